@@ -1,0 +1,121 @@
+// Throwaway PostgreSQL and Redis servers for tests, benchmarks and CI suites.
+// Real binaries from Debian's packages; each call gets its own data directory and free port.
+import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface RunningService {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const isRoot = process.getuid?.() === 0;
+
+export async function freePort(): Promise<number> {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = server;
+  server.stop(true);
+  return port;
+}
+
+export function postgresBinDir(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  for (const version of versions) {
+    const dir = join(root, version, "bin");
+    if (existsSync(join(dir, "postgres"))) return dir;
+  }
+  return undefined;
+}
+
+export function redisBinary(): string | undefined {
+  return Bun.which("redis-server") ?? undefined;
+}
+
+/** Runs a command as the `postgres` user when we are root: PostgreSQL refuses to run as root. */
+function asPostgresUser(cmd: string[]): string[] {
+  return isRoot ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o777);
+  return dir;
+}
+
+export async function startPostgres(): Promise<RunningService> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
+  const dir = tempDir("tp-pg-");
+  const data = join(dir, "data");
+  const init = Bun.spawnSync(
+    asPostgresUser([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]),
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
+  const port = await freePort();
+  const proc = Bun.spawn(
+    asPostgresUser([
+      join(bin, "postgres"),
+      "-D", data,
+      "-p", String(port),
+      "-k", dir,
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "fsync=off",
+      "-c", "synchronous_commit=off",
+      "-c", "full_page_writes=off",
+      "-c", "max_connections=300",
+    ]),
+    { stdout: "ignore", stderr: "pipe" },
+  );
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  await waitFor(async () => {
+    const probe = Bun.spawnSync([join(bin, "pg_isready"), "-h", "127.0.0.1", "-p", String(port)]);
+    return probe.exitCode === 0;
+  }, "PostgreSQL");
+  const stop = async () => {
+    proc.kill("SIGINT");
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", () => proc.kill("SIGKILL"));
+  return { url, port, stop };
+}
+
+export async function startRedis(): Promise<RunningService> {
+  const binary = redisBinary();
+  if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
+  const dir = tempDir("tp-redis-");
+  const port = await freePort();
+  const proc = Bun.spawn(
+    [binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    { stdout: "ignore", stderr: "ignore" },
+  );
+  await waitFor(async () => {
+    try {
+      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      socket.end();
+      return true;
+    } catch {
+      return false;
+    }
+  }, "Redis");
+  const stop = async () => {
+    proc.kill("SIGTERM");
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", () => proc.kill("SIGKILL"));
+  return { url: `redis://127.0.0.1:${port}`, port, stop };
+}
