@@ -1,0 +1,134 @@
+locals {
+  # Graviton families carry a "g" after the generation digit (t4g, m7g, c7gn, ...).
+  architecture = can(regex("^[a-z]+[0-9]+[a-z]*g[a-z]*\\.", var.instance_type)) ? "arm64" : "x86_64"
+
+  tags = merge(
+    {
+      Project   = "taskplatform"
+      ManagedBy = "terraform"
+      Name      = var.name
+    },
+    var.tags,
+  )
+
+  admin_ports = {
+    ssh        = 22
+    grafana    = 3001
+    prometheus = 9090
+  }
+
+  public_ports = {
+    http  = 80
+    https = 443
+  }
+
+  public_cidrs = {
+    ipv4 = "0.0.0.0/0"
+    ipv6 = "::/0"
+  }
+
+  public_rules = {
+    for pair in setproduct(keys(local.public_ports), keys(local.public_cidrs)) :
+    "${pair[0]}-${pair[1]}" => {
+      port   = local.public_ports[pair[0]]
+      family = pair[1]
+      cidr   = local.public_cidrs[pair[1]]
+    }
+  }
+}
+
+# Amazon Linux 2023, resolved through the public SSM parameter so the AMI is never hard-coded.
+data "aws_ssm_parameter" "al2023" {
+  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${local.architecture}"
+}
+
+data "aws_vpc" "default" {
+  default = true
+}
+
+resource "aws_security_group" "this" {
+  name_prefix = "${var.name}-"
+  description = "TaskPlatform: HTTP/HTTPS from anywhere; SSH, Grafana, Prometheus from admin_cidr"
+  vpc_id      = data.aws_vpc.default.id
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "admin" {
+  for_each = local.admin_ports
+
+  security_group_id = aws_security_group.this.id
+  description       = "${each.key} from admin_cidr"
+  ip_protocol       = "tcp"
+  from_port         = each.value
+  to_port           = each.value
+  cidr_ipv4         = var.admin_cidr
+}
+
+resource "aws_vpc_security_group_ingress_rule" "public" {
+  for_each = local.public_rules
+
+  security_group_id = aws_security_group.this.id
+  description       = "${each.key} from anywhere"
+  ip_protocol       = "tcp"
+  from_port         = each.value.port
+  to_port           = each.value.port
+  cidr_ipv4         = each.value.family == "ipv4" ? each.value.cidr : null
+  cidr_ipv6         = each.value.family == "ipv6" ? each.value.cidr : null
+}
+
+resource "aws_vpc_security_group_egress_rule" "all_ipv4" {
+  security_group_id = aws_security_group.this.id
+  description       = "all outbound (packages, images, git)"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+module "user_data" {
+  source = "./modules/user-data"
+
+  repository_url = var.repository_url
+  repository_ref = var.repository_ref
+  deploy_mode    = var.deploy_mode
+  tp_script      = chomp(file("${path.module}/tp"))
+}
+
+resource "aws_instance" "this" {
+  ami                    = data.aws_ssm_parameter.al2023.insecure_value
+  instance_type          = var.instance_type
+  key_name               = var.key_name
+  vpc_security_group_ids = [aws_security_group.this.id]
+
+  user_data                   = module.user_data.rendered
+  user_data_replace_on_change = true
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required" # IMDSv2 only
+    http_put_response_hop_limit = 1
+    instance_metadata_tags      = "disabled"
+  }
+
+  root_block_device {
+    volume_type           = "gp3"
+    volume_size           = var.root_volume_size
+    encrypted             = true
+    delete_on_termination = true
+    tags                  = merge(local.tags, { Name = "${var.name}-root" })
+  }
+
+  tags = local.tags
+
+  lifecycle {
+    # A newer AL2023 AMI must not replace a running server on the next plan.
+    ignore_changes = [ami]
+  }
+}
+
+resource "aws_eip" "this" {
+  domain   = "vpc"
+  instance = aws_instance.this.id
+  tags     = local.tags
+}
