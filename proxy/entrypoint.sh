@@ -1,0 +1,81 @@
+#!/bin/sh
+# Renders /tmp/nginx/runtime.conf (the only part of the nginx configuration that differs between
+# nginx versions and deployments), then runs nginx in the foreground as PID 1.
+#
+#   API_UPSTREAM        space-separated host:port list of the API (default "api:4000")
+#   PUBLIC_HTTPS_PORT   the published HTTPS port, for the HTTP→HTTPS redirect (default 443)
+#   TP_RUNTIME_DIR      where to render (default /tmp/nginx; nginx.conf includes $TP_RUNTIME_DIR/runtime.conf)
+#   TP_RENDER_ONLY=1    render and exit (used by the tests); TP_RESOLV_CONF, NGINX_BIN: test hooks
+#
+# nginx >= 1.27.3 re-resolves upstream host names (`server api:4000 resolve;`), so `--scale api=N`
+# and restarted replicas with new addresses are picked up without a reload. Older nginx resolves the
+# name once at start (all replicas' addresses): reload the proxy after scaling (scripts/deploy.sh does).
+set -eu
+
+runtime_dir=${TP_RUNTIME_DIR:-/tmp/nginx}
+upstream=${API_UPSTREAM:-api:4000}
+https_port=${PUBLIC_HTTPS_PORT:-443}
+nginx_bin=${NGINX_BIN:-nginx}
+
+case "$https_port" in
+  '' | *[!0-9]*) echo "PUBLIC_HTTPS_PORT must be a port number, got '$https_port'" >&2; exit 2 ;;
+esac
+suffix=""
+[ "$https_port" = 443 ] || suffix=":$https_port"
+
+# nginx -v prints "nginx version: nginx/1.28.0" on stderr.
+version=$("$nginx_bin" -v 2>&1 | sed -n 's|.*nginx/\([0-9][0-9.]*\).*|\1|p')
+major=$(echo "$version" | cut -d. -f1)
+minor=$(echo "$version" | cut -d. -f2)
+patch=$(echo "$version" | cut -d. -f3)
+resolve=no
+if [ "${major:-0}" -gt 1 ] || { [ "${major:-0}" -eq 1 ] && { [ "${minor:-0}" -gt 27 ] || { [ "${minor:-0}" -eq 27 ] && [ "${patch:-0}" -ge 3 ]; }; }; }; then
+  resolve=yes
+fi
+
+# The container engine's DNS server (Docker: 127.0.0.11; Podman: the network's gateway).
+resolvers=""
+resolv_conf=${TP_RESOLV_CONF:-/etc/resolv.conf}
+if [ -r "$resolv_conf" ]; then
+  resolvers=$(awk '/^nameserver/ { n = $2; if (n ~ /:/) n = "[" n "]"; printf " %s", n }' "$resolv_conf")
+fi
+[ -n "$resolvers" ] || resolve=no
+
+mkdir -p "$runtime_dir"
+tmp="$runtime_dir/runtime.conf.tmp"
+{
+  echo "# rendered by taskplatform-proxy-entrypoint for nginx $version (re-resolve: $resolve)"
+  if [ "$resolve" = yes ]; then
+    echo "resolver$resolvers valid=10s ipv6=off;"
+    echo "resolver_timeout 5s;"
+  fi
+  echo "upstream taskplatform_api {"
+  echo "    zone taskplatform_api 64k;"
+  for server in $upstream; do
+    case "$server" in
+      *[!A-Za-z0-9.:_-]*) echo "invalid API_UPSTREAM entry '$server'" >&2; exit 2 ;;
+    esac
+    if [ "$resolve" = yes ]; then
+      echo "    server $server max_fails=3 fail_timeout=10s resolve;"
+    else
+      echo "    server $server max_fails=3 fail_timeout=10s;"
+    fi
+  done
+  # Idle upstream connections close before Bun's 10 s idle timeout would close them under us.
+  echo "    keepalive 32;"
+  echo "    keepalive_timeout 5s;"
+  echo "    keepalive_requests 1000;"
+  echo "}"
+  echo "map \$host \$tp_https_port_suffix {"
+  echo "    default \"$suffix\";"
+  echo "}"
+} > "$tmp"
+mv "$tmp" "$runtime_dir/runtime.conf"
+
+if [ "${TP_RENDER_ONLY:-0}" = 1 ]; then
+  exit 0
+fi
+if [ "$#" -eq 0 ]; then
+  set -- "$nginx_bin" -g "daemon off;"
+fi
+exec "$@"

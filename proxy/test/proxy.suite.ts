@@ -1,0 +1,504 @@
+// The real nginx (Debian's 1.22) with the project's configuration in front of two upstream instances and
+// the built SPA, with a certificate from scripts/generate-ssl.sh. Run: bun test ./proxy/test/proxy.suite.ts
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../../api/test/support/services.ts";
+import { generateCert, proxyDir, type RunningNginx, spaDist, startNginx } from "./harness.ts";
+
+interface CurlResult {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  httpVersion: string;
+}
+
+let cert: ReturnType<typeof generateCert>;
+let dist: ReturnType<typeof spaDist>;
+
+/** curl through the proxy: one place that knows the CA, the timeouts and how to read headers back. */
+async function curl(url: string, args: string[] = []): Promise<CurlResult> {
+  const proc = Bun.spawn(
+    [
+      "curl",
+      "-sS",
+      "--max-time",
+      "10",
+      "--cacert",
+      cert.caFile,
+      "-D",
+      "-",
+      "-o",
+      "-",
+      "-w",
+      "\n%{http_version}",
+      ...args,
+      url,
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const out = await new Response(proc.stdout).text();
+  if ((await proc.exited) !== 0) throw new Error(`curl ${url}: ${await new Response(proc.stderr).text()}`);
+  const versionAt = out.lastIndexOf("\n");
+  const httpVersion = out.slice(versionAt + 1);
+  const rest = out.slice(0, versionAt);
+  const split = rest.indexOf("\r\n\r\n");
+  const head = rest.slice(0, split);
+  const body = rest.slice(split + 4);
+  const [statusLine, ...lines] = head.split("\r\n");
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const i = line.indexOf(":");
+    const name = line.slice(0, i).trim().toLowerCase();
+    headers[name] = headers[name]
+      ? `${headers[name]}, ${line.slice(i + 1).trim()}`
+      : line.slice(i + 1).trim();
+  }
+  return { status: Number(statusLine?.split(" ")[1]), headers, body, httpVersion };
+}
+
+/** openssl s_client with one protocol version; true when the handshake completes. */
+function handshake(port: number, flag: string, opensslConf: string): boolean {
+  const res = Bun.spawnSync(
+    ["openssl", "s_client", "-connect", `127.0.0.1:${port}`, flag, "-cipher", "DEFAULT@SECLEVEL=0", "-brief"],
+    {
+      stdin: new TextEncoder().encode("Q\n"),
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, OPENSSL_CONF: opensslConf },
+    },
+  );
+  const text = res.stdout.toString() + res.stderr.toString();
+  return res.exitCode === 0 && /Protocol version:|CONNECTION ESTABLISHED/.test(text);
+}
+
+const SECURITY_HEADERS = [
+  "strict-transport-security",
+  "content-security-policy",
+  "x-content-type-options",
+  "x-frame-options",
+  "referrer-policy",
+  "permissions-policy",
+  "cross-origin-opener-policy",
+  "cross-origin-resource-policy",
+];
+
+function expectSecurityHeaders(res: CurlResult): void {
+  for (const name of SECURITY_HEADERS) expect(res.headers[name], name).toBeDefined();
+  expect(res.headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
+  const csp = res.headers["content-security-policy"] ?? "";
+  expect(csp).not.toContain("unsafe-inline");
+  expect(csp).not.toContain("unsafe-eval");
+  for (const part of [
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "default-src 'self'",
+  ]) {
+    expect(csp).toContain(part);
+  }
+  expect(res.headers["x-content-type-options"]).toBe("nosniff");
+  // exactly one copy of each (the API's own copies are hidden)
+  for (const name of SECURITY_HEADERS) expect(res.headers[name]).not.toContain(", max-age");
+  expect(res.headers.server).toBe("nginx");
+}
+
+/** A tiny upstream that tells who answered and what it received. */
+function startStub(name: string, port: number) {
+  return Bun.serve({
+    port,
+    hostname: "127.0.0.1",
+    idleTimeout: 10,
+    async fetch(req) {
+      const url = new URL(req.url);
+      const headers = { "x-instance": name };
+      if (url.pathname === "/api/health") return Response.json({ status: "ok" }, { headers });
+      if (url.pathname === "/api/echo") {
+        return Response.json(
+          { instance: name, url: req.url, headers: Object.fromEntries(req.headers) },
+          { headers: { ...headers, "x-content-type-options": "nosniff", "x-powered-by": "stub" } },
+        );
+      }
+      if (url.pathname === "/api/big") {
+        return Response.json({
+          items: Array.from({ length: 200 }, (_, i) => ({ id: i, title: `task ${i}` })),
+        });
+      }
+      if (url.pathname === "/api/import" && req.method === "POST") {
+        return Response.json({ bytes: (await req.arrayBuffer()).byteLength });
+      }
+      if (url.pathname.startsWith("/api/auth/")) {
+        return Response.json(
+          { error: { code: "unauthorized", message: "nope", details: null } },
+          { status: 401 },
+        );
+      }
+      if (url.pathname === "/metrics") return new Response("# TYPE up gauge\nup 1\n");
+      if (url.pathname === "/api/events") {
+        // One event every 300 ms for 3 s: a buffering proxy would deliver them all at the end.
+        let n = 0;
+        let timer: ReturnType<typeof setInterval> | undefined;
+        const stream = new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(": hello\n\n"));
+            timer = setInterval(() => {
+              n += 1;
+              controller.enqueue(
+                new TextEncoder().encode(`event: tick\ndata: {"n":${n},"at":${Date.now()}}\n\n`),
+              );
+              if (n === 10) {
+                clearInterval(timer);
+                controller.close();
+              }
+            }, 300);
+          },
+          cancel() {
+            clearInterval(timer);
+          },
+        });
+        return new Response(stream, {
+          headers: { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache" },
+        });
+      }
+      return Response.json(
+        { error: { code: "not_found", message: "no route", details: null } },
+        { status: 404 },
+      );
+    },
+  });
+}
+
+describe("entrypoint.sh renders the version-specific part", () => {
+  function render(version: string, resolvConf: string, env: Record<string, string> = {}): string {
+    const dir = mkdtempSync(join(tmpdir(), "tp-entry-"));
+    const fake = join(dir, "nginx");
+    writeFileSync(fake, `#!/bin/sh\necho "nginx version: nginx/${version}" >&2\n`);
+    chmodSync(fake, 0o755);
+    writeFileSync(join(dir, "resolv.conf"), resolvConf);
+    const res = Bun.spawnSync(["sh", join(proxyDir, "entrypoint.sh")], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        TP_RENDER_ONLY: "1",
+        TP_RUNTIME_DIR: dir,
+        TP_RESOLV_CONF: join(dir, "resolv.conf"),
+        NGINX_BIN: fake,
+        ...env,
+      },
+      stderr: "pipe",
+    });
+    if (res.exitCode !== 0) throw new Error(res.stderr.toString());
+    const text = readFileSync(join(dir, "runtime.conf"), "utf8");
+    rmSync(dir, { recursive: true, force: true });
+    return text;
+  }
+
+  test("nginx >= 1.27.3 re-resolves the api name through the engine's DNS", () => {
+    const conf = render("1.28.0", "search x\nnameserver 127.0.0.11\noptions ndots:0\n");
+    expect(conf).toContain("resolver 127.0.0.11 valid=10s ipv6=off;");
+    expect(conf).toContain("server api:4000 max_fails=3 fail_timeout=10s resolve;");
+    expect(conf).toContain("zone taskplatform_api 64k;");
+    expect(conf).toContain('default "";');
+  });
+
+  test("podman-style resolvers (gateway, IPv6) and a non-443 public port", () => {
+    const conf = render("1.27.3", "nameserver 10.89.0.1\nnameserver fd00::1\n", {
+      PUBLIC_HTTPS_PORT: "8443",
+    });
+    expect(conf).toContain("resolver 10.89.0.1 [fd00::1] valid=10s ipv6=off;");
+    expect(conf).toContain('default ":8443";');
+  });
+
+  test("older nginx lists the replicas once (no resolve parameter)", () => {
+    const conf = render("1.26.2", "nameserver 127.0.0.11\n", { API_UPSTREAM: "a:1 b:2" });
+    expect(conf).not.toMatch(/ resolve;|resolver /);
+    expect(conf).toContain("server a:1 max_fails=3 fail_timeout=10s;");
+    expect(conf).toContain("server b:2 max_fails=3 fail_timeout=10s;");
+    expect(conf).toMatch(/keepalive_timeout [1-9]s;/);
+  });
+
+  test("rejects a bad port or upstream", () => {
+    expect(() => render("1.28.0", "", { PUBLIC_HTTPS_PORT: "x" })).toThrow();
+    expect(() => render("1.28.0", "", { API_UPSTREAM: "a;b" })).toThrow();
+  });
+});
+
+describe("nginx in front of two stub upstreams", () => {
+  let nginx: RunningNginx;
+  let stubs: ReturnType<typeof startStub>[];
+  let base: string;
+  let emptyConf: string;
+
+  beforeAll(async () => {
+    cert = generateCert();
+    dist = spaDist();
+    const ports = [await freePort(), await freePort()];
+    stubs = [startStub("a", ports[0] as number), startStub("b", ports[1] as number)];
+    nginx = await startNginx({
+      upstreams: ports.map((p) => `127.0.0.1:${p}`),
+      distDir: dist.dir,
+      certFile: cert.certFile,
+      keyFile: cert.keyFile,
+    });
+    base = `https://localhost:${nginx.httpsPort}`;
+    emptyConf = join(nginx.dir, "openssl.cnf");
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    for (const stub of stubs ?? []) stub.stop(true);
+    rmSync(cert.dir, { recursive: true, force: true });
+    if (!dist.real) rmSync(dist.dir, { recursive: true, force: true });
+  });
+
+  test("TLS 1.2 and 1.3 are accepted, 1.0 and 1.1 refused", async () => {
+    expect(handshake(nginx.httpsPort, "-tls1_3", emptyConf)).toBe(true);
+    expect(handshake(nginx.httpsPort, "-tls1_2", emptyConf)).toBe(true);
+    expect(handshake(nginx.httpsPort, "-tls1_1", emptyConf)).toBe(false);
+    expect(handshake(nginx.httpsPort, "-tls1", emptyConf)).toBe(false);
+  });
+
+  test("control: this openssl client can speak TLS 1.0/1.1 to a server that allows them", async () => {
+    const port = await freePort();
+    const server = Bun.spawn(
+      [
+        "openssl",
+        "s_server",
+        "-accept",
+        `127.0.0.1:${port}`,
+        "-cert",
+        cert.certFile,
+        "-key",
+        cert.keyFile,
+        "-cipher",
+        "DEFAULT@SECLEVEL=0",
+        "-tls1_1",
+        "-naccept",
+        "1",
+        "-quiet",
+      ],
+      { stdout: "ignore", stderr: "ignore", env: { ...process.env, OPENSSL_CONF: emptyConf } },
+    );
+    try {
+      let ok = false;
+      for (let i = 0; i < 40 && !ok; i++) {
+        await Bun.sleep(100);
+        ok = handshake(port, "-tls1_1", emptyConf);
+      }
+      expect(ok).toBe(true);
+    } finally {
+      server.kill();
+    }
+  });
+
+  test("weak TLS 1.2 ciphers are refused", () => {
+    const res = Bun.spawnSync(
+      [
+        "openssl",
+        "s_client",
+        "-connect",
+        `127.0.0.1:${nginx.httpsPort}`,
+        "-tls1_2",
+        "-cipher",
+        "AES128-SHA:DES-CBC3-SHA@SECLEVEL=0",
+        "-brief",
+      ],
+      {
+        stdin: new TextEncoder().encode("Q\n"),
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, OPENSSL_CONF: emptyConf },
+      },
+    );
+    expect(res.exitCode).not.toBe(0);
+  });
+
+  test("HTTP/2 is negotiated", async () => {
+    const res = await curl(`${base}/`, ["--http2"]);
+    expect(res.httpVersion).toBe("2");
+    expect(res.status).toBe(200);
+  });
+
+  test("HTTP redirects to HTTPS (keeping path and query), /healthz answers on HTTP", async () => {
+    const res = await curl(`http://localhost:${nginx.httpPort}/projects/1?x=2`);
+    expect(res.status).toBe(301);
+    expect(res.headers.location).toBe(`https://localhost:${nginx.httpsPort}/projects/1?x=2`);
+    const health = await curl(`http://localhost:${nginx.httpPort}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.body).toBe("ok\n");
+    expect(health.headers["strict-transport-security"]).toBeUndefined();
+  });
+
+  test("security headers on the SPA, assets, API responses and errors", async () => {
+    expectSecurityHeaders(await curl(`${base}/`));
+    expectSecurityHeaders(await curl(`${base}/some/client/route`));
+    const api = await curl(`${base}/api/echo`);
+    expectSecurityHeaders(api);
+    expect(api.headers["x-content-type-options"]).toBe("nosniff");
+    expect(api.headers["x-powered-by"]).toBeUndefined();
+    expectSecurityHeaders(await curl(`${base}/api/nothing-here`));
+    expectSecurityHeaders(await curl(`${base}/metrics`));
+  });
+
+  test("index.html is no-cache; the SPA fallback serves it for client routes", async () => {
+    const index = readFileSync(join(dist.dir, "index.html"), "utf8");
+    for (const path of ["/", "/index.html", "/projects/42/board", "/settings"]) {
+      const res = await curl(`${base}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers["cache-control"], path).toBe("no-cache");
+      expect(res.headers["content-type"], path).toStartWith("text/html");
+      expect(res.body, path).toBe(index);
+    }
+  });
+
+  test("hashed assets are immutable and served precompressed; a missing asset is a 404", async () => {
+    const index = readFileSync(join(dist.dir, "index.html"), "utf8");
+    const assets = [...index.matchAll(/\/assets\/[^"']+\.(?:js|css)/g)].map((m) => m[0]);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const asset of assets) {
+      const res = await curl(`${base}${asset}`, ["-H", "Accept-Encoding: gzip"]);
+      expect(res.status, asset).toBe(200);
+      expect(res.headers["cache-control"], asset).toBe("public, max-age=31536000, immutable");
+      expect(res.headers["content-encoding"], asset).toBe("gzip");
+      expect(res.headers.vary, asset).toContain("Accept-Encoding");
+      expectSecurityHeaders(res);
+    }
+    const missing = await curl(`${base}/assets/does-not-exist-12345678.js`);
+    expect(missing.status).toBe(404);
+  });
+
+  test("dynamic gzip for API JSON", async () => {
+    const res = await curl(`${base}/api/big`, ["-H", "Accept-Encoding: gzip"]);
+    expect(res.status).toBe(200);
+    expect(res.headers["content-encoding"]).toBe("gzip");
+  });
+
+  test("requests are spread over both upstreams", async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const res = await curl(`${base}/api/health`);
+      expect(res.status).toBe(200);
+      seen.add(res.headers["x-instance"] ?? "");
+    }
+    expect([...seen].sort()).toEqual(["a", "b"]);
+  });
+
+  test("forwarded headers and request id reach the upstream; spoofed X-Forwarded-For is replaced", async () => {
+    const res = await curl(`${base}/api/echo?q=1`, [
+      "-H",
+      "X-Request-ID: req-abc.123",
+      "-H",
+      "X-Forwarded-For: 6.6.6.6",
+    ]);
+    const echo = JSON.parse(res.body) as { headers: Record<string, string>; url: string };
+    expect(echo.headers["x-request-id"]).toBe("req-abc.123");
+    expect(echo.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(echo.headers["x-real-ip"]).toBe("127.0.0.1");
+    expect(echo.headers["x-forwarded-proto"]).toBe("https");
+    expect(echo.headers["x-forwarded-host"]).toBe("localhost");
+    expect(echo.url).toEndWith("/api/echo?q=1");
+    // an unsafe id is replaced by nginx's own
+    const bad = JSON.parse((await curl(`${base}/api/echo`, ["-H", 'X-Request-ID: a b"c'])).body) as {
+      headers: Record<string, string>;
+    };
+    expect(bad.headers["x-request-id"]).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  test("JSON access log with request id, upstream address/time/status, no query string", async () => {
+    await curl(`${base}/api/echo?access_token=secret-token`, ["-H", "X-Request-ID: log-check-1"]);
+    await Bun.sleep(100);
+    const entry = nginx.accessEntries().find((e) => e.requestId === "log-check-1");
+    expect(entry).toBeDefined();
+    expect(entry?.path).toBe("/api/echo");
+    expect(entry?.status).toBe(200);
+    expect(String(entry?.upstreamAddr)).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(String(entry?.upstreamStatus)).toBe("200");
+    expect(Number(entry?.upstreamTime)).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(nginx.accessLog, "utf8")).not.toContain("secret-token");
+  });
+
+  test("SSE streams through live (unbuffered)", async () => {
+    const started = Date.now();
+    const res = await fetch(`${base}/api/events?access_token=t`, {
+      tls: { ca: readFileSync(cert.caFile, "utf8") },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toStartWith("text/event-stream");
+    expect(res.headers.get("content-encoding")).toBeNull();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    const arrivals: number[] = [];
+    while (arrivals.length < 3) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      const count = (text.match(/event: tick/g) ?? []).length;
+      while (arrivals.length < count) arrivals.push(Date.now() - started);
+    }
+    await reader.cancel();
+    // The upstream takes 3 s to finish; live delivery means the first ticks arrive well before that.
+    expect(arrivals.length).toBe(3);
+    expect(arrivals[0]).toBeLessThan(1500);
+    expect((arrivals[2] ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThan(300);
+  });
+
+  test("/metrics is not reachable through the proxy", async () => {
+    for (const path of [
+      "/metrics",
+      "/metrics/",
+      "/metrics?x=1",
+      "/api/../metrics",
+      "//metrics",
+      "/%6detrics",
+    ]) {
+      const res = await curl(`${base}${path}`, ["--path-as-is"]);
+      expect(res.body, path).not.toContain("# TYPE");
+      expect(res.status, path).toBeOneOf([404, 400]);
+    }
+    const http = await curl(`http://localhost:${nginx.httpPort}/metrics`);
+    expect(http.status).toBe(301);
+    // the upstream does serve it: the block is the proxy's
+    const direct = await fetch(`http://127.0.0.1:${stubs[0]?.port}/metrics`);
+    expect(await direct.text()).toContain("# TYPE");
+  });
+
+  test("stub_status only on the internal status port", async () => {
+    const res = await fetch(`http://127.0.0.1:${nginx.statusPort}/stub_status`);
+    expect(await res.text()).toContain("Active connections");
+    const onPublic = await curl(`${base}/stub_status`);
+    expect(onPublic.body).not.toContain("Active connections");
+  });
+
+  test("bodies over 1 MiB are refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-body-"));
+    const small = join(dir, "small");
+    const big = join(dir, "big");
+    writeFileSync(small, "x".repeat(500_000));
+    writeFileSync(big, "x".repeat(1_100_000));
+    const ok = await curl(`${base}/api/import`, ["-X", "POST", "--data-binary", `@${small}`]);
+    expect(ok.status).toBe(200);
+    const tooBig = await curl(`${base}/api/import`, ["-X", "POST", "--data-binary", `@${big}`]);
+    expect(tooBig.status).toBe(413);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("/api/auth/ is rate limited per client (429)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await curl(`${base}/api/auth/login`, [
+        "-X",
+        "POST",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        "{}",
+      ]);
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(5);
+    expect(statuses).toContain(429);
+    expect(readFileSync(nginx.errorLog, "utf8")).toContain("limiting requests, excess");
+    // other API routes are not affected by the auth limit
+    expect((await curl(`${base}/api/health`)).status).toBe(200);
+  });
+});
