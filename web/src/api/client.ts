@@ -1,0 +1,212 @@
+// Typed fetch wrapper: bearer token kept in memory only, one shared silent refresh through the
+// HttpOnly `__Host-tp_refresh` cookie on 401, and one error type for every failure.
+import type { Member, Page, Project, Role, Session, Task, TaskInput, User } from "./types";
+
+export type FieldErrors = Record<string, string>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+  /** Field messages from a 422, whatever shape the details take (zod issues, field map, …). */
+  get fields(): FieldErrors {
+    return fieldErrors(this.details);
+  }
+}
+
+export function fieldErrors(details: unknown): FieldErrors {
+  const out: FieldErrors = {};
+  const put = (path: unknown, message: unknown) => {
+    const key = Array.isArray(path) ? path.join(".") : String(path ?? "");
+    if (key && typeof message === "string" && !out[key]) out[key] = message;
+  };
+  const visit = (value: unknown) => {
+    if (!value || typeof value !== "object") return;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (item && typeof item === "object") {
+          const { path, field, message } = item as Record<string, unknown>;
+          put(path ?? field, message);
+        }
+      }
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    if (Array.isArray(record.issues)) return visit(record.issues);
+    if (record.fieldErrors && typeof record.fieldErrors === "object") return visit(record.fieldErrors);
+    if (record.fields && typeof record.fields === "object") return visit(record.fields);
+    for (const [key, message] of Object.entries(record)) {
+      put(key, Array.isArray(message) ? message[0] : message);
+    }
+  };
+  visit(details);
+  return out;
+}
+
+let accessToken: string | null = null;
+let refreshing: Promise<string | null> | null = null;
+const listeners = new Set<(token: string | null) => void>();
+
+export function getAccessToken(): string | null {
+  return accessToken;
+}
+export function setAccessToken(token: string | null): void {
+  accessToken = token;
+  for (const listener of listeners) listener(token);
+}
+export function onTokenChange(listener: (token: string | null) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** One refresh at a time; resolves to the new token, or null when the session is gone. */
+export function refreshToken(): Promise<string | null> {
+  refreshing ??= (async () => {
+    try {
+      const res = await fetch("/api/auth/refresh", { method: "POST", credentials: "same-origin" });
+      if (!res.ok) {
+        setAccessToken(null);
+        return null;
+      }
+      const body = (await res.json()) as { accessToken: string };
+      setAccessToken(body.accessToken);
+      return body.accessToken;
+    } catch {
+      return accessToken;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  keepalive?: boolean;
+  retry?: boolean;
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const { res, body } = await send(path, options);
+  if (res.ok) return body as T;
+  if (res.status === 401 && options.retry !== false && !path.startsWith("/api/auth/login")) {
+    if (await refreshToken()) return request<T>(path, { ...options, retry: false });
+  }
+  const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+  throw new ApiError(
+    res.status,
+    error?.code ?? `http_${res.status}`,
+    error?.message ?? res.statusText,
+    error?.details,
+  );
+}
+
+/** Like request() but also returns the response (for ETag). */
+async function send(path: string, options: RequestOptions): Promise<{ res: Response; body: unknown }> {
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  let payload: BodyInit | undefined;
+  if (options.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(options.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: options.method ?? "GET",
+      headers,
+      body: payload,
+      credentials: "same-origin",
+      signal: options.signal,
+      keepalive: options.keepalive,
+    });
+  } catch (cause) {
+    if ((cause as Error)?.name === "AbortError") throw cause;
+    throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+  }
+  const text = res.status === 204 ? "" : await res.text();
+  let body: unknown = null;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  return { res, body };
+}
+
+const json = (method: string, body?: unknown): RequestOptions => ({ method, body });
+
+export const api = {
+  register: (input: { email: string; password: string; name: string }) =>
+    request<{ user: User; accessToken: string }>("/api/auth/register", json("POST", input)),
+  login: (input: { email: string; password: string }) =>
+    request<{ user: User; accessToken: string }>("/api/auth/login", json("POST", input)),
+  logout: () => request<void>("/api/auth/logout", { method: "POST", retry: false }),
+  me: () => request<{ user: User }>("/api/auth/me"),
+  sessions: () => request<{ items: Session[] }>("/api/auth/sessions"),
+  revokeSession: (id: string) =>
+    request<void>(`/api/auth/sessions/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  changePassword: (input: { currentPassword: string; newPassword: string }) =>
+    request<void>("/api/auth/password", json("POST", input)),
+
+  projects: () => request<Page<Project>>("/api/projects"),
+  project: (id: string) => request<Project>(`/api/projects/${id}`),
+  createProject: (input: { name: string; description?: string }) =>
+    request<Project>("/api/projects", json("POST", input)),
+  updateProject: (id: string, input: { name?: string; description?: string }) =>
+    request<Project>(`/api/projects/${id}`, json("PATCH", input)),
+  deleteProject: (id: string) => request<void>(`/api/projects/${id}`, { method: "DELETE" }),
+  members: (id: string) => request<Page<Member>>(`/api/projects/${id}/members`),
+  addMember: (id: string, input: { email: string; role: Role }) =>
+    request<Member>(`/api/projects/${id}/members`, json("POST", input)),
+  updateMember: (id: string, userId: string, role: Role) =>
+    request<Member>(`/api/projects/${id}/members/${userId}`, json("PATCH", { role })),
+  removeMember: (id: string, userId: string) =>
+    request<void>(`/api/projects/${id}/members/${userId}`, { method: "DELETE" }),
+
+  tasks: (params: Record<string, string | undefined>, signal?: AbortSignal) => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
+    return request<Page<Task>>(`/api/tasks?${query}`, { signal });
+  },
+  task: (id: string) => request<Task>(`/api/tasks/${id}`),
+  createTask: (input: TaskInput & { projectId: string; title: string }) =>
+    request<Task>("/api/tasks", json("POST", input)),
+  updateTask: (id: string, input: TaskInput, version?: number) =>
+    request<Task>(`/api/tasks/${id}`, {
+      method: "PATCH",
+      body: input,
+      headers: version === undefined ? {} : { "If-Match": `"${version}"` },
+    }),
+  moveTask: (id: string, status: string, position: number) =>
+    request<Task>(`/api/tasks/${id}/move`, json("POST", { status, position })),
+  deleteTask: (id: string, keepalive = false) =>
+    request<void>(`/api/tasks/${id}`, { method: "DELETE", keepalive }),
+
+  exportData: () => request<unknown>("/api/export"),
+  importData: (data: unknown) => request<unknown>("/api/import", json("POST", data)),
+};
+
+/** Every page of a cursor-paginated list. */
+export async function allPages<T>(fetchPage: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 100; i++) {
+    const page = await fetchPage(cursor);
+    items.push(...page.items);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return items;
+}

@@ -1,0 +1,116 @@
+// Live updates over SSE. EventSource cannot send headers, so the access token travels as a query
+// parameter; on any error the stream is closed, the token refreshed, and the stream reopened with
+// backoff, while `state` says "reconnecting" so the UI can show it.
+import { createSignal } from "solid-js";
+import { getAccessToken, refreshToken } from "./client";
+import type { EventName, LiveEvent } from "./types";
+
+export type LiveState = "off" | "connecting" | "live" | "reconnecting";
+
+const EVENT_NAMES: EventName[] = [
+  "task.created",
+  "task.updated",
+  "task.moved",
+  "task.deleted",
+  "project.created",
+  "project.updated",
+  "project.deleted",
+  "member.added",
+  "member.updated",
+  "member.removed",
+  "resync",
+];
+
+type Handler = (event: LiveEvent) => void;
+
+export interface LiveConnection {
+  state: () => LiveState;
+  subscribe(handler: Handler): () => void;
+  start(): void;
+  stop(): void;
+}
+
+export function createLive(
+  open: (url: string) => EventSource = (url) => new EventSource(url),
+  timers = { setTimeout, clearTimeout },
+): LiveConnection {
+  const [state, setState] = createSignal<LiveState>("off");
+  const handlers = new Set<Handler>();
+  let source: EventSource | null = null;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let attempt = 0;
+  let running = false;
+  let everOpened = false;
+
+  const dispatch = (name: EventName, data: string) => {
+    let event: LiveEvent;
+    try {
+      event = { type: name, ...(data ? (JSON.parse(data) as Partial<LiveEvent>) : {}) } as LiveEvent;
+    } catch {
+      return;
+    }
+    for (const handler of handlers) handler(event);
+  };
+
+  const connect = async () => {
+    if (!running) return;
+    let token = getAccessToken();
+    if (attempt > 0 || !token) token = await refreshToken();
+    if (!running) return;
+    if (!token) {
+      schedule();
+      return;
+    }
+    const es = open(`/api/events?access_token=${encodeURIComponent(token)}`);
+    source = es;
+    for (const name of EVENT_NAMES) {
+      es.addEventListener(name, (e) => dispatch(name, (e as MessageEvent).data));
+    }
+    es.onopen = () => {
+      if (source !== es) return;
+      // After a gap we may have missed events: tell subscribers to refetch.
+      if (everOpened && attempt > 0) dispatch("resync", "");
+      everOpened = true;
+      attempt = 0;
+      setState("live");
+    };
+    es.onerror = () => {
+      if (source !== es) return;
+      es.close();
+      source = null;
+      schedule();
+    };
+  };
+
+  const schedule = () => {
+    if (!running) return;
+    setState("reconnecting");
+    attempt += 1;
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6)) * (0.75 + Math.random() * 0.5);
+    retryTimer = timers.setTimeout(() => void connect(), delay);
+  };
+
+  return {
+    state,
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    start() {
+      if (running) return;
+      running = true;
+      attempt = 0;
+      setState("connecting");
+      void connect();
+    },
+    stop() {
+      running = false;
+      if (retryTimer) timers.clearTimeout(retryTimer);
+      source?.close();
+      source = null;
+      setState("off");
+    },
+  };
+}
+
+export const live = createLive();

@@ -1,0 +1,89 @@
+export type Role = "owner" | "editor" | "viewer";
+export type Status = "todo" | "in_progress" | "done";
+export type Priority = "low" | "medium" | "high" | "urgent";
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+export interface Session {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+export interface Project {
+  id: string;
+  name: string;
+  description: string | null;
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+export interface Task {
+  id: string;
+  projectId: string;
+  title: string;
+  description: string | null;
+  status: Status;
+  priority: Priority;
+  dueAt: string | null;
+  labels: string[];
+  assigneeId: string | null;
+  position: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+export type TaskInput = Partial<
+  Pick<Task, "title" | "description" | "status" | "priority" | "dueAt" | "labels" | "assigneeId">
+>;
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | null;
+}
+export type EventName =
+  | "task.created"
+  | "task.updated"
+  | "task.moved"
+  | "task.deleted"
+  | "project.created"
+  | "project.updated"
+  | "project.deleted"
+  | "member.added"
+  | "member.updated"
+  | "member.removed"
+  | "resync";
+export interface LiveEvent {
+  type: EventName;
+  projectId?: string;
+  task?: Task;
+  project?: Project;
+  member?: Member;
+  actorId?: string;
+}
+
+export const STATUSES: Status[] = ["todo", "in_progress", "done"];
+export const STATUS_LABEL: Record<Status, string> = {
+  todo: "To do",
+  in_progress: "In progress",
+  done: "Done",
+};
+export const PRIORITIES: Priority[] = ["low", "medium", "high", "urgent"];
+export const PRIORITY_LABEL: Record<Priority, string> = {
+  low: "Low",
+  medium: "Medium",
+  high: "High",
+  urgent: "Urgent",
+};

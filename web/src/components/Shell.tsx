@@ -1,0 +1,96 @@
+// Signed-in frame: header (live state, account, sign out), projects sidebar, main content.
+import { A, Navigate, useLocation, useNavigate } from "@solidjs/router";
+import { createEffect, createSignal, type JSX, Match, on, Show, Switch } from "solid-js";
+import { live } from "../api/events";
+import { projectsStore } from "../stores/projects";
+import { useSession } from "../stores/session";
+import { LogoIcon, MenuIcon, UserIcon } from "./Icons";
+import { Sidebar } from "./Sidebar";
+
+export function LiveIndicator() {
+  const label = () =>
+    ({ off: "Offline", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" })[
+      live.state()
+    ];
+  return (
+    <span class={`live live-${live.state()}`} role="status" aria-live="polite" data-testid="live-state">
+      <span class="live-dot" aria-hidden="true" />
+      {label()}
+    </span>
+  );
+}
+
+export function Shell(props: { children?: JSX.Element }) {
+  const session = useSession();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const projects = projectsStore();
+  const [menuOpen, setMenuOpen] = createSignal(false);
+
+  createEffect(
+    on(session.status, (status) => {
+      if (status === "authenticated") void projects.load();
+      if (status === "anonymous") projects.clear();
+    }),
+  );
+  createEffect(
+    on(
+      () => location.pathname,
+      () => setMenuOpen(false),
+      { defer: true },
+    ),
+  );
+
+  const signOut = async () => {
+    await session.signOut();
+    navigate("/signin", { replace: true });
+  };
+
+  return (
+    <Switch>
+      <Match when={session.status() === "loading"}>
+        <div class="page-loading" role="status" aria-busy="true" aria-label="Restoring your session" />
+      </Match>
+      <Match when={session.status() === "anonymous"}>
+        <Navigate href={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} />
+      </Match>
+      <Match when={session.status() === "authenticated"}>
+        <div class="app" classList={{ "menu-open": menuOpen() }}>
+          <header class="topbar">
+            <button
+              type="button"
+              class="icon-btn menu-btn"
+              aria-label="Projects menu"
+              aria-expanded={menuOpen()}
+              aria-controls="sidebar"
+              onClick={() => setMenuOpen(!menuOpen())}
+            >
+              <MenuIcon />
+            </button>
+            <A href="/" class="brand">
+              <LogoIcon />
+              <span>TaskPlatform</span>
+            </A>
+            <div class="topbar-end">
+              <LiveIndicator />
+              <A href="/settings" class="btn btn-ghost account-link" aria-label="Account settings">
+                <UserIcon />
+                <span class="hide-narrow">{session.user()?.name}</span>
+              </A>
+              <button type="button" class="btn btn-ghost" onClick={signOut}>
+                Sign out
+              </button>
+            </div>
+          </header>
+          <Sidebar id="sidebar" />
+          <Show when={menuOpen()}>
+            <button type="button" class="scrim" aria-label="Close menu" onClick={() => setMenuOpen(false)} />
+          </Show>
+          <main id="main" class="main" tabindex="-1">
+            {props.children}
+          </main>
+        </div>
+      </Match>
+    </Switch>
+  );
+}

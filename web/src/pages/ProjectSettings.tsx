@@ -1,0 +1,255 @@
+// Project settings: rename, members (invite, role, remove) for owners, delete with confirmation.
+import { useNavigate } from "@solidjs/router";
+import { createSignal, For, Show } from "solid-js";
+import { ApiError, api } from "../api/client";
+import type { Role } from "../api/types";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { EMAIL_RE, Field } from "../components/Field";
+import { projectsStore } from "../stores/projects";
+import { useSession } from "../stores/session";
+import { errorToast, showToast } from "../stores/toast";
+import { useProject } from "./ProjectLayout";
+
+const ROLES: Role[] = ["owner", "editor", "viewer"];
+const ROLE_HELP: Record<Role, string> = {
+  owner: "manages members and can delete the project",
+  editor: "creates and edits tasks",
+  viewer: "reads only",
+};
+
+export default function ProjectSettings() {
+  const ctx = useProject();
+  const session = useSession();
+  const projects = projectsStore();
+  const navigate = useNavigate();
+  const [nameError, setNameError] = createSignal("");
+  const [inviteErrors, setInviteErrors] = createSignal<Record<string, string>>({});
+  const [confirm, setConfirm] = createSignal<
+    null | { kind: "delete" } | { kind: "remove"; userId: string; name: string }
+  >(null);
+
+  const rename = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget as HTMLFormElement);
+    const name = String(data.get("name") ?? "").trim();
+    const description = String(data.get("description") ?? "");
+    if (!name) return setNameError("Enter a project name.");
+    setNameError("");
+    try {
+      await projects.rename(ctx.project().id, name, description);
+      showToast("Project saved.", { kind: "success" });
+    } catch (err) {
+      if (err instanceof ApiError && err.fields.name) setNameError(err.fields.name);
+      else errorToast(err, "Could not save the project");
+    }
+  };
+
+  const invite = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const email = String(data.get("email") ?? "").trim();
+    const role = String(data.get("role") ?? "editor") as Role;
+    if (!EMAIL_RE.test(email)) return setInviteErrors({ email: "Enter a valid email address." });
+    setInviteErrors({});
+    try {
+      await api.addMember(ctx.project().id, { email, role });
+      form.reset();
+      ctx.refetchMembers();
+      showToast(`${email} added as ${role}.`, { kind: "success" });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404)
+        setInviteErrors({ email: "No account uses this email. Ask them to sign up first." });
+      else if (err instanceof ApiError && err.status === 409) setInviteErrors({ email: "Already a member." });
+      else if (err instanceof ApiError && Object.keys(err.fields).length) setInviteErrors(err.fields);
+      else errorToast(err, "Could not add the member");
+    }
+  };
+
+  const changeRole = async (userId: string, role: Role) => {
+    try {
+      await api.updateMember(ctx.project().id, userId, role);
+      showToast("Role updated.", { kind: "success" });
+    } catch (err) {
+      errorToast(err, "Could not change the role");
+    } finally {
+      ctx.refetchMembers();
+      if (userId === session.user()?.id) void projects.load();
+    }
+  };
+
+  const removeMember = async (userId: string) => {
+    try {
+      await api.removeMember(ctx.project().id, userId);
+      if (userId === session.user()?.id) {
+        await projects.load();
+        navigate("/", { replace: true });
+        return;
+      }
+      ctx.refetchMembers();
+    } catch (err) {
+      errorToast(err, "Could not remove the member");
+    }
+  };
+
+  const deleteProject = async () => {
+    const { id, name } = ctx.project();
+    try {
+      navigate("/", { replace: true });
+      await projects.remove(id);
+      showToast(`Deleted project “${name}”.`, { kind: "success" });
+    } catch {
+      // projects.remove() restored the project and showed the error.
+    }
+  };
+
+  return (
+    <div class="settings">
+      <section class="panel" aria-labelledby="general-heading">
+        <h2 id="general-heading">General</h2>
+        <Show
+          when={ctx.isOwner()}
+          fallback={
+            <p class="muted">
+              Only owners can rename or delete this project. Your role: {ctx.project().role}.
+            </p>
+          }
+        >
+          <form class="stack" onSubmit={rename} noValidate>
+            <Field
+              label="Name"
+              name="name"
+              value={ctx.project().name}
+              maxLength={200}
+              error={nameError()}
+              id="project-name"
+            />
+            <div class="field">
+              <label for="project-description">Description</label>
+              <textarea id="project-description" name="description" rows={2} maxLength={2000}>
+                {ctx.project().description ?? ""}
+              </textarea>
+            </div>
+            <div class="row">
+              <button type="submit" class="btn btn-primary">
+                Save
+              </button>
+            </div>
+          </form>
+        </Show>
+      </section>
+
+      <section class="panel" aria-labelledby="members-heading">
+        <h2 id="members-heading">Members</h2>
+        <ul class="members">
+          <For each={ctx.members()}>
+            {(member) => (
+              <li class="member">
+                <div class="member-who">
+                  <strong>{member.name}</strong>
+                  <span class="muted">{member.email}</span>
+                </div>
+                <Show when={ctx.isOwner()} fallback={<span class="badge">{member.role}</span>}>
+                  <label class="visually-hidden" for={`role-${member.userId}`}>
+                    Role of {member.name}
+                  </label>
+                  <select
+                    id={`role-${member.userId}`}
+                    onChange={(e) => changeRole(member.userId, e.currentTarget.value as Role)}
+                  >
+                    <For each={ROLES}>
+                      {(role) => (
+                        <option value={role} selected={member.role === role}>
+                          {role}
+                        </option>
+                      )}
+                    </For>
+                  </select>
+                </Show>
+                <Show when={ctx.isOwner() || member.userId === session.user()?.id}>
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    onClick={() => setConfirm({ kind: "remove", userId: member.userId, name: member.name })}
+                  >
+                    {member.userId === session.user()?.id ? "Leave" : "Remove"}
+                    <span class="visually-hidden"> {member.name}</span>
+                  </button>
+                </Show>
+              </li>
+            )}
+          </For>
+        </ul>
+        <Show when={ctx.isOwner()}>
+          <form class="invite" onSubmit={invite} noValidate>
+            <h3>Invite a member</h3>
+            <div class="row row-wrap">
+              <Field label="Email" name="email" type="email" id="invite-email" error={inviteErrors().email} />
+              <div class="field">
+                <label for="invite-role">Role</label>
+                <select id="invite-role" name="role">
+                  <For each={ROLES}>
+                    {(role) => (
+                      <option value={role} selected={role === "editor"}>
+                        {role}
+                      </option>
+                    )}
+                  </For>
+                </select>
+              </div>
+              <button type="submit" class="btn btn-primary align-end">
+                Invite
+              </button>
+            </div>
+            <p class="hint">
+              <For each={ROLES}>
+                {(role, i) => (
+                  <>
+                    <strong>{role}</strong> {ROLE_HELP[role]}
+                    {i() < ROLES.length - 1 ? "; " : "."}
+                  </>
+                )}
+              </For>
+            </p>
+          </form>
+        </Show>
+      </section>
+
+      <Show when={ctx.isOwner()}>
+        <section class="panel danger-zone" aria-labelledby="danger-heading">
+          <h2 id="danger-heading">Delete project</h2>
+          <p>Deletes the project and all of its tasks for every member. This cannot be undone.</p>
+          <button type="button" class="btn btn-danger" onClick={() => setConfirm({ kind: "delete" })}>
+            Delete project
+          </button>
+        </section>
+      </Show>
+
+      <Show when={confirm()} keyed>
+        {(c) =>
+          c.kind === "delete" ? (
+            <ConfirmDialog
+              title={`Delete “${ctx.project().name}”?`}
+              message="All of its tasks are deleted too. This cannot be undone."
+              confirmLabel="Delete project"
+              onConfirm={deleteProject}
+              onClose={() => setConfirm(null)}
+            />
+          ) : (
+            <ConfirmDialog
+              title={c.userId === session.user()?.id ? "Leave this project?" : `Remove ${c.name}?`}
+              message={
+                c.userId === session.user()?.id
+                  ? "You lose access to its tasks."
+                  : `${c.name} loses access to this project and its tasks.`
+              }
+              confirmLabel={c.userId === session.user()?.id ? "Leave" : "Remove"}
+              onConfirm={() => removeMember(c.userId)}
+              onClose={() => setConfirm(null)}
+            />
+          )
+        }
+      </Show>
+    </div>
+  );
+}

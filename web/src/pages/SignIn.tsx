@@ -1,0 +1,78 @@
+import { A, Navigate, useSearchParams } from "@solidjs/router";
+import { createSignal, Show } from "solid-js";
+import { ApiError } from "../api/client";
+import { EMAIL_RE, Field } from "../components/Field";
+import { useSession } from "../stores/session";
+import { AuthLayout, safeNext } from "./AuthLayout";
+
+export default function SignIn() {
+  const session = useSession();
+  const [params] = useSearchParams();
+  const [errors, setErrors] = createSignal<Record<string, string>>({});
+  const [formError, setFormError] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const email = String(form.get("email") ?? "").trim();
+    const password = String(form.get("password") ?? "");
+    const next: Record<string, string> = {};
+    if (!EMAIL_RE.test(email)) next.email = "Enter a valid email address.";
+    if (!password) next.password = "Enter your password.";
+    setErrors(next);
+    setFormError("");
+    if (Object.keys(next).length) return;
+    setBusy(true);
+    try {
+      await session.signIn(email, password);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 429)
+        setFormError("Too many attempts. Wait a moment and try again.");
+      else if (err instanceof ApiError && err.status === 422) setErrors(err.fields);
+      else if (err instanceof ApiError && err.status === 401) setFormError("Wrong email or password.");
+      else setFormError(err instanceof Error ? err.message : "Could not sign in.");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Show when={session.status() !== "authenticated"} fallback={<Navigate href={safeNext(params.next)} />}>
+      <AuthLayout title="Sign in">
+        <form class="stack" onSubmit={submit} noValidate>
+          <Show when={formError()}>
+            <p class="form-error" role="alert">
+              {formError()}
+            </p>
+          </Show>
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            autocomplete="email"
+            required
+            error={errors().email}
+          />
+          <Field
+            label="Password"
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            error={errors().password}
+          />
+          <button type="submit" class="btn btn-primary" disabled={busy()}>
+            {busy() ? "Signing in…" : "Sign in"}
+          </button>
+        </form>
+        <p class="muted">
+          New here?{" "}
+          <A href={`/signup${params.next ? `?next=${encodeURIComponent(safeNext(params.next))}` : ""}`}>
+            Create an account
+          </A>
+        </p>
+      </AuthLayout>
+    </Show>
+  );
+}

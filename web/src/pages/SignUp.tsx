@@ -1,0 +1,87 @@
+import { A, Navigate } from "@solidjs/router";
+import { createSignal, Show } from "solid-js";
+import { ApiError } from "../api/client";
+import { EMAIL_RE, Field, passwordProblem } from "../components/Field";
+import { useSession } from "../stores/session";
+import { AuthLayout } from "./AuthLayout";
+
+export default function SignUp() {
+  const session = useSession();
+  const [errors, setErrors] = createSignal<Record<string, string>>({});
+  const [formError, setFormError] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const name = String(form.get("name") ?? "").trim();
+    const email = String(form.get("email") ?? "").trim();
+    const password = String(form.get("password") ?? "");
+    const next: Record<string, string> = {};
+    if (!name) next.name = "Enter your name.";
+    if (!EMAIL_RE.test(email)) next.email = "Enter a valid email address.";
+    const problem = passwordProblem(password);
+    if (problem) next.password = problem;
+    setErrors(next);
+    setFormError("");
+    if (Object.keys(next).length) return;
+    setBusy(true);
+    try {
+      await session.signUp(name, email, password);
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 422 || err.status === 409)) {
+        const fields = err.fields;
+        if (err.status === 409 && !fields.email) fields.email = "An account with this email already exists.";
+        if (Object.keys(fields).length) setErrors(fields);
+        else setFormError(err.message);
+      } else setFormError(err instanceof Error ? err.message : "Could not create the account.");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Show when={session.status() !== "authenticated"} fallback={<Navigate href="/" />}>
+      <AuthLayout title="Create your account">
+        <form class="stack" onSubmit={submit} noValidate>
+          <Show when={formError()}>
+            <p class="form-error" role="alert">
+              {formError()}
+            </p>
+          </Show>
+          <Field
+            label="Name"
+            name="name"
+            autocomplete="name"
+            required
+            maxLength={100}
+            error={errors().name}
+          />
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            autocomplete="email"
+            required
+            error={errors().email}
+          />
+          <Field
+            label="Password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            hint="8 to 128 characters. A passphrase is easiest."
+            error={errors().password}
+          />
+          <button type="submit" class="btn btn-primary" disabled={busy()}>
+            {busy() ? "Creating account…" : "Create account"}
+          </button>
+        </form>
+        <p class="muted">
+          Already have an account? <A href="/signin">Sign in</A>
+        </p>
+      </AuthLayout>
+    </Show>
+  );
+}

@@ -1,0 +1,28 @@
+// Route table: pages are lazy so the first load only carries the shell.
+import type { RouteDefinition } from "@solidjs/router";
+import { lazy } from "solid-js";
+import { Shell } from "./components/Shell";
+import { ProjectLayout } from "./pages/ProjectLayout";
+
+export const routes: RouteDefinition[] = [
+  { path: "/signin", component: lazy(() => import("./pages/SignIn")) },
+  { path: "/signup", component: lazy(() => import("./pages/SignUp")) },
+  {
+    path: "/",
+    component: Shell,
+    children: [
+      { path: "/", component: lazy(() => import("./pages/Home")) },
+      { path: "/settings", component: lazy(() => import("./pages/Account")) },
+      {
+        path: "/projects/:projectId",
+        component: ProjectLayout,
+        children: [
+          { path: "/", component: lazy(() => import("./pages/Board")) },
+          { path: "/list", component: lazy(() => import("./pages/List")) },
+          { path: "/settings", component: lazy(() => import("./pages/ProjectSettings")) },
+        ],
+      },
+      { path: "*404", component: lazy(() => import("./pages/NotFound")) },
+    ],
+  },
+];

@@ -1,0 +1,4 @@
+declare module "babel-preset-solid" {
+  const preset: unknown;
+  export default preset;
+}
