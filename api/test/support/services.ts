@@ -1,6 +1,6 @@
 // Throwaway PostgreSQL and Redis servers for tests, benchmarks and CI suites.
 // Real binaries from Debian's packages; each call gets its own data directory and free port.
-import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -56,11 +56,22 @@ function tempDir(prefix: string): string {
 
 export async function startPostgres(): Promise<RunningService> {
   const bin = postgresBinDir();
-  if (!bin) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
+  if (!bin)
+    throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
   const dir = tempDir("tp-pg-");
   const data = join(dir, "data");
   const init = Bun.spawnSync(
-    asPostgresUser([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]),
+    asPostgresUser([
+      join(bin, "initdb"),
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      "--auth=trust",
+      "-E",
+      "UTF8",
+      "--no-sync",
+    ]),
     { stdout: "pipe", stderr: "pipe" },
   );
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
@@ -68,14 +79,22 @@ export async function startPostgres(): Promise<RunningService> {
   const proc = Bun.spawn(
     asPostgresUser([
       join(bin, "postgres"),
-      "-D", data,
-      "-p", String(port),
-      "-k", dir,
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "fsync=off",
-      "-c", "synchronous_commit=off",
-      "-c", "full_page_writes=off",
-      "-c", "max_connections=300",
+      "-D",
+      data,
+      "-p",
+      String(port),
+      "-k",
+      dir,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
+      "-c",
+      "max_connections=300",
     ]),
     { stdout: "ignore", stderr: "pipe" },
   );
@@ -118,4 +137,19 @@ export async function startRedis(): Promise<RunningService> {
   };
   process.once("exit", () => proc.kill("SIGKILL"));
   return { url: `redis://127.0.0.1:${port}`, port, stop };
+}
+
+/** A fresh, empty database on a running server; returns its URL. Isolates test files from each other. */
+export async function createDatabase(serverUrl: string, prefix = "tp_test"): Promise<string> {
+  const { default: postgres } = await import("postgres");
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const name = `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

@@ -1,0 +1,7 @@
+// Migrations are embedded as text so the compiled single-file binary carries them.
+// A test checks that every .sql file in this folder is listed here, in order.
+import init from "./0001_init.sql" with { type: "text" };
+
+export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
+  { version: "0001_init", sql: init },
+];

@@ -1,0 +1,85 @@
+// createApp(deps): the whole HTTP surface. Order matters: request id and observation wrap
+// everything; health answers before rate limits; bodies are checked before any route reads them.
+import { Hono } from "hono";
+import { serveStatic } from "hono/bun";
+import { version } from "../package.json" with { type: "json" };
+import { authRoutes } from "./auth/routes.ts";
+import type { Deps } from "./deps.ts";
+import { createEventHub, type EventHub } from "./events/hub.ts";
+import { createPublisher } from "./events/publisher.ts";
+import { eventRoutes } from "./events/routes.ts";
+import { healthRoutes } from "./health/routes.ts";
+import { requireAuth } from "./http/auth.ts";
+import { jsonBody } from "./http/body.ts";
+import { clientIp } from "./http/client-ip.ts";
+import type { AppEnv } from "./http/context.ts";
+import { errorBody, toErrorResponse } from "./http/errors.ts";
+import { observe } from "./http/observe.ts";
+import { rateLimit } from "./http/rate-limit.ts";
+import { requestId } from "./http/request-id.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import { projectRoutes } from "./projects/routes.ts";
+import { taskRoutes } from "./tasks/routes.ts";
+import { transferRoutes } from "./transfer/routes.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp(deps: Deps & { hub?: EventHub }) {
+  const { config, store, metrics, log } = deps;
+  const hub = deps.hub ?? createEventHub(store, log);
+  const publish = createPublisher(store, log);
+  const limits = config.rateLimit;
+  const limiter = (scope: string, limit: number, key: Parameters<typeof rateLimit>[0]["key"]) =>
+    rateLimit({ store, metrics, log, scope, limit, windowSeconds: limits.windowSeconds, key });
+  const byIp = (c: { get(key: "clientIp"): string }) => c.get("clientIp");
+
+  const api = new Hono<AppEnv>()
+    .use(jsonBody({ maxBytes: MAX_BODY_BYTES }))
+    .route("/", healthRoutes(deps))
+    .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
+    .use(limiter("ip", limits.ip, byIp))
+    .use("/auth/*", limiter("auth_ip", limits.authIp, byIp))
+    .route("/auth", authRoutes(deps))
+    .route("/events", eventRoutes(deps, hub));
+
+  const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
+  const perUser = limiter("user", limits.user, (c) => c.get("user")?.id);
+  for (const path of ["/projects", "/projects/*", "/tasks", "/tasks/*", "/export", "/import"])
+    api.use(path, signedIn, perUser);
+  api
+    .route("/projects", projectRoutes(deps, publish))
+    .route("/tasks", taskRoutes(deps, publish))
+    .route("/", transferRoutes(deps, publish));
+
+  const app = new Hono<AppEnv>()
+    .use(requestId(), clientIp({ trustProxy: config.trustProxy }), observe({ log, metrics }))
+    .get("/metrics", async (c) =>
+      c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
+    )
+    .route("/api", api);
+
+  if (config.staticDir) {
+    const root = config.staticDir;
+    app.use(
+      "/assets/*",
+      async (c, next) => {
+        await next();
+        if (c.res.ok) c.res.headers.set("Cache-Control", "public, max-age=31536000, immutable");
+      },
+      serveStatic({ root, precompressed: true }),
+    );
+    app.get("*", serveStatic({ root, precompressed: true }));
+    // Client-side routes: anything else that is not /api gets the SPA shell.
+    app.get("*", async (c, next) => {
+      if (c.req.path.startsWith("/api/")) return next();
+      c.header("Cache-Control", "no-cache");
+      return serveStatic({ root, path: "index.html" })(c, next);
+    });
+  }
+
+  app.notFound((c) => c.json(errorBody("not_found", "no such route"), 404));
+  app.onError((error, c) => toErrorResponse(error, c, log));
+  api.notFound((c) => c.json(errorBody("not_found", "no such route"), 404));
+  api.onError((error, c) => toErrorResponse(error, c, log));
+  return app;
+}

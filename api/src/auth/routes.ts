@@ -1,0 +1,167 @@
+// /api/auth: register, login, refresh (rotating cookie), logout, me, sessions, password change.
+
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Deps } from "../deps.ts";
+import { requireAuth } from "../http/auth.ts";
+import type { AppEnv } from "../http/context.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+import { validate } from "../http/validate.ts";
+import { hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
+import { changePasswordBody, loginBody, registerBody, sessionParam } from "./schemas.ts";
+import { createSessions } from "./sessions.ts";
+import { signAccessToken } from "./tokens.ts";
+import { findUserByEmail, findUserById, insertUser, toPublicUser, updatePasswordHash } from "./users.ts";
+
+/** `__Host-` pins the cookie to this origin: Secure, Path=/, no Domain. */
+const REFRESH_COOKIE = "tp_refresh";
+
+export function authRoutes(deps: Deps) {
+  const { sql, store, config, metrics } = deps;
+  const sessions = createSessions(store, config.refreshTokenTtlSeconds);
+  const auth = requireAuth({ secret: config.jwtSecret, metrics });
+  const { max: maxFailures, windowSeconds: failureWindow } = config.loginFailures;
+
+  const issue = async (c: Context<AppEnv>, userId: string) => {
+    const { session, refreshToken } = await sessions.create({
+      userId,
+      userAgent: c.req.header("user-agent") ?? "",
+      ip: c.get("clientIp"),
+    });
+    setRefreshCookie(c, refreshToken);
+    const accessToken = await signAccessToken(
+      config.jwtSecret,
+      { userId, sessionId: session.id },
+      config.accessTokenTtlSeconds,
+    );
+    return { accessToken, sessionId: session.id };
+  };
+
+  const setRefreshCookie = (c: Context<AppEnv>, token: string) =>
+    setCookie(c, REFRESH_COOKIE, token, {
+      prefix: "host",
+      httpOnly: true,
+      sameSite: "Strict",
+      maxAge: config.refreshTokenTtlSeconds,
+    });
+
+  const invalidCredentials = () => new ApiError(401, "invalid_credentials", "email or password is incorrect");
+
+  return new Hono<AppEnv>()
+    .post("/register", validate("json", registerBody), async (c) => {
+      const body = c.req.valid("json");
+      const passwordHash = await hashPassword(body.password);
+      const userId = crypto.randomUUID();
+      // The session is created first: if the store is down nothing is written and the user can retry.
+      const { accessToken, sessionId } = await issue(c, userId);
+      const user = await insertUser(sql, { id: userId, email: body.email, name: body.name, passwordHash });
+      if (!user) {
+        await sessions.revoke(userId, sessionId);
+        deleteCookie(c, REFRESH_COOKIE, { prefix: "host" });
+        throw new ApiError(409, "email_taken", "an account with this email already exists");
+      }
+      return c.json({ user: toPublicUser(user), accessToken }, 201);
+    })
+    .post("/login", validate("json", loginBody), async (c) => {
+      const { email, password } = c.req.valid("json");
+      const accountKey = `login-failures:account:${email}`;
+      const ipKey = `login-failures:ip:${c.get("clientIp")}`;
+      const [account, ip] = await Promise.all([store.peek(accountKey), store.peek(ipKey)]);
+      const blocked = [account, ip].filter((counter) => counter.count >= maxFailures);
+      if (blocked.length > 0) {
+        metrics.authLogins.inc({ result: "blocked" });
+        const retryAfter = String(Math.max(...blocked.map((counter) => counter.resetSeconds)));
+        throw new ApiError(429, "too_many_attempts", "too many failed sign-ins; try again later", undefined, {
+          "Retry-After": retryAfter,
+        });
+      }
+      const user = await findUserByEmail(sql, email);
+      const valid = user
+        ? await verifyPassword(password, user.passwordHash)
+        : await verifyAgainstDummy(password);
+      if (!user || !valid) {
+        metrics.authLogins.inc({ result: "failure" });
+        metrics.authFailures.inc({ reason: "invalid_credentials" });
+        await Promise.all([store.hit(accountKey, failureWindow), store.hit(ipKey, failureWindow)]);
+        throw invalidCredentials();
+      }
+      await store.del(accountKey);
+      metrics.authLogins.inc({ result: "success" });
+      const { accessToken } = await issue(c, user.id);
+      return c.json({ user: toPublicUser(user), accessToken });
+    })
+    .post("/refresh", async (c) => {
+      const token = getCookie(c, REFRESH_COOKIE, "host");
+      const refused = (reason: string) => {
+        metrics.authFailures.inc({ reason: `refresh_${reason}` });
+        deleteCookie(c, REFRESH_COOKIE, { prefix: "host" });
+        return new ApiError(401, "invalid_refresh_token", "session expired; sign in again");
+      };
+      if (!token) throw refused("missing");
+      const outcome = await sessions.refresh(token, {
+        ip: c.get("clientIp"),
+        userAgent: c.req.header("user-agent") ?? "",
+      });
+      if (!outcome.ok) throw refused(outcome.reason);
+      setRefreshCookie(c, outcome.refreshToken);
+      const accessToken = await signAccessToken(
+        config.jwtSecret,
+        { userId: outcome.session.userId, sessionId: outcome.session.id },
+        config.accessTokenTtlSeconds,
+      );
+      return c.json({ accessToken });
+    })
+    .post("/logout", async (c) => {
+      const token = getCookie(c, REFRESH_COOKIE, "host");
+      const sessionId = token?.split(".")[0];
+      if (sessionId) {
+        const session = await sessions.get(sessionId);
+        if (session) await sessions.revoke(session.userId, session.id);
+      }
+      deleteCookie(c, REFRESH_COOKIE, { prefix: "host" });
+      return c.body(null, 204);
+    })
+    .get("/me", auth, async (c) => {
+      const user = await findUserById(sql, c.get("user").id);
+      if (!user) throw notFound("user");
+      return c.json({ user: toPublicUser(user) });
+    })
+    .get("/sessions", auth, async (c) => {
+      const { id: userId, sessionId } = c.get("user");
+      const items = (await sessions.list(userId)).map(
+        ({ refreshHash: _hash, userId: _user, ...session }) => ({
+          ...session,
+          current: session.id === sessionId,
+        }),
+      );
+      return c.json({ items });
+    })
+    .delete("/sessions/:id", auth, validate("param", sessionParam), async (c) => {
+      const userId = c.get("user").id;
+      const session = await sessions.get(c.req.valid("param").id);
+      if (!session || session.userId !== userId) throw notFound("session");
+      await sessions.revoke(userId, session.id);
+      return c.body(null, 204);
+    })
+    .delete("/sessions", auth, async (c) => {
+      const { id, sessionId } = c.get("user");
+      await sessions.revokeAllExcept(id, sessionId);
+      return c.body(null, 204);
+    })
+    .post("/password", auth, validate("json", changePasswordBody), async (c) => {
+      const { id, sessionId } = c.get("user");
+      const { currentPassword, newPassword } = c.req.valid("json");
+      const user = await findUserById(sql, id);
+      if (!user) throw notFound("user");
+      if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+        metrics.authFailures.inc({ reason: "wrong_current_password" });
+        throw new ApiError(422, "validation_failed", "invalid body", [
+          { path: "currentPassword", message: "is incorrect", code: "custom" },
+        ]);
+      }
+      await updatePasswordHash(sql, id, await hashPassword(newPassword));
+      await sessions.revokeAllExcept(id, sessionId);
+      return c.body(null, 204);
+    });
+}

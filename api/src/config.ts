@@ -1,0 +1,143 @@
+// Configuration: read once from the environment at startup, validated with zod.
+// Every secret may come from NAME or NAME_FILE (a path), never both.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+export const SECRET_NAMES = [
+  "DATABASE_URL",
+  "DATABASE_PASSWORD",
+  "REDIS_URL",
+  "REDIS_PASSWORD",
+  "JWT_SECRET",
+] as const;
+
+/** `serve` is production (everything required); `dev` fills gaps with embedded defaults. */
+export type ConfigMode = "serve" | "dev";
+
+export class ConfigError extends Error {}
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(4000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgres:// URL" }).optional(),
+  DATABASE_PASSWORD: z.string().min(1).optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// URL" }).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_KEY_PREFIX: z.string().default("tp:"),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  STATIC_DIR: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  TRUST_PROXY: booleanFlag.default(false),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+  REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
+  CACHE_TTL_SECONDS: positiveInt(300),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
+  RATE_LIMIT_IP: positiveInt(1200),
+  RATE_LIMIT_USER: positiveInt(600),
+  RATE_LIMIT_AUTH_IP: positiveInt(30),
+  LOGIN_FAILURES_MAX: positiveInt(10),
+  LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
+  EVENTS_RETAINED: positiveInt(10_000),
+  SSE_HEARTBEAT_SECONDS: positiveInt(15),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  databasePassword?: string;
+  databasePoolMax: number;
+  redisUrl?: string;
+  redisPassword?: string;
+  redisKeyPrefix: string;
+  jwtSecret?: string;
+  logLevel: RawConfig["LOG_LEVEL"];
+  staticDir?: string;
+  dataDir: string;
+  trustProxy: boolean;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  cacheTtlSeconds: number;
+  rateLimit: { windowSeconds: number; ip: number; user: number; authIp: number };
+  loginFailures: { max: number; windowSeconds: number };
+  eventsRetained: number;
+  sseHeartbeatSeconds: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Replaces NAME_FILE by the file's content (trailing newline removed). */
+export function resolveSecretFiles(env: Env): Env {
+  const resolved: Env = { ...env };
+  for (const name of SECRET_NAMES) {
+    const fileVar = `${name}_FILE`;
+    const path = env[fileVar];
+    if (path === undefined || path === "") continue;
+    if (env[name] !== undefined && env[name] !== "") {
+      throw new ConfigError(`${name} and ${fileVar} are both set; set only one`);
+    }
+    try {
+      resolved[name] = readFileSync(path, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      throw new ConfigError(
+        `${fileVar}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      );
+    }
+    delete resolved[fileVar];
+  }
+  return resolved;
+}
+
+export function loadConfig(env: Env, mode: ConfigMode): Config {
+  const withSecrets = resolveSecretFiles(env);
+  // Empty strings mean "unset", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(withSecrets).filter(([, value]) => value !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${issue?.path.join(".") ?? "config"}: ${issue?.message ?? "invalid"}`);
+  }
+  const raw = parsed.data;
+  if (mode === "serve") {
+    for (const name of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"] as const) {
+      if (raw[name] === undefined) throw new ConfigError(`${name}: required (or ${name}_FILE)`);
+    }
+  }
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    databaseUrl: raw.DATABASE_URL,
+    databasePassword: raw.DATABASE_PASSWORD,
+    databasePoolMax: raw.DATABASE_POOL_MAX,
+    redisUrl: raw.REDIS_URL,
+    redisPassword: raw.REDIS_PASSWORD,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
+    jwtSecret: raw.JWT_SECRET,
+    logLevel: raw.LOG_LEVEL,
+    staticDir: raw.STATIC_DIR,
+    dataDir: raw.DATA_DIR,
+    trustProxy: raw.TRUST_PROXY,
+    accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_DAYS * 86_400,
+    cacheTtlSeconds: raw.CACHE_TTL_SECONDS,
+    rateLimit: {
+      windowSeconds: raw.RATE_LIMIT_WINDOW_SECONDS,
+      ip: raw.RATE_LIMIT_IP,
+      user: raw.RATE_LIMIT_USER,
+      authIp: raw.RATE_LIMIT_AUTH_IP,
+    },
+    loginFailures: { max: raw.LOGIN_FAILURES_MAX, windowSeconds: raw.LOGIN_FAILURES_WINDOW_SECONDS },
+    eventsRetained: raw.EVENTS_RETAINED,
+    sseHeartbeatSeconds: raw.SSE_HEARTBEAT_SECONDS,
+  };
+}

@@ -1,0 +1,69 @@
+// postgres.js client. Column names are mapped to camelCase; connection failures surface quickly
+// (2 s connect timeout) so the error handler can answer 503 instead of letting requests hang.
+import postgres from "postgres";
+import type { Metrics } from "../metrics.ts";
+
+export type Sql = postgres.Sql;
+/** Anything queries can run on: the pool or a transaction. */
+export type Queryable = postgres.Sql | postgres.TransactionSql;
+
+export interface SqlOptions {
+  url: string;
+  password?: string;
+  max: number;
+  metrics?: Metrics;
+}
+
+export function createSql({ url, password, max, metrics }: SqlOptions): Sql {
+  metrics?.dbPool.set({ state: "max" }, max);
+  return postgres(url, {
+    ...(password ? { password } : {}),
+    max,
+    connect_timeout: 2,
+    idle_timeout: 60,
+    max_lifetime: 60 * 30,
+    transform: postgres.camel,
+    onnotice: () => {},
+    connection: { application_name: "taskplatform-api", statement_timeout: 5000 },
+  });
+}
+
+/** Times a repository operation into db_query_duration_seconds. */
+export async function timed<T>(
+  metrics: Metrics | undefined,
+  operation: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!metrics) return run();
+  const end = metrics.dbQueryDuration.startTimer({ operation });
+  metrics.dbPool.inc({ state: "in_use" });
+  try {
+    return await run();
+  } finally {
+    metrics.dbPool.dec({ state: "in_use" });
+    end();
+  }
+}
+
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+  "08000",
+  "08003",
+  "08006",
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && UNAVAILABLE_CODES.has(code);
+}

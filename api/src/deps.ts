@@ -1,0 +1,14 @@
+// What createApp needs from the outside world; tests pass real servers or in-process stand-ins.
+import type { Config } from "./config.ts";
+import type { Sql } from "./db/client.ts";
+import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Store } from "./store/store.ts";
+
+export interface Deps {
+  sql: Sql;
+  store: Store;
+  config: Config & { jwtSecret: string };
+  metrics: Metrics;
+  log: Logger;
+}

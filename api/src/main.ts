@@ -1,0 +1,162 @@
+// Entry point. Subcommands:
+//   serve        production: configuration required, migrations under an advisory lock, then listen
+//   dev          like serve, but embedded PostgreSQL (PGlite) and an in-process store when no URLs are set
+//   migrate      apply migrations and exit
+//   healthcheck  GET /api/ready on this host's PORT; exit 0 when ready (for images without a shell)
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { createSql, type Sql } from "./db/client.ts";
+import { MigrationError, migrate } from "./db/migrate.ts";
+import { createEventHub } from "./events/hub.ts";
+import { createLogger, errorFields, type Logger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
+import { createMemoryStore } from "./store/memory.ts";
+import { createRedisStore } from "./store/redis.ts";
+import type { Store } from "./store/store.ts";
+
+const EXIT_CONFIG = 2;
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`taskplatform-api: ${message}\n`);
+  process.exit(code);
+}
+
+function readConfig(mode: "serve" | "dev"): Config {
+  try {
+    return loadConfig(process.env, mode);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, EXIT_CONFIG);
+    throw error;
+  }
+}
+
+async function healthcheck(): Promise<never> {
+  const port = Number(process.env.PORT ?? 4000);
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/api/ready`, { signal: AbortSignal.timeout(3000) });
+    process.exit(response.ok ? 0 : 1);
+  } catch {
+    process.exit(1);
+  }
+}
+
+async function runMigrations(sql: Sql, log: Logger): Promise<void> {
+  try {
+    const applied = await migrate(sql);
+    if (applied.length > 0) log.info("migrations applied", { applied });
+  } catch (error) {
+    const reason =
+      error instanceof MigrationError ? error.message : `cannot migrate: ${(error as Error).message}`;
+    log.error("refusing to start", { reason });
+    await sql.end({ timeout: 1 }).catch(() => {});
+    fail(reason);
+  }
+}
+
+async function serve(mode: "serve" | "dev"): Promise<void> {
+  const config = readConfig(mode);
+  const log = createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const cleanups: Array<() => Promise<void>> = [];
+  const backends: string[] = [];
+
+  let databaseUrl = config.databaseUrl;
+  let poolMax = config.databasePoolMax;
+  if (!databaseUrl) {
+    const { startEmbeddedPostgres, EMBEDDED_POOL_MAX } = await import("./db/embedded.ts");
+    const embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
+    cleanups.push(embedded.stop);
+    databaseUrl = embedded.url;
+    poolMax = EMBEDDED_POOL_MAX;
+    backends.push(
+      `database: embedded PGlite in ${join(config.dataDir, "pglite")} (set DATABASE_URL for PostgreSQL)`,
+    );
+  } else {
+    backends.push("database: PostgreSQL from DATABASE_URL");
+  }
+  const sql = createSql({ url: databaseUrl, password: config.databasePassword, max: poolMax, metrics });
+  await runMigrations(sql, log);
+
+  let store: Store;
+  if (config.redisUrl) {
+    store = createRedisStore({
+      url: config.redisUrl,
+      password: config.redisPassword,
+      keyPrefix: config.redisKeyPrefix,
+      eventsRetained: config.eventsRetained,
+      onError: (error) => log.debug("redis error", { reason: error.message }),
+    });
+    backends.push("store: Redis from REDIS_URL");
+  } else {
+    store = createMemoryStore({ eventsRetained: config.eventsRetained });
+    backends.push("store: in-process memory (set REDIS_URL for Redis; sessions end with the process)");
+  }
+
+  let jwtSecret = config.jwtSecret;
+  if (!jwtSecret) {
+    jwtSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    backends.push("JWT_SECRET: generated for this development run only; sign-ins end when it restarts");
+  }
+  let staticDir = config.staticDir;
+  if (!staticDir && mode === "dev") {
+    const built = resolve(import.meta.dir, "../../web/dist");
+    if (existsSync(join(built, "index.html"))) staticDir = built;
+  }
+
+  const hub = createEventHub(store, log);
+  const app = createApp({ sql, store, metrics, log, hub, config: { ...config, jwtSecret, staticDir } });
+  // Above nginx's upstream keepalive_timeout (60 s) so the proxy always closes idle connections first.
+  const server = Bun.serve({ fetch: app.fetch, port: config.port, hostname: config.host, idleTimeout: 75 });
+  log.info("listening", { url: `http://${config.host}:${server.port}`, mode, backends });
+  if (mode === "dev") {
+    process.stdout.write(
+      `\nTaskPlatform (development) on http://localhost:${server.port}\n${backends.map((b) => `  ${b}`).join("\n")}\n`,
+    );
+    if (!staticDir) process.stdout.write("  web: not built yet (bun run --cwd web build)\n");
+    process.stdout.write("\n");
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    hub.close();
+    const force = setTimeout(() => server.stop(true), SHUTDOWN_GRACE_MS);
+    await server.stop();
+    clearTimeout(force);
+    await sql.end({ timeout: 5 }).catch(() => {});
+    await store.close().catch(() => {});
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+async function migrateOnly(): Promise<void> {
+  const config = readConfig("dev");
+  if (!config.databaseUrl)
+    fail("invalid configuration: DATABASE_URL: required (or DATABASE_URL_FILE)", EXIT_CONFIG);
+  const log = createLogger(config.logLevel);
+  const sql = createSql({ url: config.databaseUrl, password: config.databasePassword, max: 1 });
+  await runMigrations(sql, log);
+  await sql.end({ timeout: 5 });
+}
+
+const command = process.argv[2] ?? "serve";
+try {
+  if (command === "healthcheck") await healthcheck();
+  else if (command === "migrate") await migrateOnly();
+  else if (command === "serve" || command === "dev") await serve(command);
+  else fail(`unknown command "${command}" (serve, dev, migrate, healthcheck)`, EXIT_CONFIG);
+} catch (error) {
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", ...errorFields(error) })}\n`,
+  );
+  process.exit(1);
+}

@@ -1,0 +1,45 @@
+// Project access: one query answers both "is this user a member, with which role" and the project's
+// task-list version (used as the cache key). Non-members get 404, never 403: a project you cannot see
+// does not exist for you.
+import type { Sql } from "../db/client.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+
+export const ROLES = ["viewer", "editor", "owner"] as const;
+export type Role = (typeof ROLES)[number];
+
+const RANK: Record<Role, number> = { viewer: 1, editor: 2, owner: 3 };
+
+export interface Membership {
+  role: Role;
+  tasksVersion: string;
+}
+
+export async function findMembership(
+  sql: Sql,
+  projectId: string,
+  userId: string,
+): Promise<Membership | undefined> {
+  const [row] = await sql<Membership[]>`
+    SELECT m.role, p.tasks_version::text AS tasks_version
+    FROM project_members m JOIN projects p ON p.id = m.project_id
+    WHERE m.project_id = ${projectId} AND m.user_id = ${userId}`;
+  return row;
+}
+
+export async function requireRole(
+  sql: Sql,
+  projectId: string,
+  userId: string,
+  minimum: Role,
+): Promise<Membership> {
+  const membership = await findMembership(sql, projectId, userId);
+  if (!membership) throw notFound("project");
+  if (RANK[membership.role] < RANK[minimum]) {
+    throw new ApiError(
+      403,
+      "forbidden",
+      `this needs the ${minimum} role in the project; you are ${membership.role}`,
+    );
+  }
+  return membership;
+}

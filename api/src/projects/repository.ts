@@ -1,0 +1,116 @@
+// Projects and memberships: SQL only, `sql` passed in.
+import type { Sql } from "../db/client.ts";
+import type { Role } from "./access.ts";
+
+export interface ProjectView {
+  id: string;
+  name: string;
+  description: string;
+  role: Role;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MemberView {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export async function listProjects(sql: Sql, userId: string): Promise<ProjectView[]> {
+  return sql<ProjectView[]>`
+    SELECT p.id, p.name, p.description, m.role, p.created_at, p.updated_at
+    FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
+    ORDER BY lower(p.name), p.id`;
+}
+
+export async function getProject(
+  sql: Sql,
+  projectId: string,
+  userId: string,
+): Promise<ProjectView | undefined> {
+  const [row] = await sql<ProjectView[]>`
+    SELECT p.id, p.name, p.description, m.role, p.created_at, p.updated_at
+    FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
+    WHERE p.id = ${projectId}`;
+  return row;
+}
+
+export async function createProject(
+  sql: Sql,
+  userId: string,
+  input: { name: string; description?: string },
+): Promise<ProjectView> {
+  return sql.begin(async (tx) => {
+    const [project] = await tx<Omit<ProjectView, "role">[]>`
+      INSERT INTO projects (name, description) VALUES (${input.name}, ${input.description ?? ""})
+      RETURNING id, name, description, created_at, updated_at`;
+    if (!project) throw new Error("insert returned no row");
+    await tx`INSERT INTO project_members (project_id, user_id, role) VALUES (${project.id}, ${userId}, 'owner')`;
+    return { ...project, role: "owner" as const };
+  });
+}
+
+export async function updateProject(
+  sql: Sql,
+  projectId: string,
+  changes: { name?: string; description?: string },
+): Promise<void> {
+  await sql`
+    UPDATE projects SET
+      name = coalesce(${changes.name ?? null}, name),
+      description = coalesce(${changes.description ?? null}, description),
+      updated_at = now()
+    WHERE id = ${projectId}`;
+}
+
+export async function deleteProject(sql: Sql, projectId: string): Promise<void> {
+  await sql`DELETE FROM projects WHERE id = ${projectId}`;
+}
+
+export async function listMembers(sql: Sql, projectId: string): Promise<MemberView[]> {
+  return sql<MemberView[]>`
+    SELECT u.id AS user_id, u.email, u.name, m.role
+    FROM project_members m JOIN users u ON u.id = m.user_id
+    WHERE m.project_id = ${projectId}
+    ORDER BY m.role DESC, lower(u.name), u.id`;
+}
+
+export async function addMember(sql: Sql, projectId: string, userId: string, role: Role): Promise<boolean> {
+  const rows = await sql`
+    INSERT INTO project_members (project_id, user_id, role) VALUES (${projectId}, ${userId}, ${role})
+    ON CONFLICT DO NOTHING RETURNING user_id`;
+  return rows.length === 1;
+}
+
+export type MemberChange = "changed" | "not_member" | "last_owner";
+
+/**
+ * Changes or removes a membership, refusing to leave a project without an owner. The project row is
+ * locked so two owners demoting each other at once cannot both succeed.
+ */
+export async function changeMember(
+  sql: Sql,
+  projectId: string,
+  userId: string,
+  role: Role | null,
+): Promise<MemberChange> {
+  return sql.begin(async (tx) => {
+    await tx`SELECT 1 FROM projects WHERE id = ${projectId} FOR UPDATE`;
+    const [member] = await tx<
+      { role: Role }[]
+    >`SELECT role FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}`;
+    if (!member) return "not_member";
+    if (member.role === "owner" && role !== "owner") {
+      const [{ owners } = { owners: 0 }] = await tx<{ owners: number }[]>`
+        SELECT count(*)::int AS owners FROM project_members WHERE project_id = ${projectId} AND role = 'owner'`;
+      if (owners <= 1) return "last_owner";
+    }
+    if (role === null)
+      await tx`DELETE FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}`;
+    else
+      await tx`UPDATE project_members SET role = ${role} WHERE project_id = ${projectId} AND user_id = ${userId}`;
+    return "changed";
+  });
+}

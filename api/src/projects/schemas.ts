@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { emailSchema } from "../auth/schemas.ts";
+import { ROLES } from "./access.ts";
+
+const projectName = z.string().trim().min(1, "is required").max(100);
+const projectDescription = z.string().max(2000);
+
+export const projectIdParam = z.object({ id: z.uuid() });
+export const memberParam = z.object({ id: z.uuid(), userId: z.uuid() });
+export const createProjectBody = z.strictObject({
+  name: projectName,
+  description: projectDescription.optional(),
+});
+export const updateProjectBody = z
+  .strictObject({ name: projectName.optional(), description: projectDescription.optional() })
+  .refine((body) => Object.keys(body).length > 0, "at least one field is required");
+export const roleSchema = z.enum(ROLES);
+export const addMemberBody = z.strictObject({ email: emailSchema, role: roleSchema });
+export const updateMemberBody = z.strictObject({ role: roleSchema });
+
+export const projectSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string(),
+  role: roleSchema,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export const memberSchema = z.object({
+  userId: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+});

@@ -1,0 +1,109 @@
+// In-process Store for development without Redis. Same semantics as redis.ts, one process only.
+import { compareEventIds, type Store, type StoredEvent } from "./store.ts";
+
+interface Entry {
+  value: string | Set<string> | number;
+  expiresAt: number;
+}
+
+export function createMemoryStore(options: { eventsRetained: number; now?: () => number }): Store {
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  const events: StoredEvent[] = [];
+  const waiters = new Set<() => void>();
+  let lastMs = 0;
+  let seq = 0;
+
+  const live = (key: string): Entry | undefined => {
+    const entry = entries.get(key);
+    if (entry && entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+  const expiry = (ttlSeconds: number) => now() + ttlSeconds * 1000;
+  const after = (afterId: string) => events.filter((event) => compareEventIds(event.id, afterId) > 0);
+
+  return {
+    kind: "memory",
+    async get(key) {
+      const entry = live(key);
+      return typeof entry?.value === "string" ? entry.value : null;
+    },
+    async set(key, value, ttlSeconds) {
+      entries.set(key, { value, expiresAt: expiry(ttlSeconds) });
+    },
+    async del(...keys) {
+      for (const key of keys) entries.delete(key);
+    },
+    async compareAndSet(key, expected, next, ttlSeconds) {
+      if (live(key)?.value !== expected) return false;
+      entries.set(key, { value: next, expiresAt: expiry(ttlSeconds) });
+      return true;
+    },
+    async hit(key, windowSeconds) {
+      const entry = live(key);
+      if (!entry || typeof entry.value !== "number") {
+        entries.set(key, { value: 1, expiresAt: expiry(windowSeconds) });
+        return { count: 1, resetSeconds: windowSeconds };
+      }
+      entry.value += 1;
+      return { count: entry.value, resetSeconds: Math.max(1, Math.ceil((entry.expiresAt - now()) / 1000)) };
+    },
+    async peek(key) {
+      const entry = live(key);
+      if (!entry || typeof entry.value !== "number") return { count: 0, resetSeconds: 0 };
+      return { count: entry.value, resetSeconds: Math.max(1, Math.ceil((entry.expiresAt - now()) / 1000)) };
+    },
+    async setAdd(key, member, ttlSeconds) {
+      const entry = live(key);
+      const members = entry?.value instanceof Set ? entry.value : new Set<string>();
+      members.add(member);
+      entries.set(key, { value: members, expiresAt: expiry(ttlSeconds) });
+    },
+    async setRemove(key, member) {
+      const entry = live(key);
+      if (entry?.value instanceof Set) entry.value.delete(member);
+    },
+    async setMembers(key) {
+      const entry = live(key);
+      return entry?.value instanceof Set ? [...entry.value] : [];
+    },
+    async appendEvent(data) {
+      const ms = now();
+      seq = ms === lastMs ? seq + 1 : 0;
+      lastMs = ms;
+      const id = `${ms}-${seq}`;
+      events.push({ id, data });
+      if (events.length > options.eventsRetained) events.splice(0, events.length - options.eventsRetained);
+      for (const wake of waiters) wake();
+      return id;
+    },
+    async readEvents(afterId, blockMs) {
+      const from = afterId === "$" ? (events.at(-1)?.id ?? "0-0") : afterId;
+      const ready = after(from);
+      if (ready.length > 0) return ready;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          waiters.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(wake, blockMs);
+        waiters.add(wake);
+      });
+      return after(from);
+    },
+    async eventsSince(afterId) {
+      const oldest = events[0];
+      const complete =
+        !oldest || events.length < options.eventsRetained || compareEventIds(afterId, oldest.id) >= 0;
+      return { events: after(afterId), complete };
+    },
+    async ping() {},
+    async close() {
+      for (const wake of waiters) wake();
+    },
+  };
+}

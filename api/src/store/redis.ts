@@ -1,0 +1,140 @@
+// Redis-backed Store. Fails fast when Redis is unreachable (no offline queue, one retry, 1 s command
+// timeout) so that requests answer 503 instead of hanging, and reconnects by itself in the background.
+import Redis, { type RedisOptions } from "ioredis";
+import { compareEventIds, type Store, type StoredEvent, StoreUnavailableError } from "./store.ts";
+
+const COMPARE_AND_SET = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0`;
+
+const HIT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {count, ttl}`;
+
+export interface RedisStoreOptions {
+  url: string;
+  password?: string;
+  keyPrefix: string;
+  eventsRetained: number;
+  onError?: (error: Error) => void;
+}
+
+function connectionOptions(options: RedisStoreOptions): RedisOptions {
+  return {
+    ...(options.password ? { password: options.password } : {}),
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  };
+}
+
+/** A reconnecting client that missed more than this many events refetches instead. */
+export const REPLAY_LIMIT = 1000;
+
+type Entry = [id: string, fields: string[]];
+
+function toEvents(entries: Entry[] | null | undefined): StoredEvent[] {
+  return (entries ?? []).map(([id, fields]) => ({ id, data: fields[1] ?? "null" }));
+}
+
+export function createRedisStore(options: RedisStoreOptions): Store {
+  const client = new Redis(options.url, connectionOptions(options));
+  // Blocking XREAD waits longer than the command timeout, so it gets its own connection without one.
+  const reader = new Redis(options.url, { ...connectionOptions(options), commandTimeout: undefined });
+  const report = (error: Error) => options.onError?.(error);
+  client.on("error", report);
+  reader.on("error", () => {});
+
+  const key = (name: string) => `${options.keyPrefix}${name}`;
+  const stream = key("events");
+  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  };
+
+  return {
+    kind: "redis",
+    get: (name) => guard(() => client.get(key(name))),
+    set: (name, value, ttlSeconds) =>
+      guard(async () => void (await client.set(key(name), value, "EX", ttlSeconds))),
+    del: (...names) => guard(async () => void (names.length > 0 && (await client.del(...names.map(key))))),
+    compareAndSet: (name, expected, next, ttlSeconds) =>
+      guard(async () => (await client.eval(COMPARE_AND_SET, 1, key(name), expected, next, ttlSeconds)) === 1),
+    hit: (name, windowSeconds) =>
+      guard(async () => {
+        const [count, resetSeconds] = (await client.eval(HIT, 1, key(name), windowSeconds)) as [
+          number,
+          number,
+        ];
+        return { count, resetSeconds: Math.max(1, resetSeconds) };
+      }),
+    peek: (name) =>
+      guard(async () => {
+        const [[, count], [, ttl]] = (await client.multi().get(key(name)).ttl(key(name)).exec()) as [
+          [unknown, string | null],
+          [unknown, number],
+        ];
+        return { count: Number(count ?? 0), resetSeconds: Math.max(0, ttl) };
+      }),
+    setAdd: (name, member, ttlSeconds) =>
+      guard(
+        async () => void (await client.multi().sadd(key(name), member).expire(key(name), ttlSeconds).exec()),
+      ),
+    setRemove: (name, member) => guard(async () => void (await client.srem(key(name), member))),
+    setMembers: (name) => guard(() => client.smembers(key(name))),
+    appendEvent: (data) =>
+      guard(async () => {
+        const id = await client.xadd(stream, "MAXLEN", "~", options.eventsRetained, "*", "data", data);
+        return id ?? "0-0";
+      }),
+    readEvents: (afterId, blockMs) =>
+      guard(async () => {
+        const result = (await reader.call(
+          "XREAD",
+          "BLOCK",
+          blockMs,
+          "COUNT",
+          500,
+          "STREAMS",
+          stream,
+          afterId,
+        )) as [string, Entry[]][] | null;
+        return toEvents(result?.[0]?.[1]);
+      }),
+    eventsSince: (afterId) =>
+      guard(async () => {
+        const events = toEvents(
+          (await client.xrange(stream, `(${afterId}`, "+", "COUNT", REPLAY_LIMIT)) as Entry[],
+        );
+        let trimmedUpTo = "0-0";
+        try {
+          const info = (await client.xinfo("STREAM", stream)) as unknown[];
+          const at = info.indexOf("max-deleted-entry-id");
+          if (at >= 0) trimmedUpTo = String(info[at + 1]);
+        } catch {
+          // No stream yet: nothing was ever trimmed.
+        }
+        return {
+          events,
+          complete: events.length < REPLAY_LIMIT && compareEventIds(afterId, trimmedUpTo) >= 0,
+        };
+      }),
+    ping: () => guard(async () => void (await client.ping())),
+    async close() {
+      reader.disconnect();
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

@@ -1,0 +1,251 @@
+// Tasks: SQL only, `sql` passed in. Every write bumps projects.tasks_version in the same transaction,
+// which versions the task-list cache keys: a committed write can never be followed by a stale list.
+import type { Queryable, Sql } from "../db/client.ts";
+import type { ListTasksQuery, TaskSort, UpdateTask } from "./schemas.ts";
+
+export interface Task {
+  id: string;
+  projectId: string;
+  title: string;
+  description: string;
+  status: "todo" | "in_progress" | "done";
+  priority: "low" | "medium" | "high" | "urgent";
+  dueAt: Date | null;
+  labels: string[];
+  assigneeId: string | null;
+  position: number;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+/** Sort expressions with their SQL type (for the cursor cast) and direction. Nulls sort last. */
+const SORTS: Record<TaskSort, { expression: string; type: string; descending: boolean }> = {
+  position: { expression: "position", type: "float8", descending: false },
+  createdAt: { expression: "created_at", type: "timestamptz", descending: false },
+  "-createdAt": { expression: "created_at", type: "timestamptz", descending: true },
+  updatedAt: { expression: "updated_at", type: "timestamptz", descending: false },
+  "-updatedAt": { expression: "updated_at", type: "timestamptz", descending: true },
+  dueAt: { expression: "coalesce(due_at, 'infinity'::timestamptz)", type: "timestamptz", descending: false },
+  "-dueAt": {
+    expression: "coalesce(due_at, '-infinity'::timestamptz)",
+    type: "timestamptz",
+    descending: true,
+  },
+  priority: { expression: "priority", type: "task_priority", descending: false },
+  "-priority": { expression: "priority", type: "task_priority", descending: true },
+  title: { expression: "title", type: "text", descending: false },
+  "-title": { expression: "title", type: "text", descending: true },
+};
+
+const POSITION_GAP = 1024;
+
+export const taskColumns = (sql: Queryable) =>
+  sql`id, project_id, title, description, status, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at`;
+
+export function encodeCursor(sortKey: string, id: string): string {
+  return Buffer.from(JSON.stringify([sortKey, id])).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): [string, string] | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === "string" &&
+      value[0].length <= 300 &&
+      uuid.test(String(value[1]))
+    ) {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through: not a cursor we issued
+  }
+  return undefined;
+}
+
+export async function listTasks(
+  sql: Sql,
+  query: ListTasksQuery,
+  cursor?: [string, string],
+): Promise<{ items: Task[]; nextCursor: string | null }> {
+  const sort = SORTS[query.sort];
+  const expression = sql.unsafe(sort.expression);
+  const conditions = [sql`project_id = ${query.projectId}`];
+  if (query.status) conditions.push(sql`status = ${query.status}`);
+  if (query.priority) conditions.push(sql`priority = ${query.priority}`);
+  if (query.label) conditions.push(sql`labels @> ARRAY[${query.label}]::text[]`);
+  if (query.assigneeId) conditions.push(sql`assignee_id = ${query.assigneeId}`);
+  if (query.dueBefore) conditions.push(sql`due_at < ${query.dueBefore}::timestamptz`);
+  if (query.dueAfter) conditions.push(sql`due_at >= ${query.dueAfter}::timestamptz`);
+  if (query.q) conditions.push(sql`search @@ websearch_to_tsquery('simple', ${query.q})`);
+  if (cursor) {
+    const after = sql`(${cursor[0]}::${sql.unsafe(sort.type)}, ${cursor[1]}::uuid)`;
+    conditions.push(
+      sort.descending ? sql`(${expression}, id) < ${after}` : sql`(${expression}, id) > ${after}`,
+    );
+  }
+  const where = conditions.reduce((all, condition) => sql`${all} AND ${condition}`);
+  const direction = sql.unsafe(sort.descending ? "DESC" : "ASC");
+  const rows = await sql<(Task & { sortKey: string })[]>`
+    SELECT ${taskColumns(sql)}, (${expression})::text AS sort_key
+    FROM tasks WHERE ${where}
+    ORDER BY ${expression} ${direction}, id ${direction}
+    LIMIT ${query.limit + 1}`;
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const items = page.map(({ sortKey: _sortKey, ...task }) => task);
+  return {
+    items,
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sortKey, last.id) : null,
+  };
+}
+
+export async function getTask(sql: Sql, id: string): Promise<Task | undefined> {
+  const [task] = await sql<Task[]>`SELECT ${taskColumns(sql)} FROM tasks WHERE id = ${id}`;
+  return task;
+}
+
+const bumpProject = (sql: Queryable, projectId: string) =>
+  sql`UPDATE projects SET tasks_version = tasks_version + 1 WHERE id = ${projectId}`;
+
+export interface NewTask {
+  projectId: string;
+  title: string;
+  description?: string;
+  status?: Task["status"];
+  priority?: Task["priority"];
+  dueAt?: string | null;
+  labels?: string[];
+  assigneeId?: string | null;
+}
+
+export async function createTask(sql: Sql, input: NewTask): Promise<Task> {
+  const status = input.status ?? "todo";
+  return sql.begin(async (tx) => {
+    const [task] = await tx<Task[]>`
+      INSERT INTO tasks (project_id, title, description, status, priority, due_at, labels, assignee_id, position, completed_at)
+      SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${status}, ${input.priority ?? "medium"},
+             ${input.dueAt ?? null}::timestamptz, ${input.labels ?? []}::text[], ${input.assigneeId ?? null}::uuid,
+             coalesce(max(position), 0) + ${POSITION_GAP},
+             CASE WHEN ${status} = 'done' THEN now() END
+      FROM tasks WHERE project_id = ${input.projectId} AND status = ${status}
+      RETURNING ${taskColumns(tx)}`;
+    await bumpProject(tx, input.projectId);
+    if (!task) throw new Error("insert returned no row");
+    return task;
+  });
+}
+
+export type WriteOutcome =
+  | { kind: "ok"; task: Task }
+  | { kind: "not_found" }
+  | { kind: "conflict"; current: Task };
+
+/** Applies changes if the task is at `expectedVersion` (when given); otherwise reports the conflict. */
+export async function updateTask(
+  sql: Sql,
+  id: string,
+  changes: UpdateTask,
+  expectedVersion?: number,
+): Promise<WriteOutcome> {
+  return sql.begin(async (tx) => {
+    const [current] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id} FOR UPDATE`;
+    if (!current) return { kind: "not_found" };
+    if (expectedVersion !== undefined && current.version !== expectedVersion)
+      return { kind: "conflict", current };
+    const status = changes.status ?? current.status;
+    const [task] = await tx<Task[]>`
+      UPDATE tasks SET
+        title = ${changes.title ?? current.title},
+        description = ${changes.description ?? current.description},
+        status = ${status},
+        priority = ${changes.priority ?? current.priority},
+        due_at = ${changes.dueAt === undefined ? current.dueAt : changes.dueAt}::timestamptz,
+        labels = ${changes.labels ?? current.labels}::text[],
+        assignee_id = ${changes.assigneeId === undefined ? current.assigneeId : changes.assigneeId}::uuid,
+        completed_at = ${status === "done" ? (current.completedAt ?? new Date()) : null}::timestamptz,
+        version = version + 1,
+        updated_at = now()
+      WHERE id = ${id}
+      RETURNING ${taskColumns(tx)}`;
+    await bumpProject(tx, current.projectId);
+    return task ? { kind: "ok", task } : { kind: "not_found" };
+  });
+}
+
+/**
+ * Moves a task to `index` (0-based) in the `status` column. Positions are sort keys with gaps; the
+ * new key is the midpoint of the neighbours, and a column is renumbered when the gap runs out.
+ * Moves in a project are serialised by locking the project row.
+ */
+export async function moveTask(
+  sql: Sql,
+  id: string,
+  status: Task["status"],
+  index: number,
+  expectedVersion?: number,
+): Promise<WriteOutcome> {
+  return sql.begin(async (tx) => {
+    const [current] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id}`;
+    if (!current) return { kind: "not_found" };
+    await tx`SELECT 1 FROM projects WHERE id = ${current.projectId} FOR UPDATE`;
+    const [locked] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id} FOR UPDATE`;
+    if (!locked) return { kind: "not_found" };
+    if (expectedVersion !== undefined && locked.version !== expectedVersion)
+      return { kind: "conflict", current: locked };
+
+    const neighbours = async () => {
+      const rows = await tx<{ position: number }[]>`
+        SELECT position FROM tasks
+        WHERE project_id = ${locked.projectId} AND status = ${status} AND id <> ${id}
+        ORDER BY position, id OFFSET ${Math.max(index - 1, 0)} LIMIT 2`;
+      const before = index === 0 ? undefined : rows[0]?.position;
+      const after = index === 0 ? rows[0]?.position : rows[1]?.position;
+      return { before, after };
+    };
+    let { before, after } = await neighbours();
+    if (before !== undefined && after !== undefined && after - before < 1e-6) {
+      await tx`
+        UPDATE tasks SET position = ordered.rank * ${POSITION_GAP}
+        FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rank FROM tasks
+              WHERE project_id = ${locked.projectId} AND status = ${status}) AS ordered
+        WHERE tasks.id = ordered.id`;
+      ({ before, after } = await neighbours());
+    }
+    const position =
+      before === undefined && after === undefined
+        ? POSITION_GAP
+        : before === undefined
+          ? (after as number) - POSITION_GAP
+          : after === undefined
+            ? before + POSITION_GAP
+            : (before + after) / 2;
+    const [task] = await tx<Task[]>`
+      UPDATE tasks SET
+        status = ${status},
+        position = ${position},
+        completed_at = ${status === "done" ? (locked.completedAt ?? new Date()) : null}::timestamptz,
+        version = version + 1,
+        updated_at = now()
+      WHERE id = ${id}
+      RETURNING ${taskColumns(tx)}`;
+    await bumpProject(tx, locked.projectId);
+    return task ? { kind: "ok", task } : { kind: "not_found" };
+  });
+}
+
+export async function deleteTask(sql: Sql, id: string, expectedVersion?: number): Promise<WriteOutcome> {
+  return sql.begin(async (tx) => {
+    const [current] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id} FOR UPDATE`;
+    if (!current) return { kind: "not_found" };
+    if (expectedVersion !== undefined && current.version !== expectedVersion)
+      return { kind: "conflict", current };
+    await tx`DELETE FROM tasks WHERE id = ${id}`;
+    await bumpProject(tx, current.projectId);
+    return { kind: "ok", task: current };
+  });
+}

@@ -1,0 +1,98 @@
+import { z } from "zod";
+
+const codePoints = (value: string) => [...value].length;
+
+export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
+export const TASK_PRIORITIES = ["low", "medium", "high", "urgent"] as const;
+export const TASK_SORTS = [
+  "position",
+  "createdAt",
+  "-createdAt",
+  "updatedAt",
+  "-updatedAt",
+  "dueAt",
+  "-dueAt",
+  "priority",
+  "-priority",
+  "title",
+  "-title",
+] as const;
+
+export const statusSchema = z.enum(TASK_STATUSES);
+export const prioritySchema = z.enum(TASK_PRIORITIES);
+export const titleSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .refine((value) => codePoints(value) <= 200, "must be at most 200 characters");
+export const descriptionSchema = z
+  .string()
+  .refine((value) => codePoints(value) <= 10_000, "must be at most 10,000 characters");
+const isoDate = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" });
+export const labelsSchema = z
+  .array(z.string().trim().min(1).max(50))
+  .max(20)
+  .transform((labels) => [...new Set(labels)]);
+
+export const taskIdParam = z.object({ id: z.uuid() });
+
+export const createTaskBody = z.strictObject({
+  projectId: z.uuid(),
+  title: titleSchema,
+  description: descriptionSchema.optional(),
+  status: statusSchema.optional(),
+  priority: prioritySchema.optional(),
+  dueAt: isoDate.nullable().optional(),
+  labels: labelsSchema.optional(),
+  assigneeId: z.uuid().nullable().optional(),
+});
+
+export const updateTaskBody = z
+  .strictObject({
+    title: titleSchema.optional(),
+    description: descriptionSchema.optional(),
+    status: statusSchema.optional(),
+    priority: prioritySchema.optional(),
+    dueAt: isoDate.nullable().optional(),
+    labels: labelsSchema.optional(),
+    assigneeId: z.uuid().nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, "at least one field is required");
+
+export const moveTaskBody = z.strictObject({ status: statusSchema, position: z.int().min(0).max(1_000_000) });
+
+export const listTasksQuery = z.strictObject({
+  projectId: z.uuid(),
+  status: statusSchema.optional(),
+  priority: prioritySchema.optional(),
+  label: z.string().trim().min(1).max(50).optional(),
+  assigneeId: z.uuid().optional(),
+  dueBefore: isoDate.optional(),
+  dueAfter: isoDate.optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  sort: z.enum(TASK_SORTS).default("position"),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const taskSchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  title: z.string(),
+  description: z.string(),
+  status: statusSchema,
+  priority: prioritySchema,
+  dueAt: z.iso.datetime().nullable(),
+  labels: z.array(z.string()),
+  assigneeId: z.uuid().nullable(),
+  position: z.number(),
+  version: z.int(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+});
+
+export type CreateTask = z.infer<typeof createTaskBody>;
+export type UpdateTask = z.infer<typeof updateTaskBody>;
+export type ListTasksQuery = z.infer<typeof listTasksQuery>;
+export type TaskSort = (typeof TASK_SORTS)[number];
