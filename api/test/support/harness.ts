@@ -1,0 +1,216 @@
+// Test harness: a fresh app per test file on real PostgreSQL and Redis.
+// Servers come from TEST_DATABASE_URL / TEST_REDIS_URL, else throwaway local servers when the binaries
+// exist, else (outside CI only) embedded PGlite and the in-memory store. It prints which once.
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createSql, type Sql } from "../../src/db/client.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { createLogger, type Logger } from "../../src/log.ts";
+import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import { createMemoryStore } from "../../src/store/memory.ts";
+import { createRedisStore } from "../../src/store/redis.ts";
+import type { Store } from "../../src/store/store.ts";
+import { TEST_JWT_SECRET } from "./api-process.ts";
+import { createDatabase, postgresBinDir, redisBinary, startPostgres, startRedis } from "./services.ts";
+
+export type Backends = { kind: "real"; postgresUrl: string; redisUrl: string } | { kind: "embedded" };
+
+const globalState = globalThis as { __tpBackends?: Promise<Backends> };
+
+async function resolveBackends(): Promise<Backends> {
+  const fromEnv = { postgres: process.env.TEST_DATABASE_URL, redis: process.env.TEST_REDIS_URL };
+  let postgresUrl = fromEnv.postgres;
+  let redisUrl = fromEnv.redis;
+  const notes: string[] = [];
+  if (!postgresUrl && postgresBinDir()) {
+    postgresUrl = (await startPostgres()).url;
+    notes.push("throwaway PostgreSQL");
+  }
+  if (!redisUrl && redisBinary()) {
+    redisUrl = (await startRedis()).url;
+    notes.push("throwaway Redis");
+  }
+  if (postgresUrl && redisUrl) {
+    console.log(
+      `[test] backends: PostgreSQL ${postgresUrl}, Redis ${redisUrl}${notes.length ? ` (${notes.join(", ")})` : ""}`,
+    );
+    return { kind: "real", postgresUrl, redisUrl };
+  }
+  if (process.env.CI) {
+    throw new Error(
+      "CI must test against real PostgreSQL and Redis: install postgresql and redis-server or set TEST_DATABASE_URL/TEST_REDIS_URL",
+    );
+  }
+  console.log(
+    "[test] backends: embedded PGlite and in-memory store (no PostgreSQL/Redis found; CI uses real servers)",
+  );
+  return { kind: "embedded" };
+}
+
+export function testBackends(): Promise<Backends> {
+  globalState.__tpBackends ??= resolveBackends();
+  return globalState.__tpBackends;
+}
+
+/** A database (migrated) and a store namespace of one's own. */
+export async function freshData(
+  options: { eventsRetained?: number } = {},
+): Promise<{ sql: Sql; store: Store; databaseUrl?: string; redisUrl?: string; close(): Promise<void> }> {
+  const backends = await testBackends();
+  const eventsRetained = options.eventsRetained ?? 1000;
+  if (backends.kind === "real") {
+    const databaseUrl = await createDatabase(backends.postgresUrl);
+    const sql = createSql({ url: databaseUrl, max: 5 });
+    await migrate(sql);
+    const store = createRedisStore({
+      url: backends.redisUrl,
+      keyPrefix: `t${crypto.randomUUID().slice(0, 8)}:`,
+      eventsRetained,
+    });
+    return {
+      sql,
+      store,
+      databaseUrl,
+      redisUrl: backends.redisUrl,
+      async close() {
+        await store.close();
+        await sql.end({ timeout: 2 });
+      },
+    };
+  }
+  const { startEmbeddedPostgres, EMBEDDED_POOL_MAX } = await import("../../src/db/embedded.ts");
+  const embedded = await startEmbeddedPostgres();
+  const sql = createSql({ url: embedded.url, max: EMBEDDED_POOL_MAX });
+  await migrate(sql);
+  const store = createMemoryStore({ eventsRetained });
+  return {
+    sql,
+    store,
+    async close() {
+      await store.close();
+      await sql.end({ timeout: 2 });
+      await embedded.stop();
+    },
+  };
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  sql: Sql;
+  store: Store;
+  metrics: Metrics;
+  logs: string[];
+  close(): Promise<void>;
+  /** JSON request helper: returns status, parsed body (or text) and headers. */
+  call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  /** Registers a fresh user and returns their token and refresh cookie. */
+  signUp(name?: string): Promise<TestUser>;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: RequestInit["body"];
+  headers?: Record<string, string>;
+  cookie?: string;
+  ip?: string;
+}
+
+export interface CallResult {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
+  body: any;
+  headers: Headers;
+  text: string;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  name: string;
+  password: string;
+  token: string;
+  cookie: string;
+}
+
+export const TEST_PASSWORD = "a sturdy passphrase 42";
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const data = await freshData();
+  const logs: string[] = [];
+  const log: Logger = createLogger("debug", (line) => logs.push(line));
+  const metrics = createMetrics();
+  // Generous auth limits by default: suites that test the limits set their own.
+  const config = loadConfig(
+    { JWT_SECRET: TEST_JWT_SECRET, TRUST_PROXY: "true", RATE_LIMIT_AUTH_IP: "100000", ...env },
+    "dev",
+  );
+  const app = createApp({
+    sql: data.sql,
+    store: data.store,
+    metrics,
+    log,
+    config: { ...config, jwtSecret: TEST_JWT_SECRET },
+  });
+  let userCount = 0;
+  // Each test app gets its own client address so per-IP limits of one file do not leak into another.
+  const defaultIp = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+
+  const call = async (method: string, path: string, options: CallOptions = {}): Promise<CallResult> => {
+    const headers: Record<string, string> = {
+      "x-forwarded-for": options.ip ?? defaultIp,
+      ...options.headers,
+    };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.cookie) headers.cookie = options.cookie;
+    let body: RequestInit["body"] = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await app.request(path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed, headers: response.headers, text };
+  };
+
+  return {
+    app,
+    sql: data.sql,
+    store: data.store,
+    metrics,
+    logs,
+    close: data.close,
+    call,
+    async signUp(name = "Test User") {
+      userCount += 1;
+      const email = `user${userCount}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+      const response = await call("POST", "/api/auth/register", {
+        body: { email, password: TEST_PASSWORD, name },
+      });
+      if (response.status !== 201) throw new Error(`sign-up failed: ${response.status} ${response.text}`);
+      return {
+        id: response.body.user.id,
+        email,
+        name,
+        password: TEST_PASSWORD,
+        token: response.body.accessToken,
+        cookie: refreshCookie(response.headers) ?? "",
+      };
+    },
+  };
+}
+
+/** The `__Host-tp_refresh=…` pair from a response, ready for a Cookie header. */
+export function refreshCookie(headers: Headers): string | undefined {
+  for (const cookie of headers.getSetCookie()) {
+    const pair = cookie.split(";")[0];
+    if (pair?.startsWith("__Host-tp_refresh=") && pair.length > "__Host-tp_refresh=".length) return pair;
+  }
+  return undefined;
+}
