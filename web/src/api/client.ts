@@ -24,7 +24,7 @@ export function fieldErrors(details: unknown): FieldErrors {
   const out: FieldErrors = {};
   const put = (path: unknown, message: unknown) => {
     const key = Array.isArray(path) ? path.join(".") : String(path ?? "");
-    if (key && typeof message === "string" && !out[key]) out[key] = message;
+    if (key && typeof message === "string" && !out[key]) out[key] = humanize(message);
   };
   const visit = (value: unknown) => {
     if (!value || typeof value !== "object") return;
@@ -47,6 +47,13 @@ export function fieldErrors(details: unknown): FieldErrors {
   };
   visit(details);
   return out;
+}
+
+/** "is incorrect" → "This is incorrect."; "Too small: …" stays as it is. */
+export function humanize(message: string): string {
+  const text = /^(is|must|should|has|was) /.test(message) ? `This ${message}` : message;
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 let accessToken: string | null = null;

@@ -40,9 +40,10 @@ export function createLive(
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let attempt = 0;
   let running = false;
-  let everOpened = false;
+  let lastEventId = "";
 
-  const dispatch = (name: EventName, data: string) => {
+  const dispatch = (name: EventName, data: string, id = "") => {
+    if (id) lastEventId = id;
     let event: LiveEvent;
     try {
       event = { type: name, ...(data ? (JSON.parse(data) as Partial<LiveEvent>) : {}) } as LiveEvent;
@@ -61,16 +62,18 @@ export function createLive(
       schedule();
       return;
     }
-    const es = open(`/api/events?access_token=${encodeURIComponent(token)}`);
+    // After a gap the server replays what we missed from `lastEventId`, or sends `resync`.
+    const resume = lastEventId ? `&lastEventId=${encodeURIComponent(lastEventId)}` : "";
+    const es = open(`/api/events?access_token=${encodeURIComponent(token)}${resume}`);
     source = es;
     for (const name of EVENT_NAMES) {
-      es.addEventListener(name, (e) => dispatch(name, (e as MessageEvent).data));
+      es.addEventListener(name, (e) => {
+        const message = e as MessageEvent;
+        dispatch(name, message.data, message.lastEventId);
+      });
     }
     es.onopen = () => {
       if (source !== es) return;
-      // After a gap we may have missed events: tell subscribers to refetch.
-      if (everOpened && attempt > 0) dispatch("resync", "");
-      everOpened = true;
       attempt = 0;
       setState("live");
     };
@@ -105,6 +108,7 @@ export function createLive(
     },
     stop() {
       running = false;
+      lastEventId = "";
       if (retryTimer) timers.clearTimeout(retryTimer);
       source?.close();
       source = null;

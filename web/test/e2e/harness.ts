@@ -1,0 +1,180 @@
+// End-to-end harness: real PostgreSQL and Redis (api/test/support/services.ts), a real API process
+// serving the built SPA through STATIC_DIR, and Debian's Chromium driven by playwright-core.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  freePort,
+  type RunningService,
+  startPostgres,
+  startRedis,
+} from "../../../api/test/support/services.ts";
+
+export const repoRoot = join(import.meta.dir, "..", "..", "..");
+export const distDir = join(repoRoot, "web", "dist");
+export const screenshotDir = join(repoRoot, "web", "screenshots");
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export interface Stack {
+  url: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+interface ApiProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Prefers the API's own test helper (startApi) and falls back to spawning `api/src/main.ts serve`. */
+async function startApiProcess(
+  databaseUrl: string,
+  redisUrl: string,
+  env: Record<string, string>,
+): Promise<ApiProcess> {
+  const helper = join(repoRoot, "api", "test", "support", "api-process.ts");
+  if (existsSync(helper)) {
+    const { startApi } = (await import(helper)) as {
+      startApi(o: {
+        databaseUrl: string;
+        redisUrl: string;
+        env?: Record<string, string>;
+      }): Promise<ApiProcess>;
+    };
+    return startApi({ databaseUrl, redisUrl, env });
+  }
+  const port = await freePort();
+  const proc = Bun.spawn(["bun", join(repoRoot, "api", "src", "main.ts"), "serve"], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      JWT_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
+      LOG_LEVEL: "warn",
+    },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/api/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (proc.exitCode !== null) throw new Error(`API exited with ${proc.exitCode}`);
+    await Bun.sleep(100);
+  }
+  return {
+    url,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+
+export async function startStack(): Promise<Stack> {
+  if (!existsSync(join(distDir, "index.html"))) {
+    throw new Error("web/dist is missing: run `bun run --cwd web build` first");
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
+  const services: RunningService[] = [];
+  let api: ApiProcess | undefined;
+  let browser: Browser | undefined;
+  try {
+    const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    services.push(pg, redis);
+    api = await startApiProcess(pg.url, redis.url, {
+      STATIC_DIR: distDir,
+      // The suite signs up and in many times from one address.
+      RATE_LIMIT_AUTH_IP: "1000",
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+  } catch (error) {
+    await browser?.close();
+    await api?.stop();
+    for (const s of services.reverse()) await s.stop();
+    throw error;
+  }
+  const started = { api, browser };
+  return {
+    url: started.api.url,
+    browser: started.browser,
+    async stop() {
+      await started.browser.close().catch(() => {});
+      await started.api.stop().catch(() => {});
+      for (const s of services.reverse()) await s.stop().catch(() => {});
+    },
+  };
+}
+
+export interface Session {
+  context: BrowserContext;
+  page: Page;
+  /** Requests the page made to any other origin (must stay empty). */
+  foreign: string[];
+}
+
+export async function newSession(
+  stack: Stack,
+  options: { colorScheme?: "light" | "dark"; width?: number; height?: number } = {},
+): Promise<Session> {
+  const context = await stack.browser.newContext({
+    baseURL: stack.url,
+    colorScheme: options.colorScheme ?? "light",
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    reducedMotion: "reduce",
+  });
+  const page = await context.newPage();
+  const foreign: string[] = [];
+  const origin = new URL(stack.url).origin;
+  page.on("request", (req) => {
+    const url = req.url();
+    if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
+  });
+  page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
+  return { context, page, foreign };
+}
+
+let counter = 0;
+export function uniqueEmail(prefix = "user"): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}@example.test`;
+}
+export const PASSWORD = "correct horse battery staple";
+
+export async function signUp(page: Page, name: string, email: string, password = PASSWORD): Promise<void> {
+  await page.goto("/signup");
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Projects" }).waitFor();
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Projects" }).waitFor();
+}
+
+export async function createProject(page: Page, name: string): Promise<string> {
+  await page.getByRole("button", { name: "New project" }).click();
+  await page.getByLabel("Project name").fill(name);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.getByRole("heading", { level: 1, name }).waitFor();
+  const match = /\/projects\/([^/?#]+)/.exec(page.url());
+  if (!match?.[1]) throw new Error(`not on a project page: ${page.url()}`);
+  return match[1];
+}
