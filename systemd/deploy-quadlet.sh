@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# Runs TaskPlatform as rootless systemd services with Podman Quadlet (Podman >= 5.0, see README.md).
+#
+#   systemd/deploy-quadlet.sh install     build images, create podman secrets, install units, start, wait healthy
+#   systemd/deploy-quadlet.sh status      units + container health
+#   systemd/deploy-quadlet.sh logs [SVC]  journald logs (all services, or one: postgres, redis, api, proxy, ...)
+#   systemd/deploy-quadlet.sh uninstall   stop and remove units and secrets; keeps volumes unless --purge
+#   systemd/deploy-quadlet.sh render DIR  write the rendered units to DIR (what install would install)
+#   systemd/deploy-quadlet.sh backup      database backup with rotation (run by taskplatform-backup.service)
+#   systemd/deploy-quadlet.sh restore F   restore the database from a backup file
+set -euo pipefail
+
+SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib.sh
+source "$SELF_DIR/../scripts/lib.sh"
+
+MIN_PODMAN="5.0"
+UNIT_PREFIX="taskplatform"
+QUADLET_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/containers/systemd"
+SYSTEMD_USER_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user"
+# Files that are plain systemd units (not Quadlet): installed to the systemd user directory.
+PLAIN_UNIT_RE='\.(target|service|timer)$'
+QUADLET_RE='\.(container|network|volume)$'
+# podman secret "taskplatform-NAME" <- file (relative to the repository), as compose.yaml's `secrets:`.
+SECRET_FILES=(
+  db_password=secrets/db_password
+  redis_password=secrets/redis_password
+  jwt_secret=secrets/jwt_secret
+  grafana_admin_password=secrets/grafana_admin_password
+  tls_cert=secrets/tls/server.crt
+  tls_key=secrets/tls/server.key
+)
+
+usage() {
+  cat <<'USAGE'
+Usage: systemd/deploy-quadlet.sh COMMAND [options]
+
+Commands:
+  install [--no-build] [--no-start]   check Podman (>= 5.0) and systemd, build the images, create podman
+                                      secrets from secrets/, install the units for this user, daemon-reload,
+                                      enable + start taskplatform.target and wait until every service is healthy
+  status                              state of the units and health of the containers
+  logs [SERVICE] [-f] [-n LINES]      journald logs of one service (postgres, redis, api, proxy, ...) or all
+  uninstall [--purge]                 stop, disable and remove the units and podman secrets; volumes (your
+                                      data) are kept unless --purge
+  render DIR [--env-file FILE]        write the rendered units to DIR without installing anything
+  backup                              pg_dump the database into BACKUP_DIR, keep the newest BACKUP_RETENTION
+  restore FILE                        restore the database from a backup archive (stops api/proxy meanwhile)
+  -h, --help                          this help
+
+Settings come from .env (copy of .env.example made by scripts/setup.sh). Run as the user that should own
+the services (not root); enable lingering so they run without a login: sudo loginctl enable-linger "$USER".
+USAGE
+}
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]; }
+
+unit_sources() {
+  local f
+  for f in "$SELF_DIR"/*; do
+    [[ -f "$f" ]] || continue
+    if [[ "$f" =~ $QUADLET_RE || "$f" =~ $PLAIN_UNIT_RE ]]; then printf '%s\n' "$f"; fi
+  done
+}
+
+# Container units = services of the stack, in start order for the report.
+container_services() {
+  local f
+  while IFS= read -r f; do
+    [[ "$f" == *.container ]] && basename "$f" .container
+  done < <(unit_sources)
+}
+
+# Replaces ${NAME} and ${NAME:-default} with the environment (after .env); TP_ROOT is the repository.
+render_text() {
+  local rest=$1 out="" match name has_default default value
+  local re='\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}'
+  while [[ "$rest" =~ $re ]]; do
+    match=${BASH_REMATCH[0]}
+    name=${BASH_REMATCH[1]}
+    has_default=${BASH_REMATCH[2]}
+    default=${BASH_REMATCH[3]}
+    if [[ -n "${!name:-}" ]]; then
+      value=${!name}
+    elif [[ -n "$has_default" ]]; then
+      value=$default
+    else
+      die "unit placeholder \${$name} has no value: set $name in .env"
+    fi
+    [[ "$value" != *$'\n'* ]] || die "$name contains a newline"
+    out+=${rest%%"$match"*}$value
+    rest=${rest#*"$match"}
+  done
+  printf '%s' "$out$rest"
+}
+
+render_units() {
+  local dir=$1 f content
+  mkdir -p "$dir"
+  while IFS= read -r f; do
+    content=""
+    IFS= read -r -d '' content <"$f" || true # whole file, trailing newline kept, no subshell
+    render_text "$content" >"$dir/${f##*/}"
+  done < <(unit_sources)
+}
+
+load_settings() {
+  local env_file=${1:-${TP_ENV_FILE:-}}
+  if [[ -n "$env_file" ]]; then
+    [[ -f "$env_file" ]] || die "no such env file: $env_file"
+    TP_ENV_FILE=$env_file load_env
+  else
+    [[ -f "$TP_ROOT/.env" ]] || die "$TP_ROOT/.env is missing: run ./scripts/setup.sh first"
+    load_env
+  fi
+  export TP_ROOT
+}
+
+quadlet_generator() {
+  local g
+  for g in /usr/libexec/podman/quadlet /usr/lib/podman/quadlet; do
+    [[ -x "$g" ]] && {
+      printf '%s\n' "$g"
+      return 0
+    }
+  done
+  return 1
+}
+
+check_host() {
+  [[ "$(id -u)" != 0 ]] || die "run as the unprivileged user that should own the services, not root"
+  command -v podman >/dev/null 2>&1 || die "podman is not installed (need >= $MIN_PODMAN)"
+  local version
+  version=$(podman version --format '{{.Client.Version}}' 2>/dev/null || podman --version | awk '{print $NF}')
+  version_ge "$version" "$MIN_PODMAN" ||
+    die "podman $version is too old: these units need >= $MIN_PODMAN (Notify=healthy, StopTimeout=); use ./scripts/deploy.sh (compose) instead"
+  quadlet_generator >/dev/null || die "the Quadlet generator is missing (podman package without quadlet?)"
+  command -v systemctl >/dev/null 2>&1 || die "systemd is required"
+  systemctl --user show-environment >/dev/null 2>&1 ||
+    die "no systemd user manager for $USER: log in through a real session or 'sudo loginctl enable-linger $USER' and set XDG_RUNTIME_DIR=/run/user/$(id -u)"
+  local cgroups
+  cgroups=$(podman info --format '{{.Host.CgroupsVersion}}' 2>/dev/null || echo unknown)
+  [[ "$cgroups" == v2 ]] || warn "Quadlet needs cgroup v2 (podman reports: $cgroups)"
+  log "podman $version, systemd $(systemctl --version | awk 'NR==1{print $2}')"
+}
+
+linger_reminder() {
+  local linger
+  linger=$(loginctl show-user "$USER" --property=Linger --value 2>/dev/null || echo unknown)
+  if [[ "$linger" != yes ]]; then
+    warn "lingering is off for $USER: the services stop when you log out and do not start at boot."
+    warn "enable it once with: sudo loginctl enable-linger $USER"
+  fi
+}
+
+create_secrets() {
+  local entry name file
+  for entry in "${SECRET_FILES[@]}"; do
+    name=${entry%%=*}
+    file="$TP_ROOT/${entry#*=}"
+    [[ -f "$file" ]] || die "missing $file: run ./scripts/setup.sh first"
+    podman secret create --replace "$UNIT_PREFIX-$name" "$file" >/dev/null
+  done
+  log "podman secrets created: ${#SECRET_FILES[@]} (podman secret ls)"
+}
+
+build_images() {
+  local tag=${TP_IMAGE_TAG:-latest} name
+  for name in api proxy; do
+    [[ -f "$TP_ROOT/$name/Containerfile" ]] || die "missing $name/Containerfile"
+    log "building localhost/taskplatform-$name:$tag"
+    podman build --quiet -t "localhost/taskplatform-$name:$tag" -f "$TP_ROOT/$name/Containerfile" "$TP_ROOT" >/dev/null
+  done
+}
+
+wait_healthy() {
+  local timeout=${DEPLOY_TIMEOUT:-180} deadline svc state pending
+  deadline=$((SECONDS + timeout))
+  while :; do
+    pending=()
+    while IFS= read -r svc; do
+      state=$(systemctl --user is-active "$svc.service" 2>/dev/null || true)
+      [[ "$state" == active ]] || pending+=("$svc=$state")
+    done < <(container_services)
+    ((${#pending[@]} == 0)) && return 0
+    if ((SECONDS >= deadline)); then
+      warn "not healthy after ${timeout}s: ${pending[*]}"
+      return 1
+    fi
+    sleep 3
+  done
+}
+
+# --------------------------------------------------------------------------------------------- commands
+
+cmd_render() {
+  local dir="" env_file=""
+  while (($#)); do
+    case "$1" in
+      --env-file)
+        env_file=${2:?--env-file needs a file}
+        shift 2
+        ;;
+      -*) die "unknown option: $1" ;;
+      *)
+        dir=$1
+        shift
+        ;;
+    esac
+  done
+  [[ -n "$dir" ]] || die "usage: deploy-quadlet.sh render DIR [--env-file FILE]"
+  load_settings "$env_file"
+  render_units "$dir"
+  log "rendered units in $dir"
+}
+
+cmd_install() {
+  local build=1 start=1
+  while (($#)); do
+    case "$1" in
+      --no-build) build=0 ;;
+      --no-start) start=0 ;;
+      *) die "unknown option: $1" ;;
+    esac
+    shift
+  done
+  check_host
+  load_settings
+  ((build)) && build_images
+  create_secrets
+
+  local staging generator f
+  staging=$(mktemp -d)
+  trap 'rm -rf "$staging"' EXIT
+  render_units "$staging"
+  generator=$(quadlet_generator)
+  if ! QUADLET_UNIT_DIRS="$staging" "$generator" -user -dryrun >"$staging/.dryrun" 2>&1; then
+    cat "$staging/.dryrun" >&2
+    die "the Quadlet generator rejected the units (see above)"
+  fi
+
+  mkdir -p "$QUADLET_DIR" "$SYSTEMD_USER_DIR"
+  for f in "$staging"/*; do
+    if [[ "$f" =~ $QUADLET_RE ]]; then
+      install -m 0644 "$f" "$QUADLET_DIR/"
+    elif [[ "$f" =~ $PLAIN_UNIT_RE ]]; then
+      install -m 0644 "$f" "$SYSTEMD_USER_DIR/"
+    fi
+  done
+  log "installed units into $QUADLET_DIR and $SYSTEMD_USER_DIR"
+  systemctl --user daemon-reload
+  systemctl --user enable taskplatform.target taskplatform-backup.timer >/dev/null
+  if ((start)); then
+    log "starting taskplatform.target (waits for the healthchecks)"
+    systemctl --user start taskplatform.target || warn "start reported a failure; checking units"
+    if wait_healthy; then
+      log "all services healthy"
+    else
+      cmd_status || true
+      die "some services are not healthy: systemd/deploy-quadlet.sh logs SERVICE"
+    fi
+    cmd_status
+  fi
+  linger_reminder
+}
+
+cmd_status() {
+  local svc units=('taskplatform*')
+  while IFS= read -r svc; do units+=("$svc.service"); done < <(container_services)
+  systemctl --user --no-pager list-units --all "${units[@]}" 2>/dev/null || true
+  while IFS= read -r svc; do
+    printf '%-10s %-10s %s\n' "$svc" "$(systemctl --user is-active "$svc.service" 2>/dev/null || true)" \
+      "$(podman ps --all --filter "name=^$UNIT_PREFIX-$svc\$" --format '{{.Status}}' 2>/dev/null | head -n1)"
+  done < <(container_services)
+  systemctl --user --no-pager list-timers taskplatform-backup.timer 2>/dev/null || true
+}
+
+cmd_logs() {
+  local args=() units=() svc
+  while (($#)); do
+    case "$1" in
+      -f | --follow) args+=(--follow) ;;
+      -n)
+        args+=(--lines "${2:?-n needs a number}")
+        shift
+        ;;
+      -*) die "unknown option: $1" ;;
+      *)
+        [[ "$1" =~ ^[a-z0-9][a-z0-9_-]*$ ]] || die "invalid service name: $1"
+        units+=(-u "$1.service")
+        ;;
+    esac
+    shift
+  done
+  if ((${#units[@]} == 0)); then
+    while IFS= read -r svc; do units+=(-u "$svc.service"); done < <(container_services)
+    units+=(-u taskplatform-backup.service)
+  fi
+  journalctl --user --no-pager "${units[@]}" "${args[@]}"
+}
+
+cmd_uninstall() {
+  local purge=0 f name
+  while (($#)); do
+    case "$1" in
+      --purge) purge=1 ;;
+      *) die "unknown option: $1" ;;
+    esac
+    shift
+  done
+  systemctl --user stop taskplatform.target taskplatform-backup.timer 2>/dev/null || true
+  systemctl --user disable taskplatform.target taskplatform-backup.timer 2>/dev/null || true
+  while IFS= read -r f; do
+    name=$(basename "$f")
+    rm -f "$QUADLET_DIR/$name" "$SYSTEMD_USER_DIR/$name"
+  done < <(unit_sources)
+  systemctl --user daemon-reload 2>/dev/null || true
+  for name in "${SECRET_FILES[@]}"; do podman secret rm "$UNIT_PREFIX-${name%%=*}" >/dev/null 2>&1 || true; done
+  # Quadlet names networks/volumes systemd-<unit name>.
+  for f in "$SELF_DIR"/*.network; do podman network rm "systemd-$(basename "$f" .network)" >/dev/null 2>&1 || true; done
+  if ((purge)); then
+    for f in "$SELF_DIR"/*.volume; do
+      podman volume rm --force "systemd-$(basename "$f" .volume)" >/dev/null 2>&1 || true
+    done
+    log "removed units, secrets, networks and volumes (data deleted)"
+  else
+    log "removed units, secrets and networks; volumes kept (podman volume ls; --purge deletes them)"
+  fi
+}
+
+db_settings() {
+  load_settings
+  : "${POSTGRES_USER:?POSTGRES_USER missing in .env}" "${POSTGRES_DB:?POSTGRES_DB missing in .env}"
+  BACKUP_DIR=${BACKUP_DIR:-./backups}
+  [[ "$BACKUP_DIR" == /* ]] || BACKUP_DIR="$TP_ROOT/${BACKUP_DIR#./}"
+  BACKUP_RETENTION=${BACKUP_RETENTION:-7}
+  [[ "$BACKUP_RETENTION" =~ ^[0-9]+$ && "$BACKUP_RETENTION" -ge 1 ]] || die "BACKUP_RETENTION must be a positive number"
+  PG_CONTAINER="$UNIT_PREFIX-postgres"
+}
+
+cmd_backup() {
+  db_settings
+  mkdir -p "$BACKUP_DIR"
+  chmod 0700 "$BACKUP_DIR"
+  local stamp file tmp
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  file="$BACKUP_DIR/taskplatform-$stamp.sql.gz"
+  tmp="$file.partial"
+  log "backup: pg_dump $POSTGRES_DB from $PG_CONTAINER -> $file"
+  if ! podman exec "$PG_CONTAINER" pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --clean --if-exists --no-owner |
+    gzip -9 >"$tmp"; then
+    rm -f "$tmp"
+    die "pg_dump failed"
+  fi
+  gzip -t "$tmp" || die "backup archive is corrupt"
+  mv "$tmp" "$file"
+  chmod 0600 "$file"
+  # rotation: keep the newest BACKUP_RETENTION archives
+  local old
+  while IFS= read -r old; do
+    [[ -n "$old" ]] || continue
+    rm -f -- "$old"
+    log "backup: removed old $old"
+  done < <(find "$BACKUP_DIR" -maxdepth 1 -name 'taskplatform-*.sql.gz' -type f -printf '%f\n' | sort -r |
+    tail -n +"$((BACKUP_RETENTION + 1))" | sed "s|^|$BACKUP_DIR/|")
+  log "backup: done ($(du -h "$file" | cut -f1))"
+}
+
+cmd_restore() {
+  local file=${1:-}
+  [[ -n "$file" && -f "$file" ]] || die "usage: deploy-quadlet.sh restore FILE (an archive from backup)"
+  db_settings
+  local reader=(cat)
+  [[ "$file" == *.gz ]] && reader=(gzip -dc)
+  log "restore: stopping proxy and api"
+  systemctl --user stop proxy.service api.service
+  log "restore: loading $file into $POSTGRES_DB"
+  if ! "${reader[@]}" "$file" | podman exec -i "$PG_CONTAINER" psql -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" >/dev/null; then
+    systemctl --user start taskplatform.target || true
+    die "restore failed; services restarted with the database as it is now"
+  fi
+  systemctl --user start taskplatform.target
+  wait_healthy || die "services not healthy after restore"
+  log "restore: done"
+}
+
+main() {
+  local command=${1:-}
+  (($#)) && shift
+  case "$command" in
+    install) cmd_install "$@" ;;
+    status) cmd_status "$@" ;;
+    logs) cmd_logs "$@" ;;
+    uninstall) cmd_uninstall "$@" ;;
+    render) cmd_render "$@" ;;
+    backup) cmd_backup "$@" ;;
+    restore) cmd_restore "$@" ;;
+    -h | --help | help) usage ;;
+    *)
+      usage >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
