@@ -31,6 +31,7 @@ const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// URL" }).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
   REDIS_KEY_PREFIX: z.string().default("tp:"),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(1000),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   STATIC_DIR: z.string().min(1).optional(),
@@ -60,6 +61,7 @@ export interface Config {
   redisUrl?: string;
   redisPassword?: string;
   redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
   jwtSecret?: string;
   logLevel: RawConfig["LOG_LEVEL"];
   staticDir?: string;
@@ -122,6 +124,7 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     redisUrl: raw.REDIS_URL,
     redisPassword: raw.REDIS_PASSWORD,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS,
     jwtSecret: raw.JWT_SECRET,
     logLevel: raw.LOG_LEVEL,
     staticDir: raw.STATIC_DIR,

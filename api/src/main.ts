@@ -82,13 +82,19 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
 
   let store: Store;
   if (config.redisUrl) {
-    store = createRedisStore({
+    const redisStore = createRedisStore({
       url: config.redisUrl,
       password: config.redisPassword,
       keyPrefix: config.redisKeyPrefix,
       eventsRetained: config.eventsRetained,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
       onError: (error) => log.debug("redis error", { reason: error.message }),
     });
+    // Commands fail fast until connected; give the first connection a moment, then serve regardless
+    // (readiness reports Redis down until it comes).
+    if (!(await redisStore.ready(2000)))
+      log.warn("redis not reachable yet; continuing, /api/ready reports it");
+    store = redisStore;
     backends.push("store: Redis from REDIS_URL");
   } else {
     store = createMemoryStore({ eventsRetained: config.eventsRetained });

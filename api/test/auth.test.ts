@@ -6,7 +6,7 @@ import { createTestApp, refreshCookie, TEST_PASSWORD, type TestApp } from "./sup
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp({ LOGIN_FAILURES_MAX: "3" });
-});
+}, 120_000);
 afterAll(() => t.close());
 
 describe("register", () => {

@@ -15,13 +15,17 @@ export interface EventHub {
 export function createEventHub(store: Store, log: Logger): EventHub {
   const listeners = new Set<Listener>();
   const closers = new Set<() => void>();
-  let running = true;
-  // Stream ids start with the millisecond time, so "now" means: only events from here on.
-  let lastId = `${Date.now()}-0`;
+  let running = false;
+  let closed = false;
+  let lastId = "0-0";
 
+  // Follows the stream only while this instance has SSE clients.
   const follow = async () => {
+    running = true;
+    // Stream ids start with the millisecond time, so "now" means: only events from here on.
+    lastId = `${Date.now()}-0`;
     let failing = false;
-    while (running) {
+    while (listeners.size > 0 && !closed) {
       try {
         const events = await store.readEvents(lastId, 5000);
         if (failing) log.info("event stream reconnected");
@@ -31,18 +35,19 @@ export function createEventHub(store: Store, log: Logger): EventHub {
           for (const listener of listeners) listener(event);
         }
       } catch (error) {
-        if (!running) break;
+        if (closed) break;
         if (!failing) log.warn("event stream unavailable; retrying", { reason: (error as Error).message });
         failing = true;
         await Bun.sleep(1000);
       }
     }
+    running = false;
   };
-  void follow();
 
   return {
     subscribe(listener) {
       listeners.add(listener);
+      if (!running && !closed) void follow();
       return () => listeners.delete(listener);
     },
     onClose(callback) {
@@ -50,7 +55,7 @@ export function createEventHub(store: Store, log: Logger): EventHub {
       return () => closers.delete(callback);
     },
     close() {
-      running = false;
+      closed = true;
       for (const close of closers) close();
       closers.clear();
       listeners.clear();

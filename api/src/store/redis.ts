@@ -22,6 +22,8 @@ export interface RedisStoreOptions {
   password?: string;
   keyPrefix: string;
   eventsRetained: number;
+  /** Bounds every command so a stalled Redis turns into a fast 503, not a hung request. */
+  commandTimeoutMs?: number;
   onError?: (error: Error) => void;
 }
 
@@ -32,7 +34,7 @@ function connectionOptions(options: RedisStoreOptions): RedisOptions {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 1000,
-    commandTimeout: 1000,
+    commandTimeout: options.commandTimeoutMs ?? 1000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   };
 }
@@ -46,7 +48,12 @@ function toEvents(entries: Entry[] | null | undefined): StoredEvent[] {
   return (entries ?? []).map(([id, fields]) => ({ id, data: fields[1] ?? "null" }));
 }
 
-export function createRedisStore(options: RedisStoreOptions): Store {
+export interface RedisStore extends Store {
+  /** Resolves true once connected (commands fail fast before that), false after timeoutMs. */
+  ready(timeoutMs: number): Promise<boolean>;
+}
+
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const client = new Redis(options.url, connectionOptions(options));
   // Blocking XREAD waits longer than the command timeout, so it gets its own connection without one.
   const reader = new Redis(options.url, { ...connectionOptions(options), commandTimeout: undefined });
@@ -66,6 +73,16 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   return {
     kind: "redis",
+    ready: (timeoutMs) =>
+      client.status === "ready"
+        ? Promise.resolve(true)
+        : new Promise((resolve) => {
+            const timer = setTimeout(() => resolve(false), timeoutMs);
+            client.once("ready", () => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          }),
     get: (name) => guard(() => client.get(key(name))),
     set: (name, value, ttlSeconds) =>
       guard(async () => void (await client.set(key(name), value, "EX", ttlSeconds))),

@@ -7,7 +7,17 @@ import { join } from "node:path";
 export interface RunningService {
   url: string;
   port: number;
+  /** Stops the server for good and removes its data directory. */
   stop(): Promise<void>;
+}
+
+/** A server that can also be taken down and brought back on the same port with the same data. */
+export interface RestartableService extends RunningService {
+  /** Stops the server (PostgreSQL: fast shutdown; Redis: SIGTERM) but keeps its port and data. */
+  down(): Promise<void>;
+  /** Starts it again on the same port and data directory; resolves once it accepts connections. */
+  up(): Promise<void>;
+  readonly running: boolean;
 }
 
 const isRoot = process.getuid?.() === 0;
@@ -54,7 +64,7 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-export async function startPostgres(): Promise<RunningService> {
+export async function startPostgres(): Promise<RestartableService> {
   const bin = postgresBinDir();
   if (!bin)
     throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
@@ -76,67 +86,124 @@ export async function startPostgres(): Promise<RunningService> {
   );
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
   const port = await freePort();
-  const proc = Bun.spawn(
-    asPostgresUser([
-      join(bin, "postgres"),
-      "-D",
-      data,
-      "-p",
-      String(port),
-      "-k",
-      dir,
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
-      "-c",
-      "max_connections=300",
-    ]),
-    { stdout: "ignore", stderr: "pipe" },
-  );
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitFor(async () => {
-    const probe = Bun.spawnSync([join(bin, "pg_isready"), "-h", "127.0.0.1", "-p", String(port)]);
-    return probe.exitCode === 0;
-  }, "PostgreSQL");
-  const stop = async () => {
-    proc.kill("SIGINT");
-    await proc.exited;
-    rmSync(dir, { recursive: true, force: true });
+  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  const launch = async () => {
+    proc = Bun.spawn(
+      asPostgresUser([
+        join(bin, "postgres"),
+        "-D",
+        data,
+        "-p",
+        String(port),
+        "-k",
+        dir,
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=300",
+      ]),
+      { stdout: "ignore", stderr: "pipe" },
+    );
+    const started = proc;
+    await waitFor(async () => {
+      if (started.exitCode !== null) throw new Error(`PostgreSQL exited with ${started.exitCode}`);
+      const probe = Bun.spawnSync([join(bin, "pg_isready"), "-h", "127.0.0.1", "-p", String(port)]);
+      return probe.exitCode === 0;
+    }, "PostgreSQL");
   };
-  process.once("exit", () => proc.kill("SIGKILL"));
-  return { url, port, stop };
+  // Fast shutdown (SIGINT): ends sessions, checkpoints, so nothing committed is lost.
+  const halt = async () => {
+    const running = proc;
+    proc = undefined;
+    if (!running || running.exitCode !== null) return;
+    running.kill("SIGINT");
+    await running.exited;
+  };
+  await launch();
+  process.once("exit", () => proc?.kill("SIGKILL"));
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    get running() {
+      return proc !== undefined && proc.exitCode === null;
+    },
+    down: halt,
+    up: async () => {
+      if (!proc) await launch();
+    },
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-export async function startRedis(): Promise<RunningService> {
+export async function startRedis(): Promise<RestartableService> {
   const binary = redisBinary();
   if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
   const dir = tempDir("tp-redis-");
   const port = await freePort();
-  const proc = Bun.spawn(
-    [binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    { stdout: "ignore", stderr: "ignore" },
-  );
-  await waitFor(async () => {
-    try {
-      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-      socket.end();
-      return true;
-    } catch {
-      return false;
-    }
-  }, "Redis");
-  const stop = async () => {
-    proc.kill("SIGTERM");
-    await proc.exited;
-    rmSync(dir, { recursive: true, force: true });
+  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  const launch = async () => {
+    proc = Bun.spawn(
+      [
+        binary,
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+      ],
+      { stdout: "ignore", stderr: "ignore" },
+    );
+    const started = proc;
+    await waitFor(async () => {
+      if (started.exitCode !== null) throw new Error(`Redis exited with ${started.exitCode}`);
+      try {
+        const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+        socket.end();
+        return true;
+      } catch {
+        return false;
+      }
+    }, "Redis");
   };
-  process.once("exit", () => proc.kill("SIGKILL"));
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  // No persistence: a restarted Redis is empty, like a cache server that lost its memory.
+  const halt = async () => {
+    const running = proc;
+    proc = undefined;
+    if (!running || running.exitCode !== null) return;
+    running.kill("SIGTERM");
+    await running.exited;
+  };
+  await launch();
+  process.once("exit", () => proc?.kill("SIGKILL"));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get running() {
+      return proc !== undefined && proc.exitCode === null;
+    },
+    down: halt,
+    up: async () => {
+      if (!proc) await launch();
+    },
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A fresh, empty database on a running server; returns its URL. Isolates test files from each other. */
