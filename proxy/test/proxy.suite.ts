@@ -1,6 +1,6 @@
 // The real nginx (Debian's 1.22) with the project's configuration in front of two upstream instances and
 // the built SPA, with a certificate from scripts/generate-ssl.sh. Run: bun test ./proxy/test/proxy.suite.ts
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,8 @@ interface CurlResult {
   body: string;
   httpVersion: string;
 }
+
+setDefaultTimeout(60_000);
 
 let cert: ReturnType<typeof generateCert>;
 let dist: ReturnType<typeof spaDist>;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# pg_dump -Fc of the TaskPlatform database into backups/ with a timestamp and a .sha256 file; keeps the
+# newest N archives. Runs pg_dump inside the compose stack's postgres container (podman or docker), or a
+# local pg_dump with --local.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<USAGE
+Usage: scripts/backup.sh [options]
+
+Writes <dir>/taskplatform-<db>-<UTC timestamp>.dump (pg_dump custom format) and <file>.sha256,
+checks the archive with pg_restore --list, then deletes all but the newest <keep> archives.
+
+Options:
+  --dir DIR        backup directory (default: BACKUP_DIR from .env, else ./backups)
+  --keep N         archives to keep (default: BACKUP_RETENTION from .env, else 7; 0 keeps all)
+  --local          use the local pg_dump instead of the stack's postgres container
+  --dbname CONN    with --local: connection string or name (default: PG* environment variables)
+  -h, --help       this help
+
+Examples:
+  scripts/backup.sh                                   # stack running under podman or docker
+  scripts/backup.sh --local --dbname postgres://taskplatform@db.internal/taskplatform
+  0 3 * * * cd /opt/taskplatform && scripts/backup.sh  # nightly (crontab)
+USAGE
+}
+
+load_env
+dir=${BACKUP_DIR:-$TP_ROOT/backups}
+keep=${BACKUP_RETENTION:-7}
+mode=container
+dbname=""
+while (($#)); do
+  case "$1" in
+    --dir) dir=${2:?--dir needs a directory}; shift 2 ;;
+    --keep) keep=${2:?--keep needs a number}; shift 2 ;;
+    --local) mode=local; shift ;;
+    --dbname) dbname=${2:?--dbname needs a value}; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option: $1" ;;
+  esac
+done
+[[ "$keep" =~ ^[0-9]+$ ]] || die "--keep must be a number"
+[[ "$dir" == /* ]] || dir="$TP_ROOT/${dir#./}"
+
+# run_pg TOOL ARGS…: a PostgreSQL client tool, locally or in the postgres container; stdin/stdout pass through.
+if [[ "$mode" == local ]]; then
+  command -v pg_dump >/dev/null || die "pg_dump not found (apt-get install postgresql-client)"
+  conn=()
+  [[ -n "$dbname" ]] && conn=(-d "$dbname")
+  db_label=${dbname:-${PGDATABASE:-${PGUSER:-${USER:-db}}}}
+  db_label=${db_label##*/}
+  db_label=${db_label%%\?*}
+  run_pg() { "$@"; }
+else
+  require_engine
+  ctr=$(one_container postgres)
+  conn=(-U "${POSTGRES_USER:?set POSTGRES_USER in .env}" -d "${POSTGRES_DB:?set POSTGRES_DB in .env}")
+  db_label=$POSTGRES_DB
+  run_pg() { "$ENGINE" exec -i "$ctr" "$@"; }
+fi
+db_label=$(printf '%s' "$db_label" | tr -c 'A-Za-z0-9_-' '_')
+
+umask 077
+mkdir -p "$dir"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+name="taskplatform-$db_label-$stamp.dump"
+partial="$dir/.$name.partial"
+trap 'rm -f "$partial"' EXIT
+
+log "backing up database '$db_label' ($mode) to $dir/$name"
+run_pg pg_dump -Fc --no-owner --no-privileges "${conn[@]}" </dev/null >"$partial" ||
+  die "pg_dump failed; no backup written"
+[[ -s "$partial" ]] || die "pg_dump produced an empty file"
+run_pg pg_restore --list <"$partial" >/dev/null || die "the new archive does not read back (pg_restore --list); not kept"
+
+mv "$partial" "$dir/$name"
+(cd "$dir" && sha256sum "$name" >"$name.sha256")
+size=$(wc -c <"$dir/$name" | tr -d ' ')
+log "wrote $dir/$name ($size bytes) and $name.sha256"
+
+if ((keep > 0)); then
+  mapfile -t archives < <(find "$dir" -maxdepth 1 -type f -name 'taskplatform-*.dump' -printf '%f\n' | sort -r)
+  for old in "${archives[@]:keep}"; do
+    rm -f "$dir/$old" "$dir/$old.sha256"
+    log "removed old backup $old (keeping $keep)"
+  done
+fi
+printf '%s\n' "$dir/$name"
