@@ -44,8 +44,9 @@ Commands:
   uninstall [--purge]                 stop, disable and remove the units and podman secrets; volumes (your
                                       data) are kept unless --purge
   render DIR [--env-file FILE]        write the rendered units to DIR without installing anything
-  backup                              pg_dump the database into BACKUP_DIR, keep the newest BACKUP_RETENTION
-  restore FILE                        restore the database from a backup archive (stops api/proxy meanwhile)
+  backup                              pg_dump -Fc into BACKUP_DIR (+ .sha256), keep the newest BACKUP_RETENTION;
+                                      same format as scripts/backup.sh
+  restore FILE [--skip-checksum]      restore a backup archive in one transaction (api/proxy stopped meanwhile)
   -h, --help                          this help
 
 Settings come from .env (copy of .env.example made by scripts/setup.sh). Run as the user that should own
@@ -336,53 +337,83 @@ db_settings() {
   BACKUP_DIR=${BACKUP_DIR:-./backups}
   [[ "$BACKUP_DIR" == /* ]] || BACKUP_DIR="$TP_ROOT/${BACKUP_DIR#./}"
   BACKUP_RETENTION=${BACKUP_RETENTION:-7}
-  [[ "$BACKUP_RETENTION" =~ ^[0-9]+$ && "$BACKUP_RETENTION" -ge 1 ]] || die "BACKUP_RETENTION must be a positive number"
+  [[ "$BACKUP_RETENTION" =~ ^[0-9]+$ ]] || die "BACKUP_RETENTION must be a number (0 keeps all)"
   PG_CONTAINER="$UNIT_PREFIX-postgres"
 }
 
+# Same archive format, names, checksum and rotation as scripts/backup.sh, so archives move freely between
+# the compose and the Quadlet deployment (and scripts/restore.sh --local can read these too).
 cmd_backup() {
   db_settings
+  local label stamp name size old archives=()
+  label=$(printf '%s' "$POSTGRES_DB" | tr -c 'A-Za-z0-9_-' '_')
+  umask 077
   mkdir -p "$BACKUP_DIR"
-  chmod 0700 "$BACKUP_DIR"
-  local stamp file tmp
   stamp=$(date -u +%Y%m%dT%H%M%SZ)
-  file="$BACKUP_DIR/taskplatform-$stamp.sql.gz"
-  tmp="$file.partial"
-  log "backup: pg_dump $POSTGRES_DB from $PG_CONTAINER -> $file"
-  if ! podman exec "$PG_CONTAINER" pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --clean --if-exists --no-owner |
-    gzip -9 >"$tmp"; then
-    rm -f "$tmp"
-    die "pg_dump failed"
+  name="taskplatform-$label-$stamp.dump"
+  BACKUP_PARTIAL="$BACKUP_DIR/.$name.partial"
+  local partial=$BACKUP_PARTIAL
+  trap 'rm -f "$BACKUP_PARTIAL"' EXIT
+  log "backup: pg_dump '$POSTGRES_DB' in $PG_CONTAINER -> $BACKUP_DIR/$name"
+  podman exec -i "$PG_CONTAINER" pg_dump -Fc --no-owner --no-privileges -U "$POSTGRES_USER" -d "$POSTGRES_DB" \
+    </dev/null >"$partial" || die "pg_dump failed; no backup written"
+  [[ -s "$partial" ]] || die "pg_dump produced an empty file"
+  podman exec -i "$PG_CONTAINER" pg_restore --list <"$partial" >/dev/null ||
+    die "the new archive does not read back (pg_restore --list); not kept"
+  mv "$partial" "$BACKUP_DIR/$name"
+  (cd "$BACKUP_DIR" && sha256sum "$name" >"$name.sha256")
+  size=$(wc -c <"$BACKUP_DIR/$name" | tr -d ' ')
+  log "backup: wrote $BACKUP_DIR/$name ($size bytes) and $name.sha256"
+  if ((BACKUP_RETENTION > 0)); then
+    mapfile -t archives < <(find "$BACKUP_DIR" -maxdepth 1 -type f -name 'taskplatform-*.dump' -printf '%f\n' | sort -r)
+    for old in "${archives[@]:BACKUP_RETENTION}"; do
+      rm -f "$BACKUP_DIR/$old" "$BACKUP_DIR/$old.sha256"
+      log "backup: removed old $old (keeping $BACKUP_RETENTION)"
+    done
   fi
-  gzip -t "$tmp" || die "backup archive is corrupt"
-  mv "$tmp" "$file"
-  chmod 0600 "$file"
-  # rotation: keep the newest BACKUP_RETENTION archives
-  local old
-  while IFS= read -r old; do
-    [[ -n "$old" ]] || continue
-    rm -f -- "$old"
-    log "backup: removed old $old"
-  done < <(find "$BACKUP_DIR" -maxdepth 1 -name 'taskplatform-*.sql.gz' -type f -printf '%f\n' | sort -r |
-    tail -n +"$((BACKUP_RETENTION + 1))" | sed "s|^|$BACKUP_DIR/|")
-  log "backup: done ($(du -h "$file" | cut -f1))"
+  log "backup: done"
 }
 
 cmd_restore() {
-  local file=${1:-}
-  [[ -n "$file" && -f "$file" ]] || die "usage: deploy-quadlet.sh restore FILE (an archive from backup)"
+  local file="" skip_checksum=0 expected actual toc
+  while (($#)); do
+    case "$1" in
+      --skip-checksum) skip_checksum=1 ;;
+      -*) die "unknown option: $1" ;;
+      *) file=$1 ;;
+    esac
+    shift
+  done
+  [[ -n "$file" && -f "$file" ]] || die "usage: deploy-quadlet.sh restore FILE [--skip-checksum] (a .dump from backup)"
   db_settings
-  local reader=(cat)
-  [[ "$file" == *.gz ]] && reader=(gzip -dc)
+  if [[ -f "$file.sha256" ]]; then
+    expected=$(awk '{ print $1; exit }' "$file.sha256")
+    actual=$(sha256sum "$file" | awk '{ print $1 }')
+    [[ "$expected" == "$actual" ]] || die "REFUSED: checksum mismatch for $file; nothing was changed"
+  elif ((!skip_checksum)); then
+    die "REFUSED: no checksum file $file.sha256 (use --skip-checksum for a file you trust); nothing was changed"
+  fi
+  toc=$(podman exec -i "$PG_CONTAINER" pg_restore --list <"$file" 2>&1) ||
+    die "REFUSED: $file is not a readable pg_dump archive; nothing was changed"
+  grep -Eq 'TABLE [a-z_]+ schema_migrations ' <<<"$toc" ||
+    die "REFUSED: $file is not a TaskPlatform database archive (no schema_migrations); nothing was changed"
+
   log "restore: stopping proxy and api"
   systemctl --user stop proxy.service api.service
-  log "restore: loading $file into $POSTGRES_DB"
-  if ! "${reader[@]}" "$file" | podman exec -i "$PG_CONTAINER" psql -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" >/dev/null; then
-    systemctl --user start taskplatform.target || true
-    die "restore failed; services restarted with the database as it is now"
+  trap 'systemctl --user start taskplatform.target || true' EXIT
+  log "restore: loading $file into $POSTGRES_DB (one transaction)"
+  if ! {
+    printf 'BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n'
+    podman exec -i "$PG_CONTAINER" pg_restore --no-owner --no-privileges -f - <"$file" && printf 'COMMIT;\n'
+  } | podman exec -i "$PG_CONTAINER" psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -f - >/dev/null; then
+    die "restore FAILED and was rolled back: the database still holds the data it had before"
   fi
+  # shellcheck disable=SC2016 # expanded inside the container
+  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
+    warn "could not flush Redis (cache, sessions)"
+  trap - EXIT
   systemctl --user start taskplatform.target
-  wait_healthy || die "services not healthy after restore"
+  wait_healthy || die "services not healthy after the restore"
   log "restore: done"
 }
 

@@ -1,19 +1,10 @@
 // systemd/deploy-quadlet.sh without Podman or systemd: a fake `podman` on PATH stands in for the engine.
 // Needs only bun, bash and coreutils/gzip.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot, systemdDir } from "./quadlet-lib.ts";
+import { systemdDir } from "./quadlet-lib.ts";
 
 const TIMEOUT = 30_000; // bash + forks on a busy shared machine
 
@@ -23,23 +14,46 @@ let fakeBin = "";
 
 function run(args: string[], extraEnv: Record<string, string> = {}) {
   const proc = Bun.spawnSync(["bash", script, ...args], {
-    env: { PATH: `${fakeBin}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: work, ...extraEnv },
+    env: {
+      PATH: `${fakeBin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+      HOME: work,
+      FAKE_DIR: work,
+      ...extraEnv,
+    },
     stdout: "pipe",
     stderr: "pipe",
   });
   return { code: proc.exitCode, out: proc.stdout.toString(), err: proc.stderr.toString() };
 }
 
+// Fakes on PATH: podman (pg_dump prints an "archive", pg_restore --list a table of contents, psql records
+// its input) and systemctl (records calls, every unit is active).
+const FAKE_PODMAN = `#!/usr/bin/env bash
+printf '%s\\n' "$*" >>"$FAKE_DIR/calls"
+[[ "$1" == exec ]] || exit 0
+shift
+[[ "$1" == -i ]] && shift
+ctr=$1 tool=$2
+case "$tool" in
+  pg_dump) echo "PGDMP fake archive of $ctr" ;;
+  pg_restore) if [[ "$3" == --list ]]; then cat >/dev/null; echo "; 1 TABLE public schema_migrations tp"; else cat; fi ;;
+  psql) cat >"$FAKE_DIR/psql.input" ;;
+esac
+`;
+const FAKE_SYSTEMCTL = `#!/usr/bin/env bash
+printf 'systemctl %s\\n' "$*" >>"$FAKE_DIR/calls"
+[[ "$2" == is-active ]] && echo active
+exit 0
+`;
+
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "tp-deploy-quadlet-"));
   fakeBin = join(work, "bin");
   mkdirSync(fakeBin);
-  // fake podman: `podman exec <ctr> pg_dump ...` prints a dump and records the call
-  writeFileSync(
-    join(fakeBin, "podman"),
-    `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >>"${work}/podman.calls"\nif [[ "$1" == exec ]]; then echo "-- fake dump of $2"; echo "CREATE TABLE t (id int);"; fi\n`,
-  );
+  writeFileSync(join(fakeBin, "podman"), FAKE_PODMAN);
+  writeFileSync(join(fakeBin, "systemctl"), FAKE_SYSTEMCTL);
   chmodSync(join(fakeBin, "podman"), 0o755);
+  chmodSync(join(fakeBin, "systemctl"), 0o755);
 });
 
 afterAll(() => {
@@ -104,12 +118,14 @@ describe("deploy-quadlet.sh", () => {
   );
 
   test(
-    "backup: gzip'd pg_dump from the postgres container, rotated to BACKUP_RETENTION",
+    "backup: pg_dump -Fc archive + .sha256 like scripts/backup.sh, rotated to BACKUP_RETENTION",
     () => {
       const backups = join(work, "backups");
       mkdirSync(backups);
-      for (const day of ["01", "02", "03", "04"])
-        writeFileSync(join(backups, `taskplatform-202001${day}T000000Z.sql.gz`), "");
+      for (const day of ["01", "02", "03", "04"]) {
+        writeFileSync(join(backups, `taskplatform-tpdb-202001${day}T000000Z.dump`), "old");
+        writeFileSync(join(backups, `taskplatform-tpdb-202001${day}T000000Z.dump.sha256`), "x");
+      }
       writeFileSync(join(backups, "unrelated.txt"), "keep me");
       const envFile = join(work, "backup.env");
       writeFileSync(
@@ -119,21 +135,62 @@ describe("deploy-quadlet.sh", () => {
       const result = run(["backup"], { TP_ENV_FILE: envFile });
       expect(result.err).toContain("backup: done");
       expect(result.code).toBe(0);
-      const files = readdirSync(backups).sort();
-      expect(files).toHaveLength(4);
-      expect(files).toContain("unrelated.txt");
-      expect(files).toContain("taskplatform-20200104T000000Z.sql.gz");
-      expect(files).toContain("taskplatform-20200103T000000Z.sql.gz");
-      expect(files).not.toContain("taskplatform-20200102T000000Z.sql.gz");
-      const fresh = files.find(
-        (f) => /^taskplatform-2\d{7}T\d{6}Z\.sql\.gz$/.test(f) && !f.startsWith("taskplatform-2020"),
+      const archives = readdirSync(backups)
+        .filter((f) => f.endsWith(".dump"))
+        .sort();
+      expect(archives).toHaveLength(3);
+      expect(archives.slice(0, 2)).toEqual([
+        "taskplatform-tpdb-20200103T000000Z.dump",
+        "taskplatform-tpdb-20200104T000000Z.dump",
+      ]);
+      expect(readdirSync(backups)).toContain("unrelated.txt");
+      expect(readdirSync(backups)).not.toContain("taskplatform-tpdb-20200102T000000Z.dump.sha256");
+      const fresh = archives[2] as string;
+      expect(fresh).toMatch(/^taskplatform-tpdb-\d{8}T\d{6}Z\.dump$/);
+      expect(readFileSync(join(backups, fresh), "utf8")).toContain(
+        "PGDMP fake archive of taskplatform-postgres",
       );
-      expect(fresh).toBeDefined();
-      const dump = new TextDecoder().decode(Bun.gunzipSync(readFileSync(join(backups, fresh as string))));
-      expect(dump).toContain("fake dump of taskplatform-postgres");
-      const calls = readFileSync(join(work, "podman.calls"), "utf8");
-      expect(calls).toContain("exec taskplatform-postgres pg_dump -U tp -d tpdb");
-      expect(existsSync(join(repoRoot, "backups", fresh as string))).toBe(false);
+      const sum = new Bun.CryptoHasher("sha256").update(readFileSync(join(backups, fresh))).digest("hex");
+      expect(readFileSync(join(backups, `${fresh}.sha256`), "utf8")).toBe(`${sum}  ${fresh}\n`);
+      const calls = readFileSync(join(work, "calls"), "utf8");
+      expect(calls).toContain(
+        "exec -i taskplatform-postgres pg_dump -Fc --no-owner --no-privileges -U tp -d tpdb",
+      );
+      expect(calls).toContain("exec -i taskplatform-postgres pg_restore --list");
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "restore: refuses a bad checksum; else stops api/proxy, loads in one transaction, restarts",
+    () => {
+      const envFile = join(work, "backup.env");
+      const archive = join(work, "taskplatform-tpdb-20240101T000000Z.dump");
+      writeFileSync(archive, "PGDMP archive body\n");
+      writeFileSync(`${archive}.sha256`, `${"0".repeat(64)}  x.dump\n`);
+      const refused = run(["restore", archive], { TP_ENV_FILE: envFile });
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain("REFUSED: checksum mismatch");
+
+      const sum = new Bun.CryptoHasher("sha256").update(readFileSync(archive)).digest("hex");
+      writeFileSync(`${archive}.sha256`, `${sum}  taskplatform-tpdb-20240101T000000Z.dump\n`);
+      writeFileSync(join(work, "calls"), "");
+      const result = run(["restore", archive], { TP_ENV_FILE: envFile });
+      expect(result.err).toContain("restore: done");
+      expect(result.code).toBe(0);
+      const calls = readFileSync(join(work, "calls"), "utf8").split("\n");
+      const stop = calls.indexOf("systemctl --user stop proxy.service api.service");
+      const psql = calls.findIndex((c) => c.includes("psql -X -q -v ON_ERROR_STOP=1 -U tp -d tpdb"));
+      const start = calls.indexOf("systemctl --user start taskplatform.target");
+      expect(stop).toBeGreaterThanOrEqual(0);
+      expect(psql).toBeGreaterThan(stop);
+      expect(start).toBeGreaterThan(psql);
+      const sql = readFileSync(join(work, "psql.input"), "utf8");
+      expect(sql.startsWith("BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")).toBe(
+        true,
+      );
+      expect(sql).toContain("PGDMP archive body");
+      expect(sql.endsWith("COMMIT;\n")).toBe(true);
     },
     TIMEOUT,
   );
