@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../api/test/support/services.ts";
+import { type RunningApi, startApi } from "../../api/test/support/api-process.ts";
+import { freePort, type RunningService, startPostgres, startRedis } from "../../api/test/support/services.ts";
+import { stopPostgres } from "../../scripts/test/pg.ts";
 import { generateCert, proxyDir, type RunningNginx, spaDist, startNginx } from "./harness.ts";
 
 interface CurlResult {
@@ -16,8 +18,13 @@ interface CurlResult {
 
 setDefaultTimeout(60_000);
 
-let cert: ReturnType<typeof generateCert>;
-let dist: ReturnType<typeof spaDist>;
+let cert: ReturnType<typeof generateCert> | undefined;
+let dist: ReturnType<typeof spaDist> | undefined;
+
+afterAll(() => {
+  if (cert) rmSync(cert.dir, { recursive: true, force: true });
+  if (dist && !dist.real) rmSync(dist.dir, { recursive: true, force: true });
+});
 
 /** curl through the proxy: one place that knows the CA, the timeouts and how to read headers back. */
 async function curl(url: string, args: string[] = []): Promise<CurlResult> {
@@ -232,8 +239,8 @@ describe("nginx in front of two stub upstreams", () => {
   let emptyConf: string;
 
   beforeAll(async () => {
-    cert = generateCert();
-    dist = spaDist();
+    cert ??= generateCert();
+    dist ??= spaDist();
     const ports = [await freePort(), await freePort()];
     stubs = [startStub("a", ports[0] as number), startStub("b", ports[1] as number)];
     nginx = await startNginx({
@@ -249,8 +256,6 @@ describe("nginx in front of two stub upstreams", () => {
   afterAll(async () => {
     await nginx?.stop();
     for (const stub of stubs ?? []) stub.stop(true);
-    rmSync(cert.dir, { recursive: true, force: true });
-    if (!dist.real) rmSync(dist.dir, { recursive: true, force: true });
   });
 
   test("TLS 1.2 and 1.3 are accepted, 1.0 and 1.1 refused", async () => {
@@ -502,5 +507,168 @@ describe("nginx in front of two stub upstreams", () => {
     expect(readFileSync(nginx.errorLog, "utf8")).toContain("limiting requests, excess");
     // other API routes are not affected by the auth limit
     expect((await curl(`${base}/api/health`)).status).toBe(200);
+  });
+});
+
+describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => {
+  let nginx: RunningNginx;
+  let pg: RunningService;
+  let redis: RunningService;
+  let apis: RunningApi[];
+  let base: string;
+  let ca: string;
+
+  async function call(path: string, init: RequestInit & { token?: string } = {}) {
+    const headers = new Headers(init.headers);
+    if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+    if (init.body) headers.set("content-type", "application/json");
+    return fetch(`${base}${path}`, { ...init, headers, tls: { ca } });
+  }
+
+  beforeAll(async () => {
+    cert ??= generateCert();
+    dist ??= spaDist();
+    ca = readFileSync(cert.caFile, "utf8");
+    pg = await startPostgres();
+    redis = await startRedis();
+    // The API's own auth limit is raised so that every 429 below is nginx's.
+    const env = {
+      TRUST_PROXY: "true",
+      RATE_LIMIT_AUTH_IP: "10000",
+      LOGIN_FAILURES_MAX: "10000",
+      LOG_LEVEL: "info",
+    };
+    apis = [];
+    for (let i = 0; i < 2; i++) apis.push(await startApi({ databaseUrl: pg.url, redisUrl: redis.url, env }));
+    nginx = await startNginx({
+      upstreams: apis.map((a) => `127.0.0.1:${a.port}`),
+      distDir: dist.dir,
+      certFile: cert.certFile,
+      keyFile: cert.keyFile,
+    });
+    base = `https://localhost:${nginx.httpsPort}`;
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    for (const api of apis ?? []) await api.stop();
+    await redis?.stop();
+    await stopPostgres(pg);
+  });
+
+  test("health and readiness through the proxy, with the security headers", async () => {
+    const res = await curl(`${base}/api/ready`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).status).toBe("ok");
+    expectSecurityHeaders(res);
+  });
+
+  test("requests are spread over both API instances", async () => {
+    for (let i = 0; i < 12; i++) expect((await curl(`${base}/api/health`)).status).toBe(200);
+    await Bun.sleep(100);
+    const upstreams = new Set(
+      nginx
+        .accessEntries()
+        .filter((e) => e.path === "/api/health")
+        .map((e) => e.upstreamAddr),
+    );
+    expect([...upstreams].sort()).toEqual(apis.map((a) => `127.0.0.1:${a.port}`).sort());
+  });
+
+  test("the request id reaches the API's logs; the API sees the client address", async () => {
+    await curl(`${base}/api/health`, ["-H", "X-Request-ID: proxy-suite-req-1"]);
+    await Bun.sleep(200);
+    const line = apis
+      .flatMap((a) => a.output().split("\n"))
+      .find((l) => l.includes('"requestId":"proxy-suite-req-1"'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string).ip).toBe("127.0.0.1");
+  });
+
+  test("API JSON is gzipped on the way out", async () => {
+    const res = await curl(`${base}/api/openapi.json`, ["-H", "Accept-Encoding: gzip"]);
+    expect(res.status).toBe(200);
+    expect(res.headers["content-encoding"]).toBe("gzip");
+  });
+
+  test("SSE streams through the proxy live: a task created elsewhere arrives while the stream is open", async () => {
+    const email = `sse-${Date.now()}@example.test`;
+    const reg = await call("/api/auth/register", {
+      method: "POST",
+      body: JSON.stringify({ email, password: "correct horse battery staple", name: "SSE" }),
+    });
+    expect(reg.status).toBe(201);
+    const { accessToken } = (await reg.json()) as { accessToken: string };
+    const proj = await call("/api/projects", {
+      method: "POST",
+      token: accessToken,
+      body: JSON.stringify({ name: "P" }),
+    });
+    expect(proj.status).toBe(201);
+    const project = (await proj.json()) as { id: string };
+
+    const stream = await call(`/api/events?access_token=${encodeURIComponent(accessToken)}`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toStartWith("text/event-stream");
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    const readUntil = async (pattern: RegExp, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(text)) {
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        const chunk = await Promise.race([reader.read(), Bun.sleep(left).then(() => null)]);
+        if (!chunk || chunk.done) return pattern.test(text);
+        text += new TextDecoder().decode(chunk.value);
+      }
+      return true;
+    };
+    // the stream's first bytes arrive right away (not held in a proxy buffer)
+    expect(await readUntil(/event: ready|: /, 3000)).toBe(true);
+    const created = await call("/api/tasks", {
+      method: "POST",
+      token: accessToken,
+      body: JSON.stringify({ projectId: project.id, title: "live through nginx" }),
+    });
+    expect(created.status).toBe(201);
+    const at = Date.now();
+    expect(await readUntil(/event: task\.created[\s\S]*live through nginx/, 5000)).toBe(true);
+    expect(Date.now() - at).toBeLessThan(3000);
+    await reader.cancel();
+    // the token in the query string is not written to the access log
+    await Bun.sleep(100);
+    expect(readFileSync(nginx.accessLog, "utf8")).not.toContain(accessToken);
+  });
+
+  test("/metrics is served by the API but not reachable through the proxy", async () => {
+    const direct = await fetch(`${apis[0]?.url}/metrics`);
+    expect(await direct.text()).toContain("http_requests_total");
+    for (const path of ["/metrics", "/api/../metrics", "/metrics?format=prometheus"]) {
+      const res = await curl(`${base}${path}`, ["--path-as-is"]);
+      expect(res.status, path).toBeOneOf([404, 400]);
+      expect(res.body, path).not.toContain("http_requests_total");
+    }
+    expect((await curl(`${base}/api/metrics`)).body).not.toContain("http_requests_total");
+  });
+
+  test("the SPA is served next to the API", async () => {
+    const res = await curl(`${base}/projects/123`);
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('<div id="root">');
+    expect(res.headers["cache-control"]).toBe("no-cache");
+  });
+
+  test("failed logins hit nginx's auth rate limit (429) before the API's", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const res = await call("/api/auth/login", {
+        method: "POST",
+        body: JSON.stringify({ email: "nobody@example.test", password: "wrong password 123" }),
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toContain(401);
+    expect(statuses).toContain(429);
+    expect(readFileSync(nginx.errorLog, "utf8")).toContain("limiting requests, excess");
   });
 });
