@@ -86,9 +86,16 @@ resource "aws_vpc_security_group_egress_rule" "all_ipv4" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 
+# Allocated before the instance so the bootstrap knows the public address (TLS certificate SANs, URLs).
+resource "aws_eip" "this" {
+  domain = "vpc"
+  tags   = local.tags
+}
+
 module "user_data" {
   source = "./modules/user-data"
 
+  public_ip      = aws_eip.this.public_ip
   repository_url = var.repository_url
   repository_ref = var.repository_ref
   deploy_mode    = var.deploy_mode
@@ -127,8 +134,7 @@ resource "aws_instance" "this" {
   }
 }
 
-resource "aws_eip" "this" {
-  domain   = "vpc"
-  instance = aws_instance.this.id
-  tags     = local.tags
+resource "aws_eip_association" "this" {
+  allocation_id = aws_eip.this.id
+  instance_id   = aws_instance.this.id
 }

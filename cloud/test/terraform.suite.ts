@@ -118,7 +118,6 @@ describe("cloud/ user data and tp", () => {
     // Render the exact user data through Terraform itself (provider-free module, local state).
     const moduleDir = join(work, "cloud", "modules", "user-data");
     const tfEnv = { TF_DATA_DIR: join(work, "tfdata-userdata") };
-    const state = join(work, "user-data.tfstate");
     ok(run(["terraform", "init", "-backend=false", "-input=false"], moduleDir, tfEnv), "init user-data");
     ok(
       run(
@@ -127,7 +126,7 @@ describe("cloud/ user data and tp", () => {
           "apply",
           "-auto-approve",
           "-input=false",
-          `-state=${state}`,
+          "-var=public_ip=198.51.100.20",
           "-var=repository_url=https://github.com/example/taskplatform.git",
           "-var=repository_ref=v1.2.3",
           `-var=tp_script=${readFileSync(join(cloudDir, "tp"), "utf8").replace(/\n$/, "")}`,
@@ -137,10 +136,7 @@ describe("cloud/ user data and tp", () => {
       ),
       "render user data",
     );
-    rendered = ok(
-      run(["terraform", "output", `-state=${state}`, "-raw", "rendered"], moduleDir, tfEnv),
-      "output",
-    );
+    rendered = ok(run(["terraform", "output", "-raw", "rendered"], moduleDir, tfEnv), "output");
     writeFileSync(join(work, "user-data.sh"), rendered);
   }, TIMEOUT);
 
@@ -166,6 +162,7 @@ describe("cloud/ user data and tp", () => {
     expect(rendered.startsWith("#!/usr/bin/env bash\n")).toBe(true);
     expect(rendered).toContain("\nset -euo pipefail\n");
     expect(rendered).toContain("REPO_REF='v1.2.3'");
+    expect(rendered).toContain("PUBLIC_IP='198.51.100.20'");
     expect(rendered).toMatch(/dnf install -y .*\bpodman\b/);
     expect(rendered).toContain("./scripts/setup.sh");
     expect(rendered).toContain("./systemd/deploy-quadlet.sh install");

@@ -173,7 +173,8 @@ run "graviton_uses_arm64_ami" {
 }
 
 run "user_data_content" {
-  command = plan
+  # apply (mocked): the user data embeds the Elastic IP, which is only known after apply
+  command = apply
 
   variables {
     deploy_mode = "quadlet"
@@ -222,6 +223,21 @@ run "user_data_content" {
   assert {
     condition     = strcontains(module.user_data.rendered, "loginctl enable-linger")
     error_message = "rootless units need linger"
+  }
+
+  assert {
+    condition     = strcontains(module.user_data.rendered, "PUBLIC_IP='198.51.100.20'") && strcontains(module.user_data.rendered, "set_env PUBLIC_HOSTNAME \"$PUBLIC_IP\"")
+    error_message = "the bootstrap must know the Elastic IP (certificate SANs, URLs)"
+  }
+
+  assert {
+    condition     = strcontains(module.user_data.rendered, "set_env GRAFANA_BIND 0.0.0.0") && strcontains(module.user_data.rendered, "set_env PROMETHEUS_BIND 0.0.0.0")
+    error_message = "Grafana/Prometheus must listen on the host so admin_cidr can reach them"
+  }
+
+  assert {
+    condition     = aws_eip_association.this.instance_id == aws_instance.this.id && aws_eip_association.this.allocation_id == aws_eip.this.id
+    error_message = "the Elastic IP must be associated with the instance"
   }
 
   assert {

@@ -4,6 +4,11 @@ terraform {
   required_version = ">= 1.6.0"
 }
 
+variable "public_ip" {
+  description = "The Elastic IP the instance will answer on (PUBLIC_HOSTNAME)."
+  type        = string
+}
+
 variable "repository_url" {
   type = string
 }
@@ -31,6 +36,7 @@ variable "app_user" {
 output "rendered" {
   description = "The user data script."
   value = templatefile("${path.module}/../../user-data.sh.tftpl", {
+    public_ip      = var.public_ip
     repository_url = var.repository_url
     repository_ref = var.repository_ref
     deploy_mode    = var.deploy_mode
