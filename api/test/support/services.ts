@@ -1,6 +1,6 @@
 // Throwaway PostgreSQL and Redis servers for tests, benchmarks and CI suites.
 // Real binaries from Debian's packages; each call gets its own data directory and free port.
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -117,16 +117,28 @@ export async function startPostgres(): Promise<RestartableService> {
       return probe.exitCode === 0;
     }, "PostgreSQL");
   };
+  // Signals go to the postmaster itself: as root it runs under runuser, which does not forward them.
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+      if (pid > 0) process.kill(pid, name);
+    } catch {
+      // not running
+    }
+  };
   // Fast shutdown (SIGINT): ends sessions, checkpoints, so nothing committed is lost.
   const halt = async () => {
     const running = proc;
     proc = undefined;
     if (!running || running.exitCode !== null) return;
-    running.kill("SIGINT");
+    signal("SIGINT");
     await running.exited;
   };
   await launch();
-  process.once("exit", () => proc?.kill("SIGKILL"));
+  // Immediate shutdown if the test process ends without stopping the server.
+  process.once("exit", () => {
+    if (proc) signal("SIGQUIT");
+  });
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
