@@ -66,11 +66,14 @@ unit_sources() {
   done
 }
 
-# Container units = services of the stack, in start order for the report.
+# Compose service names of the container units (taskplatform-NAME.container -> NAME).
 container_services() {
-  local f
+  local f name
   while IFS= read -r f; do
-    [[ "$f" == *.container ]] && basename "$f" .container
+    [[ "$f" == *.container ]] || continue
+    name=${f##*/}
+    name=${name%.container}
+    printf '%s\n' "${name#"$UNIT_PREFIX"-}"
   done < <(unit_sources)
 }
 
@@ -182,7 +185,7 @@ wait_healthy() {
   while :; do
     pending=()
     while IFS= read -r svc; do
-      state=$(systemctl --user is-active "$svc.service" 2>/dev/null || true)
+      state=$(systemctl --user is-active "$UNIT_PREFIX-$svc.service" 2>/dev/null || true)
       [[ "$state" == active ]] || pending+=("$svc=$state")
     done < <(container_services)
     ((${#pending[@]} == 0)) && return 0
@@ -269,10 +272,10 @@ cmd_install() {
 
 cmd_status() {
   local svc units=('taskplatform*')
-  while IFS= read -r svc; do units+=("$svc.service"); done < <(container_services)
+  while IFS= read -r svc; do units+=("$UNIT_PREFIX-$svc.service"); done < <(container_services)
   systemctl --user --no-pager list-units --all "${units[@]}" 2>/dev/null || true
   while IFS= read -r svc; do
-    printf '%-10s %-10s %s\n' "$svc" "$(systemctl --user is-active "$svc.service" 2>/dev/null || true)" \
+    printf '%-10s %-10s %s\n' "$svc" "$(systemctl --user is-active "$UNIT_PREFIX-$svc.service" 2>/dev/null || true)" \
       "$(podman ps --all --filter "name=^$UNIT_PREFIX-$svc\$" --format '{{.Status}}' 2>/dev/null | head -n1)"
   done < <(container_services)
   systemctl --user --no-pager list-timers taskplatform-backup.timer 2>/dev/null || true
@@ -290,13 +293,13 @@ cmd_logs() {
       -*) die "unknown option: $1" ;;
       *)
         [[ "$1" =~ ^[a-z0-9][a-z0-9_-]*$ ]] || die "invalid service name: $1"
-        units+=(-u "$1.service")
+        units+=(-u "$UNIT_PREFIX-${1#"$UNIT_PREFIX"-}.service")
         ;;
     esac
     shift
   done
   if ((${#units[@]} == 0)); then
-    while IFS= read -r svc; do units+=(-u "$svc.service"); done < <(container_services)
+    while IFS= read -r svc; do units+=(-u "$UNIT_PREFIX-$svc.service"); done < <(container_services)
     units+=(-u taskplatform-backup.service)
   fi
   journalctl --user --no-pager "${units[@]}" "${args[@]}"
@@ -399,7 +402,7 @@ cmd_restore() {
     die "REFUSED: $file is not a TaskPlatform database archive (no schema_migrations); nothing was changed"
 
   log "restore: stopping proxy and api"
-  systemctl --user stop proxy.service api.service
+  systemctl --user stop taskplatform-proxy.service taskplatform-api.service
   trap 'systemctl --user start taskplatform.target || true' EXIT
   log "restore: loading $file into $POSTGRES_DB (one transaction)"
   if ! {

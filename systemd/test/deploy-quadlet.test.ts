@@ -94,13 +94,15 @@ describe("deploy-quadlet.sh", () => {
       writeFileSync(envFile, "POSTGRES_USER=alice\nPOSTGRES_DB=tasks\nHTTP_PORT=8080\nTP_IMAGE_TAG=v9\n");
       const out = join(work, "out-custom");
       expect(run(["render", out, "--env-file", envFile]).code).toBe(0);
-      const api = readFileSync(join(out, "api.container"), "utf8");
+      const api = readFileSync(join(out, "taskplatform-api.container"), "utf8");
       expect(api).toContain("Environment=DATABASE_URL=postgres://alice@postgres:5432/tasks");
       expect(api).toContain("Image=localhost/taskplatform-api:v9");
       expect(api).toContain("Environment=LOG_LEVEL=info");
-      expect(readFileSync(join(out, "proxy.container"), "utf8")).toContain("PublishPort=0.0.0.0:8080:8080");
-      expect(readFileSync(join(out, "redis.container"), "utf8")).toBe(
-        readFileSync(join(systemdDir, "redis.container"), "utf8"),
+      expect(readFileSync(join(out, "taskplatform-proxy.container"), "utf8")).toContain(
+        "PublishPort=0.0.0.0:8080:8080",
+      );
+      expect(readFileSync(join(out, "taskplatform-redis.container"), "utf8")).toBe(
+        readFileSync(join(systemdDir, "taskplatform-redis.container"), "utf8"),
       );
     },
     TIMEOUT,
@@ -179,7 +181,7 @@ describe("deploy-quadlet.sh", () => {
       expect(result.err).toContain("restore: done");
       expect(result.code).toBe(0);
       const calls = readFileSync(join(work, "calls"), "utf8").split("\n");
-      const stop = calls.indexOf("systemctl --user stop proxy.service api.service");
+      const stop = calls.indexOf("systemctl --user stop taskplatform-proxy.service taskplatform-api.service");
       const psql = calls.findIndex((c) => c.includes("psql -X -q -v ON_ERROR_STOP=1 -U tp -d tpdb"));
       const start = calls.indexOf("systemctl --user start taskplatform.target");
       expect(stop).toBeGreaterThanOrEqual(0);

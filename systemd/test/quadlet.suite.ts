@@ -75,7 +75,7 @@ describe("systemd/ scripts", () => {
       expect(proc.stderr.toString()).not.toMatch(/unsupported key|error/i);
       expect(proc.exitCode).toBe(0);
       for (const service of ["postgres", "redis", "api", "proxy"])
-        expect(out).toContain(`---${service}.service---`);
+        expect(out).toContain(`---taskplatform-${service}.service---`);
       expect(out).toContain("--sdnotify=healthy");
     },
     30_000,

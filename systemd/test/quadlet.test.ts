@@ -106,7 +106,10 @@ afterAll(() => {
 });
 
 const containerUnits = () => rendered.filter((u) => u.kind === "container");
-const serviceName = (u: Unit) => u.name.replace(/\.container$/, "");
+/** taskplatform-NAME.container → compose service NAME */
+const serviceName = (u: Unit) => u.name.replace(/\.container$/, "").replace(/^taskplatform-/, "");
+const unitFor = (service: string) => `taskplatform-${service}.container`;
+const serviceUnit = (service: string) => `taskplatform-${service}.service`;
 
 describe("unit files", () => {
   test("there are container, network and volume units, a target, and a backup service + timer", () => {
@@ -283,7 +286,7 @@ describe("references", () => {
   test("every unit named in Requires/Wants/After/PartOf/WantedBy exists", () => {
     const known = new Set<string>(BUILTIN_UNITS);
     for (const u of rendered) {
-      if (u.kind === "container") known.add(`${serviceName(u)}.service`);
+      if (u.kind === "container") known.add(serviceUnit(serviceName(u)));
       else if (["network", "volume"].includes(u.kind))
         known.add(u.name.replace(/\.(network|volume)$/, "-$1.service"));
       else known.add(u.name);
@@ -341,8 +344,8 @@ describe("systemd integration", () => {
     const wants = values(target, "Unit", "Wants").flatMap(splitWords);
     const after = values(target, "Unit", "After").flatMap(splitWords);
     for (const unit of templates.filter((u) => u.kind === "container")) {
-      expect(wants).toContain(`${serviceName(unit)}.service`);
-      expect(after).toContain(`${serviceName(unit)}.service`);
+      expect(wants).toContain(serviceUnit(serviceName(unit)));
+      expect(after).toContain(serviceUnit(serviceName(unit)));
     }
     expect(wants).toContain("taskplatform-backup.timer");
     expect(last(target, "Install", "WantedBy")).toBe("default.target");
@@ -353,7 +356,9 @@ describe("systemd integration", () => {
     const timer = byName(rendered, "taskplatform-backup.timer") as Unit;
     expect(last(service, "Service", "Type")).toBe("oneshot");
     expect(last(service, "Service", "ExecStart")).toBe(`${repoRoot}/systemd/deploy-quadlet.sh backup`);
-    expect(values(service, "Unit", "Requires").flatMap(splitWords)).toContain("postgres.service");
+    expect(values(service, "Unit", "Requires").flatMap(splitWords)).toContain(
+      "taskplatform-postgres.service",
+    );
     expect(last(timer, "Timer", "OnCalendar")).toBe("daily");
     expect(last(timer, "Timer", "Persistent")).toBe("true");
     expect(last(timer, "Timer", "Unit")).toBe("taskplatform-backup.service");
@@ -550,11 +555,12 @@ function drift(name: string, svc: Service, unit: Unit): string[] {
   const after = values(unit, "Unit", "After").flatMap(splitWords);
   eq(
     "depends_on → Requires",
-    sorted(deps.map((d) => `${d}.service`)),
-    sorted(requires.filter((r) => !r.startsWith("taskplatform"))),
+    sorted(deps.map(serviceUnit)),
+    sorted(requires.filter((r) => !/-(network|volume)\.service$/.test(r))),
   );
-  for (const d of deps)
-    if (!after.includes(`${d}.service`)) diffs.push(`${name}: After=${d}.service missing`);
+  for (const d of deps) {
+    if (!after.includes(serviceUnit(d))) diffs.push(`${name}: After=${serviceUnit(d)} missing`);
+  }
   return diffs;
 }
 
@@ -609,22 +615,22 @@ describe("drift against compose.yaml", () => {
   for (const name of Object.keys(composeRaw.services)) {
     test(`service ${name}: image, env, healthcheck, limits, networks, volumes, secrets, ports match`, () => {
       const svc = compose.services[name] as Service;
-      const unit = byName(rendered, `${name}.container`);
+      const unit = byName(rendered, unitFor(name));
       if (!unit) {
         if ((svc.profiles ?? []).length && OPTIONAL_WITHOUT_UNIT[name]) return;
-        throw new Error(`no systemd/${name}.container for compose service ${name}`);
+        throw new Error(`no systemd/${unitFor(name)} for compose service ${name}`);
       }
       expect(drift(name, svc, unit)).toEqual([]);
     });
   }
 
   test("the drift check itself catches drift (mutated copy of a unit)", () => {
-    const name = Object.keys(compose.services).find((s) => byName(rendered, `${s}.container`)) as string;
-    const unit = byName(rendered, `${name}.container`) as Unit;
+    const name = Object.keys(compose.services).find((s) => byName(rendered, unitFor(s))) as string;
+    const unit = byName(rendered, unitFor(name)) as Unit;
     const text = readFileSync(unit.file, "utf8")
       .replace(/^Image=(.*)$/m, "Image=$1-drifted")
       .replace(/^HealthRetries=.*$/m, "HealthRetries=99");
-    const file = join(renderDir, "mutated", `${name}.container`);
+    const file = join(renderDir, "mutated", unitFor(name));
     Bun.spawnSync(["mkdir", "-p", join(renderDir, "mutated")]);
     writeFileSync(file, text);
     const mutated = loadUnits(join(renderDir, "mutated"))[0] as Unit;
