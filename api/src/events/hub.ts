@@ -7,6 +7,11 @@ export type Listener = (event: StoredEvent) => void;
 
 export interface EventHub {
   subscribe(listener: Listener): () => void;
+  /**
+   * Called when the stream was unreachable for a while and is back: events published meanwhile were
+   * lost (publishing fails while the store is down), so every client must refetch (`resync`).
+   */
+  onGap(callback: () => void): () => void;
   /** Ends every subscription (SIGTERM) and stops following the stream. */
   close(): void;
   onClose(callback: () => void): () => void;
@@ -15,6 +20,7 @@ export interface EventHub {
 export function createEventHub(store: Store, log: Logger): EventHub {
   const listeners = new Set<Listener>();
   const closers = new Set<() => void>();
+  const gaps = new Set<() => void>();
   let running = false;
   let closed = false;
   let lastId = "0-0";
@@ -28,7 +34,10 @@ export function createEventHub(store: Store, log: Logger): EventHub {
     while (listeners.size > 0 && !closed) {
       try {
         const events = await store.readEvents(lastId, 5000);
-        if (failing) log.info("event stream reconnected");
+        if (failing) {
+          log.info("event stream reconnected; clients will resync");
+          for (const gap of gaps) gap();
+        }
         failing = false;
         for (const event of events) {
           lastId = event.id;
@@ -50,6 +59,10 @@ export function createEventHub(store: Store, log: Logger): EventHub {
       if (!running && !closed) void follow();
       return () => listeners.delete(listener);
     },
+    onGap(callback) {
+      gaps.add(callback);
+      return () => gaps.delete(callback);
+    },
     onClose(callback) {
       closers.add(callback);
       return () => closers.delete(callback);
@@ -59,6 +72,7 @@ export function createEventHub(store: Store, log: Logger): EventHub {
       for (const close of closers) close();
       closers.clear();
       listeners.clear();
+      gaps.clear();
     },
   };
 }

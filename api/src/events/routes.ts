@@ -43,6 +43,11 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
         pending.push(event);
         wake?.();
       });
+      let gap = false;
+      const offGap = hub.onGap(() => {
+        gap = true;
+        wake?.();
+      });
       const offClose = hub.onClose(() => {
         open = false;
         wake?.();
@@ -60,6 +65,8 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
         const data = JSON.parse(event.data) as DomainEvent;
         const aboutMe = data.member?.userId === userId;
         if (data.type === "member.added" && aboutMe) projects.add(data.projectId);
+        // A project someone creates (or imports) has them as its owner from the start.
+        if (data.type === "project.created" && data.actorId === userId) projects.add(data.projectId);
         if (!projects.has(data.projectId)) return;
         await stream.writeSSE({ id: event.id, event: data.type, data: event.data });
         if ((data.type === "member.removed" && aboutMe) || data.type === "project.deleted")
@@ -84,6 +91,15 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
         let nextHeartbeat = Date.now() + config.sseHeartbeatSeconds * 1000;
         let nextRecheck = Date.now() + MEMBERSHIP_RECHECK_MS;
         while (open && !stream.aborted) {
+          if (gap) {
+            // The shared stream was unreachable: events published meanwhile are lost for everyone.
+            gap = false;
+            await stream.writeSSE({
+              event: "resync",
+              data: JSON.stringify({ reason: "live updates were interrupted" }),
+            });
+            projects = await projectIdsOf(sql, userId).catch(() => projects);
+          }
           for (const event of pending.splice(0)) await deliver(event);
           const now = Date.now();
           if (now >= nextHeartbeat) {
@@ -104,6 +120,7 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
         }
       } finally {
         unsubscribe();
+        offGap();
         offClose();
         metrics.sseClients.dec();
       }

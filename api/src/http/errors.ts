@@ -62,6 +62,10 @@ export function toErrorResponse(error: unknown, c: Context, log: Logger): Respon
     return c.json(errorBody(CODE_BY_STATUS[status] ?? "error", error.message || "request refused"), status);
   }
   if (error instanceof StoreUnavailableError) {
+    log.warn("store unavailable", {
+      requestId: c.get("requestId"),
+      reason: (error.cause as Error | undefined)?.message,
+    });
     c.header("Retry-After", "5");
     return c.json(
       errorBody("store_unavailable", "sessions are temporarily unavailable; try again shortly"),
@@ -69,6 +73,7 @@ export function toErrorResponse(error: unknown, c: Context, log: Logger): Respon
     );
   }
   if (isDatabaseUnavailable(error)) {
+    log.warn("database unavailable", { requestId: c.get("requestId"), reason: (error as Error).message });
     c.header("Retry-After", "5");
     return c.json(
       errorBody("database_unavailable", "the database is temporarily unavailable; try again shortly"),

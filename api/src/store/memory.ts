@@ -96,9 +96,8 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
       return after(from);
     },
     async eventsSince(afterId) {
-      const oldest = events[0];
-      const complete =
-        !oldest || events.length < options.eventsRetained || compareEventIds(afterId, oldest.id) >= 0;
+      // As in redis.ts: complete only while the client's last event is still retained.
+      const complete = events.some((event) => event.id === afterId);
       return { events: after(afterId), complete };
     },
     async ping() {},

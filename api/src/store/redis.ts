@@ -1,7 +1,7 @@
 // Redis-backed Store. Fails fast when Redis is unreachable (no offline queue, one retry, 1 s command
 // timeout) so that requests answer 503 instead of hanging, and reconnects by itself in the background.
 import Redis, { type RedisOptions } from "ioredis";
-import { compareEventIds, type Store, type StoredEvent, StoreUnavailableError } from "./store.ts";
+import { type Store, type StoredEvent, StoreUnavailableError } from "./store.ts";
 
 const COMPARE_AND_SET = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -132,21 +132,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       }),
     eventsSince: (afterId) =>
       guard(async () => {
-        const events = toEvents(
-          (await client.xrange(stream, `(${afterId}`, "+", "COUNT", REPLAY_LIMIT)) as Entry[],
-        );
-        let trimmedUpTo = "0-0";
-        try {
-          const info = (await client.xinfo("STREAM", stream)) as unknown[];
-          const at = info.indexOf("max-deleted-entry-id");
-          if (at >= 0) trimmedUpTo = String(info[at + 1]);
-        } catch {
-          // No stream yet: nothing was ever trimmed.
-        }
-        return {
-          events,
-          complete: events.length < REPLAY_LIMIT && compareEventIds(afterId, trimmedUpTo) >= 0,
-        };
+        // Complete only if the client's last event is still in the stream: then nothing after it was
+        // trimmed. A missing anchor means it was trimmed away, or Redis lost the stream (restart
+        // without persistence) and with it whatever was published in between: the client must resync.
+        const [[anchorError, anchor], [rangeError, range]] = (await client
+          .multi()
+          .xrange(stream, afterId, afterId)
+          .xrange(stream, `(${afterId}`, "+", "COUNT", REPLAY_LIMIT)
+          .exec()) as [[Error | null, Entry[]], [Error | null, Entry[]]];
+        if (anchorError || rangeError) throw anchorError ?? rangeError;
+        const events = toEvents(range);
+        return { events, complete: anchor.length > 0 && events.length < REPLAY_LIMIT };
       }),
     ping: () => guard(async () => void (await client.ping())),
     async close() {

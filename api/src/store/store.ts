@@ -23,7 +23,10 @@ export interface Store {
   appendEvent(data: string): Promise<string>;
   /** Waits up to blockMs for events after `afterId` ("$" = only new ones). */
   readEvents(afterId: string, blockMs: number): Promise<StoredEvent[]>;
-  /** Events after `afterId`; `complete` is false when older events were already trimmed away. */
+  /**
+   * Events after `afterId`; `complete` is false unless `afterId` itself is still retained (so events
+   * after it may have been trimmed away, or lost with a store restart).
+   */
   eventsSince(afterId: string): Promise<{ events: StoredEvent[]; complete: boolean }>;
   ping(): Promise<void>;
   close(): Promise<void>;

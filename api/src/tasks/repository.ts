@@ -83,7 +83,8 @@ export async function listTasks(
   if (query.dueAfter) conditions.push(sql`due_at >= ${query.dueAfter}::timestamptz`);
   if (query.q) conditions.push(sql`search @@ websearch_to_tsquery('simple', ${query.q})`);
   if (cursor) {
-    const after = sql`(${cursor[0]}::${sql.unsafe(sort.type)}, ${cursor[1]}::uuid)`;
+    // Via text: a parameter typed timestamptz would pass through a JS Date and lose its microseconds.
+    const after = sql`(${cursor[0]}::text::${sql.unsafe(sort.type)}, ${cursor[1]}::uuid)`;
     conditions.push(
       sort.descending ? sql`(${expression}, id) < ${after}` : sql`(${expression}, id) > ${after}`,
     );
@@ -198,6 +199,9 @@ export async function moveTask(
     if (expectedVersion !== undefined && locked.version !== expectedVersion)
       return { kind: "conflict", current: locked };
 
+    const [{ size } = { size: 0 }] = await tx<{ size: number }[]>`
+      SELECT count(*)::int AS size FROM tasks WHERE project_id = ${locked.projectId} AND status = ${status} AND id <> ${id}`;
+    index = Math.min(index, size);
     const neighbours = async () => {
       const rows = await tx<{ position: number }[]>`
         SELECT position FROM tasks

@@ -66,7 +66,11 @@ export async function freshData(
       url: backends.redisUrl,
       keyPrefix: `t${crypto.randomUUID().slice(0, 8)}:`,
       eventsRetained,
+      // Generous: a loaded CI machine must not turn into flaky 503s. Fail-fast is tested per process.
+      commandTimeoutMs: 5000,
+      onError: (error) => console.error(`[test] redis client error: ${error.message}`),
     });
+    if (!(await store.ready(10_000))) throw new Error(`Redis at ${backends.redisUrl} not reachable`);
     return {
       sql,
       store,
@@ -142,7 +146,14 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const metrics = createMetrics();
   // Generous auth limits by default: suites that test the limits set their own.
   const config = loadConfig(
-    { JWT_SECRET: TEST_JWT_SECRET, TRUST_PROXY: "true", RATE_LIMIT_AUTH_IP: "100000", ...env },
+    {
+      JWT_SECRET: TEST_JWT_SECRET,
+      TRUST_PROXY: "true",
+      RATE_LIMIT_AUTH_IP: "100000",
+      RATE_LIMIT_USER: "100000",
+      RATE_LIMIT_IP: "100000",
+      ...env,
+    },
     "dev",
   );
   const app = createApp({
@@ -193,7 +204,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       const response = await call("POST", "/api/auth/register", {
         body: { email, password: TEST_PASSWORD, name },
       });
-      if (response.status !== 201) throw new Error(`sign-up failed: ${response.status} ${response.text}`);
+      if (response.status !== 201)
+        throw new Error(`sign-up failed: ${response.status} ${response.text}\n${logs.slice(-5).join("\n")}`);
       return {
         id: response.body.user.id,
         email,
