@@ -314,8 +314,9 @@ describe("alertmanager", () => {
 
 describe("loki", () => {
   test("loki.yml parses and uses tsdb, schema v13, filesystem storage and retention", () => {
-    const loki = yaml(join(OBS, "loki", "loki.yml")) as Record<string, Record<string, unknown>>;
-    const schema = ((loki.schema_config?.configs ?? []) as Record<string, unknown>[])[0];
+    // biome-ignore lint/suspicious/noExplicitAny: YAML document
+    const loki = yaml(join(OBS, "loki", "loki.yml")) as any;
+    const schema = (loki.schema_config?.configs ?? [])[0];
     expect(schema).toMatchObject({ store: "tsdb", schema: "v13", object_store: "filesystem" });
     expect(loki.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
     expect(loki.limits_config?.retention_period).toMatch(/^\d+[hd]$/);
