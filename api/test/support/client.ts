@@ -129,8 +129,9 @@ export async function openEvents(
   const headers: Record<string, string> = { accept: "text/event-stream" };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.lastEventId) headers["last-event-id"] = options.lastEventId;
-  const query =
-    options.queryToken === undefined ? "" : `?access_token=${encodeURIComponent(options.queryToken)}`;
+  const params = new URLSearchParams(options.query);
+  if (options.queryToken !== undefined) params.set("access_token", options.queryToken);
+  const query = params.size > 0 ? `?${params}` : "";
   const response = await fetch(`${base}/api/events${query}`, { headers, signal: controller.signal });
   const messages: SseMessage[] = [];
   const comments: { text: string; at: number }[] = [];
