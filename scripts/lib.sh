@@ -101,3 +101,38 @@ one_container() {
   [[ -n "$id" ]] || die "no running '$service' container in project '$(project_name)' (is the stack up? ./scripts/deploy.sh)"
   printf '%s\n' "$id"
 }
+
+# Prints "<name> <state>" for every container of the project. state: healthy, unhealthy, starting,
+# running (no healthcheck), completed (exited 0), or the container state (exited, restarting…).
+container_states() {
+  local id name status health label
+  while read -r id; do
+    [[ -n "$id" ]] || continue
+    name=$("$ENGINE" inspect -f '{{.Name}}' "$id")
+    name=${name#/}
+    status=$("$ENGINE" inspect -f '{{.State.Status}}' "$id")
+    if [[ "$status" == exited && "$("$ENGINE" inspect -f '{{.State.ExitCode}}' "$id")" == 0 ]]; then
+      printf '%s completed\n' "$name" # a one-off job that finished
+      continue
+    elif [[ "$status" != running ]]; then
+      printf '%s %s\n' "$name" "$status"
+      continue
+    fi
+    if [[ "$ENGINE" == podman ]]; then
+      # Without systemd nothing runs podman's healthchecks, and podman-compose wraps them in /bin/sh,
+      # which distroless images lack: run the check here (the label names a shell-free command).
+      label=$("$ENGINE" inspect -f '{{index .Config.Labels "org.taskplatform.health-exec"}}' "$id" 2>/dev/null || true)
+      if [[ -n "$label" && "$label" != "<no value>" ]]; then
+        # shellcheck disable=SC2086  # the label is a command line
+        if "$ENGINE" exec "$id" $label >/dev/null 2>&1; then health=healthy; else health=starting; fi
+      elif "$ENGINE" healthcheck run "$id" >/dev/null 2>&1; then
+        health=healthy
+      else
+        health=starting
+      fi
+    else
+      health=$("$ENGINE" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}' "$id")
+    fi
+    printf '%s %s\n' "$name" "$health"
+  done < <("$ENGINE" ps -aq --filter "label=com.docker.compose.project=$(project_name)")
+}

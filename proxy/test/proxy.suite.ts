@@ -658,6 +658,49 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     expect(res.headers["cache-control"]).toBe("no-cache");
   });
 
+  test("scripts/test-complete.sh passes against this stack (HTTP-only mode) and reports failures clearly", async () => {
+    const script = join(proxyDir, "../scripts/test-complete.sh");
+    const args = [
+      "--no-engine",
+      "--no-monitoring",
+      "--url",
+      base,
+      "--http-url",
+      `http://localhost:${nginx.httpPort}`,
+      "--ca",
+      (cert as { caFile: string }).caFile,
+    ];
+    const env = { ...process.env, TP_ENV_FILE: "/nonexistent" };
+    const ok = Bun.spawnSync(["bash", script, ...args], { env, stdout: "pipe", stderr: "pipe" });
+    const out = ok.stdout.toString();
+    expect(out, ok.stderr.toString()).toContain(" 0 failed");
+    expect(ok.exitCode, out).toBe(0);
+    for (const check of [
+      "HTTPS serves the app",
+      "HTTP redirects to HTTPS",
+      "TLS 1.0/1.1 refused",
+      "register",
+      "login",
+      "create task",
+      "list tasks",
+      "/metrics not exposed publicly",
+    ]) {
+      expect(out).toContain(`PASS  ${check}`);
+    }
+    // wrong HTTP port: the redirect check fails, the script says which and exits non-zero
+    const bad = Bun.spawnSync(
+      ["bash", script, ...args.slice(0, 4), "--http-url", "http://localhost:1", ...args.slice(6)],
+      {
+        env,
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stdout.toString()).toContain("FAIL  HTTP redirects to HTTPS");
+    expect(bad.stdout.toString()).toMatch(/FAILURES:\n {2}- HTTP redirects to HTTPS/);
+  });
+
   test("failed logins hit nginx's auth rate limit (429) before the API's", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 25; i++) {

@@ -1,0 +1,398 @@
+// The ops scripts: shellcheck, conventions, setup.sh, generate-ssl.sh, and deploy.sh's engine handling
+// against a fake `docker` (this machine has no container engine; issue 8's stack test runs the real one).
+// Run: bun test ./scripts/test/scripts.suite.ts
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+setDefaultTimeout(60_000);
+
+const root = join(import.meta.dir, "../..");
+const scriptNames = readdirSync(join(root, "scripts")).filter((f) => f.endsWith(".sh"));
+const cleanup: string[] = [];
+
+afterAll(() => {
+  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+});
+
+function run(cmd: string[], opts: { env?: Record<string, string>; cwd?: string } = {}) {
+  const res = Bun.spawnSync(cmd, {
+    cwd: opts.cwd ?? root,
+    env: { ...process.env, TP_ENV_FILE: "/nonexistent", ...opts.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: res.exitCode, out: res.stdout.toString(), err: res.stderr.toString() };
+}
+
+/**
+ * A PATH with the usual tools but no container engine (this machine may have docker or podman): links to
+ * the tools the scripts use.
+ */
+function enginelessPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tp-path-"));
+  cleanup.push(dir);
+  const tools = [
+    "bash",
+    "sh",
+    "env",
+    "openssl",
+    "sha256sum",
+    "awk",
+    "sed",
+    "tr",
+    "cut",
+    "head",
+    "tail",
+    "wc",
+    "mkdir",
+    "chmod",
+    "cp",
+    "mv",
+    "rm",
+    "cat",
+    "date",
+    "basename",
+    "dirname",
+    "mktemp",
+    "find",
+    "sort",
+    "grep",
+    "sleep",
+    "tee",
+    "id",
+    "ls",
+    "stat",
+    "curl",
+    "pg_dump",
+    "pg_restore",
+    "psql",
+  ];
+  for (const tool of tools) {
+    const path = Bun.which(tool);
+    if (path) symlinkSync(path, join(dir, tool));
+  }
+  return dir;
+}
+const NO_ENGINE_PATH = enginelessPath();
+
+/** A scratch copy of the parts of the repository the scripts use. */
+function scratchRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tp-scripts-"));
+  cleanup.push(dir);
+  cpSync(join(root, "scripts"), join(dir, "scripts"), {
+    recursive: true,
+    filter: (src) => !src.includes("/test"),
+  });
+  copyFileSync(join(root, ".env.example"), join(dir, ".env.example"));
+  copyFileSync(join(root, "compose.yaml"), join(dir, "compose.yaml"));
+  return dir;
+}
+
+describe("conventions", () => {
+  test("the scripts are the ones the docs name", () => {
+    for (const name of [
+      "setup.sh",
+      "generate-ssl.sh",
+      "deploy.sh",
+      "backup.sh",
+      "restore.sh",
+      "test-complete.sh",
+    ]) {
+      expect(scriptNames).toContain(name);
+    }
+  });
+
+  test("shellcheck is clean on every script (and the proxy entrypoint)", () => {
+    const files = [...scriptNames.map((f) => join(root, "scripts", f)), join(root, "proxy/entrypoint.sh")];
+    const res = run(["shellcheck", "-x", ...files]);
+    expect(res.out + res.err).toBe("");
+    expect(res.code).toBe(0);
+  });
+
+  test.each(scriptNames.filter((f) => f !== "lib.sh"))(
+    "%s: bash strict mode, --help, rejects unknown options",
+    (name) => {
+      const file = join(root, "scripts", name);
+      const text = readFileSync(file, "utf8");
+      expect(text.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+      expect(text).toContain("set -euo pipefail");
+      expect(statSync(file).mode & 0o111).not.toBe(0);
+      const help = run(["bash", file, "--help"]);
+      expect(help.code, help.err).toBe(0);
+      expect(help.out).toContain("Usage: scripts/");
+      const bad = run(["bash", file, "--no-such-option"], { env: { PATH: NO_ENGINE_PATH } });
+      expect(bad.code).not.toBe(0);
+      expect(bad.err).toContain("unknown option");
+    },
+  );
+});
+
+describe("setup.sh", () => {
+  let dir: string;
+  const env = { PATH: NO_ENGINE_PATH, TP_ENV_FILE: "" };
+
+  beforeAll(() => {
+    dir = scratchRepo();
+  });
+
+  test("creates .env, strong secrets in a 0700 directory and the TLS certificate", () => {
+    const res = run(
+      ["bash", join(dir, "scripts/setup.sh"), "--no-build", "--hostname", "tasks.example.test"],
+      { env },
+    );
+    expect(res.code, res.err).toBe(0);
+    expect(readFileSync(join(dir, ".env"), "utf8")).toBe(readFileSync(join(dir, ".env.example"), "utf8"));
+    expect(statSync(join(dir, "secrets")).mode & 0o777).toBe(0o700);
+    const lengths: Record<string, number> = {
+      db_password: 48,
+      redis_password: 48,
+      jwt_secret: 96,
+      grafana_admin_password: 32,
+    };
+    for (const [name, length] of Object.entries(lengths)) {
+      const file = join(dir, "secrets", name);
+      const value = readFileSync(file, "utf8");
+      expect(value, name).toMatch(new RegExp(`^[0-9a-f]{${length}}$`));
+      expect(statSync(file).mode & 0o022, `${name} writable by others`).toBe(0);
+    }
+    expect(new Set(Object.keys(lengths).map((n) => readFileSync(join(dir, "secrets", n), "utf8"))).size).toBe(
+      4,
+    );
+    expect(statSync(join(dir, "secrets/tls")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "secrets/tls/ca.key")).mode & 0o777).toBe(0o600);
+    const san = run([
+      "openssl",
+      "x509",
+      "-in",
+      join(dir, "secrets/tls/server.crt"),
+      "-noout",
+      "-ext",
+      "subjectAltName",
+    ]);
+    for (const name of ["DNS:localhost", "IP Address:127.0.0.1", "DNS:tasks.example.test"])
+      expect(san.out).toContain(name);
+    expect(res.err).toContain("no container engine");
+  });
+
+  test("a second run keeps every secret and the certificate; --force replaces them but keeps the CA", () => {
+    const read = () =>
+      Object.fromEntries(
+        ["db_password", "jwt_secret", "tls/server.crt", "tls/ca.crt"].map((n) => [
+          n,
+          readFileSync(join(dir, "secrets", n), "utf8"),
+        ]),
+      );
+    const before = read();
+    writeFileSync(join(dir, ".env"), `${readFileSync(join(dir, ".env"), "utf8")}\n# edited by the user\n`);
+    const again = run(["bash", join(dir, "scripts/setup.sh"), "--no-build"], { env });
+    expect(again.code, again.err).toBe(0);
+    expect(read()).toEqual(before);
+    expect(readFileSync(join(dir, ".env"), "utf8")).toContain("# edited by the user");
+    const forced = run(["bash", join(dir, "scripts/setup.sh"), "--no-build", "--force"], { env });
+    expect(forced.code, forced.err).toBe(0);
+    const after = read();
+    expect(after.db_password).not.toBe(before.db_password);
+    expect(after.jwt_secret).not.toBe(before.jwt_secret);
+    expect(after["tls/server.crt"]).not.toBe(before["tls/server.crt"]);
+    expect(after["tls/ca.crt"]).toBe(before["tls/ca.crt"] as string);
+    const verify = run([
+      "openssl",
+      "verify",
+      "-CAfile",
+      join(dir, "secrets/tls/ca.crt"),
+      join(dir, "secrets/tls/server.crt"),
+    ]);
+    expect(verify.code, verify.err).toBe(0);
+  });
+
+  test("without --no-build and without a container engine it stops with a clear message", () => {
+    const res = run(["bash", join(dir, "scripts/setup.sh")], { env });
+    expect(res.code).not.toBe(0);
+    expect(res.err).toContain("no container engine found");
+  });
+});
+
+describe("generate-ssl.sh", () => {
+  test("installs a certificate you provide, refusing a key that does not match", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-ssl-"));
+    cleanup.push(dir);
+    const mk = (name: string) =>
+      run([
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        join(dir, `${name}.key`),
+        "-out",
+        join(dir, `${name}.crt`),
+        "-days",
+        "2",
+        "-subj",
+        `/CN=${name}`,
+      ]);
+    expect(mk("one").code).toBe(0);
+    expect(mk("two").code).toBe(0);
+    const out = join(dir, "out");
+    const script = join(root, "scripts/generate-ssl.sh");
+    const mismatch = run([
+      "bash",
+      script,
+      "--out",
+      out,
+      "--cert",
+      join(dir, "one.crt"),
+      "--key",
+      join(dir, "two.key"),
+    ]);
+    expect(mismatch.code).not.toBe(0);
+    expect(mismatch.err).toContain("is not the key of");
+    expect(existsSync(join(out, "server.crt"))).toBe(false);
+    const ok = run([
+      "bash",
+      script,
+      "--out",
+      out,
+      "--cert",
+      join(dir, "one.crt"),
+      "--key",
+      join(dir, "one.key"),
+    ]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(readFileSync(join(out, "server.crt"), "utf8")).toBe(readFileSync(join(dir, "one.crt"), "utf8"));
+    const again = run([
+      "bash",
+      script,
+      "--out",
+      out,
+      "--cert",
+      join(dir, "two.crt"),
+      "--key",
+      join(dir, "two.key"),
+    ]);
+    expect(again.code).not.toBe(0);
+    expect(again.err).toContain("--force");
+  });
+});
+
+describe("deploy.sh with a fake docker", () => {
+  let dir: string;
+  let bin: string;
+
+  /** Healthy or not per container, from files the test writes. Logs every call. */
+  function fakeDocker(health: Record<string, string>) {
+    const ids = Object.keys(health);
+    const script = `#!/bin/sh
+echo "$*" >> "${bin}/calls.log"
+case "$1" in
+  info) exit 0 ;;
+  compose) [ "$2" = version ] && { echo "Docker Compose version v2.99.0"; exit 0; }; exit 0 ;;
+  ps) printf '${ids.join("\\n")}\\n'; exit 0 ;;
+  logs) echo "last log line of $3"; exit 0 ;;
+  exec) exit 0 ;;
+  inspect)
+    tmpl="$3"; id="$4"
+    case "$tmpl" in
+      *.Name*) echo "/$id" ;;
+      *ExitCode*) echo 0 ;;
+      *Health.Log*) echo "probe output for $id" ;;
+      *Health.Status*) cat "${bin}/health-$id" ;;
+      *State.Status*) echo running ;;
+    esac ;;
+esac
+exit 0
+`;
+    writeFileSync(join(bin, "docker"), script);
+    chmodSync(join(bin, "docker"), 0o755);
+    for (const [id, state] of Object.entries(health)) writeFileSync(join(bin, `health-${id}`), `${state}\n`);
+  }
+
+  beforeAll(() => {
+    dir = scratchRepo();
+    bin = join(dir, "fakebin");
+    mkdirSync(bin);
+    copyFileSync(join(root, ".env.example"), join(dir, ".env"));
+    mkdirSync(join(dir, "secrets/tls"), { recursive: true });
+    for (const f of [
+      "db_password",
+      "redis_password",
+      "jwt_secret",
+      "grafana_admin_password",
+      "tls/server.crt",
+      "tls/server.key",
+    ]) {
+      writeFileSync(join(dir, "secrets", f), "x");
+    }
+  });
+
+  const deploy = (args: string[]) =>
+    run(["bash", join(dir, "scripts/deploy.sh"), ...args], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, TP_ENV_FILE: "" },
+    });
+
+  test("builds, starts with the project name and replicas, waits and prints the URLs", () => {
+    fakeDocker({
+      "taskplatform-api-1": "healthy",
+      "taskplatform-proxy-1": "healthy",
+      "taskplatform-redis-1": "running",
+    });
+    const res = deploy(["--replicas", "3", "--timeout", "5"]);
+    expect(res.code, res.err).toBe(0);
+    const calls = readFileSync(join(bin, "calls.log"), "utf8");
+    expect(calls).toContain("compose -p taskplatform -f compose.yaml build");
+    expect(calls).toContain("compose -p taskplatform -f compose.yaml up -d --no-build --scale api=3");
+    expect(res.err).toContain("all 3 containers healthy");
+    expect(res.err).toContain("TaskPlatform:  https://localhost/");
+    expect(res.err).toContain("Grafana:       http://127.0.0.1:3001/");
+  });
+
+  test("times out naming the service that is not healthy, with its probe output and logs", () => {
+    rmSync(join(bin, "calls.log"), { force: true });
+    fakeDocker({ "taskplatform-api-1": "healthy", "taskplatform-proxy-1": "unhealthy" });
+    const res = deploy(["--no-build", "--timeout", "0"]);
+    expect(res.code).not.toBe(0);
+    expect(res.err).toContain("NOT HEALTHY after 0s");
+    expect(res.err).toContain("taskplatform-proxy-1: unhealthy");
+    expect(res.err).toContain("probe output for taskplatform-proxy-1");
+    expect(res.err).not.toContain("taskplatform-api-1: healthy");
+    expect(readFileSync(join(bin, "calls.log"), "utf8")).not.toContain(" build");
+  });
+
+  test("refuses to start without the secrets setup.sh makes", () => {
+    fakeDocker({ a: "healthy" });
+    rmSync(join(dir, "secrets/jwt_secret"));
+    const res = deploy(["--no-build"]);
+    expect(res.code).not.toBe(0);
+    expect(res.err).toContain("missing secrets/jwt_secret: run ./scripts/setup.sh first");
+    writeFileSync(join(dir, "secrets/jwt_secret"), "x");
+  });
+
+  test("without any engine: a clear message", () => {
+    const res = run(["bash", join(dir, "scripts/deploy.sh")], { env: { PATH: NO_ENGINE_PATH } });
+    expect(res.code).not.toBe(0);
+    expect(res.err).toContain("no container engine found");
+    const backup = run(["bash", join(dir, "scripts/backup.sh")], { env: { PATH: NO_ENGINE_PATH } });
+    expect(backup.code).not.toBe(0);
+    expect(backup.err).toContain("no container engine found");
+  });
+});
