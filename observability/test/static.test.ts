@@ -477,3 +477,91 @@ describe("prometheus.yml", () => {
     }
   });
 });
+
+describe("compose.yaml monitoring services", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: compose document
+  const compose = Bun.YAML.parse(readFileSync(join(ROOT, "compose.yaml"), "utf8")) as any;
+  const services = compose.services as Record<string, Record<string, unknown>>;
+  // biome-ignore lint/suspicious/noExplicitAny: prometheus.yml
+  const prom = yaml(join(OBS, "prometheus", "prometheus.yml")) as any;
+
+  test("the full monitoring set is in compose.yaml, optional parts behind profiles", () => {
+    for (const s of [
+      "prometheus",
+      "alertmanager",
+      "node-exporter",
+      "postgres-exporter",
+      "redis-exporter",
+      "nginx-exporter",
+      "blackbox-exporter",
+      "cadvisor",
+      "grafana",
+      "loki",
+      "alloy",
+    ]) {
+      expect(Object.keys(services)).toContain(s);
+    }
+    expect(services.grafana?.profiles).toEqual(["grafana"]);
+    expect(services.loki?.profiles).toEqual(["logs"]);
+    expect(services.alloy?.profiles).toEqual(["logs"]);
+    // The core of monitoring starts by default.
+    for (const s of [
+      "prometheus",
+      "alertmanager",
+      "node-exporter",
+      "postgres-exporter",
+      "redis-exporter",
+      "nginx-exporter",
+    ]) {
+      expect({ s, profiles: services[s]?.profiles }).toEqual({ s, profiles: undefined });
+    }
+  });
+
+  test("every DNS name Prometheus discovers is a compose service on the monitoring network", () => {
+    const names = prom.scrape_configs.flatMap((s: { dns_sd_configs?: { names: string[] }[] }) =>
+      (s.dns_sd_configs ?? []).flatMap((d) => d.names),
+    );
+    names.push(
+      ...prom.alerting.alertmanagers.flatMap((a: { dns_sd_configs: { names: string[] }[] }) =>
+        a.dns_sd_configs.flatMap((d) => d.names),
+      ),
+    );
+    for (const name of names) {
+      expect({ name, service: name in services }).toEqual({ name, service: true });
+      expect(services[name]?.networks).toContain("monitoring");
+    }
+    expect(services.proxy?.networks).toContain("monitoring");
+  });
+
+  test("every file the monitoring services mount exists in the repository", () => {
+    for (const [name, svc] of Object.entries(services)) {
+      for (const v of (svc.volumes ?? []) as string[]) {
+        const source = String(v).split(":")[0] as string;
+        if (!source.startsWith("./observability/")) continue;
+        expect({ name, source, exists: existsSync(join(ROOT, source)) }).toEqual({
+          name,
+          source,
+          exists: true,
+        });
+      }
+    }
+  });
+
+  test("monitoring images are pinned to a version tag", () => {
+    for (const s of [
+      "prometheus",
+      "alertmanager",
+      "node-exporter",
+      "postgres-exporter",
+      "redis-exporter",
+      "nginx-exporter",
+      "blackbox-exporter",
+      "cadvisor",
+      "grafana",
+      "loki",
+      "alloy",
+    ]) {
+      expect(String(services[s]?.image)).toMatch(/^[a-z0-9.-]+\.[a-z]+\/[\w./-]+:v?\d+\.\d+\.\d+(-[a-z]+)?$/);
+    }
+  });
+});
