@@ -9,7 +9,9 @@ import { join } from "node:path";
 setDefaultTimeout(60_000);
 
 const root = join(import.meta.dir, "../..");
-const raw = readFileSync(join(root, "compose.yaml"), "utf8");
+// TP_COMPOSE_FILE: check another file (scripts.suite.ts feeds it broken copies to prove the checks bite).
+const composeFile = process.env.TP_COMPOSE_FILE ?? join(root, "compose.yaml");
+const raw = readFileSync(composeFile, "utf8");
 
 type Dict = Record<string, unknown>;
 interface Service extends Dict {
@@ -207,7 +209,7 @@ describe.each(names)("service %s", (name) => {
   test("no secret in environment: (secrets come as *_FILE)", () => {
     for (const [key, value] of Object.entries(envOf(svc))) {
       if (
-        /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIALS?)(_|$)/i.test(key) &&
+        /(^|_)(PASS|PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIALS?)(_|$)/i.test(key) &&
         !/_FILE$|__FILE$/.test(key)
       ) {
         throw new Error(`${name}: ${key} in environment: use a secret file and ${key}_FILE`);

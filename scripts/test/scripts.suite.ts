@@ -396,3 +396,29 @@ exit 0
     expect(backup.err).toContain("no container engine found");
   });
 });
+
+describe("the compose policy suite bites", () => {
+  test("a compose file with violations fails the policy suite, naming them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-policy-"));
+    cleanup.push(dir);
+    let text = readFileSync(join(root, "compose.yaml"), "utf8");
+    // redis without cap_drop, a password in the api's environment, postgres published
+    text = text.replace(/( {2}redis:\n[\s\S]*?) {4}cap_drop:\n {6}- ALL\n/, "$1");
+    text = text.replace(
+      '      TRUST_PROXY: "true"\n',
+      '      TRUST_PROXY: "true"\n      ADMIN_PASSWORD: hunter2\n',
+    );
+    text = text.replace("    user: postgres\n", '    user: postgres\n    ports:\n      - "5432:5432"\n');
+    const file = join(dir, "compose.yaml");
+    writeFileSync(file, text);
+    const res = run(["bun", "test", "./scripts/test/compose-policy.suite.ts"], {
+      env: { TP_COMPOSE_FILE: file },
+    });
+    const out = res.out + res.err;
+    expect(res.code).not.toBe(0);
+    expect(out).toMatch(/\(fail\) service redis > cap_drop ALL/);
+    expect(out).toMatch(/\(fail\) service api > no secret in environment/);
+    expect(out).toMatch(/\(fail\) service postgres > published ports/);
+    expect(out).toMatch(/ 3 fail/);
+  });
+});
