@@ -1,0 +1,169 @@
+// Bad input never yields a 500 or a hang: each case gets a 4xx in the one error shape.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
+
+let t: TestApp;
+let user: TestUser;
+let projectId: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  user = await t.signUp();
+  projectId = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Inputs" } })).body.id;
+}, 120_000);
+afterAll(() => t.close());
+
+const expectError = (res: { status: number; body: { error?: { code?: unknown; message?: unknown } } }, status: number, code?: string) => {
+  expect(res.status).toBe(status);
+  expect(res.body.error?.code).toBeString();
+  expect(res.body.error?.message).toBeString();
+  if (code) expect(res.body.error?.code).toBe(code);
+};
+
+const post = (rawBody: RequestInit["body"], headers: Record<string, string> = { "content-type": "application/json" }) =>
+  t.call("POST", "/api/tasks", { token: user.token, rawBody, headers });
+
+describe("transport-level problems", () => {
+  test("malformed JSON is 400", async () => {
+    expectError(await post("{\"title\": "), 400, "malformed_json");
+    expectError(await post("[1,2"), 400, "malformed_json");
+    expectError(await post("{'single': 'quotes'}"), 400, "malformed_json");
+  });
+
+  test("invalid UTF-8 bytes are 400", async () => {
+    expectError(await post(new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])), 400, "malformed_json");
+  });
+
+  test("a body that is not JSON is 415", async () => {
+    expectError(await post("title=x", { "content-type": "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
+    expectError(await post("hello", { "content-type": "text/plain" }), 415);
+    expectError(await post("{}", {}), 415);
+  });
+
+  test("bodies over 1 MiB are 413, with or without Content-Length", async () => {
+    const big = JSON.stringify({ projectId, title: "x", description: "y".repeat(1024 * 1024) });
+    expectError(await post(big), 413, "payload_too_large");
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+        for (let i = 0; i < 20; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    expectError(await post(chunks), 413, "payload_too_large");
+  });
+
+  test("unknown routes and methods are 404 JSON", async () => {
+    expectError(await t.call("GET", "/api/nope", { token: user.token }), 404, "not_found");
+    expectError(await t.call("PUT", "/api/tasks", { token: user.token, body: {} }), 404);
+    expectError(await t.call("GET", "/definitely/not/here"), 404);
+  });
+
+  test("missing auth is 401 before anything else", async () => {
+    expectError(await t.call("POST", "/api/tasks", { body: { projectId, title: "x" } }), 401, "unauthorized");
+    expectError(await t.call("GET", `/api/tasks?projectId=${projectId}`), 401);
+    expectError(await t.call("GET", "/api/export"), 401);
+  });
+});
+
+describe("schema violations are 422 with field details", () => {
+  test("wrong types, missing fields, unknown fields, bad enums", async () => {
+    const wrongType = await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: 42 } });
+    expectError(wrongType, 422, "validation_failed");
+    expect(wrongType.body.error.details[0].path).toBe("title");
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId } }), 422);
+    const unknown = await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", isAdmin: true } });
+    expectError(unknown, 422);
+    expect(JSON.stringify(unknown.body.error.details)).toContain("isAdmin");
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", status: "blocked" } }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", dueAt: "tomorrow" } }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", labels: "a,b" } }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId: "../../etc/passwd", title: "x" } }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: [] }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: null }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: "just a string" }), 422);
+    expectError(await t.call("GET", `/api/tasks?projectId=${projectId}&limit=ten`, { token: user.token }), 422);
+    expectError(await t.call("GET", `/api/tasks?projectId=${projectId}&evil=1`, { token: user.token }), 422);
+  });
+
+  test("length limits count characters, not bytes", async () => {
+    const ok = await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "🙂".repeat(200) } });
+    expect(ok.status).toBe(201);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "🙂".repeat(201) } }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "   " } }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", description: "d".repeat(10_001) } }), 422);
+    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", labels: Array.from({ length: 21 }, (_, i) => `l${i}`) } }), 422);
+  });
+
+  test("NUL characters and lone surrogates are 422, in values and in keys", async () => {
+    expectError(await post(`{"projectId":"${projectId}","title":"a\\u0000b"}`), 422, "invalid_characters");
+    expectError(await post(`{"projectId":"${projectId}","title":"\\ud800"}`), 422, "invalid_characters");
+    expectError(await post(`{"projectId":"${projectId}","title":"ok","labels":["\\udfff"]}`), 422, "invalid_characters");
+    expectError(await post(`{"projectId":"${projectId}","ti\\u0000tle":"x"}`), 422, "invalid_characters");
+    // A correctly paired surrogate (an emoji written as escapes) is fine.
+    expect((await post(`{"projectId":"${projectId}","title":"\\ud83d\\ude00"}`)).status).toBe(201);
+  });
+});
+
+describe("hostile strings are stored verbatim and returned as data", () => {
+  test("SQL and HTML injection strings round-trip untouched", async () => {
+    const strings = [
+      "'; DROP TABLE tasks; --",
+      "\" OR 1=1 --",
+      "<script>alert(document.cookie)</script>",
+      "<img src=x onerror=alert(1)>",
+      "$(rm -rf /)",
+      "{{constructor.constructor('alert(1)')()}}",
+      "Ünïcödé ✓ 日本語 עברית 🚀",
+    ];
+    for (const title of strings) {
+      const created = await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title, description: title, labels: [title.slice(0, 50)] } });
+      expect(created.status).toBe(201);
+      const got = await t.call("GET", `/api/tasks/${created.body.id}`, { token: user.token });
+      expect(got.body.title).toBe(title.trim());
+      expect(got.body.description).toBe(title);
+      expect(got.headers.get("content-type")).toContain("application/json");
+    }
+    expect((await t.sql`SELECT count(*)::int AS n FROM tasks`)[0]?.n).toBeGreaterThan(0);
+  });
+});
+
+describe("property-based: no generated body makes the API fail", () => {
+  test("arbitrary JSON bodies on task creation give 201 or a 4xx, never 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          {
+            projectId: fc.oneof(fc.constant(projectId), fc.uuid(), fc.string()),
+            title: fc.oneof(fc.string({ maxLength: 250 }), fc.integer(), fc.constant(null)),
+            description: fc.oneof(fc.string(), fc.string({ unit: "binary" })),
+            status: fc.oneof(fc.constantFrom("todo", "in_progress", "done"), fc.string()),
+            priority: fc.oneof(fc.constantFrom("low", "medium", "high", "urgent"), fc.string()),
+            dueAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string(), fc.constant(null)),
+            labels: fc.oneof(fc.array(fc.string({ maxLength: 60 }), { maxLength: 25 }), fc.anything()),
+            extra: fc.anything(),
+          },
+          { requiredKeys: [] },
+        ),
+        async (body) => {
+          const res = await t.call("POST", "/api/tasks", { token: user.token, body });
+          expect(res.status).toBeLessThan(500);
+          if (res.status !== 201) expect(res.body.error.code).toBeString();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test("arbitrary query strings on the list give 200 or a 4xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom("status", "priority", "label", "q", "sort", "cursor", "limit", "dueBefore", "assigneeId", "x"), fc.string({ unit: "binary" })), async (params) => {
+        const query = new URLSearchParams({ projectId, ...params });
+        const res = await t.call("GET", `/api/tasks?${query}`, { token: user.token });
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
