@@ -20,6 +20,8 @@ Options:
   --no-engine           test only over HTTP: no container checks, no restart (for a stack run without compose)
   --no-restart          skip the restart/persistence check
   --no-monitoring       skip Prometheus and Grafana
+  --skip SERVICE        a service deliberately not running (e.g. grafana): its checks are SKIPped
+                        (repeatable; TP_SKIP_SERVICES="a b" works too)
   -h, --help            this help
 
 Without --no-engine, monitoring services that are not part of the running project are reported as SKIP.
@@ -40,6 +42,7 @@ grafana_url="http://${GRAFANA_BIND:-127.0.0.1}:${GRAFANA_PORT:-3001}"
 use_engine=1
 restart=1
 monitoring=1
+read -r -a skipped <<<"${TP_SKIP_SERVICES:-}"
 while (($#)); do
   case "$1" in
     --url) url=${2:?}; shift 2 ;;
@@ -51,6 +54,7 @@ while (($#)); do
     --no-engine) use_engine=0; shift ;;
     --no-restart) restart=0; shift ;;
     --no-monitoring) monitoring=0; shift ;;
+    --skip) skipped+=("${2:?--skip needs a service name}"); shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -191,22 +195,36 @@ elif ((restart == 0)); then
 fi
 
 # 5. monitoring
-has_service() { ((use_engine == 0)) || [[ -n "$(service_containers "$1" | head -n 1)" ]]; }
+has_service() {
+  local s
+  for s in "${skipped[@]}"; do [[ "$s" == "$1" ]] && return 1; done
+  ((use_engine == 0)) || [[ -n "$(service_containers "$1" | head -n 1)" ]]
+}
 if ((monitoring)); then
   if has_service prometheus; then
-    if curl -sS --max-time 10 "$prometheus_url/api/v1/targets?state=active" -o "$tmp/targets" 2>"$tmp/err"; then
-      up=$(grep -o '"health":"up"' "$tmp/targets" | wc -l | tr -d ' ')
-      down=$(grep -o '"health":"\(down\|unknown\)"' "$tmp/targets" | wc -l | tr -d ' ')
+    # up{} per target, leaving out the jobs of services deliberately not running
+    exclude=$(IFS='|'; echo "${skipped[*]:-}")
+    selector="up"
+    [[ -n "$exclude" ]] && selector="up{job!~\"$exclude\"}"
+    prom_count() {
+      curl -sS --max-time 10 -G "$prometheus_url/api/v1/query" --data-urlencode "query=count($selector == $1)" 2>"$tmp/err" |
+        sed -n 's/.*"value":\[[^,]*,"\([0-9]*\)"\].*/\1/p'
+    }
+    if curl -sS --max-time 10 -o /dev/null "$prometheus_url/-/ready" 2>"$tmp/err"; then
+      up=$(prom_count 1)
+      down=$(prom_count 0)
+      up=${up:-0}
+      down=${down:-0}
       if ((up > 0 && down == 0)); then
         pass "Prometheus targets up ($up)"
       else
-        fail "Prometheus targets up" "$up up, $down down/unknown"
+        fail "Prometheus targets up" "$up up, $down down ($selector)"
       fi
     else
       fail "Prometheus targets up" "cannot reach $prometheus_url: $(head -c 200 "$tmp/err")"
     fi
   else
-    skip "Prometheus targets up" "no prometheus service in this project"
+    skip "Prometheus targets up" "prometheus not running in this project (or --skip)"
   fi
   if has_service grafana; then
     if curl -sS --max-time 10 "$grafana_url/api/health" -o "$tmp/grafana" 2>"$tmp/err" && grep -q '"database": *"ok"' "$tmp/grafana"; then
@@ -215,7 +233,7 @@ if ((monitoring)); then
       fail "Grafana healthy" "$grafana_url/api/health: $(head -c 200 "$tmp/grafana" "$tmp/err" 2>/dev/null)"
     fi
   else
-    skip "Grafana healthy" "no grafana service in this project"
+    skip "Grafana healthy" "grafana not running in this project (or --skip)"
   fi
 else
   skip "monitoring" "--no-monitoring"
