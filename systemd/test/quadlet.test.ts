@@ -21,6 +21,7 @@ import {
   loadUnits,
   MIN_PODMAN,
   parseDotEnv,
+  parseUnit,
   repoRoot,
   splitWords,
   systemdDir,
@@ -29,8 +30,19 @@ import {
   values,
 } from "./quadlet-lib.ts";
 
-/** Compose services that are optional tools (`profiles:`) and deliberately have no Quadlet unit, with why. */
-const OPTIONAL_WITHOUT_UNIT: Record<string, string> = {};
+/** Compose services that are optional tools (`profiles:`) and deliberately have no Quadlet unit, with why
+ * (also in systemd/README.md). */
+const OPTIONAL_WITHOUT_UNIT: Record<string, string> = {
+  cadvisor:
+    "reads the Docker socket and /var/lib/docker as root; rootless Quadlet containers are plain systemd services, whose CPU/memory systemd already accounts (systemd-cgtop, node-exporter)",
+  loki: "the log pipeline of the compose path; under Quadlet every container logs to journald (LogDriver=journald): journalctl --user",
+  alloy: "ships container logs from the Docker API to Loki; under Quadlet the logs are in journald",
+};
+
+/** The `# profile: NAME` marker of an optional unit. */
+function unitProfile(unit: Unit): string | undefined {
+  return readFileSync(unit.file, "utf8").match(/^# profile: ([a-z0-9_-]+)$/m)?.[1];
+}
 
 /** Unit names outside systemd/ that units may depend on. */
 const BUILTIN_UNITS = new Set(["default.target", "timers.target", "network-online.target"]);
@@ -321,7 +333,8 @@ describe("systemd integration", () => {
         ["Container", "LogDriver", "journald"],
         ["Service", "Restart", "always"],
         ["Unit", "PartOf", "taskplatform.target"],
-        ["Install", "WantedBy", "taskplatform.target"],
+        // optional (compose profile) services are not enabled by default: the target's drop-in adds them
+        ["Install", "WantedBy", unitProfile(unit) ? undefined : "taskplatform.target"],
       ];
       for (const [section, key, value] of want) {
         if (last(unit, section, key) !== value)
@@ -339,17 +352,55 @@ describe("systemd integration", () => {
     expect(bad).toEqual([]);
   });
 
-  test("taskplatform.target wants and orders every container, and the backup timer", () => {
+  test("taskplatform.target wants and orders every always-on container, and the backup timer", () => {
     const target = byName(templates, "taskplatform.target") as Unit;
     const wants = values(target, "Unit", "Wants").flatMap(splitWords);
     const after = values(target, "Unit", "After").flatMap(splitWords);
     for (const unit of templates.filter((u) => u.kind === "container")) {
-      expect(wants).toContain(serviceUnit(serviceName(unit)));
-      expect(after).toContain(serviceUnit(serviceName(unit)));
+      const svc = serviceUnit(serviceName(unit));
+      expect({ svc, wanted: wants.includes(svc), ordered: after.includes(svc) }).toEqual({
+        svc,
+        wanted: !unitProfile(unit),
+        ordered: !unitProfile(unit),
+      });
     }
     expect(wants).toContain("taskplatform-backup.timer");
     expect(last(target, "Install", "WantedBy")).toBe("default.target");
   });
+
+  test("COMPOSE_PROFILES adds the optional services to the target (drop-in), and only those", () => {
+    const dir = join(renderDir, "profiles");
+    const proc = Bun.spawnSync(
+      [
+        "bash",
+        join(systemdDir, "deploy-quadlet.sh"),
+        "render",
+        dir,
+        "--env-file",
+        join(repoRoot, ".env.example"),
+      ],
+      {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: renderDir, COMPOSE_PROFILES: "grafana,logs" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    expect(proc.exitCode).toBe(0);
+    const dropin = parseUnit(
+      readFileSync(join(dir, "taskplatform.target.d", "50-profiles.conf"), "utf8"),
+      "50-profiles.conf",
+    );
+    const optional = templates.filter((u) => u.kind === "container" && unitProfile(u) === "grafana");
+    expect(optional.length).toBeGreaterThan(0);
+    expect(values(dropin, "Unit", "Wants").sort()).toEqual(
+      optional.map((u) => serviceUnit(serviceName(u))).sort(),
+    );
+    expect(values(dropin, "Unit", "After").sort()).toEqual(
+      optional.map((u) => serviceUnit(serviceName(u))).sort(),
+    );
+    const none = readFileSync(join(renderDir, "taskplatform.target.d", "50-profiles.conf"), "utf8");
+    expect(none).not.toContain("Wants=");
+  }, 30_000);
 
   test("backup: oneshot service running deploy-quadlet.sh backup, daily persistent timer", () => {
     const service = byName(rendered, "taskplatform-backup.service") as Unit;
@@ -489,7 +540,14 @@ function drift(name: string, svc: Service, unit: Unit): string[] {
     if (src.startsWith("/")) return v;
     return [`taskplatform-${src}.volume`, ...rest].join(":");
   });
-  eq("volumes", sorted(cVols), sorted(values(unit, "Container", "Volume")));
+  // `z` (SELinux relabel) is added to the repository bind mounts under Quadlet; it changes no content
+  const unitVols = values(unit, "Container", "Volume").map((v) =>
+    v.replace(/:([^:]*)$/, (_m, opts: string) => {
+      const kept = opts.split(",").filter((o) => o !== "z" && o !== "Z");
+      return kept.length ? `:${kept.join(",")}` : "";
+    }),
+  );
+  eq("volumes", sorted(cVols), sorted(unitVols));
   const cTmpfs = svc.tmpfs === undefined ? [] : Array.isArray(svc.tmpfs) ? svc.tmpfs : [svc.tmpfs];
   eq("tmpfs", sorted(cTmpfs), sorted(values(unit, "Container", "Tmpfs")));
   const cSecrets = (svc.secrets ?? []).map((s) =>
@@ -508,12 +566,16 @@ function drift(name: string, svc: Service, unit: Unit): string[] {
     composeCommand(svc.command),
     exec === undefined ? undefined : splitWords(exec).map(systemdExpand),
   );
+  // Entrypoint= takes a JSON array (exec form) or a single command
   const entry = last(unit, "Container", "Entrypoint");
-  eq(
-    "entrypoint",
-    composeCommand(svc.entrypoint),
-    entry === undefined ? undefined : splitWords(entry).map(systemdExpand),
-  );
+  const unitEntry =
+    entry === undefined
+      ? undefined
+      : entry.startsWith("[")
+        ? (JSON.parse(systemdExpand(entry)) as string[])
+        : splitWords(entry).map(systemdExpand);
+  eq("entrypoint", composeCommand(svc.entrypoint), unitEntry);
+  eq("profile", (svc.profiles ?? [])[0], unitProfile(unit));
 
   // hardening and lifecycle
   eq("read_only", svc.read_only === true, last(unit, "Container", "ReadOnly") === "true");
@@ -599,7 +661,12 @@ describe("drift against compose.yaml", () => {
     expect(unitNets.sort()).toEqual(composeNets.sort());
   });
 
-  test("compose volumes = .volume units", () => {
+  test("compose volumes = .volume units (except those only services without a unit use)", () => {
+    const usedByUnits = new Set(
+      Object.entries(compose.services)
+        .filter(([name]) => !OPTIONAL_WITHOUT_UNIT[name])
+        .flatMap(([, svc]) => (svc.volumes ?? []).map(composeVolume).map((v) => v.split(":")[0] ?? "")),
+    );
     expect(
       rendered
         .filter((u) => u.kind === "volume")
@@ -607,6 +674,7 @@ describe("drift against compose.yaml", () => {
         .sort(),
     ).toEqual(
       Object.keys(compose.volumes ?? {})
+        .filter((v) => usedByUnits.has(v))
         .map((v) => `taskplatform-${v}.volume`)
         .sort(),
     );
