@@ -236,6 +236,11 @@ run "user_data_content" {
   }
 
   assert {
+    condition     = strcontains(module.user_data.rendered, "set_env COMPOSE_PROFILES grafana,probes")
+    error_message = "Grafana is an optional profile: the bootstrap must enable it (grafana_url output)"
+  }
+
+  assert {
     condition     = aws_eip_association.this.instance_id == aws_instance.this.id && aws_eip_association.this.allocation_id == aws_eip.this.id
     error_message = "the Elastic IP must be associated with the instance"
   }
