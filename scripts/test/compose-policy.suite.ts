@@ -379,3 +379,34 @@ describe("podman-compose (Debian 1.0.3) accepts the file", () => {
     expect(runLine("proxy")).not.toContain("backend");
   });
 });
+
+describe("docker-compose 1.29 (Debian) accepts the file", () => {
+  test("docker-compose config validates it against its schema", () => {
+    const bin = Bun.which("docker-compose");
+    if (!bin) throw new Error("docker-compose not installed (apt-get install docker-compose)");
+    const res = Bun.spawnSync([bin, "-p", "taskplatform", "-f", composeFile, "config", "-q"], {
+      cwd: root,
+      env: { ...process.env, ...vars },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(res.stderr.toString()).toBe("");
+    expect(res.exitCode).toBe(0);
+  });
+
+  test("without the required variables it fails fast, naming one", () => {
+    const bin = Bun.which("docker-compose");
+    if (!bin) throw new Error("docker-compose not installed (apt-get install docker-compose)");
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+    const empty = join(mkdtempSync(join(tmpdir(), "tp-noenv-")), "empty.env");
+    writeFileSync(empty, "");
+    const res = Bun.spawnSync([bin, "--env-file", empty, "-p", "x", "-f", composeFile, "config", "-q"], {
+      cwd: root,
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(res.exitCode).not.toBe(0);
+    expect(res.stderr.toString()).toMatch(/POSTGRES_(USER|DB)/);
+  });
+});
