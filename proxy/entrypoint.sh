@@ -61,7 +61,8 @@ tmp="$runtime_dir/runtime.conf.tmp"
       echo "    server $server max_fails=3 fail_timeout=10s;"
     fi
   done
-  # Idle upstream connections close before Bun's 10 s idle timeout would close them under us.
+  # Idle upstream connections close well before the API's idle timeout (Bun.serve idleTimeout, 75 s;
+  # Bun's default is 10 s) could close them under us. proxy/test checks the two against each other.
   echo "    keepalive 32;"
   echo "    keepalive_timeout 5s;"
   echo "    keepalive_requests 1000;"

@@ -226,6 +226,17 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(conf).toMatch(/keepalive_timeout [1-9]s;/);
   });
 
+  test("upstream keepalive closes idle connections before the API does", () => {
+    const conf = render("1.28.0", "nameserver 127.0.0.11\n");
+    const nginxIdle = Number(/keepalive_timeout (\d+)s;/.exec(conf)?.[1]);
+    const main = readFileSync(join(proxyDir, "../api/src/main.ts"), "utf8");
+    // Bun.serve's idleTimeout (seconds); Bun's default is 10 when the API does not set one
+    const apiIdle = Number(/idleTimeout:\s*(\d+)/.exec(main)?.[1] ?? 10);
+    expect(nginxIdle).toBeGreaterThan(0);
+    expect(nginxIdle).toBeLessThan(apiIdle);
+    expect(nginxIdle).toBeLessThan(10);
+  });
+
   test("rejects a bad port or upstream", () => {
     expect(() => render("1.28.0", "", { PUBLIC_HTTPS_PORT: "x" })).toThrow();
     expect(() => render("1.28.0", "", { API_UPSTREAM: "a;b" })).toThrow();

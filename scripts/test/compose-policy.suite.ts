@@ -406,6 +406,7 @@ describe("docker-compose 1.29 (Debian) accepts the file", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
+    rmSync(join(empty, ".."), { recursive: true, force: true });
     expect(res.exitCode).not.toBe(0);
     expect(res.stderr.toString()).toMatch(/POSTGRES_(USER|DB)/);
   });
