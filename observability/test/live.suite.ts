@@ -75,7 +75,7 @@ async function checkQueries(
   const unknown: string[] = [];
   const empty: string[] = [];
   for (const q of queries) {
-    const expr = grafanaToPromQL(q.expr, "30s");
+    const expr = grafanaToPromQL(q.expr, "2m");
     const names = metricNames(expr);
     const missing = names.filter((n) => !known.has(n) && !EXTERNAL_METRICS.has(n) && !BUILTIN_METRICS.has(n));
     if (missing.length) unknown.push(`${q.where}: ${missing.join(", ")} (no process exports it)`);
