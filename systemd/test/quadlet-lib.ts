@@ -10,11 +10,12 @@ export const repoRoot = resolve(systemdDir, "..");
 export const MIN_PODMAN = "5.0";
 
 // ------------------------------------------------------------------------------------------- allow-lists
-// [Container]/[Network]/[Volume] keys Quadlet understands in Podman 5.0, from podman-systemd.unit(5)
-// (docs.podman.io, v5.0) cross-checked with the per-version gating in containers/podlet
-// (src/quadlet/{container,network,volume,globals}.rs). Keys added after 5.0 (e.g. Memory=, NetworkAlias=,
-// StopSignal=, HealthLogDestination=, ReloadCmd=, Retry=, NetworkName=, VolumeName=, StartWithPod=) are
-// deliberately absent: Quadlet 5.0 rejects unknown keys and the unit would not be generated.
+// [Container]/[Network]/[Volume] keys Quadlet understands in Podman 5.0, from podman-systemd.unit(5), the
+// Podman 5.0.0 release notes (Notify=healthy, Entrypoint=, StopTimeout=) and the per-version gating in
+// containers/podlet (src/quadlet/{container,network,volume,globals}.rs). Newer keys (e.g. Memory=,
+// NetworkAlias=, StopSignal=, HealthLogDestination=, ReloadCmd=, Retry=, StartWithPod=) and keys this list
+// cannot vouch for at 5.0 (NetworkName=, VolumeName=) are deliberately absent: Quadlet rejects keys it does
+// not know and then generates no service at all.
 const GLOBAL_KEYS = ["ContainersConfModule", "GlobalArgs"]; // 4.8
 
 export const CONTAINER_KEYS_BY_VERSION: Record<string, string[]> = {
