@@ -565,3 +565,47 @@ describe("compose.yaml monitoring services", () => {
     }
   });
 });
+
+describe("alloy journal relabelling (systemd/Quadlet)", () => {
+  /** Prometheus-style relabel rules (replace with an anchored regex, drop), as loki.relabel applies them. */
+  function relabel(blocks: Block[], labels: Record<string, string>): Record<string, string> | null {
+    const out = { ...labels };
+    for (const rule of blocks.filter((b) => b.name === "rule")) {
+      const a = rule.attributes as Record<string, unknown>;
+      const value = ((a.source_labels as string[]) ?? []).map((l) => out[l] ?? "").join(";");
+      const re = new RegExp(`^(?:${String(a.regex ?? "(.*)")})$`);
+      const m = re.exec(value);
+      if ((a.action ?? "replace") === "drop") {
+        if (m) return null;
+        continue;
+      }
+      if (!m) continue;
+      const replacement = String(a.replacement ?? "$1").replace(/\$(\d)/g, (_, i) => m[Number(i)] ?? "");
+      if (replacement === "") delete out[String(a.target_label)];
+      else out[String(a.target_label)] = replacement;
+    }
+    return out;
+  }
+  const journal = parseAlloy(readFileSync(join(ALLOY_DIR, "journal.alloy"), "utf8")).blocks.find(
+    (b) => b.name === "loki.relabel",
+  ) as Block;
+
+  test("container lines get the compose-style service label from the Quadlet unit name", () => {
+    for (const [unit, service] of [
+      ["api.service", "api"],
+      ["taskplatform-api.service", "api"],
+      ["api@2.service", "api"],
+      ["postgres-exporter.service", "postgres-exporter"],
+    ]) {
+      const out = relabel(journal.blocks, {
+        __journal_container_name: "systemd-x",
+        __journal__systemd_unit: unit as string,
+      });
+      expect({ unit, service: out?.service }).toEqual({ unit, service });
+    }
+  });
+
+  test("host lines without a container name are dropped", () => {
+    expect(relabel(journal.blocks, { __journal__systemd_unit: "sshd.service" })).toBeNull();
+  });
+});
