@@ -91,7 +91,7 @@ unit_profile() {
 # API_REPLICAS (as compose's `--scale api=N`): taskplatform-api.container is replica 1; render writes
 # taskplatform-api-2.container … -N.container, copies that differ only in the container name.
 api_replicas() {
-  local n=${API_REPLICAS:-1}
+  local n=${API_REPLICAS:-2} # the default of scripts/deploy.sh
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "API_REPLICAS must be a positive number, got '$n'"
   printf '%s\n' "$n"
 }
@@ -171,6 +171,7 @@ load_settings() {
     load_env
   fi
   export TP_ROOT
+  api_replicas >/dev/null
 }
 
 quadlet_generator() {

@@ -374,7 +374,7 @@ describe("systemd integration", () => {
 
   test("API_REPLICAS: render writes replicas 2..N that differ from the primary only in name", () => {
     const replicas = rendered.filter((u) => replicaRe.test(u.name));
-    expect(replicas.length).toBe(Number(env.API_REPLICAS ?? 1) - 1);
+    expect(replicas.length).toBe(Number(env.API_REPLICAS ?? 2) - 1);
     const primary = readFileSync(join(renderDir, "taskplatform-api.container"), "utf8");
     for (const unit of replicas) {
       const n = unit.name.match(replicaRe)?.[1] as string;
