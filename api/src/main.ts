@@ -56,6 +56,40 @@ async function runMigrations(sql: Sql, log: Logger): Promise<void> {
   }
 }
 
+/**
+ * postgres.js 3.4 on Bun: when PostgreSQL goes away during a transaction, the ROLLBACK is written to a
+ * connection whose socket is already gone. That throws from a setImmediate (an uncaught TypeError that
+ * would end the process), and leaves the connection with a stale write buffer, so every reconnect of
+ * that pool slot times out after connect_timeout, forever. The pool sits behind a proxy; on that error
+ * it is replaced by a fresh one (in-flight queries of the old one fail, which answers 503) and the
+ * process carries on. Any other uncaught exception still ends the process.
+ */
+function replaceablePool(make: () => Sql, log: Logger): Sql {
+  let current = make();
+  const pool = new Proxy(() => {}, {
+    apply: (_target, _this, args) => Reflect.apply(current as unknown as () => unknown, current, args),
+    get: (_target, property) => {
+      const value = Reflect.get(current, property, current);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  }) as unknown as Sql;
+  process.on("uncaughtException", (error) => {
+    const fromPostgresJs =
+      error instanceof TypeError && /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? "");
+    if (!fromPostgresJs) {
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", ...errorFields(error) })}\n`,
+      );
+      process.exit(1);
+    }
+    log.warn("database connection broke mid-write; replacing the connection pool", { reason: error.message });
+    const broken = current;
+    current = make();
+    void broken.end({ timeout: 0 }).catch(() => {});
+  });
+  return pool;
+}
+
 async function serve(mode: "serve" | "dev"): Promise<void> {
   const config = readConfig(mode);
   const log = createLogger(config.logLevel);
@@ -77,7 +111,10 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
   } else {
     backends.push("database: PostgreSQL from DATABASE_URL");
   }
-  const sql = createSql({ url: databaseUrl, password: config.databasePassword, max: poolMax, metrics });
+  const sql = replaceablePool(
+    () => createSql({ url: databaseUrl, password: config.databasePassword, max: poolMax, metrics }),
+    log,
+  );
   await runMigrations(sql, log);
 
   let store: Store;

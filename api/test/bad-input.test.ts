@@ -10,23 +10,30 @@ let projectId: string;
 beforeAll(async () => {
   t = await createTestApp();
   user = await t.signUp();
-  projectId = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Inputs" } })).body.id;
+  projectId = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Inputs" } })).body
+    .id;
 }, 120_000);
 afterAll(() => t.close());
 
-const expectError = (res: { status: number; body: { error?: { code?: unknown; message?: unknown } } }, status: number, code?: string) => {
+const expectError = (
+  res: { status: number; body: { error?: { code?: unknown; message?: unknown } } },
+  status: number,
+  code?: string,
+) => {
   expect(res.status).toBe(status);
   expect(res.body.error?.code).toBeString();
   expect(res.body.error?.message).toBeString();
   if (code) expect(res.body.error?.code).toBe(code);
 };
 
-const post = (rawBody: RequestInit["body"], headers: Record<string, string> = { "content-type": "application/json" }) =>
-  t.call("POST", "/api/tasks", { token: user.token, rawBody, headers });
+const post = (
+  rawBody: RequestInit["body"],
+  headers: Record<string, string> = { "content-type": "application/json" },
+) => t.call("POST", "/api/tasks", { token: user.token, rawBody, headers });
 
 describe("transport-level problems", () => {
   test("malformed JSON is 400", async () => {
-    expectError(await post("{\"title\": "), 400, "malformed_json");
+    expectError(await post('{"title": '), 400, "malformed_json");
     expectError(await post("[1,2"), 400, "malformed_json");
     expectError(await post("{'single': 'quotes'}"), 400, "malformed_json");
   });
@@ -36,7 +43,11 @@ describe("transport-level problems", () => {
   });
 
   test("a body that is not JSON is 415", async () => {
-    expectError(await post("title=x", { "content-type": "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
+    expectError(
+      await post("title=x", { "content-type": "application/x-www-form-urlencoded" }),
+      415,
+      "unsupported_media_type",
+    );
     expectError(await post("hello", { "content-type": "text/plain" }), 415);
     expectError(await post("{}", {}), 415);
   });
@@ -69,37 +80,95 @@ describe("transport-level problems", () => {
 
 describe("schema violations are 422 with field details", () => {
   test("wrong types, missing fields, unknown fields, bad enums", async () => {
-    const wrongType = await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: 42 } });
+    const wrongType = await t.call("POST", "/api/tasks", {
+      token: user.token,
+      body: { projectId, title: 42 },
+    });
     expectError(wrongType, 422, "validation_failed");
     expect(wrongType.body.error.details[0].path).toBe("title");
     expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId } }), 422);
-    const unknown = await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", isAdmin: true } });
+    const unknown = await t.call("POST", "/api/tasks", {
+      token: user.token,
+      body: { projectId, title: "x", isAdmin: true },
+    });
     expectError(unknown, 422);
     expect(JSON.stringify(unknown.body.error.details)).toContain("isAdmin");
-    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", status: "blocked" } }), 422);
-    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", dueAt: "tomorrow" } }), 422);
-    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", labels: "a,b" } }), 422);
-    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId: "../../etc/passwd", title: "x" } }), 422);
+    expectError(
+      await t.call("POST", "/api/tasks", {
+        token: user.token,
+        body: { projectId, title: "x", status: "blocked" },
+      }),
+      422,
+    );
+    expectError(
+      await t.call("POST", "/api/tasks", {
+        token: user.token,
+        body: { projectId, title: "x", dueAt: "tomorrow" },
+      }),
+      422,
+    );
+    expectError(
+      await t.call("POST", "/api/tasks", {
+        token: user.token,
+        body: { projectId, title: "x", labels: "a,b" },
+      }),
+      422,
+    );
+    expectError(
+      await t.call("POST", "/api/tasks", {
+        token: user.token,
+        body: { projectId: "../../etc/passwd", title: "x" },
+      }),
+      422,
+    );
     expectError(await t.call("POST", "/api/tasks", { token: user.token, body: [] }), 422);
     expectError(await t.call("POST", "/api/tasks", { token: user.token, body: null }), 422);
     expectError(await t.call("POST", "/api/tasks", { token: user.token, body: "just a string" }), 422);
-    expectError(await t.call("GET", `/api/tasks?projectId=${projectId}&limit=ten`, { token: user.token }), 422);
+    expectError(
+      await t.call("GET", `/api/tasks?projectId=${projectId}&limit=ten`, { token: user.token }),
+      422,
+    );
     expectError(await t.call("GET", `/api/tasks?projectId=${projectId}&evil=1`, { token: user.token }), 422);
   });
 
   test("length limits count characters, not bytes", async () => {
-    const ok = await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "🙂".repeat(200) } });
+    const ok = await t.call("POST", "/api/tasks", {
+      token: user.token,
+      body: { projectId, title: "🙂".repeat(200) },
+    });
     expect(ok.status).toBe(201);
-    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "🙂".repeat(201) } }), 422);
-    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "   " } }), 422);
-    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", description: "d".repeat(10_001) } }), 422);
-    expectError(await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "x", labels: Array.from({ length: 21 }, (_, i) => `l${i}`) } }), 422);
+    expectError(
+      await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "🙂".repeat(201) } }),
+      422,
+    );
+    expectError(
+      await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "   " } }),
+      422,
+    );
+    expectError(
+      await t.call("POST", "/api/tasks", {
+        token: user.token,
+        body: { projectId, title: "x", description: "d".repeat(10_001) },
+      }),
+      422,
+    );
+    expectError(
+      await t.call("POST", "/api/tasks", {
+        token: user.token,
+        body: { projectId, title: "x", labels: Array.from({ length: 21 }, (_, i) => `l${i}`) },
+      }),
+      422,
+    );
   });
 
   test("NUL characters and lone surrogates are 422, in values and in keys", async () => {
     expectError(await post(`{"projectId":"${projectId}","title":"a\\u0000b"}`), 422, "invalid_characters");
     expectError(await post(`{"projectId":"${projectId}","title":"\\ud800"}`), 422, "invalid_characters");
-    expectError(await post(`{"projectId":"${projectId}","title":"ok","labels":["\\udfff"]}`), 422, "invalid_characters");
+    expectError(
+      await post(`{"projectId":"${projectId}","title":"ok","labels":["\\udfff"]}`),
+      422,
+      "invalid_characters",
+    );
     expectError(await post(`{"projectId":"${projectId}","ti\\u0000tle":"x"}`), 422, "invalid_characters");
     // A correctly paired surrogate (an emoji written as escapes) is fine.
     expect((await post(`{"projectId":"${projectId}","title":"\\ud83d\\ude00"}`)).status).toBe(201);
@@ -110,7 +179,7 @@ describe("hostile strings are stored verbatim and returned as data", () => {
   test("SQL and HTML injection strings round-trip untouched", async () => {
     const strings = [
       "'; DROP TABLE tasks; --",
-      "\" OR 1=1 --",
+      '" OR 1=1 --',
       "<script>alert(document.cookie)</script>",
       "<img src=x onerror=alert(1)>",
       "$(rm -rf /)",
@@ -118,7 +187,10 @@ describe("hostile strings are stored verbatim and returned as data", () => {
       "Ünïcödé ✓ 日本語 עברית 🚀",
     ];
     for (const title of strings) {
-      const created = await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title, description: title, labels: [title.slice(0, 50)] } });
+      const created = await t.call("POST", "/api/tasks", {
+        token: user.token,
+        body: { projectId, title, description: title, labels: [title.slice(0, 50)] },
+      });
       expect(created.status).toBe(201);
       const got = await t.call("GET", `/api/tasks/${created.body.id}`, { token: user.token });
       expect(got.body.title).toBe(title.trim());
@@ -140,7 +212,11 @@ describe("property-based: no generated body makes the API fail", () => {
             description: fc.oneof(fc.string(), fc.string({ unit: "binary" })),
             status: fc.oneof(fc.constantFrom("todo", "in_progress", "done"), fc.string()),
             priority: fc.oneof(fc.constantFrom("low", "medium", "high", "urgent"), fc.string()),
-            dueAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string(), fc.constant(null)),
+            dueAt: fc.oneof(
+              fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+              fc.string(),
+              fc.constant(null),
+            ),
             labels: fc.oneof(fc.array(fc.string({ maxLength: 60 }), { maxLength: 25 }), fc.anything()),
             extra: fc.anything(),
           },
@@ -158,11 +234,28 @@ describe("property-based: no generated body makes the API fail", () => {
 
   test("arbitrary query strings on the list give 200 or a 4xx", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(fc.constantFrom("status", "priority", "label", "q", "sort", "cursor", "limit", "dueBefore", "assigneeId", "x"), fc.string({ unit: "binary" })), async (params) => {
-        const query = new URLSearchParams({ projectId, ...params });
-        const res = await t.call("GET", `/api/tasks?${query}`, { token: user.token });
-        expect(res.status).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.constantFrom(
+            "status",
+            "priority",
+            "label",
+            "q",
+            "sort",
+            "cursor",
+            "limit",
+            "dueBefore",
+            "assigneeId",
+            "x",
+          ),
+          fc.string({ unit: "binary" }),
+        ),
+        async (params) => {
+          const query = new URLSearchParams({ projectId, ...params });
+          const res = await t.call("GET", `/api/tasks?${query}`, { token: user.token });
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
       { numRuns: 150 },
     );
   });

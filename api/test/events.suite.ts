@@ -44,7 +44,11 @@ beforeAll(async () => {
   [b, c] = await Promise.all([
     startApi({ databaseUrl, redisUrl: redis.url, env }),
     // Its own stream (key prefix) keeping only ~10 events, so an old Last-Event-ID falls out of it.
-    startApi({ databaseUrl, redisUrl: redis.url, env: { ...env, REDIS_KEY_PREFIX: "small:", EVENTS_RETAINED: "10" } }),
+    startApi({
+      databaseUrl,
+      redisUrl: redis.url,
+      env: { ...env, REDIS_KEY_PREFIX: "small:", EVENTS_RETAINED: "10" },
+    }),
   ]);
   bystander = await signUp(a.url, "bystander");
   bystanderProject = await createProject(a.url, bystander, "Private");
@@ -106,8 +110,12 @@ describe("live updates across replicas", () => {
     const task = (await createTask(a.url, owner, projectId, "follow me")).body;
     await stream.waitFor(taskEvent("task.created", task.id));
     expect(
-      (await call(a.url, "PATCH", `/api/tasks/${task.id}`, { token: owner.token, body: { title: "renamed" } }))
-        .status,
+      (
+        await call(a.url, "PATCH", `/api/tasks/${task.id}`, {
+          token: owner.token,
+          body: { title: "renamed" },
+        })
+      ).status,
     ).toBe(200);
     expect((await stream.waitFor(taskEvent("task.updated", task.id))).data).toContain("renamed");
     const moved = await call(a.url, "POST", `/api/tasks/${task.id}/move`, {
@@ -136,13 +144,18 @@ describe("live updates across replicas", () => {
     }
     const resumed = await open(b.url, { token: owner.token, lastEventId: lastSeen.id });
     await resumed.waitFor(taskEvent("task.created", missed[2] as string));
-    const replayed = resumed.messages.filter((m) => m.event === "task.created").map((m) => payload(m).task.id);
+    const replayed = resumed.messages
+      .filter((m) => m.event === "task.created")
+      .map((m) => payload(m).task.id);
     expect(replayed).toEqual(missed);
     expect(resumed.messages.some((m) => m.event === "resync")).toBe(false);
     expect(resumed.messages.some((m) => m.id === lastSeen.id)).toBe(false);
 
     // The web client resumes with ?access_token=…&lastEventId=… (EventSource cannot set headers).
-    const viaQuery = await open(b.url, { queryToken: owner.token, query: { lastEventId: lastSeen.id as string } });
+    const viaQuery = await open(b.url, {
+      queryToken: owner.token,
+      query: { lastEventId: lastSeen.id as string },
+    });
     await viaQuery.waitFor(taskEvent("task.created", missed[2] as string));
     expect(viaQuery.messages.filter((m) => m.event === "task.created").length).toBe(3);
   });
@@ -156,7 +169,9 @@ describe("live updates across replicas", () => {
     const oldMessage = await first.waitFor(taskEvent("task.created", old.id));
     // Redis trims "~10" in whole stream nodes (100 entries): 130 more events push "old" out.
     for (let batch = 0; batch < 13; batch += 1) {
-      const writes = Array.from({ length: 10 }, (_, i) => createTask(c.url, owner, projectId, `fill ${batch}.${i}`));
+      const writes = Array.from({ length: 10 }, (_, i) =>
+        createTask(c.url, owner, projectId, `fill ${batch}.${i}`),
+      );
       for (const reply of await Promise.all(writes)) expect(reply.status).toBe(201);
     }
     const last = (await createTask(c.url, owner, projectId, "last")).body;
@@ -206,10 +221,11 @@ describe("live updates across replicas", () => {
     const visible = (await createTask(a.url, owner, other, "still here")).body;
     await stream.waitFor(taskEvent("task.created", visible.id));
     expect(stream.messages.some((m) => m.data.includes(hidden.id))).toBe(false);
-    expect(stream.messages.filter((m) => m.id !== undefined && payload(m).projectId === project).map((m) => m.event)).toEqual([
-      "task.created",
-      "member.removed",
-    ]);
+    expect(
+      stream.messages
+        .filter((m) => m.id !== undefined && payload(m).projectId === project)
+        .map((m) => m.event),
+    ).toEqual(["task.created", "member.removed"]);
   });
 
   test("?access_token= authenticates the stream; a missing or invalid token is 401", async () => {

@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig, SECRET_NAMES } from "./config.ts";
+
+const production = {
+  DATABASE_URL: "postgres://app@db:5432/tasks",
+  REDIS_URL: "redis://cache:6379/0",
+  JWT_SECRET: "x".repeat(32),
+};
+
+const errorOf = (run: () => unknown) => {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+};
+
+describe("loadConfig", () => {
+  test("defaults", () => {
+    const config = loadConfig(production, "serve");
+    expect(config.port).toBe(4000);
+    expect(config.logLevel).toBe("info");
+    expect(config.trustProxy).toBe(false);
+    expect(config.accessTokenTtlSeconds).toBe(900);
+    expect(config.rateLimit).toEqual({ windowSeconds: 60, ip: 1200, user: 600, authIp: 30 });
+  });
+
+  test("serve requires the database, Redis and the JWT secret; dev does not", () => {
+    expect(errorOf(() => loadConfig({ ...production, DATABASE_URL: undefined }, "serve"))).toBe(
+      "DATABASE_URL: required (or DATABASE_URL_FILE)",
+    );
+    expect(errorOf(() => loadConfig({ ...production, REDIS_URL: "" }, "serve"))).toStartWith("REDIS_URL");
+    expect(errorOf(() => loadConfig({ ...production, JWT_SECRET: undefined }, "serve"))).toStartWith(
+      "JWT_SECRET",
+    );
+    expect(loadConfig({}, "dev").databaseUrl).toBeUndefined();
+  });
+
+  test("invalid values name the variable and the problem", () => {
+    expect(errorOf(() => loadConfig({ ...production, PORT: "abc" }, "serve"))).toStartWith("PORT:");
+    expect(errorOf(() => loadConfig({ ...production, PORT: "70000" }, "serve"))).toStartWith("PORT:");
+    expect(errorOf(() => loadConfig({ ...production, JWT_SECRET: "short" }, "serve"))).toBe(
+      "JWT_SECRET: must be at least 32 characters",
+    );
+    expect(errorOf(() => loadConfig({ ...production, DATABASE_URL: "mysql://x" }, "serve"))).toStartWith(
+      "DATABASE_URL:",
+    );
+    expect(errorOf(() => loadConfig({ ...production, LOG_LEVEL: "loud" }, "serve"))).toStartWith(
+      "LOG_LEVEL:",
+    );
+    expect(errorOf(() => loadConfig({ ...production, TRUST_PROXY: "maybe" }, "serve"))).toBe(
+      "TRUST_PROXY: must be true or false",
+    );
+  });
+
+  test("every secret can come from NAME_FILE; both set is an error; unreadable file is an error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-config-"));
+    for (const name of SECRET_NAMES) {
+      const value = name.endsWith("_URL")
+        ? name.startsWith("REDIS")
+          ? "redis://from-file:6379"
+          : "postgres://from-file/db"
+        : "s".repeat(40);
+      const file = join(dir, name);
+      writeFileSync(file, `${value}\n`);
+      const env: Record<string, string | undefined> = {
+        ...production,
+        [name]: undefined,
+        [`${name}_FILE`]: file,
+      };
+      const config = loadConfig(env, "serve");
+      const key = {
+        DATABASE_URL: "databaseUrl",
+        DATABASE_PASSWORD: "databasePassword",
+        REDIS_URL: "redisUrl",
+        REDIS_PASSWORD: "redisPassword",
+        JWT_SECRET: "jwtSecret",
+      }[name];
+      expect(config[key as keyof typeof config]).toBe(value);
+      expect(
+        errorOf(() => loadConfig({ ...production, [name]: value, [`${name}_FILE`]: file }, "serve")),
+      ).toBe(`${name} and ${name}_FILE are both set; set only one`);
+    }
+    expect(
+      errorOf(() =>
+        loadConfig({ ...production, JWT_SECRET: undefined, JWT_SECRET_FILE: join(dir, "missing") }, "serve"),
+      ),
+    ).toStartWith("JWT_SECRET_FILE: cannot read");
+  });
+});
+
+test("the entry point exits 2 with one line naming the variable", () => {
+  const result = Bun.spawnSync(["bun", join(import.meta.dir, "main.ts"), "serve"], {
+    env: { PATH: process.env.PATH ?? "", ...production, PORT: "not-a-port" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  expect(result.exitCode).toBe(2);
+  const lines = result.stderr.toString().trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toStartWith("taskplatform-api: invalid configuration: PORT:");
+}, 30_000);
