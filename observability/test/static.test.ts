@@ -438,14 +438,48 @@ describe("alloy", () => {
     expect(startup.labels).toEqual({ service: "api", level: "info" });
   });
 
+  test("the proxy's JSON access lines (proxy/nginx.conf tp_json) share level, status class and request id", () => {
+    const conf = readFileSync(join(ROOT, "proxy", "nginx.conf"), "utf8");
+    // The log_format as nginx writes it, with sample values for the variables.
+    const format = /log_format tp_json escape=json\s+((?:'[^']*'\s*)+);/.exec(conf)?.[1];
+    expect(format).toBeDefined();
+    const line = (format as string)
+      .split(/'\s*'/)
+      .join("")
+      .replace(/^'|'$/g, "")
+      .replace(
+        /\$([a-z_0-9]+)/g,
+        (_, v: string) =>
+          ({
+            status: "502",
+            body_bytes_sent: "157",
+            request_time: "0.004",
+            time_iso8601: "2026-11-24T23:41:07+00:00",
+          })[v] ?? (v === "tp_request_id" ? "req-42" : v === "uri" ? "/api/tasks" : "x"),
+      );
+    const parsed = JSON.parse(line);
+    expect(parsed.requestId).toBe("req-42");
+    const out = processLogLine(line, { service: "proxy" });
+    expect(out.dropped).toBe(false);
+    expect(out.labels).toEqual({ service: "proxy", level: "info", status_class: "5xx" });
+    expect(out.structuredMetadata).toMatchObject({ request_id: "req-42", status: "502", method: "x" });
+  });
+
   test("scrape and health-check lines are dropped; other services' lines pass untouched", () => {
     const metrics = processLogLine(
       JSON.stringify({ level: "info", msg: "request", route: "/metrics", status: 200 }),
       { service: "api" },
     );
     expect(metrics.dropped).toBe(true);
-    const nginx = processLogLine('{"level":"info","route":"/metrics"}', { service: "proxy" });
-    expect(nginx).toMatchObject({ dropped: false, labels: { service: "proxy" } });
+    const other = processLogLine('{"level":"info","route":"/metrics"}', { service: "grafana" });
+    expect(other).toMatchObject({ dropped: false, labels: { service: "grafana" } });
+    const healthz = processLogLine(
+      JSON.stringify({ level: "info", msg: "access", path: "/healthz", status: 200 }),
+      {
+        service: "proxy",
+      },
+    );
+    expect(healthz.dropped).toBe(true);
     const plain = processLogLine("2026-11-24 23:41:00.000 UTC [1] LOG:  checkpoint starting", {
       service: "postgres",
     });
