@@ -9,10 +9,6 @@ import { join } from "node:path";
 import { OBS, RULES_DIR } from "./support.ts";
 
 function run(cmd: string[], cwd = OBS): { code: number; out: string } {
-  return runIn(cmd, cwd);
-}
-
-function runIn(cmd: string[], cwd: string): { code: number; out: string } {
   const bin = Bun.which(cmd[0] as string);
   if (!bin) throw new Error(`${cmd[0]} not found: apt-get install the packages in .ci/apt-packages`);
   const r = Bun.spawnSync([bin, ...cmd.slice(1)], { cwd, stdout: "pipe", stderr: "pipe" });
