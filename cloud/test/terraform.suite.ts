@@ -3,13 +3,21 @@
 // Run: bun test ./cloud/test/terraform.suite.ts   (needs terraform >= 1.7 and shellcheck on PATH;
 // the provider mirror defaults to /opt/tf-plugins, override with TF_PLUGIN_DIR).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const cloudDir = resolve(import.meta.dir, "..");
 const repoRoot = resolve(cloudDir, "..");
 const pluginDir = process.env.TF_PLUGIN_DIR ?? "/opt/tf-plugins";
+/** Names of the `run` blocks in cloud/tests/*.tftest.hcl. */
+const runBlocks = readdirSync(join(cloudDir, "tests"))
+  .filter((f) => f.endsWith(".tftest.hcl"))
+  .flatMap((f) =>
+    [...readFileSync(join(cloudDir, "tests", f), "utf8").matchAll(/^run "([^"]+)"/gm)].map(
+      (m) => m[1] as string,
+    ),
+  );
 const TIMEOUT = 600_000; // terraform test takes 20 s idle, minutes on a busy shared machine
 
 let work = "";
@@ -93,22 +101,37 @@ describe("cloud/ terraform", () => {
     TIMEOUT,
   );
 
+  // `terraform test` runs once; every `run` block of cloud/tests/*.tftest.hcl is reported as its own test.
+  let testOutput: Result | undefined;
+  const terraformTest = (): Result => {
+    testOutput ??= run(["terraform", "test", "-no-color"], join(work, "cloud"), {
+      TF_DATA_DIR: join(work, "tfdata-root"),
+    });
+    return testOutput;
+  };
+
   test(
-    "terraform test (mock_provider aws: SG rules, IMDSv2, encryption, validation, user data)",
+    "terraform test (mock_provider aws) passes as a whole",
     () => {
-      const out = ok(
-        run(["terraform", "test", "-no-color"], join(work, "cloud"), {
-          TF_DATA_DIR: join(work, "tfdata-root"),
-        }),
-        "terraform test",
-      );
+      const out = ok(terraformTest(), "terraform test");
       const summary = out.match(/(\d+) passed, (\d+) failed/);
       expect(summary).not.toBeNull();
       expect(Number(summary?.[2])).toBe(0);
-      expect(Number(summary?.[1])).toBeGreaterThanOrEqual(16);
+      expect(Number(summary?.[1])).toBe(runBlocks.length);
     },
     TIMEOUT,
   );
+
+  for (const name of runBlocks) {
+    test(
+      `terraform test run "${name}"`,
+      () => {
+        const line = terraformTest().out.match(new RegExp(`run "${name}"\\.\\.\\. (pass|fail|skip)`));
+        expect({ run: name, result: line?.[1] }).toEqual({ run: name, result: "pass" });
+      },
+      TIMEOUT,
+    );
+  }
 });
 
 describe("cloud/ user data and tp", () => {
