@@ -181,7 +181,9 @@ describe("deploy-quadlet.sh", () => {
       expect(result.err).toContain("restore: done");
       expect(result.code).toBe(0);
       const calls = readFileSync(join(work, "calls"), "utf8").split("\n");
-      const stop = calls.indexOf("systemctl --user stop taskplatform-proxy.service taskplatform-api.service taskplatform-api-2.service");
+      const stop = calls.indexOf(
+        "systemctl --user stop taskplatform-proxy.service taskplatform-api.service taskplatform-api-2.service",
+      );
       const psql = calls.findIndex((c) => c.includes("psql -X -q -v ON_ERROR_STOP=1 -U tp -d tpdb"));
       const start = calls.indexOf("systemctl --user start taskplatform.target");
       expect(stop).toBeGreaterThanOrEqual(0);

@@ -2,10 +2,19 @@
 // version (or newer) is installed — a real `quadlet -dryrun` over the rendered units.
 // Run: bun test ./systemd/test/quadlet.suite.ts   (needs shellcheck; .ci/apt-packages lists it)
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MIN_PODMAN, repoRoot, systemdDir } from "./quadlet-lib.ts";
+import { MIN_PODMAN, parseUnit, repoRoot, systemdDir } from "./quadlet-lib.ts";
 
 const generator = ["/usr/libexec/podman/quadlet", "/usr/lib/podman/quadlet"].find((p) => existsSync(p));
 
@@ -79,5 +88,53 @@ describe("systemd/ scripts", () => {
       expect(out).toContain("--sdnotify=healthy");
     },
     30_000,
+  );
+
+  // systemd's own parser over everything systemd (not Quadlet) reads: the target, the backup service and
+  // timer, and the [Unit]/[Service]/[Install] sections Quadlet copies into each generated service (stubbed
+  // with ExecStart=/bin/true). Unknown keys, bad values and dangling dependencies are reported.
+  test.skipIf(!Bun.which("systemd-analyze"))(
+    "systemd-analyze verify accepts the systemd parts of every unit",
+    () => {
+      const dir = join(renderDir, "verify");
+      const runtime = join(renderDir, "xdg-runtime");
+      mkdirSync(dir);
+      mkdirSync(runtime);
+      chmodSync(runtime, 0o700);
+      const files: string[] = [];
+      for (const name of readdirSync(renderDir)) {
+        const path = join(renderDir, name);
+        if (name.endsWith(".container")) {
+          const unit = parseUnit(readFileSync(path, "utf8"), path);
+          const section = (title: string, extra: string[] = []) => {
+            const entries = (unit.sections.get(title) ?? []).map((e) => `${e.key}=${e.value}`);
+            return [`[${title}]`, ...extra, ...entries].join("\n");
+          };
+          const parts = [
+            section("Unit"),
+            section("Service", ["Type=notify", "NotifyAccess=all", "ExecStart=/bin/true"]),
+          ];
+          if (unit.sections.has("Install")) parts.push(section("Install"));
+          const service = name.replace(/\.container$/, ".service");
+          writeFileSync(join(dir, service), `${parts.join("\n\n")}\n`);
+          files.push(service);
+        } else if (/\.(target|service|timer)$/.test(name)) {
+          writeFileSync(join(dir, name), readFileSync(path));
+          files.push(name);
+        }
+      }
+      const proc = Bun.spawnSync(
+        ["systemd-analyze", "verify", "--man=no", "--user", ...files.map((f) => `./${f}`)],
+        {
+          cwd: dir,
+          env: { ...process.env, XDG_RUNTIME_DIR: runtime, SYSTEMD_LOG_COLOR: "0" },
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      expect(proc.stdout.toString() + proc.stderr.toString()).toBe("");
+      expect(proc.exitCode).toBe(0);
+    },
+    120_000,
   );
 });
