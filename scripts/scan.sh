@@ -20,7 +20,8 @@ Scans with Trivy (severity HIGH,CRITICAL, --ignore-unfixed, --exit-code 1):
   trivy config  the Containerfiles and cloud/ (Terraform)
 Keeps going after a failing target and exits 1 at the end if any target failed.
 
-  --list       print the targets (one per line: "image REF", "fs PATH", "config PATH") and exit
+  --list       print the targets and exit, one per line: "image REF KIND SOURCE" (KIND: project or
+               upstream), "fs PATH", "config PATH"
   --dry-run    print the trivy commands instead of running them (Trivy not needed)
   --build      build the project's own images first (<engine> build -f <Containerfile> -t <compose name> .)
   --no-images  skip the image scans (lockfile and configuration only; no container engine needed)
@@ -53,7 +54,7 @@ while (($#)); do
       exit 0
       ;;
     *)
-      echo "unknown argument: $1 (see --help)" >&2
+      echo "unknown option: $1 (see --help)" >&2
       exit 2
       ;;
   esac
@@ -178,7 +179,7 @@ config_targets() {
 if ((LIST)); then
   if ((IMAGES)); then
     image_targets | while read -r ref kind source; do
-      printf 'image %s\t# %s, %s\n' "$ref" "$kind" "$source"
+      printf 'image %s %s %s\n' "$ref" "$kind" "$source"
     done
   fi
   [[ -f bun.lock ]] && printf 'fs bun.lock\n'
