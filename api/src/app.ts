@@ -44,8 +44,8 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   const perUser = limiter("user", limits.user, (c) => c.get("user")?.id);
-  for (const path of ["/projects", "/projects/*", "/tasks", "/tasks/*", "/export", "/import"])
-    api.use(path, signedIn, perUser);
+  // "/x/*" also matches "/x" itself in Hono: listing both would count each request twice.
+  for (const path of ["/projects/*", "/tasks/*", "/export", "/import"]) api.use(path, signedIn, perUser);
   api
     .route("/projects", projectRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))

@@ -1,8 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, SECRET_NAMES } from "./config.ts";
+
+// Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
 
 const production = {
   DATABASE_URL: "postgres://app@db:5432/tasks",

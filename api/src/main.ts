@@ -57,37 +57,116 @@ async function runMigrations(sql: Sql, log: Logger): Promise<void> {
 }
 
 /**
- * postgres.js 3.4 on Bun: when PostgreSQL goes away during a transaction, the ROLLBACK is written to a
- * connection whose socket is already gone. That throws from a setImmediate (an uncaught TypeError that
- * would end the process), and leaves the connection with a stale write buffer, so every reconnect of
- * that pool slot times out after connect_timeout, forever. The pool sits behind a proxy; on that error
- * it is replaced by a fresh one (in-flight queries of the old one fail, which answers 503) and the
- * process carries on. Any other uncaught exception still ends the process.
+ * postgres.js waits an exponential backoff (up to 20 s) before it reconnects a closed connection, and a
+ * query handed to that connection waits with it: while PostgreSQL is down, requests would hang for
+ * seconds instead of answering 503. A flat 0.1 s keeps them fast; `backoff` in the URL's query is a
+ * postgres.js option (never sent to the server), and an operator's own value wins.
  */
-function replaceablePool(make: () => Sql, log: Logger): Sql {
+export function fastReconnect(url: string): string {
+  if (/[?&]backoff=/.test(url)) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}backoff=0.1`;
+}
+
+/**
+ * postgres.js 3.4 on Bun mishandles a connection that PostgreSQL closes while a write is pending (a
+ * transaction's ROLLBACK after a fast shutdown, say): the write fires on a socket that is gone, which
+ * throws from a setImmediate (an uncaught TypeError that would end the process), and the connection
+ * keeps a stale write buffer, so every later reconnect of that pool slot times out (CONNECT_TIMEOUT)
+ * forever: after PostgreSQL restarts, requests hang for connect_timeout and fail, and can pile up.
+ * Until postgres.js is patched (see docs/events-health.md), the pool sits behind a proxy and is
+ * replaced by a fresh one (a) on that uncaught error, (b) when a watchdog (SELECT 1 every 0.5 s) first
+ * sees PostgreSQL fail and (c) when it answers again. In-flight queries of the old pool fail (503).
+ * Any other uncaught exception still ends the process.
+ */
+function replaceablePool(make: () => Sql, log: Logger, options: { watchdog: boolean }): Sql {
   let current = make();
-  const pool = new Proxy(() => {}, {
-    apply: (_target, _this, args) => Reflect.apply(current as unknown as () => unknown, current, args),
-    get: (_target, property) => {
-      const value = Reflect.get(current, property, current);
-      return typeof value === "function" ? value.bind(current) : value;
-    },
-  }) as unknown as Sql;
+  const renew = (reason: string) => {
+    const broken = current;
+    current = make();
+    log.warn("database connection pool renewed", { reason });
+    void broken.end({ timeout: 0 }).catch(() => {});
+  };
+  const within = async (ms: number, run: () => Promise<unknown>): Promise<boolean> => {
+    let timer: Timer | undefined;
+    try {
+      return await Promise.race([
+        run().then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), ms);
+        }),
+      ]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  let watchdog: Timer | undefined;
+  if (options.watchdog) {
+    let suspect = false;
+    let busy = false;
+    watchdog = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const pool = current;
+        const poolOk = await within(750, () => pool`SELECT 1`);
+        if (!poolOk && !suspect) {
+          // Connections that were open when PostgreSQL went away may be the broken kind: drop them now
+          // (queries then fail fast with ECONNREFUSED), and once more when PostgreSQL answers again.
+          suspect = true;
+          renew("database check failed");
+          return;
+        }
+        if (!suspect) return;
+        // A fresh connection tells "PostgreSQL is down" from "this pool's connections are broken".
+        let fresh: Sql | undefined;
+        const reachable =
+          poolOk ||
+          (await within(1000, async () => {
+            fresh = make();
+            await fresh`SELECT 1`;
+          }));
+        void fresh?.end({ timeout: 0 }).catch(() => {});
+        if (reachable && pool === current) {
+          suspect = false;
+          renew("PostgreSQL is reachable again");
+        }
+      } finally {
+        busy = false;
+      }
+    }, 500);
+    watchdog.unref?.();
+  }
+
   process.on("uncaughtException", (error) => {
     const fromPostgresJs =
-      error instanceof TypeError && /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? "");
+      error instanceof TypeError &&
+      (/postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? "") ||
+        /evaluating 'socket\.write'/.test(error.message));
     if (!fromPostgresJs) {
       process.stderr.write(
         `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", ...errorFields(error) })}\n`,
       );
       process.exit(1);
     }
-    log.warn("database connection broke mid-write; replacing the connection pool", { reason: error.message });
-    const broken = current;
-    current = make();
-    void broken.end({ timeout: 0 }).catch(() => {});
+    renew(`a connection broke mid-write (${error.message})`);
   });
-  return pool;
+
+  return new Proxy(() => {}, {
+    apply: (_target, _this, args) => Reflect.apply(current as unknown as () => unknown, current, args),
+    get: (_target, property) => {
+      if (property === "end") {
+        return (endOptions?: { timeout?: number }) => {
+          clearInterval(watchdog);
+          return current.end(endOptions);
+        };
+      }
+      const value = Reflect.get(current, property, current);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  }) as unknown as Sql;
 }
 
 async function serve(mode: "serve" | "dev"): Promise<void> {
@@ -111,9 +190,12 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
   } else {
     backends.push("database: PostgreSQL from DATABASE_URL");
   }
+  const poolUrl = fastReconnect(databaseUrl);
   const sql = replaceablePool(
-    () => createSql({ url: databaseUrl, password: config.databasePassword, max: poolMax, metrics }),
+    () => createSql({ url: poolUrl, password: config.databasePassword, max: poolMax, metrics }),
     log,
+    // Embedded PGlite serves one connection at a time and does not restart under us.
+    { watchdog: Boolean(config.databaseUrl) },
   );
   await runMigrations(sql, log);
 

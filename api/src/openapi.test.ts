@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createTestApp, type TestApp } from "../test/support/harness.ts";
 import { buildOpenApiDocument, OPERATIONS } from "./openapi.ts";
+
+// Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
 
 let t: TestApp;
 beforeAll(async () => {

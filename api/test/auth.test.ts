@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sign } from "hono/jwt";
 import { TEST_JWT_SECRET } from "./support/api-process.ts";
 import { createTestApp, refreshCookie, TEST_PASSWORD, type TestApp } from "./support/harness.ts";
+
+// Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 // Live updates across real API processes: two replicas (A, B) on one PostgreSQL and one Redis, plus a
 // third instance (C) with its own tiny event stream for the retention window. CI: .ci/suites "api processes".
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type RunningApi, startApi } from "./support/api-process.ts";
 import {
   addMember,
@@ -15,6 +15,8 @@ import {
   type User,
 } from "./support/client.ts";
 import { createDatabase, type RestartableService, startPostgres, startRedis } from "./support/services.ts";
+
+setDefaultTimeout(30_000);
 
 let pg: RestartableService;
 let redis: RestartableService;

@@ -1,7 +1,7 @@
 // Failure behaviour of a real API process while its real Redis and PostgreSQL servers are stopped and
 // started again (same port, same data): fast answers, clear errors, recovery without an API restart,
 // and no acknowledged write lost. CI: .ci/suites "api processes".
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { API_ENTRY, type RunningApi, startApi } from "./support/api-process.ts";
 import {
   call,
@@ -20,6 +20,8 @@ import {
   type User,
 } from "./support/client.ts";
 import { createDatabase, type RestartableService, startPostgres, startRedis } from "./support/services.ts";
+
+setDefaultTimeout(30_000);
 
 /** No request may take longer than this while a dependency is down. */
 const BOUND_MS = 2000;

@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
+
+// Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
 
 let t: TestApp;
 let owner: TestUser;

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrations } from "../../migrations/index.ts";
 import { freshData } from "../../test/support/harness.ts";
 import { createSql, type Sql } from "./client.ts";
 import { MigrationError, migrate } from "./migrate.ts";
+
+// Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
 
 test("every .sql file in api/migrations is embedded, in order", () => {
   const files = readdirSync(join(import.meta.dir, "../../migrations"))

@@ -47,6 +47,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
       });
     }
     await next();
+    // Limits nest (IP around user around auth); the client hears about the tightest one.
+    const tighter = c.res.headers.get("RateLimit-Remaining");
+    if (tighter !== null && Number(tighter) <= remaining) return;
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   };
 }

@@ -1,0 +1,100 @@
+// The same contract for both stores: what the memory store promises in development, Redis keeps
+// in production.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { testBackends } from "../../test/support/harness.ts";
+import { createMemoryStore } from "./memory.ts";
+import { createRedisStore } from "./redis.ts";
+import { compareEventIds, type Store } from "./store.ts";
+
+// Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
+
+const stores: Array<[string, () => Promise<Store | undefined>]> = [
+  ["memory", async () => createMemoryStore({ eventsRetained: 5 })],
+  [
+    "redis",
+    async () => {
+      const backends = await testBackends();
+      if (backends.kind !== "real") return undefined;
+      const store = createRedisStore({
+        url: backends.redisUrl,
+        keyPrefix: `contract-${crypto.randomUUID()}:`,
+        eventsRetained: 5,
+        commandTimeoutMs: 5000,
+      });
+      await store.ready(10_000);
+      return store;
+    },
+  ],
+];
+
+for (const [name, make] of stores) {
+  describe(`${name} store`, () => {
+    let store: Store | undefined;
+    beforeAll(async () => {
+      store = await make();
+    });
+    afterAll(() => store?.close());
+    const s = () => {
+      if (!store) throw new Error("Redis is required for this contract (CI always has it)");
+      return store;
+    };
+
+    test("get/set/del with expiry", async () => {
+      await s().set("a", "1", 60);
+      expect(await s().get("a")).toBe("1");
+      await s().del("a");
+      expect(await s().get("a")).toBeNull();
+      await s().set("short", "x", 1);
+      await Bun.sleep(1100);
+      expect(await s().get("short")).toBeNull();
+    });
+
+    test("compareAndSet only replaces the expected value", async () => {
+      await s().set("cas", "v1", 60);
+      expect(await s().compareAndSet("cas", "v0", "v2", 60)).toBe(false);
+      expect(await s().compareAndSet("cas", "v1", "v2", 60)).toBe(true);
+      expect(await s().get("cas")).toBe("v2");
+      expect(await s().compareAndSet("missing", "v1", "v2", 60)).toBe(false);
+    });
+
+    test("hit counts within a window and peek reads without counting", async () => {
+      expect(await s().peek("counter")).toEqual({ count: 0, resetSeconds: 0 });
+      expect((await s().hit("counter", 60)).count).toBe(1);
+      const second = await s().hit("counter", 60);
+      expect(second.count).toBe(2);
+      expect(second.resetSeconds).toBeGreaterThan(0);
+      expect(second.resetSeconds).toBeLessThanOrEqual(60);
+      expect((await s().peek("counter")).count).toBe(2);
+    });
+
+    test("sets", async () => {
+      await s().setAdd("set", "a", 60);
+      await s().setAdd("set", "b", 60);
+      await s().setRemove("set", "a");
+      expect(await s().setMembers("set")).toEqual(["b"]);
+    });
+
+    test("events: ordered ids, blocking reads wake on append, bounded replay", async () => {
+      const waiting = s().readEvents(`${Date.now()}-0`, 3000);
+      await Bun.sleep(50);
+      const first = await s().appendEvent('{"n":1}');
+      const woke = await waiting;
+      expect(woke.map((event) => event.data)).toEqual(['{"n":1}']);
+      const ids = [first];
+      // Redis trims approximately (whole 100-entry nodes), so append well past the bound.
+      for (let n = 2; n <= 250; n++) ids.push(await s().appendEvent(`{"n":${n}}`));
+      for (let i = 1; i < ids.length; i++)
+        expect(compareEventIds(ids[i] as string, ids[i - 1] as string)).toBeGreaterThan(0);
+      const recent = await s().eventsSince(ids[248] as string);
+      expect(recent.complete).toBe(true);
+      expect(recent.events.map((event) => event.data)).toEqual(['{"n":250}']);
+      // Older events were trimmed away: replay from the first one cannot be complete.
+      expect((await s().eventsSince(first)).complete).toBe(false);
+    });
+
+    test("ping", async () => {
+      await s().ping();
+    });
+  });
+}
