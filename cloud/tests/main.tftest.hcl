@@ -186,8 +186,18 @@ run "user_data_content" {
   }
 
   assert {
-    condition     = strcontains(module.user_data.rendered, "dnf install -y") && strcontains(module.user_data.rendered, " podman ")
+    condition     = strcontains(module.user_data.rendered, "dnf install -y --setopt=install_weak_deps=False podman")
     error_message = "user data must install Podman"
+  }
+
+  assert {
+    condition     = strcontains(module.user_data.rendered, "ENGINE=docker") && strcontains(module.user_data.rendered, "sha256sum /tmp/docker-compose")
+    error_message = "without a podman package the bootstrap falls back to Docker + a checksum-verified compose plugin"
+  }
+
+  assert {
+    condition     = strcontains(module.user_data.rendered, "TP_ENGINE=$ENGINE")
+    error_message = "tp must know the container engine"
   }
 
   assert {
