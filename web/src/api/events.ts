@@ -28,6 +28,8 @@ export interface LiveConnection {
   subscribe(handler: Handler): () => void;
   start(): void;
   stop(): void;
+  /** Reopens the stream now (resuming from the last event): the server picks up new memberships. */
+  reconnect(): void;
 }
 
 export function createLive(
@@ -53,11 +55,13 @@ export function createLive(
     for (const handler of handlers) handler(event);
   };
 
+  let generation = 0;
   const connect = async () => {
     if (!running) return;
+    const mine = ++generation;
     let token = getAccessToken();
     if (attempt > 0 || !token) token = await refreshToken();
-    if (!running) return;
+    if (!running || mine !== generation) return;
     if (!token) {
       schedule();
       return;
@@ -104,6 +108,13 @@ export function createLive(
       running = true;
       attempt = 0;
       setState("connecting");
+      void connect();
+    },
+    reconnect() {
+      if (!running) return;
+      if (retryTimer) timers.clearTimeout(retryTimer);
+      source?.close();
+      source = null;
       void connect();
     },
     stop() {

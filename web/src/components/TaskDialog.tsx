@@ -153,107 +153,116 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
         close();
       }}
     >
+      {/* Keyed on the task copy: "Reload task" re-creates the form with the server's values. */}
       <Show when={base() || isNew()} keyed>
-        <form class="stack" onSubmit={submit} noValidate>
-          <div class="dialog-head">
-            <h2 id="task-dialog-title">{isNew() ? "New task" : readOnly() ? "Task" : "Edit task"}</h2>
-            <button type="button" class="icon-btn" aria-label="Close" onClick={close}>
-              <CloseIcon />
-            </button>
-          </div>
-          <Show when={conflict()}>
-            <div class="form-error" role="alert">
-              Someone else changed this task while you were editing it. Your changes were not saved.{" "}
-              <button type="button" class="link" onClick={reload}>
-                Reload task
+        {(_current) => (
+          <form class="stack" onSubmit={submit} noValidate>
+            <div class="dialog-head">
+              <h2 id="task-dialog-title">{isNew() ? "New task" : readOnly() ? "Task" : "Edit task"}</h2>
+              <button type="button" class="icon-btn" aria-label="Close" onClick={close}>
+                <CloseIcon />
               </button>
             </div>
-          </Show>
-          <div class="field">
-            <label for="task-title">Title</label>
-            <input {...fieldProps("title")} value={base()?.title ?? ""} maxLength={200} required autofocus />
-            <FieldError name="title" />
-          </div>
-          <div class="field">
-            <label for="task-description">Description</label>
-            <textarea {...fieldProps("description")} rows={5} maxLength={10_000}>
-              {base()?.description ?? ""}
-            </textarea>
-            <FieldError name="description" />
-          </div>
-          <div class="grid-2">
-            <div class="field">
-              <label for="task-status">Status</label>
-              <select {...fieldProps("status")}>
-                <For each={STATUSES}>
-                  {(s) => (
-                    <option value={s} selected={(base()?.status ?? props.target.status ?? "todo") === s}>
-                      {STATUS_LABEL[s]}
-                    </option>
-                  )}
-                </For>
-              </select>
-            </div>
-            <div class="field">
-              <label for="task-priority">Priority</label>
-              <select {...fieldProps("priority")}>
-                <For each={PRIORITIES}>
-                  {(p) => (
-                    <option value={p} selected={(base()?.priority ?? "medium") === p}>
-                      {PRIORITY_LABEL[p]}
-                    </option>
-                  )}
-                </For>
-              </select>
-            </div>
-            <div class="field">
-              <label for="task-dueAt">Due date</label>
-              <input {...fieldProps("dueAt")} type="date" value={toDateInput(base()?.dueAt)} />
-              <FieldError name="dueAt" />
-            </div>
-            <div class="field">
-              <label for="task-assigneeId">Assignee</label>
-              <select {...fieldProps("assigneeId")}>
-                <option value="">Unassigned</option>
-                <For each={ctx.members()}>
-                  {(m) => (
-                    <option value={m.userId} selected={base()?.assigneeId === m.userId}>
-                      {m.name}
-                    </option>
-                  )}
-                </For>
-              </select>
-            </div>
-          </div>
-          <div class="field">
-            <label for="task-labels">Labels</label>
-            <input
-              {...fieldProps("labels")}
-              value={(base()?.labels ?? []).join(", ")}
-              aria-describedby="task-labels-hint"
-            />
-            <p id="task-labels-hint" class="hint">
-              Separate labels with commas.
-            </p>
-            <FieldError name="labels" />
-          </div>
-          <div class="dialog-actions">
-            <Show when={!isNew() && !readOnly()}>
-              <button type="button" class="btn btn-danger" onClick={remove}>
-                Delete
-              </button>
+            <Show when={conflict()}>
+              <div class="form-error" role="alert">
+                Someone else changed this task while you were editing it. Your changes were not saved.{" "}
+                <button type="button" class="link" onClick={reload}>
+                  Reload task
+                </button>
+              </div>
             </Show>
-            <span class="spacer" />
-            <button type="button" class="btn" onClick={close}>
-              {readOnly() ? "Close" : "Cancel"}
-            </button>
-            <Show when={!readOnly()}>
-              <button type="submit" class="btn btn-primary" disabled={busy()}>
-                {isNew() ? "Create task" : "Save"}
+            <div class="field">
+              <label for="task-title">Title</label>
+              <input
+                {...fieldProps("title")}
+                value={base()?.title ?? ""}
+                maxLength={200}
+                required
+                autofocus
+              />
+              <FieldError name="title" />
+            </div>
+            <div class="field">
+              <label for="task-description">Description</label>
+              <textarea {...fieldProps("description")} rows={5} maxLength={10_000}>
+                {base()?.description ?? ""}
+              </textarea>
+              <FieldError name="description" />
+            </div>
+            <div class="grid-2">
+              <div class="field">
+                <label for="task-status">Status</label>
+                <select {...fieldProps("status")}>
+                  <For each={STATUSES}>
+                    {(s) => (
+                      <option value={s} selected={(base()?.status ?? props.target.status ?? "todo") === s}>
+                        {STATUS_LABEL[s]}
+                      </option>
+                    )}
+                  </For>
+                </select>
+              </div>
+              <div class="field">
+                <label for="task-priority">Priority</label>
+                <select {...fieldProps("priority")}>
+                  <For each={PRIORITIES}>
+                    {(p) => (
+                      <option value={p} selected={(base()?.priority ?? "medium") === p}>
+                        {PRIORITY_LABEL[p]}
+                      </option>
+                    )}
+                  </For>
+                </select>
+              </div>
+              <div class="field">
+                <label for="task-dueAt">Due date</label>
+                <input {...fieldProps("dueAt")} type="date" value={toDateInput(base()?.dueAt)} />
+                <FieldError name="dueAt" />
+              </div>
+              <div class="field">
+                <label for="task-assigneeId">Assignee</label>
+                <select {...fieldProps("assigneeId")}>
+                  <option value="">Unassigned</option>
+                  <For each={ctx.members()}>
+                    {(m) => (
+                      <option value={m.userId} selected={base()?.assigneeId === m.userId}>
+                        {m.name}
+                      </option>
+                    )}
+                  </For>
+                </select>
+              </div>
+            </div>
+            <div class="field">
+              <label for="task-labels">Labels</label>
+              <input
+                {...fieldProps("labels")}
+                value={(base()?.labels ?? []).join(", ")}
+                aria-describedby="task-labels-hint"
+              />
+              <p id="task-labels-hint" class="hint">
+                Separate labels with commas.
+              </p>
+              <FieldError name="labels" />
+            </div>
+            <div class="dialog-actions">
+              <Show when={!isNew() && !readOnly()}>
+                <button type="button" class="btn btn-danger" onClick={remove}>
+                  Delete
+                </button>
+              </Show>
+              <span class="spacer" />
+              <button type="button" class="btn" onClick={close}>
+                {readOnly() ? "Close" : "Cancel"}
               </button>
-            </Show>
-          </div>
-        </form>
+              <Show when={!readOnly()}>
+                <button type="submit" class="btn btn-primary" disabled={busy()}>
+                  {isNew() ? "Create task" : "Save"}
+                </button>
+              </Show>
+            </div>
+          </form>
+        )}
       </Show>
     </dialog>
   );

@@ -23,21 +23,21 @@ export default function Board() {
   const memberName = (id: string | null) =>
     id ? ctx.members().find((m) => m.userId === id)?.name : undefined;
 
+  /** Moves a task to `index` of `status` (counted without the task), keeping keyboard focus on it. */
   const moveTo = async (id: string, status: Status, index: number, refocus: boolean) => {
     const task = tasks.byId(id);
     if (!task) return;
-    let position = index;
-    if (task.status === status && task.position < index) position -= 1;
-    const column = tasks.column(status).filter((t) => t.id !== id);
-    position = Math.max(0, Math.min(position, column.length));
+    const others = tasks.column(status).filter((t) => t.id !== id);
+    const position = Math.max(0, Math.min(index, others.length));
     const done = tasks.move(id, status, position);
     setAnnouncement(
-      `${task.title} moved to ${STATUS_LABEL[status]}, position ${position + 1} of ${column.length + 1}.`,
+      `${task.title} moved to ${STATUS_LABEL[status]}, position ${position + 1} of ${others.length + 1}.`,
     );
     if (refocus) {
-      requestAnimationFrame(() =>
-        document.querySelector<HTMLElement>(`[data-task-id="${CSS.escape(id)}"] .card-open`)?.focus(),
-      );
+      requestAnimationFrame(() => {
+        const button = document.querySelector<HTMLElement>(`[data-task-id="${CSS.escape(id)}"] .card-open`);
+        if (button && document.activeElement !== button) button.focus();
+      });
     }
     await done;
   };
@@ -45,14 +45,13 @@ export default function Board() {
   const keyMove = (id: string, key: "left" | "right" | "up" | "down") => {
     const task = tasks.byId(id);
     if (!task) return;
+    const column = tasks.column(task.status);
+    const index = column.findIndex((t) => t.id === id);
+    if (key === "up" && index > 0) void moveTo(id, task.status, index - 1, true);
+    if (key === "down" && index < column.length - 1) void moveTo(id, task.status, index + 1, true);
     const col = STATUSES.indexOf(task.status);
-    if (key === "up" && task.position > 0) void moveTo(id, task.status, task.position - 1, true);
-    if (key === "down") {
-      const length = tasks.column(task.status).length;
-      if (task.position < length - 1) void moveTo(id, task.status, task.position + 2, true);
-    }
     const target = key === "left" ? STATUSES[col - 1] : key === "right" ? STATUSES[col + 1] : undefined;
-    if (target) void moveTo(id, target, Math.min(task.position, tasks.column(target).length), true);
+    if (target) void moveTo(id, target, index, true);
   };
 
   const onDragOver = (e: DragEvent, status: Status, list: HTMLElement) => {
@@ -77,12 +76,9 @@ export default function Board() {
     if (!id) return;
     const task = tasks.byId(id);
     if (!task) return;
-    // `over.index` counts the cards without the dragged one: convert to the move API's index.
+    // `over.index` counts the cards without the dragged one, as the move API does.
     const index = target && target.status === status ? target.index : tasks.column(status).length;
-    const others = tasks.column(status).filter((t) => t.id !== id);
-    const position = Math.min(index, others.length);
-    if (task.status === status && task.position === position) return;
-    void tasks.move(id, status, position).catch((err) => errorToast(err));
+    void tasks.move(id, status, index);
     setAnnouncement(`${task.title} moved to ${STATUS_LABEL[status]}.`);
   };
 

@@ -21,7 +21,7 @@ export interface ProjectsStore {
 
 const byName = (a: Project, b: Project) => a.name.localeCompare(b.name);
 
-export function createProjectsStore(client = api): ProjectsStore {
+export function createProjectsStore(client = api, onMembershipChange: () => void = () => {}): ProjectsStore {
   const [items, setItems] = createStore<Project[]>([]);
   const [state, setState] = createSignal<"idle" | "loading" | "ready" | "error">("idle");
   const [error, setError] = createSignal<unknown>();
@@ -45,6 +45,15 @@ export function createProjectsStore(client = api): ProjectsStore {
       if (state() !== "ready") setState("loading");
       try {
         const page = await client.projects();
+        const before = items
+          .map((p) => p.id)
+          .sort()
+          .join();
+        const after = page.items
+          .map((p) => p.id)
+          .sort()
+          .join();
+        if (state() === "ready" && before !== after) onMembershipChange();
         setItems(reconcile([...page.items].sort(byName), { key: "id" }));
         setState("ready");
       } catch (e) {
@@ -56,6 +65,7 @@ export function createProjectsStore(client = api): ProjectsStore {
     async create(name, description) {
       const project = await client.createProject(description ? { name, description } : { name });
       upsert({ ...project, role: project.role ?? "owner" });
+      onMembershipChange();
       return project;
     },
     async rename(id, name, description) {
@@ -109,7 +119,8 @@ export function createProjectsStore(client = api): ProjectsStore {
 let shared: ProjectsStore | undefined;
 export function projectsStore(): ProjectsStore {
   if (!shared) {
-    const store = createProjectsStore();
+    // The event stream filters by the memberships it saw when it opened: reopen it when they change.
+    const store = createProjectsStore(api, () => live.reconnect());
     live.subscribe((event) => store.apply(event));
     shared = store;
   }

@@ -19,35 +19,29 @@ export interface TasksStore {
   create(input: TaskInput & { title: string }): Promise<Task | undefined>;
   /** `baseVersion`: the version the user edited (a stale one gives 409 and rolls back). */
   update(id: string, patch: TaskInput, baseVersion?: number): Promise<Task>;
-  move(id: string, status: Status, position: number): Promise<void>;
+  /** Moves to `index` (0-based, counted without the task) of `status`'s column. */
+  move(id: string, status: Status, index: number): Promise<void>;
   remove(id: string): void;
   reload(id: string): Promise<Task | undefined>;
   apply(event: LiveEvent): void;
   flush(): void;
 }
 
-const byPosition = (a: Task, b: Task) => a.position - b.position || a.createdAt.localeCompare(b.createdAt);
+/** Board order: the server's `position` is an opaque sort key (gaps, fractions), ties by id. */
+export const byPosition = (a: Task, b: Task) =>
+  a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** Puts `task` at `index` of its column and renumbers both affected columns 0..n. */
-function place(list: Task[], task: Task, index: number): void {
-  const from = list.findIndex((t) => t.id === task.id);
-  const previous = from >= 0 ? list[from] : undefined;
-  if (from >= 0) list.splice(from, 1);
-  const column = list.filter((t) => t.status === task.status).sort(byPosition);
+const GAP = 1024;
+
+/** A sort key that puts a task at `index` of `column` (which must not contain the task itself). */
+export function positionAt(column: Task[], index: number): number {
   const at = Math.max(0, Math.min(index, column.length));
-  column.splice(at, 0, task);
-  column.forEach((t, i) => {
-    t.position = i;
-  });
-  list.push(task);
-  if (previous && previous.status !== task.status) {
-    list
-      .filter((t) => t.status === previous.status)
-      .sort(byPosition)
-      .forEach((t, i) => {
-        t.position = i;
-      });
-  }
+  const before = column[at - 1]?.position;
+  const after = column[at]?.position;
+  if (before === undefined && after === undefined) return GAP;
+  if (before === undefined) return (after as number) - GAP;
+  if (after === undefined) return before + GAP;
+  return (before + after) / 2;
 }
 
 export function createTasksStore(projectId: string, client = api): TasksStore {
@@ -55,24 +49,29 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
   const [state, setState] = createSignal<"loading" | "ready" | "error">("loading");
   const [error, setError] = createSignal<unknown>();
   const pendingDeletes = new Map<string, { task: Task; toast: number }>();
+  // Tasks with a request of ours in flight: events about them are stale echoes until it completes,
+  // then the server's answer is applied.
+  const inflight = new Map<string, number>();
+  const begin = (id: string) => inflight.set(id, (inflight.get(id) ?? 0) + 1);
+  const end = (id: string, task?: Task) => {
+    const left = (inflight.get(id) ?? 1) - 1;
+    if (left > 0) return void inflight.set(id, left);
+    inflight.delete(id);
+    if (task) upsert(task, true);
+  };
   let tempId = 0;
 
   const snapshot = () => tasks.map((t) => ({ ...t, labels: [...t.labels] }));
   const restore = (saved: Task[]) => setTasks(reconcile(saved, { key: "id" }));
-  const upsert = (task: Task) =>
+  const upsert = (task: Task, fromOwnRequest = false) =>
     setTasks(
       produce((list) => {
         if (pendingDeletes.has(task.id)) return;
-        const index = list.findIndex((t) => t.id === task.id);
-        const current = index >= 0 ? list[index] : undefined;
+        if (!fromOwnRequest && inflight.has(task.id)) return;
+        const current = list.find((t) => t.id === task.id);
         if (current && current.version > task.version) return;
-        if (current && (current.status !== task.status || current.position !== task.position)) {
-          place(list, { ...task }, task.position);
-        } else if (current) {
-          list[index] = { ...task };
-        } else {
-          place(list, { ...task }, task.position);
-        }
+        if (current) Object.assign(current, task);
+        else list.push({ ...task });
       }),
     );
   const drop = (id: string) => setTasks((list) => list.filter((t) => t.id !== id));
@@ -124,7 +123,7 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
         dueAt: input.dueAt ?? null,
         labels: input.labels ?? [],
         assigneeId: input.assigneeId ?? null,
-        position: tasks.filter((t) => t.status === status).length,
+        position: positionAt(store.column(status), Number.MAX_SAFE_INTEGER),
         version: 0,
         createdAt: now,
         updatedAt: now,
@@ -146,29 +145,31 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
       if (!before) throw new ApiError(404, "not_found", "This task no longer exists.");
       const saved = snapshot();
       setTasks((t) => t.id === id, { ...patch });
+      begin(id);
       try {
         const task = await client.updateTask(id, patch, baseVersion ?? before.version);
-        setTasks((t) => t.id === id, task);
-        upsert(task);
+        end(id, task);
         return task;
       } catch (e) {
+        end(id);
         restore(saved);
         throw e;
       }
     },
-    async move(id, status, position) {
+    async move(id, status, index) {
       const task = tasks.find((t) => t.id === id);
-      if (!task || (task.status === status && task.position === position)) return;
+      if (!task) return;
+      const others = store.column(status).filter((t) => t.id !== id);
+      const position = Math.max(0, Math.min(index, others.length));
+      const current = store.column(task.status).findIndex((t) => t.id === id);
+      if (task.status === status && current === position) return;
       const saved = snapshot();
-      setTasks(produce((list) => place(list, { ...task, status }, position)));
+      setTasks((t) => t.id === id, { status, position: positionAt(others, position) });
+      begin(id);
       try {
-        const moved = await client.moveTask(id, status, position);
-        setTasks((t) => t.id === id, {
-          version: moved.version,
-          updatedAt: moved.updatedAt,
-          completedAt: moved.completedAt,
-        });
+        end(id, await client.moveTask(id, status, position));
       } catch (e) {
+        end(id);
         restore(saved);
         errorToast(e, "Could not move the task");
       }
@@ -196,8 +197,8 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
         const task = await client.task(id);
         setTasks(
           produce((list) => {
-            const index = list.findIndex((t) => t.id === id);
-            if (index >= 0) list[index] = task;
+            const current = list.find((t) => t.id === id);
+            if (current) Object.assign(current, task);
             else list.push(task);
           }),
         );
@@ -213,6 +214,15 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
       const task = event.task;
       switch (event.type) {
         case "task.created":
+          // Our own create can echo back before its response: the echo replaces the placeholder.
+          if (task && task.projectId === projectId) {
+            const placeholder = tasks.find(
+              (t) => t.id.startsWith("temp-") && t.title === task.title && t.status === task.status,
+            );
+            if (placeholder) drop(placeholder.id);
+            upsert(task);
+          }
+          break;
         case "task.updated":
         case "task.moved":
           if (task && task.projectId === projectId) upsert(task);

@@ -1,14 +1,11 @@
 // End-to-end harness: real PostgreSQL and Redis (api/test/support/services.ts), a real API process
-// serving the built SPA through STATIC_DIR, and Debian's Chromium driven by playwright-core.
+// (api/test/support/api-process.ts) serving the built SPA through STATIC_DIR, and Debian's Chromium
+// driven by playwright-core (never a downloaded browser).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import {
-  freePort,
-  type RunningService,
-  startPostgres,
-  startRedis,
-} from "../../../api/test/support/services.ts";
+import { type RunningApi, startApi } from "../../../api/test/support/api-process.ts";
+import { type RunningService, startPostgres, startRedis } from "../../../api/test/support/services.ts";
 
 export const repoRoot = join(import.meta.dir, "..", "..", "..");
 export const distDir = join(repoRoot, "web", "dist");
@@ -21,79 +18,26 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-interface ApiProcess {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Prefers the API's own test helper (startApi) and falls back to spawning `api/src/main.ts serve`. */
-async function startApiProcess(
-  databaseUrl: string,
-  redisUrl: string,
-  env: Record<string, string>,
-): Promise<ApiProcess> {
-  const helper = join(repoRoot, "api", "test", "support", "api-process.ts");
-  if (existsSync(helper)) {
-    const { startApi } = (await import(helper)) as {
-      startApi(o: {
-        databaseUrl: string;
-        redisUrl: string;
-        env?: Record<string, string>;
-      }): Promise<ApiProcess>;
-    };
-    return startApi({ databaseUrl, redisUrl, env });
-  }
-  const port = await freePort();
-  const proc = Bun.spawn(["bun", join(repoRoot, "api", "src", "main.ts"), "serve"], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      JWT_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
-      LOG_LEVEL: "warn",
-    },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/api/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (proc.exitCode !== null) throw new Error(`API exited with ${proc.exitCode}`);
-    await Bun.sleep(100);
-  }
-  return {
-    url,
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
-    },
-  };
-}
-
 export async function startStack(): Promise<Stack> {
   if (!existsSync(join(distDir, "index.html"))) {
     throw new Error("web/dist is missing: run `bun run --cwd web build` first");
   }
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
   const services: RunningService[] = [];
-  let api: ApiProcess | undefined;
+  let api: RunningApi | undefined;
   let browser: Browser | undefined;
   try {
     const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
     services.push(pg, redis);
-    api = await startApiProcess(pg.url, redis.url, {
-      STATIC_DIR: distDir,
-      // The suite signs up and in many times from one address.
-      RATE_LIMIT_AUTH_IP: "1000",
+    api = await startApi({
+      databaseUrl: pg.url,
+      redisUrl: redis.url,
+      env: {
+        STATIC_DIR: distDir,
+        LOG_LEVEL: "warn",
+        // The suite signs up and in many times from one address.
+        RATE_LIMIT_AUTH_IP: "1000",
+      },
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

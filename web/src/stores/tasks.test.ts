@@ -1,0 +1,255 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { ApiError, type api } from "../api/client";
+import type { Task } from "../api/types";
+import { byPosition, createTasksStore, positionAt } from "./tasks";
+import { toasts } from "./toast";
+
+let seq = 0;
+function task(overrides: Partial<Task> = {}): Task {
+  seq += 1;
+  return {
+    id: `t${seq}`,
+    projectId: "p1",
+    title: `Task ${seq}`,
+    description: "",
+    status: "todo",
+    priority: "medium",
+    dueAt: null,
+    labels: [],
+    assigneeId: null,
+    position: seq * 1024,
+    version: 1,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+    completedAt: null,
+    ...overrides,
+  };
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+type Client = typeof api;
+function fakeClient(initial: Task[], overrides: Partial<Client> = {}) {
+  const calls: string[] = [];
+  const client = {
+    tasks: async (params: Record<string, string | undefined>) => {
+      calls.push(`list ${params.cursor ?? ""}`);
+      return params.cursor
+        ? { items: initial.slice(2), nextCursor: null }
+        : { items: initial.slice(0, 2), nextCursor: initial.length > 2 ? "c2" : null };
+    },
+    deleteTask: async (id: string) => {
+      calls.push(`delete ${id}`);
+    },
+    ...overrides,
+  } as unknown as Client;
+  return { client, calls };
+}
+const titles = (list: Task[]) => list.map((t) => t.title);
+
+beforeEach(() => {
+  seq = 0;
+});
+
+describe("positionAt", () => {
+  const col = [task({ position: 1000 }), task({ position: 2000 })];
+  test("between, before, after, empty", () => {
+    expect(positionAt(col, 1)).toBe(1500);
+    expect(positionAt(col, 0)).toBe(1000 - 1024);
+    expect(positionAt(col, 2)).toBe(2000 + 1024);
+    expect(positionAt(col, 99)).toBe(2000 + 1024);
+    expect(positionAt([], 0)).toBe(1024);
+  });
+  test("byPosition breaks ties by id", () => {
+    const a = task({ id: "a", position: 5 });
+    const b = task({ id: "b", position: 5 });
+    expect([b, a].sort(byPosition).map((t) => t.id)).toEqual(["a", "b"]);
+  });
+});
+
+describe("tasks store", () => {
+  test("loads every page and groups columns in board order", async () => {
+    const items = [task({ position: 3000 }), task({ status: "done" }), task({ position: 100 })];
+    const { client, calls } = fakeClient(items);
+    const store = createTasksStore("p1", client);
+    expect(store.state()).toBe("loading");
+    await store.load();
+    expect(store.state()).toBe("ready");
+    expect(calls).toEqual(["list ", "list c2"]);
+    expect(titles(store.column("todo"))).toEqual(["Task 3", "Task 1"]);
+    expect(titles(store.column("done"))).toEqual(["Task 2"]);
+  });
+
+  test("a failed load reports the error", async () => {
+    const { client } = fakeClient([], {
+      tasks: async () => {
+        throw new ApiError(500, "internal_error", "boom");
+      },
+    });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    expect(store.state()).toBe("error");
+    expect((store.error() as ApiError).status).toBe(500);
+  });
+
+  test("create shows a placeholder at once, then the server's task", async () => {
+    const reply = deferred<Task>();
+    const { client } = fakeClient([], { createTask: () => reply.promise });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    const created = store.create({ title: "New" });
+    expect(store.tasks).toHaveLength(1);
+    expect(store.tasks[0]?.id).toStartWith("temp-");
+    reply.resolve(task({ id: "real", title: "New" }));
+    await created;
+    expect(store.tasks.map((t) => t.id)).toEqual(["real"]);
+  });
+
+  test("a refused create removes the placeholder and rethrows", async () => {
+    const { client } = fakeClient([], {
+      createTask: async () => {
+        throw new ApiError(422, "validation_failed", "bad");
+      },
+    });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    await expect(store.create({ title: "x" })).rejects.toBeInstanceOf(ApiError);
+    expect(store.tasks).toHaveLength(0);
+  });
+
+  test("the live echo of our own create replaces the placeholder (no duplicate)", async () => {
+    const reply = deferred<Task>();
+    const { client } = fakeClient([], { createTask: () => reply.promise });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    const created = store.create({ title: "Echo" });
+    const real = task({ id: "real", title: "Echo" });
+    store.apply({ type: "task.created", projectId: "p1", task: real });
+    expect(store.tasks.map((t) => t.id)).toEqual(["real"]);
+    reply.resolve(real);
+    await created;
+    expect(store.tasks.map((t) => t.id)).toEqual(["real"]);
+  });
+
+  test("update is optimistic, sends the edited version, and rolls back on 409", async () => {
+    const original = task({ title: "Before", version: 3 });
+    const reply = deferred<Task>();
+    let sentVersion: number | undefined;
+    const { client } = fakeClient([original], {
+      updateTask: (_id: string, _patch: unknown, version?: number) => {
+        sentVersion = version;
+        return reply.promise;
+      },
+    });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    const pending = store.update(original.id, { title: "After" }, 2);
+    expect(store.byId(original.id)?.title).toBe("After");
+    expect(sentVersion).toBe(2);
+    reply.reject(new ApiError(409, "conflict", "changed"));
+    await expect(pending).rejects.toMatchObject({ status: 409 });
+    expect(store.byId(original.id)?.title).toBe("Before");
+  });
+
+  test("update applies the server's answer (new version)", async () => {
+    const original = task({ title: "Before", version: 1 });
+    const { client } = fakeClient([original], {
+      updateTask: async () => ({ ...original, title: "Server", version: 2 }),
+    });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    await store.update(original.id, { title: "After" });
+    expect(store.byId(original.id)).toMatchObject({ title: "Server", version: 2 });
+  });
+
+  test("move reorders at once and rolls back with a toast when refused", async () => {
+    const a = task({ title: "A" });
+    const b = task({ title: "B" });
+    const reply = deferred<Task>();
+    let sent: unknown[] = [];
+    const { client } = fakeClient([a, b], {
+      moveTask: (id: string, status: string, position: number) => {
+        sent = [id, status, position];
+        return reply.promise;
+      },
+    });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    const moving = store.move(b.id, "todo", 0);
+    expect(titles(store.column("todo"))).toEqual(["B", "A"]);
+    expect(sent).toEqual([b.id, "todo", 0]);
+    reply.reject(new ApiError(403, "forbidden", "Viewers cannot move tasks"));
+    await moving;
+    expect(titles(store.column("todo"))).toEqual(["A", "B"]);
+    expect(toasts().some((t) => t.kind === "error" && t.message === "Viewers cannot move tasks")).toBe(true);
+  });
+
+  test("move across columns; stale echoes are ignored while our request is in flight", async () => {
+    const a = task({ title: "A", version: 1 });
+    const reply = deferred<Task>();
+    const { client } = fakeClient([a], { moveTask: () => reply.promise });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    const moving = store.move(a.id, "done", 0);
+    expect(titles(store.column("done"))).toEqual(["A"]);
+    // An older event (e.g. another tab's edit before our move) must not drag the card back.
+    store.apply({ type: "task.updated", projectId: "p1", task: { ...a, title: "A", version: 1 } });
+    expect(titles(store.column("done"))).toEqual(["A"]);
+    reply.resolve({ ...a, status: "done", position: 1024, version: 2 });
+    await moving;
+    expect(store.byId(a.id)).toMatchObject({ status: "done", version: 2 });
+  });
+
+  test("events from others: created, updated, moved, deleted; older versions ignored; other projects ignored", async () => {
+    const a = task({ title: "A", version: 2 });
+    const { client } = fakeClient([a]);
+    const store = createTasksStore("p1", client);
+    await store.load();
+    store.apply({ type: "task.created", projectId: "p1", task: task({ id: "x", title: "X", position: 0 }) });
+    expect(titles(store.column("todo"))).toEqual(["X", "A"]);
+    store.apply({ type: "task.updated", projectId: "p1", task: { ...a, title: "A2", version: 3 } });
+    expect(store.byId(a.id)?.title).toBe("A2");
+    store.apply({ type: "task.updated", projectId: "p1", task: { ...a, title: "old", version: 1 } });
+    expect(store.byId(a.id)?.title).toBe("A2");
+    store.apply({
+      type: "task.moved",
+      projectId: "p1",
+      task: { ...a, title: "A2", status: "in_progress", version: 4 },
+    });
+    expect(titles(store.column("in_progress"))).toEqual(["A2"]);
+    store.apply({ type: "task.created", projectId: "p2", task: task({ projectId: "p2" }) });
+    expect(store.tasks).toHaveLength(2);
+    store.apply({ type: "task.deleted", projectId: "p1", task: { id: "x" } as Task });
+    expect(store.tasks.map((t) => t.id)).toEqual([a.id]);
+  });
+
+  test("delete hides the task, Undo restores it, and the DELETE is sent only when the window closes", async () => {
+    const a = task({ title: "Doomed" });
+    const { client, calls } = fakeClient([a]);
+    const store = createTasksStore("p1", client);
+    await store.load();
+    store.remove(a.id);
+    expect(store.tasks).toHaveLength(0);
+    const toast = toasts().find((t) => t.message.includes("Doomed"));
+    expect(toast?.action?.label).toBe("Undo");
+    toast?.action?.run();
+    expect(store.byId(a.id)?.title).toBe("Doomed");
+    store.flush();
+    expect(calls.filter((c) => c.startsWith("delete"))).toEqual([]);
+
+    store.remove(a.id);
+    // A live update for a task we are deleting does not bring it back.
+    store.apply({ type: "task.updated", projectId: "p1", task: { ...a, version: 9 } });
+    expect(store.tasks).toHaveLength(0);
+    store.flush();
+    expect(calls.filter((c) => c.startsWith("delete"))).toEqual([`delete ${a.id}`]);
+  });
+});
