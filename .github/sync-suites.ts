@@ -71,7 +71,9 @@ export function syncWorkflow(workflow: string, suites: Suite[]): string {
     const body = renderBlock(suites, block.host, indent);
     // the end marker is indented like the step keys above it (yamllint's comments-indentation)
     const endLine = body ? `${indent}  ${block.end}` : `${indent}${block.end}`;
-    out = [...lines.slice(0, start + 1), ...(body ? [body] : []), endLine, ...lines.slice(end + 1)].join("\n");
+    out = [...lines.slice(0, start + 1), ...(body ? [body] : []), endLine, ...lines.slice(end + 1)].join(
+      "\n",
+    );
   }
   return out;
 }
@@ -104,7 +106,9 @@ export function driftProblems(workflowText: string, suitesText: string): string[
       } else if (name.startsWith(GITHUB_ONLY_PREFIX)) {
         githubOnly.push({ job, name, run: s.run ?? "" });
       } else if (s.run !== undefined && suites.some((suite) => suite.command === s.run?.trim())) {
-        problems.push(`job ${job}: step "${name}" runs a suite's command but is not named "${SUITE_PREFIX}…"`);
+        problems.push(
+          `job ${job}: step "${name}" runs a suite's command but is not named "${SUITE_PREFIX}…"`,
+        );
       }
     }
   }
@@ -117,7 +121,9 @@ export function driftProblems(workflowText: string, suitesText: string): string[
     if (steps.length > 1) problems.push(`suite "${suite.name}" appears ${steps.length} times in ci.yml`);
     for (const s of steps) {
       if (s.run !== suite.command) {
-        problems.push(`suite "${suite.name}": ci.yml runs ${JSON.stringify(s.run)}, .ci/suites ${JSON.stringify(suite.command)}`);
+        problems.push(
+          `suite "${suite.name}": ci.yml runs ${JSON.stringify(s.run)}, .ci/suites ${JSON.stringify(suite.command)}`,
+        );
       }
       const want = isHostSuite(suite) ? HOST_JOB : CONTAINER_JOB;
       if (s.job !== want) problems.push(`suite "${suite.name}" runs in job ${s.job}, expected ${want}`);
@@ -132,7 +138,9 @@ export function driftProblems(workflowText: string, suitesText: string): string[
     const expected = suites.filter((s) => (job === HOST_JOB) === isHostSuite(s)).map((s) => s.name);
     const actual = found.filter((f) => f.job === job && expected.includes(f.name)).map((f) => f.name);
     if (actual.length === expected.length && actual.some((n, i) => n !== expected[i])) {
-      problems.push(`job ${job}: suites run in the order ${actual.join(", ")}; .ci/suites has ${expected.join(", ")}`);
+      problems.push(
+        `job ${job}: suites run in the order ${actual.join(", ")}; .ci/suites has ${expected.join(", ")}`,
+      );
     }
   }
   const stackListed = suites.some(isHostSuite);
