@@ -102,7 +102,7 @@ describe("request", () => {
     setAccessToken("old");
     replies.push(() => json(401, { error: { code: "unauthorized", message: "expired" } }));
     replies.push(() => json(401, { error: { code: "invalid_refresh_token", message: "gone" } }));
-    const error = await request("/api/projects").catch((e) => e);
+    const error = (await request("/api/projects").catch((e) => e)) as ApiError;
     expect(error).toBeInstanceOf(ApiError);
     expect(error.status).toBe(401);
     expect(getAccessToken()).toBeNull();
@@ -127,7 +127,8 @@ describe("request", () => {
   test("PATCH sends If-Match with the version", async () => {
     replies.push(() => json(200, { id: "t" }));
     await api.updateTask("t", { title: "x" }, 7);
-    expect((calls[0]?.init.headers as Record<string, string>)["If-Match"]).toBe('"7"');
+    const headers = (calls[0]?.init.headers ?? {}) as Record<string, string>;
+    expect(headers["If-Match"]).toBe('"7"');
   });
 
   test("a network failure becomes an ApiError with status 0", async () => {

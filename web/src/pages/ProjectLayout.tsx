@@ -40,7 +40,7 @@ export interface ProjectContextValue {
   openTask: (target: DialogTarget) => void;
 }
 
-const ProjectContext = createContext<ProjectContextValue>();
+export const ProjectContext = createContext<ProjectContextValue>();
 export const useProject = () => {
   const value = useContext(ProjectContext);
   if (!value) throw new Error("useProject outside <ProjectLayout>");
