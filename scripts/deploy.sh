@@ -6,7 +6,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/deploy.sh [options]
+Usage: scripts/deploy.sh [options] [SERVICE...]
+
+Starts every service, or only the SERVICEs named (and what they depend on), e.g. when podman-compose,
+which ignores compose profiles, should leave the optional monitoring services out.
 
 Options:
   --no-build        do not build the project's images (use the ones present)
@@ -26,6 +29,7 @@ pull=0
 wait=1
 replicas=${API_REPLICAS:-2}
 timeout=${DEPLOY_TIMEOUT:-180}
+services=()
 while (($#)); do
   case "$1" in
     --no-build) build=0; shift ;;
@@ -34,7 +38,8 @@ while (($#)); do
     --timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
     --no-wait) wait=0; shift ;;
     -h | --help) usage; exit 0 ;;
-    *) usage >&2; die "unknown option: $1" ;;
+    -*) usage >&2; die "unknown option: $1" ;;
+    *) services+=("$1"); shift ;;
   esac
 done
 [[ "$replicas" =~ ^[1-9][0-9]*$ ]] || die "--replicas must be a positive number"
@@ -53,10 +58,10 @@ if ((pull)); then
 fi
 if ((build)); then
   log "building images"
-  compose build
+  compose build "${services[@]}"
 fi
-log "starting the stack (api replicas: $replicas)"
-compose up -d --no-build --scale "api=$replicas"
+log "starting ${services[*]:-the stack} (api replicas: $replicas)"
+compose up -d --no-build --scale "api=$replicas" "${services[@]}"
 
 # nginx older than 1.27.3 resolves the api name only at (re)load; the shipped 1.28 re-resolves by itself.
 if proxy=$(service_containers proxy | head -n 1) && [[ -n "$proxy" ]]; then

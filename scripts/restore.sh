@@ -112,7 +112,7 @@ fi
 # pg_restore read the whole archive; a SQL error stops psql (ON_ERROR_STOP). Either way: rollback.
 log "restoring into $target"
 if ! {
-  printf 'BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n'
+  printf 'SET client_min_messages = warning;\nBEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n'
   run_pg pg_restore --no-owner --no-privileges -f - <"$file" && printf 'COMMIT;\n'
 } | run_pg psql -X -q -v ON_ERROR_STOP=1 "${conn[@]}" -f - >/dev/null; then
   die "restore FAILED and was rolled back: the database still holds the data it had before"
