@@ -102,6 +102,24 @@ describe("workflow files", () => {
     expect(count).toBeGreaterThan(5);
   });
 
+  test("docs/security.md lists exactly the pinned actions, with the same commits and releases", () => {
+    const documented = new Map<string, string>();
+    for (const m of read("docs/security.md").matchAll(
+      /^\| ([\w.-]+\/[\w.-]+) \| v?([\d.]+) \| `([0-9a-f]{40})`/gm,
+    )) {
+      documented.set(m[1], `${m[3]} ${m[2]}`);
+    }
+    const used = new Map<string, string>();
+    for (const file of workflowFiles) {
+      for (const m of read(`.github/workflows/${file}`).matchAll(
+        /uses:\s*([\w.-]+\/[\w.-]+)@([0-9a-f]{40})\s+#\s*v?([\d.]+)/g,
+      )) {
+        used.set(m[1], `${m[2]} ${m[3]}`);
+      }
+    }
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(used));
+  });
+
   test("least privilege: top-level contents: read; write scopes only where a job needs them", () => {
     const allowedWrites: Record<string, string[]> = { "images.yml publish": ["packages"] };
     for (const [file, wf] of Object.entries(workflows)) {
