@@ -1,6 +1,7 @@
 // Keeps .github/workflows/ci.yml running exactly the suites of .ci/suites (what .ci/run runs).
 //   bun .github/sync-suites.ts          rewrite the generated blocks of ci.yml from .ci/suites
 //   bun .github/sync-suites.ts --check  exit 1 and list the differences instead (no writes)
+//   … --suites FILE                      use FILE instead of .ci/suites
 // Each suite becomes one step named "suite: <name>" whose `run:` is the suite's command, verbatim. Suites
 // that need the runner's own Docker engine (the container stack test) go to the "stack" job, the others
 // to the "suites" job (a Debian container). scripts/test/github.suite.ts runs driftProblems().
@@ -160,7 +161,9 @@ export function driftProblems(workflowText: string, suitesText: string): string[
 if (import.meta.main) {
   const root = join(import.meta.dir, "..");
   const ciPath = join(root, ".github/workflows/ci.yml");
-  const suitesText = readFileSync(join(root, ".ci/suites"), "utf8");
+  // --suites FILE: sync against another copy of the list (e.g. `git show HEAD:.ci/suites`)
+  const at = process.argv.indexOf("--suites");
+  const suitesText = readFileSync(at > 0 ? process.argv[at + 1] : join(root, ".ci/suites"), "utf8");
   const workflow = readFileSync(ciPath, "utf8");
   if (process.argv.includes("--check")) {
     const problems = driftProblems(workflow, suitesText);
