@@ -175,6 +175,10 @@ describe("cloud/ user data and tp", () => {
     expect(result.code).toBe(0);
   });
 
+  test("user data fits EC2's 16 KB limit", () => {
+    expect(Buffer.byteLength(rendered, "utf8")).toBeLessThan(16 * 1024);
+  });
+
   test("user data embeds cloud/tp byte for byte", () => {
     const match = rendered.match(/<<'TP_SCRIPT_EOF'\n([\s\S]*?)\nTP_SCRIPT_EOF\n/);
     expect(match).not.toBeNull();

@@ -256,6 +256,11 @@ run "user_data_content" {
   }
 
   assert {
+    condition     = length(module.user_data.rendered) < 16000
+    error_message = "EC2 user data is limited to 16 KB: the bootstrap (with tp embedded) is too large"
+  }
+
+  assert {
     condition     = aws_instance.this.user_data_replace_on_change == true
     error_message = "a changed bootstrap must replace the instance"
   }
