@@ -1,7 +1,7 @@
 // The real nginx (Debian's 1.22) with the project's configuration in front of two upstream instances and
 // the built SPA, with a certificate from scripts/generate-ssl.sh. Run: bun test ./proxy/test/proxy.suite.ts
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningApi, startApi } from "../../api/test/support/api-process.ts";
@@ -710,6 +710,47 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stdout.toString()).toContain("FAIL  HTTP redirects to HTTPS");
     expect(bad.stdout.toString()).toMatch(/FAILURES:\n {2}- HTTP redirects to HTTPS/);
+  });
+
+  test("the SPA works in Chromium through the proxy under the strict CSP (no violations)", async () => {
+    const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+    if (!existsSync(chromiumPath))
+      throw new Error(`Chromium not found at ${chromiumPath} (apt-get install chromium)`);
+    // playwright-core is a web/ dev dependency: resolve it from there, wherever bun placed it
+    const { chromium } = (await import(
+      Bun.resolveSync("playwright-core", join(proxyDir, "../web"))
+    )) as typeof import("playwright-core");
+    const { signUp, createProject } = await import("../../web/test/e2e/harness.ts");
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+    try {
+      const context = await browser.newContext({ baseURL: base, ignoreHTTPSErrors: true });
+      await context.addInitScript(() => {
+        const w = window as unknown as { __csp: string[] };
+        w.__csp = [];
+        document.addEventListener("securitypolicyviolation", (e) =>
+          w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+        );
+      });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("console", (msg) => {
+        if (msg.type() === "error") problems.push(msg.text());
+      });
+      page.on("pageerror", (err) => problems.push(err.message));
+      await signUp(page, "Proxy Test", `browser-${Date.now()}@example.test`);
+      await createProject(page, "Through nginx");
+      await page.goto("/settings");
+      await page.waitForLoadState("networkidle").catch(() => {});
+      const violations = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+      expect(violations).toEqual([]);
+      expect(problems.filter((p) => /Content Security Policy|Refused to/i.test(p))).toEqual([]);
+      expect(page.url()).toStartWith(`${base}/`);
+    } finally {
+      await browser.close();
+    }
   });
 
   test("failed logins hit nginx's auth rate limit (429) before the API's", async () => {
