@@ -378,6 +378,16 @@ exit 0
     expect(readFileSync(join(bin, "calls.log"), "utf8")).not.toContain(" build");
   });
 
+  test("starts only the services named", () => {
+    rmSync(join(bin, "calls.log"), { force: true });
+    fakeDocker({ "taskplatform-api-1": "healthy" });
+    const res = deploy(["--no-build", "--timeout", "5", "postgres", "redis", "api", "proxy"]);
+    expect(res.code, res.err).toBe(0);
+    expect(readFileSync(join(bin, "calls.log"), "utf8")).toContain(
+      "compose -p taskplatform -f compose.yaml up -d --no-build --scale api=2 postgres redis api proxy",
+    );
+  });
+
   test("refuses to start without the secrets setup.sh makes", () => {
     fakeDocker({ a: "healthy" });
     rmSync(join(dir, "secrets/jwt_secret"));
