@@ -37,20 +37,24 @@ export function isHostSuite(suite: Suite): boolean {
   return /scripts\/ci\/stack-test\.sh/.test(suite.command);
 }
 
-function step(name: string, command: string, indent: string): string {
+/** Each job's last setup step: suites run after it succeeded, and keep running after a failed suite. */
+export const SETUP_STEP_IDS = { container: "install", host: "images" };
+
+function step(name: string, command: string, indent: string, setupId: string): string {
   // JSON strings are valid YAML double-quoted scalars: any command survives verbatim.
   return [
     `${indent}- name: ${JSON.stringify(name)}`,
-    `${indent}  if: \${{ !cancelled() }}`,
+    `${indent}  if: \${{ !cancelled() && steps.${setupId}.outcome == 'success' }}`,
     `${indent}  run: ${JSON.stringify(command)}`,
   ].join("\n");
 }
 
 function renderBlock(suites: Suite[], host: boolean, indent: string): string {
   const picked = suites.filter((s) => isHostSuite(s) === host);
-  const lines = picked.map((s) => step(`${SUITE_PREFIX}${s.name}`, s.command, indent));
+  const setupId = host ? SETUP_STEP_IDS.host : SETUP_STEP_IDS.container;
+  const lines = picked.map((s) => step(`${SUITE_PREFIX}${s.name}`, s.command, indent, setupId));
   if (host && picked.length === 0) {
-    lines.push(step(`${GITHUB_ONLY_PREFIX}container stack test`, STACK_TEST_COMMAND, indent));
+    lines.push(step(`${GITHUB_ONLY_PREFIX}container stack test`, STACK_TEST_COMMAND, indent, setupId));
   }
   return lines.join("\n\n");
 }

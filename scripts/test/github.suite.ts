@@ -254,6 +254,17 @@ describe("ci.yml and .ci/suites", () => {
     expect(runs).toContain('"@types\\/bun"');
     expect(job.steps.some((s: Any) => String(s.uses).startsWith("oven-sh/setup-bun@"))).toBe(true);
   });
+
+  test("suite steps run once their job's setup succeeded, and keep running after a failed suite", () => {
+    for (const [jobName, def] of Object.entries(workflows["ci.yml"].jobs) as [string, Any][]) {
+      const ids = def.steps.map((s: Any) => s.id).filter(Boolean);
+      for (const s of def.steps.filter((x: Any) => /^(suite|github-only): /.test(String(x.name)))) {
+        const m = String(s.if).match(/^\$\{\{ !cancelled\(\) && steps\.([\w-]+)\.outcome == 'success' \}\}$/);
+        expect(m, `${jobName}: ${s.name}`).not.toBeNull();
+        expect(ids, `${jobName}: ${s.name}`).toContain(m?.[1]);
+      }
+    }
+  });
 });
 
 describe("images.yml", () => {
