@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { createSql, type Sql } from "./db/client.ts";
+import { createSql, isDatabaseUnavailable, type Sql } from "./db/client.ts";
 import { MigrationError, migrate } from "./db/migrate.ts";
 import { createEventHub } from "./events/hub.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
@@ -74,36 +74,39 @@ export function fastReconnect(url: string): string {
  * keeps a stale write buffer, so every later reconnect of that pool slot times out (CONNECT_TIMEOUT)
  * forever: after PostgreSQL restarts, requests hang for connect_timeout and fail, and can pile up.
  * Until postgres.js is patched (see docs/events-health.md), the pool sits behind a proxy and is
- * replaced by a fresh one (a) on that uncaught error, (b) when a watchdog (SELECT 1 every 0.5 s) first
- * sees PostgreSQL fail and (c) when it answers again. In-flight queries of the old pool fail (503).
+ * replaced by a fresh one (a) on that uncaught error, (b) when a watchdog (SELECT 1 every 0.5 s, from
+ * the moment the API listens) first gets a connection-level error and (c) when PostgreSQL answers again.
+ * Queries still running on a replaced pool get 5 s, then fail (503).
  * Any other uncaught exception still ends the process.
  */
-function replaceablePool(make: () => Sql, log: Logger, options: { watchdog: boolean }): Sql {
+function replaceablePool(make: () => Sql, log: Logger): { sql: Sql; watch(): void } {
   let current = make();
   const renew = (reason: string) => {
     const broken = current;
     current = make();
     log.warn("database connection pool renewed", { reason });
-    void broken.end({ timeout: 0 }).catch(() => {});
+    // Queries still running on the old pool get a moment; broken connections are destroyed after it.
+    void broken.end({ timeout: 5 }).catch(() => {});
   };
-  const within = async (ms: number, run: () => Promise<unknown>): Promise<boolean> => {
+  /** "down" only for connection-level failures; no answer in time proves nothing (a busy host). */
+  const probe = async (run: () => Promise<unknown>, ms: number): Promise<"ok" | "down" | "slow"> => {
     let timer: Timer | undefined;
     try {
       return await Promise.race([
-        run().then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), ms);
+        run().then(() => "ok" as const),
+        new Promise<"slow">((resolve) => {
+          timer = setTimeout(() => resolve("slow"), ms);
         }),
       ]);
-    } catch {
-      return false;
+    } catch (error) {
+      return isDatabaseUnavailable(error) ? "down" : "slow";
     } finally {
       clearTimeout(timer);
     }
   };
 
   let watchdog: Timer | undefined;
-  if (options.watchdog) {
+  const watch = () => {
     let suspect = false;
     let busy = false;
     watchdog = setInterval(async () => {
@@ -111,8 +114,8 @@ function replaceablePool(make: () => Sql, log: Logger, options: { watchdog: bool
       busy = true;
       try {
         const pool = current;
-        const poolOk = await within(750, () => pool`SELECT 1`);
-        if (!poolOk && !suspect) {
+        const state = await probe(() => pool`SELECT 1`, 3000);
+        if (state === "down" && !suspect) {
           // Connections that were open when PostgreSQL went away may be the broken kind: drop them now
           // (queries then fail fast with ECONNREFUSED), and once more when PostgreSQL answers again.
           suspect = true;
@@ -123,11 +126,11 @@ function replaceablePool(make: () => Sql, log: Logger, options: { watchdog: bool
         // A fresh connection tells "PostgreSQL is down" from "this pool's connections are broken".
         let fresh: Sql | undefined;
         const reachable =
-          poolOk ||
-          (await within(1000, async () => {
+          state === "ok" ||
+          (await probe(async () => {
             fresh = make();
             await fresh`SELECT 1`;
-          }));
+          }, 3000)) === "ok";
         void fresh?.end({ timeout: 0 }).catch(() => {});
         if (reachable && pool === current) {
           suspect = false;
@@ -138,7 +141,7 @@ function replaceablePool(make: () => Sql, log: Logger, options: { watchdog: bool
       }
     }, 500);
     watchdog.unref?.();
-  }
+  };
 
   process.on("uncaughtException", (error) => {
     const fromPostgresJs =
@@ -154,7 +157,7 @@ function replaceablePool(make: () => Sql, log: Logger, options: { watchdog: bool
     renew(`a connection broke mid-write (${error.message})`);
   });
 
-  return new Proxy(() => {}, {
+  const sql = new Proxy(() => {}, {
     apply: (_target, _this, args) => Reflect.apply(current as unknown as () => unknown, current, args),
     get: (_target, property) => {
       if (property === "end") {
@@ -167,6 +170,7 @@ function replaceablePool(make: () => Sql, log: Logger, options: { watchdog: bool
       return typeof value === "function" ? value.bind(current) : value;
     },
   }) as unknown as Sql;
+  return { sql, watch };
 }
 
 async function serve(mode: "serve" | "dev"): Promise<void> {
@@ -191,12 +195,11 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
     backends.push("database: PostgreSQL from DATABASE_URL");
   }
   const poolUrl = fastReconnect(databaseUrl);
-  const sql = replaceablePool(
+  const pool = replaceablePool(
     () => createSql({ url: poolUrl, password: config.databasePassword, max: poolMax, metrics }),
     log,
-    // Embedded PGlite serves one connection at a time and does not restart under us.
-    { watchdog: Boolean(config.databaseUrl) },
   );
+  const sql = pool.sql;
   await runMigrations(sql, log);
 
   let store: Store;
@@ -235,6 +238,8 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
   const app = createApp({ sql, store, metrics, log, hub, config: { ...config, jwtSecret, staticDir } });
   // Above nginx's upstream keepalive_timeout (60 s) so the proxy always closes idle connections first.
   const server = Bun.serve({ fetch: app.fetch, port: config.port, hostname: config.host, idleTimeout: 75 });
+  // Embedded PGlite serves one connection at a time and never restarts under us: no watchdog there.
+  if (config.databaseUrl) pool.watch();
   log.info("listening", { url: `http://${config.host}:${server.port}`, mode, backends });
   if (mode === "dev") {
     process.stdout.write(

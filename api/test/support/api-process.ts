@@ -73,3 +73,27 @@ export async function startApi(options: {
     },
   };
 }
+
+/**
+ * Runs `bun api/src/main.ts <args>` to completion with exactly `env` (plus PATH and HOME, nothing
+ * inherited), for subcommands and start-up failures: exit code and everything printed.
+ */
+export async function runApi(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(["bun", API_ENTRY, ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  clearTimeout(timer);
+  return { exitCode, stdout, stderr };
+}
