@@ -452,6 +452,16 @@ describe("scripts/scan.sh", () => {
       expect(lines).toContain(`config ${c}`);
   });
 
+  test("--dry-run prints the trivy commands without Trivy installed", () => {
+    const res = run(["bash", scan, "--dry-run", "--no-images"], { PATH: fakePath() });
+    expect(res.code, res.err).toBe(0);
+    expect(res.out).toContain(
+      "trivy fs --scanners vuln --ignore-unfixed --severity HIGH,CRITICAL --exit-code 1",
+    );
+    expect(res.out).toContain("trivy config --severity HIGH,CRITICAL --exit-code 1 --no-progress cloud");
+    expect(res.out).not.toContain("trivy image");
+  });
+
   test("--list honours TP_IMAGE_TAG for the project's images (compose interpolation)", () => {
     const res = run(["bash", scan, "--list"], { PATH: fakePath(), TP_IMAGE_TAG: "1.2.3" });
     expect(res.out).toContain("image localhost/taskplatform-api:1.2.3 project");
