@@ -126,6 +126,12 @@ describe("compose.yaml structure", () => {
     expect(raw).toContain("  # --- monitoring services (observability/) below this line ---");
   });
 
+  test(".env.example sets every variable compose.yaml reads", () => {
+    const used = new Set([...raw.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1] as string));
+    const missing = [...used].filter((name) => !(name in vars));
+    expect(missing).toEqual([]);
+  });
+
   test("required variables fail fast", () => {
     expect(() => interpolate(raw, {})).toThrow(/required variable POSTGRES_USER/);
     expect(raw).toMatch(/\$\{POSTGRES_DB:\?/);
