@@ -109,7 +109,9 @@ describe("SIGTERM", () => {
     const task = (await response.json()) as { id: string };
     const exitCode = await api.proc.exited;
     const exitMs = performance.now() - signalled;
-    console.log(`[lifecycle] SIGTERM → exit ${exitCode} after ${exitMs.toFixed(0)} ms (upload held open ~0.3 s)`);
+    console.log(
+      `[lifecycle] SIGTERM → exit ${exitCode} after ${exitMs.toFixed(0)} ms (upload held open ~0.3 s)`,
+    );
     expect(exitCode).toBe(0);
     expect(exitMs).toBeLessThan(10_000);
     expect(api.output()).toContain('"msg":"stopped"');
@@ -154,7 +156,11 @@ describe("configuration", () => {
         { ...baseEnv(), DATABASE_URL: secretUrl, DATABASE_URL_FILE: conflictFile },
         /DATABASE_URL and DATABASE_URL_FILE/,
       ],
-      ["no DATABASE_URL", { REDIS_URL: redis.url, JWT_SECRET: TEST_JWT_SECRET }, /\bDATABASE_URL\b.*required/],
+      [
+        "no DATABASE_URL",
+        { REDIS_URL: redis.url, JWT_SECRET: TEST_JWT_SECRET },
+        /\bDATABASE_URL\b.*required/,
+      ],
       ["REDIS_URL not redis://", { ...baseEnv(), REDIS_URL: "http://127.0.0.1:6379" }, /\bREDIS_URL\b/],
       [
         "unreadable JWT_SECRET_FILE",
@@ -171,7 +177,11 @@ describe("configuration", () => {
     for (const [index, result] of results.entries()) {
       const [name, , pattern] = cases[index] as (typeof cases)[number];
       const lines = `${result.stdout}${result.stderr}`.trim().split("\n");
-      expect({ name, exitCode: result.exitCode, lines: lines.length }).toEqual({ name, exitCode: 2, lines: 1 });
+      expect({ name, exitCode: result.exitCode, lines: lines.length }).toEqual({
+        name,
+        exitCode: 2,
+        lines: 1,
+      });
       expect(lines[0]).toMatch(/^taskplatform-api: invalid configuration: /);
       expect(lines[0]).toMatch(pattern);
       for (const secret of ["hunter2-secret", "too-short-secret", TEST_JWT_SECRET])
@@ -191,7 +201,11 @@ describe("configuration", () => {
       env[name] = "";
       env[`${name}_FILE`] = path;
     }
-    const api = await startApi({ databaseUrl: "", redisUrl: "", env: { ...env, RATE_LIMIT_AUTH_IP: "100000" } });
+    const api = await startApi({
+      databaseUrl: "",
+      redisUrl: "",
+      env: { ...env, RATE_LIMIT_AUTH_IP: "100000" },
+    });
     others.push(api);
     const user = await signUp(api.url, "from-files");
     // Same secret as the main instance: its tokens are valid there, so the file's newline was dropped.
@@ -207,17 +221,24 @@ describe("migrations at start-up", () => {
     try {
       // Someone's own table in the way, and no schema_migrations: 0001 cannot create "users".
       await sql`CREATE TABLE users (legacy_id integer)`;
-      const result = await runApi(["serve"], { ...baseEnv(), DATABASE_URL: broken, PORT: String(await freePort()) });
+      const result = await runApi(["serve"], {
+        ...baseEnv(),
+        DATABASE_URL: broken,
+        PORT: String(await freePort()),
+      });
       expect(result.exitCode).toBe(1);
       const printed = `${result.stdout}${result.stderr}`;
-      expect(result.stderr).toMatch(/^taskplatform-api: migration 0001_init failed: .*users.*already exists/m);
+      expect(result.stderr).toMatch(
+        /^taskplatform-api: migration 0001_init failed: .*users.*already exists/m,
+      );
       expect(printed).toContain('"msg":"refusing to start"');
       expect(printed).not.toContain('"msg":"listening"');
       const tables = await sql<{ name: string }[]>`
         SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`;
       // Everything 0001 had created before it failed is gone, schema_migrations included.
       expect(tables.map((row) => row.name)).toEqual(["users"]);
-      const columns = await sql`SELECT column_name FROM information_schema.columns WHERE table_name = 'users'`;
+      const columns =
+        await sql`SELECT column_name FROM information_schema.columns WHERE table_name = 'users'`;
       expect(columns.map((row) => row.column_name)).toEqual(["legacy_id"]);
 
       const migrate = await runApi(["migrate"], { ...baseEnv(), DATABASE_URL: broken });
@@ -235,7 +256,9 @@ describe("migrations at start-up", () => {
       [1, 2, 3].map(() => startApi({ databaseUrl: empty, redisUrl: redis.url, timeoutMs: 40_000 })),
     );
     others.push(...apis);
-    console.log(`[lifecycle] 3 instances on an empty database ready after ${(performance.now() - started).toFixed(0)} ms`);
+    console.log(
+      `[lifecycle] 3 instances on an empty database ready after ${(performance.now() - started).toFixed(0)} ms`,
+    );
     for (const api of apis) expect((await call(api.url, "GET", "/api/ready")).status).toBe(200);
     const appliedBy = apis.filter((api) => api.output().includes('"msg":"migrations applied"'));
     expect(appliedBy.length).toBe(1);
@@ -255,7 +278,9 @@ describe("logs", () => {
       headers: { "x-request-id": "lifecycle-req-42" },
     });
     expect(mine.headers.get("x-request-id")).toBe("lifecycle-req-42");
-    const unsafe = await call(main.url, "GET", "/api/health", { headers: { "x-request-id": "bad id\twith tab" } });
+    const unsafe = await call(main.url, "GET", "/api/health", {
+      headers: { "x-request-id": "bad id\twith tab" },
+    });
     const generated = unsafe.headers.get("x-request-id") ?? "";
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
     const anonymous = await call(main.url, "GET", "/api/health");
@@ -268,7 +293,16 @@ describe("logs", () => {
     expect(requests.length).toBeGreaterThan(3);
     for (const record of requests) {
       expect(Object.keys(record)).toEqual(
-        expect.arrayContaining(["time", "level", "requestId", "method", "route", "status", "durationMs", "userId"]),
+        expect.arrayContaining([
+          "time",
+          "level",
+          "requestId",
+          "method",
+          "route",
+          "status",
+          "durationMs",
+          "userId",
+        ]),
       );
       expect(new Date(record.time as string).toISOString()).toBe(record.time as string);
       expect(typeof record.durationMs).toBe("number");
@@ -291,12 +325,16 @@ describe("logs", () => {
     const email = `secret-${crypto.randomUUID().slice(0, 8)}@example.test`;
     const password = `pw-${crypto.randomUUID()}`;
     const wrongPassword = `wrong-${crypto.randomUUID()}`;
-    const register = await call(main.url, "POST", "/api/auth/register", { body: { email, password, name: "Secretive" } });
+    const register = await call(main.url, "POST", "/api/auth/register", {
+      body: { email, password, name: "Secretive" },
+    });
     expect(register.status).toBe(201);
     const cookie = refreshCookieOf(register.headers) as string;
     const login = await call(main.url, "POST", "/api/auth/login", { body: { email, password } });
     expect(login.status).toBe(200);
-    const failed = await call(main.url, "POST", "/api/auth/login", { body: { email, password: wrongPassword } });
+    const failed = await call(main.url, "POST", "/api/auth/login", {
+      body: { email, password: wrongPassword },
+    });
     expect(failed.status).toBe(401);
     const refresh = await call(main.url, "POST", "/api/auth/refresh", { cookie });
     expect(refresh.status).toBe(200);
@@ -306,8 +344,11 @@ describe("logs", () => {
     const bogus = `bogus.${crypto.randomUUID()}.token`;
     expect((await call(main.url, "GET", "/api/projects", { token: bogus })).status).toBe(401);
     expect(
-      (await call(main.url, "GET", "/api/projects", { headers: { authorization: `Basic ${btoa(`${email}:${password}`)}` } }))
-        .status,
+      (
+        await call(main.url, "GET", "/api/projects", {
+          headers: { authorization: `Basic ${btoa(`${email}:${password}`)}` },
+        })
+      ).status,
     ).toBe(401);
     // Malformed bodies carrying a password.
     const malformed = await fetch(`${main.url}/api/auth/login`, {
@@ -359,9 +400,17 @@ describe("metrics from a real process", () => {
     const projectId = await createProject(main.url, user);
     const task = (await createTask(main.url, user, projectId, "count me")).body;
     expect((await call(main.url, "GET", `/api/tasks/${task.id}`, { token: user.token })).status).toBe(200);
-    expect((await call(main.url, "GET", `/api/projects/${projectId}`, { token: user.token })).status).toBe(200);
+    expect((await call(main.url, "GET", `/api/projects/${projectId}`, { token: user.token })).status).toBe(
+      200,
+    );
     expect((await call(main.url, "GET", `/api/no/such/${crypto.randomUUID()}`)).status).toBe(404);
-    expect((await call(main.url, "POST", "/api/auth/login", { body: { email: user.email, password: "nope-nope-nope" } })).status).toBe(401);
+    expect(
+      (
+        await call(main.url, "POST", "/api/auth/login", {
+          body: { email: user.email, password: "nope-nope-nope" },
+        })
+      ).status,
+    ).toBe(401);
 
     const response = await fetch(`${main.url}/metrics`);
     expect(response.headers.get("content-type")).toContain("text/plain");
@@ -381,7 +430,10 @@ describe("metrics from a real process", () => {
       "process_start_time_seconds",
       "app_info",
     ]) {
-      expect({ name, exposed: new RegExp(`^# TYPE ${name.replace(/_bucket$/, "")} `, "m").test(text) }).toEqual({
+      expect({
+        name,
+        exposed: new RegExp(`^# TYPE ${name.replace(/_bucket$/, "")} `, "m").test(text),
+      }).toEqual({
         name,
         exposed: true,
       });
