@@ -645,7 +645,8 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     });
     expect(created.status).toBe(201);
     const at = Date.now();
-    // a buffering proxy would hold the small event until its buffer filled: it would never arrive here
+    // The API also sends X-Accel-Buffering: no, so this holds even if the proxy's `proxy_buffering off`
+    // went missing; the stub test above (no such header) is the one that guards the nginx config.
     expect(await readUntil(/event: task\.created[\s\S]*live through nginx/, 10_000)).toBe(true);
     expect(Date.now() - at).toBeLessThan(10_000);
     await reader.cancel();
