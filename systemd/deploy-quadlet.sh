@@ -15,6 +15,7 @@ SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$SELF_DIR/../scripts/lib.sh"
 
 MIN_PODMAN="5.0"
+ME=$(id -un)
 UNIT_PREFIX="taskplatform"
 QUADLET_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/containers/systemd"
 SYSTEMD_USER_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user"
@@ -104,7 +105,9 @@ enabled_services() {
     profile=$(unit_profile "$svc")
     if [[ -z "$profile" || ",${COMPOSE_PROFILES:-}," == *",$profile,"* ]]; then printf '%s\n' "$svc"; fi
   done < <(container_services)
-  for ((i = 2; i <= $(api_replicas); i++)); do printf 'api-%s\n' "$i"; done
+  local replicas
+  replicas=$(api_replicas)
+  for ((i = 2; i <= replicas; i++)); do printf 'api-%s\n' "$i"; done
 }
 
 # Replaces ${NAME} and ${NAME:-default} with the environment (after .env); TP_ROOT is the repository.
@@ -176,7 +179,8 @@ load_settings() {
 
 quadlet_generator() {
   local g
-  for g in /usr/libexec/podman/quadlet /usr/lib/podman/quadlet; do
+  # QUADLET_GENERATOR: where a distribution (or a test) keeps the generator elsewhere
+  for g in ${QUADLET_GENERATOR:-} /usr/libexec/podman/quadlet /usr/lib/podman/quadlet; do
     [[ -x "$g" ]] && {
       printf '%s\n' "$g"
       return 0
@@ -195,7 +199,7 @@ check_host() {
   quadlet_generator >/dev/null || die "the Quadlet generator is missing (podman package without quadlet?)"
   command -v systemctl >/dev/null 2>&1 || die "systemd is required"
   systemctl --user show-environment >/dev/null 2>&1 ||
-    die "no systemd user manager for $USER: log in through a real session or 'sudo loginctl enable-linger $USER' and set XDG_RUNTIME_DIR=/run/user/$(id -u)"
+    die "no systemd user manager for $ME: log in through a real session or 'sudo loginctl enable-linger $ME' and set XDG_RUNTIME_DIR=/run/user/$(id -u)"
   local cgroups
   cgroups=$(podman info --format '{{.Host.CgroupsVersion}}' 2>/dev/null || echo unknown)
   [[ "$cgroups" == v2 ]] || warn "Quadlet needs cgroup v2 (podman reports: $cgroups)"
@@ -204,10 +208,10 @@ check_host() {
 
 linger_reminder() {
   local linger
-  linger=$(loginctl show-user "$USER" --property=Linger --value 2>/dev/null || echo unknown)
+  linger=$(loginctl show-user "$ME" --property=Linger --value 2>/dev/null || echo unknown)
   if [[ "$linger" != yes ]]; then
-    warn "lingering is off for $USER: the services stop when you log out and do not start at boot."
-    warn "enable it once with: sudo loginctl enable-linger $USER"
+    warn "lingering is off for $ME: the services stop when you log out and do not start at boot."
+    warn "enable it once with: sudo loginctl enable-linger $ME"
   fi
 }
 
@@ -288,8 +292,9 @@ cmd_install() {
   create_secrets
 
   local staging generator f
-  staging=$(mktemp -d)
-  trap 'rm -rf "$staging"' EXIT
+  INSTALL_STAGING=$(mktemp -d)
+  staging=$INSTALL_STAGING
+  trap 'rm -rf "$INSTALL_STAGING"' EXIT
   render_units "$staging"
   generator=$(quadlet_generator)
   if ! QUADLET_UNIT_DIRS="$staging" "$generator" -user -dryrun >"$staging/.dryrun" 2>&1; then
