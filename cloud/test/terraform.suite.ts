@@ -2,10 +2,13 @@
 // (mocked AWS provider), shellcheck of the rendered user data and of `tp`.
 // Run: bun test ./cloud/test/terraform.suite.ts   (needs terraform >= 1.7 and shellcheck on PATH;
 // the provider mirror defaults to /opt/tf-plugins, override with TF_PLUGIN_DIR).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+
+// processes (terraform, shellcheck, bash) are slow on a loaded shared machine
+setDefaultTimeout(600_000);
 
 const cloudDir = resolve(import.meta.dir, "..");
 const repoRoot = resolve(cloudDir, "..");

@@ -1,7 +1,7 @@
 // deploy-quadlet.sh install / uninstall end to end against fakes of podman, systemctl, loginctl and the
 // Quadlet generator, in a throwaway copy of the repository and a throwaway $HOME. Runs as an unprivileged
 // user (nobody, when the test runs as root): install refuses root. Needs only bun, bash and coreutils.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   chmodSync,
   cpSync,
@@ -16,6 +16,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot, systemdDir } from "./quadlet-lib.ts";
+
+// processes (terraform, shellcheck, bash) are slow on a loaded shared machine
+setDefaultTimeout(120_000);
 
 const TIMEOUT = 120_000; // a few hundred forks: slow on a loaded machine
 const isRoot = process.getuid?.() === 0;

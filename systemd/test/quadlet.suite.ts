@@ -1,7 +1,7 @@
 // Heavier checks of systemd/: shellcheck on the scripts, and — where a Quadlet generator of the minimum
 // version (or newer) is installed — a real `quadlet -dryrun` over the rendered units.
 // Run: bun test ./systemd/test/quadlet.suite.ts   (needs shellcheck; .ci/apt-packages lists it)
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   chmodSync,
   existsSync,
@@ -15,6 +15,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MIN_PODMAN, parseUnit, repoRoot, systemdDir } from "./quadlet-lib.ts";
+
+// processes (terraform, shellcheck, bash) are slow on a loaded shared machine
+setDefaultTimeout(120_000);
 
 const generator = ["/usr/libexec/podman/quadlet", "/usr/lib/podman/quadlet"].find((p) => existsSync(p));
 
