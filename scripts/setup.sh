@@ -64,6 +64,16 @@ else
 fi
 load_env
 
+# Rootless Podman cannot publish ports below net.ipv4.ip_unprivileged_port_start (default 1024).
+if [[ "${ENGINE:-}" == podman && $(id -u) -ne 0 ]]; then
+  start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+  for port in "${HTTP_PORT:-80}" "${HTTPS_PORT:-443}"; do
+    if ((port < start)); then
+      warn "rootless Podman cannot publish port $port (ip_unprivileged_port_start=$start): set HTTP_PORT/HTTPS_PORT in .env (e.g. 8080/8443) or lower the sysctl"
+    fi
+  done
+fi
+
 # 3. secrets
 secrets="$TP_ROOT/secrets"
 umask 077
