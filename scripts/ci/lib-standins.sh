@@ -6,6 +6,12 @@
 
 STANDINS_DIR=${STANDINS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/standins}
 STANDINS_BASE=${STANDINS_BASE:-taskplatform-ci/debian:bookworm}
+# Build-stage image for the scratch-like stand-ins: every Debian package they copy binaries from,
+# installed in one apt run (one download, one ca-certificates/dpkg configure instead of one per image).
+STANDINS_TOOLS=${STANDINS_TOOLS:-taskplatform-ci/standin-tools:bookworm}
+STANDINS_TOOLS_PACKAGES=(busybox-static curl gettext-base tzdata nginx prometheus prometheus-alertmanager
+  prometheus-node-exporter prometheus-postgres-exporter prometheus-redis-exporter prometheus-nginx-exporter
+  prometheus-blackbox-exporter)
 STANDINS_CACHE=${STANDINS_CACHE:-/var/cache/taskplatform-ci}
 STANDINS_JOBS=${STANDINS_JOBS:-3}
 
@@ -56,10 +62,12 @@ DPKG
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
   chmod 755 "$root/usr/sbin/policy-rc.d"
   printf 'deb %s bookworm main\n' "$mirror" >"$root/etc/apt/sources.list"
-  # This machine's own extra CAs (a TLS-inspecting egress, say): images that install ca-certificates
-  # then trust them too, as every program on the host does.
+  # CA certificates: this machine's bundle (Mozilla's roots plus any CA of its own, such as a
+  # TLS-inspecting egress), copied instead of installing and configuring ca-certificates (whose
+  # postinst forks once per certificate: minutes on a loaded 2-core machine).
+  mkdir -p "$root/etc/ssl/certs" "$root/usr/local/share/ca-certificates"
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
-    mkdir -p "$root/usr/local/share/ca-certificates"
     cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
   fi
   rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/usr/share/doc/* \
@@ -71,6 +79,26 @@ DPKG
     --change 'CMD ["bash"]' - "$STANDINS_BASE" >/dev/null
   rm -rf "$root"
   standins_log "base $STANDINS_BASE imported in $((SECONDS - started)) s"
+}
+
+# The tools image (skipped when present).
+standins_build_tools() {
+  if [[ "${STANDINS_REBUILD:-0}" != 1 ]] && standins_image_exists "$STANDINS_TOOLS"; then
+    return 0
+  fi
+  local ctx status=0 started=$SECONDS
+  ctx=$(mktemp -d /var/tmp/tp-standin-tools.XXXXXX)
+  # shellcheck disable=SC2016  # ${BASE} is for the Dockerfile
+  printf 'ARG BASE\nFROM ${BASE}\nRUN apt-get install -y -qq --no-install-recommends %s >/dev/null && apt-get clean\n' \
+    "${STANDINS_TOOLS_PACKAGES[*]}" >"$ctx/Dockerfile"
+  "$DOCKER" build -q --build-arg "BASE=$STANDINS_BASE" -t "$STANDINS_TOOLS" "$ctx" >"$ctx/build.log" 2>&1 || status=$?
+  if ((status)); then
+    tail -n 20 "$ctx/build.log" >&2
+  else
+    standins_log "tools image $STANDINS_TOOLS built in $((SECONDS - started)) s"
+  fi
+  rm -rf "$ctx"
+  return "$status"
 }
 
 # Third-party image references of the project: `image:` of compose services without `build:`, and the
@@ -143,9 +171,11 @@ standins_folder_for() {
     prom/alertmanager | prometheus/alertmanager) echo alertmanager ;;
     prom/node-exporter | prometheus/node-exporter) echo node-exporter ;;
     prometheuscommunity/postgres-exporter | prometheus-community/postgres-exporter) echo postgres-exporter ;;
-    oliver006/redis_exporter) echo redis-exporter ;;
+    oliver006/redis_exporter) if [[ "$tag" == *alpine* ]]; then echo redis-exporter-alpine; else echo redis-exporter; fi ;;
+    prom/blackbox-exporter | prometheus/blackbox-exporter) echo blackbox-exporter ;;
     nginx/nginx-prometheus-exporter) echo nginx-exporter ;;
-    grafana/grafana* | grafana/loki | grafana/alloy | grafana/promtail) echo "SKIP:no Debian package (left out of the CI stack)" ;;
+    grafana/grafana* | grafana/loki | grafana/alloy | grafana/promtail | cadvisor/cadvisor | google/cadvisor)
+      echo "SKIP:no Debian package (left out of the CI stack)" ;;
     *) echo "" ;;
   esac
 }
@@ -178,7 +208,8 @@ standins_build_one() {
   fi
   for ref in "$@"; do tag_args+=(-t "$ref"); done
   local status=0
-  "$DOCKER" build -q --build-arg "BASE=$STANDINS_BASE" "${tag_args[@]}" "$ctx" >"$log" 2>&1 || status=$?
+  "$DOCKER" build -q --build-arg "BASE=$STANDINS_BASE" --build-arg "TOOLS=$STANDINS_TOOLS" "${tag_args[@]}" \
+    "$ctx" >"$log" 2>&1 || status=$?
   rm -rf "$ctx"
   return "$status"
 }
@@ -216,15 +247,38 @@ standins_build_all() {
   export STANDINS_SKIPPED
   ((${#refs_by_folder[@]} == 0)) && return "$failed"
   standins_build_base || return 1
-  local logdir key pids=() names=()
+  local logdir key pids=() names=() phase tools_pid=""
   logdir=$(mktemp -d /var/tmp/tp-standin-logs.XXXXXX)
-  for key in "${!refs_by_folder[@]}"; do
-    while (($(jobs -rp | wc -l) >= STANDINS_JOBS)); do sleep 0.5; done
-    folder=${key%@*}
-    # shellcheck disable=SC2086
-    standins_build_one "$folder" "$logdir/${key//[^A-Za-z0-9._-]/_}.log" ${refs_by_folder[$key]} &
-    pids+=($!)
-    names+=("$key")
+  # phase 1: the tools image and the stand-ins that do not need it; phase 2: the ones built from it
+  for phase in 1 2; do
+    if ((phase == 1)); then
+      for key in "${!refs_by_folder[@]}"; do
+        # shellcheck disable=SC2016  # literal text in the Dockerfiles
+        if grep -q 'FROM ${TOOLS}' "$STANDINS_DIR/${key%@*}/Dockerfile"; then
+          standins_build_tools &
+          tools_pid=$!
+          break
+        fi
+      done
+    elif [[ -n "$tools_pid" ]] && ! wait "$tools_pid"; then
+      standins_log "FAILED tools image $STANDINS_TOOLS"
+      failed=1
+      break
+    fi
+    for key in "${!refs_by_folder[@]}"; do
+      folder=${key%@*}
+      # shellcheck disable=SC2016  # literal text in the Dockerfiles
+      if grep -q 'FROM ${TOOLS}' "$STANDINS_DIR/$folder/Dockerfile"; then
+        ((phase == 2)) || continue
+      else
+        ((phase == 1)) || continue
+      fi
+      while (($(jobs -rp | wc -l) >= STANDINS_JOBS)); do sleep 0.5; done
+      # shellcheck disable=SC2086
+      standins_build_one "$folder" "$logdir/${key//[^A-Za-z0-9._-]/_}.log" ${refs_by_folder[$key]} &
+      pids+=($!)
+      names+=("$key")
+    done
   done
   local i
   for i in "${!pids[@]}"; do
