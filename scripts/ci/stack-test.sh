@@ -117,7 +117,7 @@ fi
 WORK=$(mktemp -d /var/tmp/tp-stack.XXXXXX)
 (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done |
-  cpio -0 -pdm --quiet "$WORK")
+  tar --null -T - -cf - | tar -xf - -C "$WORK")
 PROJECT=tpstack$$
 export COMPOSE_PROJECT_NAME=$PROJECT TP_ENGINE=docker TP_ENV_FILE="$WORK/.env"
 compose() { (cd "$WORK" && "$COMPOSE_BIN" -p "$PROJECT" -f compose.yaml "$@"); }
@@ -150,6 +150,23 @@ export HTTP_PORT HTTPS_PORT PROMETHEUS_PORT GRAFANA_PORT PUBLIC_HTTPS_PORT=$HTTP
 BASE_URL="https://127.0.0.1:$HTTPS_PORT"
 
 # ---------------------------------------------------------------------------------------------------
+say "scripts/setup.sh (non-interactive: .env, secrets, certificates)"
+setup_args=()
+if grep -q -- '--no-build' "$WORK/scripts/setup.sh" 2>/dev/null; then setup_args+=(--no-build); fi
+if [[ -x "$WORK/scripts/setup.sh" || -f "$WORK/scripts/setup.sh" ]]; then
+  if (cd "$WORK" && bash scripts/setup.sh "${setup_args[@]}" </dev/null >"$WORK/.setup.log" 2>&1); then
+    pass "setup.sh ${setup_args[*]} succeeds"
+  else
+    tail -n 30 "$WORK/.setup.log"
+    fail "setup.sh ${setup_args[*]} succeeds"
+  fi
+else
+  fail "scripts/setup.sh exists"
+fi
+# The stack test's own ports and project (environment wins over .env for compose and scripts/lib.sh)
+[[ -f "$WORK/.env" || ! -f "$WORK/.env.example" ]] || cp "$WORK/.env.example" "$WORK/.env"
+
+# ---------------------------------------------------------------------------------------------------
 say "project images (real Containerfiles)"
 build_image() { # service
   local svc=$1 started=$SECONDS log="$WORK/.build-$1.log"
@@ -166,23 +183,6 @@ c = yaml.safe_load(open("compose.yaml"))
 print(" ".join(n for n, s in c["services"].items() if (s or {}).get("build")))'); do
   build_image "$svc"
 done
-
-# ---------------------------------------------------------------------------------------------------
-say "scripts/setup.sh (non-interactive: .env, secrets, certificates)"
-setup_args=()
-if grep -q -- '--no-build' "$WORK/scripts/setup.sh" 2>/dev/null; then setup_args+=(--no-build); fi
-if [[ -x "$WORK/scripts/setup.sh" || -f "$WORK/scripts/setup.sh" ]]; then
-  if (cd "$WORK" && bash scripts/setup.sh "${setup_args[@]}" </dev/null >"$WORK/.setup.log" 2>&1); then
-    pass "setup.sh ${setup_args[*]} succeeds"
-  else
-    tail -n 30 "$WORK/.setup.log"
-    fail "setup.sh ${setup_args[*]} succeeds"
-  fi
-else
-  fail "scripts/setup.sh exists"
-fi
-# The stack test's own ports and project (environment wins over .env for compose and scripts/lib.sh)
-[[ -f "$WORK/.env" || ! -f "$WORK/.env.example" ]] || cp "$WORK/.env.example" "$WORK/.env"
 
 # Services to start: everything except those whose image has no stand-in (Grafana, Loki, Alloy…).
 mapfile -t ALL_SERVICES < <(compose config --services 2>/dev/null)
@@ -239,15 +239,15 @@ wait_healthy() {
   done
 }
 
-api() { # METHOD PATH [JSON] [TOKEN] → body on stdout, status in $HTTP_STATUS
-  local method=$1 path=$2 body=${3:-} token=${4:-} out
+api() { # METHOD PATH [JSON] [TOKEN] → body in $WORK/.resp, HTTP status in $WORK/.status
+  local method=$1 path=$2 body=${3:-} token=${4:-}
   local args=(-sk -o "$WORK/.resp" -w '%{http_code}' -X "$method" -H 'Content-Type: application/json' --max-time 15)
   [[ -n "$body" ]] && args+=(--data "$body")
   [[ -n "$token" ]] && args+=(-H "Authorization: Bearer $token")
-  out=$(curl "${args[@]}" "$BASE_URL$path" || echo 000)
-  HTTP_STATUS=$out
-  cat "$WORK/.resp" 2>/dev/null || true
+  : >"$WORK/.resp"
+  curl "${args[@]}" "$BASE_URL$path" >"$WORK/.status" 2>/dev/null || echo 000 >"$WORK/.status"
 }
+status() { cat "$WORK/.status"; }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1" 2>/dev/null; }
 
 # ---------------------------------------------------------------------------------------------------
@@ -290,13 +290,13 @@ say "data survives down + up (named volumes)"
 EMAIL="stack-$$-$RANDOM@example.test"
 PASSWORD="Stack-test-pass-$RANDOM-$RANDOM!"
 TITLE="survives down+up $$"
-body=$(api POST /api/auth/register "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"name\":\"Stack Test\"}")
-TOKEN=$(json "['accessToken']" <<<"$body" || true)
-check "register through the proxy (HTTP $HTTP_STATUS)" test -n "$TOKEN"
-body=$(api POST /api/projects '{"name":"Stack test"}' "$TOKEN")
-PROJECT_ID=$(json "['id']" <<<"$body" || true)
-body=$(api POST /api/tasks "{\"projectId\":\"$PROJECT_ID\",\"title\":\"$TITLE\"}" "$TOKEN")
-check "create a project and a task (HTTP $HTTP_STATUS)" test "$HTTP_STATUS" = 201
+api POST /api/auth/register "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"name\":\"Stack Test\"}"
+TOKEN=$(json "['accessToken']" <"$WORK/.resp" || true)
+check "register through the proxy (HTTP $(status))" test -n "$TOKEN"
+api POST /api/projects '{"name":"Stack test"}' "$TOKEN"
+PROJECT_ID=$(json "['id']" <"$WORK/.resp" || true)
+api POST /api/tasks "{\"projectId\":\"$PROJECT_ID\",\"title\":\"$TITLE\"}" "$TOKEN"
+check "create a project and a task (HTTP $(status))" test "$(status)" = 201
 # shellcheck disable=SC2016  # expanded inside the container
 redis_cli() { compose exec -T redis sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli "$@"' sh "$@"; }
 redis_cli SET taskplatform:stack-test:persist "$$" >/dev/null 2>&1 || true
@@ -311,11 +311,11 @@ else
   WARM_START=""
   fail "healthy again after up"
 fi
-body=$(api POST /api/auth/login "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}")
-TOKEN=$(json "['accessToken']" <<<"$body" || true)
-check "the user still logs in after down + up (HTTP $HTTP_STATUS)" test -n "$TOKEN"
-body=$(api GET "/api/tasks?projectId=$PROJECT_ID" "" "$TOKEN")
-check "the task is still there after down + up" grep -qF "$TITLE" <<<"$body"
+api POST /api/auth/login "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+TOKEN=$(json "['accessToken']" <"$WORK/.resp" || true)
+check "the user still logs in after down + up (HTTP $(status))" test -n "$TOKEN"
+api GET "/api/tasks?projectId=$PROJECT_ID" "" "$TOKEN"
+check "the task is still there after down + up" grep -qF "$TITLE" "$WORK/.resp"
 check "the Redis key is still there after down + up (AOF volume)" \
   test "$(redis_cli GET taskplatform:stack-test:persist 2>/dev/null | tr -d '\r')" = "$$"
 
