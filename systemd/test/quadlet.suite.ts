@@ -1,6 +1,7 @@
 // Heavier checks of systemd/: shellcheck on the scripts, and — where a Quadlet generator of the minimum
 // version (or newer) is installed — a real `quadlet -dryrun` over the rendered units.
 // Run: bun test ./systemd/test/quadlet.suite.ts   (needs shellcheck; .ci/apt-packages lists it)
+// Also runs install-e2e.ts: deploy-quadlet.sh install/uninstall end to end against fakes.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   chmodSync,
@@ -15,6 +16,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MIN_PODMAN, parseUnit, repoRoot, systemdDir } from "./quadlet-lib.ts";
+// install/uninstall end to end with fakes: its tests register here, in this suite
+import "./install-e2e.ts";
 
 // processes (terraform, shellcheck, bash) are slow on a loaded shared machine
 setDefaultTimeout(120_000);
