@@ -43,17 +43,31 @@ async function healthcheck(): Promise<never> {
   }
 }
 
+/** How long startup waits for PostgreSQL to accept connections (compose starts everything at once). */
+const DATABASE_WAIT_MS = 60_000;
+
 async function runMigrations(sql: Sql, log: Logger): Promise<void> {
-  try {
-    const applied = await migrate(sql);
-    if (applied.length > 0) log.info("migrations applied", { applied });
-  } catch (error) {
-    const reason =
-      error instanceof MigrationError ? error.message : `cannot migrate: ${(error as Error).message}`;
-    log.error("refusing to start", { reason });
-    await sql.end({ timeout: 1 }).catch(() => {});
-    fail(reason);
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const applied = await migrate(sql);
+      if (applied.length > 0) log.info("migrations applied", { applied });
+      return;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() - started > DATABASE_WAIT_MS)
+        return refuseToStart(sql, log, error);
+      log.warn("database not reachable yet; retrying", { attempt, reason: (error as Error).message });
+      await Bun.sleep(Math.min(500 * attempt, 5000));
+    }
   }
+}
+
+async function refuseToStart(sql: Sql, log: Logger, error: unknown): Promise<never> {
+  const reason =
+    error instanceof MigrationError ? error.message : `cannot migrate: ${(error as Error).message}`;
+  log.error("refusing to start", { reason });
+  await sql.end({ timeout: 1 }).catch(() => {});
+  fail(reason);
 }
 
 /**
