@@ -156,7 +156,8 @@ export async function startPostgres(): Promise<RestartableService> {
   };
 }
 
-export async function startRedis(): Promise<RestartableService> {
+/** `args`: extra redis-server options, e.g. ["--stream-node-max-entries", "10"]. */
+export async function startRedis(options: { args?: string[] } = {}): Promise<RestartableService> {
   const binary = redisBinary();
   if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
   const dir = tempDir("tp-redis-");
@@ -176,6 +177,7 @@ export async function startRedis(): Promise<RestartableService> {
         "no",
         "--dir",
         dir,
+        ...(options.args ?? []),
       ],
       { stdout: "ignore", stderr: "ignore" },
     );
