@@ -33,10 +33,19 @@ function readConfig(mode: "serve" | "dev"): Config {
   }
 }
 
+/** Where `healthcheck` finds this host's API: loopback when it listens on every address, else HOST. */
+function healthcheckUrl(env: Record<string, string | undefined>): string {
+  const port = Number(env.PORT || 4000);
+  const host = env.HOST?.trim();
+  let target = "127.0.0.1";
+  if (host && !["0.0.0.0", "::", "[::]"].includes(host))
+    target = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `http://${target}:${port}/api/ready`;
+}
+
 async function healthcheck(): Promise<never> {
-  const port = Number(process.env.PORT ?? 4000);
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/api/ready`, { signal: AbortSignal.timeout(3000) });
+    const response = await fetch(healthcheckUrl(process.env), { signal: AbortSignal.timeout(3000) });
     process.exit(response.ok ? 0 : 1);
   } catch {
     process.exit(1);
@@ -76,7 +85,7 @@ async function refuseToStart(sql: Sql, log: Logger, error: unknown): Promise<nev
  * seconds instead of answering 503. A flat 0.1 s keeps them fast; `backoff` in the URL's query is a
  * postgres.js option (never sent to the server), and an operator's own value wins.
  */
-export function fastReconnect(url: string): string {
+function fastReconnect(url: string): string {
   if (/[?&]backoff=/.test(url)) return url;
   return `${url}${url.includes("?") ? "&" : "?"}backoff=0.1`;
 }
