@@ -102,6 +102,7 @@ const build: (n: number) => Built = found;
 
 const latencies: number[] = [];
 let errors = 0;
+let overload = 0;
 const byStatus: Record<string, number> = {};
 const count = (key: string) => {
   byStatus[key] = (byStatus[key] ?? 0) + 1;
@@ -128,7 +129,9 @@ async function fire(n: number, scheduled: number): Promise<void> {
     count(String(response.status));
     if (response.status >= 400) errors++;
   } catch (error) {
-    count((error as Error).name === "TimeoutError" ? "timeout" : "network error");
+    const timedOut = (error as Error).name === "TimeoutError";
+    count(timedOut ? "timeout" : "network error");
+    if (timedOut) overload++;
     errors++;
   } finally {
     inFlight--;
@@ -142,6 +145,7 @@ for (let n = 1; n <= total; n++) {
   if (wait > 1) await Bun.sleep(wait);
   if (inFlight >= MAX_IN_FLIGHT) {
     errors++; // the server has stalled; count the request as failed rather than queueing forever
+    overload++;
     count("not sent (too many in flight)");
     continue;
   }
@@ -164,6 +168,7 @@ const result = {
   p99Ms: pct(99),
   maxMs: latencies.at(-1) ?? 0,
   errors,
+  overload,
   targetRate: rate,
   statuses: byStatus,
 };

@@ -73,13 +73,18 @@ export function buildBundledApi(outDir: string): string {
 export interface ApiProcess {
   url: string;
   port: number;
+  /** The current process id (changes when restart() replaces a crashed process). */
   pid: number;
   /** Milliseconds from spawn to the first /api/ready 200. */
   readyMs: number;
   logFile: string;
+  /** Where the process's stderr goes (a crash's stack trace). */
+  errFile: string;
   rssMb(): number;
   /** The exit code if the process has ended (crashed), else null. */
   exitCode(): number | null;
+  /** Starts a new process on the same port (after a crash); logs are appended. */
+  restart(): Promise<void>;
   stop(): Promise<number | null>;
 }
 
@@ -115,58 +120,67 @@ export async function startApiProcess(options: {
 }): Promise<ApiProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const started = performance.now();
-  const proc = Bun.spawn([...options.command, "serve"], {
-    env: {
-      ...process.env,
-      ...benchApiEnv(),
-      PORT: String(port),
-      DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
-      ...options.env,
-    },
-    stdin: "ignore",
-    stdout: Bun.file(options.logFile),
-    stderr: "inherit",
-  });
-  const kill = () => proc.kill("SIGKILL");
-  process.once("exit", kill);
-  const deadline = started + (options.timeoutMs ?? 20_000);
-  let readyMs = Number.NaN;
-  while (performance.now() < deadline) {
-    if (proc.exitCode !== null) {
-      throw new Error(`API exited with ${proc.exitCode} before ready:\n${tail(options.logFile)}`);
-    }
-    try {
-      const response = await fetch(`${url}/api/ready`, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.status === 200) {
-        readyMs = performance.now() - started;
-        break;
+  const errFile = options.logFile.replace(/\.log$/, "") + ".stderr";
+  const spawn = async (): Promise<{ proc: ReturnType<typeof Bun.spawn>; readyMs: number }> => {
+    const started = performance.now();
+    const proc = Bun.spawn([...options.command, "serve"], {
+      env: {
+        ...process.env,
+        ...benchApiEnv(),
+        PORT: String(port),
+        DATABASE_URL: options.databaseUrl,
+        REDIS_URL: options.redisUrl,
+        ...options.env,
+      },
+      stdin: "ignore",
+      // Bun.file() replaces the file; appending keeps what a crashed predecessor wrote.
+      stdout: Bun.file(`${options.logFile}${generation ? `.${generation}` : ""}`),
+      stderr: Bun.file(`${errFile}${generation ? `.${generation}` : ""}`),
+    });
+    process.once("exit", () => proc.kill("SIGKILL"));
+    const deadline = started + (options.timeoutMs ?? 20_000);
+    while (performance.now() < deadline) {
+      if (proc.exitCode !== null) {
+        throw new Error(
+          `API exited with ${proc.exitCode} before ready:\n${tail(errFile)}${tail(options.logFile)}`,
+        );
       }
-    } catch {
-      // not listening yet
+      try {
+        const response = await fetch(`${url}/api/ready`, { signal: AbortSignal.timeout(1000) });
+        await response.arrayBuffer();
+        if (response.status === 200) return { proc, readyMs: performance.now() - started };
+      } catch {
+        // not listening yet
+      }
+      await Bun.sleep(2);
     }
-    await Bun.sleep(2);
-  }
-  if (Number.isNaN(readyMs)) {
     proc.kill("SIGKILL");
     throw new Error(`API not ready within the timeout:\n${tail(options.logFile)}`);
-  }
-  return {
+  };
+  let generation = 0;
+  let { proc, readyMs } = await spawn();
+  const api: ApiProcess = {
     url,
     port,
     pid: proc.pid,
     readyMs,
     logFile: options.logFile,
+    errFile,
     rssMb: () => rssMbOf(proc.pid),
     exitCode: () => proc.exitCode ?? (proc.signalCode ? 128 : null),
+    async restart() {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      await proc.exited;
+      generation++;
+      ({ proc, readyMs } = await spawn());
+      api.pid = proc.pid;
+    },
     async stop() {
       if (proc.exitCode === null) proc.kill("SIGTERM");
       const code = await Promise.race([proc.exited, Bun.sleep(12_000).then(() => null)]);
       if (code === null) proc.kill("SIGKILL");
-      process.off("exit", kill);
       return code;
     },
   };
+  return api;
 }

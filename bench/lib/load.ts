@@ -32,8 +32,10 @@ export interface LoadResult {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Non-2xx/3xx responses plus socket errors and timeouts. */
+  /** Non-2xx/3xx responses plus socket errors, timeouts and (open loop) requests not sent. */
   errors: number;
+  /** The part of `errors` that is overload: timeouts, requests not sent. */
+  overload?: number;
   /** For open-loop runs: the arrival rate asked for. */
   targetRate?: number;
   /** Open-loop runs: responses by status code (or "timeout", "network error"). */
@@ -102,6 +104,7 @@ export async function runWrk(options: {
     p95Ms: (r.p95Us ?? 0) / 1000,
     p99Ms: (r.p99Us ?? 0) / 1000,
     maxMs: (r.maxUs ?? 0) / 1000,
+    overload: r.timeouts ?? 0,
     errors:
       (r.statusErrors ?? 0) +
       (r.connectErrors ?? 0) +

@@ -146,6 +146,21 @@ export function renderReport(r: Results): string {
     "| --- | --- | --- | --- |",
     ...targets(r).map((t) => `| ${t.name} | ${t.goal} | ${t.measured} | ${verdict(t.pass)} |`),
     "",
+    ...(r.crashes.length
+      ? [
+          `**${r.crashes.length} API crash(es) during the run** (${r.crashes.map((c) => `${c.api} in "${c.step}"`).join("; ")}): see [API crashes](#api-crashes-during-the-run).`,
+          "",
+        ]
+      : []),
+    ...(r.steps.some((s) => !s.ok)
+      ? [
+          `Failed steps: ${r.steps
+            .filter((s) => !s.ok)
+            .map((s) => s.name)
+            .join("; ")} (see [Steps](#steps)).`,
+          "",
+        ]
+      : []),
     "## Machine and versions",
     "",
     "| | |",
@@ -188,11 +203,13 @@ export function renderReport(r: Results): string {
     "",
     "## Latency at a fixed rate (open loop)",
     "",
-    "| endpoint | path | rate req/s | achieved | p50 ms | p95 ms | p99 ms | max ms | errors | p95 < 50 ms |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "Timeouts (10 s) and requests not sent because 2,000 were already waiting count as overload; their latency is included as measured (a timeout counts as 10 s).",
+    "",
+    "| endpoint | path | rate req/s | achieved | p50 ms | p95 ms | p99 ms | max ms | errors | of which overload | p95 < 50 ms |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ...r.fixedRate.map(
       (t) =>
-        `| ${LABELS[t.kind]} | ${t.target} | ${t.result.targetRate ?? ""} | ${f0(t.result.rps)} | ${ms(t.result.p50Ms)} | ${ms(t.result.p95Ms)} | ${ms(t.result.p99Ms)} | ${ms(t.result.maxMs)} | ${t.result.errors} | ${t.result.p95Ms < 50 ? "yes" : "no"} |`,
+        `| ${LABELS[t.kind]} | ${t.target} | ${t.result.targetRate ?? ""} | ${f0(t.result.rps)} | ${ms(t.result.p50Ms)} | ${ms(t.result.p95Ms)} | ${ms(t.result.p99Ms)} | ${ms(t.result.maxMs)} | ${t.result.errors} | ${t.result.overload ?? 0} | ${t.result.p95Ms < 50 ? "yes" : "no"} |`,
     ),
     "",
     "## Startup (process start → first `/api/ready` 200, PostgreSQL and Redis running)",
@@ -214,6 +231,27 @@ export function renderReport(r: Results): string {
     push(
       `| compiled, first start on an empty database (applies migrations) | 1 | ${f0(r.startup.firstWithMigrations)} | | |`,
     );
+  }
+  if (r.crashes.length > 0) {
+    push(
+      "",
+      "## API crashes during the run",
+      "",
+      "Each crashed instance was restarted on its port so that the run could go on; the step it happened in is marked failed below.",
+      "",
+    );
+    for (const c of r.crashes) {
+      push(
+        `### API ${c.api}, exit code ${c.exitCode}, during "${c.step}"`,
+        "",
+        "```",
+        c.stderr.trim() || "(no stderr)",
+        "--- last non-request log lines ---",
+        ...c.lastLog,
+        "```",
+        "",
+      );
+    }
   }
   const codes = r.shutdownCodes;
   push(
