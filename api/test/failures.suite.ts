@@ -19,7 +19,13 @@ import {
   signUp,
   type User,
 } from "./support/client.ts";
-import { createDatabase, type RestartableService, startPostgres, startRedis } from "./support/services.ts";
+import {
+  createDatabase,
+  type PausableService,
+  type RestartableService,
+  startPostgres,
+  startRedis,
+} from "./support/services.ts";
 
 setDefaultTimeout(30_000);
 
@@ -27,7 +33,7 @@ setDefaultTimeout(30_000);
 const BOUND_MS = 2000;
 
 let pg: RestartableService;
-let redis: RestartableService;
+let redis: PausableService;
 let databaseUrl: string;
 let api: RunningApi;
 let user: User;
@@ -249,6 +255,51 @@ describe("Redis down", () => {
       sample(before, 'cache_requests_total{result="hit"}'),
     );
     user = { ...user, cookie };
+  });
+});
+
+describe("Redis hanging (paused, connections open, no answers)", () => {
+  test("requests still answer within 2 s (command timeout, then a circuit breaker), and recover", async () => {
+    const known = (await createTask(api.url, user, projectId, "before Redis hangs")).body.id;
+    redis.pause();
+    try {
+      for (let round = 0; round < 2; round += 1) {
+        const list = await timed("list tasks (Redis hung)", () =>
+          call(api.url, "GET", `/api/tasks?projectId=${projectId}&limit=5`, { token: user.token }),
+        );
+        expect(list.status).toBe(200);
+        const created = await timed("create task (Redis hung)", () =>
+          createTask(api.url, user, projectId, `while Redis hangs ${round}`),
+        );
+        expect(created.status).toBe(201);
+        expect(
+          (
+            await timed("get task (Redis hung)", () =>
+              call(api.url, "GET", `/api/tasks/${known}`, { token: user.token }),
+            )
+          ).status,
+        ).toBe(200);
+        const login = await timed("login (Redis hung)", () =>
+          call(api.url, "POST", "/api/auth/login", { body: { email: user.email, password: PASSWORD } }),
+        );
+        expect(login.status).toBe(503);
+        expect(login.body.error.code).toBe("store_unavailable");
+        const ready = await timed("ready (Redis hung)", () => call(api.url, "GET", "/api/ready"));
+        expect(ready.status).toBe(503);
+        expect(ready.body.checks.redis.status).toBe("down");
+      }
+    } finally {
+      redis.resume();
+    }
+    await eventually(
+      async () => (await call(api.url, "GET", "/api/ready")).status === 200,
+      "ready after resume",
+      10_000,
+    );
+    const login = await call(api.url, "POST", "/api/auth/login", {
+      body: { email: user.email, password: PASSWORD },
+    });
+    expect(login.status).toBe(200);
   });
 });
 

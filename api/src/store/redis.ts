@@ -1,6 +1,6 @@
 // Redis-backed Store. Fails fast when Redis is unreachable (no offline queue, one retry, 1 s command
 // timeout) so that requests answer 503 instead of hanging, and reconnects by itself in the background.
-import Redis, { type RedisOptions } from "ioredis";
+import Redis, { type RedisOptions, ReplyError } from "ioredis";
 import { type Store, type StoredEvent, StoreUnavailableError } from "./store.ts";
 
 const COMPARE_AND_SET = `
@@ -39,6 +39,9 @@ function connectionOptions(options: RedisStoreOptions): RedisOptions {
   };
 }
 
+/** How long the store answers "unavailable" at once after a failed command. */
+export const BREAKER_MS = 2000;
+
 /** A reconnecting client that missed more than this many events refetches instead. */
 export const REPLAY_LIMIT = 1000;
 
@@ -63,10 +66,19 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
   const key = (name: string) => `${options.keyPrefix}${name}`;
   const stream = key("events");
-  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
+  // Circuit breaker: a Redis that hangs (paused, overloaded, network black hole) would make every
+  // command wait out the command timeout, and a request that needs three commands would take three
+  // timeouts. After a command fails for a reason other than a Redis reply error, commands fail at once
+  // for BREAKER_MS; then they try Redis again. A successful PING (readiness) closes the breaker early.
+  let openUntil = 0;
+  const guard = async <T>(run: () => Promise<T>, options: { breaker?: boolean } = {}): Promise<T> => {
+    const breaker = options.breaker ?? true;
+    if (breaker && Date.now() < openUntil)
+      throw new StoreUnavailableError(new Error("redis unavailable (recent failure; retrying shortly)"));
     try {
       return await run();
     } catch (error) {
+      if (breaker && !(error instanceof ReplyError)) openUntil = Date.now() + BREAKER_MS;
       throw new StoreUnavailableError(error);
     }
   };
@@ -117,19 +129,22 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         return id ?? "0-0";
       }),
     readEvents: (afterId, blockMs) =>
-      guard(async () => {
-        const result = (await reader.call(
-          "XREAD",
-          "BLOCK",
-          blockMs,
-          "COUNT",
-          500,
-          "STREAMS",
-          stream,
-          afterId,
-        )) as [string, Entry[]][] | null;
-        return toEvents(result?.[0]?.[1]);
-      }),
+      guard(
+        async () => {
+          const result = (await reader.call(
+            "XREAD",
+            "BLOCK",
+            blockMs,
+            "COUNT",
+            500,
+            "STREAMS",
+            stream,
+            afterId,
+          )) as [string, Entry[]][] | null;
+          return toEvents(result?.[0]?.[1]);
+        },
+        { breaker: false },
+      ),
     eventsSince: (afterId) =>
       guard(async () => {
         // Complete only if the client's last event is still in the stream: then nothing after it was
@@ -144,7 +159,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const events = toEvents(range);
         return { events, complete: anchor.length > 0 && events.length < REPLAY_LIMIT };
       }),
-    ping: () => guard(async () => void (await client.ping())),
+    ping: () =>
+      guard(
+        async () => {
+          await client.ping();
+          openUntil = 0;
+        },
+        { breaker: false },
+      ).catch((error) => {
+        openUntil = Date.now() + BREAKER_MS;
+        throw error;
+      }),
     async close() {
       reader.disconnect();
       await client.quit().catch(() => client.disconnect());

@@ -156,8 +156,14 @@ export async function startPostgres(): Promise<RestartableService> {
   };
 }
 
+/** A Redis that can also hang: paused (SIGSTOP) it keeps its connections open and answers nothing. */
+export interface PausableService extends RestartableService {
+  pause(): void;
+  resume(): void;
+}
+
 /** `args`: extra redis-server options, e.g. ["--stream-node-max-entries", "10"]. */
-export async function startRedis(options: { args?: string[] } = {}): Promise<RestartableService> {
+export async function startRedis(options: { args?: string[] } = {}): Promise<PausableService> {
   const binary = redisBinary();
   if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
   const dir = tempDir("tp-redis-");
@@ -209,6 +215,8 @@ export async function startRedis(options: { args?: string[] } = {}): Promise<Res
     get running() {
       return proc !== undefined && proc.exitCode === null;
     },
+    pause: () => proc?.kill("SIGSTOP"),
+    resume: () => proc?.kill("SIGCONT"),
     down: halt,
     up: async () => {
       if (!proc) await launch();
