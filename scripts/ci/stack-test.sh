@@ -37,6 +37,9 @@ while (($#)); do
   shift
 done
 
+# Everything below runs inside main(): bash reads a function whole before running it, so editing this
+# file while a run is in progress cannot change what that run executes.
+main() {
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 # shellcheck source=scripts/ci/lib-engine.sh
@@ -339,9 +342,12 @@ probe() { # network host port → exit 0 if connected
 check "control: a container on the backend network reaches postgres:5432" probe "${PROJECT}_backend" postgres 5432
 check "control: a container on the backend network reaches redis:6379" probe "${PROJECT}_backend" redis 6379
 in_proxy_connects() { # host port → exit 0 if the proxy container opened a TCP connection
-  # busybox wget (alpine's and the stand-in's): an HTTP error after connecting still means "reached"
-  local out
-  if out=$("$DOCKER" exec "$PROXY" wget -T 3 -q -O /dev/null "http://$1:$2/" 2>&1); then return 0; fi
+  # busybox wget (alpine's, the stand-in's): an HTTP-level error after connecting still means "reached";
+  # a dropped connection attempt runs into busybox `timeout` (wget -T crashes Debian's busybox 1.35).
+  local out status=0
+  out=$("$DOCKER" exec "$PROXY" timeout 5 wget -q -O /dev/null "http://$1:$2/" 2>&1) || status=$?
+  ((status == 0)) && return 0
+  ((status == 124 || status == 143)) && return 1
   ! grep -qiE "bad address|can't connect|timed out|unreachable|refused|no route|not known" <<<"$out"
 }
 proxy_cannot_reach() { ! in_proxy_connects "$@"; }
@@ -442,3 +448,6 @@ if ((${#LEFT_OUT[@]})); then
 fi
 
 finish
+}
+
+main "$@"
