@@ -97,6 +97,33 @@ export function createLive(
     retryTimer = timers.setTimeout(() => void connect(), delay);
   };
 
+  // The browser knows about a lost network before a half-open stream errors: show it at once, and
+  // reconnect as soon as the network is back instead of waiting for the backoff.
+  const onOffline = () => {
+    if (!running) return;
+    source?.close();
+    source = null;
+    if (retryTimer) timers.clearTimeout(retryTimer);
+    generation += 1;
+    setState("reconnecting");
+  };
+  const onOnline = () => {
+    if (!running) return;
+    if (retryTimer) timers.clearTimeout(retryTimer);
+    attempt = Math.max(attempt, 1);
+    void connect();
+  };
+  const listenToNetwork = () => {
+    if (typeof window === "undefined") return;
+    window.addEventListener("offline", onOffline);
+    window.addEventListener("online", onOnline);
+  };
+  const unlistenNetwork = () => {
+    if (typeof window === "undefined") return;
+    window.removeEventListener("offline", onOffline);
+    window.removeEventListener("online", onOnline);
+  };
+
   return {
     state,
     subscribe(handler) {
@@ -106,6 +133,7 @@ export function createLive(
     start() {
       if (running) return;
       running = true;
+      listenToNetwork();
       attempt = 0;
       setState("connecting");
       void connect();
@@ -119,6 +147,7 @@ export function createLive(
     },
     stop() {
       running = false;
+      unlistenNetwork();
       lastEventId = "";
       if (retryTimer) timers.clearTimeout(retryTimer);
       source?.close();

@@ -73,8 +73,9 @@ export function Shell(props: { children?: JSX.Element }) {
             </A>
             <div class="topbar-end">
               <LiveIndicator />
-              <A href="/settings" class="btn btn-ghost account-link" aria-label="Account settings">
+              <A href="/settings" class="btn btn-ghost account-link">
                 <UserIcon />
+                <span class="visually-hidden">Account settings: </span>
                 <span class="hide-narrow">{session.user()?.name}</span>
               </A>
               <button type="button" class="btn btn-ghost" onClick={signOut}>

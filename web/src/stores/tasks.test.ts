@@ -208,6 +208,33 @@ describe("tasks store", () => {
     expect(store.byId(a.id)).toMatchObject({ status: "done", version: 2 });
   });
 
+  test("quick successive moves of one task reach the server one after another, in order", async () => {
+    const a = task({ title: "A" });
+    const replies = [deferred<Task>(), deferred<Task>()];
+    const sent: string[] = [];
+    const { client } = fakeClient([a], {
+      moveTask: (_id: string, status: string) => {
+        sent.push(status);
+        return (replies[sent.length - 1] as ReturnType<typeof deferred<Task>>).promise;
+      },
+    });
+    const store = createTasksStore("p1", client);
+    await store.load();
+    const first = store.move(a.id, "in_progress", 0);
+    const second = store.move(a.id, "done", 0);
+    expect(store.byId(a.id)?.status).toBe("done");
+    await Bun.sleep(5);
+    expect(sent).toEqual(["in_progress"]);
+    replies[0]?.resolve({ ...a, status: "in_progress", version: 2 });
+    await first;
+    await Bun.sleep(5);
+    expect(sent).toEqual(["in_progress", "done"]);
+    expect(store.byId(a.id)?.status).toBe("done");
+    replies[1]?.resolve({ ...a, status: "done", version: 3 });
+    await second;
+    expect(store.byId(a.id)).toMatchObject({ status: "done", version: 3 });
+  });
+
   test("events from others: created, updated, moved, deleted; older versions ignored; other projects ignored", async () => {
     const a = task({ title: "A", version: 2 });
     const { client } = fakeClient([a]);

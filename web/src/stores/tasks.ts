@@ -60,6 +60,19 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
     if (task) upsert(task, true);
   };
   let tempId = 0;
+  // Requests about one task go out one after another, so the server applies them in the user's order.
+  const queues = new Map<string, Promise<unknown>>();
+  const serial = <T>(id: string, run: () => Promise<T>): Promise<T> => {
+    const previous = queues.get(id);
+    const next = previous ? previous.catch(() => {}).then(run) : run();
+    queues.set(id, next);
+    void next
+      .finally(() => {
+        if (queues.get(id) === next) queues.delete(id);
+      })
+      .catch(() => {});
+    return next;
+  };
 
   const snapshot = () => tasks.map((t) => ({ ...t, labels: [...t.labels] }));
   const restore = (saved: Task[]) => setTasks(reconcile(saved, { key: "id" }));
@@ -147,7 +160,7 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
       setTasks((t) => t.id === id, { ...patch });
       begin(id);
       try {
-        const task = await client.updateTask(id, patch, baseVersion ?? before.version);
+        const task = await serial(id, () => client.updateTask(id, patch, baseVersion ?? before.version));
         end(id, task);
         return task;
       } catch (e) {
@@ -167,7 +180,7 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
       setTasks((t) => t.id === id, { status, position: positionAt(others, position) });
       begin(id);
       try {
-        end(id, await client.moveTask(id, status, position));
+        end(id, await serial(id, () => client.moveTask(id, status, position)));
       } catch (e) {
         end(id);
         restore(saved);

@@ -18,7 +18,7 @@ import {
   uniqueEmail,
 } from "./harness";
 
-setDefaultTimeout(120_000);
+setDefaultTimeout(300_000);
 
 let stack: Stack;
 const sessions: Session[] = [];
@@ -233,6 +233,227 @@ describe("a new user runs their work from the board", () => {
     await page.getByLabel("Repeat new password").fill("another good passphrase");
     await page.getByRole("button", { name: "Change password" }).click();
     await page.locator("#field-currentPassword-error").waitFor();
+  });
+});
+
+describe("list view, account and data", () => {
+  test("filters, search and sort live in the URL and survive a reload", async () => {
+    const { page } = await open();
+    await signUp(page, "Fay", uniqueEmail("fay"));
+    const projectId = await createProject(page, "Website");
+    for (const title of ["Fix the footer", "Plan the redesign", "Audit accessibility"]) {
+      await page.getByLabel("New task title").fill(title);
+      await page.keyboard.press("Enter");
+      await card(page, title).waitFor();
+    }
+    await card(page, "Audit accessibility").getByRole("button").click();
+    const dialog = page.getByRole("dialog", { name: "Edit task" });
+    await dialog.getByLabel("Priority").selectOption("urgent");
+    await dialog.getByLabel("Description").fill("Check contrast and keyboard access everywhere");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+
+    await page.getByRole("link", { name: "List" }).click();
+    const rows = page.locator(".tasks-table tbody tr");
+    await until(async () => (await rows.count()) === 3, "three rows");
+    await page.getByLabel("Priority").selectOption("urgent");
+    await until(async () => (await rows.count()) === 1, "one urgent row");
+    expect(page.url()).toContain("priority=urgent");
+    await page.getByLabel("Priority").selectOption("");
+    await page.getByLabel("Search").fill("keyboard");
+    await until(async () => page.url().includes("q=keyboard"), "q in the URL");
+    await until(async () => (await rows.count()) === 1, "full-text match");
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await until(async () => (await rows.count()) === 3, "filters cleared");
+
+    await page.getByRole("button", { name: "Title" }).click();
+    await until(async () => page.url().includes("sort=title"), "sort in the URL");
+    await until(
+      async () =>
+        JSON.stringify(await rows.locator("th").allTextContents()) ===
+        JSON.stringify(["Audit accessibility", "Fix the footer", "Plan the redesign"]),
+      "ascending titles",
+    );
+    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain("Title");
+    await page.getByRole("button", { name: "Title" }).click();
+    await until(async () => page.url().includes("sort=-title"), "descending sort in the URL");
+    await page.reload();
+    await until(
+      async () =>
+        JSON.stringify(await rows.locator("th").allTextContents()) ===
+        JSON.stringify(["Plan the redesign", "Fix the footer", "Audit accessibility"]),
+      "descending titles after reload",
+    );
+    // A bookmarked view opens as saved.
+    await page.goto(`/projects/${projectId}/list?priority=urgent`);
+    await until(async () => (await rows.count()) === 1, "bookmarked filter");
+    expect(await page.getByLabel("Priority").inputValue()).toBe("urgent");
+  });
+
+  test("sessions: sign out other sessions; change password; export and import", async () => {
+    const email = uniqueEmail("gus");
+    const main = await open();
+    const other = await open();
+    await signUp(main.page, "Gus", email);
+    await signIn(other.page, email);
+    const projectId = await createProject(main.page, "Archive me");
+    await main.page.getByLabel("New task title").fill("Keep this task");
+    await main.page.keyboard.press("Enter");
+    await card(main.page, "Keep this task").waitFor();
+
+    await main.page.getByRole("link", { name: "Account & data" }).click();
+    const sessionsList = main.page.locator(".session");
+    await until(async () => (await sessionsList.count()) === 2, "two sessions");
+    await main.page.getByText("This device").waitFor();
+    await main.page.getByRole("button", { name: "Sign out other sessions" }).click();
+    await until(async () => (await sessionsList.count()) === 1, "one session left");
+    // The other browser cannot renew its session any more.
+    await other.page.reload();
+    await other.page.getByRole("heading", { name: "Sign in" }).waitFor();
+
+    // Change password, then sign in with the new one elsewhere.
+    await main.page.getByLabel("Current password").fill(PASSWORD);
+    await main.page.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
+    await main.page.getByLabel("Repeat new password").fill("a brand new passphrase");
+    await main.page.getByRole("button", { name: "Change password" }).click();
+    await main.page.getByText("Password changed.").waitFor();
+    await signIn(other.page, email, "a brand new passphrase");
+
+    // Export, delete the project, import the file: the project and its task come back.
+    const [download] = await Promise.all([
+      main.page.waitForEvent("download"),
+      main.page.getByRole("button", { name: "Export data" }).click(),
+    ]);
+    const file = await download.path();
+    const exported = await Bun.file(file).text();
+    expect(exported).toContain("Archive me");
+    expect(exported).toContain("Keep this task");
+    await main.page.goto(`/projects/${projectId}/settings`);
+    await main.page.getByRole("button", { name: "Delete project" }).click();
+    await main.page.getByRole("alertdialog").getByRole("button", { name: "Delete project" }).click();
+    await main.page.getByRole("heading", { name: "Welcome to TaskPlatform" }).waitFor();
+    await main.page.goto("/settings");
+    await main.page.locator('input[type="file"]').setInputFiles(file);
+    await main.page.getByText("Import finished.").waitFor();
+    await main.page.getByRole("link", { name: /Archive me/ }).click();
+    await card(main.page, "Keep this task").waitFor();
+  });
+
+  test("the live indicator shows reconnecting while the connection is down", async () => {
+    const { page, context } = await open();
+    await signUp(page, "Hal", uniqueEmail("hal"));
+    const state = page.getByTestId("live-state");
+    await until(async () => (await state.textContent()) === "Live", "live");
+    await context.setOffline(true);
+    await page.getByText("You are offline").waitFor();
+    await until(async () => (await state.textContent()) === "Reconnecting…", "reconnecting", 20_000);
+    await context.setOffline(false);
+    await until(async () => (await state.textContent()) === "Live", "live again", 30_000);
+    expect(await page.getByText("You are offline").count()).toBe(0);
+  });
+
+  test("unknown pages show a 404 with a way back", async () => {
+    const { page } = await open();
+    await signUp(page, "Ivy", uniqueEmail("ivy"));
+    await page.goto("/no/such/page");
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await page.goto("/projects/00000000-0000-4000-8000-000000000000");
+    await page.getByRole("heading", { name: "Project not found" }).waitFor();
+  });
+});
+
+describe("accessibility, screenshots, small screens", () => {
+  const seriousOrWorse = async (page: Page) => {
+    const result = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+      .analyze();
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  };
+
+  test("main pages have no serious or critical axe violations, in light and dark; screenshots", async () => {
+    mkdirSync(screenshotDir, { recursive: true });
+    const email = uniqueEmail("jay");
+    const setup = await open();
+    await signUp(setup.page, "Jay", email);
+    const projectId = await createProject(setup.page, "Product launch");
+    const seed: [string, string, string][] = [
+      ["Draft the announcement", "todo", "high"],
+      ["Record the demo video", "todo", "medium"],
+      ["Update the pricing page", "in_progress", "urgent"],
+      ["Set up the status page", "done", "low"],
+    ];
+    for (const [title] of seed) {
+      await setup.page.getByLabel("New task title").fill(title);
+      await setup.page.keyboard.press("Enter");
+      await card(setup.page, title).waitFor();
+    }
+    for (const [title, status, priority] of seed) {
+      await card(setup.page, title).getByRole("button").click();
+      const dialog = setup.page.getByRole("dialog", { name: "Edit task" });
+      await dialog.getByLabel("Status").selectOption(status);
+      await dialog.getByLabel("Priority").selectOption(priority);
+      await dialog.getByLabel("Labels").fill(title.includes("page") ? "web" : "launch");
+      await dialog.getByLabel("Due date").fill("2030-06-01");
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await dialog.waitFor({ state: "hidden" });
+    }
+
+    const failures: string[] = [];
+    for (const scheme of ["light", "dark"] as const) {
+      const { page } = await open({ colorScheme: scheme });
+      const check = async (name: string) => {
+        await page.waitForTimeout(150);
+        for (const v of await seriousOrWorse(page)) failures.push(`${name} [${scheme}] ${v}`);
+        await page.screenshot({ path: join(screenshotDir, `${name}-${scheme}.png`), fullPage: true });
+      };
+      await page.goto("/signin");
+      await page.getByRole("heading", { name: "Sign in" }).waitFor();
+      await check("signin");
+      await page.goto("/signup");
+      await page.getByRole("heading", { name: "Create your account" }).waitFor();
+      await check("signup");
+      await signIn(page, email);
+      await page.goto(`/projects/${projectId}`);
+      await card(page, "Draft the announcement").waitFor();
+      await until(async () => (await page.getByTestId("live-state").textContent()) === "Live", "live");
+      await check("board");
+      await card(page, "Draft the announcement").getByRole("button").click();
+      await page.getByRole("dialog", { name: "Edit task" }).waitFor();
+      await check("task-dialog");
+      await page.keyboard.press("Escape");
+      await page.getByRole("link", { name: "List" }).click();
+      await page.locator(".tasks-table").waitFor();
+      await check("list");
+      await page.getByRole("link", { name: "Settings", exact: true }).click();
+      await page.getByRole("heading", { name: "Members" }).waitFor();
+      await check("project-settings");
+      await page.goto("/settings");
+      await page.locator(".session").first().waitFor();
+      await check("account");
+    }
+    expect(failures).toEqual([]);
+  });
+
+  test("usable at 360 px: no page-wide horizontal scroll, the menu opens the projects drawer", async () => {
+    const { page } = await open({ width: 360, height: 740 });
+    await signUp(page, "Kim", uniqueEmail("kim"));
+    await page.getByRole("button", { name: "Projects menu" }).click();
+    await createProject(page, "Phone project");
+    await page.getByLabel("New task title").fill("Small screen task");
+    await page.keyboard.press("Enter");
+    await card(page, "Small screen task").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(screenshotDir, "board-360-light.png"), fullPage: true });
+    await card(page, "Small screen task").getByRole("button").click();
+    const dialog = page.getByRole("dialog", { name: "Edit task" });
+    await dialog.getByLabel("Status").selectOption("done");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await column(page, "done").locator(".card", { hasText: "Small screen task" }).waitFor();
+    for (const v of await seriousOrWorse(page)) throw new Error(`360px board: ${v}`);
   });
 });
 
