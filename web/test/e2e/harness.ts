@@ -102,7 +102,7 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { name: "Projects" }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
@@ -110,7 +110,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Projects" }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
 export async function createProject(page: Page, name: string): Promise<string> {
