@@ -1,7 +1,7 @@
 // A real API process (`bun api/src/main.ts serve`) for suites that test across processes: the proxy,
 // Prometheus, browsers, benchmarks. Waits until /api/ready answers 200.
 import { join } from "node:path";
-import { freePort } from "./services.ts";
+import { freePort, reapWhenGone } from "./services.ts";
 
 export interface RunningApi {
   url: string;
@@ -44,7 +44,9 @@ export async function startApi(options: {
   };
   void collect(proc.stdout as ReadableStream<Uint8Array>);
   void collect(proc.stderr as ReadableStream<Uint8Array>);
-  process.once("exit", () => proc.kill("SIGKILL"));
+  // bun test emits no process "exit": a reaper ends the API if the test process goes away first.
+  const reaper = reapWhenGone(`kill -KILL ${proc.pid} 2>/dev/null`);
+  void proc.exited.then(() => reaper.cancel());
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);

@@ -64,6 +64,21 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
+/**
+ * `bun test` does not emit process "exit", so an exit handler cannot stop a server: it would outlive
+ * the test run. A small reaper shell waits for this process to go away, then runs `stopCommand` and
+ * removes `dir`. stop() cancels it.
+ */
+export function reapWhenGone(stopCommand: string, dir?: string): { cancel(): void } {
+  const cleanup = dir ? `; rm -rf '${dir}'` : "";
+  const reaper = Bun.spawn(
+    ["bash", "-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${stopCommand}${cleanup}`],
+    { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
+  );
+  reaper.unref();
+  return { cancel: () => reaper.kill() };
+}
+
 export async function startPostgres(): Promise<RestartableService> {
   const bin = postgresBinDir();
   if (!bin)
@@ -136,9 +151,10 @@ export async function startPostgres(): Promise<RestartableService> {
   };
   await launch();
   // Immediate shutdown if the test process ends without stopping the server.
-  process.once("exit", () => {
-    if (proc) signal("SIGQUIT");
-  });
+  const reaper = reapWhenGone(
+    `kill -QUIT "$(head -1 '${join(data, "postmaster.pid")}')" 2>/dev/null; sleep 2`,
+    dir,
+  );
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -150,6 +166,7 @@ export async function startPostgres(): Promise<RestartableService> {
       if (!proc) await launch();
     },
     async stop() {
+      reaper.cancel();
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -183,6 +200,8 @@ export async function startRedis(options: { args?: string[] } = {}): Promise<Pau
         "no",
         "--dir",
         dir,
+        "--pidfile",
+        join(dir, "redis.pid"),
         ...(options.args ?? []),
       ],
       { stdout: "ignore", stderr: "ignore" },
@@ -208,7 +227,7 @@ export async function startRedis(options: { args?: string[] } = {}): Promise<Pau
     await running.exited;
   };
   await launch();
-  process.once("exit", () => proc?.kill("SIGKILL"));
+  const reaper = reapWhenGone(`kill -KILL "$(cat '${join(dir, "redis.pid")}')" 2>/dev/null`, dir);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -222,6 +241,7 @@ export async function startRedis(options: { args?: string[] } = {}): Promise<Pau
       if (!proc) await launch();
     },
     async stop() {
+      reaper.cancel();
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },
