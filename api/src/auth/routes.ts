@@ -51,10 +51,11 @@ export function authRoutes(deps: Deps) {
   return new Hono<AppEnv>()
     .post("/register", validate("json", registerBody), async (c) => {
       const body = c.req.valid("json");
-      const passwordHash = await hashPassword(body.password);
       const userId = crypto.randomUUID();
-      // The session is created first: if the store is down nothing is written and the user can retry.
+      // The session is created first: if the store is down nothing is written, no CPU is spent on
+      // hashing, and the user can retry.
       const { accessToken, sessionId } = await issue(c, userId);
+      const passwordHash = await hashPassword(body.password);
       const user = await insertUser(sql, { id: userId, email: body.email, name: body.name, passwordHash });
       if (!user) {
         await sessions.revoke(userId, sessionId);

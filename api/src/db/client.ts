@@ -20,6 +20,10 @@ export function createSql({ url, password, max, metrics }: SqlOptions): Sql {
     ...(password ? { password } : {}),
     max,
     connect_timeout: 2,
+    // postgres.js waits an exponential backoff (up to 20 s) before reconnecting a closed connection,
+    // and queries handed to it wait too: while PostgreSQL is down requests would hang instead of
+    // answering 503. A flat 0.1 s keeps them fast.
+    backoff: () => 0.1,
     idle_timeout: 60,
     max_lifetime: 60 * 30,
     transform: postgres.camel,

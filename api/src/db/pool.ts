@@ -1,0 +1,109 @@
+// A PostgreSQL pool that survives postgres.js 3.4's broken-connection bug on Bun (see below).
+import { errorFields, type Logger } from "../log.ts";
+import { isDatabaseUnavailable, type Sql } from "./client.ts";
+
+/**
+ * postgres.js 3.4 on Bun mishandles a connection that PostgreSQL closes while a write is pending (a
+ * transaction's ROLLBACK after a fast shutdown, say): the write fires on a socket that is gone, which
+ * throws from a setImmediate (an uncaught TypeError that would end the process), and the connection
+ * keeps a stale write buffer, so every later reconnect of that pool slot times out (CONNECT_TIMEOUT)
+ * forever: after PostgreSQL restarts, requests hang for connect_timeout and fail, and can pile up.
+ * Until postgres.js is patched (see docs/events-health.md), the pool sits behind a proxy and is
+ * replaced by a fresh one (a) on that uncaught error, (b) when a watchdog (SELECT 1 every 0.5 s, from
+ * the moment the API listens) first gets a connection-level error and (c) when PostgreSQL answers again.
+ * Queries still running on a replaced pool get 5 s, then fail (503).
+ * Any other uncaught exception still ends the process.
+ */
+export function replaceablePool(make: () => Sql, log: Logger): { sql: Sql; watch(): void } {
+  let current = make();
+  const renew = (reason: string) => {
+    const broken = current;
+    current = make();
+    log.warn("database connection pool renewed", { reason });
+    // Queries still running on the old pool get a moment; broken connections are destroyed after it.
+    void broken.end({ timeout: 5 }).catch(() => {});
+  };
+  /** "down" only for connection-level failures; no answer in time proves nothing (a busy host). */
+  const probe = async (run: () => Promise<unknown>, ms: number): Promise<"ok" | "down" | "slow"> => {
+    let timer: Timer | undefined;
+    try {
+      return await Promise.race([
+        run().then(() => "ok" as const),
+        new Promise<"slow">((resolve) => {
+          timer = setTimeout(() => resolve("slow"), ms);
+        }),
+      ]);
+    } catch (error) {
+      return isDatabaseUnavailable(error) ? "down" : "slow";
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  let watchdog: Timer | undefined;
+  const watch = () => {
+    let suspect = false;
+    let busy = false;
+    watchdog = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const pool = current;
+        const state = await probe(() => pool`SELECT 1`, 3000);
+        if (state === "down" && !suspect) {
+          // Connections that were open when PostgreSQL went away may be the broken kind: drop them now
+          // (queries then fail fast with ECONNREFUSED), and once more when PostgreSQL answers again.
+          suspect = true;
+          renew("database check failed");
+          return;
+        }
+        if (!suspect) return;
+        // A fresh connection tells "PostgreSQL is down" from "this pool's connections are broken".
+        let fresh: Sql | undefined;
+        const reachable =
+          state === "ok" ||
+          (await probe(async () => {
+            fresh = make();
+            await fresh`SELECT 1`;
+          }, 3000)) === "ok";
+        void fresh?.end({ timeout: 0 }).catch(() => {});
+        if (reachable && pool === current) {
+          suspect = false;
+          renew("PostgreSQL is reachable again");
+        }
+      } finally {
+        busy = false;
+      }
+    }, 500);
+    watchdog.unref?.();
+  };
+
+  process.on("uncaughtException", (error) => {
+    const fromPostgresJs =
+      error instanceof TypeError &&
+      (/postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? "") ||
+        /evaluating 'socket\.write'/.test(error.message));
+    if (!fromPostgresJs) {
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", ...errorFields(error) })}\n`,
+      );
+      process.exit(1);
+    }
+    renew(`a connection broke mid-write (${error.message})`);
+  });
+
+  const sql = new Proxy(() => {}, {
+    apply: (_target, _this, args) => Reflect.apply(current as unknown as () => unknown, current, args),
+    get: (_target, property) => {
+      if (property === "end") {
+        return (endOptions?: { timeout?: number }) => {
+          clearInterval(watchdog);
+          return current.end(endOptions);
+        };
+      }
+      const value = Reflect.get(current, property, current);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  }) as unknown as Sql;
+  return { sql, watch };
+}
