@@ -69,7 +69,7 @@ export function Shell(props: { children?: JSX.Element }) {
             </button>
             <A href="/" class="brand">
               <LogoIcon />
-              <span>TaskPlatform</span>
+              <span class="brand-text">TaskPlatform</span>
             </A>
             <div class="topbar-end">
               <LiveIndicator />

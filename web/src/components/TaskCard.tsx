@@ -36,6 +36,7 @@ export function TaskCard(props: {
       <button
         type="button"
         class="card-open"
+        disabled={pending()}
         aria-describedby="board-help"
         onClick={() => props.onOpen()}
         onKeyDown={(e) => {

@@ -88,6 +88,12 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
       }),
     );
   const drop = (id: string) => setTasks((list) => list.filter((t) => t.id !== id));
+  /** The server's task takes over its placeholder's object, so the card's DOM node (and focus) stays. */
+  const adopt = (placeholderId: string, task: Task) => {
+    if (tasks.some((t) => t.id === task.id)) return drop(placeholderId);
+    if (!tasks.some((t) => t.id === placeholderId)) return upsert(task);
+    setTasks((t) => t.id === placeholderId, { ...task });
+  };
 
   const sendDelete = (id: string, keepalive = false) => {
     const pending = pendingDeletes.get(id);
@@ -142,14 +148,15 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
         updatedAt: now,
         completedAt: null,
       };
+      // The store owns `temp` from here on (adopt() may rewrite its id): keep the placeholder id apart.
+      const placeholderId = temp.id;
       setTasks((list) => [...list, temp]);
       try {
         const task = await client.createTask({ ...input, projectId });
-        drop(temp.id);
-        upsert(task);
+        adopt(placeholderId, task);
         return task;
       } catch (e) {
-        drop(temp.id);
+        drop(placeholderId);
         throw e;
       }
     },
@@ -232,8 +239,8 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
             const placeholder = tasks.find(
               (t) => t.id.startsWith("temp-") && t.title === task.title && t.status === task.status,
             );
-            if (placeholder) drop(placeholder.id);
-            upsert(task);
+            if (placeholder) adopt(placeholder.id, task);
+            else upsert(task);
           }
           break;
         case "task.updated":
