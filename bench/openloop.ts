@@ -103,6 +103,7 @@ const build: (n: number) => Built = found;
 const latencies: number[] = [];
 let errors = 0;
 let overload = 0;
+let notSent = 0;
 const byStatus: Record<string, number> = {};
 const count = (key: string) => {
   byStatus[key] = (byStatus[key] ?? 0) + 1;
@@ -146,6 +147,7 @@ for (let n = 1; n <= total; n++) {
   if (inFlight >= MAX_IN_FLIGHT) {
     errors++; // the server has stalled; count the request as failed rather than queueing forever
     overload++;
+    notSent++;
     count("not sent (too many in flight)");
     continue;
   }
@@ -169,6 +171,7 @@ const result = {
   maxMs: latencies.at(-1) ?? 0,
   errors,
   overload,
+  notSent,
   targetRate: rate,
   statuses: byStatus,
 };

@@ -36,6 +36,8 @@ export interface LoadResult {
   errors: number;
   /** The part of `errors` that is overload: timeouts, requests not sent. */
   overload?: number;
+  /** Open loop: requests never sent (2,000 already in flight); counted in errors and overload only. */
+  notSent?: number;
   /** For open-loop runs: the arrival rate asked for. */
   targetRate?: number;
   /** Open-loop runs: responses by status code (or "timeout", "network error"). */
