@@ -209,6 +209,7 @@ if ((${#SERVICES[@]} == 0)); then
   exit 1
 fi
 
+declare -gA FIRST_HEALTHY=() # container id → when wait_healthy first saw it healthy (epoch seconds)
 # Waits until every container of the project is healthy (or running, without a healthcheck).
 # Prints the seconds it took; on timeout prints each unhealthy container's state and last log lines.
 wait_healthy() {
@@ -219,10 +220,10 @@ wait_healthy() {
       [[ -n "$id" ]] || continue
       state=$("$DOCKER" inspect -f '{{.State.Status}}{{if .State.Health}}/{{.State.Health.Status}}{{end}}' "$id")
       case "$state" in
-        running/healthy | running) ;;
+        running/healthy | running) [[ -n "${FIRST_HEALTHY[$id]:-}" ]] || FIRST_HEALTHY[$id]=$(date +%s.%N) ;;
         *) bad+=("$id:$state") ;;
       esac
-    done < <("$DOCKER" ps -aq --filter "label=com.docker.compose.project=$PROJECT")
+    done < <("$DOCKER" ps -aq --no-trunc --filter "label=com.docker.compose.project=$PROJECT")
     if ((${#bad[@]} == 0)); then
       return 0
     fi
@@ -242,14 +243,16 @@ wait_healthy() {
   done
 }
 
-# Per service: seconds from `up` to the container's start and to its earliest retained passing probe
-# (where the cold start goes: depends_on waits for "healthy", which only a probe sets, every interval).
+# Per service: seconds from `up` to the container's start and to when wait_healthy first saw it
+# healthy (where the cold start goes: depends_on waits for "healthy", which only a probe sets, once
+# per healthcheck interval).
 timeline() {
   local t0=$1 id
   while read -r id; do
     [[ -n "$id" ]] || continue
-    "$DOCKER" inspect -f '{{index .Config.Labels "com.docker.compose.service"}} {{.State.StartedAt}} {{if .State.Health}}{{range .State.Health.Log}}{{if eq .ExitCode 0}}{{.End.Format "2006-01-02T15:04:05.000000Z07:00"}} {{end}}{{end}}{{end}}' "$id"
-  done < <("$DOCKER" ps -q --filter "label=com.docker.compose.project=$PROJECT") | python3 -c '
+    printf '%s %s %s\n' "$("$DOCKER" inspect -f '{{index .Config.Labels "com.docker.compose.service"}} {{.State.StartedAt}}' "$id")" \
+      "${FIRST_HEALTHY[$id]:--}" ""
+  done < <("$DOCKER" ps -q --no-trunc --filter "label=com.docker.compose.project=$PROJECT") | python3 -c '
 import sys
 from datetime import datetime
 t0 = float(sys.argv[1])
@@ -261,9 +264,8 @@ def ts(v):
 rows = []
 for line in sys.stdin:
     parts = line.split()
-    start = ts(parts[1]) - t0
-    healthy = min((ts(p) - t0 for p in parts[2:]), default=None)
-    rows.append((start, parts[0], healthy))
+    healthy = None if parts[2] == "-" else float(parts[2]) - t0
+    rows.append((ts(parts[1]) - t0, parts[0], healthy))
 print("  %-20s %8s %10s" % ("service", "started", "healthy"))
 for start, name, healthy in sorted(rows):
     print("  %-20s %7.0fs %9ss" % (name, start, "-" if healthy is None else "%.0f" % healthy))
