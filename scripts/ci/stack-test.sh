@@ -94,6 +94,23 @@ if [[ -z "$COMPOSE_BIN" ]]; then
 fi
 # The project's scripts call `docker` from PATH: make it Debian's client (the one matching the daemon;
 # a newer client elsewhere on PATH needs the buildx plugin to build).
+WORK=""
+PROJECT=""
+cleanup() {
+  local status=$?
+  if ((KEEP)) && [[ -n "${WORK:-}" ]]; then
+    printf '\nstack left running (--keep): cd %s && docker-compose -p %s down -v\n' "$WORK" "$PROJECT"
+  elif [[ -n "${WORK:-}" && -d "$WORK" ]]; then
+    echo
+    echo "tearing down project $PROJECT"
+    compose down -v --remove-orphans -t 10 >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+  fi
+  rm -rf "${SHIM:-}"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 SHIM=$(mktemp -d /var/tmp/tp-stack-bin.XXXXXX)
 ln -s "$DOCKER" "$SHIM/docker"
 export PATH="$SHIM:$PATH"
@@ -125,21 +142,6 @@ PROJECT=tpstack$$
 export COMPOSE_PROJECT_NAME=$PROJECT TP_ENGINE=docker TP_ENV_FILE="$WORK/.env"
 compose() { (cd "$WORK" && "$COMPOSE_BIN" -p "$PROJECT" -f compose.yaml "$@"); }
 
-cleanup() {
-  local status=$?
-  if ((KEEP)) && [[ -n "${WORK:-}" ]]; then
-    printf '\nstack left running (--keep): cd %s && docker-compose -p %s down -v\n' "$WORK" "$PROJECT"
-  elif [[ -n "${WORK:-}" && -d "$WORK" ]]; then
-    echo
-    echo "tearing down project $PROJECT"
-    compose down -v --remove-orphans -t 10 >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-  fi
-  rm -rf "$SHIM"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
