@@ -19,6 +19,7 @@ import {
   scrape,
   signUp,
 } from "./support/client.ts";
+import { CONTRACT_METRICS } from "./support/metric-names.ts";
 import {
   createDatabase,
   freePort,
@@ -413,21 +414,7 @@ describe("metrics from a real process", () => {
     const response = await fetch(`${main.url}/metrics`);
     expect(response.headers.get("content-type")).toContain("text/plain");
     const text = await response.text();
-    for (const name of [
-      "http_requests_total",
-      "http_request_duration_seconds_bucket",
-      "db_query_duration_seconds_bucket",
-      "db_pool_connections",
-      "cache_requests_total",
-      "sse_clients",
-      "auth_failures_total",
-      "auth_logins_total",
-      "rate_limited_total",
-      "process_resident_memory_bytes",
-      "process_cpu_seconds_total",
-      "process_start_time_seconds",
-      "app_info",
-    ]) {
+    for (const name of CONTRACT_METRICS) {
       expect({
         name,
         exposed: new RegExp(`^# TYPE ${name.replace(/_bucket$/, "")} `, "m").test(text),

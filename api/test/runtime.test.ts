@@ -1,6 +1,7 @@
 // In-process runtime behaviour: rate limits, health, metrics, request ids and logs.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createTestApp, TEST_PASSWORD, type TestApp } from "./support/harness.ts";
+import { CONTRACT_METRICS } from "./support/metric-names.ts";
 
 // Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
 setDefaultTimeout(60_000);
@@ -74,21 +75,7 @@ describe("metrics and logs", () => {
     const text = (await t.call("GET", "/metrics")).text;
     expect(text).toContain('http_requests_total{method="GET",route="/api/tasks/:id",status="401"}');
     expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.2"/);
-    for (const name of [
-      "db_query_duration_seconds",
-      "db_pool_connections",
-      "cache_requests_total",
-      "sse_clients",
-      "auth_failures_total",
-      "auth_logins_total",
-      "rate_limited_total",
-      "process_resident_memory_bytes",
-      "process_cpu_seconds_total",
-      "process_start_time_seconds",
-      "app_info",
-    ]) {
-      expect(text).toContain(`# TYPE ${name}`);
-    }
+    for (const name of CONTRACT_METRICS) expect(text).toContain(`# TYPE ${name.replace(/_bucket$/, "")} `);
     expect(text).not.toMatch(/route="\/api\/tasks\/[0-9a-f]{8}-/);
   });
 

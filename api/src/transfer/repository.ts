@@ -1,5 +1,6 @@
 // Export and import of a user's projects: SQL only, `sql` passed in. Import runs in one transaction.
 import type { Sql } from "../db/client.ts";
+import type { Task } from "../tasks/repository.ts";
 import type { ExportDocument } from "./schemas.ts";
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
@@ -15,22 +16,8 @@ export async function exportProjects(sql: Sql, userId: string): Promise<ExportDo
   const members = await sql<{ projectId: string; email: string; role: "viewer" | "editor" | "owner" }[]>`
     SELECT m.project_id, u.email, m.role FROM project_members m JOIN users u ON u.id = m.user_id
     WHERE m.project_id = ANY(${ids}::uuid[]) ORDER BY u.email`;
-  const tasks = await sql<
-    {
-      projectId: string;
-      title: string;
-      description: string;
-      status: "todo" | "in_progress" | "done";
-      priority: "low" | "medium" | "high" | "urgent";
-      dueAt: Date | null;
-      labels: string[];
-      assigneeEmail: string | null;
-      position: number;
-      createdAt: Date;
-      updatedAt: Date;
-      completedAt: Date | null;
-    }[]
-  >`
+  type ExportedRow = Omit<Task, "id" | "assigneeId" | "version"> & { assigneeEmail: string | null };
+  const tasks = await sql<ExportedRow[]>`
     SELECT t.project_id, t.title, t.description, t.status, t.priority, t.due_at, t.labels, u.email AS assignee_email,
            t.position, t.created_at, t.updated_at, t.completed_at
     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
