@@ -298,6 +298,12 @@ describe("board moves", () => {
         .body.items,
     );
     expect(order).toEqual([first.title, ...inserted, last.title]);
+    // Renumbering the column is announced once, so live clients refetch instead of drifting.
+    const { events } = await t.store.eventsSince("0-0");
+    const resyncs = events
+      .map((event) => JSON.parse(event.data))
+      .filter((event) => event.type === "resync" && event.projectId === board);
+    expect(resyncs.length).toBeGreaterThan(0);
   });
 });
 

@@ -13,7 +13,9 @@ export type EventType =
   | "project.deleted"
   | "member.added"
   | "member.updated"
-  | "member.removed";
+  | "member.removed"
+  /** the project's board changed wholesale (a column was renumbered): refetch it */
+  | "resync";
 
 export interface DomainEvent {
   type: EventType;

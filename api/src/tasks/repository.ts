@@ -142,7 +142,7 @@ export async function createTask(sql: Sql, input: NewTask): Promise<Task> {
 }
 
 export type WriteOutcome =
-  | { kind: "ok"; task: Task }
+  | { kind: "ok"; task: Task /** other tasks of the column got new positions */; renumbered?: boolean }
   | { kind: "not_found" }
   | { kind: "conflict"; current: Task };
 
@@ -212,7 +212,8 @@ export async function moveTask(
       return { before, after };
     };
     let { before, after } = await neighbours();
-    if (before !== undefined && after !== undefined && after - before < 1e-6) {
+    const renumbered = before !== undefined && after !== undefined && after - before < 1e-6;
+    if (renumbered) {
       await tx`
         UPDATE tasks SET position = ordered.rank * ${POSITION_GAP}
         FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rank FROM tasks
@@ -238,7 +239,7 @@ export async function moveTask(
       WHERE id = ${id}
       RETURNING ${taskColumns(tx)}`;
     await bumpProject(tx, locked.projectId);
-    return task ? { kind: "ok", task } : { kind: "not_found" };
+    return task ? { kind: "ok", task, renumbered } : { kind: "not_found" };
   });
 }
 

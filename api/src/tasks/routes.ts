@@ -112,10 +112,15 @@ export function taskRoutes(deps: Deps, publish: Publish) {
       const { status, position } = c.req.valid("json");
       await loadTask(id, userId, "editor");
       const version = expectedVersion(c);
-      const task = outcomeOf(
-        await timed(metrics, "tasks.move", () => tasks.moveTask(sql, id, status, position, version)),
+      const outcome = await timed(metrics, "tasks.move", () =>
+        tasks.moveTask(sql, id, status, position, version),
       );
+      const task = outcomeOf(outcome);
       await publish({ type: "task.moved", projectId: task.projectId, actorId: userId, task });
+      // Renumbering gave every card of the column a new position: clients refetch the board.
+      if (outcome.kind === "ok" && outcome.renumbered) {
+        await publish({ type: "resync", projectId: task.projectId, actorId: userId });
+      }
       c.header("ETag", etag(task));
       return c.json(task);
     })
