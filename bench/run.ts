@@ -31,7 +31,7 @@ import { seed } from "./lib/seed.ts";
 
 const HELP = `Usage: bun run bench [options]        (same as: bun bench/run.ts [options])
 
-Runs the whole benchmark (about 13 minutes with the defaults) and writes bench/RESULTS.md.
+Runs the whole benchmark (15–20 minutes with the defaults) and writes bench/RESULTS.md.
 
 Options (each also as an environment variable):
   --smoke               every step for a second or two, small data set; writes a temp file   BENCH_SMOKE=1
