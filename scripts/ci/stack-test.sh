@@ -247,9 +247,9 @@ wait_healthy() {
   done
 }
 
-# Per service: seconds from `up` to the container's start and to when wait_healthy first saw it
-# healthy (where the cold start goes: depends_on waits for "healthy", which only a probe sets, once
-# per healthcheck interval).
+# Per service: seconds from `up` to the container's start (where the cold start goes: depends_on
+# waits for "healthy", which only a probe sets, once per healthcheck interval). docker-compose 1.29's
+# `up -d` itself returns only once those conditions are met.
 timeline() {
   local t0=$1 id
   while read -r id; do
@@ -270,9 +270,9 @@ for line in sys.stdin:
     parts = line.split()
     healthy = None if parts[2] == "-" else float(parts[2]) - t0
     rows.append((ts(parts[1]) - t0, parts[0], healthy))
-print("  %-20s %8s %10s" % ("service", "started", "healthy"))
+print("  %-20s %8s" % ("service", "started"))
 for start, name, healthy in sorted(rows):
-    print("  %-20s %7.0fs %9ss" % (name, start, "-" if healthy is None else "%.0f" % healthy))
+    print("  %-20s %7.0fs" % (name, start))
 ' "$t0" || true
 }
 
