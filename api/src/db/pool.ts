@@ -91,6 +91,19 @@ export function replaceablePool(make: () => Sql, log: Logger): { sql: Sql; watch
     }
     renew(`a connection broke mid-write (${error.message})`);
   });
+  // A pool closed while postgres.js still had an internal query pending on it (its type lookup on a
+  // fresh connection has no catch) rejects with a connection error nobody awaits; under Bun that would
+  // end the process. Those are expected when pools are swapped; anything else is still fatal.
+  process.on("unhandledRejection", (reason) => {
+    if (isDatabaseUnavailable(reason)) {
+      log.warn("abandoned database connection failed", { reason: (reason as Error).message });
+      return;
+    }
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", ...errorFields(reason) })}\n`,
+    );
+    process.exit(1);
+  });
 
   const sql = new Proxy(() => {}, {
     apply: (_target, _this, args) => Reflect.apply(current as unknown as () => unknown, current, args),
