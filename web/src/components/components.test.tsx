@@ -9,7 +9,7 @@ import { ProjectContext, type ProjectContextValue } from "../pages/ProjectLayout
 import SignUp from "../pages/SignUp";
 import { type SessionApi, SessionProvider } from "../stores/session";
 import { createTasksStore } from "../stores/tasks";
-import { showToast } from "../stores/toast";
+import { dismissToast, showToast, toasts } from "../stores/toast";
 import { Field } from "./Field";
 import { TaskCard } from "./TaskCard";
 import { Toasts } from "./Toasts";
@@ -105,6 +105,8 @@ test("dropIndex picks the slot under the pointer", () => {
 });
 
 test("Toasts show the message and run the action", async () => {
+  // The toast list is app-wide: store tests in other files leave theirs behind.
+  for (const toast of toasts()) dismissToast(toast.id);
   const undo = mock(() => {});
   const r = render(() => <Toasts />);
   showToast("Deleted “Ship it”", { action: { label: "Undo", run: undo } });
