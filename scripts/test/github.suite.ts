@@ -150,7 +150,6 @@ describe("workflow files", () => {
   });
 
   test("every script, file and package.json script a workflow runs exists in the repository", () => {
-    const pkgScripts = Object.keys(JSON.parse(read("package.json")).scripts ?? {});
     const checked: string[] = [];
     for (const [file, wf] of Object.entries(workflows)) {
       for (const { job, step } of steps(wf)) {
@@ -176,9 +175,11 @@ describe("workflow files", () => {
         }
         for (const m of text.matchAll(/-chdir=(\S+)/g))
           expect(existsSync(join(root, m[1])), where).toBe(true);
-        for (const m of text.matchAll(/\bbun run ([\w:-]+)/g)) {
-          expect(pkgScripts, `${where}: bun run ${m[1]}`).toContain(m[1]);
-          checked.push(`bun run ${m[1]}`);
+        for (const m of text.matchAll(/\bbun run (?:--cwd[= ](\S+) )?([\w:-]+)/g)) {
+          const dir = m[1] ?? ".";
+          const scripts = Object.keys(JSON.parse(read(join(dir, "package.json"))).scripts ?? {});
+          expect(scripts, `${where}: bun run ${m[2]} in ${dir}`).toContain(m[2]);
+          checked.push(`bun run ${m[2]}`);
         }
       }
       for (const [job, def] of Object.entries(wf.jobs) as [string, Any][]) {
