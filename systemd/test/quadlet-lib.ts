@@ -1,6 +1,7 @@
 // Helpers for the Quadlet tests: a systemd unit-file parser, systemd/Quadlet word splitting, compose
 // interpolation, and the per-version allow-lists of Quadlet keys.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const systemdDir = resolve(import.meta.dir, "..");
@@ -426,4 +427,22 @@ export function bytes(value: string | number | undefined): number | undefined {
   if (!m) throw new Error(`bad size: ${value}`);
   const power = { "": 0, k: 1, m: 2, g: 3, t: 4 }[(m[2] ?? "").toLowerCase() as "" | "k" | "m" | "g" | "t"];
   return Number(m[1]) * 1024 ** power;
+}
+
+/** Renders the units with `.env.example`'s values into a fresh temporary folder, as install would. */
+export function renderUnits(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const proc = Bun.spawnSync(
+    [
+      "bash",
+      join(systemdDir, "deploy-quadlet.sh"),
+      "render",
+      dir,
+      "--env-file",
+      join(repoRoot, ".env.example"),
+    ],
+    { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, stdout: "pipe", stderr: "pipe" },
+  );
+  if (proc.exitCode !== 0) throw new Error(`render failed: ${proc.stderr.toString()}`);
+  return dir;
 }

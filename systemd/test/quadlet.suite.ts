@@ -4,10 +4,9 @@
 // Run: bun test ./systemd/test/quadlet.suite.ts   (needs shellcheck; .ci/apt-packages lists it)
 // Also runs install-e2e.ts: deploy-quadlet.sh install/uninstall end to end against fakes.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseUnit, repoRoot, systemdDir } from "./quadlet-lib.ts";
+import { parseUnit, renderUnits, systemdDir } from "./quadlet-lib.ts";
 // install/uninstall end to end with fakes: its tests register here, in this suite
 import "./install-e2e.ts";
 
@@ -17,19 +16,7 @@ setDefaultTimeout(120_000);
 let renderDir = "";
 
 beforeAll(() => {
-  renderDir = mkdtempSync(join(tmpdir(), "tp-quadlet-suite-"));
-  const proc = Bun.spawnSync(
-    [
-      "bash",
-      join(systemdDir, "deploy-quadlet.sh"),
-      "render",
-      renderDir,
-      "--env-file",
-      join(repoRoot, ".env.example"),
-    ],
-    { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: renderDir }, stdout: "pipe", stderr: "pipe" },
-  );
-  if (proc.exitCode !== 0) throw new Error(`render failed: ${proc.stderr.toString()}`);
+  renderDir = renderUnits("tp-quadlet-suite-");
 }, 30_000);
 
 afterAll(() => {

@@ -6,8 +6,7 @@
 // Units carry ${VAR:-default} placeholders that deploy-quadlet.sh fills from .env, so both sides are
 // compared after rendering with .env.example.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   allowedSections,
@@ -22,6 +21,7 @@ import {
   MIN_PODMAN,
   parseDotEnv,
   parseUnit,
+  renderUnits,
   repoRoot,
   splitWords,
   systemdDir,
@@ -97,19 +97,7 @@ let rendered: Unit[] = [];
 const byName = (units: Unit[], name: string) => units.find((u) => u.name === name);
 
 beforeAll(() => {
-  renderDir = mkdtempSync(join(tmpdir(), "tp-quadlet-"));
-  const proc = Bun.spawnSync(
-    [
-      "bash",
-      join(systemdDir, "deploy-quadlet.sh"),
-      "render",
-      renderDir,
-      "--env-file",
-      join(repoRoot, ".env.example"),
-    ],
-    { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: renderDir }, stdout: "pipe", stderr: "pipe" },
-  );
-  if (proc.exitCode !== 0) throw new Error(`render failed: ${proc.stderr.toString()}`);
+  renderDir = renderUnits("tp-quadlet-");
   rendered = loadUnits(renderDir);
 }, 30_000);
 
