@@ -22,6 +22,37 @@ export interface RestartableService extends RunningService {
 
 const isRoot = process.getuid?.() === 0;
 
+type Subprocess = ReturnType<typeof Bun.spawn>;
+
+/** The down/up/stop controls every test server shares, over its own launch and halt. */
+function controls(server: {
+  url: string;
+  port: number;
+  dir: string;
+  process(): Subprocess | undefined;
+  launch(): Promise<void>;
+  halt(): Promise<void>;
+  reaper: { cancel(): void };
+}): RestartableService {
+  return {
+    url: server.url,
+    port: server.port,
+    get running() {
+      const proc = server.process();
+      return proc !== undefined && proc.exitCode === null;
+    },
+    down: server.halt,
+    up: async () => {
+      if (!server.process()) await server.launch();
+    },
+    async stop() {
+      server.reaper.cancel();
+      await server.halt();
+      rmSync(server.dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function freePort(): Promise<number> {
   const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const { port } = server;
@@ -101,7 +132,7 @@ export async function startPostgres(): Promise<RestartableService> {
   );
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
   const port = await freePort();
-  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  let proc: Subprocess | undefined;
   const launch = async () => {
     proc = Bun.spawn(
       asPostgresUser([
@@ -155,22 +186,15 @@ export async function startPostgres(): Promise<RestartableService> {
     `kill -QUIT "$(head -1 '${join(data, "postmaster.pid")}')" 2>/dev/null; sleep 2`,
     dir,
   );
-  return {
+  return controls({
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
-    get running() {
-      return proc !== undefined && proc.exitCode === null;
-    },
-    down: halt,
-    up: async () => {
-      if (!proc) await launch();
-    },
-    async stop() {
-      reaper.cancel();
-      await halt();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    dir,
+    process: () => proc,
+    launch,
+    halt,
+    reaper,
+  });
 }
 
 /** A Redis that can also hang: paused (SIGSTOP) it keeps its connections open and answers nothing. */
@@ -185,7 +209,7 @@ export async function startRedis(options: { args?: string[] } = {}): Promise<Pau
   if (!binary) throw new Error("redis-server not found (apt-get install redis-server)");
   const dir = tempDir("tp-redis-");
   const port = await freePort();
-  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  let proc: Subprocess | undefined;
   const launch = async () => {
     proc = Bun.spawn(
       [
@@ -228,24 +252,14 @@ export async function startRedis(options: { args?: string[] } = {}): Promise<Pau
   };
   await launch();
   const reaper = reapWhenGone(`kill -KILL "$(cat '${join(dir, "redis.pid")}')" 2>/dev/null`, dir);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    get running() {
-      return proc !== undefined && proc.exitCode === null;
+  // Object.assign keeps the `running` getter live (a spread would freeze its current value).
+  return Object.assign(
+    controls({ url: `redis://127.0.0.1:${port}`, port, dir, process: () => proc, launch, halt, reaper }),
+    {
+      pause: () => proc?.kill("SIGSTOP"),
+      resume: () => proc?.kill("SIGCONT"),
     },
-    pause: () => proc?.kill("SIGSTOP"),
-    resume: () => proc?.kill("SIGCONT"),
-    down: halt,
-    up: async () => {
-      if (!proc) await launch();
-    },
-    async stop() {
-      reaper.cancel();
-      await halt();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  );
 }
 
 /** A fresh, empty database on a running server; returns its URL. Isolates test files from each other. */
