@@ -9,7 +9,7 @@ import { createEventHub, type EventHub } from "./events/hub.ts";
 import { createPublisher } from "./events/publisher.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
-import { requireAuth } from "./http/auth.ts";
+import { authenticate, requireAuth } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
 import type { AppEnv } from "./http/context.ts";
@@ -29,23 +29,34 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
   const hub = deps.hub ?? createEventHub(store, log);
   const publish = createPublisher(store, log);
   const limits = config.rateLimit;
-  const limiter = (scope: string, limit: number, key: Parameters<typeof rateLimit>[0]["key"]) =>
-    rateLimit({ store, metrics, log, scope, limit, windowSeconds: limits.windowSeconds, key });
-  const byIp = (c: { get(key: "clientIp"): string }) => c.get("clientIp");
-
   const api = new Hono<AppEnv>()
     .use(jsonBody({ maxBytes: MAX_BODY_BYTES }))
     .route("/", healthRoutes(deps))
     .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
-    .use(limiter("ip", limits.ip, byIp))
-    .use("/auth/*", limiter("auth_ip", limits.authIp, byIp))
+    .use(
+      authenticate({ secret: config.jwtSecret }),
+      rateLimit({
+        store,
+        metrics,
+        log,
+        windowSeconds: limits.windowSeconds,
+        limits: (c) => [
+          { scope: "ip", limit: limits.ip, identity: c.get("clientIp") },
+          {
+            scope: "auth_ip",
+            limit: limits.authIp,
+            identity: c.req.path.startsWith("/api/auth/") ? c.get("clientIp") : undefined,
+          },
+          { scope: "user", limit: limits.user, identity: c.get("user")?.id },
+        ],
+      }),
+    )
     .route("/auth", authRoutes(deps))
     .route("/events", eventRoutes(deps, hub));
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
-  const perUser = limiter("user", limits.user, (c) => c.get("user")?.id);
-  // "/x/*" also matches "/x" itself in Hono: listing both would count each request twice.
-  for (const path of ["/projects/*", "/tasks/*", "/export", "/import"]) api.use(path, signedIn, perUser);
+  // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
+  for (const path of ["/projects/*", "/tasks/*", "/export", "/import"]) api.use(path, signedIn);
   api
     .route("/projects", projectRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))

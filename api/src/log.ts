@@ -18,10 +18,25 @@ export function errorFields(error: unknown): Fields {
   return { err: { message: String(error) } };
 }
 
-export function createLogger(
-  level: LogLevel,
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): Logger {
+/**
+ * Lines logged in the same turn of the event loop leave in one write to stdout: under load one system
+ * call carries the lines of many requests. Whatever is pending is written when the process exits.
+ */
+export function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = `${pending.join("\n")}\n`;
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+}
+
+export function createLogger(level: LogLevel, write: (line: string) => void = batchedStdout()): Logger {
   const threshold = RANK[level];
   const emit = (lineLevel: Exclude<LogLevel, "silent">, msg: string, fields?: Fields) => {
     if (RANK[lineLevel] < threshold) return;

@@ -480,6 +480,25 @@ describe("cache", () => {
     expect((await readAll()).body.items).toHaveLength(40);
   });
 
+  test("lists go out gzip-encoded to clients that accept it, as the same JSON", async () => {
+    const query = new URLSearchParams({ projectId, sort: "title" });
+    const fetchList = (headers: Record<string, string>) =>
+      t.app.request(`/api/tasks?${query}`, {
+        headers: { authorization: `Bearer ${owner.token}`, ...headers },
+      });
+    const plain = await fetchList({});
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    const json = await plain.text();
+    expect(JSON.parse(json).items.length).toBeGreaterThan(0);
+    for (const round of ["miss or hit", "hit"]) {
+      const zipped = await fetchList({ "accept-encoding": "br, gzip;q=0.8" });
+      expect(zipped.headers.get("content-encoding"), round).toBe("gzip");
+      expect(zipped.headers.get("vary")).toContain("Accept-Encoding");
+      const bytes = new Uint8Array(await zipped.arrayBuffer());
+      expect(new TextDecoder().decode(Bun.gunzipSync(bytes))).toBe(json);
+    }
+  });
+
   test("the cache never serves one user's list to another", async () => {
     const key = (await t.store.get("nothing")) ?? "";
     expect(key).toBe("");

@@ -59,9 +59,12 @@ local function uniqueDueAfter(n)
   return os.date("!%Y-%m-%dT%H:%M:%S", seconds) .. string.format(".%03dZ", ms % 1000)
 end
 
-local authHeaders = { ["Authorization"] = "Bearer " .. token }
-local jsonHeaders = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
-local plainJson = { ["Content-Type"] = "application/json" }
+-- Like a browser (and like bench/openloop.ts, whose fetch does the same), every request accepts gzip.
+local gzip = "gzip, deflate, br"
+local authHeaders = { ["Authorization"] = "Bearer " .. token, ["Accept-Encoding"] = gzip }
+local jsonHeaders = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json",
+  ["Accept-Encoding"] = gzip }
+local plainJson = { ["Content-Type"] = "application/json", ["Accept-Encoding"] = gzip }
 
 local builders = {}
 

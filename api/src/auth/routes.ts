@@ -84,7 +84,7 @@ export function authRoutes(deps: Deps) {
       if (!user || !valid) {
         metrics.authLogins.inc({ result: "failure" });
         metrics.authFailures.inc({ reason: "invalid_credentials" });
-        await Promise.all([store.hit(accountKey, failureWindow), store.hit(ipKey, failureWindow)]);
+        await store.hit([accountKey, ipKey], failureWindow);
         throw invalidCredentials();
       }
       await store.del(accountKey);

@@ -29,7 +29,43 @@ export function signAccessToken(
   return sign({ ...claims }, secret, "HS256");
 }
 
-export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims> {
+export type AccessVerifier = (token: string) => Promise<AccessClaims>;
+
+/** Verified tokens remembered at most; past this the memory is simply cleared. */
+const VERIFIED_CACHE_MAX = 10_000;
+
+/**
+ * Verifies access tokens with a key imported once, and remembers tokens it verified until they
+ * expire: a client sends the same token with every request for its whole lifetime, and a token that
+ * verified once stays valid until `exp` (the signature cannot change).
+ */
+export function createAccessVerifier(secret: string): AccessVerifier {
+  let key: Promise<CryptoKey> | undefined;
+  const importKey = () =>
+    crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["verify"],
+    );
+  const verified = new Map<string, AccessClaims>();
+  return async (token) => {
+    const known = verified.get(token);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      verified.delete(token);
+      throw new InvalidTokenError("token expired");
+    }
+    key ??= importKey();
+    const claims = await verifyAccessToken(await key, token);
+    if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
+    verified.set(token, claims);
+    return claims;
+  };
+}
+
+export async function verifyAccessToken(secret: string | CryptoKey, token: string): Promise<AccessClaims> {
   let payload: Record<string, unknown>;
   try {
     payload = await verify(token, secret, { alg: "HS256" });

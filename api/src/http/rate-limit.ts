@@ -1,55 +1,76 @@
-// Fixed-window rate limits in the shared store, so every replica counts together. Answers 429 with
-// Retry-After and the IETF RateLimit-* headers. If the store is down the limit is skipped (fail open):
-// refusing every request because Redis is away would turn a cache outage into a full outage.
+// Fixed-window rate limits in the shared store, so every replica counts together. Every limit that
+// applies to a request (per address, per user, stricter per address on sign-in routes) is counted in
+// one store round trip. Answers 429 with Retry-After and the IETF RateLimit-* headers of the limit that
+// refused; successful responses carry the tightest one. If the store is down the limits are skipped
+// (fail open): refusing every request because Redis is away would turn a cache outage into a full outage.
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { Store } from "../store/store.ts";
+import type { Store, WindowCount } from "../store/store.ts";
 import { StoreUnavailableError } from "../store/store.ts";
 import type { AppEnv } from "./context.ts";
 import { ApiError } from "./errors.ts";
+
+export interface Limit {
+  scope: string;
+  limit: number;
+  /** Whose counter this request adds to; undefined means the limit does not apply. */
+  identity: string | undefined;
+}
 
 export interface RateLimitOptions {
   store: Store;
   metrics: Metrics;
   log: Logger;
-  scope: string;
-  limit: number;
   windowSeconds: number;
-  /** The counter's identity for this request; undefined skips the limit. */
-  key: (c: Context<AppEnv>) => string | undefined;
+  /** The limits that apply to this request. */
+  limits: (c: Context<AppEnv>) => Limit[];
 }
 
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
+  const { store, metrics, log, windowSeconds } = options;
+  const headersOf = (limit: number, remaining: number, window: WindowCount): Record<string, string> => ({
+    "RateLimit-Limit": String(limit),
+    "RateLimit-Remaining": String(remaining),
+    "RateLimit-Reset": String(window.resetSeconds),
+    "RateLimit-Policy": `${limit};w=${windowSeconds}`,
+  });
+
   return async function rateLimitMiddleware(c, next) {
-    const identity = options.key(c);
-    if (identity === undefined) return next();
-    let hit: { count: number; resetSeconds: number };
+    const limits = options.limits(c).filter((limit) => limit.identity !== undefined);
+    let windows: WindowCount[];
     try {
-      hit = await options.store.hit(`ratelimit:${options.scope}:${identity}`, options.windowSeconds);
+      windows = await store.hit(
+        limits.map(({ scope, identity }) => `ratelimit:${scope}:${identity}`),
+        windowSeconds,
+      );
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      options.log.debug("rate limit skipped: store unavailable", { scope: options.scope });
+      log.debug("rate limits skipped: store unavailable");
       return next();
     }
-    const remaining = Math.max(0, options.limit - hit.count);
-    const headers = {
-      "RateLimit-Limit": String(options.limit),
-      "RateLimit-Remaining": String(remaining),
-      "RateLimit-Reset": String(hit.resetSeconds),
-      "RateLimit-Policy": `${options.limit};w=${options.windowSeconds}`,
-    };
-    if (hit.count > options.limit) {
-      options.metrics.rateLimited.inc({ scope: options.scope });
+    let tightest: Record<string, string> | undefined;
+    let tightestRemaining = Number.POSITIVE_INFINITY;
+    let refused: { scope: string; window: WindowCount; headers: Record<string, string> } | undefined;
+    limits.forEach(({ scope, limit }, i) => {
+      const window = windows[i] ?? { count: 0, resetSeconds: windowSeconds };
+      const remaining = Math.max(0, limit - window.count);
+      const headers = headersOf(limit, remaining, window);
+      if (window.count > limit && (!refused || window.resetSeconds > refused.window.resetSeconds))
+        refused = { scope, window, headers };
+      if (remaining < tightestRemaining) {
+        tightestRemaining = remaining;
+        tightest = headers;
+      }
+    });
+    if (refused) {
+      metrics.rateLimited.inc({ scope: refused.scope });
       throw new ApiError(429, "rate_limited", "too many requests; slow down", undefined, {
-        ...headers,
-        "Retry-After": String(hit.resetSeconds),
+        ...refused.headers,
+        "Retry-After": String(refused.window.resetSeconds),
       });
     }
     await next();
-    // Limits nest (IP around user around auth); the client hears about the tightest one.
-    const tighter = c.res.headers.get("RateLimit-Remaining");
-    if (tighter !== null && Number(tighter) <= remaining) return;
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    if (tightest) for (const [name, value] of Object.entries(tightest)) c.res.headers.set(name, value);
   };
 }

@@ -2,7 +2,7 @@
 import { compareEventIds, type Store, type StoredEvent } from "./store.ts";
 
 interface Entry {
-  value: string | Set<string> | number;
+  value: string | Uint8Array | Set<string> | number;
   expiresAt: number;
 }
 
@@ -28,8 +28,14 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
   return {
     kind: "memory",
     async get(key) {
-      const entry = live(key);
-      return typeof entry?.value === "string" ? entry.value : null;
+      const value = live(key)?.value;
+      if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+      return typeof value === "string" ? value : null;
+    },
+    async getBytes(key) {
+      const value = live(key)?.value;
+      if (value instanceof Uint8Array) return new Uint8Array(value);
+      return typeof value === "string" ? new TextEncoder().encode(value) : null;
     },
     async set(key, value, ttlSeconds) {
       entries.set(key, { value, expiresAt: expiry(ttlSeconds) });
@@ -42,14 +48,16 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
       entries.set(key, { value: next, expiresAt: expiry(ttlSeconds) });
       return true;
     },
-    async hit(key, windowSeconds) {
-      const entry = live(key);
-      if (!entry || typeof entry.value !== "number") {
-        entries.set(key, { value: 1, expiresAt: expiry(windowSeconds) });
-        return { count: 1, resetSeconds: windowSeconds };
-      }
-      entry.value += 1;
-      return { count: entry.value, resetSeconds: Math.max(1, Math.ceil((entry.expiresAt - now()) / 1000)) };
+    async hit(keys, windowSeconds) {
+      return keys.map((key) => {
+        const entry = live(key);
+        if (!entry || typeof entry.value !== "number") {
+          entries.set(key, { value: 1, expiresAt: expiry(windowSeconds) });
+          return { count: 1, resetSeconds: windowSeconds };
+        }
+        entry.value += 1;
+        return { count: entry.value, resetSeconds: Math.max(1, Math.ceil((entry.expiresAt - now()) / 1000)) };
+      });
     },
     async peek(key) {
       const entry = live(key);

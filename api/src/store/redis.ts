@@ -11,11 +11,22 @@ end
 return 0`;
 
 const HIT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {count, ttl}`;
+local out = {}
+for _, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then redis.call('EXPIRE', key, ARGV[1]); ttl = tonumber(ARGV[1]) end
+  out[#out + 1] = count
+  out[#out + 1] = ttl
+end
+return out`;
+
+/** The scripts, registered with defineCommand: sent once, then run by SHA (EVALSHA). */
+interface ScriptCommands {
+  compareAndSet(key: string, expected: string, next: string, ttlSeconds: number): Promise<number>;
+  hitWindows(numKeys: number, ...keysThenWindow: (string | number)[]): Promise<number[]>;
+}
 
 export interface RedisStoreOptions {
   url: string;
@@ -31,6 +42,8 @@ function connectionOptions(options: RedisStoreOptions): RedisOptions {
   return {
     ...(options.password ? { password: options.password } : {}),
     lazyConnect: false,
+    // Commands issued in the same tick (many concurrent requests) leave in one socket write.
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 1000,
@@ -57,7 +70,10 @@ export interface RedisStore extends Store {
 }
 
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  const client = new Redis(options.url, connectionOptions(options));
+  const redis = new Redis(options.url, connectionOptions(options));
+  redis.defineCommand("compareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
+  redis.defineCommand("hitWindows", { lua: HIT });
+  const client = redis as Redis & ScriptCommands;
   // Blocking XREAD waits longer than the command timeout, so it gets its own connection without one.
   const reader = new Redis(options.url, { ...connectionOptions(options), commandTimeout: undefined });
   const report = (error: Error) => options.onError?.(error);
@@ -96,18 +112,26 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
             });
           }),
     get: (name) => guard(() => client.get(key(name))),
+    // A reply Buffer owns its memory (never a SharedArrayBuffer).
+    getBytes: (name) =>
+      guard(async () => (await client.getBuffer(key(name))) as Uint8Array<ArrayBuffer> | null),
     set: (name, value, ttlSeconds) =>
-      guard(async () => void (await client.set(key(name), value, "EX", ttlSeconds))),
+      guard(async () => {
+        const payload =
+          typeof value === "string" ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+        await client.set(key(name), payload, "EX", ttlSeconds);
+      }),
     del: (...names) => guard(async () => void (names.length > 0 && (await client.del(...names.map(key))))),
     compareAndSet: (name, expected, next, ttlSeconds) =>
-      guard(async () => (await client.eval(COMPARE_AND_SET, 1, key(name), expected, next, ttlSeconds)) === 1),
-    hit: (name, windowSeconds) =>
+      guard(async () => (await client.compareAndSet(key(name), expected, next, ttlSeconds)) === 1),
+    hit: (names, windowSeconds) =>
       guard(async () => {
-        const [count, resetSeconds] = (await client.eval(HIT, 1, key(name), windowSeconds)) as [
-          number,
-          number,
-        ];
-        return { count, resetSeconds: Math.max(1, resetSeconds) };
+        if (names.length === 0) return [];
+        const flat = await client.hitWindows(names.length, ...names.map(key), windowSeconds);
+        return names.map((_, i) => ({
+          count: flat[2 * i] ?? 0,
+          resetSeconds: Math.max(1, flat[2 * i + 1] ?? 1),
+        }));
       }),
     peek: (name) =>
       guard(async () => {

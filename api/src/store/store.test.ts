@@ -58,14 +58,26 @@ for (const [name, make] of stores) {
       expect(await s().compareAndSet("missing", "v1", "v2", 60)).toBe(false);
     });
 
-    test("hit counts within a window and peek reads without counting", async () => {
+    test("hit counts several windows at once, in order, and peek reads without counting", async () => {
       expect(await s().peek("counter")).toEqual({ count: 0, resetSeconds: 0 });
-      expect((await s().hit("counter", 60)).count).toBe(1);
-      const second = await s().hit("counter", 60);
-      expect(second.count).toBe(2);
-      expect(second.resetSeconds).toBeGreaterThan(0);
-      expect(second.resetSeconds).toBeLessThanOrEqual(60);
+      expect((await s().hit(["counter"], 60)).map((w) => w.count)).toEqual([1]);
+      const [second, other] = await s().hit(["counter", "other"], 60);
+      expect(second?.count).toBe(2);
+      expect(other?.count).toBe(1);
+      expect(second?.resetSeconds).toBeGreaterThan(0);
+      expect(second?.resetSeconds).toBeLessThanOrEqual(60);
       expect((await s().peek("counter")).count).toBe(2);
+      expect(await s().hit([], 60)).toEqual([]);
+    });
+
+    test("getBytes returns what get returns, as UTF-8 bytes", async () => {
+      await s().set("body", '{"title":"café ✓"}', 60);
+      const bytes = await s().getBytes("body");
+      expect(new TextDecoder().decode(bytes ?? new Uint8Array())).toBe('{"title":"café ✓"}');
+      expect(await s().getBytes("absent")).toBeNull();
+      const binary = Uint8Array.from([0x1f, 0x8b, 0, 255, 128]);
+      await s().set("binary", binary, 60);
+      expect(await s().getBytes("binary")).toEqual(binary);
     });
 
     test("sets", async () => {

@@ -5,17 +5,27 @@ export interface StoredEvent {
   data: string;
 }
 
+export interface WindowCount {
+  count: number;
+  resetSeconds: number;
+}
+
 export interface Store {
   readonly kind: "redis" | "memory";
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** get() as raw bytes: a cached response body goes out without a decode and re-encode. */
+  getBytes(key: string): Promise<Uint8Array<ArrayBuffer> | null>;
+  set(key: string, value: string | Uint8Array, ttlSeconds: number): Promise<void>;
   del(...keys: string[]): Promise<void>;
   /** Replaces the value only if it still equals `expected`; false when someone else changed it first. */
   compareAndSet(key: string, expected: string, next: string, ttlSeconds: number): Promise<boolean>;
-  /** Fixed-window counter: increments and returns the count and the seconds until the window resets. */
-  hit(key: string, windowSeconds: number): Promise<{ count: number; resetSeconds: number }>;
+  /**
+   * Fixed-window counters, in one round trip: increments each key and returns, in the same order, its
+   * count and the seconds until its window resets.
+   */
+  hit(keys: string[], windowSeconds: number): Promise<WindowCount[]>;
   /** Reads a hit() counter without incrementing it. */
-  peek(key: string): Promise<{ count: number; resetSeconds: number }>;
+  peek(key: string): Promise<WindowCount>;
   setAdd(key: string, member: string, ttlSeconds: number): Promise<void>;
   setRemove(key: string, member: string): Promise<void>;
   setMembers(key: string): Promise<string[]>;

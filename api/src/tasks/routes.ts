@@ -10,7 +10,7 @@ import type { AppEnv } from "../http/context.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { validate } from "../http/validate.ts";
 import { findMembership, requireRole } from "../projects/access.ts";
-import { createListCache } from "./cache.ts";
+import { createListCache, listResponseInit } from "./cache.ts";
 import * as tasks from "./repository.ts";
 import { createTaskBody, listTasksQuery, moveTaskBody, taskIdParam, updateTaskBody } from "./schemas.ts";
 
@@ -74,7 +74,8 @@ export function taskRoutes(deps: Deps, publish: Publish) {
       const body = await cache.read(userId, membership.tasksVersion, query, async () =>
         JSON.stringify(await timed(metrics, "tasks.list", () => tasks.listTasks(sql, query, cursor))),
       );
-      return c.body(body, 200, { "Content-Type": "application/json" });
+      const { data, headers } = listResponseInit(body, c.req.header("accept-encoding"));
+      return c.body(data, 200, headers);
     })
     .post("/", validate("json", createTaskBody), async (c) => {
       const input = c.req.valid("json");
