@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
+import { TASK_JSON } from "../api/src/tasks/repository.ts";
 import {
   createDatabase,
   freePort,
@@ -640,7 +641,7 @@ async function main(): Promise<void> {
   // The exact SQL of a cache-miss list request (api/src/tasks/repository.ts listTasks with projectId and
   // dueAfter, default sort and limit), one script per project, prepared like postgres.js does.
   const listSql = (projectId: string, dueAfter: string) =>
-    `SELECT id, project_id, title, description, status, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at, (position)::text AS sort_key FROM tasks WHERE project_id = '${projectId}' AND due_at >= '${dueAfter}'::timestamptz ORDER BY position ASC, id ASC LIMIT 51`;
+    `SELECT ${TASK_JSON.replace(/\s+/g, " ")} AS json, t.id, (position)::text AS sort_key FROM tasks t WHERE project_id = '${projectId}' AND due_at >= '${dueAfter}'::timestamptz ORDER BY position ASC, t.id ASC LIMIT 51`;
   await step("reference: pgbench with the task-list SQL (database ceiling)", async () => {
     const dir = join(work, "pgbench");
     mkdirSync(dir, { recursive: true });

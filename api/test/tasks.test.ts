@@ -25,6 +25,16 @@ const list = async (query: Record<string, string>, token = owner.token) =>
   t.call("GET", `/api/tasks?${new URLSearchParams({ projectId, ...query })}`, { token });
 const titles = (items: Task[]) => items.map((task) => task.title);
 
+/** Lists are built as JSON by PostgreSQL: every item must be exactly what GET /api/tasks/:id returns. */
+async function expectListMatchesReads(board: string) {
+  const listed = await t.call("GET", `/api/tasks?projectId=${board}&limit=100`, { token: owner.token });
+  expect(listed.body.items.length).toBeGreaterThan(0);
+  for (const item of listed.body.items as Task[]) {
+    const read = await t.call("GET", `/api/tasks/${item.id}`, { token: owner.token });
+    expect(JSON.stringify(item)).toBe(read.text);
+  }
+}
+
 beforeAll(async () => {
   t = await createTestApp();
   [owner, viewer, outsider] = await Promise.all([
@@ -298,6 +308,7 @@ describe("board moves", () => {
         .body.items,
     );
     expect(order).toEqual([first.title, ...inserted, last.title]);
+    await expectListMatchesReads(board);
     // Renumbering the column is announced once, so live clients refetch instead of drifting.
     const { events } = await t.store.eventsSince("0-0");
     const resyncs = events
@@ -341,6 +352,16 @@ describe("list: filters, search, sort and cursor pages", () => {
     t.call("GET", `/api/tasks?${new URLSearchParams({ projectId: searchProject, ...params })}`, {
       token: owner.token,
     });
+
+  test("listed tasks are field for field what a single read returns", async () => {
+    const done = await t.call("POST", "/api/tasks", {
+      token: owner.token,
+      body: { projectId: searchProject, title: 'Quote " and \\ backslash', status: "done" },
+    });
+    expect(done.body.completedAt).toEqual(expect.any(String));
+    await expectListMatchesReads(searchProject);
+    await t.call("DELETE", `/api/tasks/${done.body.id}`, { token: owner.token });
+  });
 
   test("filters combine", async () => {
     expect(titles((await query({ status: "in_progress" })).body.items)).toEqual(["Release notes"]);

@@ -2,6 +2,7 @@
 // stored in a local folder. The socket server handles one connection at a time, hence pool max 1.
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 export const EMBEDDED_POOL_MAX = 1;
@@ -21,7 +22,8 @@ async function freePort(): Promise<number> {
 /** dataDir undefined keeps the database in memory (tests). */
 export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  // Extensions the migrations create must be loaded into PGlite's WebAssembly build.
+  const db = await PGlite.create(dataDir, { extensions: { btree_gin } });
   const port = await freePort();
   const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1" });
   await server.start();

@@ -40,7 +40,7 @@ export function createListCache(store: Store, metrics: Metrics, ttlSeconds: numb
         return { gzip: cached };
       }
       metrics.cacheRequests.inc({ result: "miss" });
-      const gzip = Bun.gzipSync(await compute(), { level: 4 });
+      const gzip = Bun.gzipSync(await compute(), { level: 2 });
       // Not awaited: the response need not wait for the cache. A late write is harmless, since its key
       // names the list version it was computed from.
       void store.set(key, gzip, ttlSeconds).catch(() => {});

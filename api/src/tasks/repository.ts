@@ -67,11 +67,26 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
   return undefined;
 }
 
-export async function listTasks(
+/** A timestamptz as JavaScript's Date#toJSON writes it (UTC, milliseconds truncated, "Z"). */
+const isoTimestamp = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * One task as JSON text, built by PostgreSQL with exactly the fields, order and formats that
+ * JSON.stringify gives a Task: a page of 50 then costs the API one string join instead of parsing
+ * 700 values (and 150 dates) and serialising them again.
+ */
+export const TASK_JSON = `(SELECT row_to_json(r) FROM (SELECT t.id, t.project_id AS "projectId", t.title, t.description,
+  t.status, t.priority, ${isoTimestamp("t.due_at")} AS "dueAt", t.labels, t.assignee_id AS "assigneeId", t.position,
+  t.version, ${isoTimestamp("t.created_at")} AS "createdAt", ${isoTimestamp("t.updated_at")} AS "updatedAt",
+  ${isoTimestamp("t.completed_at")} AS "completedAt") r)::text`;
+
+/** A page of tasks as the JSON body of GET /api/tasks: {"items":[…],"nextCursor":…}. */
+export async function listTasksJson(
   sql: Sql,
   query: ListTasksQuery,
   cursor?: [string, string],
-): Promise<{ items: Task[]; nextCursor: string | null }> {
+): Promise<string> {
   const sort = SORTS[query.sort];
   const expression = sql.unsafe(sort.expression);
   const conditions = [sql`project_id = ${query.projectId}`];
@@ -91,18 +106,15 @@ export async function listTasks(
   }
   const where = conditions.reduce((all, condition) => sql`${all} AND ${condition}`);
   const direction = sql.unsafe(sort.descending ? "DESC" : "ASC");
-  const rows = await sql<(Task & { sortKey: string })[]>`
-    SELECT ${taskColumns(sql)}, (${expression})::text AS sort_key
-    FROM tasks WHERE ${where}
-    ORDER BY ${expression} ${direction}, id ${direction}
+  const rows = await sql<{ json: string; id: string; sortKey: string }[]>`
+    SELECT ${sql.unsafe(TASK_JSON)} AS json, t.id, (${expression})::text AS sort_key
+    FROM tasks t WHERE ${where}
+    ORDER BY ${expression} ${direction}, t.id ${direction}
     LIMIT ${query.limit + 1}`;
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  const items = page.map(({ sortKey: _sortKey, ...task }) => task);
-  return {
-    items,
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sortKey, last.id) : null,
-  };
+  const nextCursor = rows.length > query.limit && last ? encodeCursor(last.sortKey, last.id) : null;
+  return `{"items":[${page.map((row) => row.json).join(",")}],"nextCursor":${JSON.stringify(nextCursor)}}`;
 }
 
 export async function getTask(sql: Sql, id: string): Promise<Task | undefined> {

@@ -72,7 +72,7 @@ export function taskRoutes(deps: Deps, publish: Publish) {
         ]);
       }
       const body = await cache.read(userId, membership.tasksVersion, query, async () =>
-        JSON.stringify(await timed(metrics, "tasks.list", () => tasks.listTasks(sql, query, cursor))),
+        timed(metrics, "tasks.list", () => tasks.listTasksJson(sql, query, cursor)),
       );
       const { data, headers } = listResponseInit(body, c.req.header("accept-encoding"));
       return c.body(data, 200, headers);
