@@ -183,6 +183,42 @@ describe("update with optimistic concurrency", () => {
     expect(edits.map((edit) => edit.status).sort()).toEqual([200, 409, 409]);
   });
 
+  test("concurrent creates, edits and moves in one project all succeed (no deadlock between writers)", async () => {
+    const board = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Busy" } })).body
+      .id;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push(
+        (
+          await t.call("POST", "/api/tasks", {
+            token: owner.token,
+            body: { projectId: board, title: `t${i}` },
+          })
+        ).body.id,
+      );
+    }
+    const statuses = ["todo", "in_progress", "done"];
+    const operations = Array.from({ length: 60 }, (_, i) => {
+      const id = ids[i % ids.length];
+      if (i % 3 === 0)
+        return t.call("PATCH", `/api/tasks/${id}`, { token: owner.token, body: { title: `e${i}` } });
+      if (i % 3 === 1)
+        return t.call("POST", `/api/tasks/${id}/move`, {
+          token: owner.token,
+          body: { status: statuses[i % statuses.length], position: i % 3 },
+        });
+      return t.call("POST", "/api/tasks", { token: owner.token, body: { projectId: board, title: `c${i}` } });
+    });
+    const results = await Promise.all(operations);
+    expect(results.map((result) => result.status).filter((status) => status >= 300)).toEqual([]);
+    // Creates in one column got distinct positions: each saw the one before it.
+    const todo = (
+      await t.call("GET", `/api/tasks?projectId=${board}&status=todo&limit=100`, { token: owner.token })
+    ).body.items as Task[];
+    const positions = todo.map((task) => task.position);
+    expect(new Set(positions).size).toBe(positions.length);
+  });
+
   test("status done sets completedAt, leaving done clears it; nulls clear fields", async () => {
     const task = (await create({ title: "Finish", dueAt: "2031-05-05T00:00:00Z", assigneeId: owner.id }))
       .body;

@@ -122,8 +122,27 @@ export async function getTask(sql: Sql, id: string): Promise<Task | undefined> {
   return task;
 }
 
-const bumpProject = (sql: Queryable, projectId: string) =>
+/*
+ * Every task write starts by bumping its project's tasks_version. Besides versioning the list cache,
+ * that row lock puts the project's writers in a queue, always taken in the same order (project, then
+ * task): a write that locked the task first and the project last could deadlock with a move that locks
+ * them the other way round. It also makes concurrent creates see each other's positions.
+ */
+const lockProject = (sql: Queryable, projectId: string) =>
   sql`UPDATE projects SET tasks_version = tasks_version + 1 WHERE id = ${projectId}`;
+
+/** lockProject for the task's project; false when there is no such task. */
+const lockProjectOfTask = async (sql: Queryable, taskId: string): Promise<boolean> => {
+  const rows = await sql`
+    UPDATE projects SET tasks_version = tasks_version + 1
+    WHERE id = (SELECT project_id FROM tasks WHERE id = ${taskId}) RETURNING id`;
+  return rows.length > 0;
+};
+
+const lockTask = async (sql: Queryable, id: string): Promise<Task | undefined> => {
+  const [task] = await sql<Task[]>`SELECT ${taskColumns(sql)} FROM tasks WHERE id = ${id} FOR UPDATE`;
+  return task;
+};
 
 export interface NewTask {
   projectId: string;
@@ -139,6 +158,7 @@ export interface NewTask {
 export async function createTask(sql: Sql, input: NewTask): Promise<Task> {
   const status = input.status ?? "todo";
   return sql.begin(async (tx) => {
+    await lockProject(tx, input.projectId);
     const [task] = await tx<Task[]>`
       INSERT INTO tasks (project_id, title, description, status, priority, due_at, labels, assignee_id, position, completed_at)
       SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${status}, ${input.priority ?? "medium"},
@@ -147,7 +167,6 @@ export async function createTask(sql: Sql, input: NewTask): Promise<Task> {
              CASE WHEN ${status} = 'done' THEN now() END
       FROM tasks WHERE project_id = ${input.projectId} AND status = ${status}
       RETURNING ${taskColumns(tx)}`;
-    await bumpProject(tx, input.projectId);
     if (!task) throw new Error("insert returned no row");
     return task;
   });
@@ -166,7 +185,7 @@ export async function updateTask(
   expectedVersion?: number,
 ): Promise<WriteOutcome> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id} FOR UPDATE`;
+    const current = (await lockProjectOfTask(tx, id)) ? await lockTask(tx, id) : undefined;
     if (!current) return { kind: "not_found" };
     if (expectedVersion !== undefined && current.version !== expectedVersion)
       return { kind: "conflict", current };
@@ -185,7 +204,6 @@ export async function updateTask(
         updated_at = now()
       WHERE id = ${id}
       RETURNING ${taskColumns(tx)}`;
-    await bumpProject(tx, current.projectId);
     return task ? { kind: "ok", task } : { kind: "not_found" };
   });
 }
@@ -193,7 +211,7 @@ export async function updateTask(
 /**
  * Moves a task to `index` (0-based) in the `status` column. Positions are sort keys with gaps; the
  * new key is the midpoint of the neighbours, and a column is renumbered when the gap runs out.
- * Moves in a project are serialised by locking the project row.
+ * Moves in a project are serialised by the project lock every write takes first.
  */
 export async function moveTask(
   sql: Sql,
@@ -203,25 +221,23 @@ export async function moveTask(
   expectedVersion?: number,
 ): Promise<WriteOutcome> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id}`;
-    if (!current) return { kind: "not_found" };
-    await tx`SELECT 1 FROM projects WHERE id = ${current.projectId} FOR UPDATE`;
-    const [locked] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id} FOR UPDATE`;
+    const locked = (await lockProjectOfTask(tx, id)) ? await lockTask(tx, id) : undefined;
     if (!locked) return { kind: "not_found" };
     if (expectedVersion !== undefined && locked.version !== expectedVersion)
       return { kind: "conflict", current: locked };
 
-    const [{ size } = { size: 0 }] = await tx<{ size: number }[]>`
-      SELECT count(*)::int AS size FROM tasks WHERE project_id = ${locked.projectId} AND status = ${status} AND id <> ${id}`;
-    index = Math.min(index, size);
+    /** The positions around `index` in the target column (without the task), in one query. */
     const neighbours = async () => {
-      const rows = await tx<{ position: number }[]>`
-        SELECT position FROM tasks
-        WHERE project_id = ${locked.projectId} AND status = ${status} AND id <> ${id}
-        ORDER BY position, id OFFSET ${Math.max(index - 1, 0)} LIMIT 2`;
-      const before = index === 0 ? undefined : rows[0]?.position;
-      const after = index === 0 ? rows[0]?.position : rows[1]?.position;
-      return { before, after };
+      const [row] = await tx<{ size: number; around: number[] | null }[]>`
+        WITH col AS (SELECT position, id FROM tasks WHERE project_id = ${locked.projectId} AND status = ${status} AND id <> ${id}),
+             sized AS (SELECT count(*)::int AS size FROM col)
+        SELECT sized.size, (SELECT array_agg(position ORDER BY position, id) FROM (
+            SELECT position, id FROM col ORDER BY position, id
+            OFFSET greatest(least(${index}::int, sized.size) - 1, 0) LIMIT 2) around) AS around
+        FROM sized`;
+      const at = Math.min(index, row?.size ?? 0);
+      const around = row?.around ?? [];
+      return at === 0 ? { before: undefined, after: around[0] } : { before: around[0], after: around[1] };
     };
     let { before, after } = await neighbours();
     const renumbered = before !== undefined && after !== undefined && after - before < 1e-6;
@@ -250,19 +266,17 @@ export async function moveTask(
         updated_at = now()
       WHERE id = ${id}
       RETURNING ${taskColumns(tx)}`;
-    await bumpProject(tx, locked.projectId);
     return task ? { kind: "ok", task, renumbered } : { kind: "not_found" };
   });
 }
 
 export async function deleteTask(sql: Sql, id: string, expectedVersion?: number): Promise<WriteOutcome> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id} FOR UPDATE`;
+    const current = (await lockProjectOfTask(tx, id)) ? await lockTask(tx, id) : undefined;
     if (!current) return { kind: "not_found" };
     if (expectedVersion !== undefined && current.version !== expectedVersion)
       return { kind: "conflict", current };
     await tx`DELETE FROM tasks WHERE id = ${id}`;
-    await bumpProject(tx, current.projectId);
     return { kind: "ok", task: current };
   });
 }
