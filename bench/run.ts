@@ -163,6 +163,10 @@ export interface Results {
   seed?: { users: number; projects: number; tasks: number; editableProjects: number; seconds: number };
   nginxChanges: string[];
   hello?: LoadResult & { cpuMsPerRequest?: number };
+  /** The hello server doing one postgres.js query per request. */
+  helloPg?: LoadResult & { cpuMsPerRequest?: number };
+  /** The hello server doing a cached list's round trips (Redis script, SQL query, 4 KB GET) and nothing else. */
+  helloIo?: LoadResult & { cpuMsPerRequest?: number };
   pgbench?: { tps: number; latencyMs: number; clients: number; sql: string };
   throughput: {
     kind: Kind;
@@ -598,10 +602,10 @@ async function main(): Promise<void> {
   const wrkRun = (url: string, kind: Kind, seconds = o.duration) =>
     runWrk({ url, kind, ctx, seconds, connections: o.connections, threads: o.threads });
 
-  await step("reference: Hono hello server (framework ceiling)", async () => {
+  await step("reference: Hono hello server (framework, one-query and I/O ceilings)", async () => {
     const port = await freePort();
     const hello = Bun.spawn([process.execPath, join(import.meta.dir, "hello.ts")], {
-      env: { ...process.env, PORT: String(port) },
+      env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redis.url },
       stdout: "ignore",
       stderr: "inherit",
     });
@@ -617,21 +621,28 @@ async function main(): Promise<void> {
           break;
         await Bun.sleep(25);
       }
-      await runWrk({ url, kind: "hello", seconds: 1, connections: 4, threads: 1, path: "/hello" });
-      const cpuBefore = cpuSecondsOf(hello.pid);
-      const result = checkLoad(
-        "hello",
-        await runWrk({
-          url,
-          kind: "hello",
-          seconds: o.duration,
-          connections: o.connections,
-          threads: o.threads,
-          path: "/hello",
-        }),
-      );
-      const cpuMsPerRequest = ((cpuSecondsOf(hello.pid) - cpuBefore) * 1000) / result.requests;
-      results.hello = { ...result, cpuMsPerRequest };
+      const measure = async (path: string) => {
+        await runWrk({ url, kind: "hello", seconds: 1, connections: 4, threads: 1, path });
+        const cpuBefore = cpuSecondsOf(hello.pid);
+        const result = checkLoad(
+          "hello",
+          await runWrk({
+            url,
+            kind: "hello",
+            seconds: o.duration,
+            connections: o.connections,
+            threads: o.threads,
+            path,
+          }),
+        );
+        return {
+          ...result,
+          cpuMsPerRequest: ((cpuSecondsOf(hello.pid) - cpuBefore) * 1000) / result.requests,
+        };
+      };
+      results.hello = await measure("/hello");
+      results.helloPg = await measure("/hello/pg");
+      results.helloIo = await measure("/hello/io");
     } finally {
       hello.kill("SIGTERM");
       await hello.exited;

@@ -67,19 +67,16 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
   return undefined;
 }
 
-/** A timestamptz as JavaScript's Date#toJSON writes it (UTC, milliseconds truncated, "Z"). */
-const isoTimestamp = (column: string) =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /**
  * One task as JSON text, built by PostgreSQL with exactly the fields, order and formats that
- * JSON.stringify gives a Task: a page of 50 then costs the API one string join instead of parsing
+ * JSON.stringify gives a Task (timestamps via api_timestamp(), migration 0003): a page of 50 then
+ * costs the API one string join instead of parsing
  * 700 values (and 150 dates) and serialising them again.
  */
 export const TASK_JSON = `(SELECT row_to_json(r) FROM (SELECT t.id, t.project_id AS "projectId", t.title, t.description,
-  t.status, t.priority, ${isoTimestamp("t.due_at")} AS "dueAt", t.labels, t.assignee_id AS "assigneeId", t.position,
-  t.version, ${isoTimestamp("t.created_at")} AS "createdAt", ${isoTimestamp("t.updated_at")} AS "updatedAt",
-  ${isoTimestamp("t.completed_at")} AS "completedAt") r)::text`;
+  t.status, t.priority, api_timestamp(t.due_at) AS "dueAt", t.labels, t.assignee_id AS "assigneeId", t.position,
+  t.version, api_timestamp(t.created_at) AS "createdAt", api_timestamp(t.updated_at) AS "updatedAt",
+  api_timestamp(t.completed_at) AS "completedAt") r)::text`;
 
 /** A page of tasks as the JSON body of GET /api/tasks: {"items":[…],"nextCursor":…}. */
 export async function listTasksJson(
