@@ -93,6 +93,13 @@ test("the task queries use indexes on 100k tasks (EXPLAIN)", async () => {
     `SELECT * FROM tasks WHERE project_id = '${project}' AND search @@ websearch_to_tsquery('simple', '777') ORDER BY position, id LIMIT 51`,
   );
   expect(search).toContain("tasks_project_search_idx");
+  // No pending list for searches to scan: new tasks go straight into the GIN indexes.
+  const options = await sql<{ relname: string; reloptions: string[] | null }[]>`
+    SELECT relname, reloptions FROM pg_class WHERE relname IN ('tasks_project_search_idx', 'tasks_labels_idx')`;
+  expect(options.map((row) => [row.relname, row.reloptions]).sort()).toEqual([
+    ["tasks_labels_idx", ["fastupdate=off"]],
+    ["tasks_project_search_idx", ["fastupdate=off"]],
+  ]);
   const byCreated = await plan(
     `SELECT * FROM tasks WHERE project_id = '${project}' ORDER BY created_at, id LIMIT 51`,
   );
