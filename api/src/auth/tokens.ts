@@ -39,7 +39,7 @@ const VERIFIED_CACHE_MAX = 10_000;
  * expire: a client sends the same token with every request for its whole lifetime, and a token that
  * verified once stays valid until `exp` (the signature cannot change).
  */
-export function createAccessVerifier(secret: string): AccessVerifier {
+export function createAccessVerifier(secret: string, now: () => number = Date.now): AccessVerifier {
   let key: Promise<CryptoKey> | undefined;
   const importKey = () =>
     crypto.subtle.importKey(
@@ -53,7 +53,7 @@ export function createAccessVerifier(secret: string): AccessVerifier {
   return async (token) => {
     const known = verified.get(token);
     if (known) {
-      if (known.exp * 1000 > Date.now()) return known;
+      if (known.exp * 1000 > now()) return known;
       verified.delete(token);
       throw new InvalidTokenError("token expired");
     }

@@ -70,8 +70,8 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
 /**
  * One task as JSON text, built by PostgreSQL with exactly the fields, order and formats that
  * JSON.stringify gives a Task (timestamps via api_timestamp(), migration 0003): a page of 50 then
- * costs the API one string join instead of parsing
- * 700 values (and 150 dates) and serialising them again.
+ * costs the API one string join instead of parsing 700 values (and 150 dates) and serialising them
+ * again.
  */
 export const TASK_JSON = `(SELECT row_to_json(r) FROM (SELECT t.id, t.project_id AS "projectId", t.title, t.description,
   t.status, t.priority, api_timestamp(t.due_at) AS "dueAt", t.labels, t.assignee_id AS "assigneeId", t.position,
@@ -123,7 +123,8 @@ export async function getTask(sql: Sql, id: string): Promise<Task | undefined> {
  * Every task write starts by bumping its project's tasks_version. Besides versioning the list cache,
  * that row lock puts the project's writers in a queue, always taken in the same order (project, then
  * task): a write that locked the task first and the project last could deadlock with a move that locks
- * them the other way round. It also makes concurrent creates see each other's positions.
+ * them the other way round. It also makes concurrent creates see each other's positions. A write
+ * refused for a stale version commits the bump too; that only costs the next list a cache miss.
  */
 const lockProject = (sql: Queryable, projectId: string) =>
   sql`UPDATE projects SET tasks_version = tasks_version + 1 WHERE id = ${projectId}`;
