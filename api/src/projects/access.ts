@@ -34,12 +34,13 @@ export async function requireRole(
 ): Promise<Membership> {
   const membership = await findMembership(sql, projectId, userId);
   if (!membership) throw notFound("project");
-  if (RANK[membership.role] < RANK[minimum]) {
-    throw new ApiError(
-      403,
-      "forbidden",
-      `this needs the ${minimum} role in the project; you are ${membership.role}`,
-    );
-  }
+  assertRole(membership.role, minimum);
   return membership;
+}
+
+/** 403 unless `role` is at least `minimum`. */
+export function assertRole(role: Role, minimum: Role): void {
+  if (RANK[role] < RANK[minimum]) {
+    throw new ApiError(403, "forbidden", `this needs the ${minimum} role in the project; you are ${role}`);
+  }
 }

@@ -1,6 +1,7 @@
 // Tasks: SQL only, `sql` passed in. Every write bumps projects.tasks_version in the same transaction,
 // which versions the task-list cache keys: a committed write can never be followed by a stale list.
 import type { Queryable, Sql } from "../db/client.ts";
+import type { Role } from "../projects/access.ts";
 import type { ListTasksQuery, TaskSort, UpdateTask } from "./schemas.ts";
 
 export interface Task {
@@ -114,9 +115,19 @@ export async function listTasksJson(
   return `{"items":[${page.map((row) => row.json).join(",")}],"nextCursor":${JSON.stringify(nextCursor)}}`;
 }
 
-export async function getTask(sql: Sql, id: string): Promise<Task | undefined> {
-  const [task] = await sql<Task[]>`SELECT ${taskColumns(sql)} FROM tasks WHERE id = ${id}`;
-  return task;
+/** The task and the caller's role in its project (null for non-members), in one query. */
+export async function getTaskWithRole(
+  sql: Sql,
+  id: string,
+  userId: string,
+): Promise<{ task: Task; role: Role | null } | undefined> {
+  const [row] = await sql<(Task & { memberRole: Role | null })[]>`
+    SELECT ${taskColumns(sql)},
+      (SELECT role FROM project_members m WHERE m.project_id = tasks.project_id AND m.user_id = ${userId}) AS member_role
+    FROM tasks WHERE id = ${id}`;
+  if (!row) return undefined;
+  const { memberRole, ...task } = row;
+  return { task, role: memberRole };
 }
 
 /*

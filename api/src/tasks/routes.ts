@@ -9,7 +9,7 @@ import type { Publish } from "../events/publisher.ts";
 import type { AppEnv } from "../http/context.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { validate } from "../http/validate.ts";
-import { findMembership, requireRole } from "../projects/access.ts";
+import { assertRole, findMembership, requireRole } from "../projects/access.ts";
 import { createListCache, listResponseInit } from "./cache.ts";
 import * as tasks from "./repository.ts";
 import { createTaskBody, listTasksQuery, moveTaskBody, taskIdParam, updateTaskBody } from "./schemas.ts";
@@ -31,10 +31,10 @@ export function taskRoutes(deps: Deps, publish: Publish) {
 
   /** Loads the task and checks the caller's role in its project; 404 for non-members. */
   const loadTask = async (id: string, userId: string, minimum: "viewer" | "editor") => {
-    const task = await timed(metrics, "tasks.get", () => tasks.getTask(sql, id));
-    if (!task) throw notFound("task");
-    await requireRole(sql, task.projectId, userId, minimum);
-    return task;
+    const found = await timed(metrics, "tasks.get", () => tasks.getTaskWithRole(sql, id, userId));
+    if (!found?.role) throw notFound("task");
+    assertRole(found.role, minimum);
+    return found.task;
   };
 
   const assertAssignable = async (projectId: string, assigneeId: string | null | undefined) => {
