@@ -30,7 +30,7 @@ if (DATABASE_URL && REDIS_URL) {
   const postgres = (await import(fromApi("postgres"))).default as (url: string, o: object) => Sql;
   const Redis = (await import(fromApi("ioredis"))).default as new (url: string, o: object) => Redis;
   const sql = postgres(DATABASE_URL, { max: 10 });
-  const redis = new Redis(REDIS_URL, { enableAutoPipelining: true });
+  const redis = new Redis(REDIS_URL, {});
   // A gzip-compressed page of 50 tasks is ~4 KB: random bytes of that size stand in for it.
   await redis.set("bench:hello:body", crypto.getRandomValues(new Uint8Array(4096)));
   const counter = "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 60) return n";
