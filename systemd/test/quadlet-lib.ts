@@ -429,8 +429,11 @@ export function bytes(value: string | number | undefined): number | undefined {
   return Number(m[1]) * 1024 ** power;
 }
 
-/** Renders the units with `.env.example`'s values into a fresh temporary folder, as install would. */
-export function renderUnits(prefix: string): string {
+/**
+ * Renders the units with `.env.example`'s values into a fresh temporary folder, as install would;
+ * `env` adds variables to render's environment (COMPOSE_PROFILES, say).
+ */
+export function renderUnits(prefix: string, env: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const proc = Bun.spawnSync(
     [
@@ -441,7 +444,7 @@ export function renderUnits(prefix: string): string {
       "--env-file",
       join(repoRoot, ".env.example"),
     ],
-    { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, stdout: "pipe", stderr: "pipe" },
+    { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...env }, stdout: "pipe", stderr: "pipe" },
   );
   if (proc.exitCode !== 0) throw new Error(`render failed: ${proc.stderr.toString()}`);
   return dir;

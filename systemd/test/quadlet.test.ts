@@ -381,23 +381,8 @@ describe("systemd integration", () => {
   });
 
   test("COMPOSE_PROFILES adds the optional services to the target (drop-in), and only those", () => {
-    const dir = join(renderDir, "profiles");
-    const proc = Bun.spawnSync(
-      [
-        "bash",
-        join(systemdDir, "deploy-quadlet.sh"),
-        "render",
-        dir,
-        "--env-file",
-        join(repoRoot, ".env.example"),
-      ],
-      {
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: renderDir, COMPOSE_PROFILES: "grafana,logs" },
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    expect(proc.exitCode).toBe(0);
+    // renderUnits throws unless render exits 0.
+    const dir = renderUnits("tp-quadlet-profiles-", { COMPOSE_PROFILES: "grafana,logs" });
     const dropin = parseUnit(
       readFileSync(join(dir, "taskplatform.target.d", "50-profiles.conf"), "utf8"),
       "50-profiles.conf",
@@ -412,6 +397,7 @@ describe("systemd integration", () => {
     );
     const none = readFileSync(join(renderDir, "taskplatform.target.d", "50-profiles.conf"), "utf8");
     expect(none).not.toContain("Wants=");
+    rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
   test("backup: oneshot service running deploy-quadlet.sh backup, daily persistent timer", () => {
