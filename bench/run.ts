@@ -4,11 +4,12 @@
 // fixed rate, startup and memory next to reference points taken in the same run (a Hono "hello" server
 // and pgbench with the task-list SQL). Writes bench/RESULTS.md (smoke runs write a temp file).
 // See docs/benchmarks.md.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { TASK_JSON } from "../api/src/tasks/repository.ts";
+import { buildCompiledApi } from "../api/test/support/api-process.ts";
 import {
   createDatabase,
   freePort,
@@ -20,7 +21,7 @@ import {
 import {
   type ApiProcess,
   buildBundledApi,
-  buildCompiledApi,
+  evictFromPageCache,
   repoRoot,
   rssMbOf,
   startApiProcess,
@@ -180,6 +181,8 @@ export interface Results {
   startup: {
     compiled: number[];
     compiledIdleRss: number[];
+    /** The same, started from a copy written just before (see evictFromPageCache). */
+    justWrittenIdleRss: number[];
     bundle: number[];
     source: number[];
     firstWithMigrations?: number;
@@ -218,7 +221,7 @@ const results: Results = {
   nginxChanges: [],
   throughput: [],
   fixedRate: [],
-  startup: { compiled: [], compiledIdleRss: [], bundle: [], source: [] },
+  startup: { compiled: [], compiledIdleRss: [], justWrittenIdleRss: [], bundle: [], source: [] },
   memory: { soakSamples: [] },
   sizes: { images: {} },
   plans: {},
@@ -435,11 +438,15 @@ async function main(): Promise<void> {
   );
 
   const binary = await step(
-    "build compiled API (api/package.json build flags)",
-    async () => buildCompiledApi(work),
+    "build compiled API (api/package.json build, what api/Containerfile ships); evict it from the page cache",
+    async () => {
+      const executable = buildCompiledApi(join(work, "taskplatform-api"));
+      evictFromPageCache(executable);
+      return executable;
+    },
     true,
   );
-  const bundle = await step("build bundled API (as in api/Containerfile)", async () => buildBundledApi(work));
+  const bundle = await step("build bundled API (for comparison)", async () => buildBundledApi(work));
 
   const pg = (await step("start PostgreSQL", startPostgres, true)) as RunningService;
   cleanups.push(() => stopPostgres(pg));
@@ -478,6 +485,17 @@ async function main(): Promise<void> {
       results.startup.compiled.push(api.readyMs);
       await Bun.sleep(1000);
       results.startup.compiledIdleRss.push(api.rssMb());
+      results.shutdownCodes.push(await api.stop());
+    }
+  });
+  await step("idle RSS of the executable just written (a fresh copy)", async () => {
+    const copy = join(work, "taskplatform-api-copy");
+    await Bun.write(copy, Bun.file(binary as string));
+    chmodSync(copy, 0o755);
+    for (let i = 0; i < Math.max(1, Math.ceil(o.startupRuns / 2)); i++) {
+      const api = await startApi(`just-written-${i}`, [copy]);
+      await Bun.sleep(1000);
+      results.startup.justWrittenIdleRss.push(api.rssMb());
       results.shutdownCodes.push(await api.stop());
     }
   });
@@ -849,8 +867,8 @@ async function main(): Promise<void> {
       results.sizes.images.note = "no container engine available";
       return;
     }
-    const bases: Record<string, string> = {
-      "taskplatform-api": "docker.io/oven/bun:1.4.5-distroless",
+    // The API's runtime is scratch: all of its image is the executable and glibc.
+    const bases: Record<string, string | undefined> = {
       "taskplatform-proxy": "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine",
     };
     const sizeOf = (ref: string) => {
@@ -879,10 +897,11 @@ async function main(): Promise<void> {
       }
       const ref = [tag, `localhost/${name}:latest`].find((r) => sizeOf(r) !== undefined);
       const bytes = ref ? sizeOf(ref) : undefined;
-      const base = sizeOf(bases[name] as string);
+      const baseRef = bases[name];
+      const base = baseRef ? sizeOf(baseRef) : undefined;
       results.sizes.images[name] =
         ref && bytes
-          ? `${(bytes / 1e6).toFixed(1)} MB (${ref}${base ? `; ${((bytes - base) / 1e6).toFixed(1)} MB on top of ${bases[name]}` : ""})`
+          ? `${(bytes / 1e6).toFixed(1)} MB (${ref}${base ? `; ${((bytes - base) / 1e6).toFixed(1)} MB on top of ${baseRef}` : ""})`
           : `not built (run with --build-images, or ${engine} build -f ${file} -t ${tag} .)`;
     }
     results.sizes.images.engine = engine;

@@ -1,12 +1,11 @@
-// The API as production runs it: compiled with the flags of api/package.json's `build` script (into a temp
-// directory, so the tree's api/dist is left alone), started as its own process so its RSS is the API's.
+// The API as production runs it: the executable api/package.json's `build` script compiles (what
+// api/Containerfile ships; buildCompiledApi), started as its own process so its RSS is the API's.
 // Logs go to a file (production writes them to stdout; a pipe into this process would cost us CPU).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../../api/test/support/services.ts";
 
 export const repoRoot = join(import.meta.dir, "../..");
-export const apiDir = join(repoRoot, "api");
 export const BENCH_JWT_SECRET = "bench-only-secret-0123456789abcdef0123456789";
 
 /** Environment every benchmark API instance gets on top of the URLs and port. */
@@ -27,34 +26,10 @@ export function benchApiEnv(): Record<string, string> {
   };
 }
 
-function run(cmd: string[], cwd: string): void {
-  const result = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe" });
-  if (result.exitCode !== 0) {
-    throw new Error(`${cmd.join(" ")} failed (${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-  }
-}
-
-/** `bun build … --compile` exactly as api/package.json's build script, with the output redirected. */
-export function buildCompiledApi(outDir: string): string {
-  const pkg = JSON.parse(readFileSync(join(apiDir, "package.json"), "utf8")) as {
-    scripts: Record<string, string>;
-  };
-  const script = pkg.scripts.build ?? "";
-  const args = script.split(/\s+/).filter(Boolean);
-  if (args[0] !== "bun" || args[1] !== "build" || !args.includes("--compile")) {
-    throw new Error(`api/package.json build script is not a "bun build --compile" command: ${script}`);
-  }
-  const outfile = join(outDir, "taskplatform-api");
-  const at = args.indexOf("--outfile");
-  if (at >= 0) args.splice(at, 2);
-  run([process.execPath, ...args.slice(1), "--outfile", outfile], apiDir);
-  return outfile;
-}
-
-/** The single-file bundle the container image runs (api/Containerfile), for comparison. */
+/** A single-file bundle run by `bun` (what the image shipped before the executable), for comparison. */
 export function buildBundledApi(outDir: string): string {
   const outfile = join(outDir, "taskplatform-api.js");
-  run(
+  const result = Bun.spawnSync(
     [
       process.execPath,
       "build",
@@ -62,12 +37,27 @@ export function buildBundledApi(outDir: string): string {
       "--target=bun",
       "--minify-syntax",
       "--minify-whitespace",
-      "--outfile",
-      outfile,
-    ],
-    apiDir,
+    ].concat(["--outfile", outfile]),
+    { cwd: join(repoRoot, "api"), stdout: "pipe", stderr: "pipe" },
   );
+  if (result.exitCode !== 0) throw new Error(`bundling the API failed: ${result.stderr}`);
   return outfile;
+}
+
+/**
+ * Drops the executable's pages from the page cache, so the next start reads it from disk as a
+ * deployed one (after a reboot or once the kernel reclaimed the cache) does. Just written, the kernel
+ * maps ~4 MB more of bun's own machine code into each process (larger page-cache blocks): the same
+ * code, a different RSS (docs/benchmarks.md#idle-rss).
+ */
+export function evictFromPageCache(path: string): void {
+  for (const cmd of [
+    ["sync", path],
+    ["dd", `if=${path}`, "iflag=nocache", "count=0", "status=none"],
+  ]) {
+    const result = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+    if (result.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${result.stderr}`);
+  }
 }
 
 export interface ApiProcess {

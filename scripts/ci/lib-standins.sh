@@ -165,7 +165,7 @@ standins_folder_for() {
   case "$repo" in
     postgres) echo postgres ;;
     redis) echo redis ;;
-    oven/bun) if [[ "$tag" == *distroless* ]]; then echo bun-distroless; else echo bun; fi ;;
+    oven/bun) echo bun ;;
     nginxinc/nginx-unprivileged) echo nginx-unprivileged ;;
     prom/prometheus | prometheus/prometheus) echo prometheus ;;
     prom/alertmanager | prometheus/alertmanager) echo alertmanager ;;
@@ -201,7 +201,7 @@ standins_build_one() {
   ctx=$(mktemp -d /var/tmp/tp-standin.XXXXXX)
   cp -a "$STANDINS_DIR/$folder/." "$ctx/"
   cp -a "$STANDINS_DIR/_common/." "$ctx/"
-  if [[ "$folder" == bun || "$folder" == bun-distroless ]]; then
+  if [[ "$folder" == bun ]]; then
     version=${1##*:}
     version=${version%%-*}
     cp "$(standins_bun_binary "$version")" "$ctx/bun.bin"
@@ -239,9 +239,9 @@ standins_build_all() {
       standins_log "present: $ref"
       continue
     fi
-    # bun versions differ per tag: key the distroless/debian folders by version too
+    # bun versions differ per tag: key the bun folder by version too
     local key=$folder
-    [[ "$folder" == bun* ]] && key="$folder@${ref##*:}"
+    [[ "$folder" == bun ]] && key="$folder@${ref##*:}"
     refs_by_folder[$key]+="$ref "
   done < <(standins_references "$root")
   export STANDINS_SKIPPED

@@ -75,8 +75,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   redis.defineCommand("compareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
   redis.defineCommand("hitWindows", { lua: HIT });
   const client = redis as Redis & ScriptCommands;
-  // Blocking XREAD waits longer than the command timeout, so it gets its own connection without one.
-  const reader = new Redis(options.url, { ...connectionOptions(options), commandTimeout: undefined });
+  // Blocking XREAD waits longer than the command timeout, so it gets its own connection without one,
+  // opened when this instance gets its first SSE client (an idle replica holds one connection, not two).
+  const reader = new Redis(options.url, {
+    ...connectionOptions(options),
+    commandTimeout: undefined,
+    lazyConnect: true,
+  });
   const report = (error: Error) => options.onError?.(error);
   client.on("error", report);
   reader.on("error", () => {});
@@ -156,6 +161,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     readEvents: (afterId, blockMs) =>
       guard(
         async () => {
+          if (reader.status === "wait") await reader.connect();
           const result = (await reader.call(
             "XREAD",
             "BLOCK",

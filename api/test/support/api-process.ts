@@ -1,5 +1,6 @@
-// A real API process (`bun api/src/main.ts serve`) for suites that test across processes: the proxy,
-// Prometheus, browsers, benchmarks. Waits until /api/ready answers 200.
+// A real API process (`bun api/src/main.ts serve`, or the compiled executable) for suites that test
+// across processes: the proxy, Prometheus, browsers, benchmarks. Waits until /api/ready answers 200.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, reapWhenGone } from "./services.ts";
 
@@ -14,6 +15,33 @@ export interface RunningApi {
 
 export const API_ENTRY = join(import.meta.dir, "../../src/main.ts");
 export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789";
+const API_DIR = join(import.meta.dir, "../..");
+/** How a process runs the API: from source by default, or a compiled executable. */
+const SOURCE_COMMAND = ["bun", API_ENTRY];
+
+/**
+ * Compiles the API exactly as api/package.json's `build` script does (what api/Containerfile ships),
+ * with the output redirected to `outfile` so the tree's api/dist is left alone.
+ */
+export function buildCompiledApi(outfile: string): string {
+  const pkg = JSON.parse(readFileSync(join(API_DIR, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const script = pkg.scripts.build ?? "";
+  const args = script.split(/\s+/).filter(Boolean);
+  if (args[0] !== "bun" || args[1] !== "build" || !args.includes("--compile")) {
+    throw new Error(`api/package.json build script is not a "bun build --compile" command: ${script}`);
+  }
+  const at = args.indexOf("--outfile");
+  if (at >= 0) args.splice(at, 2);
+  const result = Bun.spawnSync([process.execPath, ...args.slice(1), "--outfile", outfile], {
+    cwd: API_DIR,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (result.exitCode !== 0) throw new Error(`${script} failed (${result.exitCode}):\n${result.stderr}`);
+  return outfile;
+}
 
 export async function startApi(options: {
   databaseUrl: string;
@@ -21,10 +49,13 @@ export async function startApi(options: {
   env?: Record<string, string>;
   port?: number;
   timeoutMs?: number;
+  /** The compiled executable to run instead of the source. */
+  executable?: string;
 }): Promise<RunningApi> {
   const port = options.port ?? (await freePort());
   let output = "";
-  const proc = Bun.spawn(["bun", API_ENTRY, "serve"], {
+  const command = options.executable ? [options.executable] : SOURCE_COMMAND;
+  const proc = Bun.spawn([...command, "serve"], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -77,15 +108,17 @@ export async function startApi(options: {
 }
 
 /**
- * Runs `bun api/src/main.ts <args>` to completion with exactly `env` (plus PATH and HOME, nothing
- * inherited), for subcommands and start-up failures: exit code and everything printed.
+ * Runs `bun api/src/main.ts <args>` (or `executable <args>`) to completion with exactly `env` (plus
+ * PATH and HOME, nothing inherited), for subcommands and start-up failures: exit code and everything
+ * printed.
  */
 export async function runApi(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 20_000,
+  executable?: string,
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(["bun", API_ENTRY, ...args], {
+  const proc = Bun.spawn([...(executable ? [executable] : SOURCE_COMMAND), ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdout: "pipe",
     stderr: "pipe",
