@@ -90,10 +90,14 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
   let databaseUrl = config.databaseUrl;
   let poolMax = config.databasePoolMax;
   if (!databaseUrl) {
-    const { startEmbeddedPostgres, EMBEDDED_POOL_MAX } = await import("./db/embedded.ts").catch(() =>
-      // The compiled executable leaves PGlite out (api/package.json `build`: --external): it is for
-      // development from a checkout, and keeping it out saves the production process memory.
-      fail("embedded PostgreSQL is only in the source tree (bun run dev); set DATABASE_URL", EXIT_CONFIG),
+    const { startEmbeddedPostgres, EMBEDDED_POOL_MAX } = await import("./db/embedded.ts").catch(
+      (error: unknown) => {
+        // The compiled executable leaves PGlite out (api/package.json `build`: --external): it is for
+        // development from a checkout, and keeping it out saves the production process memory.
+        if (String((error as Error)?.message).includes("@electric-sql/pglite"))
+          fail("embedded PostgreSQL is only in the source tree (bun run dev); set DATABASE_URL", EXIT_CONFIG);
+        throw error;
+      },
     );
     const embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
     cleanups.push(embedded.stop);

@@ -37,7 +37,9 @@ export function buildBundledApi(outDir: string): string {
       "--target=bun",
       "--minify-syntax",
       "--minify-whitespace",
-    ].concat(["--outfile", outfile]),
+      "--outfile",
+      outfile,
+    ],
     { cwd: join(repoRoot, "api"), stdout: "pipe", stderr: "pipe" },
   );
   if (result.exitCode !== 0) throw new Error(`bundling the API failed: ${result.stderr}`);
@@ -110,7 +112,7 @@ export async function startApiProcess(options: {
 }): Promise<ApiProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const errFile = options.logFile.replace(/\.log$/, "") + ".stderr";
+  const errFile = `${options.logFile.replace(/\.log$/, "")}.stderr`;
   const spawn = async (): Promise<{ proc: ReturnType<typeof Bun.spawn>; readyMs: number }> => {
     const started = performance.now();
     const proc = Bun.spawn([...options.command, "serve"], {
