@@ -479,29 +479,33 @@ async function main(): Promise<void> {
   )) as ApiProcess;
   cleanups.push(async () => results.shutdownCodes.push(await apiA.stop()));
 
+  /** Starts the executable, takes its RSS 1 s after ready (idle RSS), stops it. */
+  const startIdle = async (name: string, executable: string) => {
+    const api = await startApi(name, [executable]);
+    await Bun.sleep(1000);
+    const idleRss = api.rssMb();
+    results.shutdownCodes.push(await api.stop());
+    return { readyMs: api.readyMs, idleRss };
+  };
+  const comparisonRuns = Math.max(1, Math.ceil(o.startupRuns / 2));
+
   await step("startup: compiled binary, start → /api/ready 200", async () => {
     for (let i = 0; i < o.startupRuns; i++) {
-      const api = await startApi(`startup-${i}`, [binary as string]);
-      results.startup.compiled.push(api.readyMs);
-      await Bun.sleep(1000);
-      results.startup.compiledIdleRss.push(api.rssMb());
-      results.shutdownCodes.push(await api.stop());
+      const { readyMs, idleRss } = await startIdle(`startup-${i}`, binary as string);
+      results.startup.compiled.push(readyMs);
+      results.startup.compiledIdleRss.push(idleRss);
     }
   });
   await step("idle RSS of the executable just written (a fresh copy)", async () => {
     const copy = join(work, "taskplatform-api-copy");
     await Bun.write(copy, Bun.file(binary as string));
     chmodSync(copy, 0o755);
-    for (let i = 0; i < Math.max(1, Math.ceil(o.startupRuns / 2)); i++) {
-      const api = await startApi(`just-written-${i}`, [copy]);
-      await Bun.sleep(1000);
-      results.startup.justWrittenIdleRss.push(api.rssMb());
-      results.shutdownCodes.push(await api.stop());
+    for (let i = 0; i < comparisonRuns; i++) {
+      results.startup.justWrittenIdleRss.push((await startIdle(`just-written-${i}`, copy)).idleRss);
     }
   });
   await step("startup: bundle and source (for comparison)", async () => {
-    const runs = Math.max(1, Math.ceil(o.startupRuns / 2));
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < comparisonRuns; i++) {
       if (bundle) {
         const api = await startApi(`startup-bundle-${i}`, [process.execPath, bundle]);
         results.startup.bundle.push(api.readyMs);
