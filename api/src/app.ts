@@ -8,7 +8,7 @@ import type { Deps } from "./deps.ts";
 import { createEventHub, type EventHub } from "./events/hub.ts";
 import { createPublisher } from "./events/publisher.ts";
 import { eventRoutes } from "./events/routes.ts";
-import { healthRoutes } from "./health/routes.ts";
+import { createHealthRoutes } from "./health/routes.ts";
 import { authenticate, requireAuth } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
@@ -29,9 +29,10 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
   const hub = deps.hub ?? createEventHub(store, log);
   const publish = createPublisher(store, log);
   const limits = config.rateLimit;
+  const health = createHealthRoutes(deps);
   const api = new Hono<AppEnv>()
     .use(jsonBody({ maxBytes: MAX_BODY_BYTES }))
-    .route("/", healthRoutes(deps))
+    .route("/", health.api)
     .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
     .use(
       authenticate({ secret: config.jwtSecret }),
@@ -67,6 +68,8 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
     .get("/metrics", async (c) =>
       c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
     )
+    // Readiness with every detail, for operators: never forwarded by the proxy (only /api/ is).
+    .route("/", health.internal)
     .route("/api", api);
 
   if (config.staticDir) {

@@ -2,7 +2,8 @@
 //   serve        production: configuration required, migrations under an advisory lock, then listen
 //   dev          like serve, but embedded PostgreSQL (PGlite) and an in-process store when no URLs are set
 //   migrate      apply migrations and exit
-//   healthcheck  GET /api/ready on this host's PORT; exit 0 when ready (for images without a shell)
+//   healthcheck  GET /internal/ready on this host's PORT; exit 0 when ready, else 1 and the reason on
+//                stdout (the engine keeps it as the probe output; for images without a shell)
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
@@ -11,6 +12,7 @@ import { createSql, isDatabaseUnavailable, type Sql } from "./db/client.ts";
 import { MigrationError, migrate } from "./db/migrate.ts";
 import { replaceablePool } from "./db/pool.ts";
 import { createEventHub } from "./events/hub.ts";
+import { INTERNAL_READY_PATH } from "./health/routes.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { createMemoryStore } from "./store/memory.ts";
@@ -41,16 +43,26 @@ function healthcheckUrl(env: Record<string, string | undefined>): string {
   let target = "127.0.0.1";
   if (host && !["0.0.0.0", "::", "[::]"].includes(host))
     target = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `http://${target}:${port}/api/ready`;
+  return `http://${target}:${port}${INTERNAL_READY_PATH}`;
 }
 
+/** The readiness detail (internal addresses, error strings) goes to the probe output, never to the public. */
 async function healthcheck(): Promise<never> {
+  const url = healthcheckUrl(process.env);
   try {
-    const response = await fetch(healthcheckUrl(process.env), { signal: AbortSignal.timeout(3000) });
-    process.exit(response.ok ? 0 : 1);
-  } catch {
-    process.exit(1);
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    if (response.ok) process.exit(0);
+    const body = (await response.json().catch(() => null)) as {
+      checks?: Record<string, { status?: string; error?: string }>;
+    } | null;
+    const down = Object.entries(body?.checks ?? {})
+      .filter(([, check]) => check.status !== "ok")
+      .map(([name, check]) => `${name}: ${check.error ?? check.status}`);
+    process.stdout.write(`not ready (${response.status})${down.length ? `: ${down.join("; ")}` : ""}\n`);
+  } catch (error) {
+    process.stdout.write(`not ready: ${url}: ${(error as Error).message}\n`);
   }
+  process.exit(1);
 }
 
 /** How long startup waits for PostgreSQL to accept connections (compose starts everything at once). */

@@ -137,7 +137,7 @@ describe("Redis down", () => {
     const before = await scrape(api.url);
     await redis.down();
 
-    const ready = await timed("ready", () => call(api.url, "GET", "/api/ready"));
+    const ready = await timed("ready", () => call(api.url, "GET", "/internal/ready"));
     expect(ready.status).toBe(503);
     expect(ready.body.status).toBe("unavailable");
     expect(ready.body.checks.redis.status).toBe("down");
@@ -284,7 +284,7 @@ describe("Redis hanging (paused, connections open, no answers)", () => {
         );
         expect(login.status).toBe(503);
         expect(login.body.error.code).toBe("store_unavailable");
-        const ready = await timed("ready (Redis hung)", () => call(api.url, "GET", "/api/ready"));
+        const ready = await timed("ready (Redis hung)", () => call(api.url, "GET", "/internal/ready"));
         expect(ready.status).toBe(503);
         expect(ready.body.checks.redis.status).toBe("down");
       }
@@ -330,7 +330,7 @@ describe("PostgreSQL down", () => {
         expect(reply.headers.get("retry-after")).toBe("5");
       }
     }
-    const ready = await timed("ready", () => call(api.url, "GET", "/api/ready"));
+    const ready = await timed("ready", () => call(api.url, "GET", "/internal/ready"));
     expect(ready.status).toBe(503);
     expect(ready.body.checks.postgres.status).toBe("down");
     expect(ready.body.checks.redis.status).toBe("ok");
