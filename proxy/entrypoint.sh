@@ -4,6 +4,8 @@
 #
 #   API_UPSTREAM        space-separated host:port list of the API (default "api:4000")
 #   PUBLIC_HTTPS_PORT   the published HTTPS port, for the HTTP→HTTPS redirect (default 443)
+#   PUBLIC_HOSTNAME     the name the HTTP→HTTPS redirect points to (default localhost); a request for
+#                       localhost, 127.0.0.1 or [::1] keeps its own name, any other Host gets this one
 #   TP_RUNTIME_DIR      where to render (default /tmp/nginx; nginx.conf includes $TP_RUNTIME_DIR/runtime.conf)
 #   TP_RENDER_ONLY=1    render and exit (used by the tests); TP_RESOLV_CONF, NGINX_BIN: test hooks
 #
@@ -22,6 +24,13 @@ case "$https_port" in
 esac
 suffix=""
 [ "$https_port" = 443 ] || suffix=":$https_port"
+
+# The redirect target: never the client's Host header (an open redirect to any name it likes).
+public_host=$(printf '%s' "${PUBLIC_HOSTNAME:-localhost}" | tr '[:upper:]' '[:lower:]')
+case "$public_host" in
+  '' | *[!a-z0-9.:-]*) echo "PUBLIC_HOSTNAME must be a host name or IP address, got '${PUBLIC_HOSTNAME:-}'" >&2; exit 2 ;;
+  *:*) public_host="[$public_host]" ;;
+esac
 
 # nginx -v prints "nginx version: nginx/1.28.0" on stderr.
 version=$("$nginx_bin" -v 2>&1 | sed -n 's|.*nginx/\([0-9][0-9.]*\).*|\1|p')
@@ -69,6 +78,12 @@ tmp="$runtime_dir/runtime.conf.tmp"
   echo "}"
   echo "map \$host \$tp_https_port_suffix {"
   echo "    default \"$suffix\";"
+  echo "}"
+  echo "map \$host \$tp_redirect_host {"
+  echo "    default \"$public_host\";"
+  for name in localhost 127.0.0.1 '[::1]'; do
+    [ "$name" = "$public_host" ] || echo "    \"$name\" \$host;"
+  done
   echo "}"
 } > "$tmp"
 mv "$tmp" "$runtime_dir/runtime.conf"

@@ -25,6 +25,8 @@ export interface NginxOptions {
   distDir: string;
   certFile: string;
   keyFile: string;
+  /** PUBLIC_HOSTNAME for the entrypoint (the HTTP→HTTPS redirect target); default localhost. */
+  publicHostname?: string;
 }
 
 /** The shipped configuration with the container's ports and paths replaced by the test's. */
@@ -45,11 +47,11 @@ export function renderConfig(
     ["listen 8443 ", `listen 127.0.0.1:${ports.https} `],
     ["listen 8081;", `listen 127.0.0.1:${ports.status};`],
     ["access_log /dev/stdout ", `access_log ${dir}/access.log `],
-    ["error_log /dev/stderr warn;", `error_log ${dir}/error.log warn;`],
   ];
   let out = text;
   for (const [from, to] of replacements) out = out.split(from).join(to);
-  return out;
+  // every error_log (the main one and per-location ones), each keeping its level
+  return out.replace(/error_log \/dev\/stderr (\w+);/g, `error_log ${dir}/error.log $1;`);
 }
 
 function copyRendered(from: string, to: string, render: (text: string) => string): void {
@@ -79,6 +81,7 @@ export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
       TP_RUNTIME_DIR: join(dir, "run"),
       API_UPSTREAM: opts.upstreams.join(" "),
       PUBLIC_HTTPS_PORT: String(ports.https),
+      PUBLIC_HOSTNAME: opts.publicHostname ?? "localhost",
     },
     stderr: "pipe",
   });

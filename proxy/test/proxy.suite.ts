@@ -5,7 +5,13 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningApi, startApi } from "../../api/test/support/api-process.ts";
-import { freePort, type RunningService, startPostgres, startRedis } from "../../api/test/support/services.ts";
+import {
+  freePort,
+  type RestartableService,
+  type RunningService,
+  startPostgres,
+  startRedis,
+} from "../../api/test/support/services.ts";
 import { stopPostgres } from "../../scripts/test/pg.ts";
 import { generateCert, proxyDir, type RunningNginx, spaDist, startNginx } from "./harness.ts";
 
@@ -521,11 +527,124 @@ describe("nginx in front of two stub upstreams", () => {
     // other API routes are not affected by the auth limit
     expect((await curl(`${base}/api/health`)).status).toBe(200);
   });
+  test("GET /api/auth/me and /api/auth/sessions are not held to the auth limit (only the general one)", async () => {
+    const login = () =>
+      curl(`${base}/api/auth/login`, ["-X", "POST", "-H", "content-type: application/json", "-d", "{}"]);
+    // use up this client's auth allowance (20/min, burst 10)
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 429; i++) status = (await login()).status;
+    expect(status).toBe(429);
+    // credential endpoints and writes stay limited…
+    expect((await curl(`${base}/api/auth/sessions/other`, ["-X", "DELETE"])).status).toBe(429);
+    // …reading one's own account and sessions is not (the stub answers 401 to everything under /api/auth/)
+    const reads: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      reads.push((await curl(`${base}/api/auth/me`)).status);
+      reads.push((await curl(`${base}/api/auth/sessions`)).status);
+    }
+    expect(reads.filter((s) => s === 429)).toEqual([]);
+    expect(new Set(reads)).toEqual(new Set([401]));
+  });
+});
+
+describe("nginx with a configured public name and an upstream that goes away", () => {
+  let nginx: RunningNginx;
+  let stub: ReturnType<typeof startStub> | undefined;
+  let upstreamPort: number;
+  let base: string;
+
+  beforeAll(async () => {
+    cert ??= generateCert();
+    dist ??= spaDist();
+    upstreamPort = await freePort();
+    stub = startStub("solo", upstreamPort);
+    nginx = await startNginx({
+      upstreams: [`127.0.0.1:${upstreamPort}`],
+      distDir: dist.dir,
+      certFile: cert.certFile,
+      keyFile: cert.keyFile,
+      publicHostname: "tasks.example.test",
+    });
+    base = `https://localhost:${nginx.httpsPort}`;
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    stub?.stop(true);
+  });
+
+  test("the HTTP→HTTPS redirect goes to the configured name, never to the client's Host", async () => {
+    const http = `http://127.0.0.1:${nginx.httpPort}`;
+    const target = `https://tasks.example.test:${nginx.httpsPort}/p/1?x=2`;
+    for (const host of [
+      "evil.example",
+      "EVIL.example:80",
+      "tasks.example.test.evil.example",
+      "a@evil.example",
+    ]) {
+      const res = await curl(`${http}/p/1?x=2`, ["-H", `Host: ${host}`]);
+      expect({ host, status: res.status, location: res.headers.location }).toEqual({
+        host,
+        status: 301,
+        location: target,
+      });
+    }
+    // HTTP/1.0 without a Host header: nginx would fill in its server_name "_"
+    const noHost = await curl(`${http}/p/1?x=2`, ["--http1.0", "-H", "Host:"]);
+    expect(noHost.headers.location).toBe(target);
+    // the configured name and the loopback names keep the name that was typed
+    for (const host of ["tasks.example.test", "localhost", "127.0.0.1"]) {
+      const res = await curl(`${http}/p/1?x=2`, ["-H", `Host: ${host}`]);
+      expect(res.headers.location).toBe(`https://${host}:${nginx.httpsPort}/p/1?x=2`);
+    }
+  });
+
+  test("credentials in /api/events URLs reach neither nginx log, with the upstream up and down (502)", async () => {
+    const url = `${base}/api/events?access_token=SECRET123&ticket=SECRET456`;
+    const ca = readFileSync((cert as { caFile: string }).caFile, "utf8");
+    const entry = async (requestId: string) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const found = nginx.accessEntries().find((e) => e.requestId === requestId);
+        if (found || Date.now() > deadline) return found;
+        await Bun.sleep(50);
+      }
+    };
+
+    // upstream up: the stream opens, then the client goes away
+    const up = await fetch(url, { headers: { "x-request-id": "secret-up" }, tls: { ca } });
+    expect(up.status).toBe(200);
+    const reader = (up.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    expect((await entry("secret-up"))?.path).toBe("/api/events");
+
+    // upstream down: 502, the case where nginx writes the request line into its error log
+    stub?.stop(true);
+    stub = undefined;
+    const down = await curl(url, ["-H", "X-Request-ID: secret-down"]);
+    expect(down.status).toBe(502);
+    const failed = await entry("secret-down");
+    expect(failed).toMatchObject({ path: "/api/events", status: 502 });
+    expect(String(failed?.upstreamAddr)).toBe(`127.0.0.1:${upstreamPort}`);
+    // control: the same failure elsewhere is in the error log, so the log is written and read here
+    expect((await curl(`${base}/api/echo?q=visible`)).status).toBe(502);
+    const deadline = Date.now() + 10_000;
+    while (!readFileSync(nginx.errorLog, "utf8").includes("/api/echo?q=visible") && Date.now() < deadline)
+      await Bun.sleep(50);
+    expect(readFileSync(nginx.errorLog, "utf8")).toContain("connect() failed");
+
+    for (const log of [nginx.accessLog, nginx.errorLog]) {
+      const text = readFileSync(log, "utf8");
+      expect(text, log).not.toContain("SECRET123");
+      expect(text, log).not.toContain("SECRET456");
+    }
+  });
 });
 
 describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => {
   let nginx: RunningNginx;
-  let pg: RunningService;
+  let pg: RestartableService;
   let redis: RunningService;
   let apis: RunningApi[];
   let base: string;
@@ -756,6 +875,47 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
       await browser.close();
     }
   }, 180_000);
+
+  test("/internal/ready (the operators' readiness detail) is not reachable through the proxy", async () => {
+    const direct = await fetch(`${apis[0]?.url}/internal/ready`);
+    expect(((await direct.json()) as { checks?: unknown }).checks).toBeDefined();
+    for (const path of [
+      "/internal/ready",
+      "/api/../internal/ready",
+      "/api/%2e%2e/internal/ready",
+      "/api/x/..%2finternal/ready",
+      "/api/\\..\\internal/ready",
+      "/%69nternal/ready",
+    ]) {
+      const res = await curl(`${base}${path}`, ["--path-as-is"]);
+      expect(res.body, path).not.toContain("checks");
+      expect(res.body, path).not.toContain("latencyMs");
+    }
+  });
+
+  test("with PostgreSQL down, /api/ready through nginx is 503 with a status only", async () => {
+    await pg.down();
+    try {
+      // several times, so that both replicas answer
+      for (let i = 0; i < 4; i++) {
+        const res = await curl(`${base}/api/ready`);
+        expect(res.status).toBe(503);
+        for (const leak of [String(pg.port), "127.0.0.1", "ECONNREFUSED", "connect", "error", "postgres"])
+          expect(res.body, leak).not.toContain(leak);
+        expect(res.body).toBe('{"status":"unavailable"}');
+        expectSecurityHeaders(res);
+      }
+    } finally {
+      await pg.up();
+    }
+    // the API renews its pool by itself: wait for the condition, not a fixed time
+    const deadline = Date.now() + 20_000;
+    while ((await curl(`${base}/api/ready`)).status !== 200) {
+      if (Date.now() > deadline)
+        throw new Error("the API did not become ready again after PostgreSQL came back");
+      await Bun.sleep(200);
+    }
+  });
 
   test("failed logins hit nginx's auth rate limit (429) before the API's", async () => {
     const statuses: number[] = [];
