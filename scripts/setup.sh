@@ -13,7 +13,8 @@ Usage: scripts/setup.sh [options]
   2. creates .env from .env.example if missing
   3. generates random secrets into secrets/ (directory 0700): db_password, redis_password,
      jwt_secret, grafana_admin_password
-  4. creates the TLS certificate (scripts/generate-ssl.sh: local CA + server certificate)
+  4. creates the TLS certificate (scripts/generate-ssl.sh: a name-constrained local CA in secrets/ca,
+     the server certificate in secrets/tls)
   5. builds the images (compose build)
 
 Options:
@@ -99,7 +100,7 @@ new_secret jwt_secret 48
 new_secret grafana_admin_password 16
 
 # 4. TLS
-ssl_args=(--out "$secrets/tls" "${hostnames[@]}")
+ssl_args=(--out "$secrets/tls" --ca-dir "$secrets/ca" "${hostnames[@]}")
 ((force)) && ssl_args+=(--force)
 "$TP_ROOT/scripts/generate-ssl.sh" "${ssl_args[@]}"
 

@@ -145,16 +145,18 @@ function readSafe(path: string): string {
 /** A certificate from scripts/generate-ssl.sh in a fresh directory. */
 export function generateCert(): { dir: string; certFile: string; keyFile: string; caFile: string } {
   const dir = mkdtempSync(join(tmpdir(), "tp-tls-"));
-  const res = Bun.spawnSync(["bash", join(repoRoot, "scripts/generate-ssl.sh"), "--out", dir], {
+  const out = join(dir, "tls");
+  const script = join(repoRoot, "scripts/generate-ssl.sh");
+  const res = Bun.spawnSync(["bash", script, "--out", out, "--ca-dir", join(dir, "ca")], {
     env: { ...process.env, TP_ENV_FILE: "/nonexistent" },
     stderr: "pipe",
   });
   if (res.exitCode !== 0) throw new Error(`generate-ssl.sh failed: ${res.stderr.toString()}`);
   return {
     dir,
-    certFile: join(dir, "server.crt"),
-    keyFile: join(dir, "server.key"),
-    caFile: join(dir, "ca.crt"),
+    certFile: join(out, "server.crt"),
+    keyFile: join(out, "server.key"),
+    caFile: join(out, "ca.crt"),
   };
 }
 

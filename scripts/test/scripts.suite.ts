@@ -175,7 +175,7 @@ describe("setup.sh", () => {
       4,
     );
     expect(statSync(join(dir, "secrets/tls")).mode & 0o777).toBe(0o700);
-    expect(statSync(join(dir, "secrets/tls/ca.key")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, "secrets/ca/ca.key")).mode & 0o777).toBe(0o600);
     const san = run([
       "openssl",
       "x509",
@@ -188,6 +188,48 @@ describe("setup.sh", () => {
     for (const name of ["DNS:localhost", "IP Address:127.0.0.1", "DNS:tasks.example.test"])
       expect(san.out).toContain(name);
     expect(res.err).toContain("no container engine");
+  });
+
+  test("the CA key is kept out of every directory the proxy's files come from", () => {
+    expect(statSync(join(dir, "secrets/ca")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "secrets/ca/ca.key")).mode & 0o777).toBe(0o600);
+    // the directories of the files compose.yaml and the Quadlet deploy hand to the containers
+    const compose = readFileSync(join(root, "compose.yaml"), "utf8");
+    const quadlet = readFileSync(join(root, "systemd/deploy-quadlet.sh"), "utf8");
+    const mounted = [
+      ...[...compose.matchAll(/^\s+file: \.\/(secrets\/\S+)$/gm)].map((m) => m[1] as string),
+      ...[...quadlet.matchAll(/^\s+\w+=(secrets\/\S+)$/gm)].map((m) => m[1] as string),
+    ];
+    expect(mounted).toContain("secrets/tls/server.key");
+    for (const file of mounted) expect(file, file).not.toMatch(/(^|\/)ca(\/|\.key)/);
+    const dirs = new Set(mounted.map((f) => f.slice(0, f.lastIndexOf("/"))));
+    expect([...dirs].sort()).toEqual(["secrets", "secrets/tls"]);
+    for (const sub of dirs) {
+      for (const name of readdirSync(join(dir, sub))) {
+        const path = join(dir, sub, name);
+        if (!statSync(path).isFile()) continue;
+        const text = readFileSync(path, "utf8");
+        if (text.includes("PRIVATE KEY")) expect(`${sub}/${name}`).toBe("secrets/tls/server.key");
+      }
+    }
+    // and the CA the key belongs to is the one that signed the server certificate
+    const verify = run([
+      "openssl",
+      "verify",
+      "-CAfile",
+      join(dir, "secrets/ca/ca.crt"),
+      join(dir, "secrets/tls/server.crt"),
+    ]);
+    expect(verify.code, verify.err).toBe(0);
+    // nothing that deploys the stack mounts or copies secrets/ca
+    for (const file of [
+      "compose.yaml",
+      "systemd/deploy-quadlet.sh",
+      "systemd/taskplatform-proxy.container",
+      "cloud/user-data.sh.tftpl",
+      "cloud/tp",
+    ])
+      expect(readFileSync(join(root, file), "utf8"), file).not.toMatch(/secrets\/ca\b|ca\.key/);
   });
 
   test("a second run keeps every secret and the certificate; --force replaces them but keeps the CA", () => {
@@ -229,6 +271,163 @@ describe("setup.sh", () => {
 });
 
 describe("generate-ssl.sh", () => {
+  const script = join(root, "scripts/generate-ssl.sh");
+  const x509 = (file: string, ...args: string[]) =>
+    run(["openssl", "x509", "-in", file, "-noout", ...args]).out;
+  const dates = (file: string) => {
+    const text = x509(file, "-dates");
+    const at = (key: string) => Date.parse(new RegExp(`${key}=(.+)`).exec(text)?.[1] ?? "");
+    return { from: at("notBefore"), to: at("notAfter") };
+  };
+  const DAY = 86_400_000;
+
+  /** A server certificate for `san` signed by the given CA (what a thief holding the CA key could make). */
+  function signWith(dir: string, ca: string, name: string, san: string): string {
+    const ext = join(dir, `${name}.ext`);
+    writeFileSync(
+      ext,
+      `basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`,
+    );
+    const key = join(dir, `${name}.key`);
+    const csr = join(dir, `${name}.csr`);
+    const crt = join(dir, `${name}.crt`);
+    const req = run(
+      ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"].concat([
+        "-keyout",
+        key,
+        "-out",
+        csr,
+        "-subj",
+        `/CN=${name}`,
+      ]),
+    );
+    expect(req.code, req.err).toBe(0);
+    const sign = run(
+      ["openssl", "x509", "-req", "-in", csr, "-CA", join(ca, "ca.crt"), "-CAkey", join(ca, "ca.key")].concat(
+        ["-CAcreateserial", "-CAserial", join(dir, "ca.srl"), "-out", crt, "-days", "30", "-extfile", ext],
+      ),
+    );
+    expect(sign.code, sign.err).toBe(0);
+    return crt;
+  }
+
+  test("the local CA is name-constrained (critical), short-lived, and vouches for nothing else", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-ca-"));
+    cleanup.push(dir);
+    const out = join(dir, "tls");
+    const ca = join(dir, "ca");
+    const res = run(["bash", script, "--out", out, "--ca-dir", ca, "--hostname", "tasks.example.test"]);
+    expect(res.code, res.err).toBe(0);
+
+    const constraints = x509(join(ca, "ca.crt"), "-ext", "nameConstraints");
+    expect(constraints).toContain("X509v3 Name Constraints: critical");
+    for (const permitted of [
+      "DNS:localhost",
+      "DNS:tasks.example.test",
+      "IP:127.0.0.1/255.255.255.255",
+      "IP:0:0:0:0:0:0:0:1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF",
+    ])
+      expect(constraints).toContain(permitted);
+    expect(x509(join(ca, "ca.crt"), "-ext", "basicConstraints")).toContain("CA:TRUE, pathlen:0");
+
+    // validity: the CA about two years at most, the server certificate at most 397 days and within the CA's
+    const caLife = dates(join(ca, "ca.crt"));
+    const leafLife = dates(join(out, "server.crt"));
+    expect((caLife.to - caLife.from) / DAY).toBeLessThanOrEqual(731);
+    expect((leafLife.to - leafLife.from) / DAY).toBeLessThanOrEqual(397);
+    expect(leafLife.to).toBeLessThanOrEqual(caLife.to);
+
+    // the server's directory holds no CA key; the trust-store copy of the CA certificate is there
+    expect(readdirSync(out).sort()).toEqual(["ca.crt", "server.crt", "server.key"]);
+    expect(readFileSync(join(out, "ca.crt"), "utf8")).toBe(readFileSync(join(ca, "ca.crt"), "utf8"));
+
+    const verify = (crt: string) => run(["openssl", "verify", "-CAfile", join(ca, "ca.crt"), crt]);
+    const own = verify(join(out, "server.crt"));
+    expect(own.code, own.out + own.err).toBe(0);
+    // what the CA key could sign for any other site does not verify
+    for (const [name, san] of [
+      ["evil", "DNS:www.example.com"],
+      ["ip", "IP:10.0.0.1"],
+      ["mixed", "DNS:localhost,DNS:bank.example"],
+    ] as const) {
+      const bad = verify(signWith(dir, ca, name, san));
+      expect(bad.code, name).not.toBe(0);
+      expect(bad.out + bad.err, name).toContain("permitted subtree violation");
+    }
+    // and the same names are fine (the check is the constraint, not the signing)
+    expect(verify(signWith(dir, ca, "fine", "DNS:tasks.example.test,IP:127.0.0.1")).code).toBe(0);
+  });
+
+  test("limits: --days above 397 and --out without --ca-dir are refused", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-ca-"));
+    cleanup.push(dir);
+    const long = run(["bash", script, "--out", join(dir, "a"), "--ca-dir", join(dir, "ca"), "--days", "398"]);
+    expect(long.code).not.toBe(0);
+    expect(long.err).toContain("at most 397");
+    const noCaDir = run(["bash", script, "--out", join(dir, "b")]);
+    expect(noCaDir.code).not.toBe(0);
+    expect(noCaDir.err).toContain("--ca-dir");
+    expect(existsSync(join(dir, "b/server.crt"))).toBe(false);
+  });
+
+  test("an older installation: the CA key leaves the server's directory, --force replaces the unconstrained CA", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-ca-"));
+    cleanup.push(dir);
+    const out = join(dir, "tls");
+    const ca = join(dir, "ca");
+    mkdirSync(out, { recursive: true });
+    // what the previous generate-ssl.sh left: a 10-year unconstrained CA beside the server key
+    const old = run(
+      ["openssl", "req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+        .concat([
+          "-keyout",
+          join(out, "ca.key"),
+          "-out",
+          join(out, "ca.crt"),
+          "-days",
+          "3650",
+          "-subj",
+          "/CN=old CA",
+        ])
+        .concat(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"]),
+    );
+    expect(old.code, old.err).toBe(0);
+    copyFileSync(join(out, "ca.crt"), join(out, "server.crt"));
+    const oldCa = readFileSync(join(out, "ca.crt"), "utf8");
+
+    const again = run(["bash", script, "--out", out, "--ca-dir", ca]);
+    expect(again.code, again.err).toBe(0);
+    expect(existsSync(join(out, "ca.key"))).toBe(false);
+    expect(existsSync(join(ca, "ca.key"))).toBe(true);
+    expect(again.err).toContain("no name constraints");
+
+    const forced = run(["bash", script, "--out", out, "--ca-dir", ca, "--force"]);
+    expect(forced.code, forced.err).toBe(0);
+    expect(forced.err).toContain('remove "CN = old CA"');
+    expect(readFileSync(join(ca, "ca.crt"), "utf8")).not.toBe(oldCa);
+    expect(x509(join(ca, "ca.crt"), "-ext", "nameConstraints")).toContain("critical");
+    expect(readdirSync(out).sort()).toEqual(["ca.crt", "server.crt", "server.key"]);
+    // a later --force keeps the new CA (same names), so browsers that trust it keep trusting it
+    const newCa = readFileSync(join(ca, "ca.crt"), "utf8");
+    expect(run(["bash", script, "--out", out, "--ca-dir", ca, "--force"]).code).toBe(0);
+    expect(readFileSync(join(ca, "ca.crt"), "utf8")).toBe(newCa);
+    // a name the CA does not cover needs a new CA, and the script says so
+    const wider = run([
+      "bash",
+      script,
+      "--out",
+      out,
+      "--ca-dir",
+      ca,
+      "--force",
+      "--hostname",
+      "new.example.test",
+    ]);
+    expect(wider.code, wider.err).toBe(0);
+    expect(wider.err).toContain("does not cover every name");
+    expect(readFileSync(join(ca, "ca.crt"), "utf8")).not.toBe(newCa);
+  });
+
   test("installs a certificate you provide, refusing a key that does not match", () => {
     const dir = mkdtempSync(join(tmpdir(), "tp-ssl-"));
     cleanup.push(dir);
