@@ -146,7 +146,9 @@ describe("the compiled executable (api/package.json build, what api/Containerfil
     others.push(compiled);
     const ready = await fetch(`${compiled.url}/api/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({
+    expect(await ready.json()).toEqual({ status: "ok" });
+    const detail = await fetch(`${compiled.url}/internal/ready`);
+    expect(await detail.json()).toMatchObject({
       checks: { postgres: { status: "ok" }, redis: { status: "ok", kind: "redis" } },
     });
     const user = await signUp(compiled.url);
