@@ -256,6 +256,16 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(() => render("1.28.0", "", { PUBLIC_HTTPS_PORT: "x" })).toThrow();
     expect(() => render("1.28.0", "", { API_UPSTREAM: "a;b" })).toThrow();
   });
+
+  test("the redirect target is PUBLIC_HOSTNAME (lower-cased, IPv6 bracketed), never a name with syntax in it", () => {
+    expect(render("1.28.0", "")).toContain('map $host $tp_redirect_host {\n    default "localhost";');
+    const named = render("1.28.0", "", { PUBLIC_HOSTNAME: "Tasks.Example.COM" });
+    expect(named).toContain('default "tasks.example.com";');
+    expect(named).toContain('"localhost" $host;');
+    expect(render("1.28.0", "", { PUBLIC_HOSTNAME: "2001:db8::1" })).toContain('default "[2001:db8::1]";');
+    for (const bad of ["a b", 'x";', "evil.example/path", "$host"])
+      expect(() => render("1.28.0", "", { PUBLIC_HOSTNAME: bad }), bad).toThrow("PUBLIC_HOSTNAME");
+  });
 });
 
 describe("nginx in front of two stub upstreams", () => {
