@@ -24,6 +24,9 @@ export default function ProjectSettings() {
   const navigate = useNavigate();
   const [nameError, setNameError] = createSignal("");
   const [inviteErrors, setInviteErrors] = createSignal<Record<string, string>>({});
+  // Controlled: form.reset() would pick the first option (owner), not the default.
+  const [inviteEmail, setInviteEmail] = createSignal("");
+  const [inviteRole, setInviteRole] = createSignal<Role>("editor");
   const [confirm, setConfirm] = createSignal<
     null | { kind: "delete" } | { kind: "remove"; userId: string; name: string }
   >(null);
@@ -46,15 +49,14 @@ export default function ProjectSettings() {
 
   const invite = async (e: SubmitEvent) => {
     e.preventDefault();
-    const form = e.currentTarget as HTMLFormElement;
-    const data = new FormData(form);
-    const email = String(data.get("email") ?? "").trim();
-    const role = String(data.get("role") ?? "editor") as Role;
+    const email = inviteEmail().trim();
+    const role = inviteRole();
     if (!EMAIL_RE.test(email)) return setInviteErrors({ email: "Enter a valid email address." });
     setInviteErrors({});
     try {
       await api.addMember(ctx.project().id, { email, role });
-      form.reset();
+      setInviteEmail("");
+      setInviteRole("editor");
       ctx.refetchMembers();
       showToast(`${email} added as ${role}.`, { kind: "success" });
     } catch (err) {
@@ -184,13 +186,25 @@ export default function ProjectSettings() {
           <form class="invite" onSubmit={invite} noValidate>
             <h3>Invite a member</h3>
             <div class="row row-wrap">
-              <Field label="Email" name="email" type="email" id="invite-email" error={inviteErrors().email} />
+              <Field
+                label="Email"
+                name="email"
+                type="email"
+                id="invite-email"
+                value={inviteEmail()}
+                onInput={(e) => setInviteEmail(e.currentTarget.value)}
+                error={inviteErrors().email}
+              />
               <div class="field">
                 <label for="invite-role">Role</label>
-                <select id="invite-role" name="role">
+                <select
+                  id="invite-role"
+                  name="role"
+                  onChange={(e) => setInviteRole(e.currentTarget.value as Role)}
+                >
                   <For each={ROLES}>
                     {(role) => (
-                      <option value={role} selected={role === "editor"}>
+                      <option value={role} selected={role === inviteRole()}>
                         {role}
                       </option>
                     )}
