@@ -413,7 +413,8 @@ describe("accessibility, screenshots, small screens", () => {
       const failures: string[] = [];
       const { page } = await open({ colorScheme: scheme });
       const check = async (name: string) => {
-        await page.waitForTimeout(150);
+        // Checked once nothing moves any more (a mid-transition colour is not what people see).
+        await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
         for (const v of await seriousOrWorse(page)) failures.push(`${name} [${scheme}] ${v}`);
         await page.screenshot({ path: join(screenshotDir, `${name}-${scheme}.png`), fullPage: true });
       };
