@@ -1,7 +1,8 @@
 // Board view: three columns, drag and drop (HTML5) to move and reorder, Shift+arrow keys as the
 // keyboard alternative, announcements in a live region.
 import { createSignal, For, Match, Show, Switch } from "solid-js";
-import { STATUS_LABEL, STATUSES, type Status } from "../api/types";
+import { LIMITS, STATUS_LABEL, STATUSES, type Status } from "../api/types";
+import { CharCount, tooLong } from "../components/Field";
 import { PlusIcon } from "../components/Icons";
 import { BoardSkeleton, ErrorView } from "../components/States";
 import { TaskCard } from "../components/TaskCard";
@@ -179,7 +180,8 @@ function QuickAdd() {
     e.preventDefault();
     const value = title().trim();
     if (!value) return setError("Enter a title.");
-    if ([...value].length > 200) return setError("Use at most 200 characters.");
+    const long = tooLong(value, LIMITS.taskTitle);
+    if (long) return setError(long);
     setError("");
     setTitle("");
     try {
@@ -198,11 +200,11 @@ function QuickAdd() {
         id="quick-add"
         placeholder="Add a task…"
         value={title()}
-        maxLength={200}
         aria-invalid={error() ? true : undefined}
-        aria-describedby={error() ? "quick-add-error" : undefined}
+        aria-describedby={`${error() ? "quick-add-error " : ""}quick-add-count`}
         onInput={(e) => setTitle(e.currentTarget.value)}
       />
+      <CharCount id="quick-add-count" value={title()} max={LIMITS.taskTitle} />
       <Show when={error()}>
         <p id="quick-add-error" class="field-error">
           {error()}

@@ -2,9 +2,9 @@
 import { useNavigate } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, api } from "../api/client";
-import type { Role } from "../api/types";
+import { LIMITS, type Role } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { EMAIL_RE, Field } from "../components/Field";
+import { CharCount, EMAIL_RE, Field, tooLong } from "../components/Field";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
@@ -22,7 +22,9 @@ export default function ProjectSettings() {
   const session = useSession();
   const projects = projectsStore();
   const navigate = useNavigate();
-  const [nameError, setNameError] = createSignal("");
+  const [name, setName] = createSignal(ctx.project().name);
+  const [description, setDescription] = createSignal(ctx.project().description ?? "");
+  const [generalErrors, setGeneralErrors] = createSignal<Record<string, string | undefined>>({});
   const [inviteErrors, setInviteErrors] = createSignal<Record<string, string>>({});
   // Controlled: form.reset() would pick the first option (owner), not the default.
   const [inviteEmail, setInviteEmail] = createSignal("");
@@ -33,16 +35,18 @@ export default function ProjectSettings() {
 
   const rename = async (e: SubmitEvent) => {
     e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    const name = String(data.get("name") ?? "").trim();
-    const description = String(data.get("description") ?? "");
-    if (!name) return setNameError("Enter a project name.");
-    setNameError("");
+    const value = name().trim();
+    const problems = {
+      name: value ? tooLong(value, LIMITS.projectName) : "Enter a project name.",
+      description: tooLong(description(), LIMITS.projectDescription),
+    };
+    setGeneralErrors(problems);
+    if (problems.name || problems.description) return;
     try {
-      await projects.rename(ctx.project().id, name, description);
+      await projects.rename(ctx.project().id, value, description());
       showToast("Project saved.", { kind: "success" });
     } catch (err) {
-      if (err instanceof ApiError && err.fields.name) setNameError(err.fields.name);
+      if (err instanceof ApiError && Object.keys(err.fields).length) setGeneralErrors(err.fields);
       else errorToast(err, "Could not save the project");
     }
   };
@@ -121,16 +125,33 @@ export default function ProjectSettings() {
             <Field
               label="Name"
               name="name"
-              value={ctx.project().name}
-              maxLength={200}
-              error={nameError()}
+              value={name()}
+              onInput={(e) => setName(e.currentTarget.value)}
+              max={LIMITS.projectName}
+              error={generalErrors().name}
               id="project-name"
             />
             <div class="field">
               <label for="project-description">Description</label>
-              <textarea id="project-description" name="description" rows={2} maxLength={2000}>
-                {ctx.project().description ?? ""}
-              </textarea>
+              <textarea
+                id="project-description"
+                name="description"
+                rows={2}
+                value={description()}
+                onInput={(e) => setDescription(e.currentTarget.value)}
+                aria-invalid={generalErrors().description ? true : undefined}
+                aria-describedby={`project-description-count${generalErrors().description ? " project-description-error" : ""}`}
+              />
+              <CharCount
+                id="project-description-count"
+                value={description()}
+                max={LIMITS.projectDescription}
+              />
+              <Show when={generalErrors().description}>
+                <p id="project-description-error" class="field-error">
+                  {generalErrors().description}
+                </p>
+              </Show>
             </div>
             <div class="row">
               <button type="submit" class="btn btn-primary">

@@ -377,7 +377,7 @@ describe("errors and limits people can act on", () => {
     await createProject(page, "Deploys");
     await page.route(/\/assets\/List-[^/]*\.js$/, (route) => route.abort());
     await page.getByRole("link", { name: "List" }).click();
-    await page.getByText("A new version of TaskPlatform is available").waitFor();
+    await page.getByRole("heading", { name: "This page could not be loaded" }).waitFor();
     expect(await page.getByText(/dynamically imported|module/i).count()).toBe(0);
     await page.unroute(/\/assets\/List-[^/]*\.js$/);
     await page.getByRole("button", { name: "Reload" }).click();
