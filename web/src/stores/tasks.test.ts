@@ -379,6 +379,20 @@ describe("tasks store over the real API client, several requests about one task"
     expect(store.byId(b.id)).toMatchObject({ title: "B edited elsewhere", priority: "urgent", version: 3 });
   });
 
+  test("a task deleted and restored (Undo) while its move is in flight comes back at once", async () => {
+    const a = task({ title: "A" });
+    const store = await loaded([a]);
+    const moving = store.move(a.id, "done", 0);
+    store.remove(a.id);
+    toasts()
+      .find((t) => t.message.includes("“A”"))
+      ?.action?.run();
+    expect(titles(store.column("done"))).toEqual(["A"]);
+    calls[0]?.reply(200, { ...a, status: "done", version: 2 });
+    await moving;
+    expect(store.byId(a.id)).toMatchObject({ status: "done", version: 2 });
+  });
+
   test("someone else's edit that arrives while our move is in flight is kept", async () => {
     const a = task({ title: "A" });
     const store = await loaded([a]);

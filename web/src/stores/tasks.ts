@@ -87,7 +87,8 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
 
   const upsert = (task: Task) => {
     const held = inflight.get(task.id);
-    if (held) {
+    // Not shown (deleted, then Undo): put it back now rather than when our requests end.
+    if (held && tasks.some((t) => t.id === task.id)) {
       if (task.version >= held.server.version) held.server = copy(task);
       return;
     }
