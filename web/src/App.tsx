@@ -1,9 +1,10 @@
-import { Router } from "@solidjs/router";
+import { Router, useBeforeLeave } from "@solidjs/router";
 import { createSignal, ErrorBoundary, type JSX, onCleanup, Show, Suspense } from "solid-js";
 import { ErrorView } from "./components/States";
 import { Toasts } from "./components/Toasts";
 import { routes } from "./routes";
 import { type SessionApi, SessionProvider } from "./stores/session";
+import { dismissErrorToasts } from "./stores/toast";
 
 function Root(props: { children?: JSX.Element }) {
   const [online, setOnline] = createSignal(navigator.onLine);
@@ -13,6 +14,12 @@ function Root(props: { children?: JSX.Element }) {
   onCleanup(() => {
     window.removeEventListener("online", update);
     window.removeEventListener("offline", update);
+  });
+  // Before the next page renders, so an error raised once it is under way (e.g. a failed delete
+  // after leaving the project) stays. Changing only the query (list filters) is not leaving.
+  useBeforeLeave((e) => {
+    if (typeof e.to === "number" || new URL(e.to, window.location.href).pathname !== e.from.pathname)
+      dismissErrorToasts();
   });
   return (
     <>

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { emailSchema } from "../auth/schemas.ts";
 import { ROLES } from "./access.ts";
 
-const projectName = z.string().trim().min(1, "is required").max(100);
-const projectDescription = z.string().max(2000);
+// The limits of the projects table's CHECKs (zod counts code points, as PostgreSQL's length() does).
+const projectName = z.string().trim().min(1, "is required").max(100, "must be at most 100 characters");
+const projectDescription = z.string().max(2000, "must be at most 2,000 characters");
 
 export const projectIdParam = z.object({ id: z.uuid() });
 export const memberParam = z.object({ id: z.uuid(), userId: z.uuid() });

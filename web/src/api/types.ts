@@ -74,6 +74,15 @@ export interface LiveEvent {
   actorId?: string;
 }
 
+/** The API's length limits, in characters (code points). */
+export const LIMITS = {
+  userName: 100,
+  projectName: 100,
+  projectDescription: 2000,
+  taskTitle: 200,
+  taskDescription: 10_000,
+} as const;
+
 export const STATUSES: Status[] = ["todo", "in_progress", "done"];
 export const STATUS_LABEL: Record<Status, string> = {
   todo: "To do",

@@ -1,7 +1,9 @@
 import { A, useNavigate } from "@solidjs/router";
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { ApiError } from "../api/client";
+import { LIMITS } from "../api/types";
 import { projectsStore } from "../stores/projects";
+import { CharCount, tooLong } from "./Field";
 import { PlusIcon } from "./Icons";
 
 export function Sidebar(props: { id: string }) {
@@ -16,6 +18,8 @@ export function Sidebar(props: { id: string }) {
     e.preventDefault();
     const value = name().trim();
     if (!value) return setError("Enter a project name.");
+    const long = tooLong(value, LIMITS.projectName);
+    if (long) return setError(long);
     setBusy(true);
     try {
       const project = await projects.create(value);
@@ -53,12 +57,12 @@ export function Sidebar(props: { id: string }) {
           <input
             id="new-project-name"
             value={name()}
-            maxLength={200}
             autofocus
             aria-invalid={error() ? true : undefined}
-            aria-describedby={error() ? "new-project-error" : undefined}
+            aria-describedby={`${error() ? "new-project-error " : ""}new-project-count`}
             onInput={(e) => setName(e.currentTarget.value)}
           />
+          <CharCount id="new-project-count" value={name()} max={LIMITS.projectName} />
           <Show when={error()}>
             <p id="new-project-error" class="field-error">
               {error()}

@@ -34,7 +34,19 @@ export function RowsSkeleton(props: { rows?: number }) {
   );
 }
 
+/** A page's code could not be loaded: the app was updated since this tab opened it (the old files
+ * are gone), or the connection dropped. Messages of Chromium, Firefox, Safari and Vite's preloader. */
+export const isLoadFailure = (error: unknown) =>
+  error instanceof Error &&
+  /dynamically imported module|Importing a module script failed|Unable to preload/i.test(error.message);
+
 export function describeError(error: unknown): { title: string; message: string } {
+  if (isLoadFailure(error))
+    return {
+      title: "This page could not be loaded",
+      message:
+        "TaskPlatform may have been updated since you opened it, or the connection dropped. Reload to get the latest version.",
+    };
   if (error instanceof ApiError) {
     if (error.status === 0) return { title: "You appear to be offline", message: error.message };
     if (error.status === 404)
@@ -53,12 +65,22 @@ export function ErrorView(props: { error: unknown; retry?: () => void }) {
     <div class="error-view" role="alert">
       <h2>{info().title}</h2>
       <p>{info().message}</p>
-      <Show when={props.retry}>
-        {(retry) => (
-          <button type="button" class="btn" onClick={() => retry()()}>
-            Try again
-          </button>
-        )}
+      {/* Trying the same import again fails again: only a reload fetches the new version. */}
+      <Show
+        when={isLoadFailure(props.error)}
+        fallback={
+          <Show when={props.retry}>
+            {(retry) => (
+              <button type="button" class="btn" onClick={() => retry()()}>
+                Try again
+              </button>
+            )}
+          </Show>
+        }
+      >
+        <button type="button" class="btn btn-primary" onClick={() => window.location.reload()}>
+          Reload
+        </button>
       </Show>
     </div>
   );

@@ -3,6 +3,7 @@
 import { createSignal, For, onMount, Show } from "solid-js";
 import { ApiError } from "../api/client";
 import {
+  LIMITS,
   PRIORITIES,
   PRIORITY_LABEL,
   type Priority,
@@ -13,6 +14,7 @@ import {
 } from "../api/types";
 import { type DialogTarget, useProject } from "../pages/ProjectLayout";
 import { showToast } from "../stores/toast";
+import { CharCount, tooLong } from "./Field";
 import { CloseIcon } from "./Icons";
 
 export function toDateInput(iso: string | null | undefined): string {
@@ -71,9 +73,10 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
     if (readOnly()) return close();
     const input = read(e.currentTarget as HTMLFormElement);
     const problems: Record<string, string> = {};
-    if (!input.title) problems.title = "Enter a title.";
-    else if ([...input.title].length > 200) problems.title = "Use at most 200 characters.";
-    if (input.description.length > 10_000) problems.description = "Use at most 10,000 characters.";
+    const title = input.title ? tooLong(input.title, LIMITS.taskTitle) : "Enter a title.";
+    const description = tooLong(input.description, LIMITS.taskDescription);
+    if (title) problems.title = title;
+    if (description) problems.description = description;
     setErrors(problems);
     if (Object.keys(problems).length) return;
     setBusy(true);
@@ -128,12 +131,16 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
     }
   };
 
-  const fieldProps = (name: string) => ({
+  /** `counted`: the field shows a character count (task-<name>-count). */
+  const fieldProps = (name: string, counted = false) => ({
     id: `task-${name}`,
     name,
     disabled: readOnly(),
     "aria-invalid": errors()[name] ? true : undefined,
-    "aria-describedby": errors()[name] ? `task-${name}-error` : undefined,
+    "aria-describedby":
+      [errors()[name] ? `task-${name}-error` : "", counted ? `task-${name}-count` : ""]
+        .filter(Boolean)
+        .join(" ") || undefined,
   });
   const FieldError = (p: { name: string }) => (
     <Show when={errors()[p.name]}>
@@ -155,114 +162,125 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
     >
       {/* Keyed on the task copy: "Reload task" re-creates the form with the server's values. */}
       <Show when={base() || isNew()} keyed>
-        {(_current) => (
-          <form class="stack" onSubmit={submit} noValidate>
-            <div class="dialog-head">
-              <h2 id="task-dialog-title">{isNew() ? "New task" : readOnly() ? "Task" : "Edit task"}</h2>
-              <button type="button" class="icon-btn" aria-label="Close" onClick={close}>
-                <CloseIcon />
-              </button>
-            </div>
-            <Show when={conflict()}>
-              <div class="form-error" role="alert">
-                Someone else changed this task while you were editing it. Your changes were not saved.{" "}
-                <button type="button" class="link" onClick={reload}>
-                  Reload task
+        {(_current) => {
+          // What is typed, for the character counts (the form itself is read on submit).
+          const [title, setTitle] = createSignal(base()?.title ?? "");
+          const [description, setDescription] = createSignal(base()?.description ?? "");
+          return (
+            <form class="stack" onSubmit={submit} noValidate>
+              <div class="dialog-head">
+                <h2 id="task-dialog-title">{isNew() ? "New task" : readOnly() ? "Task" : "Edit task"}</h2>
+                <button type="button" class="icon-btn" aria-label="Close" onClick={close}>
+                  <CloseIcon />
                 </button>
               </div>
-            </Show>
-            <div class="field">
-              <label for="task-title">Title</label>
-              <input
-                {...fieldProps("title")}
-                value={base()?.title ?? ""}
-                maxLength={200}
-                required
-                autofocus
-              />
-              <FieldError name="title" />
-            </div>
-            <div class="field">
-              <label for="task-description">Description</label>
-              <textarea {...fieldProps("description")} rows={5} maxLength={10_000}>
-                {base()?.description ?? ""}
-              </textarea>
-              <FieldError name="description" />
-            </div>
-            <div class="grid-2">
-              <div class="field">
-                <label for="task-status">Status</label>
-                <select {...fieldProps("status")}>
-                  <For each={STATUSES}>
-                    {(s) => (
-                      <option value={s} selected={(base()?.status ?? props.target.status ?? "todo") === s}>
-                        {STATUS_LABEL[s]}
-                      </option>
-                    )}
-                  </For>
-                </select>
-              </div>
-              <div class="field">
-                <label for="task-priority">Priority</label>
-                <select {...fieldProps("priority")}>
-                  <For each={PRIORITIES}>
-                    {(p) => (
-                      <option value={p} selected={(base()?.priority ?? "medium") === p}>
-                        {PRIORITY_LABEL[p]}
-                      </option>
-                    )}
-                  </For>
-                </select>
-              </div>
-              <div class="field">
-                <label for="task-dueAt">Due date</label>
-                <input {...fieldProps("dueAt")} type="date" value={toDateInput(base()?.dueAt)} />
-                <FieldError name="dueAt" />
-              </div>
-              <div class="field">
-                <label for="task-assigneeId">Assignee</label>
-                <select {...fieldProps("assigneeId")}>
-                  <option value="">Unassigned</option>
-                  <For each={ctx.members()}>
-                    {(m) => (
-                      <option value={m.userId} selected={base()?.assigneeId === m.userId}>
-                        {m.name}
-                      </option>
-                    )}
-                  </For>
-                </select>
-              </div>
-            </div>
-            <div class="field">
-              <label for="task-labels">Labels</label>
-              <input
-                {...fieldProps("labels")}
-                value={(base()?.labels ?? []).join(", ")}
-                aria-describedby="task-labels-hint"
-              />
-              <p id="task-labels-hint" class="hint">
-                Separate labels with commas.
-              </p>
-              <FieldError name="labels" />
-            </div>
-            <div class="dialog-actions">
-              <Show when={!isNew() && !readOnly()}>
-                <button type="button" class="btn btn-danger" onClick={remove}>
-                  Delete
-                </button>
+              <Show when={conflict()}>
+                <div class="form-error" role="alert">
+                  Someone else changed this task while you were editing it. Your changes were not saved.{" "}
+                  <button type="button" class="link" onClick={reload}>
+                    Reload task
+                  </button>
+                </div>
               </Show>
-              <span class="spacer" />
-              <button type="button" class="btn" onClick={close}>
-                {readOnly() ? "Close" : "Cancel"}
-              </button>
-              <Show when={!readOnly()}>
-                <button type="submit" class="btn btn-primary" disabled={busy()}>
-                  {isNew() ? "Create task" : "Save"}
+              <div class="field">
+                <label for="task-title">Title</label>
+                <input
+                  {...fieldProps("title", true)}
+                  value={base()?.title ?? ""}
+                  required
+                  autofocus
+                  onInput={(e) => setTitle(e.currentTarget.value)}
+                />
+                <CharCount id="task-title-count" value={title()} max={LIMITS.taskTitle} />
+                <FieldError name="title" />
+              </div>
+              <div class="field">
+                <label for="task-description">Description</label>
+                <textarea
+                  {...fieldProps("description", true)}
+                  rows={5}
+                  onInput={(e) => setDescription(e.currentTarget.value)}
+                >
+                  {base()?.description ?? ""}
+                </textarea>
+                <CharCount id="task-description-count" value={description()} max={LIMITS.taskDescription} />
+                <FieldError name="description" />
+              </div>
+              <div class="grid-2">
+                <div class="field">
+                  <label for="task-status">Status</label>
+                  <select {...fieldProps("status")}>
+                    <For each={STATUSES}>
+                      {(s) => (
+                        <option value={s} selected={(base()?.status ?? props.target.status ?? "todo") === s}>
+                          {STATUS_LABEL[s]}
+                        </option>
+                      )}
+                    </For>
+                  </select>
+                </div>
+                <div class="field">
+                  <label for="task-priority">Priority</label>
+                  <select {...fieldProps("priority")}>
+                    <For each={PRIORITIES}>
+                      {(p) => (
+                        <option value={p} selected={(base()?.priority ?? "medium") === p}>
+                          {PRIORITY_LABEL[p]}
+                        </option>
+                      )}
+                    </For>
+                  </select>
+                </div>
+                <div class="field">
+                  <label for="task-dueAt">Due date</label>
+                  <input {...fieldProps("dueAt")} type="date" value={toDateInput(base()?.dueAt)} />
+                  <FieldError name="dueAt" />
+                </div>
+                <div class="field">
+                  <label for="task-assigneeId">Assignee</label>
+                  <select {...fieldProps("assigneeId")}>
+                    <option value="">Unassigned</option>
+                    <For each={ctx.members()}>
+                      {(m) => (
+                        <option value={m.userId} selected={base()?.assigneeId === m.userId}>
+                          {m.name}
+                        </option>
+                      )}
+                    </For>
+                  </select>
+                </div>
+              </div>
+              <div class="field">
+                <label for="task-labels">Labels</label>
+                <input
+                  {...fieldProps("labels")}
+                  value={(base()?.labels ?? []).join(", ")}
+                  aria-describedby="task-labels-hint"
+                />
+                <p id="task-labels-hint" class="hint">
+                  Separate labels with commas.
+                </p>
+                <FieldError name="labels" />
+              </div>
+              <div class="dialog-actions">
+                <Show when={!isNew() && !readOnly()}>
+                  <button type="button" class="btn btn-danger" onClick={remove}>
+                    Delete
+                  </button>
+                </Show>
+                <span class="spacer" />
+                <button type="button" class="btn" onClick={close}>
+                  {readOnly() ? "Close" : "Cancel"}
                 </button>
-              </Show>
-            </div>
-          </form>
-        )}
+                <Show when={!readOnly()}>
+                  <button type="submit" class="btn btn-primary" disabled={busy()}>
+                    {isNew() ? "Create task" : "Save"}
+                  </button>
+                </Show>
+              </div>
+            </form>
+          );
+        }}
       </Show>
     </dialog>
   );

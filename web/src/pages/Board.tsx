@@ -1,7 +1,8 @@
 // Board view: three columns, drag and drop (HTML5) to move and reorder, Shift+arrow keys as the
 // keyboard alternative, announcements in a live region.
 import { createSignal, For, Match, Show, Switch } from "solid-js";
-import { STATUS_LABEL, STATUSES, type Status } from "../api/types";
+import { LIMITS, STATUS_LABEL, STATUSES, type Status } from "../api/types";
+import { CharCount, tooLong } from "../components/Field";
 import { PlusIcon } from "../components/Icons";
 import { BoardSkeleton, ErrorView } from "../components/States";
 import { TaskCard } from "../components/TaskCard";
@@ -24,22 +25,18 @@ export default function Board() {
     id ? ctx.members().find((m) => m.userId === id)?.name : undefined;
 
   /** Moves a task to `index` of `status` (counted without the task), keeping keyboard focus on it. */
-  const moveTo = async (id: string, status: Status, index: number, refocus: boolean) => {
+  const moveTo = (id: string, status: Status, index: number) => {
     const task = tasks.byId(id);
     if (!task) return;
     const others = tasks.column(status).filter((t) => t.id !== id);
     const position = Math.max(0, Math.min(index, others.length));
-    const done = tasks.move(id, status, position);
+    void tasks.move(id, status, position);
     setAnnouncement(
       `${task.title} moved to ${STATUS_LABEL[status]}, position ${position + 1} of ${others.length + 1}.`,
     );
-    if (refocus) {
-      requestAnimationFrame(() => {
-        const button = document.querySelector<HTMLElement>(`[data-task-id="${CSS.escape(id)}"] .card-open`);
-        if (button && document.activeElement !== button) button.focus();
-      });
-    }
-    await done;
+    // The move re-rendered the card (moved or re-created in another column) and it lost focus. Give
+    // it back now, not a frame later: a quick second Shift+arrow would otherwise go nowhere.
+    document.querySelector<HTMLElement>(`[data-task-id="${CSS.escape(id)}"] .card-open`)?.focus();
   };
 
   const keyMove = (id: string, key: "left" | "right" | "up" | "down") => {
@@ -47,11 +44,11 @@ export default function Board() {
     if (!task) return;
     const column = tasks.column(task.status);
     const index = column.findIndex((t) => t.id === id);
-    if (key === "up" && index > 0) void moveTo(id, task.status, index - 1, true);
-    if (key === "down" && index < column.length - 1) void moveTo(id, task.status, index + 1, true);
+    if (key === "up" && index > 0) moveTo(id, task.status, index - 1);
+    if (key === "down" && index < column.length - 1) moveTo(id, task.status, index + 1);
     const col = STATUSES.indexOf(task.status);
     const target = key === "left" ? STATUSES[col - 1] : key === "right" ? STATUSES[col + 1] : undefined;
-    if (target) void moveTo(id, target, index, true);
+    if (target) moveTo(id, target, index);
   };
 
   const onDragOver = (e: DragEvent, status: Status, list: HTMLElement) => {
@@ -183,7 +180,8 @@ function QuickAdd() {
     e.preventDefault();
     const value = title().trim();
     if (!value) return setError("Enter a title.");
-    if ([...value].length > 200) return setError("Use at most 200 characters.");
+    const long = tooLong(value, LIMITS.taskTitle);
+    if (long) return setError(long);
     setError("");
     setTitle("");
     try {
@@ -202,11 +200,11 @@ function QuickAdd() {
         id="quick-add"
         placeholder="Add a task…"
         value={title()}
-        maxLength={200}
         aria-invalid={error() ? true : undefined}
-        aria-describedby={error() ? "quick-add-error" : undefined}
+        aria-describedby={`${error() ? "quick-add-error " : ""}quick-add-count`}
         onInput={(e) => setTitle(e.currentTarget.value)}
       />
+      <CharCount id="quick-add-count" value={title()} max={LIMITS.taskTitle} />
       <Show when={error()}>
         <p id="quick-add-error" class="field-error">
           {error()}

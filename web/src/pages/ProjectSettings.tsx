@@ -2,9 +2,9 @@
 import { useNavigate } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, api } from "../api/client";
-import type { Role } from "../api/types";
+import { LIMITS, type Role } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { EMAIL_RE, Field } from "../components/Field";
+import { CharCount, EMAIL_RE, Field, tooLong } from "../components/Field";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
@@ -22,39 +22,45 @@ export default function ProjectSettings() {
   const session = useSession();
   const projects = projectsStore();
   const navigate = useNavigate();
-  const [nameError, setNameError] = createSignal("");
+  const [name, setName] = createSignal(ctx.project().name);
+  const [description, setDescription] = createSignal(ctx.project().description ?? "");
+  const [generalErrors, setGeneralErrors] = createSignal<Record<string, string | undefined>>({});
   const [inviteErrors, setInviteErrors] = createSignal<Record<string, string>>({});
+  // Controlled: form.reset() would pick the first option (owner), not the default.
+  const [inviteEmail, setInviteEmail] = createSignal("");
+  const [inviteRole, setInviteRole] = createSignal<Role>("editor");
   const [confirm, setConfirm] = createSignal<
     null | { kind: "delete" } | { kind: "remove"; userId: string; name: string }
   >(null);
 
   const rename = async (e: SubmitEvent) => {
     e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    const name = String(data.get("name") ?? "").trim();
-    const description = String(data.get("description") ?? "");
-    if (!name) return setNameError("Enter a project name.");
-    setNameError("");
+    const value = name().trim();
+    const problems = {
+      name: value ? tooLong(value, LIMITS.projectName) : "Enter a project name.",
+      description: tooLong(description(), LIMITS.projectDescription),
+    };
+    setGeneralErrors(problems);
+    if (problems.name || problems.description) return;
     try {
-      await projects.rename(ctx.project().id, name, description);
+      await projects.rename(ctx.project().id, value, description());
       showToast("Project saved.", { kind: "success" });
     } catch (err) {
-      if (err instanceof ApiError && err.fields.name) setNameError(err.fields.name);
+      if (err instanceof ApiError && Object.keys(err.fields).length) setGeneralErrors(err.fields);
       else errorToast(err, "Could not save the project");
     }
   };
 
   const invite = async (e: SubmitEvent) => {
     e.preventDefault();
-    const form = e.currentTarget as HTMLFormElement;
-    const data = new FormData(form);
-    const email = String(data.get("email") ?? "").trim();
-    const role = String(data.get("role") ?? "editor") as Role;
+    const email = inviteEmail().trim();
+    const role = inviteRole();
     if (!EMAIL_RE.test(email)) return setInviteErrors({ email: "Enter a valid email address." });
     setInviteErrors({});
     try {
       await api.addMember(ctx.project().id, { email, role });
-      form.reset();
+      setInviteEmail("");
+      setInviteRole("editor");
       ctx.refetchMembers();
       showToast(`${email} added as ${role}.`, { kind: "success" });
     } catch (err) {
@@ -119,16 +125,33 @@ export default function ProjectSettings() {
             <Field
               label="Name"
               name="name"
-              value={ctx.project().name}
-              maxLength={200}
-              error={nameError()}
+              value={name()}
+              onInput={(e) => setName(e.currentTarget.value)}
+              max={LIMITS.projectName}
+              error={generalErrors().name}
               id="project-name"
             />
             <div class="field">
               <label for="project-description">Description</label>
-              <textarea id="project-description" name="description" rows={2} maxLength={2000}>
-                {ctx.project().description ?? ""}
-              </textarea>
+              <textarea
+                id="project-description"
+                name="description"
+                rows={2}
+                value={description()}
+                onInput={(e) => setDescription(e.currentTarget.value)}
+                aria-invalid={generalErrors().description ? true : undefined}
+                aria-describedby={`project-description-count${generalErrors().description ? " project-description-error" : ""}`}
+              />
+              <CharCount
+                id="project-description-count"
+                value={description()}
+                max={LIMITS.projectDescription}
+              />
+              <Show when={generalErrors().description}>
+                <p id="project-description-error" class="field-error">
+                  {generalErrors().description}
+                </p>
+              </Show>
             </div>
             <div class="row">
               <button type="submit" class="btn btn-primary">
@@ -184,13 +207,25 @@ export default function ProjectSettings() {
           <form class="invite" onSubmit={invite} noValidate>
             <h3>Invite a member</h3>
             <div class="row row-wrap">
-              <Field label="Email" name="email" type="email" id="invite-email" error={inviteErrors().email} />
+              <Field
+                label="Email"
+                name="email"
+                type="email"
+                id="invite-email"
+                value={inviteEmail()}
+                onInput={(e) => setInviteEmail(e.currentTarget.value)}
+                error={inviteErrors().email}
+              />
               <div class="field">
                 <label for="invite-role">Role</label>
-                <select id="invite-role" name="role">
+                <select
+                  id="invite-role"
+                  name="role"
+                  onChange={(e) => setInviteRole(e.currentTarget.value as Role)}
+                >
                   <For each={ROLES}>
                     {(role) => (
-                      <option value={role} selected={role === "editor"}>
+                      <option value={role} selected={role === inviteRole()}>
                         {role}
                       </option>
                     )}

@@ -1,7 +1,8 @@
 import { A, Navigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { ApiError } from "../api/client";
-import { EMAIL_RE, Field, passwordProblem } from "../components/Field";
+import { LIMITS } from "../api/types";
+import { EMAIL_RE, Field, passwordProblem, tooLong } from "../components/Field";
 import { useSession } from "../stores/session";
 import { AuthLayout } from "./AuthLayout";
 
@@ -10,6 +11,7 @@ export default function SignUp() {
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [formError, setFormError] = createSignal("");
   const [busy, setBusy] = createSignal(false);
+  const [typedName, setTypedName] = createSignal("");
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
@@ -19,6 +21,8 @@ export default function SignUp() {
     const password = String(form.get("password") ?? "");
     const next: Record<string, string> = {};
     if (!name) next.name = "Enter your name.";
+    const long = tooLong(name, LIMITS.userName);
+    if (long) next.name = long;
     if (!EMAIL_RE.test(email)) next.email = "Enter a valid email address.";
     const problem = passwordProblem(password);
     if (problem) next.password = problem;
@@ -54,7 +58,9 @@ export default function SignUp() {
             name="name"
             autocomplete="name"
             required
-            maxLength={100}
+            value={typedName()}
+            onInput={(e) => setTypedName(e.currentTarget.value)}
+            max={LIMITS.userName}
             error={errors().name}
           />
           <Field

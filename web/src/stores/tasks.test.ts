@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { ApiError, type api } from "../api/client";
 import type { Task } from "../api/types";
 import { byPosition, createTasksStore, positionAt } from "./tasks";
@@ -208,33 +208,6 @@ describe("tasks store", () => {
     expect(store.byId(a.id)).toMatchObject({ status: "done", version: 2 });
   });
 
-  test("quick successive moves of one task reach the server one after another, in order", async () => {
-    const a = task({ title: "A" });
-    const replies = [deferred<Task>(), deferred<Task>()];
-    const sent: string[] = [];
-    const { client } = fakeClient([a], {
-      moveTask: (_id: string, status: string) => {
-        sent.push(status);
-        return (replies[sent.length - 1] as ReturnType<typeof deferred<Task>>).promise;
-      },
-    });
-    const store = createTasksStore("p1", client);
-    await store.load();
-    const first = store.move(a.id, "in_progress", 0);
-    const second = store.move(a.id, "done", 0);
-    expect(store.byId(a.id)?.status).toBe("done");
-    await Bun.sleep(5);
-    expect(sent).toEqual(["in_progress"]);
-    replies[0]?.resolve({ ...a, status: "in_progress", version: 2 });
-    await first;
-    await Bun.sleep(5);
-    expect(sent).toEqual(["in_progress", "done"]);
-    expect(store.byId(a.id)?.status).toBe("done");
-    replies[1]?.resolve({ ...a, status: "done", version: 3 });
-    await second;
-    expect(store.byId(a.id)).toMatchObject({ status: "done", version: 3 });
-  });
-
   test("events from others: created, updated, moved, deleted; older versions ignored; other projects ignored", async () => {
     const a = task({ title: "A", version: 2 });
     const { client } = fakeClient([a]);
@@ -278,5 +251,162 @@ describe("tasks store", () => {
     expect(store.tasks).toHaveLength(0);
     store.flush();
     expect(calls.filter((c) => c.startsWith("delete"))).toEqual([`delete ${a.id}`]);
+  });
+});
+
+/** A fetch the test answers by hand: each request waits until the test replies to it. */
+type Call = {
+  method: string;
+  url: string;
+  body: Record<string, unknown>;
+  reply(status: number, body: unknown): void;
+};
+let calls: Call[] = [];
+const realFetch = globalThis.fetch;
+/** Lets every promise chain that can run, run (a turn of the event loop, not a timed wait). */
+const flushed = () => new Promise((resolve) => setImmediate(resolve));
+async function until(check: () => boolean, what: string) {
+  for (let turn = 0; turn < 100; turn++) {
+    if (check()) return;
+    await flushed();
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+describe("tasks store over the real API client, several requests about one task", () => {
+  beforeEach(() => {
+    calls = [];
+    globalThis.fetch = ((input: string | URL | Request, init: RequestInit = {}) =>
+      new Promise<Response>((resolve) => {
+        calls.push({
+          method: init.method ?? "GET",
+          url: String(input),
+          body: init.body ? JSON.parse(String(init.body)) : {},
+          reply: (status, body) =>
+            resolve(
+              new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } }),
+            ),
+        });
+      })) as typeof fetch;
+  });
+  afterEach(() => {
+    globalThis.fetch = realFetch;
+  });
+
+  const loaded = async (items: Task[]) => {
+    const store = createTasksStore("p1");
+    const loading = store.load();
+    await until(() => calls.length === 1, "the list request");
+    calls[0]?.reply(200, { items, nextCursor: null });
+    await loading;
+    calls = [];
+    return store;
+  };
+  const moves = () => calls.filter((c) => c.url.endsWith("/move")).map((c) => c.body);
+  const refuse = (call: Call | undefined) =>
+    call?.reply(403, { error: { code: "forbidden", message: "You cannot move tasks in this project." } });
+
+  test("a move issued while an earlier one is in flight is sent only after it ends; the card ends where the last put it", async () => {
+    const a = task({ title: "A" });
+    const store = await loaded([a, task({ title: "B", status: "done" })]);
+    const first = store.move(a.id, "in_progress", 0);
+    const second = store.move(a.id, "done", 0);
+    expect(store.byId(a.id)?.status).toBe("done");
+    await flushed();
+    expect(moves()).toEqual([{ status: "in_progress", position: 0 }]);
+
+    calls[0]?.reply(200, { ...a, status: "in_progress", version: 2 });
+    await first;
+    await until(() => calls.length === 2, "the second move request");
+    expect(moves()).toEqual([
+      { status: "in_progress", position: 0 },
+      { status: "done", position: 0 },
+    ]);
+    // The first answer does not drag the card back while the second move is on its way.
+    expect(titles(store.column("done"))).toEqual(["A", "B"]);
+
+    calls[1]?.reply(200, { ...a, status: "done", position: 10, version: 3 });
+    await second;
+    expect(store.byId(a.id)).toMatchObject({ status: "done", position: 10, version: 3 });
+  });
+
+  test("the second move refused after the first succeeded: the card settles on the first move's result", async () => {
+    const a = task({ title: "A" });
+    const store = await loaded([a]);
+    const first = store.move(a.id, "in_progress", 0);
+    const second = store.move(a.id, "done", 0);
+    calls[0]?.reply(200, { ...a, status: "in_progress", position: 5, version: 2 });
+    await first;
+    await until(() => calls.length === 2, "the second move request");
+    refuse(calls[1]);
+    await second;
+    // The server's copy (version 2), so the next edit is not refused as stale.
+    expect(store.byId(a.id)).toMatchObject({ status: "in_progress", position: 5, version: 2 });
+    expect(toasts().some((t) => t.message === "You cannot move tasks in this project.")).toBe(true);
+  });
+
+  test("both moves refused: the card goes back to where it was", async () => {
+    const a = task({ title: "A", position: 7 });
+    const store = await loaded([a]);
+    const first = store.move(a.id, "in_progress", 0);
+    const second = store.move(a.id, "done", 0);
+    refuse(calls[0]);
+    await first;
+    // The later move is still on its way: the card keeps showing it.
+    expect(store.byId(a.id)?.status).toBe("done");
+    await until(() => calls.length === 2, "the second move request");
+    refuse(calls[1]);
+    await second;
+    expect(store.byId(a.id)).toMatchObject({ status: "todo", position: 7, version: 1 });
+  });
+
+  test("a rollback restores only the refused task, not changes to others made meanwhile", async () => {
+    const a = task({ title: "A" });
+    const b = task({ title: "B" });
+    const store = await loaded([a, b]);
+    const moving = store.move(a.id, "done", 0);
+    store.apply({
+      type: "task.updated",
+      projectId: "p1",
+      task: { ...b, title: "B edited elsewhere", version: 2 },
+    });
+    const editing = store.update(b.id, { priority: "urgent" });
+    calls[1]?.reply(200, { ...b, title: "B edited elsewhere", priority: "urgent", version: 3 });
+    await editing;
+    refuse(calls[0]);
+    await moving;
+    expect(store.byId(a.id)?.status).toBe("todo");
+    expect(store.byId(b.id)).toMatchObject({ title: "B edited elsewhere", priority: "urgent", version: 3 });
+  });
+
+  test("a task deleted and restored (Undo) while its move is in flight comes back at once", async () => {
+    const a = task({ title: "A" });
+    const store = await loaded([a]);
+    const moving = store.move(a.id, "done", 0);
+    store.remove(a.id);
+    toasts()
+      .find((t) => t.message.includes("“A”"))
+      ?.action?.run();
+    expect(titles(store.column("done"))).toEqual(["A"]);
+    calls[0]?.reply(200, { ...a, status: "done", version: 2 });
+    await moving;
+    expect(store.byId(a.id)).toMatchObject({ status: "done", version: 2 });
+  });
+
+  test("someone else's edit that arrives while our move is in flight is kept", async () => {
+    const a = task({ title: "A" });
+    const store = await loaded([a]);
+    const moving = store.move(a.id, "done", 0);
+    // The server applied our move (version 2), then another member's rename (version 3), whose event
+    // arrives before our answer.
+    store.apply({
+      type: "task.updated",
+      projectId: "p1",
+      task: { ...a, title: "Renamed by Bob", status: "done", version: 3 },
+    });
+    expect(store.byId(a.id)?.title).toBe("A");
+    calls[0]?.reply(200, { ...a, status: "done", version: 2 });
+    await moving;
+    expect(store.byId(a.id)).toMatchObject({ title: "Renamed by Bob", status: "done", version: 3 });
   });
 });

@@ -49,44 +49,59 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
   const [state, setState] = createSignal<"loading" | "ready" | "error">("loading");
   const [error, setError] = createSignal<unknown>();
   const pendingDeletes = new Map<string, { task: Task; toast: number }>();
-  // Tasks with a request of ours in flight: events about them are stale echoes until it completes,
-  // then the server's answer is applied.
-  const inflight = new Map<string, number>();
-  const begin = (id: string) => inflight.set(id, (inflight.get(id) ?? 0) + 1);
-  const end = (id: string, task?: Task) => {
-    const left = (inflight.get(id) ?? 1) - 1;
-    if (left > 0) return void inflight.set(id, left);
-    inflight.delete(id);
-    if (task) upsert(task, true);
-  };
+  // Requests of ours about one task go out one after another, so the server applies them in the
+  // user's order. Until the last one ends the card shows the optimistic result, and `server` keeps
+  // the newest copy the server sent (answers and live events); the card then settles on it, which
+  // is the server's answer on success and a rollback to what the server has on failure.
+  const inflight = new Map<string, { count: number; server: Task; queue: Promise<unknown> }>();
   let tempId = 0;
-  // Requests about one task go out one after another, so the server applies them in the user's order.
-  const queues = new Map<string, Promise<unknown>>();
-  const serial = <T>(id: string, run: () => Promise<T>): Promise<T> => {
-    const previous = queues.get(id);
-    const next = previous ? previous.catch(() => {}).then(run) : run();
-    queues.set(id, next);
-    void next
-      .finally(() => {
-        if (queues.get(id) === next) queues.delete(id);
-      })
-      .catch(() => {});
-    return next;
+
+  const copy = (task: Task): Task => ({ ...task, labels: [...task.labels] });
+  const settle = (task: Task) =>
+    setTasks(
+      produce((list) => {
+        const current = list.find((t) => t.id === task.id);
+        if (current && current.version <= task.version) Object.assign(current, task);
+      }),
+    );
+  /** Shows `change` at once; sends `request` when the task's earlier requests have ended. */
+  const send = async (task: Task, change: Partial<Task>, request: () => Promise<Task>): Promise<Task> => {
+    const entry = inflight.get(task.id) ?? { count: 0, server: copy(task), queue: Promise.resolve() };
+    inflight.set(task.id, entry);
+    entry.count += 1;
+    setTasks((t) => t.id === task.id, change);
+    const result = entry.count === 1 ? request() : entry.queue.then(request);
+    entry.queue = result.catch(() => {});
+    try {
+      const answer = await result;
+      if (answer.version >= entry.server.version) entry.server = copy(answer);
+      return answer;
+    } finally {
+      entry.count -= 1;
+      if (entry.count === 0) {
+        inflight.delete(task.id);
+        settle(entry.server);
+      }
+    }
   };
 
-  const snapshot = () => tasks.map((t) => ({ ...t, labels: [...t.labels] }));
-  const restore = (saved: Task[]) => setTasks(reconcile(saved, { key: "id" }));
-  const upsert = (task: Task, fromOwnRequest = false) =>
+  const upsert = (task: Task) => {
+    const held = inflight.get(task.id);
+    // Not shown (deleted, then Undo): put it back now rather than when our requests end.
+    if (held && tasks.some((t) => t.id === task.id)) {
+      if (task.version >= held.server.version) held.server = copy(task);
+      return;
+    }
     setTasks(
       produce((list) => {
         if (pendingDeletes.has(task.id)) return;
-        if (!fromOwnRequest && inflight.has(task.id)) return;
         const current = list.find((t) => t.id === task.id);
         if (current && current.version > task.version) return;
         if (current) Object.assign(current, task);
         else list.push({ ...task });
       }),
     );
+  };
   const drop = (id: string) => setTasks((list) => list.filter((t) => t.id !== id));
   /** The server's task takes over its placeholder's object, so the card's DOM node (and focus) stays. */
   const adopt = (placeholderId: string, task: Task) => {
@@ -163,18 +178,8 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
     async update(id, patch, baseVersion) {
       const before = tasks.find((t) => t.id === id);
       if (!before) throw new ApiError(404, "not_found", "This task no longer exists.");
-      const saved = snapshot();
-      setTasks((t) => t.id === id, { ...patch });
-      begin(id);
-      try {
-        const task = await serial(id, () => client.updateTask(id, patch, baseVersion ?? before.version));
-        end(id, task);
-        return task;
-      } catch (e) {
-        end(id);
-        restore(saved);
-        throw e;
-      }
+      const version = baseVersion ?? before.version;
+      return send(before, patch, () => client.updateTask(id, patch, version));
     },
     async move(id, status, index) {
       const task = tasks.find((t) => t.id === id);
@@ -183,21 +188,18 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
       const position = Math.max(0, Math.min(index, others.length));
       const current = store.column(task.status).findIndex((t) => t.id === id);
       if (task.status === status && current === position) return;
-      const saved = snapshot();
-      setTasks((t) => t.id === id, { status, position: positionAt(others, position) });
-      begin(id);
       try {
-        end(id, await serial(id, () => client.moveTask(id, status, position)));
+        await send(task, { status, position: positionAt(others, position) }, () =>
+          client.moveTask(id, status, position),
+        );
       } catch (e) {
-        end(id);
-        restore(saved);
         errorToast(e, "Could not move the task");
       }
     },
     remove(id) {
       const task = tasks.find((t) => t.id === id);
       if (!task) return;
-      const copy = { ...task, labels: [...task.labels] };
+      const saved = copy(task);
       drop(id);
       const toast = showToast(`Deleted “${task.title}”`, {
         timeout: UNDO_MS,
@@ -205,12 +207,12 @@ export function createTasksStore(projectId: string, client = api): TasksStore {
           label: "Undo",
           run: () => {
             pendingDeletes.delete(id);
-            upsert(copy);
+            upsert(saved);
           },
         },
         onExpire: () => sendDelete(id),
       });
-      pendingDeletes.set(id, { task: copy, toast });
+      pendingDeletes.set(id, { task: saved, toast });
     },
     async reload(id) {
       try {

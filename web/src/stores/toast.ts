@@ -45,6 +45,11 @@ export function dismissToast(id: number): void {
   setToasts((list) => list.filter((t) => t.id !== id));
 }
 
+/** Errors are about the page they happened on: called when the user leaves it. */
+export function dismissErrorToasts(): void {
+  for (const toast of toasts()) if (toast.kind === "error") dismissToast(toast.id);
+}
+
 export function errorToast(
   error: unknown,
   fallback = "Something went wrong",

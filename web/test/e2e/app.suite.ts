@@ -6,6 +6,8 @@ import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "playwright-core";
 import {
+  card,
+  column,
   createProject,
   newSession,
   PASSWORD,
@@ -16,6 +18,8 @@ import {
   signUp,
   startStack,
   uniqueEmail,
+  until,
+  waitForTitles,
 } from "./harness";
 
 setDefaultTimeout(300_000);
@@ -27,9 +31,6 @@ const open = async (options?: Parameters<typeof newSession>[1]) => {
   sessions.push(session);
   return session;
 };
-const column = (page: Page, status: "todo" | "in_progress" | "done") =>
-  page.locator(`section[data-status="${status}"]`);
-const card = (page: Page, title: string) => page.locator(".card", { hasText: title });
 
 beforeAll(async () => {
   stack = await startStack();
@@ -412,7 +413,8 @@ describe("accessibility, screenshots, small screens", () => {
       const failures: string[] = [];
       const { page } = await open({ colorScheme: scheme });
       const check = async (name: string) => {
-        await page.waitForTimeout(150);
+        // Checked once nothing moves any more (a mid-transition colour is not what people see).
+        await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
         for (const v of await seriousOrWorse(page)) failures.push(`${name} [${scheme}] ${v}`);
         await page.screenshot({ path: join(screenshotDir, `${name}-${scheme}.png`), fullPage: true });
       };
@@ -464,31 +466,3 @@ describe("accessibility, screenshots, small screens", () => {
     for (const v of await seriousOrWorse(page)) throw new Error(`360px board: ${v}`);
   });
 });
-
-async function waitForTitles(page: Page, status: "todo" | "in_progress" | "done", titles: string[]) {
-  const deadline = Date.now() + 10_000;
-  let seen: string[] = [];
-  while (Date.now() < deadline) {
-    seen = await column(page, status).locator(".card-title").allTextContents();
-    if (JSON.stringify(seen) === JSON.stringify(titles)) return;
-    await page.waitForTimeout(100);
-  }
-  const board = await page.evaluate(() =>
-    [...document.querySelectorAll("section[data-status]")].map(
-      (s) =>
-        `${s.getAttribute("data-status")}: ${[...s.querySelectorAll(".card-title")].map((e) => e.textContent)}`,
-    ),
-  );
-  throw new Error(
-    `${status} column shows ${JSON.stringify(seen)}, expected ${JSON.stringify(titles)}; board: ${board}`,
-  );
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -70,13 +70,21 @@ export interface Session {
 
 export async function newSession(
   stack: Stack,
-  options: { colorScheme?: "light" | "dark"; width?: number; height?: number } = {},
+  options: {
+    colorScheme?: "light" | "dark";
+    width?: number;
+    height?: number;
+    /** A phone: honours the viewport meta tag and touch. Desktop Chromium at the same width hides
+     * overflow bugs, because its layout viewport never grows with the page. */
+    phone?: boolean;
+  } = {},
 ): Promise<Session> {
   const context = await stack.browser.newContext({
     baseURL: stack.url,
     colorScheme: options.colorScheme ?? "light",
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     reducedMotion: "reduce",
+    ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
   const page = await context.newPage();
   const foreign: string[] = [];
@@ -121,4 +129,54 @@ export async function createProject(page: Page, name: string): Promise<string> {
   const match = /\/projects\/([^/?#]+)/.exec(page.url());
   if (!match?.[1]) throw new Error(`not on a project page: ${page.url()}`);
   return match[1];
+}
+
+/** An account made through the API, for users who only need to exist (e.g. to be invited). */
+export async function registerUser(stack: Stack, name: string, email: string): Promise<void> {
+  const res = await fetch(`${stack.url}/api/auth/register`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name, email, password: PASSWORD }),
+  });
+  if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${await res.text()}`);
+}
+
+/** Polls `check` until it holds; the error names what never happened. */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export type Column = "todo" | "in_progress" | "done";
+export const column = (page: Page, status: Column) => page.locator(`section[data-status="${status}"]`);
+export const card = (page: Page, title: string) => page.locator(".card", { hasText: title });
+export const titlesIn = (page: Page, status: Column) =>
+  column(page, status).locator(".card-title").allTextContents();
+
+/** Waits until `status`'s column shows exactly `titles`, in order. */
+export async function waitForTitles(page: Page, status: Column, titles: string[]): Promise<void> {
+  let seen: string[] = [];
+  try {
+    await until(
+      async () => {
+        seen = await titlesIn(page, status);
+        return JSON.stringify(seen) === JSON.stringify(titles);
+      },
+      `${status} to show ${JSON.stringify(titles)}`,
+    );
+  } catch {
+    const board = await page.evaluate(() =>
+      [...document.querySelectorAll("section[data-status]")].map(
+        (s) =>
+          `${s.getAttribute("data-status")}: ${[...s.querySelectorAll(".card-title")].map((e) => e.textContent)}`,
+      ),
+    );
+    throw new Error(
+      `${status} column shows ${JSON.stringify(seen)}, expected ${JSON.stringify(titles)}; board: ${board}`,
+    );
+  }
 }
