@@ -219,6 +219,10 @@ describe("import restores", () => {
 
   test("a deleted project comes back with its ids; members are not re-added", async () => {
     const project = await newProject(alice.token, "Deleted and back");
+    // Cached while empty: the project that comes back under this id must not be served this list.
+    expect(
+      (await t.call("GET", `/api/tasks?projectId=${project}`, { token: alice.token })).body.items,
+    ).toEqual([]);
     await t.call("POST", `/api/projects/${project}/members`, {
       token: alice.token,
       body: { email: bob.email, role: "viewer" },
@@ -244,6 +248,8 @@ describe("import restores", () => {
       title: "Still here",
       assigneeId: null,
     });
+    const listed = await t.call("GET", `/api/tasks?projectId=${project}`, { token: alice.token });
+    expect(listed.body.items.map((item: { id: string }) => item.id)).toEqual([task.id]);
     expect((await t.call("GET", `/api/projects/${project}`, { token: bob.token })).status).toBe(404);
   });
 

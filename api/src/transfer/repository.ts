@@ -12,13 +12,14 @@ import {
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 
+/** Ordered by what the file holds (milliseconds), so a restored export exports in the same order. */
 export async function exportProjects(sql: Sql, userId: string): Promise<ExportDocument> {
   const projects = await sql<
     { id: string; name: string; description: string; createdAt: Date; updatedAt: Date }[]
   >`
     SELECT p.id, p.name, p.description, p.created_at, p.updated_at
     FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
-    ORDER BY p.created_at, p.id`;
+    ORDER BY date_trunc('milliseconds', p.created_at), p.id`;
   const ids = projects.map((project) => project.id);
   const members = await sql<{ projectId: string; email: string; role: "viewer" | "editor" | "owner" }[]>`
     SELECT m.project_id, u.email, m.role FROM project_members m JOIN users u ON u.id = m.user_id
@@ -139,10 +140,14 @@ async function writeImport(
           created_at = ${project.createdAt}, updated_at = ${project.updatedAt}, tasks_version = tasks_version + 1
         WHERE id = ${projectId}`;
     } else {
+      // A project created again under its old id must not start at tasks_version 0: task lists cached
+      // for that id before the delete would be served again. A microsecond clock is far beyond any
+      // count of writes it can have had.
       const [row] = await tx<{ id: string }[]>`
-        INSERT INTO projects (id, name, description, created_at, updated_at)
+        INSERT INTO projects (id, name, description, created_at, updated_at, tasks_version)
         VALUES (coalesce(${restore ? (project.id as string) : null}::uuid, gen_random_uuid()), ${project.name},
-                ${project.description}, ${project.createdAt}, ${project.updatedAt})
+                ${project.description}, ${project.createdAt}, ${project.updatedAt},
+                CASE WHEN ${restore} THEN (extract(epoch FROM clock_timestamp()) * 1000000)::bigint ELSE 0 END)
         RETURNING id`;
       if (!row) throw new Error("insert returned no row");
       projectId = row.id;
