@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { MEMBER_LOOKUP_MISSES } from "../src/projects/routes.ts";
+import { MAX_REPORTED_ISSUES } from "../src/transfer/schemas.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 
 // Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
@@ -424,6 +425,16 @@ describe("wrong files are explained", () => {
     );
     expect((await t.call("POST", "/api/import", { body: await exportOf(alice.token) })).status).toBe(401);
     expect((await importAs(alice.token, file, "?mode=merge")).status).toBe(422);
+  });
+
+  test("a huge file of broken items is refused with a bounded list of problems", async () => {
+    const file = versionOneFile();
+    const project = { ...file.projects[0], tasks: Array.from({ length: 20_000 }, () => ({})) };
+    const res = await post({ ...file, projects: [project, { ...project, name: "Second" }] });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toHaveLength(MAX_REPORTED_ISSUES);
+    expect(res.body.error.message).toContain("the first 50 are listed in details");
+    expect(res.text.length).toBeLessThan(20_000);
   });
 
   test("hostile text in a file is stored as text", async () => {

@@ -1,6 +1,6 @@
 // GET /api/export and POST /api/import: a lossless JSON round trip of the caller's projects.
-import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import type { z } from "zod";
 import { timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
@@ -9,7 +9,13 @@ import type { AppEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { issuesToDetails, validate } from "../http/validate.ts";
 import { exportProjects, importProjects } from "./repository.ts";
-import { EXPORT_FORMAT, EXPORT_VERSION, exportDocument, importQuery } from "./schemas.ts";
+import {
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  importQuery,
+  MAX_REPORTED_ISSUES,
+  parseExportDocument,
+} from "./schemas.ts";
 
 const NOT_AN_EXPORT =
   "This file is not a TaskPlatform export. Choose a file made with “Export data” on the Account & data page.";
@@ -67,7 +73,12 @@ function importProblem(document: unknown, issues: readonly z.core.$ZodIssue[]): 
       : `“${field}”: ${problem}`
     : problem;
   const others = issues.length - 1;
-  const more = others > 0 ? ` (and ${others} more problem${others > 1 ? "s" : ""}, listed in details)` : "";
+  const more =
+    issues.length >= MAX_REPORTED_ISSUES
+      ? ` (and more problems; the first ${MAX_REPORTED_ISSUES} are listed in details)`
+      : others > 0
+        ? ` (and ${others} more problem${others > 1 ? "s" : ""}, listed in details)`
+        : "";
   return new ApiError(
     422,
     "invalid_export",
@@ -90,8 +101,10 @@ export function transferRoutes(deps: Deps, publish: Publish) {
     .post(
       "/import",
       validate("query", importQuery),
-      zValidator("json", exportDocument, (result) => {
-        if (!result.success) throw importProblem(result.data, result.error.issues);
+      validator("json", (value) => {
+        const parsed = parseExportDocument(value);
+        if (!parsed.success) throw importProblem(value, parsed.issues);
+        return parsed.data;
       }),
       async (c) => {
         const userId = c.get("user").id;
