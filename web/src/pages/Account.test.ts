@@ -43,7 +43,13 @@ describe("import confirmation texts", () => {
       project("created", { created: 3 }, { skippedMembers: 1, unassignedTasks: 0 }),
     ]);
     expect(restoreSummary(restore)).toBe(
-      "This will set 1 project back to the state in the file: 40 tasks updated, 2 put back, 5 added since then deleted. Members stay as they are. It will create 1 deleted project again with 3 tasks, with you as the only member. Other people are never added by an import: 1 membership in the file will be left out.",
+      "This will set 1 project with 42 tasks back to the state in the file (2 deleted tasks put back, 5 tasks added since then deleted). Members stay as they are. It will create 1 deleted project again with 3 tasks, with you as the only member. Other people are never added by an import: 1 membership in the file will be left out.",
+    );
+  });
+
+  test("a restore of an unchanged project names no changes", () => {
+    expect(restoreSummary(result("restore", [project("restored", { updated: 2 })]))).toBe(
+      "This will set 1 project with 2 tasks back to the state in the file. Members stay as they are.",
     );
   });
 

@@ -80,8 +80,15 @@ export function restoreSummary(result: ImportResult): string {
     projects.reduce((total, p) => total + p.tasks[key], 0);
   const sentences: string[] = [];
   if (restored.length > 0) {
+    const changes = [
+      sum(restored, "created") > 0 ? `${count(sum(restored, "created"), "deleted task")} put back` : "",
+      sum(restored, "deleted") > 0
+        ? `${count(sum(restored, "deleted"), "task")} added since then deleted`
+        : "",
+    ].filter(Boolean);
+    const fileTasks = sum(restored, "updated") + sum(restored, "created");
     sentences.push(
-      `This will set ${count(restored.length, "project")} back to the state in the file: ${count(sum(restored, "updated"), "task")} updated, ${sum(restored, "created")} put back, ${sum(restored, "deleted")} added since then deleted. Members stay as they are.`,
+      `This will set ${count(restored.length, "project")} with ${count(fileTasks, "task")} back to the state in the file${changes.length ? ` (${changes.join(", ")})` : ""}. Members stay as they are.`,
     );
   }
   if (recreated.length > 0) {

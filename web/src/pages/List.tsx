@@ -117,8 +117,7 @@ export default function List() {
             }}
           />
           <p id="f-q-hint" class="hint">
-            The last word matches as you type (“analyt” finds “analytics”); -word excludes, "quotes" keep a
-            phrase.
+            The last word may be partial; -word excludes.
           </p>
         </div>
         <div class="field">
