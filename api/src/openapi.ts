@@ -18,7 +18,7 @@ import {
   updateProjectBody,
 } from "./projects/schemas.ts";
 import { createTaskBody, listTasksQuery, moveTaskBody, taskSchema, updateTaskBody } from "./tasks/schemas.ts";
-import { exportDocument } from "./transfer/schemas.ts";
+import { exportDocument, importQuery, importResult } from "./transfer/schemas.ts";
 
 interface Operation {
   method: "get" | "post" | "patch" | "delete";
@@ -249,9 +249,11 @@ export const OPERATIONS: Operation[] = [
     tag: "transfer",
     method: "post",
     path: "/api/import",
-    summary: "Import an export document",
+    summary: "Import an export document: as a copy, or restoring its projects in place; dryRun=true previews",
     auth: true,
+    query: importQuery,
     body: exportDocument,
+    response: importResult,
     status: 201,
   },
   {

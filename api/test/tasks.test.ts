@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import fc from "fast-check";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 
 // Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
@@ -494,6 +495,104 @@ describe("list: filters, search, sort and cursor pages", () => {
   });
 });
 
+describe("search as you type", () => {
+  let board: string;
+  const search = (q: string) =>
+    t.call("GET", `/api/tasks?${new URLSearchParams({ projectId: board, q, sort: "title" })}`, {
+      token: owner.token,
+    });
+  const found = async (q: string) => {
+    const res = await search(q);
+    expect({ q, status: res.status }).toEqual({ q, status: 200 });
+    return titles(res.body.items);
+  };
+  beforeAll(async () => {
+    board = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Typing" } })).body.id;
+    for (const [title, description] of [
+      ["Quarterly analytics review", "🚀 launch the dashboards"],
+      ["Deploy the hotfix", "🔥 on call, see #123"],
+      ["Order more coffee", "it's a C:\\drive & beans"],
+      ["Login page", "e-mail and password"],
+    ] as const) {
+      await t.call("POST", "/api/tasks", {
+        token: owner.token,
+        body: { projectId: board, title, description },
+      });
+    }
+  });
+
+  test("the last word matches the beginning of longer words; earlier words match whole", async () => {
+    expect(await found("analyt")).toEqual(["Quarterly analytics review"]);
+    expect(await found("Quarterly ANALY")).toEqual(["Quarterly analytics review"]);
+    expect(await found("analyt review")).toEqual([]);
+    expect(await found("dep")).toEqual(["Deploy the hotfix"]);
+    expect(await found("e-ma")).toEqual(["Login page"]);
+    // "or" being typed at the end is a word ("order"), between two words the operator.
+    expect(await found("or")).toEqual(["Order more coffee"]);
+    expect(await found("coffee or hotfix")).toEqual(["Deploy the hotfix", "Order more coffee"]);
+    expect(await found("review -dashboards")).toEqual([]);
+    expect(await found('"launch the"')).toEqual(["Quarterly analytics review"]);
+  });
+
+  test("emoji and symbols are found as text; words next to them still match", async () => {
+    expect(await found("🚀")).toEqual(["Quarterly analytics review"]);
+    expect(await found("🔥 hotf")).toEqual(["Deploy the hotfix"]);
+    expect(await found("🔥 analytics")).toEqual([]);
+    expect(await found("-🚀 -🔥 -&")).toEqual(["Login page"]);
+    expect(await found("#123")).toEqual(["Deploy the hotfix"]);
+  });
+
+  test("tsquery syntax typed by the user is text, never an operator", async () => {
+    // "!login" would be "not login" and "login | order" an OR if the text reached to_tsquery as typed.
+    expect(await found("!login")).toEqual(["Login page"]);
+    expect(await found("login | order")).toEqual([]);
+    expect(await found("login:*")).toEqual(["Login page"]);
+    expect(await found("it's")).toEqual(["Order more coffee"]);
+    expect(await found("c:\\drive")).toEqual(["Order more coffee"]);
+    for (const q of [
+      "'",
+      "\\",
+      "''",
+      "'\\''",
+      ":*",
+      "!",
+      "&",
+      "|",
+      "(",
+      ")",
+      "<->",
+      '"',
+      '"unclosed',
+      "-",
+      "--",
+      "- -x",
+      "or",
+      "or or",
+      "\u00a0x",
+      "'; DROP TABLE tasks; --",
+    ]) {
+      await found(q);
+    }
+  });
+
+  test("property: any search text answers 200 with a list", async () => {
+    const piece = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 8 }),
+      fc.constantFrom("'", "\\", '"', "-", ":*", "!", "&", "|", "(", ")", "<->", " or ", " ", "🚀", "日本語"),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 12 }), async (pieces) => {
+        const q = pieces.join("").replaceAll("\u0000", "").slice(0, 200);
+        if (!q.trim()) return;
+        const res = await search(q);
+        expect({ q, status: res.status }).toEqual({ q, status: 200 });
+        expect(Array.isArray(res.body.items)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe("cache", () => {
   test("second identical list is a cache hit; a write invalidates it", async () => {
     const counts = async () => {
@@ -564,4 +663,63 @@ describe("cache", () => {
     expect(asViewer.text).toBe(asOwner.text);
     expect((await list({ sort: "title" }, outsider.token)).status).toBe(404);
   });
+});
+
+describe("search plan", () => {
+  test("on a large table the list's search query runs on the project search index (EXPLAIN)", async () => {
+    const big = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Big" } })).body
+      .id;
+    const others = await t.sql<{ id: string }[]>`
+      INSERT INTO projects (name) SELECT 'filler ' || g FROM generate_series(1, 29) g RETURNING id`;
+    const ids = [big, ...others.map((p) => p.id)];
+    const words = ["alpha", "budget", "customer", "design", "export", "feature", "growth", "hiring"];
+    await t.sql.begin(async (tx) => {
+      // Seeding outlasts the API's 5 s statement timeout on a loaded machine.
+      await tx`SET LOCAL statement_timeout = 0`;
+      await tx`
+        INSERT INTO tasks (project_id, title, description, position)
+        SELECT (${ids}::uuid[])[1 + g % 30], (${words}::text[])[1 + g % 8] || ' task ' || g,
+               'notes about ' || (${words}::text[])[1 + (g / 8) % 8] || ' number ' || (g % 997), g
+        FROM generate_series(1, 60000) g`;
+      // What the user looks for is rare: a walk along the board order would read the whole project.
+      await tx`
+        INSERT INTO tasks (project_id, title, description, position)
+        SELECT ${big}, 'Quarterly analytics review ' || g, '🚀 budget', 60000 + g FROM generate_series(1, 5) g`;
+    });
+    await t.sql`ANALYZE tasks`;
+    // postgres.js's debug hook hands over every statement as sent: EXPLAIN the endpoint's real query.
+    const statements: { text: string; parameters: unknown[] }[] = [];
+    const options = t.sql.options as { debug: unknown };
+    options.debug = (_connection: number, text: string, parameters: unknown[]) => {
+      if (text.includes("FROM tasks t WHERE")) statements.push({ text, parameters });
+    };
+    const planOf = async (q: string) => {
+      statements.length = 0;
+      const res = await t.call("GET", `/api/tasks?${new URLSearchParams({ projectId: big, q })}`, {
+        token: owner.token,
+      });
+      expect(res.status).toBe(200);
+      const [statement] = statements;
+      if (!statement) throw new Error(`no list query was sent for ${q}`);
+      const rows = await t.sql.unsafe(`EXPLAIN ${statement.text}`, statement.parameters as string[]);
+      return rows.map((row) => Object.values(row)[0]).join("\n");
+    };
+    try {
+      for (const q of ["analyt", "quarterly analy", "analytics 🚀", "review -hiring"]) {
+        // The tsquery must be an index condition: the same index also matches on project_id alone.
+        expect({ q, plan: await planOf(q) }).toEqual({
+          q,
+          plan: expect.stringMatching(
+            /Bitmap Index Scan on tasks_project_search_idx.*\n\s+Index Cond: .*search @@/,
+          ),
+        });
+      }
+      // Emoji alone: no index can find them, but the scan stays inside the project.
+      const emojiOnly = await planOf("🚀");
+      expect(emojiOnly).not.toContain("Seq Scan on tasks");
+      expect(emojiOnly).toMatch(/Index Scan using tasks_(position|board)_idx/);
+    } finally {
+      options.debug = false;
+    }
+  }, 120_000);
 });

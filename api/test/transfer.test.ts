@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
+import { MEMBER_LOOKUP_MISSES } from "../src/projects/routes.ts";
+import { MAX_REPORTED_ISSUES } from "../src/transfer/schemas.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 
 // Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
@@ -15,103 +17,445 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t.close());
 
-type ExportDoc = {
-  format: string;
-  version: number;
-  exportedAt: string;
-  projects: Array<{ name: string; [key: string]: unknown }>;
+type ExportedTask = { id?: string; title: string; assigneeEmail: string | null; [key: string]: unknown };
+type ExportedProject = {
+  id?: string;
+  name: string;
+  members: { email: string; role: string }[];
+  tasks: ExportedTask[];
+  [key: string]: unknown;
 };
-const exportOf = async (token: string) => (await t.call("GET", "/api/export", { token })).body as ExportDoc;
+type ExportDoc = { format: string; version: number; exportedAt: string; projects: ExportedProject[] };
 
-describe("export and import", () => {
-  test("export holds only my projects, with members, tasks and no internal ids", async () => {
-    const mine = (
-      await t.call("POST", "/api/projects", {
-        token: alice.token,
-        body: { name: "Alice's", description: "d" },
-      })
-    ).body;
-    await t.call("POST", "/api/projects", { token: bob.token, body: { name: "Bob's" } });
-    await t.call("POST", `/api/projects/${mine.id}/members`, {
+const exportOf = async (token: string) => (await t.call("GET", "/api/export", { token })).body as ExportDoc;
+const importAs = (token: string, body: unknown, query = "") =>
+  t.call("POST", `/api/import${query}`, { token, body });
+const projectNames = async (token: string) =>
+  ((await t.call("GET", "/api/projects", { token })).body.items as { name: string }[]).map((p) => p.name);
+const newProject = async (token: string, name: string) =>
+  (await t.call("POST", "/api/projects", { token, body: { name } })).body.id as string;
+const addTask = async (token: string, projectId: string, body: Record<string, unknown>) =>
+  (await t.call("POST", "/api/tasks", { token, body: { projectId, ...body } })).body;
+/** The document without ids: what a copy preserves. */
+const withoutIds = (projects: ExportedProject[]) =>
+  projects.map(({ id: _id, tasks, ...project }) => ({
+    ...project,
+    tasks: tasks.map(({ id: _taskId, ...task }) => task),
+  }));
+
+/** Exactly what the previous version exported: format version 1, no ids. */
+const versionOneFile = () => ({
+  format: "taskplatform-export",
+  version: 1,
+  exportedAt: "2026-01-05T09:00:00.000Z",
+  projects: [
+    {
+      name: `Old file ${crypto.randomUUID().slice(0, 8)}`,
+      description: "from before restore",
+      createdAt: "2025-12-01T10:00:00.000Z",
+      updatedAt: "2025-12-02T10:00:00.000Z",
+      members: [] as { email: string; role: string }[],
+      tasks: [
+        {
+          title: "Carried over",
+          description: "",
+          status: "in_progress",
+          priority: "high",
+          dueAt: null,
+          labels: ["a"],
+          assigneeEmail: null as string | null,
+          position: 1024,
+          createdAt: "2025-12-01T10:00:00.000Z",
+          updatedAt: "2025-12-01T11:00:00.000Z",
+          completedAt: null,
+        },
+      ],
+    },
+  ],
+});
+
+describe("export", () => {
+  test("holds only my projects, with members, tasks and their ids; people by e-mail only", async () => {
+    const mine = await newProject(alice.token, "Alice's");
+    await newProject(bob.token, "Bob's");
+    await t.call("POST", `/api/projects/${mine}/members`, {
       token: alice.token,
       body: { email: bob.email, role: "editor" },
     });
-    await t.call("POST", "/api/tasks", {
-      token: alice.token,
-      body: {
-        projectId: mine.id,
-        title: "Plan",
-        labels: ["x"],
-        dueAt: "2030-03-03T10:00:00Z",
-        assigneeId: bob.id,
-        status: "done",
-      },
+    const task = await addTask(alice.token, mine, {
+      title: "Plan",
+      labels: ["x"],
+      dueAt: "2030-03-03T10:00:00Z",
+      assigneeId: bob.id,
+      status: "done",
     });
     const res = await t.call("GET", "/api/export", { token: alice.token });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toContain("attachment");
     const doc = res.body as ExportDoc;
-    expect(doc.format).toBe("taskplatform-export");
+    expect(doc).toMatchObject({ format: "taskplatform-export", version: 2 });
     expect(doc.projects.map((p) => p.name)).toEqual(["Alice's"]);
-    const project = doc.projects[0] as unknown as {
-      members: unknown[];
-      tasks: Array<Record<string, unknown>>;
-    };
-    expect(project.members).toContainEqual({ email: bob.email, role: "editor" });
-    expect(project.tasks[0]).toMatchObject({
+    const [project] = doc.projects;
+    expect(project?.id).toBe(mine);
+    expect(project?.members).toContainEqual({ email: bob.email, role: "editor" });
+    expect(project?.tasks[0]).toMatchObject({
+      id: task.id,
       title: "Plan",
       assigneeEmail: bob.email,
       labels: ["x"],
       status: "done",
     });
-    expect(JSON.stringify(doc)).not.toContain(mine.id);
+    expect(JSON.stringify(doc)).not.toContain(bob.id);
+    expect(JSON.stringify(doc)).not.toContain(alice.id);
+  });
+});
+
+describe("import as a copy", () => {
+  test("a dry run says what would be created and writes nothing", async () => {
+    const before = await exportOf(alice.token);
+    const namesBefore = await projectNames(alice.token);
+    const preview = await importAs(alice.token, before, "?mode=copy&dryRun=true");
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ mode: "copy", dryRun: true, tasks: 1, skippedMembers: 1 });
+    expect(preview.body.projects).toEqual([
+      {
+        id: null,
+        name: "Alice's",
+        action: "created",
+        tasks: { created: 1, updated: 0, deleted: 0 },
+        skippedMembers: 1,
+        unassignedTasks: 1,
+      },
+    ]);
+    expect(await projectNames(alice.token)).toEqual(namesBefore);
   });
 
-  test("export → import → export is lossless", async () => {
+  test("creates new projects with the same content; other people are neither added nor assigned", async () => {
     const before = await exportOf(alice.token);
-    const imported = await t.call("POST", "/api/import", { token: alice.token, body: before });
+    const bobsBefore = await projectNames(bob.token);
+    const imported = await importAs(alice.token, before, "?mode=copy");
     expect(imported.status).toBe(201);
-    expect(imported.body.projects).toHaveLength(before.projects.length);
+    expect(imported.body).toMatchObject({
+      mode: "copy",
+      dryRun: false,
+      skippedMembers: 1,
+      unassignedTasks: 1,
+    });
+    const copyId = imported.body.projects[0].id;
+    expect(copyId).not.toBe(before.projects[0]?.id);
+    // Bob is in the original, not in the copy: he does not see it.
+    expect(await projectNames(bob.token)).toEqual(bobsBefore);
+    const members = await t.call("GET", `/api/projects/${copyId}/members`, { token: alice.token });
+    expect(members.body.items.map((m: { userId: string; role: string }) => [m.userId, m.role])).toEqual([
+      [alice.id, "owner"],
+    ]);
+    const copy = (await exportOf(alice.token)).projects.find((p) => p.id === copyId);
+    const [original] = withoutIds(before.projects);
+    expect(withoutIds(copy ? [copy] : [])).toEqual([
+      {
+        ...original,
+        members: [{ email: alice.email, role: "owner" }],
+        tasks: (original?.tasks ?? []).map((task) => ({ ...task, assigneeEmail: null })),
+      } as typeof original & object,
+    ]);
+  });
+
+  test("a file from the previous version (format 1, no ids) imports unchanged", async () => {
+    const file = versionOneFile();
+    file.projects[0]?.members.push({ email: alice.email, role: "editor" });
+    if (file.projects[0]?.tasks[0]) file.projects[0].tasks[0].assigneeEmail = alice.email;
+    // No mode: a copy, as before.
+    const res = await importAs(alice.token, file);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ mode: "copy", tasks: 1, skippedMembers: 0, unassignedTasks: 0 });
+    const exported = (await exportOf(alice.token)).projects.find((p) => p.name === file.projects[0]?.name);
+    expect(withoutIds(exported ? [exported] : [])).toEqual([
+      { ...file.projects[0], members: [{ email: alice.email, role: "owner" }] } as never,
+    ]);
+  });
+});
+
+describe("import restores", () => {
+  test("my own export puts my projects back in place: same ids, no copies, later changes undone", async () => {
+    const project = await newProject(alice.token, "Restorable");
+    const keep = await addTask(alice.token, project, { title: "Keep", description: "original" });
+    const lose = await addTask(alice.token, project, { title: "Deleted later" });
+    const snapshot = await exportOf(alice.token);
+    const projectsBefore = (await projectNames(alice.token)).length;
+
+    await t.call("PATCH", `/api/projects/${project}`, { token: alice.token, body: { name: "Renamed" } });
+    await t.call("PATCH", `/api/tasks/${keep.id}`, { token: alice.token, body: { description: "edited" } });
+    await t.call("DELETE", `/api/tasks/${lose.id}`, { token: alice.token });
+    const added = await addTask(alice.token, project, { title: "Added later" });
+    const listed = await t.call("GET", `/api/tasks?projectId=${project}`, { token: alice.token });
+    expect(listed.body.items).toHaveLength(2); // cached now: the restore must invalidate it
+
+    const preview = await importAs(alice.token, snapshot, "?mode=restore&dryRun=true");
+    expect(preview.status).toBe(200);
+    const restoredPreview = preview.body.projects.find((p: { id: string }) => p.id === project);
+    expect(restoredPreview).toMatchObject({
+      action: "restored",
+      name: "Restorable",
+      tasks: { created: 1, updated: 1, deleted: 1 },
+    });
+    expect(await projectNames(alice.token)).toContain("Renamed");
+
+    const restored = await importAs(alice.token, snapshot, "?mode=restore");
+    expect(restored.status).toBe(201);
+    expect(restored.body.projects.every((p: { action: string }) => p.action === "restored")).toBe(true);
+    expect((await projectNames(alice.token)).length).toBe(projectsBefore);
     const after = await exportOf(alice.token);
-    // Every project now exists twice: the original and its imported copy, identical in content.
-    expect(after.projects).toHaveLength(before.projects.length * 2);
-    for (const project of before.projects) {
-      const copies = after.projects.filter((candidate) => candidate.name === project.name);
-      expect(copies).toHaveLength(2);
-      expect(copies[0]).toEqual(copies[1] as (typeof copies)[0]);
-      expect(copies[1]).toEqual(project);
+    expect(after.projects).toEqual(snapshot.projects);
+    const tasks = await t.call("GET", `/api/tasks?projectId=${project}&sort=title`, { token: alice.token });
+    expect(tasks.body.items.map((task: { id: string }) => task.id).sort()).toEqual([keep.id, lose.id].sort());
+    expect((await t.call("GET", `/api/tasks/${added.id}`, { token: alice.token })).status).toBe(404);
+    // An edit based on the version before the restore is stale.
+    const stale = await t.call("PATCH", `/api/tasks/${keep.id}`, {
+      token: alice.token,
+      body: { title: "x" },
+      headers: { "if-match": `"${keep.version + 1}"` },
+    });
+    expect(stale.status).toBe(409);
+  });
+
+  test("a deleted project comes back with its ids; members are not re-added", async () => {
+    const project = await newProject(alice.token, "Deleted and back");
+    // Cached while empty: the project that comes back under this id must not be served this list.
+    expect(
+      (await t.call("GET", `/api/tasks?projectId=${project}`, { token: alice.token })).body.items,
+    ).toEqual([]);
+    await t.call("POST", `/api/projects/${project}/members`, {
+      token: alice.token,
+      body: { email: bob.email, role: "viewer" },
+    });
+    const task = await addTask(alice.token, project, { title: "Still here", assigneeId: bob.id });
+    const snapshot = await exportOf(alice.token);
+    const file = { ...snapshot, projects: snapshot.projects.filter((p) => p.id === project) };
+    await t.call("DELETE", `/api/projects/${project}`, { token: alice.token });
+    const restored = await importAs(alice.token, file, "?mode=restore");
+    expect(restored.status).toBe(201);
+    expect(restored.body.projects).toEqual([
+      {
+        id: project,
+        name: "Deleted and back",
+        action: "created",
+        tasks: { created: 1, updated: 0, deleted: 0 },
+        skippedMembers: 1,
+        unassignedTasks: 1,
+      },
+    ]);
+    expect((await t.call("GET", `/api/tasks/${task.id}`, { token: alice.token })).body).toMatchObject({
+      projectId: project,
+      title: "Still here",
+      assigneeId: null,
+    });
+    const listed = await t.call("GET", `/api/tasks?projectId=${project}`, { token: alice.token });
+    expect(listed.body.items.map((item: { id: string }) => item.id)).toEqual([task.id]);
+    expect((await t.call("GET", `/api/projects/${project}`, { token: bob.token })).status).toBe(404);
+  });
+
+  test("only owners restore: editors and strangers are refused by name and nothing changes", async () => {
+    const project = await newProject(alice.token, "Owned by Alice");
+    await t.call("POST", `/api/projects/${project}/members`, {
+      token: alice.token,
+      body: { email: bob.email, role: "editor" },
+    });
+    await addTask(alice.token, project, { title: "Untouched" });
+    const bobsFile = await exportOf(bob.token);
+    const aliceExport = await exportOf(alice.token);
+    const carol = await t.signUp("Carol");
+    // A stranger's hand-made file naming Alice's project id.
+    const forged = { ...versionOneFile(), version: 2 };
+    const [forgedProject] = forged.projects;
+    if (forgedProject) Object.assign(forgedProject, { id: project, name: "Hijacked", tasks: [] });
+    for (const [token, file] of [
+      [bob.token, bobsFile],
+      [carol.token, forged],
+    ] as const) {
+      const res = await importAs(token, file, "?mode=restore");
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe("not_owner");
+      expect(res.body.error.message).toMatch(
+        /cannot be restored: it exists and you are not one of its owners/,
+      );
+    }
+    expect((await exportOf(alice.token)).projects).toEqual(aliceExport.projects);
+  });
+
+  test("a task id from another project is not taken over: the task is created anew", async () => {
+    const bobs = await newProject(bob.token, "Bob's private");
+    const secret = await addTask(bob.token, bobs, { title: "Bob's secret" });
+    const file = { ...versionOneFile(), version: 2 };
+    const projectId = crypto.randomUUID();
+    const [project] = file.projects;
+    if (project) Object.assign(project, { id: projectId });
+    if (project?.tasks[0]) Object.assign(project.tasks[0], { id: secret.id, title: "Overwritten?" });
+    const res = await importAs(alice.token, file, "?mode=restore");
+    expect(res.status).toBe(201);
+    expect(res.body.projects[0]).toMatchObject({ action: "created", tasks: { created: 1, updated: 0 } });
+    const kept = await t.call("GET", `/api/tasks/${secret.id}`, { token: bob.token });
+    expect(kept.body).toMatchObject({ title: "Bob's secret", projectId: bobs });
+    const created = await t.call("GET", `/api/tasks?projectId=${projectId}`, { token: alice.token });
+    expect(
+      created.body.items.map((task: { id: string; title: string }) => [task.id === secret.id, task.title]),
+    ).toEqual([[false, "Overwritten?"]]);
+  });
+
+  test("a file without ids cannot be restored, and says to import it as a copy", async () => {
+    const file = versionOneFile();
+    const res = await importAs(alice.token, file, "?mode=restore");
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("not_restorable");
+    expect(res.body.error.message).toContain(`“${file.projects[0]?.name}” cannot be restored`);
+    expect(res.body.error.message).toContain("Import it as a copy instead.");
+    expect(await projectNames(alice.token)).not.toContain(file.projects[0]?.name);
+  });
+});
+
+describe("no enumeration, no unconsented membership", () => {
+  test("an import listing guessed e-mails adds nobody and answers the same for accounts and strangers", async () => {
+    const victim = await t.signUp("Victim");
+    const guesses = (known: boolean) => ({
+      ...versionOneFile(),
+      projects: [
+        {
+          ...versionOneFile().projects[0],
+          name: "Probe",
+          members: [
+            ...Array.from({ length: 200 }, (_, i) => ({ email: `guess${i}@example.test`, role: "owner" })),
+            { email: known ? victim.email : "nobody-here@example.test", role: "owner" },
+          ],
+        },
+      ],
+    });
+    const withVictim = await importAs(bob.token, guesses(true));
+    const withoutVictim = await importAs(bob.token, guesses(false));
+    expect(withVictim.status).toBe(201);
+    const shape = (body: { projects: { id: string }[] }) => ({
+      ...body,
+      projects: body.projects.map(({ id: _id, ...project }) => project),
+    });
+    expect(shape(withVictim.body)).toEqual(shape(withoutVictim.body));
+    expect(withVictim.body.skippedMembers).toBe(201);
+    expect(await projectNames(victim.token)).toEqual([]);
+    const probe = await exportOf(bob.token);
+    expect(JSON.stringify(probe)).not.toContain(victim.email);
+  });
+
+  test("adding members: unknown e-mails are limited per user and per address, then every e-mail is refused alike", async () => {
+    const owner = await t.signUp("Prober");
+    const known = await t.signUp("Known");
+    const project = await newProject(owner.token, "Probe by form");
+    const add = (email: string, ip: string, token = owner.token) =>
+      t.call("POST", `/api/projects/${project}/members`, { token, ip, body: { email, role: "viewer" } });
+    const ip = "192.0.2.10";
+    for (let i = 0; i < MEMBER_LOOKUP_MISSES; i++) {
+      const miss = await add(`nobody${i}@example.test`, ip);
+      expect(miss.status).toBe(404);
+      // A known e-mail in between is added and does not count.
+      if (i === 3) expect((await add(known.email, ip)).status).toBe(201);
+    }
+    const refusedUnknown = await add("nobody-else@example.test", ip);
+    const another = await t.signUp("Another");
+    const refusedKnown = await add(another.email, ip);
+    for (const refused of [refusedUnknown, refusedKnown]) {
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    }
+    expect(refusedKnown.body).toEqual(refusedUnknown.body);
+    expect(refusedKnown.body.error.message).toMatch(
+      /^Too many of the e-mail addresses tried have no account\./,
+    );
+    // Per user: another address does not help this owner.
+    expect((await add(another.email, "192.0.2.11")).status).toBe(429);
+    // Per address: another account from the same address is refused too; elsewhere it is not.
+    const helper = await t.signUp("Helper");
+    const theirs = await newProject(helper.token, "Helper's");
+    const addTo = (email: string, from: string) =>
+      t.call("POST", `/api/projects/${theirs}/members`, {
+        token: helper.token,
+        ip: from,
+        body: { email, role: "viewer" },
+      });
+    expect((await addTo(another.email, ip)).status).toBe(429);
+    expect((await addTo(another.email, "192.0.2.12")).status).toBe(201);
+  });
+});
+
+describe("wrong files are explained", () => {
+  const post = (body: unknown) => importAs(alice.token, body);
+
+  test("something that is not an export at all", async () => {
+    for (const body of [{ format: "trello", projects: [] }, [], { projects: [] }, "text"]) {
+      const res = await post(body);
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe("not_an_export");
+      expect(res.body.error.message).toMatch(/^This file is not a TaskPlatform export\./);
     }
   });
 
-  test("import refuses documents that are not exports, with details", async () => {
-    const bad = await t.call("POST", "/api/import", {
-      token: alice.token,
-      body: { format: "trello", projects: [] },
-    });
-    expect(bad.status).toBe(422);
-    expect(bad.body.error.details.length).toBeGreaterThan(0);
-    const badTask = await t.call("POST", "/api/import", {
-      token: alice.token,
-      body: {
-        format: "taskplatform-export",
-        version: 1,
-        exportedAt: new Date().toISOString(),
-        projects: [
-          {
-            name: "x",
-            description: "",
-            createdAt: new Date().toISOString(),
-            updatedAt: new Date().toISOString(),
-            members: [],
-            tasks: [{ title: "" }],
-          },
-        ],
-      },
-    });
-    expect(badTask.status).toBe(422);
-    expect((await t.call("POST", "/api/import", { body: await exportOf(alice.token) })).status).toBe(401);
+  test("an export from a newer version", async () => {
+    const res = await post({ ...versionOneFile(), version: 3 });
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 3)");
   });
 
+  test("a field error names the project, the task and the field", async () => {
+    const file = versionOneFile();
+    const name = file.projects[0]?.name;
+    const broken = structuredClone(file) as unknown as { projects: { tasks: Record<string, unknown>[] }[] };
+    const task = broken.projects[0]?.tasks[0] as Record<string, unknown>;
+    broken.projects[0]?.tasks.push({ ...task, title: "", status: "someday" });
+    const res = await post(broken);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("invalid_export");
+    expect(res.body.error.message).toBe(
+      `This export cannot be imported: Project 1 (“${name}”), task 2: “title” is required (and 1 more problem, listed in details).`,
+    );
+    expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      "projects.0.tasks.1.status",
+      "projects.0.tasks.1.title",
+    ]);
+    const twice = { ...file, version: 2, projects: [{ ...file.projects[0], id: crypto.randomUUID() }] };
+    const [only] = twice.projects;
+    if (only) twice.projects.push({ ...only, name: "Second" });
+    const duplicate = await post(twice);
+    expect(duplicate.body.error.message).toBe(
+      "This export cannot be imported: Project 2 (“Second”): “id” appears twice in the file.",
+    );
+    expect((await t.call("POST", "/api/import", { body: await exportOf(alice.token) })).status).toBe(401);
+    expect((await importAs(alice.token, file, "?mode=merge")).status).toBe(422);
+  });
+
+  test("a huge file of broken items is refused with a bounded list of problems", async () => {
+    const file = versionOneFile();
+    const project = { ...file.projects[0], tasks: Array.from({ length: 20_000 }, () => ({})) };
+    const res = await post({ ...file, projects: [project, { ...project, name: "Second" }] });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toHaveLength(MAX_REPORTED_ISSUES);
+    expect(res.body.error.message).toContain("the first 50 are listed in details");
+    expect(res.text.length).toBeLessThan(20_000);
+  });
+
+  test("hostile text in a file is stored as text", async () => {
+    const file = versionOneFile();
+    const [project] = file.projects;
+    if (project?.tasks[0]) project.tasks[0].title = "'); DROP TABLE tasks; -- <script>";
+    if (project) project.description = "x".repeat(2000);
+    const res = await post(file);
+    expect(res.status).toBe(201);
+    const task = (await exportOf(alice.token)).projects
+      .find((p) => p.id === res.body.projects[0].id)
+      ?.tasks.find(() => true);
+    expect(task?.title).toBe("'); DROP TABLE tasks; -- <script>");
+    const tooLong = await post({ ...file, projects: [{ ...project, description: "x".repeat(2001) }] });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.error.message).toContain("Project 1");
+    expect(tooLong.body.error.message).toContain("“description”");
+  });
+});
+
+describe("round trips", () => {
   test("property: any valid document round-trips through import and export unchanged", async () => {
     const iso = fc
       .date({
@@ -164,16 +508,21 @@ describe("export and import", () => {
         const res = await t.call("POST", "/api/import", { token: user.token, body: doc });
         expect(res.status).toBe(201);
         const exported = await exportOf(user.token);
-        const normalise = (p: (typeof projects)[number] | ExportDoc["projects"][number]) => ({
+        const normalise = (p: ExportedProject) => ({
           ...p,
           members: [],
-          tasks: [...(p.tasks as Array<{ status: string; position: number; title: string }>)].sort(
+          tasks: [...(p.tasks as unknown as { status: string; position: number; title: string }[])].sort(
             (a, b) =>
               a.status.localeCompare(b.status) || a.position - b.position || a.title.localeCompare(b.title),
           ),
         });
         const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-        expect(exported.projects.map(normalise).sort(byName)).toEqual(projects.map(normalise).sort(byName));
+        expect(withoutIds(exported.projects).map(normalise).sort(byName)).toEqual(
+          (projects as unknown as ExportedProject[]).map(normalise).sort(byName),
+        );
+        // Restoring the export changes nothing.
+        expect((await importAs(user.token, exported, "?mode=restore")).status).toBe(201);
+        expect((await exportOf(user.token)).projects).toEqual(exported.projects);
       }),
       { numRuns: 12 },
     );

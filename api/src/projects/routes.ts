@@ -7,6 +7,7 @@ import type { Publish } from "../events/publisher.ts";
 import type { AppEnv } from "../http/context.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { validate } from "../http/validate.ts";
+import { StoreUnavailableError } from "../store/store.ts";
 import { requireRole } from "./access.ts";
 import * as projects from "./repository.ts";
 import {
@@ -18,8 +19,28 @@ import {
   updateProjectBody,
 } from "./schemas.ts";
 
+/**
+ * Adding a member answers whether an e-mail has an account (404 otherwise): the form needs to say so,
+ * and the member list would tell anyway. Sign-up tells too, at most 30 times a minute per address
+ * (RATE_LIMIT_AUTH_IP). Unknown e-mails are therefore counted per user and per address, and past
+ * this many an hour adding members is refused for everyone, known e-mails included, so a script
+ * cannot use the member form to check a list of addresses. Typos rarely add up to twenty.
+ */
+export const MEMBER_LOOKUP_MISSES = 20;
+export const MEMBER_LOOKUP_WINDOW_SECONDS = 3600;
+
 export function projectRoutes(deps: Deps, publish: Publish) {
-  const { sql, metrics } = deps;
+  const { sql, store, metrics } = deps;
+
+  /** Like the request rate limits, this one is skipped while the store is down rather than refusing. */
+  const withStore = async <T>(run: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return fallback;
+      throw error;
+    }
+  };
 
   const loadProject = async (projectId: string, userId: string) => {
     const project = await timed(metrics, "projects.get", () => projects.getProject(sql, projectId, userId));
@@ -75,9 +96,26 @@ export function projectRoutes(deps: Deps, publish: Publish) {
       const actorId = c.get("user").id;
       await requireRole(sql, id, actorId, "owner");
       const { email, role } = c.req.valid("json");
+      const missKeys = [`member-lookups:user:${actorId}`, `member-lookups:ip:${c.get("clientIp")}`];
+      const counters = await withStore(() => Promise.all(missKeys.map((key) => store.peek(key))), []);
+      const blocked = counters.filter((counter) => counter.count >= MEMBER_LOOKUP_MISSES);
+      if (blocked.length > 0) {
+        metrics.rateLimited.inc({ scope: "member_lookup" });
+        const retryAfter = Math.max(...blocked.map((counter) => counter.resetSeconds));
+        const minutes = Math.ceil(retryAfter / 60);
+        throw new ApiError(
+          429,
+          "too_many_unknown_emails",
+          `Too many of the e-mail addresses tried have no account. Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`,
+          undefined,
+          { "Retry-After": String(retryAfter) },
+        );
+      }
       const user = await findUserByEmail(sql, email);
-      if (!user)
+      if (!user) {
+        await withStore(() => store.hit(missKeys, MEMBER_LOOKUP_WINDOW_SECONDS), []);
         throw new ApiError(404, "user_not_found", "no account uses this email; ask them to sign up first");
+      }
       if (!(await timed(metrics, "members.add", () => projects.addMember(sql, id, user.id, role)))) {
         throw new ApiError(409, "already_member", "this person is already a member");
       }

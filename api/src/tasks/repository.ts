@@ -79,6 +79,52 @@ export const TASK_JSON = `(SELECT row_to_json(r) FROM (SELECT t.id, t.project_id
   t.version, api_timestamp(t.created_at) AS "createdAt", api_timestamp(t.updated_at) AS "updatedAt",
   api_timestamp(t.completed_at) AS "completedAt") r)::text`;
 
+export interface ParsedSearch {
+  /** to_tsquery('simple', …) input, or null when no term has a letter or digit. */
+  tsquery: string | null;
+  /** Terms without letters or digits (emoji, symbols), which the text-search parser drops. */
+  literals: { text: string; negated: boolean }[];
+}
+
+/**
+ * The search box's text as a tsquery: words (all required), "quoted phrases", -excluded terms and
+ * `or` between terms, like websearch_to_tsquery, except that the last word also matches longer words
+ * (`analyt` finds "analytics") since lists refresh as the user types. User text only ever reaches
+ * to_tsquery inside a quoted, escaped lexeme, so operators typed by the user (`!`, `|`, `:*`, `(`) are
+ * plain text. Terms without a letter or digit yield no lexeme (an emoji is not a word to the parser,
+ * nor to pg_trgm), so they are matched as text within the project instead.
+ */
+export function parseSearch(q: string): ParsedSearch {
+  const tokens = [...q.matchAll(/(-?)(?:"([^"]*)"?|([^\s"]+))/gu)].map((match) => ({
+    negated: match[1] === "-",
+    quoted: match[2] !== undefined,
+    text: match[2] ?? match[3] ?? "",
+  }));
+  const literals: ParsedSearch["literals"] = [];
+  let tsquery = "";
+  let pendingOr = false;
+  tokens.forEach((token, index) => {
+    const last = index === tokens.length - 1;
+    const isOr = !token.quoted && !token.negated && token.text.toLowerCase() === "or";
+    // `or` between two terms is the operator; first or last it is a word being typed ("or" → "order").
+    if (isOr && tsquery && !last) {
+      pendingOr = true;
+      return;
+    }
+    if (!/[\p{L}\p{N}]/u.test(token.text)) {
+      if (token.text) literals.push({ text: token.text, negated: token.negated });
+      pendingOr = false;
+      return;
+    }
+    const lexeme = `'${token.text.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+    const prefix = last && !token.quoted && !token.negated ? ":*" : "";
+    const operand = `${token.negated ? "!" : ""}${lexeme}${prefix}`;
+    tsquery = tsquery ? `${tsquery} ${pendingOr ? "|" : "&"} ${operand}` : operand;
+    pendingOr = false;
+  });
+  return { tsquery: tsquery || null, literals };
+}
+
 /** A page of tasks as the JSON body of GET /api/tasks: {"items":[…],"nextCursor":…}. */
 export async function listTasksJson(
   sql: Sql,
@@ -94,7 +140,15 @@ export async function listTasksJson(
   if (query.assigneeId) conditions.push(sql`assignee_id = ${query.assigneeId}`);
   if (query.dueBefore) conditions.push(sql`due_at < ${query.dueBefore}::timestamptz`);
   if (query.dueAfter) conditions.push(sql`due_at >= ${query.dueAfter}::timestamptz`);
-  if (query.q) conditions.push(sql`search @@ websearch_to_tsquery('simple', ${query.q})`);
+  if (query.q) {
+    const search = parseSearch(query.q);
+    if (search.tsquery) conditions.push(sql`search @@ to_tsquery('simple', ${search.tsquery})`);
+    for (const { text, negated } of search.literals) {
+      conditions.push(
+        sql`strpos(lower(title || ' ' || description), lower(${text})) ${sql.unsafe(negated ? "=" : ">")} 0`,
+      );
+    }
+  }
   if (cursor) {
     // Via text: a parameter typed timestamptz would pass through a JS Date and lose its microseconds.
     const after = sql`(${cursor[0]}::text::${sql.unsafe(sort.type)}, ${cursor[1]}::uuid)`;

@@ -1,32 +1,41 @@
 // Export and import of a user's projects: SQL only, `sql` passed in. Import runs in one transaction.
-import type { Sql } from "../db/client.ts";
+import type { Queryable, Sql } from "../db/client.ts";
+import type { Role } from "../projects/access.ts";
 import type { Task } from "../tasks/repository.ts";
-import type { ExportDocument } from "./schemas.ts";
+import {
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  type ExportDocument,
+  type ImportMode,
+  type ImportResult,
+} from "./schemas.ts";
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 
+/** Ordered by what the file holds (milliseconds), so a restored export exports in the same order. */
 export async function exportProjects(sql: Sql, userId: string): Promise<ExportDocument> {
   const projects = await sql<
     { id: string; name: string; description: string; createdAt: Date; updatedAt: Date }[]
   >`
     SELECT p.id, p.name, p.description, p.created_at, p.updated_at
     FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
-    ORDER BY p.created_at, p.id`;
+    ORDER BY date_trunc('milliseconds', p.created_at), p.id`;
   const ids = projects.map((project) => project.id);
   const members = await sql<{ projectId: string; email: string; role: "viewer" | "editor" | "owner" }[]>`
     SELECT m.project_id, u.email, m.role FROM project_members m JOIN users u ON u.id = m.user_id
     WHERE m.project_id = ANY(${ids}::uuid[]) ORDER BY u.email`;
-  type ExportedRow = Omit<Task, "id" | "assigneeId" | "version"> & { assigneeEmail: string | null };
+  type ExportedRow = Omit<Task, "assigneeId" | "version"> & { assigneeEmail: string | null };
   const tasks = await sql<ExportedRow[]>`
-    SELECT t.project_id, t.title, t.description, t.status, t.priority, t.due_at, t.labels, u.email AS assignee_email,
+    SELECT t.id, t.project_id, t.title, t.description, t.status, t.priority, t.due_at, t.labels, u.email AS assignee_email,
            t.position, t.created_at, t.updated_at, t.completed_at
     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
     WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY t.status, t.position, t.id`;
   return {
-    format: "taskplatform-export",
-    version: 1,
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
     exportedAt: new Date().toISOString(),
     projects: projects.map((project) => ({
+      id: project.id,
       name: project.name,
       description: project.description,
       createdAt: project.createdAt.toISOString(),
@@ -45,70 +54,174 @@ export async function exportProjects(sql: Sql, userId: string): Promise<ExportDo
   };
 }
 
+export type ImportOutcome =
+  | { kind: "ok"; result: ImportResult }
+  /** restore needs project ids, which files of format version 1 do not have */
+  | { kind: "missing_id"; index: number }
+  /** restore of a project that exists and that the caller does not own */
+  | { kind: "not_owner"; index: number };
+
+/** Thrown inside the import transaction to roll it back (dry run, refusal) with what it found. */
+class Rollback extends Error {
+  constructor(readonly outcome: ImportOutcome) {
+    super("import rolled back");
+  }
+}
+
 /**
- * Imports every project as a new project owned by the importer. Members are re-added when an account
- * with their email exists; assignees likewise, otherwise the task is left unassigned.
+ * Imports a document in one transaction. `copy` creates every project anew, owned by the importer.
+ * `restore` puts each project back to the file's state under its own id: an existing project (the
+ * caller must own it) gets the file's name, description and tasks, tasks added since are deleted; a
+ * project that no longer exists is created again. Neither mode adds anyone but the importer to a
+ * project: other people's consent cannot come from a file, and adding them would also tell the
+ * importer which e-mails have accounts. A dry run does all of it, reports, and rolls back.
  */
 export async function importProjects(
   sql: Sql,
   userId: string,
   document: ExportDocument,
-): Promise<{ projects: { id: string; name: string }[]; tasks: number }> {
-  return sql.begin(async (tx) => {
-    const emails = [
-      ...new Set(
-        document.projects.flatMap((p) => [
-          ...p.members.map((m) => m.email),
-          ...p.tasks.flatMap((t) => (t.assigneeEmail ? [t.assigneeEmail] : [])),
-        ]),
-      ),
-    ];
-    const users = await tx<
-      { id: string; email: string }[]
-    >`SELECT id, email FROM users WHERE email = ANY(${emails.map((e) => e.toLowerCase())}::text[])`;
-    const idByEmail = new Map(users.map((user) => [user.email, user.id]));
-    const created: { id: string; name: string }[] = [];
-    let taskCount = 0;
-    for (const project of document.projects) {
-      const [row] = await tx<{ id: string; name: string }[]>`
-        INSERT INTO projects (name, description, created_at, updated_at)
-        VALUES (${project.name}, ${project.description}, ${project.createdAt}, ${project.updatedAt}) RETURNING id, name`;
+  options: { mode: ImportMode; dryRun: boolean },
+): Promise<ImportOutcome> {
+  try {
+    return await sql.begin(async (tx) => {
+      const outcome = await writeImport(tx, userId, document, options.mode);
+      if (outcome.kind !== "ok" || options.dryRun) throw new Rollback(outcome);
+      return outcome;
+    });
+  } catch (error) {
+    if (!(error instanceof Rollback)) throw error;
+    const { outcome } = error;
+    if (outcome.kind !== "ok") return outcome;
+    // A copy's new projects have no id until it is really made.
+    const projects = outcome.result.projects.map((project) =>
+      options.mode === "copy" ? { ...project, id: null } : project,
+    );
+    return { kind: "ok", result: { ...outcome.result, dryRun: true, projects } };
+  }
+}
+
+async function writeImport(
+  tx: Queryable,
+  userId: string,
+  document: ExportDocument,
+  mode: ImportMode,
+): Promise<ImportOutcome> {
+  const restore = mode === "restore";
+  const ownRole = new Map<string, Role | null>();
+  const taskHome = new Map<string, string>();
+  if (restore) {
+    const missing = document.projects.findIndex((project) => !project.id);
+    if (missing >= 0) return { kind: "missing_id", index: missing };
+    const ids = document.projects.map((project) => project.id as string);
+    // Locked in id order, so two restores of overlapping files cannot deadlock; task writers lock
+    // the project row first too (tasks/repository.ts).
+    const rows = await tx<{ id: string; role: Role | null }[]>`
+      SELECT p.id, m.role FROM projects p
+      LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
+      WHERE p.id = ANY(${ids}::uuid[]) ORDER BY p.id FOR UPDATE OF p`;
+    for (const row of rows) ownRole.set(row.id, row.role);
+    const refused = ids.findIndex((id) => ownRole.has(id) && ownRole.get(id) !== "owner");
+    if (refused >= 0) return { kind: "not_owner", index: refused };
+    // A task keeps its id only in its own project: a file naming another project's task gets a new one.
+    const taskIds = document.projects.flatMap((project) => project.tasks.flatMap((task) => task.id ?? []));
+    const homes = await tx<{ id: string; projectId: string }[]>`
+      SELECT id, project_id FROM tasks WHERE id = ANY(${taskIds}::uuid[])`;
+    for (const home of homes) taskHome.set(home.id, home.projectId);
+  }
+
+  const results: ImportResult["projects"] = [];
+  for (const project of document.projects) {
+    const existing = restore && ownRole.has(project.id as string);
+    let projectId: string;
+    if (existing) {
+      projectId = project.id as string;
+      await tx`
+        UPDATE projects SET name = ${project.name}, description = ${project.description},
+          created_at = ${project.createdAt}, updated_at = ${project.updatedAt}, tasks_version = tasks_version + 1
+        WHERE id = ${projectId}`;
+    } else {
+      // A project created again under its old id must not start at tasks_version 0: task lists cached
+      // for that id before the delete would be served again. A microsecond clock is far beyond any
+      // count of writes it can have had.
+      const [row] = await tx<{ id: string }[]>`
+        INSERT INTO projects (id, name, description, created_at, updated_at, tasks_version)
+        VALUES (coalesce(${restore ? (project.id as string) : null}::uuid, gen_random_uuid()), ${project.name},
+                ${project.description}, ${project.createdAt}, ${project.updatedAt},
+                CASE WHEN ${restore} THEN (extract(epoch FROM clock_timestamp()) * 1000000)::bigint ELSE 0 END)
+        RETURNING id`;
       if (!row) throw new Error("insert returned no row");
-      created.push(row);
-      const memberRoles = new Map<string, string>([[userId, "owner"]]);
-      for (const member of project.members) {
-        const memberId = idByEmail.get(member.email.toLowerCase());
-        if (memberId && memberId !== userId) memberRoles.set(memberId, member.role);
-      }
-      const memberRows = [...memberRoles].map(([memberId, role]) => ({
-        projectId: row.id,
-        userId: memberId,
-        role,
-      }));
-      await tx`INSERT INTO project_members ${tx(memberRows, "projectId", "userId", "role")}`;
-      const taskRows = project.tasks.map((task) => {
-        const assigneeId = task.assigneeEmail ? idByEmail.get(task.assigneeEmail.toLowerCase()) : undefined;
-        return {
-          projectId: row.id,
-          title: task.title,
-          description: task.description,
-          status: task.status,
-          priority: task.priority,
-          dueAt: task.dueAt,
-          labels: task.labels,
-          assigneeId: assigneeId && memberRoles.has(assigneeId) ? assigneeId : null,
-          position: task.position,
-          createdAt: task.createdAt,
-          updatedAt: task.updatedAt,
-          completedAt: task.completedAt,
-        };
-      });
-      // Chunked: one INSERT has at most 65,535 parameters.
-      for (let start = 0; start < taskRows.length; start += 1000) {
-        await tx`INSERT INTO tasks ${tx(taskRows.slice(start, start + 1000))}`;
-      }
-      taskCount += taskRows.length;
+      projectId = row.id;
+      await tx`INSERT INTO project_members (project_id, user_id, role) VALUES (${projectId}, ${userId}, 'owner')`;
     }
-    return { projects: created, tasks: taskCount };
-  });
+    // Only people who already are members stay assignees: a new project has the importer alone.
+    const members = await tx<{ id: string; email: string }[]>`
+      SELECT u.id, u.email FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ${projectId}`;
+    const memberByEmail = new Map(members.map((member) => [member.email, member.id]));
+    let unassignedTasks = 0;
+    let updated = 0;
+    const taskRows = project.tasks.map((task) => {
+      const assigneeId = task.assigneeEmail ? memberByEmail.get(task.assigneeEmail.toLowerCase()) : undefined;
+      if (task.assigneeEmail && !assigneeId) unassignedTasks += 1;
+      const home = task.id ? taskHome.get(task.id) : undefined;
+      const keepId = restore && task.id !== undefined && (home === undefined || home === projectId);
+      if (keepId && home === projectId) updated += 1;
+      return {
+        id: keepId ? (task.id as string) : crypto.randomUUID(),
+        projectId,
+        title: task.title,
+        description: task.description,
+        status: task.status,
+        priority: task.priority,
+        dueAt: task.dueAt,
+        labels: task.labels,
+        assigneeId: assigneeId ?? null,
+        position: task.position,
+        createdAt: task.createdAt,
+        updatedAt: task.updatedAt,
+        completedAt: task.completedAt,
+      };
+    });
+    let deleted = 0;
+    if (existing) {
+      const gone = await tx`
+        DELETE FROM tasks WHERE project_id = ${projectId} AND id <> ALL(${taskRows.map((row) => row.id)}::uuid[])
+        RETURNING id`;
+      deleted = gone.length;
+    }
+    // Chunked: one INSERT has at most 65,535 parameters. A restored task gets a new version, so an
+    // edit made against the version before the restore is refused as stale.
+    for (let start = 0; start < taskRows.length; start += 1000) {
+      await tx`
+        INSERT INTO tasks ${tx(taskRows.slice(start, start + 1000))}
+        ON CONFLICT (id) DO UPDATE SET
+          title = excluded.title, description = excluded.description, status = excluded.status,
+          priority = excluded.priority, due_at = excluded.due_at, labels = excluded.labels,
+          assignee_id = excluded.assignee_id, position = excluded.position, created_at = excluded.created_at,
+          updated_at = excluded.updated_at, completed_at = excluded.completed_at, version = tasks.version + 1`;
+    }
+    const skippedMembers = project.members.filter(
+      (member) => !memberByEmail.has(member.email.toLowerCase()),
+    ).length;
+    results.push({
+      id: projectId,
+      name: project.name,
+      action: existing ? "restored" : "created",
+      tasks: { created: taskRows.length - updated, updated, deleted },
+      skippedMembers,
+      unassignedTasks,
+    });
+  }
+  const total = (count: (project: ImportResult["projects"][number]) => number) =>
+    results.reduce((sum, project) => sum + count(project), 0);
+  return {
+    kind: "ok",
+    result: {
+      mode,
+      dryRun: false,
+      projects: results,
+      tasks: total((project) => project.tasks.created + project.tasks.updated),
+      skippedMembers: total((project) => project.skippedMembers),
+      unassignedTasks: total((project) => project.unassignedTasks),
+    },
+  };
 }

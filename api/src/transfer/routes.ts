@@ -1,12 +1,91 @@
 // GET /api/export and POST /api/import: a lossless JSON round trip of the caller's projects.
 import { Hono } from "hono";
+import { validator } from "hono/validator";
+import type { z } from "zod";
 import { timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import type { AppEnv } from "../http/context.ts";
-import { validate } from "../http/validate.ts";
+import { ApiError } from "../http/errors.ts";
+import { issuesToDetails, validate } from "../http/validate.ts";
 import { exportProjects, importProjects } from "./repository.ts";
-import { exportDocument } from "./schemas.ts";
+import {
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  importQuery,
+  MAX_REPORTED_ISSUES,
+  parseExportDocument,
+} from "./schemas.ts";
+
+const NOT_AN_EXPORT =
+  "This file is not a TaskPlatform export. Choose a file made with “Export data” on the Account & data page.";
+
+/**
+ * Where an issue is, for people: `Project 2 (“Launch”), task 5 (“Fix login”)`, and the field's name.
+ */
+function placeOf(document: unknown, path: readonly PropertyKey[]): { place: string; field?: string } {
+  const parts: string[] = [];
+  let field: string | undefined;
+  let node: unknown = document;
+  const child = (value: unknown, key: PropertyKey) =>
+    value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i] as PropertyKey;
+    const index = path[i + 1];
+    const nouns: Record<string, string> = { projects: "Project", tasks: "task", members: "member" };
+    if (typeof key === "string" && nouns[key] && typeof index === "number") {
+      node = child(child(node, key), index);
+      const label = [child(node, "name"), child(node, "title"), child(node, "email")].find(
+        (value): value is string => typeof value === "string" && value.trim() !== "",
+      );
+      parts.push(`${nouns[key]} ${index + 1}${label ? ` (“${label.trim().slice(0, 60)}”)` : ""}`);
+      i += 1;
+    } else {
+      node = child(node, key);
+      field = String(key);
+    }
+  }
+  return { place: parts.join(", "), field };
+}
+
+/** A wrong file or field, said in a sentence; every problem stays in `details`. */
+function importProblem(document: unknown, issues: readonly z.core.$ZodIssue[]): ApiError {
+  const details = issuesToDetails(issues);
+  const header = (document ?? {}) as { format?: unknown; version?: unknown };
+  if (typeof document !== "object" || Array.isArray(document) || header.format !== EXPORT_FORMAT) {
+    return new ApiError(422, "not_an_export", NOT_AN_EXPORT, details);
+  }
+  if (typeof header.version === "number" && header.version > EXPORT_VERSION) {
+    return new ApiError(
+      422,
+      "unsupported_version",
+      `This export was made by a newer TaskPlatform (format version ${header.version}); this server reads versions 1 to ${EXPORT_VERSION}. Update TaskPlatform, then import it again.`,
+      details,
+    );
+  }
+  const [first] = issues;
+  const { place, field } = placeOf(document, first?.path ?? []);
+  const problem = first?.message.replace(/\.$/, "") ?? "invalid";
+  // Our own messages read on from the field's name ("is required"); zod's stand on their own.
+  const what = field
+    ? /^[a-z]/.test(problem)
+      ? `“${field}” ${problem}`
+      : `“${field}”: ${problem}`
+    : problem;
+  const others = issues.length - 1;
+  const more =
+    issues.length >= MAX_REPORTED_ISSUES
+      ? ` (and more problems; the first ${MAX_REPORTED_ISSUES} are listed in details)`
+      : others > 0
+        ? ` (and ${others} more problem${others > 1 ? "s" : ""}, listed in details)`
+        : "";
+  return new ApiError(
+    422,
+    "invalid_export",
+    `This export cannot be imported: ${place ? `${place}: ` : ""}${what}${more}.`,
+    details,
+  );
+}
 
 export function transferRoutes(deps: Deps, publish: Publish) {
   const { sql, metrics } = deps;
@@ -19,14 +98,55 @@ export function transferRoutes(deps: Deps, publish: Publish) {
       );
       return c.json(document);
     })
-    .post("/import", validate("json", exportDocument), async (c) => {
-      const userId = c.get("user").id;
-      const result = await timed(metrics, "transfer.import", () =>
-        importProjects(sql, userId, c.req.valid("json")),
-      );
-      for (const project of result.projects) {
-        await publish({ type: "project.created", projectId: project.id, actorId: userId, project });
-      }
-      return c.json(result, 201);
-    });
+    .post(
+      "/import",
+      validate("query", importQuery),
+      validator("json", (value) => {
+        const parsed = parseExportDocument(value);
+        if (!parsed.success) throw importProblem(value, parsed.issues);
+        return parsed.data;
+      }),
+      async (c) => {
+        const userId = c.get("user").id;
+        const { mode, dryRun } = c.req.valid("query");
+        const document = c.req.valid("json");
+        const outcome = await timed(metrics, dryRun ? "transfer.import_preview" : "transfer.import", () =>
+          importProjects(sql, userId, document, { mode, dryRun }),
+        );
+        if (outcome.kind === "missing_id") {
+          const name = document.projects[outcome.index]?.name;
+          throw new ApiError(
+            422,
+            "not_restorable",
+            `“${name}” cannot be restored: this file was exported before restoring was possible and has no project ids. Import it as a copy instead.`,
+          );
+        }
+        if (outcome.kind === "not_owner") {
+          const name = document.projects[outcome.index]?.name;
+          throw new ApiError(
+            403,
+            "not_owner",
+            `“${name}” cannot be restored: it exists and you are not one of its owners. Import the file as a copy instead.`,
+          );
+        }
+        const { result } = outcome;
+        if (dryRun) return c.json(result);
+        for (const project of result.projects) {
+          if (project.id === null) continue;
+          if (project.action === "created") {
+            const created = { id: project.id, name: project.name };
+            await publish({
+              type: "project.created",
+              projectId: project.id,
+              actorId: userId,
+              project: created,
+            });
+          } else {
+            // Name and tasks may all have changed: members' clients refetch the project.
+            await publish({ type: "resync", projectId: project.id, actorId: userId });
+          }
+        }
+        return c.json(result, 201);
+      },
+    );
 }

@@ -1,6 +1,6 @@
 // Typed fetch wrapper: bearer token kept in memory only, one shared silent refresh through the
 // HttpOnly `__Host-tp_refresh` cookie on 401, and one error type for every failure.
-import type { Member, Page, Project, Role, Session, Task, TaskInput, User } from "./types";
+import type { ImportResult, Member, Page, Project, Role, Session, Task, TaskInput, User } from "./types";
 
 export type FieldErrors = Record<string, string>;
 
@@ -202,7 +202,8 @@ export const api = {
     request<void>(`/api/tasks/${id}`, { method: "DELETE", keepalive }),
 
   exportData: () => request<unknown>("/api/export"),
-  importData: (data: unknown) => request<unknown>("/api/import", json("POST", data)),
+  importData: (data: unknown, mode: ImportResult["mode"], dryRun = false) =>
+    request<ImportResult>(`/api/import?mode=${mode}${dryRun ? "&dryRun=true" : ""}`, json("POST", data)),
 };
 
 /** Every page of a cursor-paginated list. */

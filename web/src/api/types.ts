@@ -96,3 +96,20 @@ export const PRIORITY_LABEL: Record<Priority, string> = {
   high: "High",
   urgent: "Urgent",
 };
+
+/** What POST /api/import did (or, with dryRun, would do). */
+export interface ImportResult {
+  mode: "copy" | "restore";
+  dryRun: boolean;
+  projects: {
+    id: string | null;
+    name: string;
+    action: "created" | "restored";
+    tasks: { created: number; updated: number; deleted: number };
+    skippedMembers: number;
+    unassignedTasks: number;
+  }[];
+  tasks: number;
+  skippedMembers: number;
+  unassignedTasks: number;
+}

@@ -1,6 +1,7 @@
 // Account: profile, active sessions (sign out others), change password, export / import.
 import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { ApiError, api } from "../api/client";
+import type { ImportResult } from "../api/types";
 import { Field, passwordProblem } from "../components/Field";
 import { ErrorView, RowsSkeleton } from "../components/States";
 import { formatDate } from "../components/TaskCard";
@@ -31,6 +32,83 @@ export function describeAgent(userAgent: string | null): string {
             ? "Linux"
             : "";
   return os ? `${browser} on ${os}` : browser;
+}
+
+interface ImportPreview {
+  fileName: string;
+  data: unknown;
+  copy: ImportResult;
+  /** The restore dry run, or why the server refuses to restore; undefined for files without ids. */
+  restore?: ImportResult | string;
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+function hasProjectIds(data: unknown): boolean {
+  const projects = (data as { projects?: unknown } | null)?.projects;
+  return Array.isArray(projects) && projects.some((p) => typeof (p as { id?: unknown })?.id === "string");
+}
+
+/** What leaving other people out means for this file ("" when nobody is left out), before or after. */
+function peopleNote(result: ImportResult, done = false): string {
+  const { skippedMembers: skipped, unassignedTasks: unassigned } = result;
+  const was = (n: number) => (n === 1 ? "was" : "were");
+  const sentences: string[] = [];
+  if (skipped > 0)
+    sentences.push(
+      done
+        ? `${count(skipped, "membership")} of other people ${was(skipped)} left out.`
+        : `Other people are never added by an import: ${count(skipped, "membership")} in the file will be left out.`,
+    );
+  if (unassigned > 0)
+    sentences.push(
+      done
+        ? `${count(unassigned, "task")} ${was(unassigned)} left unassigned.`
+        : `${count(unassigned, "task")} will be left unassigned because the assignee is not a member.`,
+    );
+  return sentences.map((sentence) => ` ${sentence}`).join("");
+}
+
+export function copySummary(result: ImportResult): string {
+  return `This will create ${count(result.projects.length, "new project")} with ${count(result.tasks, "task")}, with you as the only member.${peopleNote(result)}`;
+}
+
+export function restoreSummary(result: ImportResult): string {
+  const restored = result.projects.filter((p) => p.action === "restored");
+  const recreated = result.projects.filter((p) => p.action === "created");
+  const sum = (projects: ImportResult["projects"], key: "created" | "updated" | "deleted") =>
+    projects.reduce((total, p) => total + p.tasks[key], 0);
+  const sentences: string[] = [];
+  if (restored.length > 0) {
+    const changes = [
+      sum(restored, "created") > 0 ? `${count(sum(restored, "created"), "deleted task")} put back` : "",
+      sum(restored, "deleted") > 0
+        ? `${count(sum(restored, "deleted"), "task")} added since then deleted`
+        : "",
+    ].filter(Boolean);
+    const fileTasks = sum(restored, "updated") + sum(restored, "created");
+    sentences.push(
+      `This will set ${count(restored.length, "project")} with ${count(fileTasks, "task")} back to the state in the file${changes.length ? ` (${changes.join(", ")})` : ""}. Members stay as they are.`,
+    );
+  }
+  if (recreated.length > 0) {
+    sentences.push(
+      `${restored.length > 0 ? "It" : "This"} will create ${count(recreated.length, "deleted project")} again with ${count(sum(recreated, "created"), "task")}, with you as the only member.`,
+    );
+  }
+  return `${sentences.join(" ")}${peopleNote(result)}`;
+}
+
+export function importDone(result: ImportResult): string {
+  const restored = result.projects.filter((p) => p.action === "restored").length;
+  const created = result.projects.length - restored;
+  const what = [
+    restored > 0 ? `restored ${count(restored, "project")}` : "",
+    created > 0 ? `created ${count(created, "project")}` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
+  return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}`;
 }
 
 export default function Account() {
@@ -101,19 +179,47 @@ export default function Account() {
     }
   };
 
-  const importData = async (file: File | undefined) => {
+  /** A file chosen for import, with what each way of importing it would do (dry runs). */
+  const [pending, setPending] = createSignal<ImportPreview | null>(null);
+  let previewPanel: HTMLElement | undefined;
+
+  const previewImport = async (file: File | undefined) => {
     if (!file) return;
     setImporting(true);
+    setPending(null);
     try {
       let data: unknown;
       try {
         data = JSON.parse(await file.text());
       } catch {
-        throw new Error("That file is not valid JSON.");
+        throw new Error("That file is not valid JSON, so it cannot be a TaskPlatform export.");
       }
-      await api.importData(data);
+      const copy = await api.importData(data, "copy", true);
+      // Restore is offered for files that carry project ids; the server says why when it cannot be.
+      const restore = hasProjectIds(data)
+        ? await api.importData(data, "restore", true).catch((err: unknown) => {
+            if (err instanceof ApiError && err.status < 500) return err.message;
+            throw err;
+          })
+        : undefined;
+      setPending({ fileName: file.name, data, copy, restore });
+      previewPanel?.focus();
+    } catch (err) {
+      errorToast(err, "Could not read the file");
+    } finally {
+      setImporting(false);
+    }
+  };
+
+  const runImport = async (mode: ImportResult["mode"]) => {
+    const chosen = pending();
+    if (!chosen) return;
+    setImporting(true);
+    try {
+      const result = await api.importData(chosen.data, mode);
+      setPending(null);
       await projects.load();
-      showToast("Import finished.", { kind: "success" });
+      showToast(importDone(result), { kind: "success" });
     } catch (err) {
       errorToast(err, "Could not import the file");
     } finally {
@@ -213,25 +319,84 @@ export default function Account() {
 
       <section class="panel" aria-labelledby="data-heading">
         <h2 id="data-heading">Export and import</h2>
-        <p class="muted">Download all your projects and tasks as JSON, or import such a file.</p>
+        <p class="muted">
+          Download all your projects and tasks as JSON, or import such a file. Nothing is imported before you
+          confirm, and an import never adds other people to a project.
+        </p>
         <div class="row row-wrap">
           <button type="button" class="btn" onClick={exportData}>
             Export data
           </button>
           <label class="btn file-btn" classList={{ disabled: importing() }}>
-            {importing() ? "Importing…" : "Import data"}
+            {importing() ? "Reading…" : "Import data"}
             <input
               type="file"
               accept="application/json,.json"
               class="visually-hidden"
               disabled={importing()}
               onChange={(e) => {
-                void importData(e.currentTarget.files?.[0]);
+                void previewImport(e.currentTarget.files?.[0]);
                 e.currentTarget.value = "";
               }}
             />
           </label>
         </div>
+        <Show when={pending()}>
+          {(chosen) => {
+            const restore = () => chosen().restore;
+            const restorable = () => {
+              const preview = restore();
+              return typeof preview === "object" ? preview : undefined;
+            };
+            return (
+              <section
+                class="import-preview stack"
+                aria-labelledby="import-preview-heading"
+                tabindex="-1"
+                ref={previewPanel}
+              >
+                <h3 id="import-preview-heading">Import “{chosen().fileName}”?</h3>
+                <Show when={restorable()}>
+                  {(preview) => (
+                    <p>
+                      <strong>Restore:</strong> {restoreSummary(preview())}
+                    </p>
+                  )}
+                </Show>
+                <p>
+                  <strong>Import as a copy:</strong> {copySummary(chosen().copy)}
+                </p>
+                <Show when={typeof restore() === "string"}>
+                  <p class="muted">Restoring is not possible: {restore() as string}</p>
+                </Show>
+                <div class="row row-wrap">
+                  <Show when={restorable()}>
+                    <button
+                      type="button"
+                      class="btn btn-primary"
+                      disabled={importing()}
+                      onClick={() => runImport("restore")}
+                    >
+                      Restore
+                    </button>
+                  </Show>
+                  <button
+                    type="button"
+                    class="btn"
+                    classList={{ "btn-primary": !restorable() }}
+                    disabled={importing()}
+                    onClick={() => runImport("copy")}
+                  >
+                    Import as a copy
+                  </button>
+                  <button type="button" class="btn" disabled={importing()} onClick={() => setPending(null)}>
+                    Cancel
+                  </button>
+                </div>
+              </section>
+            );
+          }}
+        </Show>
       </section>
     </div>
   );

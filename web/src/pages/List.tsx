@@ -109,12 +109,16 @@ export default function List() {
             type="search"
             value={params.q ?? ""}
             placeholder="Title or description"
+            aria-describedby="f-q-hint"
             onInput={(e) => {
               const value = e.currentTarget.value;
               clearTimeout(searchTimer);
               searchTimer = setTimeout(() => set("q", value.trim()), 300);
             }}
           />
+          <p id="f-q-hint" class="hint">
+            The last word may be partial; -word excludes.
+          </p>
         </div>
         <div class="field">
           <label for="f-status">Status</label>

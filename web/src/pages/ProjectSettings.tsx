@@ -67,6 +67,8 @@ export default function ProjectSettings() {
       if (err instanceof ApiError && err.status === 404)
         setInviteErrors({ email: "No account uses this email. Ask them to sign up first." });
       else if (err instanceof ApiError && err.status === 409) setInviteErrors({ email: "Already a member." });
+      // Too many e-mails without an account: the server's sentence says when to try again.
+      else if (err instanceof ApiError && err.status === 429) setInviteErrors({ email: err.message });
       else if (err instanceof ApiError && Object.keys(err.fields).length) setInviteErrors(err.fields);
       else errorToast(err, "Could not add the member");
     }

@@ -320,7 +320,7 @@ describe("list view, account and data", () => {
     await main.page.getByText("Password changed.").waitFor();
     await signIn(other.page, email, "a brand new passphrase");
 
-    // Export, delete the project, import the file: the project and its task come back.
+    // Export, delete the project, import the file: after a preview, the project and its task come back.
     const [download] = await Promise.all([
       main.page.waitForEvent("download"),
       main.page.getByRole("button", { name: "Export data" }).click(),
@@ -335,9 +335,14 @@ describe("list view, account and data", () => {
     await main.page.getByRole("heading", { name: "Welcome to TaskPlatform" }).waitFor();
     await main.page.goto("/settings");
     await main.page.locator('input[type="file"]').setInputFiles(file);
-    await main.page.getByText("Import finished.").waitFor();
+    await main.page.getByText("This will create 1 deleted project again with 1 task").waitFor();
+    await main.page.getByText("This will create 1 new project with 1 task").waitFor();
+    await main.page.getByRole("button", { name: "Restore" }).click();
+    await main.page.getByText("Import finished: created 1 project with 1 task.").waitFor();
     await main.page.getByRole("link", { name: /Archive me/ }).click();
     await card(main.page, "Keep this task").waitFor();
+    // Restored under its old id: links to it work again.
+    expect(main.page.url()).toContain(projectId);
   });
 
   test("the live indicator shows reconnecting while the connection is down", async () => {
