@@ -825,7 +825,7 @@ async function main(): Promise<void> {
         listSql(project, "2000-01-01T00:00:00.000Z"),
       );
       results.plans["full-text search"] = await explain(
-        `SELECT id, title FROM tasks WHERE project_id = '${project}' AND due_at >= '2000-01-01'::timestamptz AND search @@ websearch_to_tsquery('simple', 'deploy') ORDER BY position ASC, id ASC LIMIT 51`,
+        `SELECT id, title FROM tasks WHERE project_id = '${project}' AND due_at >= '2000-01-01'::timestamptz AND search @@ to_tsquery('simple', '''deploy'':*') ORDER BY position ASC, id ASC LIMIT 51`,
       );
       results.plans["create: next position in the column"] = await explain(
         `SELECT coalesce(max(position), 0) + 1024 FROM tasks WHERE project_id = '${project}' AND status = 'todo'`,
