@@ -153,11 +153,21 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       ),
     setRemove: (name, member) => guard(async () => void (await client.srem(key(name), member))),
     setMembers: (name) => guard(() => client.smembers(key(name))),
+    take: (name) =>
+      guard(async () => {
+        const [[error, value]] = (await client.multi().get(key(name)).del(key(name)).exec()) as [
+          [Error | null, string | null],
+        ];
+        if (error) throw error;
+        return value;
+      }),
     appendEvent: (data) =>
       guard(async () => {
         const id = await client.xadd(stream, "MAXLEN", "~", options.eventsRetained, "*", "data", data);
         return id ?? "0-0";
       }),
+    lastEventId: () =>
+      guard(async () => ((await client.xrevrange(stream, "+", "-", "COUNT", 1)) as Entry[])[0]?.[0] ?? "0-0"),
     readEvents: (afterId, blockMs) =>
       guard(
         async () => {
