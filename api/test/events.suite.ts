@@ -7,6 +7,7 @@ import {
   call,
   createProject,
   createTask,
+  eventually,
   openEvents,
   PASSWORD,
   payload,
@@ -429,6 +430,25 @@ describe("a Redis stall", () => {
     const learned = (m: SseMessage) =>
       m.event === "resync" || (m.event === "task.created" && payload(m).task?.id === lost.body.id);
     await Promise.all([onA.waitFor(learned, 8000), onB.waitFor(learned, 8000)]);
+  });
+});
+
+// Last: the restarted Redis is empty (sessions and the stream are gone).
+describe("a Redis restart", () => {
+  test("open streams get resync as soon as Redis answers again, even when nothing is being written", async () => {
+    const user = await signUp(a.url, "quiet");
+    const stream = await open(b.url, { token: user.token });
+    await stream.waitFor(isReady);
+    await redis.down();
+    await eventually(
+      async () => (await call(b.url, "GET", "/api/ready")).status === 503,
+      "B sees Redis down",
+    );
+    await redis.up();
+    await eventually(async () => (await call(b.url, "GET", "/api/ready")).status === 200, "B sees Redis up");
+    // B's blocked read must fail with its connection (not be resent to the empty Redis), and a quiet
+    // stream must not wait out a whole blocking read (5 s) before its clients learn of the gap.
+    await stream.waitFor((m) => m.event === "resync", 4000);
   });
 });
 
