@@ -9,6 +9,7 @@ import {
   sessionSchema,
   userSchema,
 } from "./auth/schemas.ts";
+import { eventsQuery, ticketResponse } from "./events/schemas.ts";
 import {
   addMemberBody,
   createProjectBody,
@@ -258,10 +259,21 @@ export const OPERATIONS: Operation[] = [
   },
   {
     tag: "events",
+    method: "post",
+    path: "/api/events/ticket",
+    summary: "A single-use ticket (30 s) to open the event stream without a token in the URL",
+    auth: true,
+    response: ticketResponse,
+    status: 201,
+  },
+  {
+    tag: "events",
     method: "get",
     path: "/api/events",
-    summary: "Server-Sent Events of my projects (Last-Event-ID resumes)",
+    summary:
+      "Server-Sent Events of my projects (Authorization header or ?ticket=; Last-Event-ID resumes); ends when the token expires or the session ends",
     auth: true,
+    query: eventsQuery,
   },
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },
 ];

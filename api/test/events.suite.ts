@@ -7,19 +7,30 @@ import {
   call,
   createProject,
   createTask,
+  eventually,
   openEvents,
+  PASSWORD,
   payload,
+  type Reply,
   type SseClient,
   type SseMessage,
   signUp,
+  streamTicket,
   type User,
 } from "./support/client.ts";
-import { createDatabase, type RestartableService, startPostgres, startRedis } from "./support/services.ts";
+import {
+  createDatabase,
+  type PausableService,
+  type RestartableService,
+  startPostgres,
+  startRedis,
+} from "./support/services.ts";
 
 setDefaultTimeout(30_000);
 
 let pg: RestartableService;
-let redis: RestartableService;
+let redis: PausableService;
+let databaseUrl: string;
 let a: RunningApi;
 let b: RunningApi;
 let c: RunningApi;
@@ -45,7 +56,7 @@ beforeAll(async () => {
     startPostgres(),
     startRedis({ args: ["--stream-node-max-entries", "5"] }),
   ]);
-  const databaseUrl = await createDatabase(pg.url);
+  databaseUrl = await createDatabase(pg.url);
   const env = { RATE_LIMIT_AUTH_IP: "100000", SSE_HEARTBEAT_SECONDS: "1" };
   a = await startApi({ databaseUrl, redisUrl: redis.url, env });
   [b, c] = await Promise.all([
@@ -158,9 +169,9 @@ describe("live updates across replicas", () => {
     expect(resumed.messages.some((m) => m.event === "resync")).toBe(false);
     expect(resumed.messages.some((m) => m.id === lastSeen.id)).toBe(false);
 
-    // The web client resumes with ?access_token=…&lastEventId=… (EventSource cannot set headers).
+    // The web client resumes with ?ticket=…&lastEventId=… (EventSource cannot set headers).
     const viaQuery = await open(b.url, {
-      queryToken: owner.token,
+      ticket: await streamTicket(a.url, owner),
       query: { lastEventId: lastSeen.id as string },
     });
     await viaQuery.waitFor(taskEvent("task.created", missed[2] as string));
@@ -235,32 +246,209 @@ describe("live updates across replicas", () => {
     ).toEqual(["task.created", "member.removed"]);
   });
 
-  test("?access_token= authenticates the stream; a missing or invalid token is 401", async () => {
+  test("a single-use ticket (issued by any replica) opens the stream; tokens in the URL and bad tickets are 401", async () => {
     const user = await signUp(a.url, "query");
-    const viaQuery = await open(b.url, { queryToken: user.token });
-    expect(viaQuery.status).toBe(200);
-    await viaQuery.waitFor(isReady);
+    const ticket = await streamTicket(a.url, user);
+    const viaTicket = await open(b.url, { ticket });
+    expect(viaTicket.status).toBe(200);
+    await viaTicket.waitFor(isReady);
 
+    const again = await call(b.url, "GET", `/api/events?ticket=${ticket}`);
+    expect(again.status).toBe(401);
+    expect(again.body.error.code).toBe("unauthorized");
     const missing = await call(b.url, "GET", "/api/events");
     expect(missing.status).toBe(401);
     expect(missing.body.error.code).toBe("unauthorized");
-    const invalid = await call(b.url, "GET", "/api/events?access_token=not.a.token");
-    expect(invalid.status).toBe(401);
-    const forged = await call(b.url, "GET", `/api/events?access_token=${user.token.slice(0, -4)}AAAA`);
-    expect(forged.status).toBe(401);
+    expect((await call(b.url, "GET", "/api/events?ticket=not-a-ticket")).status).toBe(401);
+    expect((await call(b.url, "GET", `/api/events?access_token=${user.token}`)).status).toBe(401);
+    expect((await call(b.url, "POST", "/api/events/ticket")).status).toBe(401);
     const badHeader = await call(b.url, "GET", "/api/events", { token: "garbage" });
     expect(badHeader.status).toBe(401);
+    const badResume = await call(b.url, "GET", "/api/events?lastEventId=yesterday", { token: user.token });
+    expect(badResume.status).toBe(422);
+    // Neither the ticket nor the token ever reaches a log line.
+    for (const api of [a, b]) {
+      expect(api.output()).not.toContain(ticket);
+      expect(api.output()).not.toContain(user.token);
+    }
   });
 
   test("non-members never receive another project's events", async () => {
     const mine = (await createTask(a.url, bystander, bystanderProject, "my own")).body;
     await bystanderStream.waitFor(taskEvent("task.created", mine.id));
-    const foreign = bystanderStream.messages.filter(
-      (m) => m.id !== undefined && payload(m).projectId !== bystanderProject,
-    );
+    const events = bystanderStream.messages.filter((m) => m.id !== undefined && m.event !== "ready");
+    const foreign = events.filter((m) => payload(m).projectId !== bystanderProject);
     expect(foreign).toEqual([]);
     // Everything above went through the same stream (A and B share it); only this one was theirs.
-    expect(bystanderStream.messages.filter((m) => m.id !== undefined).length).toBe(1);
+    expect(events.length).toBe(1);
+  });
+});
+
+/** Resolves true once the server ended the stream, false if it is still open after timeoutMs. */
+async function endsWithin(stream: SseClient, timeoutMs: number): Promise<boolean> {
+  return Promise.race([stream.ended.then(() => true), Bun.sleep(timeoutMs).then(() => false)]);
+}
+
+describe("resuming: position and membership", () => {
+  test("the ready event carries the stream position: a client that saw no event yet resumes from it", async () => {
+    const owner = await signUp(a.url, "steady");
+    const member = await signUp(a.url, "offline");
+    const projectId = await createProject(a.url, owner, "Offline");
+    await addMember(a.url, owner, projectId, member);
+    const first = await open(b.url, { token: member.token });
+    const ready = await first.waitFor(isReady);
+    expect(ready.id).toMatch(/^\d+-\d+$/);
+    first.close();
+    await first.ended;
+
+    const missed = (await createTask(a.url, owner, projectId, "while offline")).body;
+    const resumed = await open(b.url, { token: member.token, lastEventId: ready.id });
+    await resumed.waitFor(taskEvent("task.created", missed.id));
+    expect(resumed.messages.some((m) => m.event === "resync")).toBe(false);
+  });
+
+  test("a removed member reconnecting with an old Last-Event-ID gets nothing of the project", async () => {
+    const owner = await signUp(a.url, "remover");
+    const member = await signUp(a.url, "removed");
+    const ownerStream = await open(b.url, { token: owner.token });
+    await ownerStream.waitFor(isReady);
+    const projectId = await createProject(a.url, owner, "Closed");
+    const created = await ownerStream.waitFor(
+      (m) => m.event === "project.created" && payload(m).projectId === projectId,
+    );
+    await addMember(a.url, owner, projectId, member);
+    const during = (await createTask(a.url, owner, projectId, "while a member")).body;
+    const removed = await call(a.url, "DELETE", `/api/projects/${projectId}/members/${member.id}`, {
+      token: owner.token,
+    });
+    expect(removed.status).toBe(204);
+    const secret = (await createTask(a.url, owner, projectId, "after removal")).body;
+    // An event of the member's own after the secret one: once it arrives, the replay got past `secret`.
+    const own = await createProject(a.url, member, "Mine");
+    const ownTask = (await createTask(a.url, member, own, "mine")).body;
+
+    // The replay meets the member's old `member.added`: membership must still come from PostgreSQL.
+    const replay = await open(b.url, { token: member.token, lastEventId: created.id });
+    await replay.waitFor(taskEvent("task.created", ownTask.id));
+    expect(replay.messages.some((m) => m.data.includes(secret.id) || m.data.includes(during.id))).toBe(false);
+    expect(
+      replay.messages.filter((m) => m.id && payload(m).projectId === projectId).map((m) => m.event),
+    ).toEqual(["member.removed"]);
+  });
+
+  test("a new member cannot replay the project's history from before they joined", async () => {
+    const owner = await signUp(a.url, "veteran");
+    const newcomer = await signUp(a.url, "newcomer");
+    const ownerStream = await open(b.url, { token: owner.token });
+    await ownerStream.waitFor(isReady);
+    const projectId = await createProject(a.url, owner, "History");
+    const created = await ownerStream.waitFor(
+      (m) => m.event === "project.created" && payload(m).projectId === projectId,
+    );
+    const history = (await createTask(a.url, owner, projectId, "before you joined")).body;
+    await ownerStream.waitFor(taskEvent("task.created", history.id));
+    await addMember(a.url, owner, projectId, newcomer);
+    const welcome = (await createTask(a.url, owner, projectId, "after you joined")).body;
+
+    const replay = await open(b.url, { token: newcomer.token, lastEventId: created.id });
+    await replay.waitFor(taskEvent("task.created", welcome.id));
+    expect(replay.messages.some((m) => m.data.includes(history.id))).toBe(false);
+    expect(
+      replay.messages.some((m) => m.event === "member.added" && payload(m).projectId === projectId),
+    ).toBe(true);
+
+    // "0-0" is not in the stream: the client must refetch, and gets no history either.
+    const fromStart = await open(b.url, { token: newcomer.token, lastEventId: "0-0" });
+    await fromStart.waitFor((m) => m.event === "resync");
+    const live = (await createTask(a.url, owner, projectId, "live")).body;
+    await fromStart.waitFor(taskEvent("task.created", live.id));
+    expect(fromStart.messages.some((m) => m.data.includes(history.id))).toBe(false);
+  });
+});
+
+describe("stream authorisation follows the token and the session", () => {
+  test("a stream ends when its access token expires", async () => {
+    const shortLived = await startApi({
+      databaseUrl,
+      redisUrl: redis.url,
+      env: { RATE_LIMIT_AUTH_IP: "100000", SSE_HEARTBEAT_SECONDS: "1", ACCESS_TOKEN_TTL_SECONDS: "3" },
+    });
+    try {
+      const user = await signUp(shortLived.url, "expiring");
+      const issued = performance.now();
+      const stream = await open(shortLived.url, { token: user.token });
+      await stream.waitFor(isReady);
+      expect(await endsWithin(stream, 6000)).toBe(true);
+      // Not before the token expired (3 s, whole seconds: at least 2 s after it was issued).
+      expect(performance.now() - issued).toBeGreaterThan(2000);
+    } finally {
+      await shortLived.stop();
+    }
+  });
+
+  test("a stream ends when its session is signed out", async () => {
+    const user = await signUp(a.url, "leaving");
+    const stream = await open(b.url, { token: user.token });
+    await stream.waitFor(isReady);
+    expect((await call(a.url, "POST", "/api/auth/logout", { cookie: user.cookie })).status).toBe(204);
+    expect(await endsWithin(stream, 8000)).toBe(true);
+  });
+
+  test("a password change ends the streams of the other sessions, not the changing one", async () => {
+    const user = await signUp(a.url, "changer");
+    const login = await call(a.url, "POST", "/api/auth/login", {
+      body: { email: user.email, password: PASSWORD },
+    });
+    expect(login.status).toBe(200);
+    const other = await open(b.url, { token: user.token });
+    const current = await open(b.url, { token: login.body.accessToken });
+    await Promise.all([other.waitFor(isReady), current.waitFor(isReady)]);
+    const changed = await call(a.url, "POST", "/api/auth/password", {
+      token: login.body.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: `${PASSWORD} changed` },
+    });
+    expect(changed.status).toBe(204);
+    expect(await endsWithin(other, 8000)).toBe(true);
+    expect(current.closed).toBe(false);
+  });
+});
+
+describe("a Redis stall", () => {
+  test("clients of every replica learn of events lost while Redis hung (resync)", async () => {
+    const owner = await signUp(a.url, "stalled");
+    const projectId = await createProject(a.url, owner, "Stall");
+    const [onA, onB] = [await open(a.url, { token: owner.token }), await open(b.url, { token: owner.token })];
+    await Promise.all([onA.waitFor(isReady), onB.waitFor(isReady)]);
+    let lost: Reply;
+    redis.pause();
+    try {
+      lost = await createTask(a.url, owner, projectId, "written while Redis hung");
+    } finally {
+      redis.resume();
+    }
+    expect(lost.status).toBe(201);
+    const learned = (m: SseMessage) =>
+      m.event === "resync" || (m.event === "task.created" && payload(m).task?.id === lost.body.id);
+    await Promise.all([onA.waitFor(learned, 8000), onB.waitFor(learned, 8000)]);
+  });
+});
+
+// Last: the restarted Redis is empty (sessions and the stream are gone).
+describe("a Redis restart", () => {
+  test("open streams get resync as soon as Redis answers again, even when nothing is being written", async () => {
+    const user = await signUp(a.url, "quiet");
+    const stream = await open(b.url, { token: user.token });
+    await stream.waitFor(isReady);
+    await redis.down();
+    await eventually(
+      async () => (await call(b.url, "GET", "/api/ready")).status === 503,
+      "B sees Redis down",
+    );
+    await redis.up();
+    await eventually(async () => (await call(b.url, "GET", "/api/ready")).status === 200, "B sees Redis up");
+    // B's blocked read must fail with its connection (not be resent to the empty Redis), and a quiet
+    // stream must not wait out a whole blocking read (5 s) before its clients learn of the gap.
+    await stream.waitFor((m) => m.event === "resync", 4000);
   });
 });
 

@@ -396,8 +396,10 @@ describe("logs", () => {
       body: { currentPassword: wrongPassword, newPassword: `${password}-new` },
     });
     expect(changed.status).toBe(422);
-    // The SSE route takes the token in the query string.
-    const stream = await openEvents(main.url, { queryToken: login.body.accessToken });
+    // The browser opens the event stream with a ticket in the query string.
+    const ticket = await call(main.url, "POST", "/api/events/ticket", { token: login.body.accessToken });
+    expect(ticket.status).toBe(201);
+    const stream = await openEvents(main.url, { ticket: ticket.body.ticket });
     await stream.waitFor((m) => m.event === "ready");
     stream.close();
     await Bun.sleep(300);
@@ -413,6 +415,7 @@ describe("logs", () => {
       "refresh secret": (cookie.split("=")[1] as string).split(".")[1] as string,
       "rotated cookie": rotated.split("=")[1] as string,
       "bogus bearer": bogus,
+      "event-stream ticket": ticket.body.ticket as string,
       "basic credentials": btoa(`${email}:${password}`),
     };
     for (const [name, value] of Object.entries(secrets)) {

@@ -311,7 +311,8 @@ async function traffic(): Promise<void> {
   // Live event streams stay open until the suite ends (sse_clients > 0 during scrapes).
   for (const api of apis) {
     const controller = new AbortController();
-    const res = await fetch(`${api.url}/api/events?access_token=${accessToken}`, {
+    const res = await fetch(`${api.url}/api/events`, {
+      headers: { authorization: `Bearer ${accessToken}` },
       signal: controller.signal,
     });
     void res.body

@@ -762,7 +762,7 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     expect(proj.status).toBe(201);
     const project = (await proj.json()) as { id: string };
 
-    const stream = await call(`/api/events?access_token=${encodeURIComponent(accessToken)}`);
+    const stream = await call("/api/events", { token: accessToken });
     expect(stream.status).toBe(200);
     expect(stream.headers.get("content-type")).toStartWith("text/event-stream");
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();

@@ -3,6 +3,9 @@
 import type { Logger } from "../log.ts";
 import type { Store, StoredEvent } from "../store/store.ts";
 
+const BLOCK_MS = 5000;
+const RECOVERY_BLOCK_MS = 50;
+
 export type Listener = (event: StoredEvent) => void;
 
 export interface EventHub {
@@ -23,17 +26,19 @@ export function createEventHub(store: Store, log: Logger): EventHub {
   const gaps = new Set<() => void>();
   let running = false;
   let closed = false;
-  let lastId = "0-0";
 
   // Follows the stream only while this instance has SSE clients.
   const follow = async () => {
     running = true;
-    // Stream ids start with the millisecond time, so "now" means: only events from here on.
-    lastId = `${Date.now()}-0`;
+    // Starts after the stream's newest event, asked of the store itself: a start computed from this
+    // process's clock misses events appended in the same millisecond or by a store whose clock is behind.
+    let lastId: string | undefined;
     let failing = false;
     while (listeners.size > 0 && !closed) {
       try {
-        const events = await store.readEvents(lastId, 5000);
+        lastId ??= await store.lastEventId();
+        // Back from a failure, a short read: clients learn of the gap now, not after a full block.
+        const events = await store.readEvents(lastId, failing ? RECOVERY_BLOCK_MS : BLOCK_MS);
         if (failing) {
           log.info("event stream reconnected; clients will resync");
           for (const gap of gaps) gap();

@@ -1,5 +1,5 @@
 // Bearer authentication. Access tokens are verified without I/O, so they keep working while Redis is
-// down. EventSource cannot send headers, so the SSE route may also take ?access_token=.
+// down. Tokens are only read from the Authorization header: a URL ends up in proxy logs.
 // authenticate() runs early for every API request (rate limits count per user, so they need to know
 // who is asking) and never refuses; requireAuth() refuses with 401 where a user is required.
 import type { Context, MiddlewareHandler } from "hono";
@@ -10,7 +10,6 @@ import { ApiError } from "./errors.ts";
 
 interface TokenOptions {
   secret: string;
-  allowQueryToken?: boolean;
 }
 
 type Outcome = "ok" | "missing_token" | "invalid_token";
@@ -21,12 +20,11 @@ function tokenReader(options: TokenOptions) {
   return async (c: Context<AppEnv>): Promise<Outcome> => {
     if (c.get("user")) return "ok";
     const header = c.req.header("authorization");
-    let token = header?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/)?.[1];
-    if (!token && options.allowQueryToken) token = c.req.query("access_token");
+    const token = header?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/)?.[1];
     if (!token) return "missing_token";
     try {
       const claims = await verify(token);
-      c.set("user", { id: claims.sub, sessionId: claims.sid });
+      c.set("user", { id: claims.sub, sessionId: claims.sid, expiresAt: claims.exp * 1000 });
       return "ok";
     } catch (error) {
       if (error instanceof InvalidTokenError) return "invalid_token";

@@ -4,6 +4,8 @@ import type { Deps } from "../deps.ts";
 export interface AuthenticatedUser {
   id: string;
   sessionId: string;
+  /** When the credential (access token) stops being valid, in ms: event streams end then. */
+  expiresAt: number;
 }
 
 export interface AppEnv {

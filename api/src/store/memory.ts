@@ -78,6 +78,11 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
       const entry = live(key);
       return entry?.value instanceof Set ? [...entry.value] : [];
     },
+    async take(key) {
+      const value = live(key)?.value;
+      entries.delete(key);
+      return typeof value === "string" ? value : null;
+    },
     async appendEvent(data) {
       const ms = now();
       seq = ms === lastMs ? seq + 1 : 0;
@@ -87,6 +92,9 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
       if (events.length > options.eventsRetained) events.splice(0, events.length - options.eventsRetained);
       for (const wake of waiters) wake();
       return id;
+    },
+    async lastEventId() {
+      return events.at(-1)?.id ?? "0-0";
     },
     async readEvents(afterId, blockMs) {
       const from = afterId === "$" ? (events.at(-1)?.id ?? "0-0") : afterId;

@@ -81,6 +81,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     ...connectionOptions(options),
     commandTimeout: undefined,
     lazyConnect: true,
+    autoResendUnfulfilledCommands: false,
   });
   const report = (error: Error) => options.onError?.(error);
   client.on("error", report);
@@ -153,26 +154,39 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       ),
     setRemove: (name, member) => guard(async () => void (await client.srem(key(name), member))),
     setMembers: (name) => guard(() => client.smembers(key(name))),
+    take: (name) =>
+      guard(async () => {
+        const [[error, value]] = (await client.multi().get(key(name)).del(key(name)).exec()) as [
+          [Error | null, string | null],
+        ];
+        if (error) throw error;
+        return value;
+      }),
     appendEvent: (data) =>
       guard(async () => {
         const id = await client.xadd(stream, "MAXLEN", "~", options.eventsRetained, "*", "data", data);
         return id ?? "0-0";
       }),
+    lastEventId: () =>
+      guard(async () => ((await client.xrevrange(stream, "+", "-", "COUNT", 1)) as Entry[])[0]?.[0] ?? "0-0"),
     readEvents: (afterId, blockMs) =>
       guard(
         async () => {
           if (reader.status === "wait") await reader.connect();
-          const result = (await reader.call(
-            "XREAD",
-            "BLOCK",
-            blockMs,
-            "COUNT",
-            500,
-            "STREAMS",
-            stream,
-            afterId,
-          )) as [string, Entry[]][] | null;
-          return toEvents(result?.[0]?.[1]);
+          // A blocking read fails when its connection drops. ioredis would otherwise resend it after
+          // reconnecting, to a Redis that may have lost the stream meanwhile, and nobody would learn
+          // of the gap (the reader connection does not resend: autoResendUnfulfilledCommands).
+          return await new Promise<StoredEvent[]>((resolve, reject) => {
+            const dropped = () => reject(new Error("event stream connection lost"));
+            reader.once("close", dropped);
+            (
+              reader.call("XREAD", "BLOCK", blockMs, "COUNT", 500, "STREAMS", stream, afterId) as Promise<
+                [string, Entry[]][] | null
+              >
+            )
+              .then((result) => resolve(toEvents(result?.[0]?.[1])), reject)
+              .finally(() => reader.off("close", dropped));
+          });
         },
         { breaker: false },
       ),

@@ -50,6 +50,12 @@ for (const [name, make] of stores) {
       expect(await s().get("short")).toBeNull();
     });
 
+    test("take returns a value once", async () => {
+      await s().set("once", "v", 60);
+      expect(await Promise.all([s().take("once"), s().take("once")])).toEqual(["v", null]);
+      expect(await s().get("once")).toBeNull();
+    });
+
     test("compareAndSet only replaces the expected value", async () => {
       await s().set("cas", "v1", 60);
       expect(await s().compareAndSet("cas", "v0", "v2", 60)).toBe(false);
@@ -88,6 +94,7 @@ for (const [name, make] of stores) {
     });
 
     test("events: ordered ids, blocking reads wake on append, bounded replay", async () => {
+      expect(await s().lastEventId()).toBe("0-0");
       const waiting = s().readEvents(`${Date.now()}-0`, 3000);
       await Bun.sleep(50);
       const first = await s().appendEvent('{"n":1}');
@@ -98,6 +105,7 @@ for (const [name, make] of stores) {
       for (let n = 2; n <= 250; n++) ids.push(await s().appendEvent(`{"n":${n}}`));
       for (let i = 1; i < ids.length; i++)
         expect(compareEventIds(ids[i] as string, ids[i - 1] as string)).toBeGreaterThan(0);
+      expect(await s().lastEventId()).toBe(ids[249] as string);
       const recent = await s().eventsSince(ids[248] as string);
       expect(recent.complete).toBe(true);
       expect(recent.events.map((event) => event.data)).toEqual(['{"n":250}']);

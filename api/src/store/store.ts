@@ -29,8 +29,12 @@ export interface Store {
   setAdd(key: string, member: string, ttlSeconds: number): Promise<void>;
   setRemove(key: string, member: string): Promise<void>;
   setMembers(key: string): Promise<string[]>;
+  /** Reads and deletes a key in one step: a value that must be used at most once. */
+  take(key: string): Promise<string | null>;
   /** Appends to the bounded event stream and returns the event id. */
   appendEvent(data: string): Promise<string>;
+  /** The id of the newest event in the stream ("0-0" while it is empty): "now" in stream terms. */
+  lastEventId(): Promise<string>;
   /** Waits up to blockMs for events after `afterId` ("$" = only new ones). */
   readEvents(afterId: string, blockMs: number): Promise<StoredEvent[]>;
   /**

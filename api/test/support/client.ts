@@ -97,6 +97,13 @@ export async function createTask(base: string, user: User, projectId: string, ti
   return call(base, "POST", "/api/tasks", { token: user.token, body: { projectId, title } });
 }
 
+/** A single-use event-stream ticket (what the browser opens EventSource with). */
+export async function streamTicket(base: string, user: User): Promise<string> {
+  const reply = await call(base, "POST", "/api/events/ticket", { token: user.token });
+  expect(reply.status).toBe(201);
+  return reply.body.ticket;
+}
+
 export interface SseMessage {
   event: string;
   data: string;
@@ -123,14 +130,14 @@ export interface SseClient {
  */
 export async function openEvents(
   base: string,
-  options: { token?: string; queryToken?: string; lastEventId?: string; query?: Record<string, string> } = {},
+  options: { token?: string; ticket?: string; lastEventId?: string; query?: Record<string, string> } = {},
 ): Promise<SseClient> {
   const controller = new AbortController();
   const headers: Record<string, string> = { accept: "text/event-stream" };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.lastEventId) headers["last-event-id"] = options.lastEventId;
   const params = new URLSearchParams(options.query);
-  if (options.queryToken !== undefined) params.set("access_token", options.queryToken);
+  if (options.ticket !== undefined) params.set("ticket", options.ticket);
   const query = params.size > 0 ? `?${params}` : "";
   const response = await fetch(`${base}/api/events${query}`, { headers, signal: controller.signal });
   const messages: SseMessage[] = [];

@@ -1,11 +1,15 @@
-// Live updates over SSE. EventSource cannot send headers, so the access token travels as a query
-// parameter; on any error the stream is closed, the token refreshed, and the stream reopened with
-// backoff, while `state` says "reconnecting" so the UI can show it.
+// Live updates over SSE. EventSource cannot send headers, and a token in the URL would land in proxy
+// logs, so every connection first trades the access token for a single-use ticket (a normal request:
+// it refreshes the token on 401). On any error the stream is closed and reopened with capped backoff,
+// resuming from the last event id, while `state` says "reconnecting" so the UI can show it.
 import { createSignal } from "solid-js";
-import { getAccessToken, refreshToken } from "./client";
+import { request } from "./client";
 import type { EventName, LiveEvent } from "./types";
 
 export type LiveState = "off" | "connecting" | "live" | "reconnecting";
+
+/** Retries back off up to this, so a client is live again within seconds of the server. */
+const MAX_BACKOFF_MS = 5000;
 
 const EVENT_NAMES: EventName[] = [
   "task.created",
@@ -32,10 +36,26 @@ export interface LiveConnection {
   reconnect(): void;
 }
 
-export function createLive(
-  open: (url: string) => EventSource = (url) => new EventSource(url),
-  timers = { setTimeout, clearTimeout },
-): LiveConnection {
+export interface LiveOptions {
+  open?: (url: string) => EventSource;
+  ticket?: () => Promise<string>;
+  timers?: {
+    setTimeout(run: () => void, ms: number): ReturnType<typeof setTimeout>;
+    clearTimeout(id: ReturnType<typeof setTimeout>): void;
+  };
+}
+
+export function createLive(options: LiveOptions = {}): LiveConnection {
+  const open = options.open ?? ((url) => new EventSource(url));
+  const ticket =
+    options.ticket ??
+    (async () => (await request<{ ticket: string }>("/api/events/ticket", { method: "POST" })).ticket);
+  // Wrapped: the browser's own setTimeout throws "Illegal invocation" when called as a method of
+  // another object, and the retry would silently never be scheduled.
+  const timers = options.timers ?? {
+    setTimeout: (run, ms) => setTimeout(run, ms),
+    clearTimeout: (id) => clearTimeout(id),
+  };
   const [state, setState] = createSignal<LiveState>("off");
   const handlers = new Set<Handler>();
   let source: EventSource | null = null;
@@ -43,6 +63,7 @@ export function createLive(
   let attempt = 0;
   let running = false;
   let lastEventId = "";
+  let connectedBefore = false;
 
   const dispatch = (name: EventName, data: string, id = "") => {
     if (id) lastEventId = id;
@@ -59,16 +80,18 @@ export function createLive(
   const connect = async () => {
     if (!running) return;
     const mine = ++generation;
-    let token = getAccessToken();
-    if (attempt > 0 || !token) token = await refreshToken();
-    if (!running || mine !== generation) return;
-    if (!token) {
-      schedule();
+    let granted: string;
+    try {
+      granted = await ticket();
+    } catch {
+      if (running && mine === generation) schedule();
       return;
     }
+    if (!running || mine !== generation) return;
     // After a gap the server replays what we missed from `lastEventId`, or sends `resync`.
-    const resume = lastEventId ? `&lastEventId=${encodeURIComponent(lastEventId)}` : "";
-    const es = open(`/api/events?access_token=${encodeURIComponent(token)}${resume}`);
+    const resumeFrom = lastEventId;
+    const resume = resumeFrom ? `&lastEventId=${encodeURIComponent(resumeFrom)}` : "";
+    const es = open(`/api/events?ticket=${encodeURIComponent(granted)}${resume}`);
     source = es;
     for (const name of EVENT_NAMES) {
       es.addEventListener(name, (e) => {
@@ -76,10 +99,18 @@ export function createLive(
         dispatch(name, message.data, message.lastEventId);
       });
     }
+    // `ready` carries the stream position: even with no event yet, a reconnect resumes from there.
+    es.addEventListener("ready", (e) => {
+      const id = (e as MessageEvent).lastEventId;
+      if (id) lastEventId = id;
+    });
     es.onopen = () => {
       if (source !== es) return;
       attempt = 0;
       setState("live");
+      // Back without a position to resume from: whatever happened meanwhile is only in the lists.
+      if (connectedBefore && !resumeFrom) dispatch("resync", "");
+      connectedBefore = true;
     };
     es.onerror = () => {
       if (source !== es) return;
@@ -93,7 +124,8 @@ export function createLive(
     if (!running) return;
     setState("reconnecting");
     attempt += 1;
-    const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6)) * (0.75 + Math.random() * 0.5);
+    const delay =
+      Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempt - 1, 6)) * (0.75 + Math.random() * 0.5);
     retryTimer = timers.setTimeout(() => void connect(), delay);
   };
 
@@ -110,7 +142,6 @@ export function createLive(
   const onOnline = () => {
     if (!running) return;
     if (retryTimer) timers.clearTimeout(retryTimer);
-    attempt = Math.max(attempt, 1);
     void connect();
   };
   const listenToNetwork = () => {
@@ -149,6 +180,7 @@ export function createLive(
       running = false;
       unlistenNetwork();
       lastEventId = "";
+      connectedBefore = false;
       if (retryTimer) timers.clearTimeout(retryTimer);
       source?.close();
       source = null;

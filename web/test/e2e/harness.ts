@@ -1,11 +1,12 @@
 // End-to-end harness: real PostgreSQL and Redis (api/test/support/services.ts), a real API process
 // (api/test/support/api-process.ts) serving the built SPA through STATIC_DIR, and Debian's Chromium
 // driven by playwright-core (never a downloaded browser).
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type RunningApi, startApi } from "../../../api/test/support/api-process.ts";
-import { type RunningService, startPostgres, startRedis } from "../../../api/test/support/services.ts";
+import { startPostgres, startRedis } from "../../../api/test/support/services.ts";
+import { generateCert, startNginx } from "../../../proxy/test/harness.ts";
 
 export const repoRoot = join(import.meta.dir, "..", "..", "..");
 export const distDir = join(repoRoot, "web", "dist");
@@ -13,23 +14,46 @@ export const screenshotDir = join(repoRoot, "web", "screenshots");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export interface Stack {
+  /** Where the browser goes: the API itself, or nginx in front of it. */
   url: string;
+  /** The API process itself (set-up calls, and the address the API listens on). */
+  apiUrl: string;
+  apiPort: number;
   browser: Browser;
+  /** Stops the API process (SIGTERM); its address stops answering until startApi(). */
+  stopApi(): Promise<void>;
+  /** Starts the API again on the same port, with the same settings and data (if it is stopped). */
+  startApi(): Promise<void>;
+  /** nginx's access and error logs so far (a stack started with `nginx: true`). */
+  proxyLogs(): string;
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Runs the real proxy configuration (proxy/) in front of the API, over TLS. */
+  nginx?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!existsSync(join(distDir, "index.html"))) {
     throw new Error("web/dist is missing: run `bun run --cwd web build` first");
   }
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-  const services: RunningService[] = [];
+  const stoppers: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => {});
+  };
   let api: RunningApi | undefined;
-  let browser: Browser | undefined;
+  let proxyLogs = (): string => {
+    throw new Error("no nginx in this stack");
+  };
   try {
     const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    services.push(pg, redis);
-    api = await startApi({
+    stoppers.push(
+      () => pg.stop(),
+      () => redis.stop(),
+    );
+    const apiOptions = {
       databaseUrl: pg.url,
       redisUrl: redis.url,
       env: {
@@ -38,27 +62,65 @@ export async function startStack(): Promise<Stack> {
         // The suite signs up and in many times from one address.
         RATE_LIMIT_AUTH_IP: "1000",
       },
-    });
-    browser = await chromium.launch({
+    };
+    api = await startApi(apiOptions);
+    stoppers.push(() => (api as RunningApi).stop());
+    const port = api.port;
+    let url = api.url;
+    if (options.nginx) {
+      const cert = generateCert();
+      stoppers.push(async () => rmSync(cert.dir, { recursive: true, force: true }));
+      const nginx = await startNginx({
+        upstreams: [`127.0.0.1:${port}`],
+        distDir,
+        certFile: cert.certFile,
+        keyFile: cert.keyFile,
+      });
+      stoppers.push(() => nginx.stop());
+      url = `https://localhost:${nginx.httpsPort}`;
+      proxyLogs = () => `${readFileSync(nginx.accessLog, "utf8")}\n${readFileSync(nginx.errorLog, "utf8")}`;
+    }
+    const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     });
+    stoppers.push(() => browser.close());
+    return {
+      url,
+      apiUrl: api.url,
+      apiPort: port,
+      browser,
+      async stopApi() {
+        await api?.stop();
+      },
+      async startApi() {
+        if (api?.proc.exitCode === null) return;
+        api = await startApi({ ...apiOptions, port });
+      },
+      proxyLogs: () => proxyLogs(),
+      stop: stopAll,
+    };
   } catch (error) {
-    await browser?.close();
-    await api?.stop();
-    for (const s of services.reverse()) await s.stop();
+    await stopAll();
     throw error;
   }
-  const started = { api, browser };
-  return {
-    url: started.api.url,
-    browser: started.browser,
-    async stop() {
-      await started.browser.close().catch(() => {});
-      await started.api.stop().catch(() => {});
-      for (const s of services.reverse()) await s.stop().catch(() => {});
+}
+
+/**
+ * Answers every request on the port with 502, as nginx does while its upstream is gone. (A refused
+ * connection would let EventSource's own retry hide a client that never reconnects by itself.)
+ */
+export function answerBadGateway(port: number): { requests(): number; stop(): Promise<void> } {
+  let requests = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port,
+    fetch() {
+      requests += 1;
+      return new Response("bad gateway", { status: 502 });
     },
-  };
+  });
+  return { requests: () => requests, stop: () => server.stop(true) };
 }
 
 export interface Session {
@@ -66,6 +128,8 @@ export interface Session {
   page: Page;
   /** Requests the page made to any other origin (must stay empty). */
   foreign: string[];
+  /** Uncaught exceptions in the page (`pageerror`). */
+  errors: string[];
 }
 
 export async function newSession(
@@ -85,6 +149,8 @@ export async function newSession(
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     reducedMotion: "reduce",
     ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    // nginx serves the test's own certificate.
+    ignoreHTTPSErrors: true,
   });
   const page = await context.newPage();
   const foreign: string[] = [];
@@ -93,8 +159,12 @@ export async function newSession(
     const url = req.url();
     if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
   });
-  page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
-  return { context, page, foreign };
+  const errors: string[] = [];
+  page.on("pageerror", (err) => {
+    errors.push(err.message);
+    console.error(`[page error] ${err.message}`);
+  });
+  return { context, page, foreign, errors };
 }
 
 let counter = 0;
