@@ -15,6 +15,7 @@ import { clientIp } from "./http/client-ip.ts";
 import type { AppEnv } from "./http/context.ts";
 import { errorBody, toErrorResponse } from "./http/errors.ts";
 import { observe } from "./http/observe.ts";
+import { cleanQuery } from "./http/query.ts";
 import { rateLimit } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -30,7 +31,7 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
   const publish = createPublisher(store, log);
   const limits = config.rateLimit;
   const api = new Hono<AppEnv>()
-    .use(jsonBody({ maxBytes: MAX_BODY_BYTES }))
+    .use(jsonBody({ maxBytes: MAX_BODY_BYTES }), cleanQuery())
     .route("/", healthRoutes(deps))
     .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
     .use(

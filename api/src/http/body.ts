@@ -63,12 +63,14 @@ export function nestsDeeperThan(bytes: Uint8Array, max: number): boolean {
 
 type Path = (string | number)[];
 
+/** Text PostgreSQL cannot store (NUL) or that is not valid Unicode (a lone UTF-16 surrogate). */
+export const hasBadCharacters = (text: string) => text.includes("\u0000") || !text.isWellFormed();
+
 /**
  * Returns the JSON path of the first string (key or value) with a NUL or a lone surrogate. Walks with
  * an explicit stack: no recursion, and a path is only built for the string that is reported.
  */
 export function findBadString(value: unknown): Path | undefined {
-  const bad = (text: string) => text.includes("\u0000") || !text.isWellFormed();
   interface Frame {
     value: unknown;
     parent?: Frame;
@@ -83,12 +85,12 @@ export function findBadString(value: unknown): Path | undefined {
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
     const current = frame.value;
     if (typeof current === "string") {
-      if (bad(current)) return pathOf(frame);
+      if (hasBadCharacters(current)) return pathOf(frame);
     } else if (Array.isArray(current)) {
       for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], parent: frame, key: i });
     } else if (current !== null && typeof current === "object") {
       const entries = Object.entries(current);
-      for (const [key] of entries) if (bad(key)) return pathOf(frame, key);
+      for (const [key] of entries) if (hasBadCharacters(key)) return pathOf(frame, key);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, item] = entries[i] as [string, unknown];
         stack.push({ value: item, parent: frame, key });
