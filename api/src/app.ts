@@ -14,6 +14,7 @@ import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
 import type { AppEnv } from "./http/context.ts";
 import { errorBody, toErrorResponse } from "./http/errors.ts";
+import { noStore } from "./http/no-store.ts";
 import { observe } from "./http/observe.ts";
 import { cleanQuery } from "./http/query.ts";
 import { rateLimit } from "./http/rate-limit.ts";
@@ -52,12 +53,14 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
         ],
       }),
     )
+    .use("/auth/*", noStore())
     .route("/auth", authRoutes(deps))
     .route("/events", eventRoutes(deps, hub));
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
   for (const path of ["/projects/*", "/tasks/*", "/export", "/import"]) api.use(path, signedIn);
+  api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))

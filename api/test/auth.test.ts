@@ -255,3 +255,28 @@ describe("refresh sessions", () => {
     ).toBe(200);
   });
 });
+
+describe("HTTP details", () => {
+  test("responses carrying tokens or exports are Cache-Control: no-store", async () => {
+    const email = `nostore-${crypto.randomUUID().slice(0, 8)}@example.test`;
+    const registered = await t.call("POST", "/api/auth/register", {
+      body: { email, password: TEST_PASSWORD, name: "N" },
+    });
+    const login = await t.call("POST", "/api/auth/login", { body: { email, password: TEST_PASSWORD } });
+    const refreshed = await t.call("POST", "/api/auth/refresh", { cookie: refreshCookie(login.headers) });
+    const exported = await t.call("GET", "/api/export", { token: login.body.accessToken });
+    for (const [name, res] of Object.entries({ registered, login, refreshed, exported })) {
+      expect(`${name} ${res.status} ${res.headers.get("cache-control")}`).toMatch(/ 20\d no-store$/);
+    }
+    const failed = await t.call("POST", "/api/auth/login", { body: { email, password: "wrong one" } });
+    expect(failed.headers.get("cache-control")).toBe("no-store");
+  });
+
+  test("the Authorization scheme is case-insensitive (RFC 9110)", async () => {
+    const user = await t.signUp();
+    for (const scheme of ["bearer", "BEARER", "Bearer"]) {
+      const res = await t.call("GET", "/api/auth/me", { headers: { authorization: `${scheme} ${user.token}` } });
+      expect(`${scheme} ${res.status}`).toBe(`${scheme} 200`);
+    }
+  });
+});

@@ -21,7 +21,8 @@ function tokenReader(options: TokenOptions) {
   return async (c: Context<AppEnv>): Promise<Outcome> => {
     if (c.get("user")) return "ok";
     const header = c.req.header("authorization");
-    let token = header?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/)?.[1];
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    let token = header?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i)?.[1];
     if (!token && options.allowQueryToken) token = c.req.query("access_token");
     if (!token) return "missing_token";
     try {
