@@ -275,7 +275,9 @@ describe("HTTP details", () => {
   test("the Authorization scheme is case-insensitive (RFC 9110)", async () => {
     const user = await t.signUp();
     for (const scheme of ["bearer", "BEARER", "Bearer"]) {
-      const res = await t.call("GET", "/api/auth/me", { headers: { authorization: `${scheme} ${user.token}` } });
+      const res = await t.call("GET", "/api/auth/me", {
+        headers: { authorization: `${scheme} ${user.token}` },
+      });
       expect(`${scheme} ${res.status}`).toBe(`${scheme} 200`);
     }
   });
