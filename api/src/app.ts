@@ -67,7 +67,7 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
     .route("/", transferRoutes(deps, publish));
 
   const app = new Hono<AppEnv>()
-    .use(requestId(), clientIp({ trustProxy: config.trustProxy }), observe({ log, metrics }))
+    .use(requestId(), clientIp({ trustedProxies: config.trustedProxies }), observe({ log, metrics }))
     .get("/metrics", async (c) =>
       c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
     )

@@ -6,17 +6,12 @@ import { createTestApp, type TestApp } from "./support/harness.ts";
 setDefaultTimeout(60_000);
 
 let t: TestApp;
-let server: ReturnType<typeof Bun.serve>;
 let base: string;
 beforeAll(async () => {
   t = await createTestApp();
-  server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request, srv) => t.app.fetch(request, srv) });
-  base = `http://127.0.0.1:${server.port}`;
+  base = t.listen();
 }, 120_000);
-afterAll(async () => {
-  server.stop(true);
-  await t.close();
-});
+afterAll(() => t.close());
 
 const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 const post = (path: string, body: string) =>
