@@ -58,6 +58,7 @@ const schema = z.object({
   RATE_LIMIT_USER: positiveInt(600),
   RATE_LIMIT_AUTH_IP: positiveInt(30),
   LOGIN_FAILURES_MAX: positiveInt(10),
+  LOGIN_FAILURES_ACCOUNT_MAX: positiveInt(100),
   LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
   EVENTS_RETAINED: positiveInt(10_000),
   SSE_HEARTBEAT_SECONDS: positiveInt(15),
@@ -85,7 +86,8 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   cacheTtlSeconds: number;
   rateLimit: { windowSeconds: number; ip: number; user: number; authIp: number };
-  loginFailures: { max: number; windowSeconds: number };
+  /** Failed sign-ins per window: `max` per account and address and per address, `accountMax` per account. */
+  loginFailures: { max: number; accountMax: number; windowSeconds: number };
   eventsRetained: number;
   sseHeartbeatSeconds: number;
 }
@@ -153,7 +155,11 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
       user: raw.RATE_LIMIT_USER,
       authIp: raw.RATE_LIMIT_AUTH_IP,
     },
-    loginFailures: { max: raw.LOGIN_FAILURES_MAX, windowSeconds: raw.LOGIN_FAILURES_WINDOW_SECONDS },
+    loginFailures: {
+      max: raw.LOGIN_FAILURES_MAX,
+      accountMax: raw.LOGIN_FAILURES_ACCOUNT_MAX,
+      windowSeconds: raw.LOGIN_FAILURES_WINDOW_SECONDS,
+    },
     eventsRetained: raw.EVENTS_RETAINED,
     sseHeartbeatSeconds: raw.SSE_HEARTBEAT_SECONDS,
   };

@@ -21,7 +21,11 @@ export function authRoutes(deps: Deps) {
   const { sql, store, config, metrics } = deps;
   const sessions = createSessions(store, config.refreshTokenTtlSeconds);
   const auth = requireAuth({ secret: config.jwtSecret, metrics });
-  const { max: maxFailures, windowSeconds: failureWindow } = config.loginFailures;
+  const {
+    max: maxFailures,
+    accountMax: accountMaxFailures,
+    windowSeconds: failureWindow,
+  } = config.loginFailures;
 
   const issue = async (c: Context<AppEnv>, userId: string) => {
     const { session, refreshToken } = await sessions.create({
@@ -66,28 +70,45 @@ export function authRoutes(deps: Deps) {
     })
     .post("/login", validate("json", loginBody), async (c) => {
       const { email, password } = c.req.valid("json");
-      const accountKey = `login-failures:account:${email}`;
-      const ipKey = `login-failures:ip:${c.get("clientIp")}`;
-      const [account, ip] = await Promise.all([store.peek(accountKey), store.peek(ipKey)]);
-      const blocked = [account, ip].filter((counter) => counter.count >= maxFailures);
-      if (blocked.length > 0) {
+      const ip = c.get("clientIp");
+      // Each attempt takes a slot from three budgets at once, atomically, before the password is checked:
+      // this account from this address, this address (any account), and this account from anywhere with a
+      // much higher ceiling, so an attacker's failures cannot lock the owner out from elsewhere. Only
+      // failures keep their slot.
+      const budgets = [
+        { key: `login-failures:pair:${ip}:${email}`, limit: maxFailures },
+        { key: `login-failures:ip:${ip}`, limit: maxFailures },
+        { key: `login-failures:account:${email}`, limit: accountMaxFailures },
+      ];
+      const keys = budgets.map((budget) => budget.key);
+      const { taken, windows } = await store.take(
+        keys,
+        budgets.map((budget) => budget.limit),
+        failureWindow,
+      );
+      if (!taken) {
         metrics.authLogins.inc({ result: "blocked" });
-        const retryAfter = String(Math.max(...blocked.map((counter) => counter.resetSeconds)));
+        const full = windows.filter((window, i) => window.count >= (budgets[i]?.limit ?? 0));
         throw new ApiError(429, "too_many_attempts", "too many failed sign-ins; try again later", undefined, {
-          "Retry-After": retryAfter,
+          "Retry-After": String(Math.max(1, ...full.map((window) => window.resetSeconds))),
         });
       }
-      const user = await findUserByEmail(sql, email);
-      const valid = user
-        ? await verifyPassword(password, user.passwordHash)
-        : await verifyAgainstDummy(password);
+      let user: Awaited<ReturnType<typeof findUserByEmail>>;
+      let valid: boolean;
+      try {
+        user = await findUserByEmail(sql, email);
+        valid = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
+      } catch (error) {
+        // No verdict (e.g. the database is down): the attempt must not use up the budget.
+        await store.giveBack(keys).catch(() => {});
+        throw error;
+      }
       if (!user || !valid) {
         metrics.authLogins.inc({ result: "failure" });
         metrics.authFailures.inc({ reason: "invalid_credentials" });
-        await store.hit([accountKey, ipKey], failureWindow);
         throw invalidCredentials();
       }
-      await store.del(accountKey);
+      await store.giveBack(keys);
       metrics.authLogins.inc({ result: "success" });
       const { accessToken } = await issue(c, user.id);
       return c.json({ user: toPublicUser(user), accessToken });
