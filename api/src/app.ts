@@ -12,7 +12,7 @@ import { healthRoutes } from "./health/routes.ts";
 import { authenticate, requireAuth } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
-import type { AppEnv } from "./http/context.ts";
+import { type AppEnv, provideDeps } from "./http/context.ts";
 import { errorBody, toErrorResponse } from "./http/errors.ts";
 import { noStore } from "./http/no-store.ts";
 import { observe } from "./http/observe.ts";
@@ -67,7 +67,12 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
     .route("/", transferRoutes(deps, publish));
 
   const app = new Hono<AppEnv>()
-    .use(requestId(), clientIp({ trustedProxies: config.trustedProxies }), observe({ log, metrics }))
+    .use(
+      provideDeps(deps),
+      requestId(),
+      clientIp({ trustedProxies: config.trustedProxies }),
+      observe({ log, metrics }),
+    )
     .get("/metrics", async (c) =>
       c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
     )

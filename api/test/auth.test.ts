@@ -158,7 +158,7 @@ describe("tokens", () => {
 });
 
 describe("refresh sessions", () => {
-  test("refresh rotates the cookie; the old one no longer works and revokes the session", async () => {
+  test("refresh rotates the cookie; the just-rotated one briefly yields the same new cookie", async () => {
     const user = await t.signUp();
     const first = await t.call("POST", "/api/auth/refresh", { cookie: user.cookie });
     expect(first.status).toBe(200);
@@ -166,15 +166,13 @@ describe("refresh sessions", () => {
     const rotated = refreshCookie(first.headers);
     expect(rotated).toBeDefined();
     expect(rotated).not.toBe(user.cookie);
-    // Reusing the old token signals theft: 401 and the whole session is revoked…
-    const reuse = await t.call("POST", "/api/auth/refresh", { cookie: user.cookie });
-    expect(reuse.status).toBe(401);
-    // …so even the newest token is dead now.
-    expect((await t.call("POST", "/api/auth/refresh", { cookie: rotated })).status).toBe(401);
+    // Another tab that sent the old cookie at the same moment gets the same new one (grace period).
+    const late = await t.call("POST", "/api/auth/refresh", { cookie: user.cookie });
+    expect(late.status).toBe(200);
+    expect(refreshCookie(late.headers)).toBe(rotated as string);
   });
 
-  test("refresh without or with a garbage cookie is 401", async () => {
-    expect((await t.call("POST", "/api/auth/refresh")).status).toBe(401);
+  test("refresh with a garbage cookie is 401 (without one: 204, see sessions.test.ts)", async () => {
     expect((await t.call("POST", "/api/auth/refresh", { cookie: "__Host-tp_refresh=garbage" })).status).toBe(
       401,
     );

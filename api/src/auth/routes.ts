@@ -12,6 +12,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts
 import { changePasswordBody, loginBody, registerBody, sessionParam } from "./schemas.ts";
 import { createSessions } from "./sessions.ts";
 import { signAccessToken } from "./tokens.ts";
+import { describeUserAgent } from "./user-agent.ts";
 import { findUserByEmail, findUserById, insertUser, toPublicUser, updatePasswordHash } from "./users.ts";
 
 /** `__Host-` pins the cookie to this origin: Secure, Path=/, no Domain. */
@@ -19,7 +20,10 @@ const REFRESH_COOKIE = "tp_refresh";
 
 export function authRoutes(deps: Deps) {
   const { sql, store, config, metrics } = deps;
-  const sessions = createSessions(store, config.refreshTokenTtlSeconds);
+  const sessions = createSessions(store, {
+    ttlSeconds: config.refreshTokenTtlSeconds,
+    rotationKey: config.jwtSecret,
+  });
   const auth = requireAuth({ secret: config.jwtSecret, metrics });
   const {
     max: maxFailures,
@@ -120,7 +124,8 @@ export function authRoutes(deps: Deps) {
         deleteCookie(c, REFRESH_COOKIE, { prefix: "host" });
         return new ApiError(401, "invalid_refresh_token", "session expired; sign in again");
       };
-      if (!token) throw refused("missing");
+      // No cookie is a visitor who never signed in (the SPA asks on every load): not an error.
+      if (!token) return c.body(null, 204);
       const outcome = await sessions.refresh(token, {
         ip: c.get("clientIp"),
         userAgent: c.req.header("user-agent") ?? "",
@@ -136,11 +141,7 @@ export function authRoutes(deps: Deps) {
     })
     .post("/logout", async (c) => {
       const token = getCookie(c, REFRESH_COOKIE, "host");
-      const sessionId = token?.split(".")[0];
-      if (sessionId) {
-        const session = await sessions.get(sessionId);
-        if (session) await sessions.revoke(session.userId, session.id);
-      }
+      if (token) await sessions.end(token);
       deleteCookie(c, REFRESH_COOKIE, { prefix: "host" });
       return c.body(null, 204);
     })
@@ -151,12 +152,15 @@ export function authRoutes(deps: Deps) {
     })
     .get("/sessions", auth, async (c) => {
       const { id: userId, sessionId } = c.get("user");
-      const items = (await sessions.list(userId)).map(
-        ({ refreshHash: _hash, userId: _user, ...session }) => ({
-          ...session,
-          current: session.id === sessionId,
-        }),
-      );
+      const items = (await sessions.list(userId)).map((session) => ({
+        id: session.id,
+        current: session.id === sessionId,
+        ...describeUserAgent(session.userAgent),
+        userAgent: session.userAgent,
+        ip: session.ip,
+        createdAt: session.createdAt,
+        lastUsedAt: session.lastUsedAt,
+      }));
       return c.json({ items });
     })
     .delete("/sessions/:id", auth, validate("param", sessionParam), async (c) => {

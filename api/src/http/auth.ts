@@ -1,10 +1,16 @@
-// Bearer authentication. Access tokens are verified without I/O, so they keep working while Redis is
-// down. EventSource cannot send headers, so the SSE route may also take ?access_token=.
-// authenticate() runs early for every API request (rate limits count per user, so they need to know
-// who is asking) and never refuses; requireAuth() refuses with 401 where a user is required.
+// Bearer authentication. The signature is checked in memory; then the token's session must still exist
+// in the store (one GET), so signing out, a password change or "sign out others" ends access tokens at
+// once instead of when they expire. If the store is unreachable that check is skipped and tokens keep
+// working until they expire, like sign-in's other dependencies fail open. The store comes from the
+// context ("deps", set first by createApp). EventSource cannot send headers, so the SSE route may also
+// take ?access_token=. authenticate() runs early for every API request (rate limits count per user, so
+// they need to know who is asking) and never refuses; requireAuth() refuses with 401 where a user is
+// required.
 import type { Context, MiddlewareHandler } from "hono";
-import { createAccessVerifier, InvalidTokenError } from "../auth/tokens.ts";
+import { sessionExists } from "../auth/sessions.ts";
+import { type AccessClaims, createAccessVerifier, InvalidTokenError } from "../auth/tokens.ts";
 import type { Metrics } from "../metrics.ts";
+import { type Store, StoreUnavailableError } from "../store/store.ts";
 import type { AppEnv } from "./context.ts";
 import { ApiError } from "./errors.ts";
 
@@ -13,7 +19,16 @@ interface TokenOptions {
   allowQueryToken?: boolean;
 }
 
-type Outcome = "ok" | "missing_token" | "invalid_token";
+type Outcome = "ok" | "missing_token" | "invalid_token" | "ended_session";
+
+async function sessionAlive(store: Store, sessionId: string): Promise<boolean> {
+  try {
+    return await sessionExists(store, sessionId);
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) return true;
+    throw error;
+  }
+}
 
 /** Reads the request's access token and, when valid, sets the "user" variable. */
 function tokenReader(options: TokenOptions) {
@@ -25,14 +40,16 @@ function tokenReader(options: TokenOptions) {
     let token = header?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i)?.[1];
     if (!token && options.allowQueryToken) token = c.req.query("access_token");
     if (!token) return "missing_token";
+    let claims: AccessClaims;
     try {
-      const claims = await verify(token);
-      c.set("user", { id: claims.sub, sessionId: claims.sid });
-      return "ok";
+      claims = await verify(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) return "invalid_token";
       throw error;
     }
+    if (!(await sessionAlive(c.get("deps").store, claims.sid))) return "ended_session";
+    c.set("user", { id: claims.sub, sessionId: claims.sid });
+    return "ok";
   };
 }
 
@@ -44,19 +61,21 @@ export function authenticate(options: TokenOptions): MiddlewareHandler<AppEnv> {
   };
 }
 
+const REFUSALS: Record<Exclude<Outcome, "ok">, string> = {
+  missing_token: "sign in required",
+  invalid_token: "invalid or expired access token",
+  ended_session: "this session has ended; sign in again",
+};
+
 export function requireAuth(options: TokenOptions & { metrics: Metrics }): MiddlewareHandler<AppEnv> {
   const read = tokenReader(options);
   return async function requireAuthMiddleware(c, next) {
     const outcome = await read(c);
     if (outcome !== "ok") {
       options.metrics.authFailures.inc({ reason: outcome });
-      throw new ApiError(
-        401,
-        "unauthorized",
-        outcome === "missing_token" ? "sign in required" : "invalid or expired access token",
-        undefined,
-        { "WWW-Authenticate": 'Bearer realm="taskplatform"' },
-      );
+      throw new ApiError(401, "unauthorized", REFUSALS[outcome], undefined, {
+        "WWW-Authenticate": 'Bearer realm="taskplatform"',
+      });
     }
     await next();
   };
