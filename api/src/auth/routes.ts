@@ -22,6 +22,7 @@ export function authRoutes(deps: Deps) {
   const { sql, store, config, metrics } = deps;
   const sessions = createSessions(store, {
     ttlSeconds: config.refreshTokenTtlSeconds,
+    accessTtlSeconds: config.accessTokenTtlSeconds,
     rotationKey: config.jwtSecret,
   });
   const auth = requireAuth({ secret: config.jwtSecret, metrics });

@@ -6,7 +6,12 @@ import { createSessions, GRACE_SECONDS } from "./sessions.ts";
 const setup = () => {
   let clock = Date.parse("2030-01-01T00:00:00Z");
   const store = createMemoryStore({ eventsRetained: 10, now: () => clock });
-  const sessions = createSessions(store, { ttlSeconds: 3600, rotationKey: "k".repeat(32), now: () => clock });
+  const sessions = createSessions(store, {
+    ttlSeconds: 3600,
+    accessTtlSeconds: 900,
+    rotationKey: "k".repeat(32),
+    now: () => clock,
+  });
   return { sessions, advance: (ms: number) => (clock += ms) };
 };
 const context = { ip: "192.0.2.1", userAgent: "test" };

@@ -42,13 +42,19 @@ function sha256(text: string): string {
   return new Bun.CryptoHasher("sha256").update(text).digest("hex");
 }
 
-/** Whether the session still exists (not ended, revoked or expired): checked for every access token. */
-export async function sessionExists(store: Store, id: string): Promise<boolean> {
-  return (await store.get(sessionKey(id))) !== null;
+// Ending a session leaves a marker for as long as its access tokens can live. Checked for every access
+// token: a marker rather than the session record, so that access tokens outlive a Redis that lost its
+// data (as they outlive a Redis that is down) instead of all failing at once.
+const endedKey = (id: string) => `ended-session:${id}`;
+
+export async function sessionEnded(store: Store, id: string): Promise<boolean> {
+  return (await store.get(endedKey(id))) !== null;
 }
 
 export interface SessionOptions {
   ttlSeconds: number;
+  /** Access token lifetime: how long an ended session's marker must stay. */
+  accessTtlSeconds: number;
   /** Server secret the next refresh secret is derived with. */
   rotationKey: string;
   now?: () => number;
@@ -87,6 +93,7 @@ export function createSessions(store: Store, options: SessionOptions) {
   };
 
   const revoke = async (userId: string, sessionId: string) => {
+    await store.set(endedKey(sessionId), "1", options.accessTtlSeconds);
     await store.del(sessionKey(sessionId));
     await store.setRemove(userSessionsKey(userId), sessionId);
   };

@@ -1,13 +1,14 @@
-// Bearer authentication. The signature is checked in memory; then the token's session must still exist
-// in the store (one GET), so signing out, a password change or "sign out others" ends access tokens at
-// once instead of when they expire. If the store is unreachable that check is skipped and tokens keep
-// working until they expire, like sign-in's other dependencies fail open. The store comes from the
-// context ("deps", set first by createApp). EventSource cannot send headers, so the SSE route may also
-// take ?access_token=. authenticate() runs early for every API request (rate limits count per user, so
+// Bearer authentication. The signature is checked in memory; then the store is asked whether the
+// token's session was ended (one GET), so signing out, a password change or "sign out others" ends
+// access tokens at once instead of when they expire. If the store is unreachable that check is
+// skipped and tokens keep working until they expire (the rate limits fail open the same way). The
+// store comes from the context ("deps", set first by createApp), which keeps these middlewares'
+// options as they were. EventSource cannot send headers, so the SSE route may also take
+// ?access_token=. authenticate() runs early for every API request (rate limits count per user, so
 // they need to know who is asking) and never refuses; requireAuth() refuses with 401 where a user is
 // required.
 import type { Context, MiddlewareHandler } from "hono";
-import { sessionExists } from "../auth/sessions.ts";
+import { sessionEnded } from "../auth/sessions.ts";
 import { type AccessClaims, createAccessVerifier, InvalidTokenError } from "../auth/tokens.ts";
 import type { Metrics } from "../metrics.ts";
 import { type Store, StoreUnavailableError } from "../store/store.ts";
@@ -21,11 +22,11 @@ interface TokenOptions {
 
 type Outcome = "ok" | "missing_token" | "invalid_token" | "ended_session";
 
-async function sessionAlive(store: Store, sessionId: string): Promise<boolean> {
+async function hasEnded(store: Store, sessionId: string): Promise<boolean> {
   try {
-    return await sessionExists(store, sessionId);
+    return await sessionEnded(store, sessionId);
   } catch (error) {
-    if (error instanceof StoreUnavailableError) return true;
+    if (error instanceof StoreUnavailableError) return false;
     throw error;
   }
 }
@@ -47,7 +48,7 @@ function tokenReader(options: TokenOptions) {
       if (error instanceof InvalidTokenError) return "invalid_token";
       throw error;
     }
-    if (!(await sessionAlive(c.get("deps").store, claims.sid))) return "ended_session";
+    if (await hasEnded(c.get("deps").store, claims.sid)) return "ended_session";
     c.set("user", { id: claims.sub, sessionId: claims.sid });
     return "ok";
   };
