@@ -12,9 +12,11 @@ import { createHealthRoutes } from "./health/routes.ts";
 import { authenticate, requireAuth } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
-import type { AppEnv } from "./http/context.ts";
+import { type AppEnv, provideDeps } from "./http/context.ts";
 import { errorBody, toErrorResponse } from "./http/errors.ts";
+import { noStore } from "./http/no-store.ts";
 import { observe } from "./http/observe.ts";
+import { cleanQuery } from "./http/query.ts";
 import { rateLimit } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -31,7 +33,7 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
   const limits = config.rateLimit;
   const health = createHealthRoutes(deps);
   const api = new Hono<AppEnv>()
-    .use(jsonBody({ maxBytes: MAX_BODY_BYTES }))
+    .use(jsonBody({ maxBytes: MAX_BODY_BYTES }), cleanQuery())
     .route("/", health.api)
     .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
     .use(
@@ -52,19 +54,26 @@ export function createApp(deps: Deps & { hub?: EventHub }) {
         ],
       }),
     )
+    .use("/auth/*", noStore())
     .route("/auth", authRoutes(deps))
     .route("/events", eventRoutes(deps, hub));
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
   for (const path of ["/projects/*", "/tasks/*", "/export", "/import"]) api.use(path, signedIn);
+  api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))
     .route("/", transferRoutes(deps, publish));
 
   const app = new Hono<AppEnv>()
-    .use(requestId(), clientIp({ trustProxy: config.trustProxy }), observe({ log, metrics }))
+    .use(
+      provideDeps(deps),
+      requestId(),
+      clientIp({ trustedProxies: config.trustedProxies }),
+      observe({ log, metrics }),
+    )
     .get("/metrics", async (c) =>
       c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
     )

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, SECRET_NAMES } from "./config.ts";
+import { PRIVATE_NETWORKS } from "./http/client-ip.ts";
 
 // Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
 setDefaultTimeout(60_000);
@@ -28,7 +29,7 @@ describe("loadConfig", () => {
     const config = loadConfig(production, "serve");
     expect(config.port).toBe(4000);
     expect(config.logLevel).toBe("info");
-    expect(config.trustProxy).toBe(false);
+    expect(config.trustedProxies).toEqual([]);
     expect(config.accessTokenTtlSeconds).toBe(900);
     expect(config.rateLimit).toEqual({ windowSeconds: 60, ip: 1200, user: 600, authIp: 30 });
   });
@@ -57,8 +58,23 @@ describe("loadConfig", () => {
       "LOG_LEVEL:",
     );
     expect(errorOf(() => loadConfig({ ...production, TRUST_PROXY: "maybe" }, "serve"))).toBe(
-      "TRUST_PROXY: must be true or false",
+      'TRUST_PROXY: must be true, false or a comma-separated list of proxy addresses or CIDRs; "maybe" is neither',
     );
+    expect(errorOf(() => loadConfig({ ...production, TRUST_PROXY: "10.0.0.0/33" }, "serve"))).toStartWith(
+      "TRUST_PROXY:",
+    );
+  });
+
+  test("TRUST_PROXY: a list of addresses and CIDRs; true means loopback and private networks", () => {
+    const trusted = (value: string) =>
+      loadConfig({ ...production, TRUST_PROXY: value }, "serve").trustedProxies;
+    expect(trusted("10.0.0.0/8, 127.0.0.1,2001:db8::/32")).toEqual([
+      "10.0.0.0/8",
+      "127.0.0.1",
+      "2001:db8::/32",
+    ]);
+    expect(trusted("false")).toEqual([]);
+    expect(trusted("true")).toEqual(PRIVATE_NETWORKS);
   });
 
   test("every secret can come from NAME_FILE; both set is an error; unreadable file is an error", () => {

@@ -2,6 +2,7 @@
 // Every secret may come from NAME or NAME_FILE (a path), never both.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { PRIVATE_NETWORKS, parseCidr } from "./http/client-ip.ts";
 
 export const SECRET_NAMES = [
   "DATABASE_URL",
@@ -16,9 +17,21 @@ export type ConfigMode = "serve" | "dev";
 
 export class ConfigError extends Error {}
 
-const booleanFlag = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
-  .transform((value) => value === "true" || value === "1" || value === "yes");
+// Which peers may set the client address through X-Forwarded-For: a list of addresses and CIDRs;
+// `true` (what older configurations say) means loopback and the private networks, `false` nobody.
+const trustedProxies = z.string().transform((value, ctx) => {
+  const flag = value.trim().toLowerCase();
+  if (["false", "0", "no"].includes(flag)) return [];
+  if (["true", "1", "yes"].includes(flag)) return PRIVATE_NETWORKS;
+  const entries = value.split(",").map((entry) => entry.trim());
+  const bad = entries.find((entry) => !parseCidr(entry));
+  if (bad === undefined) return entries;
+  ctx.addIssue({
+    code: "custom",
+    message: `must be true, false or a comma-separated list of proxy addresses or CIDRs; "${bad.slice(0, 50)}" is neither`,
+  });
+  return z.NEVER;
+});
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -36,7 +49,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   STATIC_DIR: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default(".data"),
-  TRUST_PROXY: booleanFlag.default(false),
+  TRUST_PROXY: trustedProxies.default([]),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
   REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
   CACHE_TTL_SECONDS: positiveInt(300),
@@ -45,6 +58,7 @@ const schema = z.object({
   RATE_LIMIT_USER: positiveInt(600),
   RATE_LIMIT_AUTH_IP: positiveInt(30),
   LOGIN_FAILURES_MAX: positiveInt(10),
+  LOGIN_FAILURES_ACCOUNT_MAX: positiveInt(100),
   LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
   EVENTS_RETAINED: positiveInt(10_000),
   SSE_HEARTBEAT_SECONDS: positiveInt(15),
@@ -66,12 +80,14 @@ export interface Config {
   logLevel: RawConfig["LOG_LEVEL"];
   staticDir?: string;
   dataDir: string;
-  trustProxy: boolean;
+  /** Addresses and CIDRs of proxies whose X-Forwarded-For is believed (empty: none). */
+  trustedProxies: readonly string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   cacheTtlSeconds: number;
   rateLimit: { windowSeconds: number; ip: number; user: number; authIp: number };
-  loginFailures: { max: number; windowSeconds: number };
+  /** Failed sign-ins per window: `max` per account and address and per address, `accountMax` per account. */
+  loginFailures: { max: number; accountMax: number; windowSeconds: number };
   eventsRetained: number;
   sseHeartbeatSeconds: number;
 }
@@ -129,7 +145,7 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     logLevel: raw.LOG_LEVEL,
     staticDir: raw.STATIC_DIR,
     dataDir: raw.DATA_DIR,
-    trustProxy: raw.TRUST_PROXY,
+    trustedProxies: raw.TRUST_PROXY,
     accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_DAYS * 86_400,
     cacheTtlSeconds: raw.CACHE_TTL_SECONDS,
@@ -139,7 +155,11 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
       user: raw.RATE_LIMIT_USER,
       authIp: raw.RATE_LIMIT_AUTH_IP,
     },
-    loginFailures: { max: raw.LOGIN_FAILURES_MAX, windowSeconds: raw.LOGIN_FAILURES_WINDOW_SECONDS },
+    loginFailures: {
+      max: raw.LOGIN_FAILURES_MAX,
+      accountMax: raw.LOGIN_FAILURES_ACCOUNT_MAX,
+      windowSeconds: raw.LOGIN_FAILURES_WINDOW_SECONDS,
+    },
     eventsRetained: raw.EVENTS_RETAINED,
     sseHeartbeatSeconds: raw.SSE_HEARTBEAT_SECONDS,
   };

@@ -30,6 +30,8 @@ interface Operation {
   query?: z.ZodObject;
   response?: z.ZodType;
   status?: number;
+  /** A second success answer without a body, e.g. 204 for "nothing to do". */
+  noContent?: string;
   tag: string;
 }
 
@@ -64,6 +66,7 @@ export const OPERATIONS: Operation[] = [
     path: "/api/auth/refresh",
     summary: "New access token from the refresh cookie (rotates it)",
     response: z.object({ accessToken: z.string() }),
+    noContent: "No refresh cookie: the visitor is not signed in",
   },
   { tag: "auth", method: "post", path: "/api/auth/logout", summary: "End this session", status: 204 },
   {
@@ -320,6 +323,7 @@ export function buildOpenApiDocument(version: string) {
               content: { "application/json": { schema: jsonSchema(op.response, "output") } },
             }
           : { description: "OK" },
+        ...(op.noContent ? { 204: { description: op.noContent } } : {}),
         default: {
           description: "Error",
           content: { "application/json": { schema: jsonSchema(errorSchema, "output") } },

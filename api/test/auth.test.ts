@@ -93,18 +93,18 @@ describe("login", () => {
     expect(unknown).toBeGreaterThan(known * 0.3);
   });
 
-  test("failed logins are limited per account with 429 and Retry-After", async () => {
+  test("failed logins are limited per account and address with 429 and Retry-After", async () => {
     const user = await t.signUp();
     for (let attempt = 0; attempt < 3; attempt++) {
       const res = await t.call("POST", "/api/auth/login", {
         body: { email: user.email, password: "wrong password" },
-        ip: `198.51.100.${attempt}`,
+        ip: "198.51.100.1",
       });
       expect(res.status).toBe(401);
     }
     const blocked = await t.call("POST", "/api/auth/login", {
       body: { email: user.email, password: user.password },
-      ip: "198.51.100.99",
+      ip: "198.51.100.1",
     });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -158,7 +158,7 @@ describe("tokens", () => {
 });
 
 describe("refresh sessions", () => {
-  test("refresh rotates the cookie; the old one no longer works and revokes the session", async () => {
+  test("refresh rotates the cookie; the just-rotated one briefly yields the same new cookie", async () => {
     const user = await t.signUp();
     const first = await t.call("POST", "/api/auth/refresh", { cookie: user.cookie });
     expect(first.status).toBe(200);
@@ -166,15 +166,13 @@ describe("refresh sessions", () => {
     const rotated = refreshCookie(first.headers);
     expect(rotated).toBeDefined();
     expect(rotated).not.toBe(user.cookie);
-    // Reusing the old token signals theft: 401 and the whole session is revoked…
-    const reuse = await t.call("POST", "/api/auth/refresh", { cookie: user.cookie });
-    expect(reuse.status).toBe(401);
-    // …so even the newest token is dead now.
-    expect((await t.call("POST", "/api/auth/refresh", { cookie: rotated })).status).toBe(401);
+    // Another tab that sent the old cookie at the same moment gets the same new one (grace period).
+    const late = await t.call("POST", "/api/auth/refresh", { cookie: user.cookie });
+    expect(late.status).toBe(200);
+    expect(refreshCookie(late.headers)).toBe(rotated as string);
   });
 
-  test("refresh without or with a garbage cookie is 401", async () => {
-    expect((await t.call("POST", "/api/auth/refresh")).status).toBe(401);
+  test("refresh with a garbage cookie is 401 (without one: 204, see sessions.test.ts)", async () => {
     expect((await t.call("POST", "/api/auth/refresh", { cookie: "__Host-tp_refresh=garbage" })).status).toBe(
       401,
     );
@@ -253,5 +251,32 @@ describe("refresh sessions", () => {
         })
       ).status,
     ).toBe(200);
+  });
+});
+
+describe("HTTP details", () => {
+  test("responses carrying tokens or exports are Cache-Control: no-store", async () => {
+    const email = `nostore-${crypto.randomUUID().slice(0, 8)}@example.test`;
+    const registered = await t.call("POST", "/api/auth/register", {
+      body: { email, password: TEST_PASSWORD, name: "N" },
+    });
+    const login = await t.call("POST", "/api/auth/login", { body: { email, password: TEST_PASSWORD } });
+    const refreshed = await t.call("POST", "/api/auth/refresh", { cookie: refreshCookie(login.headers) });
+    const exported = await t.call("GET", "/api/export", { token: login.body.accessToken });
+    for (const [name, res] of Object.entries({ registered, login, refreshed, exported })) {
+      expect(`${name} ${res.status} ${res.headers.get("cache-control")}`).toMatch(/ 20\d no-store$/);
+    }
+    const failed = await t.call("POST", "/api/auth/login", { body: { email, password: "wrong one" } });
+    expect(failed.headers.get("cache-control")).toBe("no-store");
+  });
+
+  test("the Authorization scheme is case-insensitive (RFC 9110)", async () => {
+    const user = await t.signUp();
+    for (const scheme of ["bearer", "BEARER", "Bearer"]) {
+      const res = await t.call("GET", "/api/auth/me", {
+        headers: { authorization: `${scheme} ${user.token}` },
+      });
+      expect(`${scheme} ${res.status}`).toBe(`${scheme} 200`);
+    }
   });
 });

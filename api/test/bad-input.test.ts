@@ -178,6 +178,24 @@ describe("schema violations are 422 with field details", () => {
   });
 });
 
+describe("query parameters", () => {
+  test("NUL characters and lone surrogates in query parameters are 422, not a database error", async () => {
+    const cursorWithNul = Buffer.from(JSON.stringify(["a\u0000", crypto.randomUUID()])).toString("base64url");
+    for (const query of [
+      "label=a%00b",
+      "q=%00",
+      "q=x%00y",
+      "cursor=%00",
+      `cursor=${cursorWithNul}`,
+      "x%00=1",
+    ]) {
+      const res = await t.call("GET", `/api/tasks?projectId=${projectId}&${query}`, { token: user.token });
+      expect(`${query} → ${res.status}`).toBe(`${query} → 422`);
+      expect(res.body.error.code).toBeString();
+    }
+  });
+});
+
 describe("hostile strings are stored verbatim and returned as data", () => {
   test("SQL and HTML injection strings round-trip untouched", async () => {
     const strings = [

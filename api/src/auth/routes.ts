@@ -12,6 +12,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts
 import { changePasswordBody, loginBody, registerBody, sessionParam } from "./schemas.ts";
 import { createSessions } from "./sessions.ts";
 import { signAccessToken } from "./tokens.ts";
+import { describeUserAgent } from "./user-agent.ts";
 import { findUserByEmail, findUserById, insertUser, toPublicUser, updatePasswordHash } from "./users.ts";
 
 /** `__Host-` pins the cookie to this origin: Secure, Path=/, no Domain. */
@@ -19,9 +20,17 @@ const REFRESH_COOKIE = "tp_refresh";
 
 export function authRoutes(deps: Deps) {
   const { sql, store, config, metrics } = deps;
-  const sessions = createSessions(store, config.refreshTokenTtlSeconds);
+  const sessions = createSessions(store, {
+    ttlSeconds: config.refreshTokenTtlSeconds,
+    accessTtlSeconds: config.accessTokenTtlSeconds,
+    rotationKey: config.jwtSecret,
+  });
   const auth = requireAuth({ secret: config.jwtSecret, metrics });
-  const { max: maxFailures, windowSeconds: failureWindow } = config.loginFailures;
+  const {
+    max: maxFailures,
+    accountMax: accountMaxFailures,
+    windowSeconds: failureWindow,
+  } = config.loginFailures;
 
   const issue = async (c: Context<AppEnv>, userId: string) => {
     const { session, refreshToken } = await sessions.create({
@@ -66,28 +75,45 @@ export function authRoutes(deps: Deps) {
     })
     .post("/login", validate("json", loginBody), async (c) => {
       const { email, password } = c.req.valid("json");
-      const accountKey = `login-failures:account:${email}`;
-      const ipKey = `login-failures:ip:${c.get("clientIp")}`;
-      const [account, ip] = await Promise.all([store.peek(accountKey), store.peek(ipKey)]);
-      const blocked = [account, ip].filter((counter) => counter.count >= maxFailures);
-      if (blocked.length > 0) {
+      const ip = c.get("clientIp");
+      // Each attempt takes a slot from three budgets at once, atomically, before the password is checked:
+      // this account from this address, this address (any account), and this account from anywhere with a
+      // much higher ceiling, so an attacker's failures cannot lock the owner out from elsewhere. Only
+      // failures keep their slot.
+      const budgets = [
+        { key: `login-failures:pair:${ip}:${email}`, limit: maxFailures },
+        { key: `login-failures:ip:${ip}`, limit: maxFailures },
+        { key: `login-failures:account:${email}`, limit: accountMaxFailures },
+      ];
+      const keys = budgets.map((budget) => budget.key);
+      const { taken, windows } = await store.take(
+        keys,
+        budgets.map((budget) => budget.limit),
+        failureWindow,
+      );
+      if (!taken) {
         metrics.authLogins.inc({ result: "blocked" });
-        const retryAfter = String(Math.max(...blocked.map((counter) => counter.resetSeconds)));
+        const full = windows.filter((window, i) => window.count >= (budgets[i]?.limit ?? 0));
         throw new ApiError(429, "too_many_attempts", "too many failed sign-ins; try again later", undefined, {
-          "Retry-After": retryAfter,
+          "Retry-After": String(Math.max(1, ...full.map((window) => window.resetSeconds))),
         });
       }
-      const user = await findUserByEmail(sql, email);
-      const valid = user
-        ? await verifyPassword(password, user.passwordHash)
-        : await verifyAgainstDummy(password);
+      let user: Awaited<ReturnType<typeof findUserByEmail>>;
+      let valid: boolean;
+      try {
+        user = await findUserByEmail(sql, email);
+        valid = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
+      } catch (error) {
+        // No verdict (e.g. the database is down): the attempt must not use up the budget.
+        await store.giveBack(keys).catch(() => {});
+        throw error;
+      }
       if (!user || !valid) {
         metrics.authLogins.inc({ result: "failure" });
         metrics.authFailures.inc({ reason: "invalid_credentials" });
-        await store.hit([accountKey, ipKey], failureWindow);
         throw invalidCredentials();
       }
-      await store.del(accountKey);
+      await store.giveBack(keys);
       metrics.authLogins.inc({ result: "success" });
       const { accessToken } = await issue(c, user.id);
       return c.json({ user: toPublicUser(user), accessToken });
@@ -99,7 +125,8 @@ export function authRoutes(deps: Deps) {
         deleteCookie(c, REFRESH_COOKIE, { prefix: "host" });
         return new ApiError(401, "invalid_refresh_token", "session expired; sign in again");
       };
-      if (!token) throw refused("missing");
+      // No cookie is a visitor who never signed in (the SPA asks on every load): not an error.
+      if (!token) return c.body(null, 204);
       const outcome = await sessions.refresh(token, {
         ip: c.get("clientIp"),
         userAgent: c.req.header("user-agent") ?? "",
@@ -115,11 +142,7 @@ export function authRoutes(deps: Deps) {
     })
     .post("/logout", async (c) => {
       const token = getCookie(c, REFRESH_COOKIE, "host");
-      const sessionId = token?.split(".")[0];
-      if (sessionId) {
-        const session = await sessions.get(sessionId);
-        if (session) await sessions.revoke(session.userId, session.id);
-      }
+      if (token) await sessions.end(token);
       deleteCookie(c, REFRESH_COOKIE, { prefix: "host" });
       return c.body(null, 204);
     })
@@ -130,12 +153,15 @@ export function authRoutes(deps: Deps) {
     })
     .get("/sessions", auth, async (c) => {
       const { id: userId, sessionId } = c.get("user");
-      const items = (await sessions.list(userId)).map(
-        ({ refreshHash: _hash, userId: _user, ...session }) => ({
-          ...session,
-          current: session.id === sessionId,
-        }),
-      );
+      const items = (await sessions.list(userId)).map((session) => ({
+        id: session.id,
+        current: session.id === sessionId,
+        ...describeUserAgent(session.userAgent),
+        userAgent: session.userAgent,
+        ip: session.ip,
+        createdAt: session.createdAt,
+        lastUsedAt: session.lastUsedAt,
+      }));
       return c.json({ items });
     })
     .delete("/sessions/:id", auth, validate("param", sessionParam), async (c) => {

@@ -32,9 +32,16 @@ export const userSchema = z.object({
 export const authResult = z.object({ user: userSchema, accessToken: z.string() });
 export const sessionSchema = z.object({
   id: z.string(),
-  createdAt: z.iso.datetime(),
-  lastUsedAt: z.iso.datetime(),
-  userAgent: z.string(),
-  ip: z.string(),
+  /** The session this request's access token belongs to. */
   current: z.boolean(),
+  /** From the user agent, e.g. "Firefox 128"; null when not recognised. */
+  browser: z.string().nullable(),
+  /** From the user agent, e.g. "iOS 17"; null when not recognised. */
+  os: z.string().nullable(),
+  userAgent: z.string(),
+  /** Client address at sign-in or the last refresh. */
+  ip: z.string(),
+  createdAt: z.iso.datetime(),
+  /** Sign-in or the last refresh. */
+  lastUsedAt: z.iso.datetime(),
 });

@@ -14,6 +14,18 @@ export interface SqlOptions {
   metrics?: Metrics;
 }
 
+/**
+ * PostgreSQL's timestamp text ("0099-06-01 00:00:00+00") rewritten as ISO 8601 before it becomes a
+ * Date: postgres.js passes the text to `new Date()`, whose legacy parser reads years below 100 as
+ * 19xx. Offsets come as "+HH", "+HH:MM" or "+HH:MM:SS"; seconds in an offset (pre-1900 local mean time)
+ * are beyond ISO and fall back to the legacy parser, as do "infinity" and BC dates.
+ */
+export function parseTimestamp(text: string): Date {
+  const iso = text.replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00");
+  const parsed = new Date(iso);
+  return Number.isNaN(parsed.getTime()) ? new Date(text) : parsed;
+}
+
 export function createSql({ url, password, max, metrics }: SqlOptions): Sql {
   metrics?.dbPool.set({ state: "max" }, max);
   return postgres(url, {
@@ -27,6 +39,14 @@ export function createSql({ url, password, max, metrics }: SqlOptions): Sql {
     idle_timeout: 60,
     max_lifetime: 60 * 30,
     transform: postgres.camel,
+    types: {
+      date: {
+        to: 1184,
+        from: [1082, 1114, 1184],
+        serialize: (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString(),
+        parse: parseTimestamp,
+      },
+    },
     onnotice: () => {},
     connection: { application_name: "taskplatform-api", statement_timeout: 5000 },
   });

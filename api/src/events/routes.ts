@@ -6,7 +6,7 @@
 // events, and never reaches back before the user joined the project.
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { createSessions } from "../auth/sessions.ts";
+import { sessionEnded } from "../auth/sessions.ts";
 import type { Sql } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import { requireAuth } from "../http/auth.ts";
@@ -37,7 +37,6 @@ const eventMs = (id: string) => Number(id.split("-")[0]);
 export function eventRoutes(deps: Deps, hub: EventHub) {
   const { sql, store, config, metrics } = deps;
   const tickets = createTickets(store);
-  const sessions = createSessions(store, config.refreshTokenTtlSeconds);
   const auth = requireAuth({ secret: config.jwtSecret, metrics });
 
   return new Hono<AppEnv>()
@@ -160,7 +159,7 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
             if (now >= expiresAt) break;
             if (now >= nextSessionCheck) {
               // A store that does not answer is not a signed-out session: keep streaming.
-              if ((await sessions.get(sessionId).catch(() => true)) === undefined) break;
+              if (await sessionEnded(store, sessionId).catch(() => false)) break;
               nextSessionCheck = now + SESSION_RECHECK_MS;
             }
             if (now >= nextHeartbeat) {

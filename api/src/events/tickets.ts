@@ -25,7 +25,7 @@ export function createTickets(store: Store) {
     },
     async redeem(ticket: string): Promise<AuthenticatedUser | undefined> {
       if (!TICKET_PATTERN.test(ticket)) return undefined;
-      const stored = await store.take(ticketKey(ticket));
+      const stored = await store.getDel(ticketKey(ticket));
       return stored ? (JSON.parse(stored) as AuthenticatedUser) : undefined;
     },
   };

@@ -1,5 +1,6 @@
 // Request bodies: JSON only, at most maxBytes (counted while streaming, so chunked uploads without a
-// Content-Length are limited too), valid UTF-8, no NUL characters and no lone UTF-16 surrogates.
+// Content-Length are limited too), nested at most MAX_JSON_DEPTH levels (checked before parsing), valid
+// UTF-8, no NUL characters and no lone UTF-16 surrogates.
 // The parsed text is handed to Hono's body cache, where @hono/zod-validator reads it.
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.ts";
@@ -31,25 +32,69 @@ async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): 
   return bytes;
 }
 
-/** Returns the JSON path of the first string (key or value) with a NUL or a lone surrogate. */
-export function findBadString(
-  value: unknown,
-  path: (string | number)[] = [],
-): (string | number)[] | undefined {
-  const bad = (text: string) => text.includes("\u0000") || !text.isWellFormed();
-  if (typeof value === "string") return bad(value) ? path : undefined;
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findBadString(item, [...path, index]);
-      if (found) return found;
-    }
-    return undefined;
+/** How deep JSON may nest; real bodies (tasks, an export) use 5 levels. */
+export const MAX_JSON_DEPTH = 64;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN = new Set([0x5b, 0x7b]); // [ {
+const CLOSE = new Set([0x5d, 0x7d]); // ] }
+
+/**
+ * Whether JSON text nests deeper than `max`, in one pass over the raw bytes and before anything parses
+ * it (the structural characters are ASCII, so UTF-8 sequences never look like them). Brackets inside
+ * strings are skipped; malformed text is left for JSON.parse to refuse.
+ */
+export function nestsDeeperThan(bytes: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (OPEN.has(byte)) {
+      if (++depth > max) return true;
+    } else if (CLOSE.has(byte)) depth--;
   }
-  if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) {
-      if (bad(key)) return [...path, key];
-      const found = findBadString(item, [...path, key]);
-      if (found) return found;
+  return false;
+}
+
+type Path = (string | number)[];
+
+/** Text PostgreSQL cannot store (NUL) or that is not valid Unicode (a lone UTF-16 surrogate). */
+export const hasBadCharacters = (text: string) => text.includes("\u0000") || !text.isWellFormed();
+
+/**
+ * Returns the JSON path of the first string (key or value) with a NUL or a lone surrogate. Walks with
+ * an explicit stack: no recursion, and a path is only built for the string that is reported.
+ */
+export function findBadString(value: unknown): Path | undefined {
+  interface Frame {
+    value: unknown;
+    parent?: Frame;
+    key?: string | number;
+  }
+  const pathOf = (frame: Frame, last?: string): Path => {
+    const path: Path = last === undefined ? [] : [last];
+    for (let at: Frame | undefined = frame; at?.parent; at = at.parent) path.push(at.key as string | number);
+    return path.reverse();
+  };
+  const stack: Frame[] = [{ value }];
+  for (let frame = stack.pop(); frame; frame = stack.pop()) {
+    const current = frame.value;
+    if (typeof current === "string") {
+      if (hasBadCharacters(current)) return pathOf(frame);
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], parent: frame, key: i });
+    } else if (current !== null && typeof current === "object") {
+      const entries = Object.entries(current);
+      for (const [key] of entries) if (hasBadCharacters(key)) return pathOf(frame, key);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, item] = entries[i] as [string, unknown];
+        stack.push({ value: item, parent: frame, key });
+      }
     }
   }
   return undefined;
@@ -68,6 +113,9 @@ export function jsonBody(options: { maxBytes: number }): MiddlewareHandler<AppEn
     if (bytes.byteLength === 0) return next();
     if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) {
       throw new ApiError(415, "unsupported_media_type", "request body must be application/json");
+    }
+    if (nestsDeeperThan(bytes, MAX_JSON_DEPTH)) {
+      throw new ApiError(422, "too_deep", `JSON may nest at most ${MAX_JSON_DEPTH} levels deep`);
     }
     let text: string;
     let parsed: unknown;

@@ -1,4 +1,5 @@
 // Typed variables every middleware and route may read from the Hono context.
+import type { MiddlewareHandler } from "hono";
 import type { Deps } from "../deps.ts";
 
 export interface AuthenticatedUser {
@@ -14,5 +15,13 @@ export interface AppEnv {
     clientIp: string;
     user: AuthenticatedUser;
     deps: Deps;
+  };
+}
+
+/** Makes the app's dependencies available to middleware as the "deps" variable. */
+export function provideDeps(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async function provideDepsMiddleware(c, next) {
+    c.set("deps", deps);
+    await next();
   };
 }

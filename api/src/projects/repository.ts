@@ -1,5 +1,6 @@
 // Projects and memberships: SQL only, `sql` passed in.
 import type { Sql } from "../db/client.ts";
+import { type Task, taskColumns } from "../tasks/repository.ts";
 import type { Role } from "./access.ts";
 
 export interface ProjectView {
@@ -88,29 +89,39 @@ export type MemberChange = "changed" | "not_member" | "last_owner";
 
 /**
  * Changes or removes a membership, refusing to leave a project without an owner. The project row is
- * locked so two owners demoting each other at once cannot both succeed.
+ * locked so two owners demoting each other at once cannot both succeed. A removed member is unassigned
+ * from the project's tasks in the same transaction (their versions and the project's tasks_version
+ * bumped like any task write); those tasks are returned for the events.
  */
 export async function changeMember(
   sql: Sql,
   projectId: string,
   userId: string,
   role: Role | null,
-): Promise<MemberChange> {
+): Promise<{ outcome: MemberChange; unassigned: Task[] }> {
   return sql.begin(async (tx) => {
+    const unchanged = (outcome: MemberChange) => ({ outcome, unassigned: [] });
     await tx`SELECT 1 FROM projects WHERE id = ${projectId} FOR UPDATE`;
     const [member] = await tx<
       { role: Role }[]
     >`SELECT role FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}`;
-    if (!member) return "not_member";
+    if (!member) return unchanged("not_member");
     if (member.role === "owner" && role !== "owner") {
       const [{ owners } = { owners: 0 }] = await tx<{ owners: number }[]>`
         SELECT count(*)::int AS owners FROM project_members WHERE project_id = ${projectId} AND role = 'owner'`;
-      if (owners <= 1) return "last_owner";
+      if (owners <= 1) return unchanged("last_owner");
     }
-    if (role === null)
-      await tx`DELETE FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}`;
-    else
+    if (role !== null) {
       await tx`UPDATE project_members SET role = ${role} WHERE project_id = ${projectId} AND user_id = ${userId}`;
-    return "changed";
+      return unchanged("changed");
+    }
+    await tx`DELETE FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}`;
+    const unassigned = await tx<Task[]>`
+      UPDATE tasks SET assignee_id = NULL, version = version + 1, updated_at = now()
+      WHERE project_id = ${projectId} AND assignee_id = ${userId}
+      RETURNING ${taskColumns(tx)}`;
+    if (unassigned.length > 0)
+      await tx`UPDATE projects SET tasks_version = tasks_version + 1 WHERE id = ${projectId}`;
+    return { outcome: "changed", unassigned: [...unassigned] };
   });
 }

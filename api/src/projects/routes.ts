@@ -132,7 +132,7 @@ export function projectRoutes(deps: Deps, publish: Publish) {
         const actorId = c.get("user").id;
         await requireRole(sql, id, actorId, "owner");
         const { role } = c.req.valid("json");
-        const outcome = await timed(metrics, "members.update", () =>
+        const { outcome } = await timed(metrics, "members.update", () =>
           projects.changeMember(sql, id, userId, role),
         );
         if (outcome !== "changed") throw memberChangeError(outcome);
@@ -146,11 +146,12 @@ export function projectRoutes(deps: Deps, publish: Publish) {
       const actorId = c.get("user").id;
       // Anyone may leave a project; only owners may remove others.
       await requireRole(sql, id, actorId, userId === actorId ? "viewer" : "owner");
-      const outcome = await timed(metrics, "members.remove", () =>
+      const { outcome, unassigned } = await timed(metrics, "members.remove", () =>
         projects.changeMember(sql, id, userId, null),
       );
       if (outcome !== "changed") throw memberChangeError(outcome);
       await publish({ type: "member.removed", projectId: id, actorId, member: { userId } });
+      for (const task of unassigned) await publish({ type: "task.updated", projectId: id, actorId, task });
       return c.body(null, 204);
     });
 }

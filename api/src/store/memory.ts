@@ -64,6 +64,35 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
       if (!entry || typeof entry.value !== "number") return { count: 0, resetSeconds: 0 };
       return { count: entry.value, resetSeconds: Math.max(1, Math.ceil((entry.expiresAt - now()) / 1000)) };
     },
+    async take(keys, limits, windowSeconds) {
+      const counter = (key: string) => {
+        const entry = live(key);
+        return entry && typeof entry.value === "number" ? entry : undefined;
+      };
+      const taken = keys.every(
+        (key, i) => ((counter(key)?.value as number | undefined) ?? 0) < (limits[i] ?? 0),
+      );
+      const windows = keys.map((key) => {
+        let entry = counter(key);
+        if (taken) {
+          entry ??= { value: 0, expiresAt: expiry(windowSeconds) };
+          entry.value = (entry.value as number) + 1;
+          entries.set(key, entry);
+        }
+        if (!entry) return { count: 0, resetSeconds: 1 };
+        return {
+          count: entry.value as number,
+          resetSeconds: Math.max(1, Math.ceil((entry.expiresAt - now()) / 1000)),
+        };
+      });
+      return { taken, windows };
+    },
+    async giveBack(keys) {
+      for (const key of keys) {
+        const entry = live(key);
+        if (entry && typeof entry.value === "number" && entry.value > 0) entry.value -= 1;
+      }
+    },
     async setAdd(key, member, ttlSeconds) {
       const entry = live(key);
       const members = entry?.value instanceof Set ? entry.value : new Set<string>();
@@ -78,7 +107,7 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
       const entry = live(key);
       return entry?.value instanceof Set ? [...entry.value] : [];
     },
-    async take(key) {
+    async getDel(key) {
       const value = live(key)?.value;
       entries.delete(key);
       return typeof value === "string" ? value : null;

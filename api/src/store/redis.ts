@@ -22,10 +22,39 @@ for _, key in ipairs(KEYS) do
 end
 return out`;
 
+// ARGV: one limit per key, then the window. Returns taken (1/0), then count and TTL per key.
+const TAKE = `
+local window = tonumber(ARGV[#KEYS + 1])
+local taken = 1
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i]) then taken = 0 end
+end
+local out = { taken }
+for _, key in ipairs(KEYS) do
+  local count
+  if taken == 1 then
+    count = redis.call('INCR', key)
+    if count == 1 then redis.call('EXPIRE', key, window) end
+  else
+    count = tonumber(redis.call('GET', key) or '0')
+  end
+  out[#out + 1] = count
+  out[#out + 1] = redis.call('TTL', key)
+end
+return out`;
+
+const GIVE_BACK = `
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0`;
+
 /** The scripts, registered with defineCommand: sent once, then run by SHA (EVALSHA). */
 interface ScriptCommands {
   compareAndSet(key: string, expected: string, next: string, ttlSeconds: number): Promise<number>;
   hitWindows(numKeys: number, ...keysThenWindow: (string | number)[]): Promise<number[]>;
+  takeWindows(numKeys: number, ...keysLimitsWindow: (string | number)[]): Promise<number[]>;
+  giveBack(numKeys: number, ...keys: string[]): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -74,6 +103,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const redis = new Redis(options.url, connectionOptions(options));
   redis.defineCommand("compareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
   redis.defineCommand("hitWindows", { lua: HIT });
+  redis.defineCommand("takeWindows", { lua: TAKE });
+  redis.defineCommand("giveBack", { lua: GIVE_BACK });
   const client = redis as Redis & ScriptCommands;
   // Blocking XREAD waits longer than the command timeout, so it gets its own connection without one,
   // opened when this instance gets its first SSE client (an idle replica holds one connection, not two).
@@ -148,13 +179,31 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         ];
         return { count: Number(count ?? 0), resetSeconds: Math.max(0, ttl) };
       }),
+    take: (names, limits, windowSeconds) =>
+      guard(async () => {
+        const [taken, ...flat] = await client.takeWindows(
+          names.length,
+          ...names.map(key),
+          ...limits,
+          windowSeconds,
+        );
+        return {
+          taken: taken === 1,
+          windows: names.map((_, i) => ({
+            count: flat[2 * i] ?? 0,
+            resetSeconds: Math.max(1, flat[2 * i + 1] ?? 1),
+          })),
+        };
+      }),
+    giveBack: (names) =>
+      guard(async () => void (names.length > 0 && (await client.giveBack(names.length, ...names.map(key))))),
     setAdd: (name, member, ttlSeconds) =>
       guard(
         async () => void (await client.multi().sadd(key(name), member).expire(key(name), ttlSeconds).exec()),
       ),
     setRemove: (name, member) => guard(async () => void (await client.srem(key(name), member))),
     setMembers: (name) => guard(() => client.smembers(key(name))),
-    take: (name) =>
+    getDel: (name) =>
       guard(async () => {
         const [[error, value]] = (await client.multi().get(key(name)).del(key(name)).exec()) as [
           [Error | null, string | null],

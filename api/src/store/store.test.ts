@@ -52,7 +52,7 @@ for (const [name, make] of stores) {
 
     test("take returns a value once", async () => {
       await s().set("once", "v", 60);
-      expect(await Promise.all([s().take("once"), s().take("once")])).toEqual(["v", null]);
+      expect(await Promise.all([s().getDel("once"), s().getDel("once")])).toEqual(["v", null]);
       expect(await s().get("once")).toBeNull();
     });
 
@@ -74,6 +74,27 @@ for (const [name, make] of stores) {
       expect(second?.resetSeconds).toBeLessThanOrEqual(60);
       expect((await s().peek("counter")).count).toBe(2);
       expect(await s().hit([], 60)).toEqual([]);
+    });
+
+    test("take counts all keys or none, never past a limit, and giveBack returns an attempt", async () => {
+      const counts = (taken: { windows: { count: number }[] }) => taken.windows.map((w) => w.count);
+      const first = await s().take(["a1", "b1"], [2, 5], 60);
+      expect(first.taken).toBe(true);
+      expect(counts(first)).toEqual([1, 1]);
+      expect(first.windows[0]?.resetSeconds).toBeLessThanOrEqual(60);
+      expect(counts(await s().take(["a1", "b1"], [2, 5], 60))).toEqual([2, 2]);
+      // a1 is at its limit: nothing is counted, b1 included.
+      const refused = await s().take(["a1", "b1"], [2, 5], 60);
+      expect(refused.taken).toBe(false);
+      expect(counts(refused)).toEqual([2, 2]);
+      expect(refused.windows[0]?.resetSeconds).toBeGreaterThan(0);
+      await s().giveBack(["a1", "b1", "never-taken"]);
+      expect(counts(await s().take(["a1", "b1"], [2, 5], 60))).toEqual([2, 2]);
+      // Concurrent takes: exactly the limit gets through.
+      const burst = await Promise.all(Array.from({ length: 20 }, () => s().take(["burst"], [7], 60)));
+      expect(burst.filter((result) => result.taken)).toHaveLength(7);
+      await s().giveBack(["never-taken"]);
+      expect((await s().take(["never-taken"], [1], 60)).windows[0]?.count).toBe(1);
     });
 
     test("getBytes returns what get returns, as UTF-8 bytes", async () => {

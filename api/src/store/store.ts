@@ -10,6 +10,11 @@ export interface WindowCount {
   resetSeconds: number;
 }
 
+export interface Taken {
+  taken: boolean;
+  windows: WindowCount[];
+}
+
 export interface Store {
   readonly kind: "redis" | "memory";
   get(key: string): Promise<string | null>;
@@ -26,11 +31,19 @@ export interface Store {
   hit(keys: string[], windowSeconds: number): Promise<WindowCount[]>;
   /** Reads a hit() counter without incrementing it. */
   peek(key: string): Promise<WindowCount>;
+  /**
+   * Counts one attempt against every key only if each is still below its limit, all or none, in one
+   * atomic step: concurrent callers can never get more than `limit` attempts through. Returns whether
+   * it counted, and each window as it is afterwards.
+   */
+  take(keys: string[], limits: number[], windowSeconds: number): Promise<Taken>;
+  /** Gives back an attempt counted by take() (decrements the keys whose window is still open). */
+  giveBack(keys: string[]): Promise<void>;
   setAdd(key: string, member: string, ttlSeconds: number): Promise<void>;
   setRemove(key: string, member: string): Promise<void>;
   setMembers(key: string): Promise<string[]>;
   /** Reads and deletes a key in one step: a value that must be used at most once. */
-  take(key: string): Promise<string | null>;
+  getDel(key: string): Promise<string | null>;
   /** Appends to the bounded event stream and returns the event id. */
   appendEvent(data: string): Promise<string>;
   /** The id of the newest event in the stream ("0-0" while it is empty): "now" in stream terms. */

@@ -58,6 +58,8 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
       value.length === 2 &&
       typeof value[0] === "string" &&
       value[0].length <= 300 &&
+      // PostgreSQL text cannot hold NUL: such a key was never issued by us.
+      !value[0].includes("\u0000") &&
       uuid.test(String(value[1]))
     ) {
       return [value[0], value[1]];

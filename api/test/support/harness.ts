@@ -109,6 +109,8 @@ export interface TestApp {
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
   /** Registers a fresh user and returns their token and refresh cookie. */
   signUp(name?: string): Promise<TestUser>;
+  /** The app on a real loopback socket (started on first use, stopped by close()); returns its URL. */
+  listen(): string;
 }
 
 export interface CallOptions {
@@ -138,6 +140,12 @@ export interface TestUser {
 }
 
 export const TEST_PASSWORD = "a sturdy passphrase 42";
+
+/**
+ * app.request() has no socket: this stands in for Bun's server so the app sees requests coming from
+ * 127.0.0.1, a trusted proxy under the harness's TRUST_PROXY, and X-Forwarded-For picks the address.
+ */
+const LOOPBACK_PEER = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 0 }) };
 
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const data = await freshData();
@@ -179,7 +187,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       body = JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";
     }
-    const response = await app.request(path, { method, headers, body });
+    const response = await app.request(path, { method, headers, body }, LOOPBACK_PEER);
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -190,14 +198,26 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     return { status: response.status, body: parsed, headers: response.headers, text };
   };
 
+  let server: ReturnType<typeof Bun.serve> | undefined;
   return {
     app,
     sql: data.sql,
     store: data.store,
     metrics,
     logs,
-    close: data.close,
+    async close() {
+      await server?.stop(true);
+      await data.close();
+    },
     call,
+    listen() {
+      server ??= Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        fetch: (request, bun) => app.fetch(request, bun),
+      });
+      return `http://127.0.0.1:${server.port}`;
+    },
     async signUp(name = "Test User") {
       userCount += 1;
       const email = `user${userCount}-${crypto.randomUUID().slice(0, 8)}@example.test`;

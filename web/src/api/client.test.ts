@@ -6,6 +6,7 @@ import {
   fieldErrors,
   getAccessToken,
   humanize,
+  refreshToken,
   request,
   setAccessToken,
 } from "./client";
@@ -106,6 +107,54 @@ describe("request", () => {
     expect(error).toBeInstanceOf(ApiError);
     expect(error.status).toBe(401);
     expect(getAccessToken()).toBeNull();
+  });
+
+  test("a refresh answered 204 (no cookie: never signed in) means signed out, quietly", async () => {
+    replies.push(() => new Response(null, { status: 204 }));
+    expect(await refreshToken()).toBeNull();
+    expect(getAccessToken()).toBeNull();
+  });
+
+  test("a 429 or 503 from refresh means retry later: the token is kept and the request fails with it", async () => {
+    for (const status of [429, 503]) {
+      setAccessToken("old");
+      replies.push(() => json(401, { error: { code: "unauthorized", message: "expired" } }));
+      replies.push(() =>
+        json(status, { error: { code: "busy", message: "try again shortly" } }, { "Retry-After": "5" }),
+      );
+      const error = (await request("/api/projects").catch((e) => e)) as ApiError;
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error.status).toBe(status);
+      expect(error.retryAfterSeconds).toBe(5);
+      expect(getAccessToken()).toBe("old");
+    }
+  });
+
+  test("refreshes take the cross-tab lock (Web Locks) when the browser has it", async () => {
+    const taken: string[] = [];
+    let holding = false;
+    const locks = {
+      request: async (name: string, run: () => Promise<unknown>) => {
+        taken.push(name);
+        holding = true;
+        try {
+          return await run();
+        } finally {
+          holding = false;
+        }
+      },
+    };
+    Object.defineProperty(globalThis.navigator, "locks", { value: locks, configurable: true });
+    try {
+      replies.push(() => {
+        expect(holding).toBe(true);
+        return json(200, { accessToken: "new" });
+      });
+      expect(await refreshToken()).toBe("new");
+      expect(taken).toEqual(["taskplatform-refresh"]);
+    } finally {
+      delete (globalThis.navigator as { locks?: unknown }).locks;
+    }
   });
 
   test("errors carry status, code, message and field details", async () => {

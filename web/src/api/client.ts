@@ -1,5 +1,6 @@
 // Typed fetch wrapper: bearer token kept in memory only, one shared silent refresh through the
-// HttpOnly `__Host-tp_refresh` cookie on 401, and one error type for every failure.
+// HttpOnly `__Host-tp_refresh` cookie on 401 (one at a time across tabs too), and one error type for
+// every failure.
 import type { ImportResult, Member, Page, Project, Role, Session, Task, TaskInput, User } from "./types";
 
 export type FieldErrors = Record<string, string>;
@@ -10,6 +11,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** From Retry-After, on 429 and 503. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "ApiError";
@@ -56,8 +59,13 @@ export function humanize(message: string): string {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
+/** Answers that say "not now" rather than "no": the session may be perfectly fine. */
+export function isTemporary(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status === 0 || error.status === 429 || error.status >= 500);
+}
+
 let accessToken: string | null = null;
-let refreshing: Promise<string | null> | null = null;
+let renewing: Promise<Renewal> | null = null;
 const listeners = new Set<(token: string | null) => void>();
 
 export function getAccessToken(): string | null {
@@ -72,25 +80,54 @@ export function onTokenChange(listener: (token: string | null) => void): () => v
   return () => listeners.delete(listener);
 }
 
-/** One refresh at a time; resolves to the new token, or null when the session is gone. */
-export function refreshToken(): Promise<string | null> {
-  refreshing ??= (async () => {
-    try {
-      const res = await fetch("/api/auth/refresh", { method: "POST", credentials: "same-origin" });
-      if (!res.ok) {
-        setAccessToken(null);
-        return null;
-      }
-      const body = (await res.json()) as { accessToken: string };
-      setAccessToken(body.accessToken);
-      return body.accessToken;
-    } catch {
-      return accessToken;
-    } finally {
-      refreshing = null;
-    }
-  })();
-  return refreshing;
+export type Renewal =
+  | { kind: "token"; token: string }
+  /** No session (no cookie: 204; an ended one: 401). */
+  | { kind: "signed_out" }
+  /** Rate limited, server or network trouble: the session may be fine, try again later. */
+  | { kind: "retry_later"; error: ApiError };
+
+/**
+ * Tabs share the refresh cookie, so their refreshes are queued through the Web Locks API: each one
+ * then presents the cookie the previous one set. Without it (old browsers, tests) the server still
+ * forgives two refreshes at the same moment.
+ */
+function oneTabAtATime<T>(run: () => Promise<T>): Promise<T> {
+  const locks = globalThis.navigator?.locks;
+  return locks ? (locks.request("taskplatform-refresh", run) as Promise<T>) : run();
+}
+
+async function fetchRenewal(): Promise<Renewal> {
+  let res: Response;
+  try {
+    res = await fetch("/api/auth/refresh", { method: "POST", credentials: "same-origin" });
+  } catch {
+    return { kind: "retry_later", error: networkError() };
+  }
+  if (res.status === 200) {
+    const body = (await res.json()) as { accessToken: string };
+    setAccessToken(body.accessToken);
+    return { kind: "token", token: body.accessToken };
+  }
+  const error = toApiError(res, await readBody(res));
+  if (isTemporary(error)) return { kind: "retry_later", error };
+  setAccessToken(null);
+  return { kind: "signed_out" };
+}
+
+/** One refresh at a time in this tab (concurrent callers share it) and across tabs. */
+export function renewSession(): Promise<Renewal> {
+  renewing ??= oneTabAtATime(fetchRenewal).finally(() => {
+    renewing = null;
+  });
+  return renewing;
+}
+
+/** The new access token, or null when signed out; after a temporary failure, the token we have. */
+export async function refreshToken(): Promise<string | null> {
+  const renewal = await renewSession();
+  if (renewal.kind === "token") return renewal.token;
+  return renewal.kind === "signed_out" ? null : accessToken;
 }
 
 export interface RequestOptions {
@@ -106,15 +143,36 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const { res, body } = await send(path, options);
   if (res.ok) return body as T;
   if (res.status === 401 && options.retry !== false && !path.startsWith("/api/auth/login")) {
-    if (await refreshToken()) return request<T>(path, { ...options, retry: false });
+    const renewal = await renewSession();
+    if (renewal.kind === "token") return request<T>(path, { ...options, retry: false });
+    if (renewal.kind === "retry_later") throw renewal.error;
   }
+  throw toApiError(res, body);
+}
+
+function toApiError(res: Response, body: unknown): ApiError {
   const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-  throw new ApiError(
+  const retryAfter = Number(res.headers.get("retry-after") ?? Number.NaN);
+  return new ApiError(
     res.status,
     error?.code ?? `http_${res.status}`,
     error?.message ?? res.statusText,
     error?.details,
+    Number.isFinite(retryAfter) ? retryAfter : undefined,
   );
+}
+
+const networkError = () => new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+
+/** The response's JSON, or null (no body, or not JSON). */
+async function readBody(res: Response): Promise<unknown> {
+  const text = res.status === 204 ? "" : await res.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Like request() but also returns the response (for ETag). */
@@ -138,18 +196,9 @@ async function send(path: string, options: RequestOptions): Promise<{ res: Respo
     });
   } catch (cause) {
     if ((cause as Error)?.name === "AbortError") throw cause;
-    throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+    throw networkError();
   }
-  const text = res.status === 204 ? "" : await res.text();
-  let body: unknown = null;
-  if (text) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = null;
-    }
-  }
-  return { res, body };
+  return { res, body: await readBody(res) };
 }
 
 const json = (method: string, body?: unknown): RequestOptions => ({ method, body });

@@ -10,11 +10,15 @@ export interface User {
 }
 export interface Session {
   id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  userAgent: string | null;
-  ip: string | null;
   current: boolean;
+  /** Parsed by the API from the user agent, e.g. "Firefox 128"; null when not recognised. */
+  browser: string | null;
+  os: string | null;
+  userAgent: string;
+  ip: string;
+  createdAt: string;
+  /** Sign-in or the last refresh. */
+  lastUsedAt: string;
 }
 export interface Project {
   id: string;

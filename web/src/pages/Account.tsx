@@ -1,37 +1,28 @@
 // Account: profile, active sessions (sign out others), change password, export / import.
 import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { ApiError, api } from "../api/client";
-import type { ImportResult } from "../api/types";
+import type { ImportResult, Session } from "../api/types";
 import { Field, passwordProblem } from "../components/Field";
 import { ErrorView, RowsSkeleton } from "../components/States";
-import { formatDate } from "../components/TaskCard";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
 
-export function describeAgent(userAgent: string | null): string {
-  if (!userAgent) return "Unknown device";
-  const browser = /Edg\//.test(userAgent)
-    ? "Edge"
-    : /Firefox\//.test(userAgent)
-      ? "Firefox"
-      : /Chrom(e|ium)\//.test(userAgent)
-        ? "Chrome"
-        : /Safari\//.test(userAgent)
-          ? "Safari"
-          : "Browser";
-  const os = /Android/.test(userAgent)
-    ? "Android"
-    : /iPhone|iPad/.test(userAgent)
-      ? "iOS"
-      : /Windows/.test(userAgent)
-        ? "Windows"
-        : /Mac OS X/.test(userAgent)
-          ? "macOS"
-          : /Linux/.test(userAgent)
-            ? "Linux"
-            : "";
-  return os ? `${browser} on ${os}` : browser;
+/** "Firefox 128 on Linux" from what the API parsed out of the user agent. */
+export function describeSession(s: Pick<Session, "browser" | "os">): string {
+  const browser = s.browser ?? "Unknown browser";
+  return s.os ? `${browser} on ${s.os}` : browser;
+}
+
+/** "just now", "12 minutes ago", "3 hours ago", then a date with the time: sessions used the same day differ. */
+export function formatWhen(iso: string, now = Date.now()): string {
+  const date = new Date(iso);
+  const minutes = Math.round((now - date.getTime()) / 60_000);
+  if (minutes < 1) return "just now";
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  if (minutes < 60) return relative.format(-minutes, "minute");
+  if (minutes < 24 * 60) return relative.format(-Math.round(minutes / 60), "hour");
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
 interface ImportPreview {
@@ -114,7 +105,10 @@ export function importDone(result: ImportResult): string {
 export default function Account() {
   const session = useSession();
   const projects = projectsStore();
-  const [sessions, { refetch }] = createResource(async () => (await api.sessions()).items);
+  // This device first, then the most recently used.
+  const [sessions, { refetch }] = createResource(async () =>
+    (await api.sessions()).items.sort((a, b) => Number(b.current) - Number(a.current)),
+  );
   const [pwErrors, setPwErrors] = createSignal<Record<string, string>>({});
   const [importing, setImporting] = createSignal(false);
 
@@ -262,18 +256,18 @@ export default function Account() {
                 {(s) => (
                   <li class="session">
                     <div>
-                      <strong>{describeAgent(s.userAgent)}</strong>
+                      <strong title={s.userAgent}>{describeSession(s)}</strong>
                       <Show when={s.current}>
                         <span class="badge badge-accent">This device</span>
                       </Show>
                       <p class="muted">
-                        {s.ip ?? "unknown address"} · signed in {formatDate(s.createdAt)} · last used{" "}
-                        {formatDate(s.lastUsedAt)}
+                        {s.ip} · last used <time dateTime={s.lastUsedAt}>{formatWhen(s.lastUsedAt)}</time> ·
+                        signed in <time dateTime={s.createdAt}>{formatWhen(s.createdAt)}</time>
                       </p>
                     </div>
                     <Show when={!s.current}>
                       <button type="button" class="btn btn-small" onClick={() => revoke(s.id)}>
-                        Sign out<span class="visually-hidden"> {describeAgent(s.userAgent)} session</span>
+                        Sign out<span class="visually-hidden"> {describeSession(s)} session</span>
                       </button>
                     </Show>
                   </li>

@@ -1,7 +1,9 @@
 // Session context: who is signed in. The access token lives in memory (api/client.ts); on load the
-// app tries a silent refresh through the HttpOnly cookie to restore the session.
+// app tries a silent refresh through the HttpOnly cookie to restore the session. A visitor without a
+// cookie gets a quiet 204 (no console error); a server that is busy or down (429, 503, no network)
+// is asked again later instead of signing the user out.
 import { createContext, createSignal, type JSX, onCleanup, useContext } from "solid-js";
-import { api, onTokenChange, refreshToken, setAccessToken } from "../api/client";
+import { api, isTemporary, onTokenChange, renewSession, setAccessToken } from "../api/client";
 import { live } from "../api/events";
 import type { User } from "../api/types";
 
@@ -19,6 +21,12 @@ export interface SessionApi {
 }
 
 const SessionContext = createContext<SessionApi>();
+
+/** Waits what the server asked for (Retry-After), else backs off from 1 s to 30 s. */
+function retryDelay(error: { retryAfterSeconds?: number }, attempt: number): Promise<void> {
+  const seconds = error.retryAfterSeconds ?? 2 ** Math.min(attempt, 5);
+  return new Promise((resolve) => setTimeout(resolve, Math.min(30, Math.max(1, seconds)) * 1000));
+}
 
 export function createSession(): SessionApi {
   const [status, setStatus] = createSignal<SessionStatus>("loading");
@@ -58,13 +66,21 @@ export function createSession(): SessionApi {
     },
     expire: signedOut,
     async restore() {
-      const token = await refreshToken();
-      if (!token) return signedOut();
-      try {
-        const { user: me } = await api.me();
-        signedIn(me, token);
-      } catch {
-        signedOut();
+      for (let attempt = 0; ; attempt++) {
+        let problem: unknown;
+        const renewal = await renewSession();
+        if (renewal.kind === "signed_out") return signedOut();
+        if (renewal.kind === "retry_later") problem = renewal.error;
+        else {
+          try {
+            const { user: me } = await api.me();
+            return signedIn(me, renewal.token);
+          } catch (error) {
+            problem = error;
+          }
+        }
+        if (!isTemporary(problem)) return signedOut();
+        await retryDelay(problem, attempt);
       }
     },
   };

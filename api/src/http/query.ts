@@ -1,0 +1,22 @@
+// Query strings get the same character rule as bodies: NUL or a lone surrogate in any parameter name
+// or value is a 422, instead of reaching PostgreSQL (which refuses NUL in text with a 500-worthy error).
+import type { MiddlewareHandler } from "hono";
+import { hasBadCharacters } from "./body.ts";
+import type { AppEnv } from "./context.ts";
+import { ApiError } from "./errors.ts";
+
+export function cleanQuery(): MiddlewareHandler<AppEnv> {
+  return async function cleanQueryMiddleware(c, next) {
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      if (hasBadCharacters(name) || values.some(hasBadCharacters)) {
+        throw new ApiError(
+          422,
+          "invalid_characters",
+          "text may not contain NUL characters or unpaired surrogates",
+          [{ path: name, message: "invalid characters", code: "invalid_characters" }],
+        );
+      }
+    }
+    await next();
+  };
+}
