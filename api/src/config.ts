@@ -62,6 +62,8 @@ const schema = z.object({
   LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
   EVENTS_RETAINED: positiveInt(10_000),
   SSE_HEARTBEAT_SECONDS: positiveInt(15),
+  // false: serve/dev only check that the schema is current (a deploy step runs `migrate` first)
+  MIGRATE_ON_START: booleanFlag.default(true),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -90,6 +92,7 @@ export interface Config {
   loginFailures: { max: number; accountMax: number; windowSeconds: number };
   eventsRetained: number;
   sseHeartbeatSeconds: number;
+  migrateOnStart: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -162,5 +165,6 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     },
     eventsRetained: raw.EVENTS_RETAINED,
     sseHeartbeatSeconds: raw.SSE_HEARTBEAT_SECONDS,
+    migrateOnStart: raw.MIGRATE_ON_START,
   };
 }

@@ -1,7 +1,8 @@
 // Entry point. Subcommands:
-//   serve        production: configuration required, migrations under an advisory lock, then listen
+//   serve        production: configuration required, migrations under an advisory lock (or, with
+//                MIGRATE_ON_START=false, a check that none is pending), then listen
 //   dev          like serve, but embedded PostgreSQL (PGlite) and an in-process store when no URLs are set
-//   migrate      apply migrations and exit
+//   migrate      apply migrations and exit (a deploy runs it before starting new replicas)
 //   healthcheck  GET /internal/ready on this host's PORT; exit 0 when ready, else 1 and the reason on
 //                stdout (the engine keeps it as the probe output; for images without a shell)
 import { existsSync } from "node:fs";
@@ -9,7 +10,7 @@ import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createSql, isDatabaseUnavailable, type Sql } from "./db/client.ts";
-import { MigrationError, migrate } from "./db/migrate.ts";
+import { MigrationError, migrate, pendingMigrations } from "./db/migrate.ts";
 import { replaceablePool } from "./db/pool.ts";
 import { createEventHub } from "./events/hub.ts";
 import { INTERNAL_READY_PATH } from "./health/routes.ts";
@@ -68,25 +69,44 @@ async function healthcheck(): Promise<never> {
 /** How long startup waits for PostgreSQL to accept connections (compose starts everything at once). */
 const DATABASE_WAIT_MS = 60_000;
 
-async function runMigrations(sql: Sql, log: Logger): Promise<void> {
+/** Runs a start-up step on PostgreSQL, retrying while PostgreSQL is not reachable yet; else refuses to start. */
+async function whenReachable<T>(sql: Sql, log: Logger, what: string, step: () => Promise<T>): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      const applied = await migrate(sql);
-      if (applied.length > 0) log.info("migrations applied", { applied });
-      return;
+      return await step();
     } catch (error) {
       if (!isDatabaseUnavailable(error) || Date.now() - started > DATABASE_WAIT_MS)
-        return refuseToStart(sql, log, error);
+        return refuseToStart(sql, log, error, what);
       log.warn("database not reachable yet; retrying", { attempt, reason: (error as Error).message });
       await Bun.sleep(Math.min(500 * attempt, 5000));
     }
   }
 }
 
-async function refuseToStart(sql: Sql, log: Logger, error: unknown): Promise<never> {
-  const reason =
-    error instanceof MigrationError ? error.message : `cannot migrate: ${(error as Error).message}`;
+async function runMigrations(sql: Sql, log: Logger): Promise<string[]> {
+  const applied = await whenReachable(sql, log, "cannot migrate", () => migrate(sql, undefined, { log }));
+  if (applied.length > 0) log.info("migrations applied", { applied });
+  return applied;
+}
+
+/** MIGRATE_ON_START=false: never migrate, and never serve on a schema this version's code does not know. */
+async function requireCurrentSchema(sql: Sql, log: Logger): Promise<void> {
+  const pending = await whenReachable(sql, log, "cannot check the database schema", () =>
+    pendingMigrations(sql),
+  );
+  if (pending.length === 0) return;
+  await refuseToStart(
+    sql,
+    log,
+    new MigrationError(
+      `the database schema is behind this version: ${pending.length} pending migration(s) (${pending.join(", ")}); MIGRATE_ON_START=false, so run \`taskplatform-api migrate\` first`,
+    ),
+  );
+}
+
+async function refuseToStart(sql: Sql, log: Logger, error: unknown, what = "cannot migrate"): Promise<never> {
+  const reason = error instanceof MigrationError ? error.message : `${what}: ${(error as Error).message}`;
   log.error("refusing to start", { reason });
   await sql.end({ timeout: 1 }).catch(() => {});
   fail(reason);
@@ -126,7 +146,8 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
     log,
   );
   const sql = pool.sql;
-  await runMigrations(sql, log);
+  if (config.migrateOnStart) await runMigrations(sql, log);
+  else await requireCurrentSchema(sql, log);
 
   let store: Store;
   if (config.redisUrl) {
@@ -200,7 +221,8 @@ async function migrateOnly(): Promise<void> {
     fail("invalid configuration: DATABASE_URL: required (or DATABASE_URL_FILE)", EXIT_CONFIG);
   const log = createLogger(config.logLevel);
   const sql = createSql({ url: config.databaseUrl, password: config.databasePassword, max: 1 });
-  await runMigrations(sql, log);
+  const applied = await runMigrations(sql, log);
+  if (applied.length === 0) log.info("no pending migrations");
   await sql.end({ timeout: 5 });
 }
 
