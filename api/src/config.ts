@@ -33,6 +33,10 @@ const trustedProxies = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z.object({
