@@ -17,6 +17,10 @@ export type ConfigMode = "serve" | "dev";
 
 export class ConfigError extends Error {}
 
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
 // Which peers may set the client address through X-Forwarded-For: a list of addresses and CIDRs;
 // `true` (what older configurations say) means loopback and the private networks, `false` nobody.
 const trustedProxies = z.string().transform((value, ctx) => {

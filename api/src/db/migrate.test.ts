@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrations } from "../../migrations/index.ts";
-import { freshData, testBackends } from "../../test/support/harness.ts";
+import { freshRuntime, testBackends } from "../../test/support/harness.ts";
 import { createDatabase } from "../../test/support/services.ts";
 import { createLogger } from "../log.ts";
 import { createSql, type Sql } from "./client.ts";
@@ -19,11 +19,11 @@ test("every .sql file in api/migrations is embedded, in order", () => {
   expect(migrations.map((m) => m.version)).toEqual(files);
 });
 
-let data: Awaited<ReturnType<typeof freshData>>;
+let data: Awaited<ReturnType<typeof freshRuntime>>;
 // One connection, so the session setting below applies to every statement of the seeding.
 let extra: Sql[] = [];
 beforeAll(async () => {
-  data = await freshData();
+  data = await freshRuntime();
 });
 afterAll(async () => {
   for (const sql of extra) await sql.end({ timeout: 1 });
