@@ -64,9 +64,7 @@ log "starting ${services[*]:-the stack} (api replicas: $replicas)"
 compose up -d --no-build --scale "api=$replicas" "${services[@]}"
 
 # nginx older than 1.27.3 resolves the api name only at (re)load; the shipped 1.28 re-resolves by itself.
-if proxy=$(service_containers proxy | head -n 1) && [[ -n "$proxy" ]]; then
-  "$ENGINE" exec "$proxy" nginx -s reload >/dev/null 2>&1 || true
-fi
+reload_proxy || true
 
 # podman-compose 1.0.3 ignores --scale: say so instead of silently running fewer replicas.
 running_apis=$(service_containers api | grep -c . || true)

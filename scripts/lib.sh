@@ -28,16 +28,31 @@ load_env() {
   done <"$file"
 }
 
+# True when ENGINE ($1) holds containers started from this directory (compose's working_dir label).
+engine_has_stack() {
+  local dir
+  for dir in "$TP_ROOT" "$(cd "$TP_ROOT" && pwd -P)"; do
+    [[ -n "$("$1" ps -aq --filter "label=com.docker.compose.project.working_dir=$dir" </dev/null 2>/dev/null)" ]] && return 0
+  done
+  return 1
+}
+
 # Sets ENGINE (docker|podman) and COMPOSE (array: the compose command).
-# TP_ENGINE=docker|podman forces one; otherwise a reachable Docker daemon wins, then Podman.
+# TP_ENGINE=docker|podman forces one; otherwise the engine that runs this directory's stack (both may be
+# installed: a plain `podman-compose up -d` next to a Docker daemon), else a reachable Docker daemon, else
+# Podman.
 detect_engine() {
-  local wanted=${TP_ENGINE:-}
+  local wanted=${TP_ENGINE:-} docker_ok=0 podman_ok=0
   ENGINE=""
   COMPOSE=()
   if [[ -z "$wanted" ]]; then
-    if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 && docker_ok=1
+    command -v podman >/dev/null 2>&1 && podman_ok=1
+    if ((docker_ok && podman_ok)) && ! engine_has_stack docker && engine_has_stack podman; then
+      wanted=podman
+    elif ((docker_ok)); then
       wanted=docker
-    elif command -v podman >/dev/null 2>&1; then
+    elif ((podman_ok)); then
       wanted=podman
     else
       return 1
@@ -181,3 +196,13 @@ container_states() {
 
 # States container_states reports that mean "broken", not "not ready yet".
 bad_state() { [[ "$1" =~ ^(unhealthy|restarting|exited|dead|removing|paused)$ ]]; }
+
+# Makes the proxy resolve the api name again. nginx older than 1.27.3 (the CI stand-in's 1.22) resolves
+# `api` only at (re)load, so after a restart or a scale-up the api's new addresses would answer 502;
+# the shipped nginx 1.28 re-resolves every 10 s by itself (`server api:4000 resolve`), and a reload is
+# harmless there.
+reload_proxy() {
+  local proxy
+  proxy=$(service_containers proxy | head -n 1)
+  [[ -n "$proxy" ]] && "$ENGINE" exec "$proxy" nginx -s reload </dev/null >/dev/null 2>&1
+}

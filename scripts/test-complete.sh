@@ -177,6 +177,9 @@ if ((restart)) && [[ -n "$project_id" ]]; then
     deadline=$((SECONDS + ${DEPLOY_TIMEOUT:-180}))
     until [[ "$(http GET /api/ready)" == 200 ]] && ! container_states | awk '$2 != "healthy" && $2 != "running" && $2 != "completed"' | grep -q .; do
       ((SECONDS < deadline)) || break
+      # compose restarts the proxy before the api (reverse dependency order): an nginx that resolves
+      # `api` only at load keeps the old address (502) until reloaded
+      [[ "$(http GET /api/ready)" == 502 ]] && reload_proxy
       sleep 3
     done
     code=$(http POST /api/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}")
