@@ -214,14 +214,23 @@ if ((monitoring)); then
         sed -n 's/.*"value":\[[^,]*,"\([0-9]*\)"\].*/\1/p'
     }
     if curl -sS --max-time 10 -o /dev/null "$prometheus_url/-/ready" 2>"$tmp/err"; then
-      up=$(prom_count 1)
-      down=$(prom_count 0)
-      up=${up:-0}
-      down=${down:-0}
+      # Right after the restart above, a target's last scrape may have hit it while it was down: wait up
+      # to two scrape intervals (15 s each) for a scrape that sees it up.
+      deadline=$((SECONDS + 40))
+      while :; do
+        up=$(prom_count 1)
+        down=$(prom_count 0)
+        up=${up:-0}
+        down=${down:-0}
+        if ((up > 0 && down == 0)) || ((SECONDS >= deadline)); then break; fi
+        sleep 3
+      done
       if ((up > 0 && down == 0)); then
         pass "Prometheus targets up ($up)"
       else
-        fail "Prometheus targets up" "$up up, $down down ($selector)"
+        down_jobs=$(curl -sS --max-time 10 -G "$prometheus_url/api/v1/query" --data-urlencode "query=$selector == 0" 2>/dev/null |
+          grep -o '"job":"[^"]*"' | cut -d'"' -f4 | sort -u | tr '\n' ' ')
+        fail "Prometheus targets up" "$up up, $down down ($selector): ${down_jobs:-?}"
       fi
     else
       fail "Prometheus targets up" "cannot reach $prometheus_url: $(head -c 200 "$tmp/err")"

@@ -60,12 +60,14 @@ check() { # check "description" command...
 }
 # run "shown command line" command...: prints the command as a user types it, then its output.
 run() {
-  printf '$ %s\n' "$1"
+  printf '$ %s\n' "$1" >&2
   shift
   "$@"
 }
 finish() {
-  printf '\npodman quick start: %s\n' "${SUMMARY[*]:-did not get far}"
+  local joined
+  joined=$(printf '%s, ' "${SUMMARY[@]}")
+  printf '\npodman quick start: %s\n' "${joined%, }"
   printf 'podman-quickstart: %d s in all\n' "$((SECONDS - STARTED))"
   if ((${#FAILURES[@]})); then
     printf 'failed:\n'
