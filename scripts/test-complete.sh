@@ -214,9 +214,10 @@ if ((monitoring)); then
         sed -n 's/.*"value":\[[^,]*,"\([0-9]*\)"\].*/\1/p'
     }
     if curl -sS --max-time 10 -o /dev/null "$prometheus_url/-/ready" 2>"$tmp/err"; then
-      # Right after the restart above, a target's last scrape may have hit it while it was down: wait up
-      # to two scrape intervals (15 s each) for a scrape that sees it up.
-      deadline=$((SECONDS + 40))
+      # Right after the restart above, a target's last scrape may have hit it while it was down, and under
+      # Podman the containers come back on new addresses that Prometheus's DNS discovery (refreshed every
+      # 30 s) finds only later: wait up to a refresh plus two scrape intervals (15 s) for all to be up.
+      deadline=$((SECONDS + 75))
       while :; do
         up=$(prom_count 1)
         down=$(prom_count 0)
