@@ -230,7 +230,7 @@ if ((monitoring)); then
         pass "Prometheus targets up ($up)"
       else
         down_jobs=$(curl -sS --max-time 10 -G "$prometheus_url/api/v1/query" --data-urlencode "query=$selector == 0" 2>/dev/null |
-          grep -o '"job":"[^"]*"' | cut -d'"' -f4 | sort -u | tr '\n' ' ')
+          grep -o '"instance":"[^"]*","job":"[^"]*"' | sed 's/"instance":"\([^"]*\)","job":"\([^"]*\)"/\2@\1/' | sort -u | tr '\n' ' ')
         fail "Prometheus targets up" "$up up, $down down ($selector): ${down_jobs:-?}"
       fi
     else

@@ -426,6 +426,11 @@ if run "./scripts/test-complete.sh ${tc_args[*]}" ./scripts/test-complete.sh "${
   pass "test-complete.sh: $(tail -n 1 .test-complete.log)"
   SUMMARY+=("test-complete ok")
 else
+  grep -E '^FAIL' .test-complete.log | sed 's/^/  /'
+  for c in taskplatform_api_1 taskplatform_postgres-exporter_1; do
+    echo "  $c: $(podman inspect -f '{{range $n, $s := .NetworkSettings.Networks}}{{$n}}={{$s.IPAddress}} {{end}}' "$c" 2>/dev/null)"
+  done
+  echo "  prometheus resolves api as: $(podman exec taskplatform_prometheus_1 nslookup api 2>&1 | tr '\n' ' ' | cut -c1-300)"
   fail "test-complete.sh: $(tail -n 1 .test-complete.log)"
   SUMMARY+=("test-complete FAILED")
 fi
