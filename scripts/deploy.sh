@@ -82,28 +82,54 @@ log "starting ${services[*]:-the stack} (api replicas: $replicas)"
 compose up -d --no-build --scale "api=$replicas" "${services[@]}"
 
 # nginx older than 1.27.3 resolves the api name only at (re)load; the shipped 1.28 re-resolves by itself.
-if proxy=$(service_containers proxy | head -n 1) && [[ -n "$proxy" ]]; then
-  "$ENGINE" exec "$proxy" nginx -s reload >/dev/null 2>&1 || true
+reload_proxy || true
+
+# podman-compose 1.0.3 ignores --scale: say so instead of silently running fewer replicas.
+running_apis=$(service_containers api | grep -c . || true)
+if [[ " ${services[*]:-api} " == *" api "* ]] && ((running_apis < replicas)); then
+  warn "$running_apis api container(s) running, $replicas asked for: ${COMPOSE[*]} ignores --scale (podman-compose 1.0.3 does). Use docker compose, a newer podman-compose, or the Quadlet units in systemd/ for several replicas."
 fi
+
+# Prints the probe output (Docker) and the last log lines of each "<name> <state>" line on stdin.
+explain() {
+  local name state
+  while read -r name state; do
+    log "  $name: $state"
+    if [[ "$ENGINE" == docker ]]; then
+      "$ENGINE" inspect -f '{{if .State.Health}}{{range .State.Health.Log}}{{.Output}}{{end}}{{end}}' "$name" </dev/null 2>/dev/null |
+        tail -n 3 | sed 's/^/      /' >&2 || true
+    fi
+    "$ENGINE" logs --tail 5 "$name" </dev/null 2>&1 | sed 's/^/      /' >&2 || true
+  done
+}
 
 if ((wait)); then
   log "waiting up to ${timeout}s for every service to be healthy"
   start=$SECONDS
+  previous_bad=""
   while :; do
     states=$(container_states)
     pending=$(awk '$2 != "healthy" && $2 != "running" && $2 != "completed"' <<<"$states")
     [[ -n "$states" && -z "$pending" ]] && break
+    # Broken (unhealthy, crash-looping, exited) in two checks in a row: fail now, not at the timeout.
+    bad=""
+    while read -r name state; do
+      [[ -n "$name" ]] && bad_state "$state" && bad+="$name $state"$'\n'
+    done <<<"$pending"
+    if [[ -n "$bad" && -n "$previous_bad" ]]; then
+      broken=$(comm -12 <(sort <<<"$bad") <(sort <<<"$previous_bad") | grep . || true)
+      if [[ -n "$broken" ]]; then
+        log ""
+        log "BROKEN after $((SECONDS - start))s (not waiting for the timeout):"
+        explain <<<"$broken"
+        die "deploy failed: $(awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }' <<<"$broken") (${COMPOSE[*]} logs SERVICE)"
+      fi
+    fi
+    previous_bad=$bad
     if ((SECONDS - start >= timeout)); then
       log ""
       log "NOT HEALTHY after ${timeout}s:"
-      while read -r name state; do
-        log "  $name: $state"
-        if [[ "$ENGINE" == docker ]]; then
-          "$ENGINE" inspect -f '{{if .State.Health}}{{range .State.Health.Log}}{{.Output}}{{end}}{{end}}' "$name" 2>/dev/null |
-            tail -n 3 | sed 's/^/      /' >&2 || true
-        fi
-        "$ENGINE" logs --tail 5 "$name" 2>&1 | sed 's/^/      /' >&2 || true
-      done <<<"$pending"
+      explain <<<"$pending"
       die "deploy incomplete: see the services above (${COMPOSE[*]} logs SERVICE)"
     fi
     sleep 3

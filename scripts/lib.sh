@@ -28,16 +28,31 @@ load_env() {
   done <"$file"
 }
 
+# True when ENGINE ($1) holds containers started from this directory (compose's working_dir label).
+engine_has_stack() {
+  local dir
+  for dir in "$TP_ROOT" "$(cd "$TP_ROOT" && pwd -P)"; do
+    [[ -n "$("$1" ps -aq --filter "label=com.docker.compose.project.working_dir=$dir" </dev/null 2>/dev/null)" ]] && return 0
+  done
+  return 1
+}
+
 # Sets ENGINE (docker|podman) and COMPOSE (array: the compose command).
-# TP_ENGINE=docker|podman forces one; otherwise a reachable Docker daemon wins, then Podman.
+# TP_ENGINE=docker|podman forces one; otherwise the engine that runs this directory's stack (both may be
+# installed: a plain `podman-compose up -d` next to a Docker daemon), else a reachable Docker daemon, else
+# Podman.
 detect_engine() {
-  local wanted=${TP_ENGINE:-}
+  local wanted=${TP_ENGINE:-} docker_ok=0 podman_ok=0
   ENGINE=""
   COMPOSE=()
   if [[ -z "$wanted" ]]; then
-    if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 && docker_ok=1
+    command -v podman >/dev/null 2>&1 && podman_ok=1
+    if ((docker_ok && podman_ok)) && ! engine_has_stack docker && engine_has_stack podman; then
+      wanted=podman
+    elif ((docker_ok)); then
       wanted=docker
-    elif command -v podman >/dev/null 2>&1; then
+    elif ((podman_ok)); then
       wanted=podman
     else
       return 1
@@ -72,19 +87,49 @@ require_engine() {
   ((${#COMPOSE[@]})) || die "$ENGINE found but no compose tool: install ${ENGINE}-compose (or the docker compose plugin)"
 }
 
-# The compose project name: COMPOSE_PROJECT_NAME (.env), else the directory name like compose does.
-# Passed explicitly with -p because podman-compose 1.0.3 ignores COMPOSE_PROJECT_NAME.
+# The compose project name, however the stack was started:
+#   1. the project of the containers started from this directory (label com.docker.compose.project.working_dir,
+#      set by docker compose, docker-compose and podman-compose), so a plain `podman-compose up -d` is found
+#      although podman-compose 1.0.3 names the project after the directory;
+#   2. COMPOSE_PROJECT_NAME (.env.example: taskplatform; compose files cannot fix it: docker-compose 1.29
+#      rejects a top-level `name`);
+#   3. the directory name, as compose does.
+# Remembered in TP_PROJECT for the rest of the script (set TP_PROJECT to force one).
 project_name() {
-  local name=${COMPOSE_PROJECT_NAME:-}
-  if [[ -z "$name" ]]; then
-    name=$(basename "$TP_ROOT" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9_-')
+  if [[ -z "${TP_PROJECT:-}" ]]; then
+    local wanted=${COMPOSE_PROJECT_NAME:-} found=() dirs=("$TP_ROOT") real ids id p
+    if [[ -z "$wanted" ]]; then
+      wanted=$(basename "$TP_ROOT" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9_-')
+    fi
+    TP_PROJECT=$wanted
+    real=$(cd "$TP_ROOT" && pwd -P)
+    [[ "$real" == "$TP_ROOT" ]] || dirs+=("$real")
+    if [[ -n "${ENGINE:-}" ]]; then
+      for real in "${dirs[@]}"; do
+        mapfile -t ids < <("$ENGINE" ps -aq --filter "label=com.docker.compose.project.working_dir=$real" </dev/null 2>/dev/null || true)
+        for id in "${ids[@]}"; do
+          [[ -n "$id" ]] || continue
+          p=$("$ENGINE" inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' "$id" </dev/null 2>/dev/null || true)
+          [[ -n "$p" && "$p" != "<no value>" && " ${found[*]} " != *" $p "* ]] && found+=("$p")
+        done
+      done
+      if ((${#found[@]} == 1)); then
+        TP_PROJECT=${found[0]}
+      elif ((${#found[@]} > 1)) && [[ " ${found[*]} " != *" $wanted "* ]]; then
+        TP_PROJECT=${found[0]}
+        warn "containers of several compose projects were started from $TP_ROOT (${found[*]}); using '$TP_PROJECT' (set TP_PROJECT to choose)"
+      fi
+    fi
   fi
-  printf '%s\n' "$name"
+  printf '%s\n' "$TP_PROJECT"
 }
 
-# Runs the compose tool from the repository root with compose.yaml.
+# Runs the compose tool from the repository root with compose.yaml, the project name passed explicitly
+# (-p, and COMPOSE_PROJECT_NAME for the ${COMPOSE_PROJECT_NAME} in container names).
 compose() {
-  (cd "$TP_ROOT" && "${COMPOSE[@]}" -p "$(project_name)" -f compose.yaml "$@")
+  local project
+  project=$(project_name)
+  (cd "$TP_ROOT" && COMPOSE_PROJECT_NAME=$project "${COMPOSE[@]}" -p "$project" -f compose.yaml "$@")
 }
 
 # Prints the ids of the running containers of a compose service (all three compose tools set these labels).
@@ -103,15 +148,20 @@ one_container() {
 }
 
 # Prints "<name> <state>" for every container of the project. state: healthy, unhealthy, starting,
-# running (no healthcheck), completed (exited 0), or the container state (exited, restarting…).
+# running (no healthcheck), completed (exited 0), restarting (restarting now, or restarted by its restart
+# policy and not healthy since: a crash loop), or the container state (exited, created, dead…).
+# No command here may read stdin (`podman healthcheck run` does): the ids are read first, and every engine
+# call gets </dev/null.
 container_states() {
-  local id name status health label
-  while read -r id; do
+  local ids id info name status code restarts health label
+  mapfile -t ids < <("$ENGINE" ps -aq --filter "label=com.docker.compose.project=$(project_name)" </dev/null)
+  for id in "${ids[@]}"; do
     [[ -n "$id" ]] || continue
-    name=$("$ENGINE" inspect -f '{{.Name}}' "$id")
+    info=$("$ENGINE" inspect -f '{{.Name}}|{{.State.Status}}|{{.State.ExitCode}}|{{.RestartCount}}' "$id" </dev/null) || continue
+    IFS='|' read -r name status code restarts <<<"$info"
     name=${name#/}
-    status=$("$ENGINE" inspect -f '{{.State.Status}}' "$id")
-    if [[ "$status" == exited && "$("$ENGINE" inspect -f '{{.State.ExitCode}}' "$id")" == 0 ]]; then
+    [[ "$restarts" =~ ^[0-9]+$ ]] || restarts=0
+    if [[ "$status" == exited && "$code" == 0 ]]; then
       printf '%s completed\n' "$name" # a one-off job that finished
       continue
     elif [[ "$status" != running ]]; then
@@ -119,20 +169,40 @@ container_states() {
       continue
     fi
     if [[ "$ENGINE" == podman ]]; then
-      # Without systemd nothing runs podman's healthchecks, and podman-compose wraps them in /bin/sh,
-      # which distroless images lack: run the check here (the label names a shell-free command).
-      label=$("$ENGINE" inspect -f '{{index .Config.Labels "org.taskplatform.health-exec"}}' "$id" 2>/dev/null || true)
-      if [[ -n "$label" && "$label" != "<no value>" ]]; then
-        # shellcheck disable=SC2086  # the label is a command line
-        if "$ENGINE" exec "$id" $label >/dev/null 2>&1; then health=healthy; else health=starting; fi
-      elif "$ENGINE" healthcheck run "$id" >/dev/null 2>&1; then
+      # Without systemd nothing runs podman's healthchecks: run them here. podman-compose 1.0.3 wraps them
+      # in /bin/sh -c, which shell-less images lack: for those, the label names the shell-free command.
+      label=$("$ENGINE" inspect -f '{{index .Config.Labels "org.taskplatform.health-exec"}}' "$id" </dev/null 2>/dev/null || true)
+      if "$ENGINE" healthcheck run "$id" </dev/null >/dev/null 2>&1; then
         health=healthy
+      elif [[ -n "$label" && "$label" != "<no value>" ]]; then
+        # shellcheck disable=SC2086  # the label is a command line
+        if "$ENGINE" exec "$id" $label </dev/null >/dev/null 2>&1; then health=healthy; else health=starting; fi
       else
-        health=starting
+        health=$("$ENGINE" inspect -f '{{if .State.Healthcheck}}{{.State.Healthcheck.Status}}{{end}}' "$id" </dev/null 2>/dev/null || true)
+        [[ "$health" == unhealthy ]] || health=starting
+        if [[ -z "$("$ENGINE" inspect -f '{{if .Config.Healthcheck}}{{.Config.Healthcheck.Test}}{{end}}' "$id" </dev/null 2>/dev/null || true)" ]]; then
+          health=running
+        fi
       fi
     else
-      health=$("$ENGINE" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}' "$id")
+      health=$("$ENGINE" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}' "$id" </dev/null)
+    fi
+    if [[ "$health" != healthy && "$health" != running ]] && ((restarts > 0)); then
+      health=restarting
     fi
     printf '%s %s\n' "$name" "$health"
-  done < <("$ENGINE" ps -aq --filter "label=com.docker.compose.project=$(project_name)")
+  done
+}
+
+# States container_states reports that mean "broken", not "not ready yet".
+bad_state() { [[ "$1" =~ ^(unhealthy|restarting|exited|dead|removing|paused)$ ]]; }
+
+# Makes the proxy resolve the api name again. nginx older than 1.27.3 (the CI stand-in's 1.22) resolves
+# `api` only at (re)load, so after a restart or a scale-up the api's new addresses would answer 502;
+# the shipped nginx 1.28 re-resolves every 10 s by itself (`server api:4000 resolve`), and a reload is
+# harmless there.
+reload_proxy() {
+  local proxy
+  proxy=$(service_containers proxy | head -n 1)
+  [[ -n "$proxy" ]] && "$ENGINE" exec "$proxy" nginx -s reload </dev/null >/dev/null 2>&1
 }

@@ -99,6 +99,8 @@ restart_api() {
   if ((stopped_api)); then
     log "starting api again"
     compose start api >/dev/null || warn "could not start api: run ./scripts/deploy.sh"
+    # the api may come back on new addresses: an nginx that resolves `api` only at load must reload
+    reload_proxy || true
   fi
 }
 if [[ "$mode" == container && $keep_api -eq 0 ]]; then

@@ -177,6 +177,9 @@ if ((restart)) && [[ -n "$project_id" ]]; then
     deadline=$((SECONDS + ${DEPLOY_TIMEOUT:-180}))
     until [[ "$(http GET /api/ready)" == 200 ]] && ! container_states | awk '$2 != "healthy" && $2 != "running" && $2 != "completed"' | grep -q .; do
       ((SECONDS < deadline)) || break
+      # compose restarts the proxy before the api (reverse dependency order): an nginx that resolves
+      # `api` only at load keeps the old address (502) until reloaded
+      [[ "$(http GET /api/ready)" == 502 ]] && reload_proxy
       sleep 3
     done
     code=$(http POST /api/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}")
@@ -211,14 +214,24 @@ if ((monitoring)); then
         sed -n 's/.*"value":\[[^,]*,"\([0-9]*\)"\].*/\1/p'
     }
     if curl -sS --max-time 10 -o /dev/null "$prometheus_url/-/ready" 2>"$tmp/err"; then
-      up=$(prom_count 1)
-      down=$(prom_count 0)
-      up=${up:-0}
-      down=${down:-0}
+      # Right after the restart above, a target's last scrape may have hit it while it was down, and under
+      # Podman the containers come back on new addresses that Prometheus's DNS discovery (refreshed every
+      # 30 s) finds only later: wait up to a refresh plus two scrape intervals (15 s) for all to be up.
+      deadline=$((SECONDS + 75))
+      while :; do
+        up=$(prom_count 1)
+        down=$(prom_count 0)
+        up=${up:-0}
+        down=${down:-0}
+        if ((up > 0 && down == 0)) || ((SECONDS >= deadline)); then break; fi
+        sleep 3
+      done
       if ((up > 0 && down == 0)); then
         pass "Prometheus targets up ($up)"
       else
-        fail "Prometheus targets up" "$up up, $down down ($selector)"
+        down_jobs=$(curl -sS --max-time 10 -G "$prometheus_url/api/v1/query" --data-urlencode "query=$selector == 0" 2>/dev/null |
+          grep -o '"instance":"[^"]*","job":"[^"]*"' | sed 's/"instance":"\([^"]*\)","job":"\([^"]*\)"/\2@\1/' | sort -u | tr '\n' ' ')
+        fail "Prometheus targets up" "$up up, $down down ($selector): ${down_jobs:-?}"
       fi
     else
       fail "Prometheus targets up" "cannot reach $prometheus_url: $(head -c 200 "$tmp/err")"

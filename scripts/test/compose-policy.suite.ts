@@ -25,6 +25,7 @@ interface Service extends Dict {
   depends_on?: unknown;
   labels?: Dict | string[];
   secrets?: (string | Dict)[];
+  container_name?: string;
 }
 
 /** compose-style ${VAR}, ${VAR:-default}, ${VAR:?err} with the values .env.example gives. */
@@ -243,7 +244,16 @@ describe.each(names)("service %s", (name) => {
       for (const p of ports)
         expect(p.hostIp, `${name} publishes on ${p.hostIp}`).toMatch(/^(127\.0\.0\.1|\[?::1\]?)$/);
     }
-    expect(svc.container_name, "fixed container names break scaling").toBeUndefined();
+    // Typed names for the single-instance services the docs use (taskplatform-db, taskplatform-redis), always
+    // prefixed with the project name so that two projects on one host do not collide; never for the api,
+    // whose replicas need one name each.
+    if (name === "api") expect(svc.container_name, "fixed container names break scaling").toBeUndefined();
+    if (svc.container_name !== undefined) {
+      expect(svc.container_name).toMatch(/^taskplatform-[a-z0-9-]+$/);
+      expect(raw).toContain(
+        `container_name: \${COMPOSE_PROJECT_NAME:-taskplatform}-${svc.container_name.slice(13)}\n`,
+      );
+    }
   });
 
   test("network membership", () => {
@@ -358,7 +368,10 @@ describe("podman-compose (Debian 1.0.3) accepts the file", () => {
   });
 
   function runLine(service: string): string {
-    const line = output.split("\n").find((l) => l.includes(` run --name=taskplatform_${service}_1 `));
+    // podman-compose names containers <project>_<service>_1 unless compose gives a container_name
+    const name =
+      (doc.services as Record<string, Service>)[service]?.container_name ?? `taskplatform_${service}_1`;
+    const line = output.split("\n").find((l) => l.includes(` run --name=${name} `));
     if (!line) throw new Error(`no podman run for ${service} in:\n${output}`);
     return line;
   }

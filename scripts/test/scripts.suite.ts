@@ -498,7 +498,10 @@ describe("deploy.sh with a fake docker", () => {
   let dir: string;
   let bin: string;
 
-  /** Healthy or not per container, from files the test writes. Logs every call. */
+  /**
+   * Healthy or not per container, from files the test writes. Logs every call. A state "restarting"
+   * is the container's status (a crash loop), anything else its health.
+   */
   function fakeDocker(health: Record<string, string>) {
     const ids = Object.keys(health);
     const script = `#!/bin/sh
@@ -519,12 +522,15 @@ case "$1" in
   exec) exit 0 ;;
   inspect)
     tmpl="$3"; id="$4"
+    state=running; restarts=0
+    if [ "$(cat "${bin}/health-$id")" = restarting ]; then state=restarting; restarts=7; fi
     case "$tmpl" in
+      *RestartCount*) echo "/$id|$state|0|$restarts" ;;
       *.Name*) echo "/$id" ;;
       *ExitCode*) echo 0 ;;
       *Health.Log*) echo "probe output for $id" ;;
       *Health.Status*) cat "${bin}/health-$id" ;;
-      *State.Status*) echo running ;;
+      *State.Status*) echo "$state" ;;
     esac ;;
 esac
 exit 0
@@ -624,6 +630,73 @@ exit 0
       expect(readFileSync(join(bin, "calls.log"), "utf8")).not.toContain("--scale");
     } finally {
       rmSync(join(bin, "migrate-fails"));
+    }
+  });
+
+  test("fails at once, not at the timeout, when a container crash-loops (restarting)", () => {
+    fakeDocker({ "taskplatform-api-1": "healthy", "taskplatform-postgres-1": "restarting" });
+    const started = Date.now();
+    const res = deploy(["--no-build", "--timeout", "120"]);
+    expect(res.code).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(res.err).toContain("BROKEN after");
+    expect(res.err).toContain("taskplatform-postgres-1: restarting");
+    expect(res.err).toContain("probe output for taskplatform-postgres-1");
+  });
+
+  test("with Podman every container is checked although `podman healthcheck run` reads stdin (issue 24)", () => {
+    // podman-compose + podman fakes: the healthcheck swallows stdin like the real one; the 4th of 5
+    // containers is unhealthy. A `while read` over the ids used to check only the first one.
+    const ids = ["tp_postgres_1", "tp_redis_1", "tp_api_1", "tp_proxy_1", "tp_prometheus_1"];
+    const podman = `#!/bin/sh
+echo "$*" >> "${bin}/podman-calls.log"
+case "$1" in
+  ps) case "$*" in *service=api*) echo tp_api_1 ;; *) printf '${ids.join("\\n")}\\n' ;; esac ;;
+  healthcheck) cat >/dev/null; [ "$(cat "${bin}/phealth-$3")" = healthy ] ;;
+  exec) exit 1 ;;
+  logs) echo "last log line of $3" ;;
+  inspect)
+    tmpl="$3"; id="$4"
+    case "$tmpl" in
+      *RestartCount*) echo "$id|running|0|0" ;;
+      *health-exec*) echo "<no value>" ;;
+      *State.Healthcheck*) cat "${bin}/phealth-$id" ;;
+      *Config.Healthcheck*) echo "[CMD-SHELL true]" ;;
+      *.Name*) echo "$id" ;;
+      *ExitCode*) echo 0 ;;
+      *State.Status*) echo running ;;
+    esac ;;
+esac
+`;
+    writeFileSync(join(bin, "podman"), podman);
+    chmodSync(join(bin, "podman"), 0o755);
+    writeFileSync(
+      join(bin, "podman-compose"),
+      // \`run … api migrate\` answers like the API does when there is nothing to apply
+      `#!/bin/sh\necho "podman-compose $*" >> "${bin}/podman-calls.log"\ncase "$*" in *" migrate"*) echo '{"level":"info","msg":"no pending migrations"}' ;; esac\n`,
+    );
+    chmodSync(join(bin, "podman-compose"), 0o755);
+    for (const id of ids)
+      writeFileSync(join(bin, `phealth-${id}`), id === "tp_proxy_1" ? "unhealthy\n" : "healthy\n");
+    try {
+      const res = run(["bash", join(dir, "scripts/deploy.sh"), "--no-build", "--timeout", "0"], {
+        env: { PATH: `${bin}:/usr/bin:/bin`, TP_ENV_FILE: "", TP_ENGINE: "podman" },
+      });
+      expect(res.code, res.err).not.toBe(0);
+      expect(res.err).toContain("tp_proxy_1: unhealthy");
+      const calls = readFileSync(join(bin, "podman-calls.log"), "utf8");
+      for (const id of ids) expect(calls).toContain(`healthcheck run ${id}`);
+      // podman-compose 1.0.3 ignores --scale: said, not silent
+      expect(res.err).toContain("ignores --scale");
+      for (const id of ids) writeFileSync(join(bin, `phealth-${id}`), "healthy\n");
+      const ok = run(["bash", join(dir, "scripts/deploy.sh"), "--no-build", "--timeout", "5"], {
+        env: { PATH: `${bin}:/usr/bin:/bin`, TP_ENV_FILE: "", TP_ENGINE: "podman" },
+      });
+      expect(ok.code, ok.err).toBe(0);
+      expect(ok.err).toContain("all 5 containers healthy");
+    } finally {
+      rmSync(join(bin, "podman"));
+      rmSync(join(bin, "podman-compose"));
     }
   });
 
