@@ -672,7 +672,7 @@ esac
     chmodSync(join(bin, "podman"), 0o755);
     writeFileSync(
       join(bin, "podman-compose"),
-      // \`run … api migrate\` answers like the API does when there is nothing to apply
+      // its one-off migrate run answers as the API does when there is nothing to apply
       `#!/bin/sh\necho "podman-compose $*" >> "${bin}/podman-calls.log"\ncase "$*" in *" migrate"*) echo '{"level":"info","msg":"no pending migrations"}' ;; esac\n`,
     );
     chmodSync(join(bin, "podman-compose"), 0o755);
