@@ -211,6 +211,15 @@ export const lockTask = async (tx: Queryable, id: string): Promise<Task | undefi
   return task;
 };
 
+/**
+ * The project's column for a status. Expand step of status → columns (migration 0004): writes set
+ * column_id and status together, reads still use status. The migration's trigger does the same for
+ * rows the previous version writes without column_id.
+ */
+const columnOf = (tx: Queryable, projectId: string, status: Task["status"]) =>
+  tx`(SELECT c.id FROM columns c WHERE c.project_id = ${projectId} AND c.kind = ${status}::column_kind
+      ORDER BY c.position, c.id LIMIT 1)`;
+
 /** A done task keeps the time it was first completed; any other status has none. */
 const completedAtFor = (status: Task["status"], current: Task) =>
   status === "done" ? (current.completedAt ?? new Date()) : null;
@@ -230,8 +239,8 @@ export interface NewTask {
 export async function insertTask(tx: Queryable, input: NewTask): Promise<Task> {
   const status = input.status ?? "todo";
   const [task] = await tx<Task[]>`
-    INSERT INTO tasks (project_id, title, description, status, priority, due_at, labels, assignee_id, position, completed_at)
-    SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${status},
+    INSERT INTO tasks (project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, completed_at)
+    SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${status}, ${columnOf(tx, input.projectId, status)},
            ${input.priority ?? "medium"}, ${input.dueAt ?? null}::timestamptz, ${input.labels ?? []}::text[],
            ${input.assigneeId ?? null}::uuid, coalesce(max(position), 0) + ${POSITION_GAP},
            CASE WHEN ${status} = 'done' THEN now() END
@@ -253,6 +262,7 @@ export async function updateTask(
       title = ${changes.title ?? current.title},
       description = ${changes.description ?? current.description},
       status = ${status},
+      column_id = ${columnOf(tx, current.projectId, status)},
       priority = ${changes.priority ?? current.priority},
       due_at = ${changes.dueAt === undefined ? current.dueAt : changes.dueAt}::timestamptz,
       labels = ${changes.labels ?? current.labels}::text[],
@@ -311,6 +321,7 @@ export async function placeTask(
   const [task] = await tx<Task[]>`
     UPDATE tasks SET
       status = ${status},
+      column_id = ${columnOf(tx, current.projectId, status)},
       position = ${position},
       completed_at = ${completedAtFor(status, current)}::timestamptz,
       version = version + 1,

@@ -159,12 +159,15 @@ export async function writeImport(
       deleted = gone.length;
     }
     // Chunked: one INSERT has at most 65,535 parameters. A restored task gets a new version, so an
-    // edit made against the version before the restore is refused as stale.
+    // edit made against the version before the restore is refused as stale. column_id is filled from
+    // the status by migration 0004's trigger (looking the columns up here would cost a query per
+    // project); `excluded` carries it.
     for (let start = 0; start < taskRows.length; start += 1000) {
       await tx`
         INSERT INTO tasks ${tx(taskRows.slice(start, start + 1000))}
         ON CONFLICT (id) DO UPDATE SET
           title = excluded.title, description = excluded.description, status = excluded.status,
+          column_id = excluded.column_id,
           priority = excluded.priority, due_at = excluded.due_at, labels = excluded.labels,
           assignee_id = excluded.assignee_id, position = excluded.position, created_at = excluded.created_at,
           updated_at = excluded.updated_at, completed_at = excluded.completed_at, version = tasks.version + 1`;

@@ -52,16 +52,16 @@ export function testBackends(): Promise<Backends> {
   return globalState.__tpBackends;
 }
 
-/** A database (migrated) and a store namespace of one's own. */
+/** A database (migrated: every migration, or those given) and a store namespace of one's own. */
 export async function freshData(
-  options: { eventsRetained?: number } = {},
+  options: { eventsRetained?: number; migrations?: Parameters<typeof migrate>[1] } = {},
 ): Promise<{ sql: Sql; store: Store; databaseUrl?: string; redisUrl?: string; close(): Promise<void> }> {
   const backends = await testBackends();
   const eventsRetained = options.eventsRetained ?? 1000;
   if (backends.kind === "real") {
     const databaseUrl = await createDatabase(backends.postgresUrl);
     const sql = createSql({ url: databaseUrl, max: 5 });
-    await migrate(sql);
+    await migrate(sql, options.migrations);
     const store = createRedisStore({
       url: backends.redisUrl,
       keyPrefix: `t${crypto.randomUUID().slice(0, 8)}:`,
@@ -85,7 +85,7 @@ export async function freshData(
   const { startEmbeddedPostgres, EMBEDDED_POOL_MAX } = await import("../../src/db/embedded.ts");
   const embedded = await startEmbeddedPostgres();
   const sql = createSql({ url: embedded.url, max: EMBEDDED_POOL_MAX });
-  await migrate(sql);
+  await migrate(sql, options.migrations);
   const store = createMemoryStore({ eventsRetained });
   return {
     sql,
