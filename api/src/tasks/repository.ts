@@ -220,9 +220,13 @@ const columnOf = (tx: Queryable, projectId: string, status: Task["status"]) =>
   tx`(SELECT c.id FROM columns c WHERE c.project_id = ${projectId} AND c.kind = ${status}::column_kind
       ORDER BY c.position, c.id LIMIT 1)`;
 
-/** A done task keeps the time it was first completed; any other status has none. */
-const completedAtFor = (status: Task["status"], current: Task) =>
-  status === "done" ? (current.completedAt ?? new Date()) : null;
+/**
+ * SET items for the locked task `current` taking `status` (the same or another): the status's column,
+ * and the completion time, kept while the task stays done, none for any other status.
+ */
+const statusAssignments = (tx: Queryable, current: Task, status: Task["status"]) =>
+  tx`status = ${status}, column_id = ${columnOf(tx, current.projectId, status)},
+     completed_at = ${status === "done" ? (current.completedAt ?? new Date()) : null}::timestamptz`;
 
 export interface NewTask {
   projectId: string;
@@ -256,18 +260,15 @@ export async function updateTask(
   current: Task,
   changes: UpdateTask,
 ): Promise<Task | undefined> {
-  const status = changes.status ?? current.status;
   const [task] = await tx<Task[]>`
     UPDATE tasks SET
       title = ${changes.title ?? current.title},
       description = ${changes.description ?? current.description},
-      status = ${status},
-      column_id = ${columnOf(tx, current.projectId, status)},
+      ${statusAssignments(tx, current, changes.status ?? current.status)},
       priority = ${changes.priority ?? current.priority},
       due_at = ${changes.dueAt === undefined ? current.dueAt : changes.dueAt}::timestamptz,
       labels = ${changes.labels ?? current.labels}::text[],
       assignee_id = ${changes.assigneeId === undefined ? current.assigneeId : changes.assigneeId}::uuid,
-      completed_at = ${completedAtFor(status, current)}::timestamptz,
       version = version + 1,
       updated_at = now()
     WHERE id = ${current.id}
@@ -320,10 +321,8 @@ export async function placeTask(
 ): Promise<Task | undefined> {
   const [task] = await tx<Task[]>`
     UPDATE tasks SET
-      status = ${status},
-      column_id = ${columnOf(tx, current.projectId, status)},
+      ${statusAssignments(tx, current, status)},
       position = ${position},
-      completed_at = ${completedAtFor(status, current)}::timestamptz,
       version = version + 1,
       updated_at = now()
     WHERE id = ${current.id}
