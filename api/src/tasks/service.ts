@@ -16,8 +16,8 @@ export type WriteOutcome =
   | { kind: "conflict"; current: tasks.Task };
 
 /**
- * The version the client last saw (If-Match), or undefined to apply regardless. Read only once the
- * caller may write the task, so a malformed header tells an outsider nothing about which tasks exist.
+ * The version the client last saw (If-Match), or undefined to apply regardless. A function, read after
+ * the access and assignee checks: their answers (404, 403, 422) come before a malformed header's 400.
  */
 export type ExpectedVersion = () => number | undefined;
 
@@ -70,9 +70,6 @@ export function createTaskService(deps: Deps, publish: Publish) {
       }),
     );
 
-  const written = (task: tasks.Task | undefined): WriteOutcome =>
-    task ? { kind: "ok", task } : { kind: "not_found" };
-
   return {
     /** A page of the project's tasks as JSON, from the cache when the project has not changed since. */
     async list(userId: string, query: ListTasksQuery): Promise<ListBody> {
@@ -111,9 +108,10 @@ export function createTaskService(deps: Deps, publish: Publish) {
     ): Promise<WriteOutcome> {
       const existing = await readTask(id, userId, "editor");
       await assertAssignable(existing.projectId, changes.assigneeId);
-      const outcome = await writeTask("tasks.update", id, expectedVersion(), async (tx, current) =>
-        written(await tasks.updateTask(tx, current, changes)),
-      );
+      const outcome = await writeTask("tasks.update", id, expectedVersion(), async (tx, current) => {
+        const task = await tasks.updateTask(tx, current, changes);
+        return task ? { kind: "ok", task } : { kind: "not_found" };
+      });
       if (outcome.kind === "ok") {
         await publish({
           type: "task.updated",
