@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
-import { MEMBER_LOOKUP_MISSES } from "../src/projects/routes.ts";
+import { MEMBER_LOOKUP_MISSES } from "../src/projects/service.ts";
 import { MAX_REPORTED_ISSUES } from "../src/transfer/schemas.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 

@@ -1,6 +1,7 @@
-// Tasks: SQL only, `sql` passed in. Every write bumps projects.tasks_version in the same transaction,
-// which versions the task-list cache keys: a committed write can never be followed by a stale list.
-import type { Queryable, Sql } from "../db/client.ts";
+// Tasks: SQL only. Every function takes the queryable first (the pool, or the transaction of the use
+// case in service.ts). Every write bumps projects.tasks_version in the use case's transaction, which
+// versions the task-list cache keys: a committed write can never be followed by a stale list.
+import type { Queryable } from "../db/client.ts";
 import type { WithDates } from "../json-types.ts";
 import type { Role } from "../projects/access.ts";
 import type { ListTasksQuery, Task as TaskResponse, TaskSort, UpdateTask } from "./schemas.ts";
@@ -27,7 +28,8 @@ const SORTS: Record<TaskSort, { expression: string; type: string; descending: bo
   "-title": { expression: "title", type: "text", descending: true },
 };
 
-const POSITION_GAP = 1024;
+/** Distance between neighbouring positions in a freshly numbered column. */
+export const POSITION_GAP = 1024;
 
 export const taskColumns = (sql: Queryable) =>
   sql`id, project_id, title, description, status, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at`;
@@ -116,39 +118,39 @@ export function parseSearch(q: string): ParsedSearch {
 
 /** A page of tasks as the JSON body of GET /api/tasks: {"items":[…],"nextCursor":…}. */
 export async function listTasksJson(
-  sql: Sql,
+  db: Queryable,
   query: ListTasksQuery,
   cursor?: [string, string],
 ): Promise<string> {
   const sort = SORTS[query.sort];
-  const expression = sql.unsafe(sort.expression);
-  const conditions = [sql`project_id = ${query.projectId}`];
-  if (query.status) conditions.push(sql`status = ${query.status}`);
-  if (query.priority) conditions.push(sql`priority = ${query.priority}`);
-  if (query.label) conditions.push(sql`labels @> ARRAY[${query.label}]::text[]`);
-  if (query.assigneeId) conditions.push(sql`assignee_id = ${query.assigneeId}`);
-  if (query.dueBefore) conditions.push(sql`due_at < ${query.dueBefore}::timestamptz`);
-  if (query.dueAfter) conditions.push(sql`due_at >= ${query.dueAfter}::timestamptz`);
+  const expression = db.unsafe(sort.expression);
+  const conditions = [db`project_id = ${query.projectId}`];
+  if (query.status) conditions.push(db`status = ${query.status}`);
+  if (query.priority) conditions.push(db`priority = ${query.priority}`);
+  if (query.label) conditions.push(db`labels @> ARRAY[${query.label}]::text[]`);
+  if (query.assigneeId) conditions.push(db`assignee_id = ${query.assigneeId}`);
+  if (query.dueBefore) conditions.push(db`due_at < ${query.dueBefore}::timestamptz`);
+  if (query.dueAfter) conditions.push(db`due_at >= ${query.dueAfter}::timestamptz`);
   if (query.q) {
     const search = parseSearch(query.q);
-    if (search.tsquery) conditions.push(sql`search @@ to_tsquery('simple', ${search.tsquery})`);
+    if (search.tsquery) conditions.push(db`search @@ to_tsquery('simple', ${search.tsquery})`);
     for (const { text, negated } of search.literals) {
       conditions.push(
-        sql`strpos(lower(title || ' ' || description), lower(${text})) ${sql.unsafe(negated ? "=" : ">")} 0`,
+        db`strpos(lower(title || ' ' || description), lower(${text})) ${db.unsafe(negated ? "=" : ">")} 0`,
       );
     }
   }
   if (cursor) {
     // Via text: a parameter typed timestamptz would pass through a JS Date and lose its microseconds.
-    const after = sql`(${cursor[0]}::text::${sql.unsafe(sort.type)}, ${cursor[1]}::uuid)`;
+    const after = db`(${cursor[0]}::text::${db.unsafe(sort.type)}, ${cursor[1]}::uuid)`;
     conditions.push(
-      sort.descending ? sql`(${expression}, id) < ${after}` : sql`(${expression}, id) > ${after}`,
+      sort.descending ? db`(${expression}, id) < ${after}` : db`(${expression}, id) > ${after}`,
     );
   }
-  const where = conditions.reduce((all, condition) => sql`${all} AND ${condition}`);
-  const direction = sql.unsafe(sort.descending ? "DESC" : "ASC");
-  const rows = await sql<{ json: string; id: string; sortKey: string }[]>`
-    SELECT ${sql.unsafe(TASK_JSON)} AS json, t.id, (${expression})::text AS sort_key
+  const where = conditions.reduce((all, condition) => db`${all} AND ${condition}`);
+  const direction = db.unsafe(sort.descending ? "DESC" : "ASC");
+  const rows = await db<{ json: string; id: string; sortKey: string }[]>`
+    SELECT ${db.unsafe(TASK_JSON)} AS json, t.id, (${expression})::text AS sort_key
     FROM tasks t WHERE ${where}
     ORDER BY ${expression} ${direction}, t.id ${direction}
     LIMIT ${query.limit + 1}`;
@@ -160,12 +162,12 @@ export async function listTasksJson(
 
 /** The task and the caller's role in its project (null for non-members), in one query. */
 export async function getTaskWithRole(
-  sql: Sql,
+  db: Queryable,
   id: string,
   userId: string,
 ): Promise<{ task: Task; role: Role | null } | undefined> {
-  const [row] = await sql<(Task & { memberRole: Role | null })[]>`
-    SELECT ${taskColumns(sql)},
+  const [row] = await db<(Task & { memberRole: Role | null })[]>`
+    SELECT ${taskColumns(db)},
       (SELECT role FROM project_members m WHERE m.project_id = tasks.project_id AND m.user_id = ${userId}) AS member_role
     FROM tasks WHERE id = ${id}`;
   if (!row) return undefined;
@@ -180,21 +182,38 @@ export async function getTaskWithRole(
  * them the other way round. It also makes concurrent creates see each other's positions. A write
  * refused for a stale version commits the bump too; that only costs the next list a cache miss.
  */
-const lockProject = (sql: Queryable, projectId: string) =>
-  sql`UPDATE projects SET tasks_version = tasks_version + 1 WHERE id = ${projectId}`;
+export const lockProject = (tx: Queryable, projectId: string) =>
+  tx`UPDATE projects SET tasks_version = tasks_version + 1 WHERE id = ${projectId}`;
 
 /** lockProject for the task's project; false when there is no such task. */
-const lockProjectOfTask = async (sql: Queryable, taskId: string): Promise<boolean> => {
-  const rows = await sql`
+export const lockProjectOfTask = async (tx: Queryable, taskId: string): Promise<boolean> => {
+  const rows = await tx`
     UPDATE projects SET tasks_version = tasks_version + 1
     WHERE id = (SELECT project_id FROM tasks WHERE id = ${taskId}) RETURNING id`;
   return rows.length > 0;
 };
 
-const lockTask = async (sql: Queryable, id: string): Promise<Task | undefined> => {
-  const [task] = await sql<Task[]>`SELECT ${taskColumns(sql)} FROM tasks WHERE id = ${id} FOR UPDATE`;
+export const lockTask = async (tx: Queryable, id: string): Promise<Task | undefined> => {
+  const [task] = await tx<Task[]>`SELECT ${taskColumns(tx)} FROM tasks WHERE id = ${id} FOR UPDATE`;
   return task;
 };
+
+/**
+ * The project's column for a status. Expand step of status → columns (migration 0004): writes set
+ * column_id and status together, reads still use status. The migration's trigger does the same for
+ * rows the previous version writes without column_id.
+ */
+const columnOf = (tx: Queryable, projectId: string, status: Task["status"]) =>
+  tx`(SELECT c.id FROM columns c WHERE c.project_id = ${projectId} AND c.kind = ${status}::column_kind
+      ORDER BY c.position, c.id LIMIT 1)`;
+
+/**
+ * SET items for the locked task `current` taking `status` (the same or another): the status's column,
+ * and the completion time, kept while the task stays done, none for any other status.
+ */
+const statusAssignments = (tx: Queryable, current: Task, status: Task["status"]) =>
+  tx`status = ${status}, column_id = ${columnOf(tx, current.projectId, status)},
+     completed_at = ${status === "done" ? (current.completedAt ?? new Date()) : null}::timestamptz`;
 
 export interface NewTask {
   projectId: string;
@@ -207,128 +226,110 @@ export interface NewTask {
   assigneeId?: string | null;
 }
 
-export async function createTask(sql: Sql, input: NewTask): Promise<Task> {
+/** Inserts at the end of its column. Call with the project locked, so concurrent creates queue. */
+export async function insertTask(tx: Queryable, input: NewTask): Promise<Task> {
   const status = input.status ?? "todo";
-  return sql.begin(async (tx) => {
-    await lockProject(tx, input.projectId);
-    const [task] = await tx<Task[]>`
-      INSERT INTO tasks (project_id, title, description, status, priority, due_at, labels, assignee_id, position, completed_at)
-      SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${status}, ${input.priority ?? "medium"},
-             ${input.dueAt ?? null}::timestamptz, ${input.labels ?? []}::text[], ${input.assigneeId ?? null}::uuid,
-             coalesce(max(position), 0) + ${POSITION_GAP},
-             CASE WHEN ${status} = 'done' THEN now() END
-      FROM tasks WHERE project_id = ${input.projectId} AND status = ${status}
-      RETURNING ${taskColumns(tx)}`;
-    if (!task) throw new Error("insert returned no row");
-    return task;
-  });
+  const [task] = await tx<Task[]>`
+    INSERT INTO tasks (project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, completed_at)
+    SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${status}, ${columnOf(tx, input.projectId, status)},
+           ${input.priority ?? "medium"}, ${input.dueAt ?? null}::timestamptz, ${input.labels ?? []}::text[],
+           ${input.assigneeId ?? null}::uuid, coalesce(max(position), 0) + ${POSITION_GAP},
+           CASE WHEN ${status} = 'done' THEN now() END
+    FROM tasks WHERE project_id = ${input.projectId} AND status = ${status}
+    RETURNING ${taskColumns(tx)}`;
+  if (!task) throw new Error("insert returned no row");
+  return task;
 }
 
-export type WriteOutcome =
-  | { kind: "ok"; task: Task /** other tasks of the column got new positions */; renumbered?: boolean }
-  | { kind: "not_found" }
-  | { kind: "conflict"; current: Task };
-
-/** Applies changes if the task is at `expectedVersion` (when given); otherwise reports the conflict. */
+/** Writes `changes` over the locked task `current`. */
 export async function updateTask(
-  sql: Sql,
-  id: string,
+  tx: Queryable,
+  current: Task,
   changes: UpdateTask,
-  expectedVersion?: number,
-): Promise<WriteOutcome> {
-  return sql.begin(async (tx) => {
-    const current = (await lockProjectOfTask(tx, id)) ? await lockTask(tx, id) : undefined;
-    if (!current) return { kind: "not_found" };
-    if (expectedVersion !== undefined && current.version !== expectedVersion)
-      return { kind: "conflict", current };
-    const status = changes.status ?? current.status;
-    const [task] = await tx<Task[]>`
-      UPDATE tasks SET
-        title = ${changes.title ?? current.title},
-        description = ${changes.description ?? current.description},
-        status = ${status},
-        priority = ${changes.priority ?? current.priority},
-        due_at = ${changes.dueAt === undefined ? current.dueAt : changes.dueAt}::timestamptz,
-        labels = ${changes.labels ?? current.labels}::text[],
-        assignee_id = ${changes.assigneeId === undefined ? current.assigneeId : changes.assigneeId}::uuid,
-        completed_at = ${status === "done" ? (current.completedAt ?? new Date()) : null}::timestamptz,
-        version = version + 1,
-        updated_at = now()
-      WHERE id = ${id}
-      RETURNING ${taskColumns(tx)}`;
-    return task ? { kind: "ok", task } : { kind: "not_found" };
-  });
+): Promise<Task | undefined> {
+  const [task] = await tx<Task[]>`
+    UPDATE tasks SET
+      title = ${changes.title ?? current.title},
+      description = ${changes.description ?? current.description},
+      ${statusAssignments(tx, current, changes.status ?? current.status)},
+      priority = ${changes.priority ?? current.priority},
+      due_at = ${changes.dueAt === undefined ? current.dueAt : changes.dueAt}::timestamptz,
+      labels = ${changes.labels ?? current.labels}::text[],
+      assignee_id = ${changes.assigneeId === undefined ? current.assigneeId : changes.assigneeId}::uuid,
+      version = version + 1,
+      updated_at = now()
+    WHERE id = ${current.id}
+    RETURNING ${taskColumns(tx)}`;
+  return task;
 }
 
 /**
- * Moves a task to `index` (0-based) in the `status` column. Positions are sort keys with gaps; the
- * new key is the midpoint of the neighbours, and a column is renumbered when the gap runs out.
- * Moves in a project are serialised by the project lock every write takes first.
+ * The positions either side of `index` (0-based) in the `status` column of the project, leaving out
+ * `taskId` (the task being moved), in one query.
  */
-export async function moveTask(
-  sql: Sql,
-  id: string,
+export async function neighbourPositions(
+  tx: Queryable,
+  projectId: string,
   status: Task["status"],
+  taskId: string,
   index: number,
-  expectedVersion?: number,
-): Promise<WriteOutcome> {
-  return sql.begin(async (tx) => {
-    const locked = (await lockProjectOfTask(tx, id)) ? await lockTask(tx, id) : undefined;
-    if (!locked) return { kind: "not_found" };
-    if (expectedVersion !== undefined && locked.version !== expectedVersion)
-      return { kind: "conflict", current: locked };
-
-    /** The positions around `index` in the target column (without the task), in one query. */
-    const neighbours = async () => {
-      const [row] = await tx<{ size: number; around: number[] | null }[]>`
-        WITH col AS (SELECT position, id FROM tasks WHERE project_id = ${locked.projectId} AND status = ${status} AND id <> ${id}),
-             sized AS (SELECT count(*)::int AS size FROM col)
-        SELECT sized.size, (SELECT array_agg(position ORDER BY position, id) FROM (
-            SELECT position, id FROM col ORDER BY position, id
-            OFFSET greatest(least(${index}::int, sized.size) - 1, 0) LIMIT 2) around) AS around
-        FROM sized`;
-      const at = Math.min(index, row?.size ?? 0);
-      const around = row?.around ?? [];
-      return at === 0 ? { before: undefined, after: around[0] } : { before: around[0], after: around[1] };
-    };
-    let { before, after } = await neighbours();
-    const renumbered = before !== undefined && after !== undefined && after - before < 1e-6;
-    if (renumbered) {
-      await tx`
-        UPDATE tasks SET position = ordered.rank * ${POSITION_GAP}
-        FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rank FROM tasks
-              WHERE project_id = ${locked.projectId} AND status = ${status}) AS ordered
-        WHERE tasks.id = ordered.id`;
-      ({ before, after } = await neighbours());
-    }
-    const position =
-      before === undefined && after === undefined
-        ? POSITION_GAP
-        : before === undefined
-          ? (after as number) - POSITION_GAP
-          : after === undefined
-            ? before + POSITION_GAP
-            : (before + after) / 2;
-    const [task] = await tx<Task[]>`
-      UPDATE tasks SET
-        status = ${status},
-        position = ${position},
-        completed_at = ${status === "done" ? (locked.completedAt ?? new Date()) : null}::timestamptz,
-        version = version + 1,
-        updated_at = now()
-      WHERE id = ${id}
-      RETURNING ${taskColumns(tx)}`;
-    return task ? { kind: "ok", task, renumbered } : { kind: "not_found" };
-  });
+): Promise<{ before?: number; after?: number }> {
+  const [row] = await tx<{ size: number; around: number[] | null }[]>`
+    WITH col AS (SELECT position, id FROM tasks WHERE project_id = ${projectId} AND status = ${status} AND id <> ${taskId}),
+         sized AS (SELECT count(*)::int AS size FROM col)
+    SELECT sized.size, (SELECT array_agg(position ORDER BY position, id) FROM (
+        SELECT position, id FROM col ORDER BY position, id
+        OFFSET greatest(least(${index}::int, sized.size) - 1, 0) LIMIT 2) around) AS around
+    FROM sized`;
+  const at = Math.min(index, row?.size ?? 0);
+  const around = row?.around ?? [];
+  return at === 0 ? { before: undefined, after: around[0] } : { before: around[0], after: around[1] };
 }
 
-export async function deleteTask(sql: Sql, id: string, expectedVersion?: number): Promise<WriteOutcome> {
-  return sql.begin(async (tx) => {
-    const current = (await lockProjectOfTask(tx, id)) ? await lockTask(tx, id) : undefined;
-    if (!current) return { kind: "not_found" };
-    if (expectedVersion !== undefined && current.version !== expectedVersion)
-      return { kind: "conflict", current };
-    await tx`DELETE FROM tasks WHERE id = ${id}`;
-    return { kind: "ok", task: current };
-  });
+/** Gives the column's tasks positions POSITION_GAP apart again, in their order. */
+export async function renumberColumn(
+  tx: Queryable,
+  projectId: string,
+  status: Task["status"],
+): Promise<void> {
+  await tx`
+    UPDATE tasks SET position = ordered.rank * ${POSITION_GAP}
+    FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rank FROM tasks
+          WHERE project_id = ${projectId} AND status = ${status}) AS ordered
+    WHERE tasks.id = ordered.id`;
+}
+
+/** Puts the locked task `current` at `position` in the `status` column. */
+export async function placeTask(
+  tx: Queryable,
+  current: Task,
+  status: Task["status"],
+  position: number,
+): Promise<Task | undefined> {
+  const [task] = await tx<Task[]>`
+    UPDATE tasks SET
+      ${statusAssignments(tx, current, status)},
+      position = ${position},
+      version = version + 1,
+      updated_at = now()
+    WHERE id = ${current.id}
+    RETURNING ${taskColumns(tx)}`;
+  return task;
+}
+
+export async function deleteTask(tx: Queryable, id: string): Promise<void> {
+  await tx`DELETE FROM tasks WHERE id = ${id}`;
+}
+
+/**
+ * Unassigns a member from every task of the project (each task's version bumped like any task write,
+ * and the project's tasks_version when any changed); returns those tasks for the events.
+ */
+export async function unassignMember(tx: Queryable, projectId: string, userId: string): Promise<Task[]> {
+  const unassigned = await tx<Task[]>`
+    UPDATE tasks SET assignee_id = NULL, version = version + 1, updated_at = now()
+    WHERE project_id = ${projectId} AND assignee_id = ${userId}
+    RETURNING ${taskColumns(tx)}`;
+  if (unassigned.length > 0) await lockProject(tx, projectId);
+  return [...unassigned];
 }

@@ -1,5 +1,6 @@
-// Export and import of a user's projects: SQL only, `sql` passed in. Import runs in one transaction.
-import type { Queryable, Sql } from "../db/client.ts";
+// Export and import of a user's projects: SQL only, the queryable passed in first. Import writes in
+// the transaction service.ts opens.
+import type { Queryable } from "../db/client.ts";
 import type { Role } from "../projects/access.ts";
 import type { Task } from "../tasks/repository.ts";
 import {
@@ -13,19 +14,19 @@ import {
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 
 /** Ordered by what the file holds (milliseconds), so a restored export exports in the same order. */
-export async function exportProjects(sql: Sql, userId: string): Promise<ExportDocument> {
-  const projects = await sql<
+export async function exportProjects(db: Queryable, userId: string): Promise<ExportDocument> {
+  const projects = await db<
     { id: string; name: string; description: string; createdAt: Date; updatedAt: Date }[]
   >`
     SELECT p.id, p.name, p.description, p.created_at, p.updated_at
     FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
     ORDER BY date_trunc('milliseconds', p.created_at), p.id`;
   const ids = projects.map((project) => project.id);
-  const members = await sql<{ projectId: string; email: string; role: "viewer" | "editor" | "owner" }[]>`
+  const members = await db<{ projectId: string; email: string; role: "viewer" | "editor" | "owner" }[]>`
     SELECT m.project_id, u.email, m.role FROM project_members m JOIN users u ON u.id = m.user_id
     WHERE m.project_id = ANY(${ids}::uuid[]) ORDER BY u.email`;
   type ExportedRow = Omit<Task, "assigneeId" | "version"> & { assigneeEmail: string | null };
-  const tasks = await sql<ExportedRow[]>`
+  const tasks = await db<ExportedRow[]>`
     SELECT t.id, t.project_id, t.title, t.description, t.status, t.priority, t.due_at, t.labels, u.email AS assignee_email,
            t.position, t.created_at, t.updated_at, t.completed_at
     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
@@ -61,46 +62,15 @@ export type ImportOutcome =
   /** restore of a project that exists and that the caller does not own */
   | { kind: "not_owner"; index: number };
 
-/** Thrown inside the import transaction to roll it back (dry run, refusal) with what it found. */
-class Rollback extends Error {
-  constructor(readonly outcome: ImportOutcome) {
-    super("import rolled back");
-  }
-}
-
 /**
- * Imports a document in one transaction. `copy` creates every project anew, owned by the importer.
- * `restore` puts each project back to the file's state under its own id: an existing project (the
- * caller must own it) gets the file's name, description and tasks, tasks added since are deleted; a
- * project that no longer exists is created again. Neither mode adds anyone but the importer to a
+ * Writes a document in the caller's transaction. `copy` creates every project anew, owned by the
+ * importer. `restore` puts each project back to the file's state under its own id: an existing project
+ * (the caller must own it) gets the file's name, description and tasks, tasks added since are deleted;
+ * a project that no longer exists is created again. Neither mode adds anyone but the importer to a
  * project: other people's consent cannot come from a file, and adding them would also tell the
- * importer which e-mails have accounts. A dry run does all of it, reports, and rolls back.
+ * importer which e-mails have accounts. Refusals are found before anything is written.
  */
-export async function importProjects(
-  sql: Sql,
-  userId: string,
-  document: ExportDocument,
-  options: { mode: ImportMode; dryRun: boolean },
-): Promise<ImportOutcome> {
-  try {
-    return await sql.begin(async (tx) => {
-      const outcome = await writeImport(tx, userId, document, options.mode);
-      if (outcome.kind !== "ok" || options.dryRun) throw new Rollback(outcome);
-      return outcome;
-    });
-  } catch (error) {
-    if (!(error instanceof Rollback)) throw error;
-    const { outcome } = error;
-    if (outcome.kind !== "ok") return outcome;
-    // A copy's new projects have no id until it is really made.
-    const projects = outcome.result.projects.map((project) =>
-      options.mode === "copy" ? { ...project, id: null } : project,
-    );
-    return { kind: "ok", result: { ...outcome.result, dryRun: true, projects } };
-  }
-}
-
-async function writeImport(
+export async function writeImport(
   tx: Queryable,
   userId: string,
   document: ExportDocument,
@@ -189,12 +159,15 @@ async function writeImport(
       deleted = gone.length;
     }
     // Chunked: one INSERT has at most 65,535 parameters. A restored task gets a new version, so an
-    // edit made against the version before the restore is refused as stale.
+    // edit made against the version before the restore is refused as stale. column_id is filled from
+    // the status by migration 0004's trigger (looking the columns up here would cost a query per
+    // project); `excluded` carries it.
     for (let start = 0; start < taskRows.length; start += 1000) {
       await tx`
         INSERT INTO tasks ${tx(taskRows.slice(start, start + 1000))}
         ON CONFLICT (id) DO UPDATE SET
           title = excluded.title, description = excluded.description, status = excluded.status,
+          column_id = excluded.column_id,
           priority = excluded.priority, due_at = excluded.due_at, labels = excluded.labels,
           assignee_id = excluded.assignee_id, position = excluded.position, created_at = excluded.created_at,
           updated_at = excluded.updated_at, completed_at = excluded.completed_at, version = tasks.version + 1`;

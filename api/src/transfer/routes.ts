@@ -1,14 +1,13 @@
 // GET /api/export and POST /api/import: a lossless JSON round trip of the caller's projects.
+// Use cases: service.ts.
 import { Hono } from "hono";
 import { validator } from "hono/validator";
 import type { z } from "zod";
-import { timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import type { AppEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { issuesToDetails, validate } from "../http/validate.ts";
-import { exportProjects, importProjects } from "./repository.ts";
 import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
@@ -16,6 +15,7 @@ import {
   MAX_REPORTED_ISSUES,
   parseExportDocument,
 } from "./schemas.ts";
+import { createTransferService } from "./service.ts";
 
 const NOT_AN_EXPORT =
   "This file is not a TaskPlatform export. Choose a file made with “Export data” on the Account & data page.";
@@ -88,10 +88,10 @@ function importProblem(document: unknown, issues: readonly z.core.$ZodIssue[]): 
 }
 
 export function transferRoutes(deps: Deps, publish: Publish) {
-  const { sql, metrics } = deps;
+  const transfer = createTransferService(deps, publish);
   return new Hono<AppEnv>()
     .get("/export", async (c) => {
-      const document = await timed(metrics, "transfer.export", () => exportProjects(sql, c.get("user").id));
+      const document = await transfer.export(c.get("user").id);
       c.header(
         "Content-Disposition",
         `attachment; filename="taskplatform-export-${document.exportedAt.slice(0, 10)}.json"`,
@@ -107,12 +107,9 @@ export function transferRoutes(deps: Deps, publish: Publish) {
         return parsed.data;
       }),
       async (c) => {
-        const userId = c.get("user").id;
         const { mode, dryRun } = c.req.valid("query");
         const document = c.req.valid("json");
-        const outcome = await timed(metrics, dryRun ? "transfer.import_preview" : "transfer.import", () =>
-          importProjects(sql, userId, document, { mode, dryRun }),
-        );
+        const outcome = await transfer.import(c.get("user").id, document, { mode, dryRun });
         if (outcome.kind === "missing_id") {
           const name = document.projects[outcome.index]?.name;
           throw new ApiError(
@@ -129,24 +126,7 @@ export function transferRoutes(deps: Deps, publish: Publish) {
             `“${name}” cannot be restored: it exists and you are not one of its owners. Import the file as a copy instead.`,
           );
         }
-        const { result } = outcome;
-        if (dryRun) return c.json(result);
-        for (const project of result.projects) {
-          if (project.id === null) continue;
-          if (project.action === "created") {
-            const created = { id: project.id, name: project.name };
-            await publish({
-              type: "project.created",
-              projectId: project.id,
-              actorId: userId,
-              project: created,
-            });
-          } else {
-            // Name and tasks may all have changed: members' clients refetch the project.
-            await publish({ type: "resync", projectId: project.id, actorId: userId });
-          }
-        }
-        return c.json(result, 201);
+        return c.json(outcome.result, dryRun ? 200 : 201);
       },
     );
 }

@@ -67,10 +67,11 @@ export interface TestRuntime extends Runtime {
   databaseUrl?: string;
 }
 
-/** The app's runtime on a database (migrated) and a store namespace of one's own. */
+/** The app's runtime on a database (migrated: every migration, or those given) and a store namespace of one's own. */
 export async function freshRuntime(
   env: Record<string, string> = {},
   log: Logger = createLogger("silent"),
+  migrations?: Parameters<typeof migrate>[1],
 ): Promise<TestRuntime> {
   const backends = await testBackends();
   const servers =
@@ -86,7 +87,7 @@ export async function freshRuntime(
     log,
     onRedisError: (error) => console.error(`[test] redis client error: ${error.message}`),
   });
-  await migrate(runtime.sql);
+  await migrate(runtime.sql, migrations);
   if (!(await runtime.storeReady(10_000))) throw new Error(`Redis at ${config.redisUrl} not reachable`);
   return { ...runtime, config: { ...config, jwtSecret: TEST_JWT_SECRET }, databaseUrl: config.databaseUrl };
 }

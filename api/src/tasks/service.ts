@@ -1,0 +1,170 @@
+// Task use cases. Each write runs in one transaction opened here (so a later activity row or queued
+// job joins it), takes the project lock before the task's (tasks/repository.ts says why), and publishes
+// its events only after the commit: a client told of a change can always read it.
+import { type Queryable, timed } from "../db/client.ts";
+import type { Deps } from "../deps.ts";
+import type { Publish } from "../events/publisher.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+import { assertRole, findMembership, requireRole } from "../projects/access.ts";
+import { createListCache, type ListBody } from "./cache.ts";
+import * as tasks from "./repository.ts";
+import type { ListTasksQuery, UpdateTask } from "./schemas.ts";
+
+export type WriteOutcome =
+  | { kind: "ok"; task: tasks.Task /** other tasks of the column got new positions */; renumbered?: boolean }
+  | { kind: "not_found" }
+  | { kind: "conflict"; current: tasks.Task };
+
+/**
+ * The version the client last saw (If-Match), or undefined to apply regardless. A function, read after
+ * the access and assignee checks: their answers (404, 403, 422) come before a malformed header's 400.
+ */
+export type ExpectedVersion = () => number | undefined;
+
+/** A sort key between two neighbours; either may be missing (an end of the column). */
+function positionBetween(before: number | undefined, after: number | undefined): number {
+  if (before === undefined && after === undefined) return tasks.POSITION_GAP;
+  if (before === undefined) return (after as number) - tasks.POSITION_GAP;
+  if (after === undefined) return before + tasks.POSITION_GAP;
+  return (before + after) / 2;
+}
+
+export function createTaskService(deps: Deps, publish: Publish) {
+  const { sql, store, metrics, config } = deps;
+  const cache = createListCache(store, metrics, config.cacheTtlSeconds);
+
+  /** The task, if the caller has at least `minimum` in its project; 404 for non-members. */
+  const readTask = async (id: string, userId: string, minimum: "viewer" | "editor") => {
+    const found = await timed(metrics, "tasks.get", () => tasks.getTaskWithRole(sql, id, userId));
+    if (!found?.role) throw notFound("task");
+    assertRole(found.role, minimum);
+    return found.task;
+  };
+
+  const assertAssignable = async (projectId: string, assigneeId: string | null | undefined) => {
+    if (!assigneeId) return;
+    if (!(await findMembership(sql, projectId, assigneeId))) {
+      throw new ApiError(422, "validation_failed", "invalid body", [
+        { path: "assigneeId", message: "is not a member of the project", code: "custom" },
+      ]);
+    }
+  };
+
+  /**
+   * Runs `write` on the task in one transaction, with its project and then the task locked, if the
+   * task still exists and is at `expectedVersion` (when given).
+   */
+  const writeTask = (
+    operation: string,
+    id: string,
+    expectedVersion: number | undefined,
+    write: (tx: Queryable, current: tasks.Task) => Promise<WriteOutcome>,
+  ): Promise<WriteOutcome> =>
+    timed(metrics, operation, () =>
+      sql.begin(async (tx): Promise<WriteOutcome> => {
+        const current = (await tasks.lockProjectOfTask(tx, id)) ? await tasks.lockTask(tx, id) : undefined;
+        if (!current) return { kind: "not_found" };
+        if (expectedVersion !== undefined && current.version !== expectedVersion)
+          return { kind: "conflict", current };
+        return write(tx, current);
+      }),
+    );
+
+  return {
+    /** A page of the project's tasks as JSON, from the cache when the project has not changed since. */
+    async list(userId: string, query: ListTasksQuery): Promise<ListBody> {
+      const membership = await requireRole(sql, query.projectId, userId, "viewer");
+      const cursor = query.cursor === undefined ? undefined : tasks.decodeCursor(query.cursor);
+      if (query.cursor !== undefined && !cursor) {
+        throw new ApiError(422, "validation_failed", "invalid query", [
+          { path: "cursor", message: "is not a cursor from this API", code: "custom" },
+        ]);
+      }
+      return cache.read(userId, membership.tasksVersion, query, async () =>
+        timed(metrics, "tasks.list", () => tasks.listTasksJson(sql, query, cursor)),
+      );
+    },
+
+    get: (userId: string, id: string) => readTask(id, userId, "viewer"),
+
+    async create(userId: string, input: tasks.NewTask): Promise<tasks.Task> {
+      await requireRole(sql, input.projectId, userId, "editor");
+      await assertAssignable(input.projectId, input.assigneeId);
+      const task = await timed(metrics, "tasks.create", () =>
+        sql.begin(async (tx) => {
+          await tasks.lockProject(tx, input.projectId);
+          return tasks.insertTask(tx, input);
+        }),
+      );
+      await publish({ type: "task.created", projectId: task.projectId, actorId: userId, task });
+      return task;
+    },
+
+    async update(
+      userId: string,
+      id: string,
+      changes: UpdateTask,
+      expectedVersion: ExpectedVersion,
+    ): Promise<WriteOutcome> {
+      const existing = await readTask(id, userId, "editor");
+      await assertAssignable(existing.projectId, changes.assigneeId);
+      const outcome = await writeTask("tasks.update", id, expectedVersion(), async (tx, current) => {
+        const task = await tasks.updateTask(tx, current, changes);
+        return task ? { kind: "ok", task } : { kind: "not_found" };
+      });
+      if (outcome.kind === "ok") {
+        await publish({
+          type: "task.updated",
+          projectId: outcome.task.projectId,
+          actorId: userId,
+          task: outcome.task,
+        });
+      }
+      return outcome;
+    },
+
+    /**
+     * Moves a task to `index` (0-based) in the `status` column. Positions are sort keys with gaps; the
+     * new key is the midpoint of the neighbours, and a column is renumbered when the gap runs out.
+     */
+    async move(
+      userId: string,
+      id: string,
+      { status, index }: { status: tasks.Task["status"]; index: number },
+      expectedVersion: ExpectedVersion,
+    ): Promise<WriteOutcome> {
+      await readTask(id, userId, "editor");
+      const outcome = await writeTask("tasks.move", id, expectedVersion(), async (tx, current) => {
+        const neighbours = () => tasks.neighbourPositions(tx, current.projectId, status, id, index);
+        let { before, after } = await neighbours();
+        const renumbered = before !== undefined && after !== undefined && after - before < 1e-6;
+        if (renumbered) {
+          await tasks.renumberColumn(tx, current.projectId, status);
+          ({ before, after } = await neighbours());
+        }
+        const task = await tasks.placeTask(tx, current, status, positionBetween(before, after));
+        return task ? { kind: "ok", task, renumbered } : { kind: "not_found" };
+      });
+      if (outcome.kind === "ok") {
+        const { task } = outcome;
+        await publish({ type: "task.moved", projectId: task.projectId, actorId: userId, task });
+        // Renumbering gave every card of the column a new position: clients refetch the board.
+        if (outcome.renumbered) await publish({ type: "resync", projectId: task.projectId, actorId: userId });
+      }
+      return outcome;
+    },
+
+    async remove(userId: string, id: string, expectedVersion: ExpectedVersion): Promise<WriteOutcome> {
+      await readTask(id, userId, "editor");
+      const outcome = await writeTask("tasks.delete", id, expectedVersion(), async (tx, current) => {
+        await tasks.deleteTask(tx, id);
+        return { kind: "ok", task: current };
+      });
+      if (outcome.kind === "ok") {
+        const { projectId } = outcome.task;
+        await publish({ type: "task.deleted", projectId, actorId: userId, task: { id, projectId } });
+      }
+      return outcome;
+    },
+  };
+}
