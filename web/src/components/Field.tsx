@@ -1,7 +1,6 @@
-// A labelled input with its error message wired up for screen readers.
-import { type JSX, Show, splitProps } from "solid-js";
-
-type InputProps = JSX.InputHTMLAttributes<HTMLInputElement>;
+// Labelled form fields (input, textarea, select) with hint, character count and error wired up for
+// screen readers, and the checks forms share.
+import { For, type JSX, Show, splitProps } from "solid-js";
 
 /** Characters as the API counts them: code points, so an emoji is one. */
 export const charCount = (value: string) => [...value].length;
@@ -27,40 +26,123 @@ export function CharCount(props: { id: string; value: string; max: number }) {
   );
 }
 
-/** With `max`, keep `value` current (onInput) so the count follows the typing. */
-export function Field(
-  props: InputProps & { label: string; name: string; error?: string; hint?: string; max?: number },
-) {
-  const [own, rest] = splitProps(props, ["label", "name", "error", "hint", "id", "max"]);
-  const id = () => own.id ?? `field-${own.name}`;
-  const described = () =>
-    [own.error ? `${id()}-error` : "", own.hint ? `${id()}-hint` : "", own.max ? `${id()}-count` : ""]
-      .filter(Boolean)
-      .join(" ") || undefined;
+/** What ties a control to its label, hint, character count and error. */
+interface FieldParts {
+  label: string;
+  /** Without `id`, the control's id is `field-<name>`. */
+  name?: string;
+  id?: string;
+  error?: string;
+  hint?: string;
+  /** Shows a character count of `value` against this limit: keep `value` current (onInput). */
+  max?: number;
+}
+const FIELD_PARTS = ["label", "name", "error", "hint", "id", "max"] as const;
+
+/** The control's id and aria attributes: the error, hint and count are read with it. */
+function controlWiring(parts: FieldParts) {
+  const id = () => parts.id ?? `field-${parts.name}`;
+  return {
+    id,
+    invalid: () => (parts.error ? true : undefined),
+    describedBy: () =>
+      [parts.error ? `${id()}-error` : "", parts.hint ? `${id()}-hint` : "", parts.max ? `${id()}-count` : ""]
+        .filter(Boolean)
+        .join(" ") || undefined,
+  };
+}
+
+/** Label, control, count, hint and error, in that order. */
+function FieldFrame(props: { parts: FieldParts; id: string; value: unknown; children: JSX.Element }) {
   return (
     <div class="field">
-      <label for={id()}>{own.label}</label>
-      <input
-        {...rest}
-        id={id()}
-        name={own.name}
-        aria-invalid={own.error ? true : undefined}
-        aria-describedby={described()}
-      />
-      <Show when={own.max}>
-        {(max) => <CharCount id={`${id()}-count`} value={String(rest.value ?? "")} max={max()} />}
+      <label for={props.id}>{props.parts.label}</label>
+      {props.children}
+      <Show when={props.parts.max}>
+        {(max) => <CharCount id={`${props.id}-count`} value={String(props.value ?? "")} max={max()} />}
       </Show>
-      <Show when={own.hint}>
-        <p id={`${id()}-hint`} class="hint">
-          {own.hint}
+      <Show when={props.parts.hint}>
+        <p id={`${props.id}-hint`} class="hint">
+          {props.parts.hint}
         </p>
       </Show>
-      <Show when={own.error}>
-        <p id={`${id()}-error`} class="field-error">
-          {own.error}
+      <Show when={props.parts.error}>
+        <p id={`${props.id}-error`} class="field-error">
+          {props.parts.error}
         </p>
       </Show>
     </div>
+  );
+}
+
+export function Field(props: JSX.InputHTMLAttributes<HTMLInputElement> & FieldParts) {
+  const [parts, rest] = splitProps(props, FIELD_PARTS);
+  const wiring = controlWiring(parts);
+  return (
+    <FieldFrame parts={parts} id={wiring.id()} value={rest.value}>
+      <input
+        {...rest}
+        id={wiring.id()}
+        name={parts.name}
+        aria-invalid={wiring.invalid()}
+        aria-describedby={wiring.describedBy()}
+      />
+    </FieldFrame>
+  );
+}
+
+export function TextareaField(props: JSX.TextareaHTMLAttributes<HTMLTextAreaElement> & FieldParts) {
+  const [parts, rest] = splitProps(props, FIELD_PARTS);
+  const wiring = controlWiring(parts);
+  return (
+    <FieldFrame parts={parts} id={wiring.id()} value={rest.value}>
+      <textarea
+        {...rest}
+        id={wiring.id()}
+        name={parts.name}
+        aria-invalid={wiring.invalid()}
+        aria-describedby={wiring.describedBy()}
+      />
+    </FieldFrame>
+  );
+}
+
+/**
+ * A select of `options` with `value` selected; `none` adds a first, empty option ("Any",
+ * "Unassigned"). `optionLabel` names an option (the value itself by default).
+ */
+export function SelectField<T extends string>(
+  props: Omit<JSX.SelectHTMLAttributes<HTMLSelectElement>, "value"> &
+    FieldParts & {
+      options: readonly T[];
+      optionLabel?: (option: T) => string;
+      value?: string | null;
+      none?: string;
+    },
+) {
+  const [parts, choice, rest] = splitProps(props, FIELD_PARTS, ["options", "optionLabel", "value", "none"]);
+  const wiring = controlWiring(parts);
+  return (
+    <FieldFrame parts={parts} id={wiring.id()} value={undefined}>
+      <select
+        {...rest}
+        id={wiring.id()}
+        name={parts.name}
+        aria-invalid={wiring.invalid()}
+        aria-describedby={wiring.describedBy()}
+      >
+        <Show when={choice.none !== undefined}>
+          <option value="">{choice.none}</option>
+        </Show>
+        <For each={choice.options}>
+          {(option) => (
+            <option value={option} selected={choice.value === option}>
+              {choice.optionLabel ? choice.optionLabel(option) : option}
+            </option>
+          )}
+        </For>
+      </select>
+    </FieldFrame>
   );
 }
 

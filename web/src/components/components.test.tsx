@@ -5,8 +5,9 @@ import type { JSX } from "solid-js";
 import type { api } from "../api/client";
 import type { Project, Task } from "../api/types";
 import Board, { dropIndex } from "../pages/Board";
-import { ProjectContext, type ProjectContextValue } from "../pages/ProjectLayout";
 import SignUp from "../pages/SignUp";
+import type { MembersStore } from "../stores/members";
+import { ProjectContext, type ProjectContextValue } from "../stores/project";
 import { type SessionApi, SessionProvider } from "../stores/session";
 import { createTasksStore } from "../stores/tasks";
 import { dismissToast, showToast, toasts } from "../stores/toast";
@@ -201,8 +202,7 @@ describe("Board", () => {
       canEdit: () => role !== "viewer",
       isOwner: () => role === "owner",
       tasks,
-      members: () => [{ userId: "u2", email: "bob@example.test", name: "Bob", role: "editor" }],
-      refetchMembers: () => {},
+      members: { nameOf: (userId) => (userId === "u2" ? "Bob" : undefined) } as MembersStore,
       openTask: (target) => opened.push(target),
     };
     const r = render(() => (

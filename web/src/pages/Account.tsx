@@ -2,6 +2,7 @@
 import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { ApiError, api } from "../api/client";
 import type { ImportResult, Session } from "../api/types";
+import { applyApiError } from "../components/applyApiError";
 import { Field, passwordProblem } from "../components/Field";
 import { ErrorView, RowsSkeleton } from "../components/States";
 import { projectsStore } from "../stores/projects";
@@ -149,10 +150,12 @@ export default function Account() {
       showToast("Password changed. Your other sessions were signed out.", { kind: "success" });
       void refetch();
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 401 || err.status === 403))
-        setPwErrors({ currentPassword: "The current password is wrong." });
-      else if (err instanceof ApiError && Object.keys(err.fields).length) setPwErrors(err.fields);
-      else errorToast(err, "Could not change the password");
+      const wrongPassword = { currentPassword: "The current password is wrong." };
+      applyApiError(err, {
+        setErrors: setPwErrors,
+        fallback: "Could not change the password",
+        byStatus: { 401: wrongPassword, 403: wrongPassword },
+      });
     }
   };
 

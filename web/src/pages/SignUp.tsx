@@ -1,7 +1,7 @@
 import { A, Navigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
-import { ApiError } from "../api/client";
 import { LIMITS } from "../api/types";
+import { applyApiError } from "../components/applyApiError";
 import { EMAIL_RE, Field, passwordProblem, tooLong } from "../components/Field";
 import { useSession } from "../stores/session";
 import { AuthLayout } from "./AuthLayout";
@@ -33,12 +33,17 @@ export default function SignUp() {
     try {
       await session.signUp(name, email, password);
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 422 || err.status === 409)) {
-        const fields = err.fields;
-        if (err.status === 409 && !fields.email) fields.email = "An account with this email already exists.";
-        if (Object.keys(fields).length) setErrors(fields);
-        else setFormError(err.message);
-      } else setFormError(err instanceof Error ? err.message : "Could not create the account.");
+      applyApiError(err, {
+        setErrors,
+        setFormError,
+        fallback: "Could not create the account.",
+        byStatus: {
+          409: (error) => ({
+            ...error.fields,
+            email: error.fields.email ?? "An account with this email already exists.",
+          }),
+        },
+      });
     } finally {
       setBusy(false);
     }

@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import type { Task } from "../../api/types";
+import {
+  changedFields,
+  fromDateInput,
+  parseLabels,
+  type TaskFormValues,
+  taskFormProblems,
+  toDateInput,
+} from "./task-form";
+
+const task: Task = {
+  id: "t1",
+  projectId: "p1",
+  title: "Ship it",
+  description: null,
+  status: "todo",
+  priority: "high",
+  dueAt: "2030-05-17T12:00:00.000Z",
+  labels: ["release"],
+  assigneeId: null,
+  position: 1024,
+  version: 3,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+  completedAt: null,
+};
+const values: TaskFormValues = {
+  title: "Ship it",
+  description: "",
+  status: "todo",
+  priority: "high",
+  dueAt: "2030-05-17T12:00:00.000Z",
+  labels: ["release"],
+  assigneeId: null,
+};
+
+describe("task form", () => {
+  test("dates: the day in the input, noon UTC on the wire", () => {
+    expect(toDateInput(task.dueAt)).toBe("2030-05-17");
+    expect(toDateInput(null)).toBe("");
+    expect(fromDateInput("2030-05-17")).toBe("2030-05-17T12:00:00.000Z");
+    expect(fromDateInput("")).toBeNull();
+  });
+
+  test("labels: comma-separated, trimmed, no blanks or repeats", () => {
+    expect(parseLabels(" web, launch,,web ,")).toEqual(["web", "launch"]);
+  });
+
+  test("problems: a title is required, both texts have limits", () => {
+    expect(taskFormProblems(values)).toEqual({});
+    expect(taskFormProblems({ ...values, title: "" })).toEqual({ title: "Enter a title." });
+    expect(taskFormProblems({ ...values, title: "x".repeat(201), description: "y".repeat(10_001) })).toEqual({
+      title: "Use at most 200 characters.",
+      description: "Use at most 10,000 characters.",
+    });
+  });
+
+  test("the patch holds only what changed; no description and an empty one are the same", () => {
+    expect(changedFields(task, values)).toEqual({});
+    expect(changedFields(task, { ...values, priority: "low", labels: ["release", "web"] })).toEqual({
+      priority: "low",
+      labels: ["release", "web"],
+    });
+    expect(changedFields(task, { ...values, dueAt: null, description: "Notes" })).toEqual({
+      dueAt: null,
+      description: "Notes",
+    });
+  });
+});
