@@ -39,21 +39,39 @@ interface FieldParts {
 }
 const FIELD_PARTS = ["label", "name", "error", "hint", "id", "max"] as const;
 
-/** The control's id and aria attributes: the error, hint and count are read with it. */
-function controlWiring(parts: FieldParts) {
+/** Splits a field's own props from its control's, and gives the control its id and aria wiring. */
+function splitField<P extends FieldParts>(props: P) {
+  // splitProps cannot narrow a generic P: name the halves.
+  const [parts, rest] = splitProps(props, FIELD_PARTS) as unknown as [FieldParts, Omit<P, keyof FieldParts>];
   const id = () => parts.id ?? `field-${parts.name}`;
-  return {
-    id,
-    invalid: () => (parts.error ? true : undefined),
-    describedBy: () =>
-      [parts.error ? `${id()}-error` : "", parts.hint ? `${id()}-hint` : "", parts.max ? `${id()}-count` : ""]
-        .filter(Boolean)
-        .join(" ") || undefined,
+  const control = {
+    get id() {
+      return id();
+    },
+    get name() {
+      return parts.name;
+    },
+    get "aria-invalid"() {
+      return parts.error ? true : undefined;
+    },
+    /** The error, hint and count are read with the control. */
+    get "aria-describedby"() {
+      return (
+        [
+          parts.error ? `${id()}-error` : "",
+          parts.hint ? `${id()}-hint` : "",
+          parts.max ? `${id()}-count` : "",
+        ]
+          .filter(Boolean)
+          .join(" ") || undefined
+      );
+    },
   };
+  return { parts, rest, control };
 }
 
-/** Label, control, count, hint and error, in that order. */
-function FieldFrame(props: { parts: FieldParts; id: string; value: unknown; children: JSX.Element }) {
+/** Label, control, count of `value`, hint and error, in that order. */
+function FieldFrame(props: { parts: FieldParts; id: string; value?: unknown; children: JSX.Element }) {
   return (
     <div class="field">
       <label for={props.id}>{props.parts.label}</label>
@@ -76,33 +94,19 @@ function FieldFrame(props: { parts: FieldParts; id: string; value: unknown; chil
 }
 
 export function Field(props: JSX.InputHTMLAttributes<HTMLInputElement> & FieldParts) {
-  const [parts, rest] = splitProps(props, FIELD_PARTS);
-  const wiring = controlWiring(parts);
+  const { parts, rest, control } = splitField(props);
   return (
-    <FieldFrame parts={parts} id={wiring.id()} value={rest.value}>
-      <input
-        {...rest}
-        id={wiring.id()}
-        name={parts.name}
-        aria-invalid={wiring.invalid()}
-        aria-describedby={wiring.describedBy()}
-      />
+    <FieldFrame parts={parts} id={control.id} value={rest.value}>
+      <input {...rest} {...control} />
     </FieldFrame>
   );
 }
 
 export function TextareaField(props: JSX.TextareaHTMLAttributes<HTMLTextAreaElement> & FieldParts) {
-  const [parts, rest] = splitProps(props, FIELD_PARTS);
-  const wiring = controlWiring(parts);
+  const { parts, rest, control } = splitField(props);
   return (
-    <FieldFrame parts={parts} id={wiring.id()} value={rest.value}>
-      <textarea
-        {...rest}
-        id={wiring.id()}
-        name={parts.name}
-        aria-invalid={wiring.invalid()}
-        aria-describedby={wiring.describedBy()}
-      />
+    <FieldFrame parts={parts} id={control.id} value={rest.value}>
+      <textarea {...rest} {...control} />
     </FieldFrame>
   );
 }
@@ -120,17 +124,11 @@ export function SelectField<T extends string>(
       none?: string;
     },
 ) {
-  const [parts, choice, rest] = splitProps(props, FIELD_PARTS, ["options", "optionLabel", "value", "none"]);
-  const wiring = controlWiring(parts);
+  const { parts, rest, control } = splitField(props);
+  const [choice, select] = splitProps(rest, ["options", "optionLabel", "value", "none"]);
   return (
-    <FieldFrame parts={parts} id={wiring.id()} value={undefined}>
-      <select
-        {...rest}
-        id={wiring.id()}
-        name={parts.name}
-        aria-invalid={wiring.invalid()}
-        aria-describedby={wiring.describedBy()}
-      >
+    <FieldFrame parts={parts} id={control.id}>
+      <select {...select} {...control}>
         <Show when={choice.none !== undefined}>
           <option value="">{choice.none}</option>
         </Show>
@@ -143,6 +141,17 @@ export function SelectField<T extends string>(
         </For>
       </select>
     </FieldFrame>
+  );
+}
+
+/** A message about the whole form (wrong password, too many attempts), announced when it appears. */
+export function FormError(props: { message: string }) {
+  return (
+    <Show when={props.message}>
+      <p class="form-error" role="alert">
+        {props.message}
+      </p>
+    </Show>
   );
 }
 

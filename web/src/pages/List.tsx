@@ -64,6 +64,15 @@ export default function List() {
       .filter((row): row is Task => !!row)
       .filter((row, i, all) => all.findIndex((r) => r.id === row.id) === i);
   const set = (key: FilterKey, value: string) => setParams({ [key]: value || undefined });
+  /** Id, value and change handler of the control that sets filter `key`. */
+  const filterControl = (key: FilterKey, id: string) => ({
+    id,
+    get value() {
+      return params[key] ?? "";
+    },
+    onChange: (e: Event & { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
+      set(key, e.currentTarget.value.trim()),
+  });
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   const filtered = () => FILTER_KEYS.some((k) => k !== "sort" && params[k]);
 
@@ -90,51 +99,28 @@ export default function List() {
         </div>
         <SelectField
           label="Status"
-          id="f-status"
+          {...filterControl("status", "f-status")}
           none="Any"
           options={STATUSES}
           optionLabel={(status) => STATUS_LABEL[status]}
-          value={params.status}
-          onChange={(e) => set("status", e.currentTarget.value)}
         />
         <SelectField
           label="Priority"
-          id="f-priority"
+          {...filterControl("priority", "f-priority")}
           none="Any"
           options={PRIORITIES}
           optionLabel={(priority) => PRIORITY_LABEL[priority]}
-          value={params.priority}
-          onChange={(e) => set("priority", e.currentTarget.value)}
         />
-        <Field
-          label="Label"
-          id="f-label"
-          value={params.label ?? ""}
-          onChange={(e) => set("label", e.currentTarget.value.trim())}
-        />
+        <Field label="Label" {...filterControl("label", "f-label")} />
         <SelectField
           label="Assignee"
-          id="f-assignee"
+          {...filterControl("assigneeId", "f-assignee")}
           none="Anyone"
           options={ctx.members.items().map((m) => m.userId)}
           optionLabel={(userId) => ctx.members.nameOf(userId) ?? ""}
-          value={params.assigneeId}
-          onChange={(e) => set("assigneeId", e.currentTarget.value)}
         />
-        <Field
-          label="Due from"
-          id="f-due-after"
-          type="date"
-          value={params.dueAfter ?? ""}
-          onChange={(e) => set("dueAfter", e.currentTarget.value)}
-        />
-        <Field
-          label="Due until"
-          id="f-due-before"
-          type="date"
-          value={params.dueBefore ?? ""}
-          onChange={(e) => set("dueBefore", e.currentTarget.value)}
-        />
+        <Field label="Due from" type="date" {...filterControl("dueAfter", "f-due-after")} />
+        <Field label="Due until" type="date" {...filterControl("dueBefore", "f-due-before")} />
         <Show when={filtered()}>
           <button
             type="button"

@@ -1,9 +1,9 @@
 import { A, Navigate, useSearchParams } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { applyApiError } from "../components/applyApiError";
-import { EMAIL_RE, Field } from "../components/Field";
+import { EMAIL_RE, Field, FormError } from "../components/Field";
 import { useSession } from "../stores/session";
-import { AuthLayout, safeNext } from "./AuthLayout";
+import { AuthLayout, EmailField, safeNext } from "./AuthLayout";
 
 export default function SignIn() {
   const session = useSession();
@@ -45,19 +45,8 @@ export default function SignIn() {
     <Show when={session.status() !== "authenticated"} fallback={<Navigate href={safeNext(params.next)} />}>
       <AuthLayout title="Sign in">
         <form class="stack" onSubmit={submit} noValidate>
-          <Show when={formError()}>
-            <p class="form-error" role="alert">
-              {formError()}
-            </p>
-          </Show>
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            error={errors().email}
-          />
+          <FormError message={formError()} />
+          <EmailField error={errors().email} />
           <Field
             label="Password"
             name="password"

@@ -2,9 +2,9 @@ import { A, Navigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { LIMITS } from "../api/types";
 import { applyApiError } from "../components/applyApiError";
-import { EMAIL_RE, Field, passwordProblem, tooLong } from "../components/Field";
+import { EMAIL_RE, Field, FormError, passwordProblem, tooLong } from "../components/Field";
 import { useSession } from "../stores/session";
-import { AuthLayout } from "./AuthLayout";
+import { AuthLayout, EmailField } from "./AuthLayout";
 
 export default function SignUp() {
   const session = useSession();
@@ -53,11 +53,7 @@ export default function SignUp() {
     <Show when={session.status() !== "authenticated"} fallback={<Navigate href="/" />}>
       <AuthLayout title="Create your account">
         <form class="stack" onSubmit={submit} noValidate>
-          <Show when={formError()}>
-            <p class="form-error" role="alert">
-              {formError()}
-            </p>
-          </Show>
+          <FormError message={formError()} />
           <Field
             label="Name"
             name="name"
@@ -68,14 +64,7 @@ export default function SignUp() {
             max={LIMITS.userName}
             error={errors().name}
           />
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            error={errors().email}
-          />
+          <EmailField error={errors().email} />
           <Field
             label="Password"
             name="password"

@@ -38,6 +38,17 @@ export function TaskForm(props: {
   const [description, setDescription] = createSignal(props.task?.description ?? "");
   const readOnly = () => !ctx.canEdit();
   const isNew = !props.task;
+  /** Name, id, read-only state and error of the field for `name`. */
+  const taskField = (name: string) => ({
+    name,
+    id: `task-${name}`,
+    get disabled() {
+      return readOnly();
+    },
+    get error() {
+      return errors()[name];
+    },
+  });
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
@@ -89,77 +100,51 @@ export function TaskForm(props: {
       </Show>
       <Field
         label="Title"
-        name="title"
-        id="task-title"
+        {...taskField("title")}
         value={title()}
         onInput={(e) => setTitle(e.currentTarget.value)}
         max={LIMITS.taskTitle}
         required
         autofocus
-        disabled={readOnly()}
-        error={errors().title}
       />
       <TextareaField
         label="Description"
-        name="description"
-        id="task-description"
+        {...taskField("description")}
         rows={5}
         value={description()}
         onInput={(e) => setDescription(e.currentTarget.value)}
         max={LIMITS.taskDescription}
-        disabled={readOnly()}
-        error={errors().description}
       />
       <div class="grid-2">
         <SelectField
           label="Status"
-          name="status"
-          id="task-status"
+          {...taskField("status")}
           options={STATUSES}
           optionLabel={(status) => STATUS_LABEL[status]}
           value={props.task?.status ?? props.status ?? "todo"}
-          disabled={readOnly()}
-          error={errors().status}
         />
         <SelectField
           label="Priority"
-          name="priority"
-          id="task-priority"
+          {...taskField("priority")}
           options={PRIORITIES}
           optionLabel={(priority) => PRIORITY_LABEL[priority]}
           value={props.task?.priority ?? "medium"}
-          disabled={readOnly()}
-          error={errors().priority}
         />
-        <Field
-          label="Due date"
-          name="dueAt"
-          id="task-dueAt"
-          type="date"
-          value={toDateInput(props.task?.dueAt)}
-          disabled={readOnly()}
-          error={errors().dueAt}
-        />
+        <Field label="Due date" {...taskField("dueAt")} type="date" value={toDateInput(props.task?.dueAt)} />
         <SelectField
           label="Assignee"
-          name="assigneeId"
-          id="task-assigneeId"
+          {...taskField("assigneeId")}
           none="Unassigned"
           options={ctx.members.items().map((m) => m.userId)}
           optionLabel={(userId) => ctx.members.nameOf(userId) ?? ""}
           value={props.task?.assigneeId}
-          disabled={readOnly()}
-          error={errors().assigneeId}
         />
       </div>
       <Field
         label="Labels"
-        name="labels"
-        id="task-labels"
+        {...taskField("labels")}
         value={(props.task?.labels ?? []).join(", ")}
         hint="Separate labels with commas."
-        disabled={readOnly()}
-        error={errors().labels}
       />
       <div class="dialog-actions">
         <Show when={!isNew && !readOnly()}>

@@ -57,7 +57,7 @@ export function taskFormProblems(values: TaskFormValues): FieldErrors {
 }
 
 /** The fields that differ from `task` (an empty description and no description are the same). */
-export function changedFields(task: Task, values: TaskFormValues): TaskInput {
+export function changedFields(task: Pick<Task, keyof TaskFormValues>, values: TaskFormValues): TaskInput {
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     const before = (task as unknown as Record<string, unknown>)[key];
