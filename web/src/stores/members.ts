@@ -22,9 +22,10 @@ export function createMembersStore(projectId: string, client = projectsApi): Mem
     async (id) => (await client.members(id)).items,
     { initialValue: [] },
   );
+  const items = () => members.latest ?? [];
   return {
-    items: () => members.latest ?? [],
-    nameOf: (userId) => (userId ? members.latest?.find((m) => m.userId === userId)?.name : undefined),
+    items,
+    nameOf: (userId) => (userId ? items().find((m) => m.userId === userId)?.name : undefined),
     refetch: () => void refetch(),
     async invite(email, role) {
       const member = await client.addMember(projectId, { email, role });
