@@ -5,7 +5,7 @@ import { serveStatic } from "hono/bun";
 import { version } from "../package.json" with { type: "json" };
 import { authRoutes } from "./auth/routes.ts";
 import type { Deps } from "./deps.ts";
-import { createEventHub, type EventHub } from "./events/hub.ts";
+import type { EventHub } from "./events/hub.ts";
 import { createPublisher } from "./events/publisher.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { createHealthRoutes } from "./health/routes.ts";
@@ -26,9 +26,8 @@ import { transferRoutes } from "./transfer/routes.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export function createApp(deps: Deps & { hub?: EventHub }) {
-  const { config, store, metrics, log } = deps;
-  const hub = deps.hub ?? createEventHub(store, log);
+export function createApp(deps: Deps & { hub: EventHub }) {
+  const { config, store, metrics, log, hub } = deps;
   const publish = createPublisher(store, log);
   const limits = config.rateLimit;
   const health = createHealthRoutes(deps);

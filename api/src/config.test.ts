@@ -113,6 +113,16 @@ describe("loadConfig", () => {
   });
 });
 
+test("MIGRATE_ON_START: on unless set to false", () => {
+  expect(loadConfig(production, "serve").migrateOnStart).toBe(true);
+  expect(loadConfig({}, "dev").migrateOnStart).toBe(true);
+  expect(loadConfig({ ...production, MIGRATE_ON_START: "false" }, "serve").migrateOnStart).toBe(false);
+  expect(loadConfig({ ...production, MIGRATE_ON_START: "0" }, "serve").migrateOnStart).toBe(false);
+  expect(errorOf(() => loadConfig({ ...production, MIGRATE_ON_START: "later" }, "serve"))).toBe(
+    "MIGRATE_ON_START: must be true or false",
+  );
+});
+
 test("the entry point exits 2 with one line naming the variable", () => {
   const result = Bun.spawnSync(["bun", join(import.meta.dir, "main.ts"), "serve"], {
     env: { PATH: process.env.PATH ?? "", ...production, PORT: "not-a-port" },

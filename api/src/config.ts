@@ -17,6 +17,10 @@ export type ConfigMode = "serve" | "dev";
 
 export class ConfigError extends Error {}
 
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
 // Which peers may set the client address through X-Forwarded-For: a list of addresses and CIDRs;
 // `true` (what older configurations say) means loopback and the private networks, `false` nobody.
 const trustedProxies = z.string().transform((value, ctx) => {
@@ -35,62 +39,75 @@ const trustedProxies = z.string().transform((value, ctx) => {
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const schema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(4000),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgres:// URL" }).optional(),
-  DATABASE_PASSWORD: z.string().min(1).optional(),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// URL" }).optional(),
-  REDIS_PASSWORD: z.string().min(1).optional(),
-  REDIS_KEY_PREFIX: z.string().default("tp:"),
-  REDIS_COMMAND_TIMEOUT_MS: positiveInt(1000),
-  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  STATIC_DIR: z.string().min(1).optional(),
-  DATA_DIR: z.string().min(1).default(".data"),
-  TRUST_PROXY: trustedProxies.default([]),
-  ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
-  REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
-  CACHE_TTL_SECONDS: positiveInt(300),
-  RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
-  RATE_LIMIT_IP: positiveInt(1200),
-  RATE_LIMIT_USER: positiveInt(600),
-  RATE_LIMIT_AUTH_IP: positiveInt(30),
-  LOGIN_FAILURES_MAX: positiveInt(10),
-  LOGIN_FAILURES_ACCOUNT_MAX: positiveInt(100),
-  LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
-  EVENTS_RETAINED: positiveInt(10_000),
-  SSE_HEARTBEAT_SECONDS: positiveInt(15),
-});
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(4000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgres:// URL" }).optional(),
+    DATABASE_PASSWORD: z.string().min(1).optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// URL" }).optional(),
+    REDIS_PASSWORD: z.string().min(1).optional(),
+    REDIS_KEY_PREFIX: z.string().default("tp:"),
+    REDIS_COMMAND_TIMEOUT_MS: positiveInt(1000),
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    STATIC_DIR: z.string().min(1).optional(),
+    DATA_DIR: z.string().min(1).default(".data"),
+    TRUST_PROXY: trustedProxies.default([]),
+    ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+    REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
+    CACHE_TTL_SECONDS: positiveInt(300),
+    RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
+    RATE_LIMIT_IP: positiveInt(1200),
+    RATE_LIMIT_USER: positiveInt(600),
+    RATE_LIMIT_AUTH_IP: positiveInt(30),
+    LOGIN_FAILURES_MAX: positiveInt(10),
+    LOGIN_FAILURES_ACCOUNT_MAX: positiveInt(100),
+    LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
+    EVENTS_RETAINED: positiveInt(10_000),
+    SSE_HEARTBEAT_SECONDS: positiveInt(15),
+    // false: serve/dev only check that the schema is current (a deploy step runs `migrate` first)
+    MIGRATE_ON_START: booleanFlag.default(true),
+  })
+  // The names the code uses. Config is the type of what this returns: no hand-kept interface.
+  .transform((env) => ({
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    databasePassword: env.DATABASE_PASSWORD,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    redisUrl: env.REDIS_URL,
+    redisPassword: env.REDIS_PASSWORD,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    jwtSecret: env.JWT_SECRET,
+    logLevel: env.LOG_LEVEL,
+    staticDir: env.STATIC_DIR,
+    dataDir: env.DATA_DIR,
+    /** Addresses and CIDRs of proxies whose X-Forwarded-For is believed (empty: none). */
+    trustedProxies: env.TRUST_PROXY,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_DAYS * 86_400,
+    cacheTtlSeconds: env.CACHE_TTL_SECONDS,
+    rateLimit: {
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      ip: env.RATE_LIMIT_IP,
+      user: env.RATE_LIMIT_USER,
+      authIp: env.RATE_LIMIT_AUTH_IP,
+    },
+    /** Failed sign-ins per window: `max` per account and address and per address, `accountMax` per account. */
+    loginFailures: {
+      max: env.LOGIN_FAILURES_MAX,
+      accountMax: env.LOGIN_FAILURES_ACCOUNT_MAX,
+      windowSeconds: env.LOGIN_FAILURES_WINDOW_SECONDS,
+    },
+    eventsRetained: env.EVENTS_RETAINED,
+    sseHeartbeatSeconds: env.SSE_HEARTBEAT_SECONDS,
+    migrateOnStart: env.MIGRATE_ON_START,
+  }));
 
-export type RawConfig = z.infer<typeof schema>;
-
-export interface Config {
-  port: number;
-  host: string;
-  databaseUrl?: string;
-  databasePassword?: string;
-  databasePoolMax: number;
-  redisUrl?: string;
-  redisPassword?: string;
-  redisKeyPrefix: string;
-  redisCommandTimeoutMs: number;
-  jwtSecret?: string;
-  logLevel: RawConfig["LOG_LEVEL"];
-  staticDir?: string;
-  dataDir: string;
-  /** Addresses and CIDRs of proxies whose X-Forwarded-For is believed (empty: none). */
-  trustedProxies: readonly string[];
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  cacheTtlSeconds: number;
-  rateLimit: { windowSeconds: number; ip: number; user: number; authIp: number };
-  /** Failed sign-ins per window: `max` per account and address and per address, `accountMax` per account. */
-  loginFailures: { max: number; accountMax: number; windowSeconds: number };
-  eventsRetained: number;
-  sseHeartbeatSeconds: number;
-}
+export type Config = z.output<typeof schema>;
 
 type Env = Record<string, string | undefined>;
 
@@ -125,42 +142,10 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     const issue = parsed.error.issues[0];
     throw new ConfigError(`${issue?.path.join(".") ?? "config"}: ${issue?.message ?? "invalid"}`);
   }
-  const raw = parsed.data;
   if (mode === "serve") {
     for (const name of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"] as const) {
-      if (raw[name] === undefined) throw new ConfigError(`${name}: required (or ${name}_FILE)`);
+      if (cleaned[name] === undefined) throw new ConfigError(`${name}: required (or ${name}_FILE)`);
     }
   }
-  return {
-    port: raw.PORT,
-    host: raw.HOST,
-    databaseUrl: raw.DATABASE_URL,
-    databasePassword: raw.DATABASE_PASSWORD,
-    databasePoolMax: raw.DATABASE_POOL_MAX,
-    redisUrl: raw.REDIS_URL,
-    redisPassword: raw.REDIS_PASSWORD,
-    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
-    redisCommandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS,
-    jwtSecret: raw.JWT_SECRET,
-    logLevel: raw.LOG_LEVEL,
-    staticDir: raw.STATIC_DIR,
-    dataDir: raw.DATA_DIR,
-    trustedProxies: raw.TRUST_PROXY,
-    accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
-    refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_DAYS * 86_400,
-    cacheTtlSeconds: raw.CACHE_TTL_SECONDS,
-    rateLimit: {
-      windowSeconds: raw.RATE_LIMIT_WINDOW_SECONDS,
-      ip: raw.RATE_LIMIT_IP,
-      user: raw.RATE_LIMIT_USER,
-      authIp: raw.RATE_LIMIT_AUTH_IP,
-    },
-    loginFailures: {
-      max: raw.LOGIN_FAILURES_MAX,
-      accountMax: raw.LOGIN_FAILURES_ACCOUNT_MAX,
-      windowSeconds: raw.LOGIN_FAILURES_WINDOW_SECONDS,
-    },
-    eventsRetained: raw.EVENTS_RETAINED,
-    sseHeartbeatSeconds: raw.SSE_HEARTBEAT_SECONDS,
-  };
+  return parsed.data;
 }

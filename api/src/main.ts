@@ -1,7 +1,8 @@
 // Entry point. Subcommands:
-//   serve        production: configuration required, migrations under an advisory lock, then listen
+//   serve        production: configuration required, migrations under an advisory lock (or, with
+//                MIGRATE_ON_START=false, a check that none is pending), then listen
 //   dev          like serve, but embedded PostgreSQL (PGlite) and an in-process store when no URLs are set
-//   migrate      apply migrations and exit
+//   migrate      apply migrations and exit (a deploy runs it before starting new replicas)
 //   healthcheck  GET /internal/ready on this host's PORT; exit 0 when ready, else 1 and the reason on
 //                stdout (the engine keeps it as the probe output; for images without a shell)
 import { existsSync } from "node:fs";
@@ -9,15 +10,10 @@ import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createSql, isDatabaseUnavailable, type Sql } from "./db/client.ts";
-import { MigrationError, migrate } from "./db/migrate.ts";
-import { replaceablePool } from "./db/pool.ts";
-import { createEventHub } from "./events/hub.ts";
+import { MigrationError, migrate, pendingMigrations } from "./db/migrate.ts";
 import { INTERNAL_READY_PATH } from "./health/routes.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
-import { createMetrics } from "./metrics.ts";
-import { createMemoryStore } from "./store/memory.ts";
-import { createRedisStore } from "./store/redis.ts";
-import type { Store } from "./store/store.ts";
+import { createRuntime } from "./runtime.ts";
 
 const EXIT_CONFIG = 2;
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -68,25 +64,44 @@ async function healthcheck(): Promise<never> {
 /** How long startup waits for PostgreSQL to accept connections (compose starts everything at once). */
 const DATABASE_WAIT_MS = 60_000;
 
-async function runMigrations(sql: Sql, log: Logger): Promise<void> {
+/** Runs a start-up step on PostgreSQL, retrying while PostgreSQL is not reachable yet; else refuses to start. */
+async function whenReachable<T>(sql: Sql, log: Logger, what: string, step: () => Promise<T>): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      const applied = await migrate(sql);
-      if (applied.length > 0) log.info("migrations applied", { applied });
-      return;
+      return await step();
     } catch (error) {
       if (!isDatabaseUnavailable(error) || Date.now() - started > DATABASE_WAIT_MS)
-        return refuseToStart(sql, log, error);
+        return refuseToStart(sql, log, error, what);
       log.warn("database not reachable yet; retrying", { attempt, reason: (error as Error).message });
       await Bun.sleep(Math.min(500 * attempt, 5000));
     }
   }
 }
 
-async function refuseToStart(sql: Sql, log: Logger, error: unknown): Promise<never> {
-  const reason =
-    error instanceof MigrationError ? error.message : `cannot migrate: ${(error as Error).message}`;
+async function runMigrations(sql: Sql, log: Logger): Promise<string[]> {
+  const applied = await whenReachable(sql, log, "cannot migrate", () => migrate(sql, undefined, { log }));
+  if (applied.length > 0) log.info("migrations applied", { applied });
+  return applied;
+}
+
+/** MIGRATE_ON_START=false: never migrate, and never serve on a schema this version's code does not know. */
+async function requireCurrentSchema(sql: Sql, log: Logger): Promise<void> {
+  const pending = await whenReachable(sql, log, "cannot check the database schema", () =>
+    pendingMigrations(sql),
+  );
+  if (pending.length === 0) return;
+  await refuseToStart(
+    sql,
+    log,
+    new MigrationError(
+      `the database schema is behind this version: ${pending.length} pending migration(s) (${pending.join(", ")}); MIGRATE_ON_START=false, so run \`taskplatform-api migrate\` first`,
+    ),
+  );
+}
+
+async function refuseToStart(sql: Sql, log: Logger, error: unknown, what = "cannot migrate"): Promise<never> {
+  const reason = error instanceof MigrationError ? error.message : `${what}: ${(error as Error).message}`;
   log.error("refusing to start", { reason });
   await sql.end({ timeout: 1 }).catch(() => {});
   fail(reason);
@@ -94,60 +109,22 @@ async function refuseToStart(sql: Sql, log: Logger, error: unknown): Promise<nev
 
 async function serve(mode: "serve" | "dev"): Promise<void> {
   const config = readConfig(mode);
-  const log = createLogger(config.logLevel);
-  const metrics = createMetrics();
-  const cleanups: Array<() => Promise<void>> = [];
-  const backends: string[] = [];
+  const runtime = await createRuntime(config, {
+    renewablePool: true,
+    embeddedDataDir: join(config.dataDir, "pglite"),
+  }).catch((error: unknown) => {
+    // A configuration this build cannot serve (dev without DATABASE_URL in the executable).
+    if (error instanceof ConfigError) fail(error.message, EXIT_CONFIG);
+    throw error;
+  });
+  const { sql, log, hub, backends } = runtime;
+  if (config.migrateOnStart) await runMigrations(sql, log);
+  else await requireCurrentSchema(sql, log);
 
-  let databaseUrl = config.databaseUrl;
-  let poolMax = config.databasePoolMax;
-  if (!databaseUrl) {
-    const { startEmbeddedPostgres, EMBEDDED_POOL_MAX } = await import("./db/embedded.ts").catch(
-      (error: unknown) => {
-        // The compiled executable leaves PGlite out (api/package.json `build`: --external): it is for
-        // development from a checkout, and keeping it out saves the production process memory.
-        if (String((error as Error)?.message).includes("@electric-sql/pglite"))
-          fail("embedded PostgreSQL is only in the source tree (bun run dev); set DATABASE_URL", EXIT_CONFIG);
-        throw error;
-      },
-    );
-    const embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
-    cleanups.push(embedded.stop);
-    databaseUrl = embedded.url;
-    poolMax = EMBEDDED_POOL_MAX;
-    backends.push(
-      `database: embedded PGlite in ${join(config.dataDir, "pglite")} (set DATABASE_URL for PostgreSQL)`,
-    );
-  } else {
-    backends.push("database: PostgreSQL from DATABASE_URL");
-  }
-  const pool = replaceablePool(
-    () => createSql({ url: databaseUrl, password: config.databasePassword, max: poolMax, metrics }),
-    log,
-  );
-  const sql = pool.sql;
-  await runMigrations(sql, log);
-
-  let store: Store;
-  if (config.redisUrl) {
-    const redisStore = createRedisStore({
-      url: config.redisUrl,
-      password: config.redisPassword,
-      keyPrefix: config.redisKeyPrefix,
-      eventsRetained: config.eventsRetained,
-      commandTimeoutMs: config.redisCommandTimeoutMs,
-      onError: (error) => log.debug("redis error", { reason: error.message }),
-    });
-    // Commands fail fast until connected; give the first connection a moment, then serve regardless
-    // (readiness reports Redis down until it comes).
-    if (!(await redisStore.ready(2000)))
-      log.warn("redis not reachable yet; continuing, /api/ready reports it");
-    store = redisStore;
-    backends.push("store: Redis from REDIS_URL");
-  } else {
-    store = createMemoryStore({ eventsRetained: config.eventsRetained });
-    backends.push("store: in-process memory (set REDIS_URL for Redis; sessions end with the process)");
-  }
+  // Redis commands fail fast until connected; give the first connection a moment, then serve regardless
+  // (readiness reports Redis down until it comes).
+  if (!(await runtime.storeReady(2000)))
+    log.warn("redis not reachable yet; continuing, /api/ready reports it");
 
   let jwtSecret = config.jwtSecret;
   if (!jwtSecret) {
@@ -160,12 +137,10 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
     if (existsSync(join(built, "index.html"))) staticDir = built;
   }
 
-  const hub = createEventHub(store, log);
-  const app = createApp({ sql, store, metrics, log, hub, config: { ...config, jwtSecret, staticDir } });
+  const app = createApp({ ...runtime, config: { ...config, jwtSecret, staticDir } });
   // Above nginx's upstream keepalive_timeout (60 s) so the proxy always closes idle connections first.
   const server = Bun.serve({ fetch: app.fetch, port: config.port, hostname: config.host, idleTimeout: 75 });
-  // Embedded PGlite serves one connection at a time and never restarts under us: no watchdog there.
-  if (config.databaseUrl) pool.watch();
+  runtime.watchDatabase();
   log.info("listening", { url: `http://${config.host}:${server.port}`, mode, backends });
   if (mode === "dev") {
     process.stdout.write(
@@ -180,13 +155,12 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
+    // SSE responses never end by themselves: end them first, or server.stop() waits out the grace.
     hub.close();
     const force = setTimeout(() => server.stop(true), SHUTDOWN_GRACE_MS);
     await server.stop();
     clearTimeout(force);
-    await sql.end({ timeout: 5 }).catch(() => {});
-    await store.close().catch(() => {});
-    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    await runtime.close();
     log.info("stopped");
     process.exit(0);
   };
@@ -200,7 +174,8 @@ async function migrateOnly(): Promise<void> {
     fail("invalid configuration: DATABASE_URL: required (or DATABASE_URL_FILE)", EXIT_CONFIG);
   const log = createLogger(config.logLevel);
   const sql = createSql({ url: config.databaseUrl, password: config.databasePassword, max: 1 });
-  await runMigrations(sql, log);
+  const applied = await runMigrations(sql, log);
+  if (applied.length === 0) log.info("no pending migrations");
   await sql.end({ timeout: 5 });
 }
 

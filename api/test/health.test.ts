@@ -4,10 +4,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
-import { createSql, type Sql } from "../src/db/client.ts";
 import { createLogger } from "../src/log.ts";
-import { createMetrics, type Metrics } from "../src/metrics.ts";
-import { createMemoryStore } from "../src/store/memory.ts";
+import { createRuntime, type Runtime } from "../src/runtime.ts";
 import { API_ENTRY, TEST_JWT_SECRET } from "./support/api-process.ts";
 import { eventually } from "./support/client.ts";
 import { postgresBinDir, type RestartableService, startPostgres } from "./support/services.ts";
@@ -15,9 +13,8 @@ import { postgresBinDir, type RestartableService, startPostgres } from "./suppor
 setDefaultTimeout(60_000);
 
 let pg: RestartableService | undefined;
-let sql: Sql;
+let runtime: Runtime | undefined;
 let app: ReturnType<typeof createApp>;
-let metrics: Metrics;
 const logs: string[] = [];
 
 beforeAll(async () => {
@@ -26,20 +23,17 @@ beforeAll(async () => {
     return;
   }
   pg = await startPostgres();
-  sql = createSql({ url: pg.url, max: 2 });
-  metrics = createMetrics();
-  const config = loadConfig({ JWT_SECRET: TEST_JWT_SECRET }, "dev");
-  app = createApp({
-    sql,
-    store: createMemoryStore({ eventsRetained: 10 }),
-    metrics,
-    log: createLogger("debug", (line) => logs.push(line)),
-    config: { ...config, jwtSecret: TEST_JWT_SECRET },
-  });
+  // No REDIS_URL: the in-process store, so only PostgreSQL goes down.
+  const config = loadConfig(
+    { JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: pg.url, DATABASE_POOL_MAX: "2", EVENTS_RETAINED: "10" },
+    "dev",
+  );
+  runtime = await createRuntime(config, { log: createLogger("debug", (line) => logs.push(line)) });
+  app = createApp({ ...runtime, config: { ...config, jwtSecret: TEST_JWT_SECRET } });
 }, 120_000);
 
 afterAll(async () => {
-  await sql?.end({ timeout: 1 }).catch(() => {});
+  await runtime?.close();
   await pg?.stop();
 });
 
@@ -49,7 +43,7 @@ async function get(path: string) {
 }
 
 async function gauge(check: string): Promise<number | undefined> {
-  const metric = await metrics.registry.getSingleMetric("readiness_check_up")?.get();
+  const metric = await runtime?.metrics.registry.getSingleMetric("readiness_check_up")?.get();
   return metric?.values.find((v) => v.labels.check === check)?.value;
 }
 

@@ -277,6 +277,48 @@ describe("migrations at start-up", () => {
     }
   });
 
+  test("MIGRATE_ON_START=false: serve never migrates, refuses a schema that is behind, serves after `migrate`", async () => {
+    const empty = await createDatabase(pg.url, "tp_nomigrate");
+    const sql = postgres(empty, { max: 1, onnotice: () => {} });
+    try {
+      const refused = await runApi(["serve"], {
+        ...baseEnv(),
+        DATABASE_URL: empty,
+        MIGRATE_ON_START: "false",
+        PORT: String(await freePort()),
+      });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain(
+        `taskplatform-api: the database schema is behind this version: ${migrations.length} pending migration(s) (${migrations.map((m) => m.version).join(", ")}); MIGRATE_ON_START=false, so run \`taskplatform-api migrate\` first`,
+      );
+      expect(`${refused.stdout}${refused.stderr}`).toContain('"msg":"refusing to start"');
+      expect(refused.stdout).not.toContain('"msg":"listening"');
+      // it only read: not even schema_migrations was created
+      const tables =
+        await sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`;
+      expect(tables.length).toBe(0);
+
+      // the deploy step
+      const migrated = await runApi(["migrate"], { ...baseEnv(), DATABASE_URL: empty });
+      expect(migrated.exitCode).toBe(0);
+      expect(migrated.stdout).toContain('"msg":"migrations applied"');
+      const again = await runApi(["migrate"], { ...baseEnv(), DATABASE_URL: empty });
+      expect(again.exitCode).toBe(0);
+      expect(again.stdout).toContain('"msg":"no pending migrations"');
+
+      const api = await startApi({
+        databaseUrl: empty,
+        redisUrl: redis.url,
+        env: { MIGRATE_ON_START: "false" },
+      });
+      others.push(api);
+      expect((await call(api.url, "GET", "/api/ready")).status).toBe(200);
+      expect(api.output()).not.toContain("migration");
+    } finally {
+      await sql.end();
+    }
+  });
+
   test("three instances starting at once on an empty database migrate exactly once and all become ready", async () => {
     const empty = await createDatabase(pg.url, "tp_race");
     const started = performance.now();

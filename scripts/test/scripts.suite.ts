@@ -505,7 +505,15 @@ describe("deploy.sh with a fake docker", () => {
 echo "$*" >> "${bin}/calls.log"
 case "$1" in
   info) exit 0 ;;
-  compose) [ "$2" = version ] && { echo "Docker Compose version v2.99.0"; exit 0; }; exit 0 ;;
+  compose)
+    [ "$2" = version ] && { echo "Docker Compose version v2.99.0"; exit 0; }
+    # the one-off migrate container: what the API prints (exit 0 even on failure, as podman-compose 1.0.3)
+    case "$*" in
+      *" run "*" api migrate"*)
+        if [ -f "${bin}/migrate-fails" ]; then echo "taskplatform-api: migration 0009_x failed: boom"
+        else echo '{"level":"info","msg":"no pending migrations"}'; fi ;;
+    esac
+    exit 0 ;;
   ps) printf '${ids.join("\\n")}\\n'; exit 0 ;;
   logs) echo "last log line of $3"; exit 0 ;;
   exec) exit 0 ;;
@@ -585,6 +593,38 @@ exit 0
     expect(readFileSync(join(bin, "calls.log"), "utf8")).toContain(
       "compose -p taskplatform -f compose.yaml up -d --no-build --scale api=2 postgres redis api proxy",
     );
+  });
+
+  test("migrates with a one-off api container before starting the replicas; a failed migration stops it", () => {
+    rmSync(join(bin, "calls.log"), { force: true });
+    fakeDocker({ "taskplatform-api-1": "healthy" });
+    const ok = deploy(["--no-build", "--timeout", "5"]);
+    expect(ok.code, ok.err).toBe(0);
+    const calls = readFileSync(join(bin, "calls.log"), "utf8");
+    const migrate = calls.indexOf(
+      "compose -p taskplatform -f compose.yaml run --rm -T --no-deps -e LOG_LEVEL=info api migrate",
+    );
+    expect(migrate).toBeGreaterThan(calls.indexOf("compose -p taskplatform -f compose.yaml up -d postgres"));
+    expect(calls.indexOf("up -d --no-build --scale api=2")).toBeGreaterThan(migrate);
+
+    // only services without the api: nothing to migrate
+    rmSync(join(bin, "calls.log"), { force: true });
+    expect(deploy(["--no-build", "--timeout", "5", "prometheus"]).code).toBe(0);
+    expect(readFileSync(join(bin, "calls.log"), "utf8")).not.toContain(" run ");
+
+    rmSync(join(bin, "calls.log"), { force: true });
+    writeFileSync(join(bin, "migrate-fails"), "");
+    try {
+      const failed = deploy(["--no-build", "--timeout", "5"]);
+      expect(failed.code).not.toBe(0);
+      expect(failed.err).toContain("taskplatform-api: migration 0009_x failed: boom");
+      expect(failed.err).toContain(
+        "migrations failed (output above): no api replica was started or replaced",
+      );
+      expect(readFileSync(join(bin, "calls.log"), "utf8")).not.toContain("--scale");
+    } finally {
+      rmSync(join(bin, "migrate-fails"));
+    }
   });
 
   test("refuses to start without the secrets setup.sh makes", () => {

@@ -30,6 +30,8 @@ export const userSchema = z.object({
   createdAt: z.iso.datetime(),
 });
 export const authResult = z.object({ user: userSchema, accessToken: z.string() });
+export const refreshResult = z.object({ accessToken: z.string() });
+export const meResult = z.object({ user: userSchema });
 export const sessionSchema = z.object({
   id: z.string(),
   /** The session this request's access token belongs to. */
@@ -45,3 +47,6 @@ export const sessionSchema = z.object({
   /** Sign-in or the last refresh. */
   lastUsedAt: z.iso.datetime(),
 });
+
+export type User = z.infer<typeof userSchema>;
+export type Session = z.infer<typeof sessionSchema>;

@@ -1,13 +1,10 @@
 // Users repository: SQL only, `sql` passed in.
 import type { Sql } from "../db/client.ts";
+import type { WithDates } from "../json-types.ts";
+import type { User } from "./schemas.ts";
 
-export interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  passwordHash: string;
-  createdAt: Date;
-}
+/** A user as read from PostgreSQL: the response type (with a Date) and the password hash. */
+export type UserRow = WithDates<User, "createdAt"> & { passwordHash: string };
 
 export type PublicUser = Omit<UserRow, "passwordHash">;
 

@@ -4,30 +4,7 @@
 // it is connected to (the failing publisher is often not the reader's process).
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
-
-export type EventType =
-  | "task.created"
-  | "task.updated"
-  | "task.moved"
-  | "task.deleted"
-  | "project.created"
-  | "project.updated"
-  | "project.deleted"
-  | "member.added"
-  | "member.updated"
-  | "member.removed"
-  /** the project's board changed wholesale (a column was renumbered), or with no project: events were lost */
-  | "resync";
-
-export interface DomainEvent {
-  type: EventType;
-  projectId: string;
-  actorId: string;
-  task?: unknown;
-  project?: unknown;
-  member?: { userId: string; role?: string };
-  reason?: string;
-}
+import type { DomainEvent, StoredDomainEvent } from "./types.ts";
 
 /** Sent to everyone: events were published while the store was unreachable, and are lost. */
 export const GAP_MARKER: DomainEvent = {
@@ -37,7 +14,7 @@ export const GAP_MARKER: DomainEvent = {
   reason: "live updates were interrupted",
 };
 
-export const isGapMarker = (event: DomainEvent) => event.type === "resync" && event.projectId === "";
+export const isGapMarker = (event: StoredDomainEvent) => event.type === "resync" && event.projectId === "";
 
 const MARKER_RETRY_MS = 1000;
 

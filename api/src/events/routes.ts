@@ -14,9 +14,10 @@ import type { AppEnv } from "../http/context.ts";
 import { validate } from "../http/validate.ts";
 import { compareEventIds, EVENT_ID_PATTERN, type StoredEvent } from "../store/store.ts";
 import type { EventHub } from "./hub.ts";
-import { type DomainEvent, isGapMarker } from "./publisher.ts";
+import { isGapMarker } from "./publisher.ts";
 import { eventsQuery } from "./schemas.ts";
 import { createTickets, TICKET_TTL_SECONDS, ticketAuth } from "./tickets.ts";
+import type { StoredDomainEvent, StreamResync } from "./types.ts";
 
 const MEMBERSHIP_RECHECK_MS = 30_000;
 /** How soon a stream ends after its session was signed out (or revoked by a password change). */
@@ -99,13 +100,13 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
         const deliver = async (event: StoredEvent, live: boolean) => {
           if (compareEventIds(event.id, lastSent) <= 0) return;
           lastSent = event.id;
-          const data = JSON.parse(event.data) as DomainEvent;
+          const data = JSON.parse(event.data) as StoredDomainEvent;
           if (isGapMarker(data)) {
             await stream.writeSSE({ id: event.id, event: "resync", data: event.data });
             memberships = await membershipsOf(sql, userId).catch(() => memberships);
             return;
           }
-          const aboutMe = data.member?.userId === userId;
+          const aboutMe = "member" in data && data.member.userId === userId;
           const removesMe = (data.type === "member.removed" && aboutMe) || data.type === "project.deleted";
           // A live join is current (replayed ones may be long outdated): follow it at once. A project
           // someone creates (or imports) has them as its owner from the start.
@@ -136,7 +137,7 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
           if (replay && !replay.complete)
             await stream.writeSSE({
               event: "resync",
-              data: JSON.stringify({ reason: "events were missed" }),
+              data: JSON.stringify({ reason: "events were missed" } satisfies StreamResync),
             });
           for (const event of replay?.complete ? replay.events : []) await deliver(event, false);
 
@@ -149,7 +150,7 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
               gap = false;
               await stream.writeSSE({
                 event: "resync",
-                data: JSON.stringify({ reason: "live updates were interrupted" }),
+                data: JSON.stringify({ reason: "live updates were interrupted" } satisfies StreamResync),
               });
               memberships = await membershipsOf(sql, userId).catch(() => memberships);
             }

@@ -1,23 +1,13 @@
 // Projects and memberships: SQL only, `sql` passed in.
 import type { Sql } from "../db/client.ts";
+import type { WithDates } from "../json-types.ts";
 import { type Task, taskColumns } from "../tasks/repository.ts";
 import type { Role } from "./access.ts";
+import type { Member, Project } from "./schemas.ts";
 
-export interface ProjectView {
-  id: string;
-  name: string;
-  description: string;
-  role: Role;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface MemberView {
-  userId: string;
-  email: string;
-  name: string;
-  role: Role;
-}
+/** A project with the reader's role, as read from PostgreSQL (Dates for its timestamps). */
+export type ProjectView = WithDates<Project, "createdAt" | "updatedAt">;
+export type MemberView = Member;
 
 export async function listProjects(sql: Sql, userId: string): Promise<ProjectView[]> {
   return sql<ProjectView[]>`

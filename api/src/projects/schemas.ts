@@ -33,3 +33,6 @@ export const memberSchema = z.object({
   name: z.string(),
   role: roleSchema,
 });
+
+export type Project = z.infer<typeof projectSchema>;
+export type Member = z.infer<typeof memberSchema>;

@@ -1,25 +1,12 @@
 // Tasks: SQL only, `sql` passed in. Every write bumps projects.tasks_version in the same transaction,
 // which versions the task-list cache keys: a committed write can never be followed by a stale list.
 import type { Queryable, Sql } from "../db/client.ts";
+import type { WithDates } from "../json-types.ts";
 import type { Role } from "../projects/access.ts";
-import type { ListTasksQuery, TaskSort, UpdateTask } from "./schemas.ts";
+import type { ListTasksQuery, Task as TaskResponse, TaskSort, UpdateTask } from "./schemas.ts";
 
-export interface Task {
-  id: string;
-  projectId: string;
-  title: string;
-  description: string;
-  status: "todo" | "in_progress" | "done";
-  priority: "low" | "medium" | "high" | "urgent";
-  dueAt: Date | null;
-  labels: string[];
-  assigneeId: string | null;
-  position: number;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  completedAt: Date | null;
-}
+/** A task as read from PostgreSQL: the response type, with Dates for its timestamps. */
+export type Task = WithDates<TaskResponse, "dueAt" | "createdAt" | "updatedAt" | "completedAt">;
 
 /** Sort expressions with their SQL type (for the cursor cast) and direction. Nulls sort last. */
 const SORTS: Record<TaskSort, { expression: string; type: string; descending: boolean }> = {

@@ -94,7 +94,11 @@ export const taskSchema = z.object({
   updatedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
 });
+export const taskPage = z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() });
 
+export type Task = z.infer<typeof taskSchema>;
+export type TaskStatus = Task["status"];
+export type TaskPriority = Task["priority"];
 export type CreateTask = z.infer<typeof createTaskBody>;
 export type UpdateTask = z.infer<typeof updateTaskBody>;
 export type ListTasksQuery = z.infer<typeof listTasksQuery>;

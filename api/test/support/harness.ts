@@ -2,14 +2,10 @@
 // Servers come from TEST_DATABASE_URL / TEST_REDIS_URL, else throwaway local servers when the binaries
 // exist, else (outside CI only) embedded PGlite and the in-memory store. It prints which once.
 import { createApp } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
-import { createSql, type Sql } from "../../src/db/client.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
-import { createMetrics, type Metrics } from "../../src/metrics.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
-import { createRedisStore } from "../../src/store/redis.ts";
-import type { Store } from "../../src/store/store.ts";
+import { createRuntime, type Runtime } from "../../src/runtime.ts";
 import { TEST_JWT_SECRET } from "./api-process.ts";
 import { createDatabase, postgresBinDir, redisBinary, startPostgres, startRedis } from "./services.ts";
 
@@ -52,57 +48,51 @@ export function testBackends(): Promise<Backends> {
   return globalState.__tpBackends;
 }
 
-/** A database (migrated) and a store namespace of one's own. */
-export async function freshData(
-  options: { eventsRetained?: number } = {},
-): Promise<{ sql: Sql; store: Store; databaseUrl?: string; redisUrl?: string; close(): Promise<void> }> {
-  const backends = await testBackends();
-  const eventsRetained = options.eventsRetained ?? 1000;
-  if (backends.kind === "real") {
-    const databaseUrl = await createDatabase(backends.postgresUrl);
-    const sql = createSql({ url: databaseUrl, max: 5 });
-    await migrate(sql);
-    const store = createRedisStore({
-      url: backends.redisUrl,
-      keyPrefix: `t${crypto.randomUUID().slice(0, 8)}:`,
-      eventsRetained,
-      // Generous: a loaded CI machine must not turn into flaky 503s. Fail-fast is tested per process.
-      commandTimeoutMs: 5000,
-      onError: (error) => console.error(`[test] redis client error: ${error.message}`),
-    });
-    if (!(await store.ready(10_000))) throw new Error(`Redis at ${backends.redisUrl} not reachable`);
-    return {
-      sql,
-      store,
-      databaseUrl,
-      redisUrl: backends.redisUrl,
-      async close() {
-        await store.close();
-        await sql.end({ timeout: 2 });
-      },
-    };
-  }
-  const { startEmbeddedPostgres, EMBEDDED_POOL_MAX } = await import("../../src/db/embedded.ts");
-  const embedded = await startEmbeddedPostgres();
-  const sql = createSql({ url: embedded.url, max: EMBEDDED_POOL_MAX });
-  await migrate(sql);
-  const store = createMemoryStore({ eventsRetained });
-  return {
-    sql,
-    store,
-    async close() {
-      await store.close();
-      await sql.end({ timeout: 2 });
-      await embedded.stop();
-    },
-  };
+/** Every test runtime's configuration. Generous limits by default: suites that test the limits set their own. */
+const TEST_ENV = {
+  JWT_SECRET: TEST_JWT_SECRET,
+  TRUST_PROXY: "true",
+  RATE_LIMIT_AUTH_IP: "100000",
+  RATE_LIMIT_USER: "100000",
+  RATE_LIMIT_IP: "100000",
+  DATABASE_POOL_MAX: "5",
+  EVENTS_RETAINED: "1000",
+  // Generous: a loaded CI machine must not turn into flaky 503s. Fail-fast is tested per process.
+  REDIS_COMMAND_TIMEOUT_MS: "5000",
+};
+
+export interface TestRuntime extends Runtime {
+  config: Config & { jwtSecret: string };
+  /** The database of one's own on the PostgreSQL server; undefined on embedded PGlite. */
+  databaseUrl?: string;
 }
 
-export interface TestApp {
+/** The app's runtime on a database (migrated) and a store namespace of one's own. */
+export async function freshRuntime(
+  env: Record<string, string> = {},
+  log: Logger = createLogger("silent"),
+): Promise<TestRuntime> {
+  const backends = await testBackends();
+  const servers =
+    backends.kind === "real"
+      ? {
+          DATABASE_URL: await createDatabase(backends.postgresUrl),
+          REDIS_URL: backends.redisUrl,
+          REDIS_KEY_PREFIX: `t${crypto.randomUUID().slice(0, 8)}:`,
+        }
+      : {};
+  const config = loadConfig({ ...TEST_ENV, ...servers, ...env }, "dev");
+  const runtime = await createRuntime(config, {
+    log,
+    onRedisError: (error) => console.error(`[test] redis client error: ${error.message}`),
+  });
+  await migrate(runtime.sql);
+  if (!(await runtime.storeReady(10_000))) throw new Error(`Redis at ${config.redisUrl} not reachable`);
+  return { ...runtime, config: { ...config, jwtSecret: TEST_JWT_SECRET }, databaseUrl: config.databaseUrl };
+}
+
+export interface TestApp extends Pick<Runtime, "sql" | "store" | "metrics"> {
   app: ReturnType<typeof createApp>;
-  sql: Sql;
-  store: Store;
-  metrics: Metrics;
   logs: string[];
   close(): Promise<void>;
   /** JSON request helper: returns status, parsed body (or text) and headers. */
@@ -148,29 +138,12 @@ export const TEST_PASSWORD = "a sturdy passphrase 42";
 const LOOPBACK_PEER = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 0 }) };
 
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const data = await freshData();
   const logs: string[] = [];
-  const log: Logger = createLogger("debug", (line) => logs.push(line));
-  const metrics = createMetrics();
-  // Generous auth limits by default: suites that test the limits set their own.
-  const config = loadConfig(
-    {
-      JWT_SECRET: TEST_JWT_SECRET,
-      TRUST_PROXY: "true",
-      RATE_LIMIT_AUTH_IP: "100000",
-      RATE_LIMIT_USER: "100000",
-      RATE_LIMIT_IP: "100000",
-      ...env,
-    },
-    "dev",
+  const runtime = await freshRuntime(
+    env,
+    createLogger("debug", (line) => logs.push(line)),
   );
-  const app = createApp({
-    sql: data.sql,
-    store: data.store,
-    metrics,
-    log,
-    config: { ...config, jwtSecret: TEST_JWT_SECRET },
-  });
+  const app = createApp(runtime);
   let userCount = 0;
   // Each test app gets its own client address so per-IP limits of one file do not leak into another.
   const defaultIp = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
@@ -201,13 +174,13 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   let server: ReturnType<typeof Bun.serve> | undefined;
   return {
     app,
-    sql: data.sql,
-    store: data.store,
-    metrics,
+    sql: runtime.sql,
+    store: runtime.store,
+    metrics: runtime.metrics,
     logs,
     async close() {
       await server?.stop(true);
-      await data.close();
+      await runtime.close();
     },
     call,
     listen() {

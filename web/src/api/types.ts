@@ -1,81 +1,22 @@
-export type Role = "owner" | "editor" | "viewer";
-export type Status = "todo" | "in_progress" | "done";
-export type Priority = "low" | "medium" | "high" | "urgent";
+// The API's types, imported type-only from its zod schemas (z.infer): one source, checked by the
+// compiler on both sides. `import type`/`export type` are erased, so zod and the API's code never reach
+// the bundle (types.test.ts fails on any other import from the API).
+import type { Session, User } from "../../../api/src/auth/schemas.ts";
+import type { LiveEvent } from "../../../api/src/events/types.ts";
+import type { Role } from "../../../api/src/projects/access.ts";
+import type { Member, Project } from "../../../api/src/projects/schemas.ts";
+import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
+import type { ImportResult } from "../../../api/src/transfer/schemas.ts";
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  createdAt: string;
-}
-export interface Session {
-  id: string;
-  current: boolean;
-  /** Parsed by the API from the user agent, e.g. "Firefox 128"; null when not recognised. */
-  browser: string | null;
-  os: string | null;
-  userAgent: string;
-  ip: string;
-  createdAt: string;
-  /** Sign-in or the last refresh. */
-  lastUsedAt: string;
-}
-export interface Project {
-  id: string;
-  name: string;
-  description: string | null;
-  role: Role;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface Member {
-  userId: string;
-  email: string;
-  name: string;
-  role: Role;
-}
-export interface Task {
-  id: string;
-  projectId: string;
-  title: string;
-  description: string | null;
-  status: Status;
-  priority: Priority;
-  dueAt: string | null;
-  labels: string[];
-  assigneeId: string | null;
-  position: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-}
-export type TaskInput = Partial<
-  Pick<Task, "title" | "description" | "status" | "priority" | "dueAt" | "labels" | "assigneeId">
->;
+export type { ImportResult, LiveEvent, Member, Project, Role, Session, Task, User };
+export type Status = TaskStatus;
+export type Priority = TaskPriority;
+/** The fields a PATCH /api/tasks/:id may change. */
+export type TaskInput = UpdateTask;
+export type EventName = LiveEvent["type"];
 export interface Page<T> {
   items: T[];
   nextCursor?: string | null;
-}
-export type EventName =
-  | "task.created"
-  | "task.updated"
-  | "task.moved"
-  | "task.deleted"
-  | "project.created"
-  | "project.updated"
-  | "project.deleted"
-  | "member.added"
-  | "member.updated"
-  | "member.removed"
-  | "resync";
-export interface LiveEvent {
-  type: EventName;
-  projectId?: string;
-  task?: Task;
-  project?: Project;
-  member?: Member;
-  actorId?: string;
 }
 
 /** The API's length limits, in characters (code points). */
@@ -100,20 +41,3 @@ export const PRIORITY_LABEL: Record<Priority, string> = {
   high: "High",
   urgent: "Urgent",
 };
-
-/** What POST /api/import did (or, with dryRun, would do). */
-export interface ImportResult {
-  mode: "copy" | "restore";
-  dryRun: boolean;
-  projects: {
-    id: string | null;
-    name: string;
-    action: "created" | "restored";
-    tasks: { created: number; updated: number; deleted: number };
-    skippedMembers: number;
-    unassignedTasks: number;
-  }[];
-  tasks: number;
-  skippedMembers: number;
-  unassignedTasks: number;
-}

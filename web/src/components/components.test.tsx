@@ -174,7 +174,7 @@ describe("Board", () => {
   const project = (role: Project["role"]): Project => ({
     id: "p1",
     name: "Launch",
-    description: null,
+    description: "",
     role,
     createdAt: baseTask.createdAt,
     updatedAt: baseTask.updatedAt,

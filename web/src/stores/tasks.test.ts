@@ -132,7 +132,7 @@ describe("tasks store", () => {
     await store.load();
     const created = store.create({ title: "Echo" });
     const real = task({ id: "real", title: "Echo" });
-    store.apply({ type: "task.created", projectId: "p1", task: real });
+    store.apply({ type: "task.created", projectId: "p1", actorId: "u2", task: real });
     expect(store.tasks.map((t) => t.id)).toEqual(["real"]);
     reply.resolve(real);
     await created;
@@ -201,7 +201,12 @@ describe("tasks store", () => {
     const moving = store.move(a.id, "done", 0);
     expect(titles(store.column("done"))).toEqual(["A"]);
     // An older event (e.g. another tab's edit before our move) must not drag the card back.
-    store.apply({ type: "task.updated", projectId: "p1", task: { ...a, title: "A", version: 1 } });
+    store.apply({
+      type: "task.updated",
+      projectId: "p1",
+      actorId: "u2",
+      task: { ...a, title: "A", version: 1 },
+    });
     expect(titles(store.column("done"))).toEqual(["A"]);
     reply.resolve({ ...a, status: "done", position: 1024, version: 2 });
     await moving;
@@ -213,21 +218,37 @@ describe("tasks store", () => {
     const { client } = fakeClient([a]);
     const store = createTasksStore("p1", client);
     await store.load();
-    store.apply({ type: "task.created", projectId: "p1", task: task({ id: "x", title: "X", position: 0 }) });
+    store.apply({
+      type: "task.created",
+      projectId: "p1",
+      actorId: "u2",
+      task: task({ id: "x", title: "X", position: 0 }),
+    });
     expect(titles(store.column("todo"))).toEqual(["X", "A"]);
-    store.apply({ type: "task.updated", projectId: "p1", task: { ...a, title: "A2", version: 3 } });
+    store.apply({
+      type: "task.updated",
+      projectId: "p1",
+      actorId: "u2",
+      task: { ...a, title: "A2", version: 3 },
+    });
     expect(store.byId(a.id)?.title).toBe("A2");
-    store.apply({ type: "task.updated", projectId: "p1", task: { ...a, title: "old", version: 1 } });
+    store.apply({
+      type: "task.updated",
+      projectId: "p1",
+      actorId: "u2",
+      task: { ...a, title: "old", version: 1 },
+    });
     expect(store.byId(a.id)?.title).toBe("A2");
     store.apply({
       type: "task.moved",
       projectId: "p1",
+      actorId: "u2",
       task: { ...a, title: "A2", status: "in_progress", version: 4 },
     });
     expect(titles(store.column("in_progress"))).toEqual(["A2"]);
-    store.apply({ type: "task.created", projectId: "p2", task: task({ projectId: "p2" }) });
+    store.apply({ type: "task.created", projectId: "p2", actorId: "u2", task: task({ projectId: "p2" }) });
     expect(store.tasks).toHaveLength(2);
-    store.apply({ type: "task.deleted", projectId: "p1", task: { id: "x" } as Task });
+    store.apply({ type: "task.deleted", projectId: "p1", actorId: "u2", task: { id: "x", projectId: "p1" } });
     expect(store.tasks.map((t) => t.id)).toEqual([a.id]);
   });
 
@@ -247,7 +268,7 @@ describe("tasks store", () => {
 
     store.remove(a.id);
     // A live update for a task we are deleting does not bring it back.
-    store.apply({ type: "task.updated", projectId: "p1", task: { ...a, version: 9 } });
+    store.apply({ type: "task.updated", projectId: "p1", actorId: "u2", task: { ...a, version: 9 } });
     expect(store.tasks).toHaveLength(0);
     store.flush();
     expect(calls.filter((c) => c.startsWith("delete"))).toEqual([`delete ${a.id}`]);
@@ -368,6 +389,7 @@ describe("tasks store over the real API client, several requests about one task"
     store.apply({
       type: "task.updated",
       projectId: "p1",
+      actorId: "u2",
       task: { ...b, title: "B edited elsewhere", version: 2 },
     });
     const editing = store.update(b.id, { priority: "urgent" });
@@ -402,6 +424,7 @@ describe("tasks store over the real API client, several requests about one task"
     store.apply({
       type: "task.updated",
       projectId: "p1",
+      actorId: "u2",
       task: { ...a, title: "Renamed by Bob", status: "done", version: 3 },
     });
     expect(store.byId(a.id)?.title).toBe("A");

@@ -152,7 +152,7 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
         id: `temp-${++tempId}`,
         projectId,
         title: input.title,
-        description: input.description ?? null,
+        description: input.description ?? "",
         status,
         priority: input.priority ?? "medium",
         dueAt: input.dueAt ?? null,
@@ -234,11 +234,11 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
     apply(event) {
       if (event.type === "resync") return void store.load();
       if (event.projectId && event.projectId !== projectId) return;
-      const task = event.task;
       switch (event.type) {
-        case "task.created":
+        case "task.created": {
           // Our own create can echo back before its response: the echo replaces the placeholder.
-          if (task && task.projectId === projectId) {
+          const task = event.task;
+          if (task.projectId === projectId) {
             const placeholder = tasks.find(
               (t) => t.id.startsWith("temp-") && t.title === task.title && t.status === task.status,
             );
@@ -246,15 +246,14 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
             else upsert(task);
           }
           break;
+        }
         case "task.updated":
         case "task.moved":
-          if (task && task.projectId === projectId) upsert(task);
+          if (event.task.projectId === projectId) upsert(event.task);
           break;
-        case "task.deleted": {
-          const id = task?.id;
-          if (id) drop(id);
+        case "task.deleted":
+          drop(event.task.id);
           break;
-        }
       }
     },
     flush() {

@@ -180,7 +180,7 @@ export async function signUp(page: Page, name: string, email: string, password =
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  await signedIn(page);
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
@@ -188,7 +188,22 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  await signedIn(page);
+}
+
+/** Waits for the signed-in shell; when it does not come, says what the page showed instead. */
+async function signedIn(page: Page): Promise<void> {
+  try {
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+  } catch (error) {
+    const shown = await page
+      .locator("main, [role=alert], [role=status]")
+      .allInnerTexts()
+      .catch(() => []);
+    throw new Error(`not signed in at ${page.url()}; the page showed: ${JSON.stringify(shown)}`, {
+      cause: error,
+    });
+  }
 }
 
 export async function createProject(page: Page, name: string): Promise<string> {

@@ -12,7 +12,7 @@ const saved: Task = {
   id: "t1",
   projectId: "p1",
   title: "Ship it",
-  description: null,
+  description: "",
   status: "todo",
   priority: "high",
   dueAt: null,
@@ -27,7 +27,7 @@ const saved: Task = {
 const project: Project = {
   id: "p1",
   name: "Launch",
-  description: null,
+  description: "",
   role: "editor",
   createdAt: saved.createdAt,
   updatedAt: saved.updatedAt,

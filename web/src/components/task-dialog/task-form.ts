@@ -56,12 +56,11 @@ export function taskFormProblems(values: TaskFormValues): FieldErrors {
   return problems;
 }
 
-/** The fields that differ from `task` (an empty description and no description are the same). */
+/** The fields that differ from `task`. */
 export function changedFields(task: Pick<Task, keyof TaskFormValues>, values: TaskFormValues): TaskInput {
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     const before = (task as unknown as Record<string, unknown>)[key];
-    if (key === "description" && !before && !value) continue;
     if (JSON.stringify(before ?? null) !== JSON.stringify(value ?? null)) patch[key] = value;
   }
   return patch as TaskInput;

@@ -1,0 +1,81 @@
+// The auth routes as OpenAPI operations, from the schemas they validate with (assembled by ../openapi.ts).
+import { list, type Operation } from "../http/operation.ts";
+import {
+  authResult,
+  changePasswordBody,
+  loginBody,
+  meResult,
+  refreshResult,
+  registerBody,
+  sessionSchema,
+} from "./schemas.ts";
+
+export const authOperations: Operation[] = [
+  {
+    tag: "auth",
+    method: "post",
+    path: "/api/auth/register",
+    summary: "Create an account",
+    body: registerBody,
+    response: authResult,
+    status: 201,
+  },
+  {
+    tag: "auth",
+    method: "post",
+    path: "/api/auth/login",
+    summary: "Sign in",
+    body: loginBody,
+    response: authResult,
+  },
+  {
+    tag: "auth",
+    method: "post",
+    path: "/api/auth/refresh",
+    summary: "New access token from the refresh cookie (rotates it)",
+    response: refreshResult,
+    noContent: "No refresh cookie: the visitor is not signed in",
+  },
+  { tag: "auth", method: "post", path: "/api/auth/logout", summary: "End this session", status: 204 },
+  {
+    tag: "auth",
+    method: "get",
+    path: "/api/auth/me",
+    summary: "The signed-in user",
+    auth: true,
+    response: meResult,
+  },
+  {
+    tag: "auth",
+    method: "get",
+    path: "/api/auth/sessions",
+    summary: "My sessions",
+    auth: true,
+    response: list(sessionSchema),
+  },
+  {
+    tag: "auth",
+    method: "delete",
+    path: "/api/auth/sessions",
+    summary: "Sign out all other sessions",
+    auth: true,
+    status: 204,
+  },
+  {
+    tag: "auth",
+    method: "delete",
+    path: "/api/auth/sessions/{id}",
+    summary: "Sign out one session",
+    auth: true,
+    status: 204,
+  },
+  {
+    tag: "auth",
+    method: "post",
+    path: "/api/auth/password",
+    summary: "Change password (signs out other sessions)",
+    auth: true,
+    body: changePasswordBody,
+    status: 204,
+  },
+];

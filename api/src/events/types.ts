@@ -1,0 +1,46 @@
+// The events the API publishes, one member of a union per event name: the publisher, the stream and
+// the SPA (type-only) all use these, so a payload that changes shape fails to compile everywhere it
+// is read.
+import type { Jsonify } from "../json-types.ts";
+import type { MemberView, ProjectView } from "../projects/repository.ts";
+import type { Task } from "../tasks/repository.ts";
+
+interface About {
+  projectId: string;
+  /** The user whose request caused the event. */
+  actorId: string;
+}
+
+export type DomainEvent = About &
+  (
+    | { type: "task.created" | "task.updated" | "task.moved"; task: Task }
+    | { type: "task.deleted"; task: Pick<Task, "id" | "projectId"> }
+    /** An import creates projects without reading them back: only the id and name are known. */
+    | { type: "project.created"; project: ProjectView | Pick<ProjectView, "id" | "name"> }
+    /** `project.role` is the actor's role, not the receiver's. */
+    | { type: "project.updated"; project: ProjectView }
+    | { type: "project.deleted" }
+    | { type: "member.added"; member: MemberView }
+    | { type: "member.updated"; member: Pick<MemberView, "userId" | "role"> }
+    | { type: "member.removed"; member: Pick<MemberView, "userId"> }
+    /** The project's board changed wholesale (a column was renumbered, an import restored it), or,
+     * with projectId "", events were lost (GAP_MARKER). */
+    | { type: "resync"; reason?: string }
+  );
+
+/** A published event as read back from the stream: JSON, timestamps as ISO strings. */
+export type StoredDomainEvent = Jsonify<DomainEvent>;
+
+/** A `resync` the stream sends by itself (events were missed, the stream was interrupted). */
+export interface StreamResync {
+  reason: string;
+}
+
+/**
+ * What an SSE client receives: a published event as JSON, or the stream's own resync, which is about
+ * no project (`projectId?: undefined` lets every event be asked for its project). The SPA puts the
+ * SSE event name into `type`.
+ */
+export type LiveEvent =
+  | StoredDomainEvent
+  | ({ type: "resync"; projectId?: undefined; actorId?: undefined } & Partial<StreamResync>);

@@ -1,0 +1,20 @@
+// One documented route. Each feature lists the operations of its routes beside them
+// (<feature>/openapi.ts, built from its schemas.ts); ../openapi.ts assembles the document.
+import { z } from "zod";
+
+export interface Operation {
+  method: "get" | "post" | "patch" | "delete";
+  path: string;
+  summary: string;
+  auth?: boolean;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  response?: z.ZodType;
+  status?: number;
+  /** A second success answer without a body, e.g. 204 for "nothing to do". */
+  noContent?: string;
+  tag: string;
+}
+
+/** The `{ items: [...] }` answer of a list route. */
+export const list = (item: z.ZodType) => z.object({ items: z.array(item) });

@@ -1,0 +1,96 @@
+// The API's types (and the SPA's, imported from them) are z.infer of the response schemas the OpenAPI
+// document shows. This checks the answers themselves against those schemas, exactly: a field that is
+// missing, mistyped or not documented fails here, so neither the types nor the document can drift
+// from what the routes send.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { OPERATIONS } from "../src/openapi.ts";
+import { type CallOptions, createTestApp, TEST_PASSWORD, type TestApp } from "./support/harness.ts";
+
+// Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const operationOf = (method: string, url: string) => {
+  const path = url.split("?")[0] ?? "";
+  return OPERATIONS.find(
+    (op) =>
+      op.method === method.toLowerCase() &&
+      new RegExp(`^${op.path.replace(/\{\w+\}/g, "[^/]+")}$`).test(path),
+  );
+};
+
+/** Calls the route and returns its body after checking it against the documented response schema. */
+async function documented(method: string, url: string, options: CallOptions = {}) {
+  const res = await t.call(method, url, options);
+  expect(res.status, `${method} ${url}: ${res.text}`).toBeLessThan(300);
+  const schema = operationOf(method, url)?.response;
+  if (!schema) throw new Error(`${method} ${url} documents no response`);
+  const parsed = schema.safeParse(res.body);
+  expect(parsed.error?.issues ?? [], `${method} ${url}`).toEqual([]);
+  // Objects drop undocumented keys when parsed: equal means nothing was added either.
+  expect(parsed.data, `${method} ${url}`).toEqual(res.body);
+  return res.body;
+}
+
+test("every JSON answer is exactly its documented response schema", async () => {
+  const other = await t.signUp("Other");
+  const email = `responses-${crypto.randomUUID()}@example.test`;
+  const registered = await t.call("POST", "/api/auth/register", {
+    body: { email, password: TEST_PASSWORD, name: "Responses" },
+  });
+  await documented("POST", "/api/auth/register", {
+    body: { email: `responses-${crypto.randomUUID()}@example.test`, password: TEST_PASSWORD, name: "R" },
+  });
+  const { accessToken: token } = await documented("POST", "/api/auth/login", {
+    body: { email, password: TEST_PASSWORD },
+  });
+  const cookie = registered.headers.getSetCookie()[0]?.split(";")[0] ?? "";
+  await documented("POST", "/api/auth/refresh", { cookie });
+  await documented("GET", "/api/auth/me", { token });
+  await documented("GET", "/api/auth/sessions", { token });
+
+  const project = await documented("POST", "/api/projects", {
+    token,
+    body: { name: "Contract", description: "checked" },
+  });
+  await documented("GET", "/api/projects", { token });
+  await documented("GET", `/api/projects/${project.id}`, { token });
+  await documented("PATCH", `/api/projects/${project.id}`, { token, body: { name: "Contract 2" } });
+  await documented("POST", `/api/projects/${project.id}/members`, {
+    token,
+    body: { email: other.email, role: "viewer" },
+  });
+  await documented("GET", `/api/projects/${project.id}/members`, { token });
+  await documented("PATCH", `/api/projects/${project.id}/members/${other.id}`, {
+    token,
+    body: { role: "editor" },
+  });
+
+  const task = await documented("POST", "/api/tasks", {
+    token,
+    body: {
+      projectId: project.id,
+      title: "Typed",
+      description: "from the schema",
+      dueAt: "2030-01-02T03:04:05.678Z",
+      labels: ["api"],
+      assigneeId: other.id,
+    },
+  });
+  await documented("POST", "/api/tasks", { token, body: { projectId: project.id, title: "Bare" } });
+  await documented("GET", `/api/tasks?projectId=${project.id}`, { token });
+  await documented("GET", `/api/tasks?projectId=${project.id}&limit=1`, { token });
+  await documented("GET", `/api/tasks/${task.id}`, { token });
+  await documented("PATCH", `/api/tasks/${task.id}`, { token, body: { status: "done" } });
+  await documented("POST", `/api/tasks/${task.id}/move`, { token, body: { status: "todo", position: 0 } });
+
+  const exported = await documented("GET", "/api/export", { token });
+  await documented("POST", "/api/import?mode=restore&dryRun=true", { token, body: exported });
+  await documented("POST", "/api/import?mode=copy", { token, body: exported });
+  await documented("POST", "/api/events/ticket", { token });
+});
