@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { fireEvent, render, waitFor } from "@solidjs/testing-library";
+import { baseTask } from "../../../test/fixtures";
 import type { api } from "../../api/client";
 import { ApiError } from "../../api/http";
 import type { Project, Task, TaskInput } from "../../api/types";
@@ -8,22 +9,7 @@ import { type DialogTarget, ProjectContext } from "../../stores/project";
 import { createTasksStore } from "../../stores/tasks";
 import TaskDialog from "./TaskDialog";
 
-const saved: Task = {
-  id: "t1",
-  projectId: "p1",
-  title: "Ship it",
-  description: "",
-  status: "todo",
-  priority: "high",
-  dueAt: null,
-  labels: ["release"],
-  assigneeId: null,
-  position: 1024,
-  version: 3,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z",
-  completedAt: null,
-};
+const saved: Task = { ...baseTask, dueAt: null, assigneeId: null, version: 3 };
 const project: Project = {
   id: "p1",
   name: "Launch",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Task } from "../../api/types";
+import { baseTask } from "../../../test/fixtures";
 import {
   changedFields,
   fromDateInput,
@@ -9,17 +9,10 @@ import {
   toDateInput,
 } from "./task-form";
 
-/** A task as saved, and the form showing it unchanged. */
-const task: Pick<Task, keyof TaskFormValues> = {
-  title: "Ship it",
-  description: "",
-  status: "todo",
-  priority: "high",
-  dueAt: "2030-05-17T12:00:00.000Z",
-  labels: ["release"],
-  assigneeId: null,
-};
-const values: TaskFormValues = { ...task };
+const task = { ...baseTask, assigneeId: null };
+// The form showing `task` unchanged.
+const { title, description, status, priority, dueAt, labels, assigneeId } = task;
+const values: TaskFormValues = { title, description, status, priority, dueAt, labels, assigneeId };
 
 describe("task form", () => {
   test("dates: the day in the input, noon UTC on the wire", () => {
