@@ -1,7 +1,6 @@
-// A labelled input with its error message wired up for screen readers.
-import { type JSX, Show, splitProps } from "solid-js";
-
-type InputProps = JSX.InputHTMLAttributes<HTMLInputElement>;
+// Labelled form fields (input, textarea, select) with hint, character count and error wired up for
+// screen readers, and the checks forms share.
+import { For, type JSX, Show, splitProps } from "solid-js";
 
 /** Characters as the API counts them: code points, so an emoji is one. */
 export const charCount = (value: string) => [...value].length;
@@ -27,40 +26,132 @@ export function CharCount(props: { id: string; value: string; max: number }) {
   );
 }
 
-/** With `max`, keep `value` current (onInput) so the count follows the typing. */
-export function Field(
-  props: InputProps & { label: string; name: string; error?: string; hint?: string; max?: number },
-) {
-  const [own, rest] = splitProps(props, ["label", "name", "error", "hint", "id", "max"]);
-  const id = () => own.id ?? `field-${own.name}`;
-  const described = () =>
-    [own.error ? `${id()}-error` : "", own.hint ? `${id()}-hint` : "", own.max ? `${id()}-count` : ""]
-      .filter(Boolean)
-      .join(" ") || undefined;
+/** What ties a control to its label, hint, character count and error. */
+interface FieldParts {
+  label: string;
+  /** Without `id`, the control's id is `field-<name>`. */
+  name?: string;
+  id?: string;
+  error?: string;
+  hint?: string;
+  /** Shows a character count of `value` against this limit: keep `value` current (onInput). */
+  max?: number;
+}
+const FIELD_PARTS = ["label", "name", "error", "hint", "id", "max"] as const;
+
+/** Splits a field's own props from its control's, and gives the control its id and aria wiring. */
+function splitField<P extends FieldParts>(props: P) {
+  // splitProps cannot narrow a generic P: name the halves.
+  const [parts, rest] = splitProps(props, FIELD_PARTS) as unknown as [FieldParts, Omit<P, keyof FieldParts>];
+  const id = () => parts.id ?? `field-${parts.name}`;
+  const control = {
+    get id() {
+      return id();
+    },
+    get name() {
+      return parts.name;
+    },
+    get "aria-invalid"() {
+      return parts.error ? true : undefined;
+    },
+    /** The error, hint and count are read with the control. */
+    get "aria-describedby"() {
+      return (
+        [
+          parts.error ? `${id()}-error` : "",
+          parts.hint ? `${id()}-hint` : "",
+          parts.max ? `${id()}-count` : "",
+        ]
+          .filter(Boolean)
+          .join(" ") || undefined
+      );
+    },
+  };
+  return { parts, rest, control };
+}
+
+/** Label, control, count of `value`, hint and error, in that order. */
+function FieldFrame(props: { parts: FieldParts; id: string; value?: unknown; children: JSX.Element }) {
   return (
     <div class="field">
-      <label for={id()}>{own.label}</label>
-      <input
-        {...rest}
-        id={id()}
-        name={own.name}
-        aria-invalid={own.error ? true : undefined}
-        aria-describedby={described()}
-      />
-      <Show when={own.max}>
-        {(max) => <CharCount id={`${id()}-count`} value={String(rest.value ?? "")} max={max()} />}
+      <label for={props.id}>{props.parts.label}</label>
+      {props.children}
+      <Show when={props.parts.max}>
+        {(max) => <CharCount id={`${props.id}-count`} value={String(props.value ?? "")} max={max()} />}
       </Show>
-      <Show when={own.hint}>
-        <p id={`${id()}-hint`} class="hint">
-          {own.hint}
+      <Show when={props.parts.hint}>
+        <p id={`${props.id}-hint`} class="hint">
+          {props.parts.hint}
         </p>
       </Show>
-      <Show when={own.error}>
-        <p id={`${id()}-error`} class="field-error">
-          {own.error}
+      <Show when={props.parts.error}>
+        <p id={`${props.id}-error`} class="field-error">
+          {props.parts.error}
         </p>
       </Show>
     </div>
+  );
+}
+
+export function Field(props: JSX.InputHTMLAttributes<HTMLInputElement> & FieldParts) {
+  const { parts, rest, control } = splitField(props);
+  return (
+    <FieldFrame parts={parts} id={control.id} value={rest.value}>
+      <input {...rest} {...control} />
+    </FieldFrame>
+  );
+}
+
+export function TextareaField(props: JSX.TextareaHTMLAttributes<HTMLTextAreaElement> & FieldParts) {
+  const { parts, rest, control } = splitField(props);
+  return (
+    <FieldFrame parts={parts} id={control.id} value={rest.value}>
+      <textarea {...rest} {...control} />
+    </FieldFrame>
+  );
+}
+
+/**
+ * A select of `options` with `value` selected; `none` adds a first, empty option ("Any",
+ * "Unassigned"). `optionLabel` names an option (the value itself by default).
+ */
+export function SelectField<T extends string>(
+  props: Omit<JSX.SelectHTMLAttributes<HTMLSelectElement>, "value"> &
+    FieldParts & {
+      options: readonly T[];
+      optionLabel?: (option: T) => string;
+      value?: string | null;
+      none?: string;
+    },
+) {
+  const { parts, rest, control } = splitField(props);
+  const [choice, select] = splitProps(rest, ["options", "optionLabel", "value", "none"]);
+  return (
+    <FieldFrame parts={parts} id={control.id}>
+      <select {...select} {...control}>
+        <Show when={choice.none !== undefined}>
+          <option value="">{choice.none}</option>
+        </Show>
+        <For each={choice.options}>
+          {(option) => (
+            <option value={option} selected={choice.value === option}>
+              {choice.optionLabel ? choice.optionLabel(option) : option}
+            </option>
+          )}
+        </For>
+      </select>
+    </FieldFrame>
+  );
+}
+
+/** A message about the whole form (wrong password, too many attempts), announced when it appears. */
+export function FormError(props: { message: string }) {
+  return (
+    <Show when={props.message}>
+      <p class="form-error" role="alert">
+        {props.message}
+      </p>
+    </Show>
   );
 }
 

@@ -1,6 +1,6 @@
 import { A, useNavigate } from "@solidjs/router";
 import { createSignal, For, Match, Show, Switch } from "solid-js";
-import { ApiError } from "../api/client";
+import { ApiError } from "../api/http";
 import { LIMITS } from "../api/types";
 import { projectsStore } from "../stores/projects";
 import { CharCount, tooLong } from "./Field";

@@ -1,6 +1,6 @@
 // Empty, loading and error states shared by the pages.
 import { For, type JSX, Show } from "solid-js";
-import { ApiError } from "../api/client";
+import { ApiError } from "../api/http";
 
 export function Empty(props: { title: string; children?: JSX.Element }) {
   return (

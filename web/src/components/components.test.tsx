@@ -2,34 +2,19 @@ import { describe, expect, mock, test } from "bun:test";
 import { createMemoryHistory, MemoryRouter, Route } from "@solidjs/router";
 import { fireEvent, render, waitFor } from "@solidjs/testing-library";
 import type { JSX } from "solid-js";
+import { baseTask } from "../../test/fixtures";
 import type { api } from "../api/client";
-import type { Project, Task } from "../api/types";
+import type { Project } from "../api/types";
 import Board, { dropIndex } from "../pages/Board";
-import { ProjectContext, type ProjectContextValue } from "../pages/ProjectLayout";
 import SignUp from "../pages/SignUp";
+import type { MembersStore } from "../stores/members";
+import { ProjectContext, type ProjectContextValue } from "../stores/project";
 import { type SessionApi, SessionProvider } from "../stores/session";
 import { createTasksStore } from "../stores/tasks";
 import { dismissToast, showToast, toasts } from "../stores/toast";
 import { Field } from "./Field";
 import { TaskCard } from "./TaskCard";
 import { Toasts } from "./Toasts";
-
-const baseTask: Task = {
-  id: "t1",
-  projectId: "p1",
-  title: "Ship it",
-  description: "",
-  status: "todo",
-  priority: "high",
-  dueAt: "2030-05-17T12:00:00.000Z",
-  labels: ["release"],
-  assigneeId: "u2",
-  position: 1024,
-  version: 1,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z",
-  completedAt: null,
-};
 
 describe("Field", () => {
   test("labels the input and wires the error for screen readers", () => {
@@ -201,8 +186,7 @@ describe("Board", () => {
       canEdit: () => role !== "viewer",
       isOwner: () => role === "owner",
       tasks,
-      members: () => [{ userId: "u2", email: "bob@example.test", name: "Bob", role: "editor" }],
-      refetchMembers: () => {},
+      members: { nameOf: (userId) => (userId === "u2" ? "Bob" : undefined) } as MembersStore,
       openTask: (target) => opened.push(target),
     };
     const r = render(() => (

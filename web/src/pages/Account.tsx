@@ -1,12 +1,14 @@
 // Account: profile, active sessions (sign out others), change password, export / import.
-import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
-import { ApiError, api } from "../api/client";
+import { createSignal, For, Match, Show, Switch } from "solid-js";
 import type { ImportResult, Session } from "../api/types";
+import { applyApiError } from "../components/applyApiError";
 import { Field, passwordProblem } from "../components/Field";
 import { ErrorView, RowsSkeleton } from "../components/States";
+import { createAccountStore } from "../stores/account";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
+import { createTransferStore, type ImportPreview } from "../stores/transfer";
 
 /** "Firefox 128 on Linux" from what the API parsed out of the user agent. */
 export function describeSession(s: Pick<Session, "browser" | "os">): string {
@@ -25,20 +27,7 @@ export function formatWhen(iso: string, now = Date.now()): string {
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-interface ImportPreview {
-  fileName: string;
-  data: unknown;
-  copy: ImportResult;
-  /** The restore dry run, or why the server refuses to restore; undefined for files without ids. */
-  restore?: ImportResult | string;
-}
-
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
-
-function hasProjectIds(data: unknown): boolean {
-  const projects = (data as { projects?: unknown } | null)?.projects;
-  return Array.isArray(projects) && projects.some((p) => typeof (p as { id?: unknown })?.id === "string");
-}
 
 /** What leaving other people out means for this file ("" when nobody is left out), before or after. */
 function peopleNote(result: ImportResult, done = false): string {
@@ -105,28 +94,23 @@ export function importDone(result: ImportResult): string {
 export default function Account() {
   const session = useSession();
   const projects = projectsStore();
-  // This device first, then the most recently used.
-  const [sessions, { refetch }] = createResource(async () =>
-    (await api.sessions()).items.sort((a, b) => Number(b.current) - Number(a.current)),
-  );
+  const account = createAccountStore();
+  const sessions = account.sessions;
+  const transfer = createTransferStore();
   const [pwErrors, setPwErrors] = createSignal<Record<string, string>>({});
   const [importing, setImporting] = createSignal(false);
 
   const revoke = async (id: string) => {
     try {
-      await api.revokeSession(id);
+      await account.revoke(id);
     } catch (err) {
       errorToast(err, "Could not sign out that session");
     }
-    void refetch();
   };
   const revokeOthers = async () => {
-    const others = (sessions() ?? []).filter((s) => !s.current);
-    const results = await Promise.allSettled(others.map((s) => api.revokeSession(s.id)));
-    const failed = results.filter((r) => r.status === "rejected").length;
+    const failed = await account.revokeOthers();
     if (failed) showToast(`${failed} session(s) could not be signed out.`, { kind: "error" });
     else showToast("Signed out of all other sessions.", { kind: "success" });
-    void refetch();
   };
 
   const changePassword = async (e: SubmitEvent) => {
@@ -144,21 +128,22 @@ export default function Account() {
     setPwErrors(errors);
     if (Object.keys(errors).length) return;
     try {
-      await api.changePassword({ currentPassword, newPassword });
+      await account.changePassword({ currentPassword, newPassword });
       form.reset();
       showToast("Password changed. Your other sessions were signed out.", { kind: "success" });
-      void refetch();
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 401 || err.status === 403))
-        setPwErrors({ currentPassword: "The current password is wrong." });
-      else if (err instanceof ApiError && Object.keys(err.fields).length) setPwErrors(err.fields);
-      else errorToast(err, "Could not change the password");
+      const wrongPassword = { currentPassword: "The current password is wrong." };
+      applyApiError(err, {
+        setErrors: setPwErrors,
+        fallback: "Could not change the password",
+        byStatus: { 401: wrongPassword, 403: wrongPassword },
+      });
     }
   };
 
   const exportData = async () => {
     try {
-      const data = await api.exportData();
+      const data = await transfer.exportData();
       const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
       const url = URL.createObjectURL(blob);
       const link = document.createElement("a");
@@ -182,21 +167,7 @@ export default function Account() {
     setImporting(true);
     setPending(null);
     try {
-      let data: unknown;
-      try {
-        data = JSON.parse(await file.text());
-      } catch {
-        throw new Error("That file is not valid JSON, so it cannot be a TaskPlatform export.");
-      }
-      const copy = await api.importData(data, "copy", true);
-      // Restore is offered for files that carry project ids; the server says why when it cannot be.
-      const restore = hasProjectIds(data)
-        ? await api.importData(data, "restore", true).catch((err: unknown) => {
-            if (err instanceof ApiError && err.status < 500) return err.message;
-            throw err;
-          })
-        : undefined;
-      setPending({ fileName: file.name, data, copy, restore });
+      setPending(await transfer.preview(file));
       previewPanel?.focus();
     } catch (err) {
       errorToast(err, "Could not read the file");
@@ -210,7 +181,7 @@ export default function Account() {
     if (!chosen) return;
     setImporting(true);
     try {
-      const result = await api.importData(chosen.data, mode);
+      const result = await transfer.run(chosen, mode);
       setPending(null);
       await projects.load();
       showToast(importDone(result), { kind: "success" });
@@ -245,7 +216,7 @@ export default function Account() {
         </div>
         <Switch>
           <Match when={sessions.error}>
-            <ErrorView error={sessions.error} retry={refetch} />
+            <ErrorView error={sessions.error} retry={account.refetch} />
           </Match>
           <Match when={sessions.latest === undefined}>
             <RowsSkeleton rows={2} />

@@ -1,4 +1,5 @@
 import type { JSX } from "solid-js";
+import { Field } from "../components/Field";
 import { LogoIcon } from "../components/Icons";
 
 export function AuthLayout(props: { title: string; children: JSX.Element }) {
@@ -14,6 +15,11 @@ export function AuthLayout(props: { title: string; children: JSX.Element }) {
       </div>
     </main>
   );
+}
+
+/** The account's email, as sign-in and sign-up both ask for it. */
+export function EmailField(props: { error?: string }) {
+  return <Field label="Email" name="email" type="email" autocomplete="email" required error={props.error} />;
 }
 
 /** Only same-app paths are accepted as a redirect target after sign-in. */

@@ -6,8 +6,8 @@ import { CharCount, tooLong } from "../components/Field";
 import { PlusIcon } from "../components/Icons";
 import { BoardSkeleton, ErrorView } from "../components/States";
 import { TaskCard } from "../components/TaskCard";
+import { useProject } from "../stores/project";
 import { errorToast } from "../stores/toast";
-import { useProject } from "./ProjectLayout";
 
 /** Index in `status`'s column where a dragged card lands, from the pointer's Y position. */
 export function dropIndex(cards: { top: number; height: number }[], y: number): number {
@@ -21,8 +21,6 @@ export default function Board() {
   const [dragging, setDragging] = createSignal<string | null>(null);
   const [over, setOver] = createSignal<{ status: Status; index: number } | null>(null);
   const [announcement, setAnnouncement] = createSignal("");
-  const memberName = (id: string | null) =>
-    id ? ctx.members().find((m) => m.userId === id)?.name : undefined;
 
   /** Moves a task to `index` of `status` (counted without the task), keeping keyboard focus on it. */
   const moveTo = (id: string, status: Status, index: number) => {
@@ -143,7 +141,7 @@ export default function Board() {
                         <TaskCard
                           task={task}
                           draggable={ctx.canEdit()}
-                          assignee={memberName(task.assigneeId)}
+                          assignee={ctx.members.nameOf(task.assigneeId)}
                           onOpen={() => ctx.openTask({ taskId: task.id })}
                           onKeyMove={(key) => keyMove(task.id, key)}
                           onDragStart={(e) => {

@@ -1,13 +1,13 @@
 // List view: server-side filters, full-text search and sort, all kept in the URL so a view can be
 // bookmarked or shared. Rows show the freshest copy from the board store; live events refetch.
 import { useSearchParams } from "@solidjs/router";
-import { createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
-import { api } from "../api/client";
-import { live } from "../api/events";
+import { For, Match, Show, Switch } from "solid-js";
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES, type Task } from "../api/types";
+import { Field, SelectField } from "../components/Field";
 import { Empty, ErrorView, RowsSkeleton } from "../components/States";
 import { formatDate, isOverdue } from "../components/TaskCard";
-import { useProject } from "./ProjectLayout";
+import { useProject } from "../stores/project";
+import { createTaskListStore, type TaskQuery } from "../stores/task-list";
 
 export const FILTER_KEYS = [
   "status",
@@ -42,12 +42,9 @@ export function dateParam(value: string, endOfDay: boolean): string | undefined 
 export default function List() {
   const ctx = useProject();
   const [params, setParams] = useSearchParams<Record<FilterKey, string>>();
-  const [extra, setExtra] = createSignal<Task[]>([]);
-  const [cursor, setCursor] = createSignal<string | null>(null);
-  const [loadingMore, setLoadingMore] = createSignal(false);
 
   const query = () => {
-    const q: Record<string, string | undefined> = { projectId: ctx.project().id, limit: "50" };
+    const q: TaskQuery = { projectId: ctx.project().id, limit: "50" };
     for (const key of FILTER_KEYS) {
       const value = params[key];
       if (!value) continue;
@@ -58,46 +55,26 @@ export default function List() {
     q.sort = params.sort || "position";
     return q;
   };
-  const [page, { refetch }] = createResource(query, async (q) => {
-    const result = await api.tasks(q);
-    setExtra([]);
-    setCursor(result.nextCursor ?? null);
-    return result.items;
-  });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const off = live.subscribe((event) => {
-    if (event.type === "resync" || event.projectId === ctx.project().id) {
-      clearTimeout(timer);
-      timer = setTimeout(() => void refetch(), 250);
-    }
-  });
-  onCleanup(() => {
-    off();
-    clearTimeout(timer);
-  });
-
+  const list = createTaskListStore(() => ctx.project().id, query);
+  // The board's copy of a task is the freshest (optimistic edits, live events).
   const rows = () =>
-    [...(page.latest ?? []), ...extra()]
+    list
+      .items()
       .map((row) => (ctx.tasks.state() === "ready" ? ctx.tasks.byId(row.id) : row))
       .filter((row): row is Task => !!row)
       .filter((row, i, all) => all.findIndex((r) => r.id === row.id) === i);
-  const loadMore = async () => {
-    const next = cursor();
-    if (!next) return;
-    setLoadingMore(true);
-    try {
-      const result = await api.tasks({ ...query(), cursor: next });
-      setExtra((list) => [...list, ...result.items]);
-      setCursor(result.nextCursor ?? null);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
   const set = (key: FilterKey, value: string) => setParams({ [key]: value || undefined });
+  /** Id, value and change handler of the control that sets filter `key`. */
+  const filterControl = (key: FilterKey, id: string) => ({
+    id,
+    get value() {
+      return params[key] ?? "";
+    },
+    onChange: (e: Event & { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
+      set(key, e.currentTarget.value.trim()),
+  });
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   const filtered = () => FILTER_KEYS.some((k) => k !== "sort" && params[k]);
-  const memberName = (id: string | null) =>
-    id ? (ctx.members().find((m) => m.userId === id)?.name ?? "") : "";
 
   return (
     <div class="list-view">
@@ -120,71 +97,30 @@ export default function List() {
             The last word may be partial; -word excludes.
           </p>
         </div>
-        <div class="field">
-          <label for="f-status">Status</label>
-          <select id="f-status" onChange={(e) => set("status", e.currentTarget.value)}>
-            <option value="">Any</option>
-            <For each={STATUSES}>
-              {(s) => (
-                <option value={s} selected={params.status === s}>
-                  {STATUS_LABEL[s]}
-                </option>
-              )}
-            </For>
-          </select>
-        </div>
-        <div class="field">
-          <label for="f-priority">Priority</label>
-          <select id="f-priority" onChange={(e) => set("priority", e.currentTarget.value)}>
-            <option value="">Any</option>
-            <For each={PRIORITIES}>
-              {(p) => (
-                <option value={p} selected={params.priority === p}>
-                  {PRIORITY_LABEL[p]}
-                </option>
-              )}
-            </For>
-          </select>
-        </div>
-        <div class="field">
-          <label for="f-label">Label</label>
-          <input
-            id="f-label"
-            value={params.label ?? ""}
-            onChange={(e) => set("label", e.currentTarget.value.trim())}
-          />
-        </div>
-        <div class="field">
-          <label for="f-assignee">Assignee</label>
-          <select id="f-assignee" onChange={(e) => set("assigneeId", e.currentTarget.value)}>
-            <option value="">Anyone</option>
-            <For each={ctx.members()}>
-              {(m) => (
-                <option value={m.userId} selected={params.assigneeId === m.userId}>
-                  {m.name}
-                </option>
-              )}
-            </For>
-          </select>
-        </div>
-        <div class="field">
-          <label for="f-due-after">Due from</label>
-          <input
-            id="f-due-after"
-            type="date"
-            value={params.dueAfter ?? ""}
-            onChange={(e) => set("dueAfter", e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="f-due-before">Due until</label>
-          <input
-            id="f-due-before"
-            type="date"
-            value={params.dueBefore ?? ""}
-            onChange={(e) => set("dueBefore", e.currentTarget.value)}
-          />
-        </div>
+        <SelectField
+          label="Status"
+          {...filterControl("status", "f-status")}
+          none="Any"
+          options={STATUSES}
+          optionLabel={(status) => STATUS_LABEL[status]}
+        />
+        <SelectField
+          label="Priority"
+          {...filterControl("priority", "f-priority")}
+          none="Any"
+          options={PRIORITIES}
+          optionLabel={(priority) => PRIORITY_LABEL[priority]}
+        />
+        <Field label="Label" {...filterControl("label", "f-label")} />
+        <SelectField
+          label="Assignee"
+          {...filterControl("assigneeId", "f-assignee")}
+          none="Anyone"
+          options={ctx.members.items().map((m) => m.userId)}
+          optionLabel={(userId) => ctx.members.nameOf(userId) ?? ""}
+        />
+        <Field label="Due from" type="date" {...filterControl("dueAfter", "f-due-after")} />
+        <Field label="Due until" type="date" {...filterControl("dueBefore", "f-due-before")} />
         <Show when={filtered()}>
           <button
             type="button"
@@ -200,10 +136,10 @@ export default function List() {
         </Show>
       </form>
       <Switch>
-        <Match when={page.error}>
-          <ErrorView error={page.error} retry={refetch} />
+        <Match when={list.page.error}>
+          <ErrorView error={list.page.error} retry={list.refetch} />
         </Match>
-        <Match when={page.latest === undefined}>
+        <Match when={list.page.latest === undefined}>
           <RowsSkeleton />
         </Match>
         <Match when={rows().length === 0}>
@@ -213,7 +149,7 @@ export default function List() {
         </Match>
         <Match when={true}>
           <div class="table-wrap">
-            <table class="tasks-table" aria-busy={page.loading}>
+            <table class="tasks-table" aria-busy={list.page.loading}>
               <caption class="visually-hidden">Tasks</caption>
               <thead>
                 <tr>
@@ -240,7 +176,7 @@ export default function List() {
                       </td>
                       <td classList={{ overdue: isOverdue(task) }}>{formatDate(task.dueAt)}</td>
                       <td>{task.labels.join(", ")}</td>
-                      <td>{memberName(task.assigneeId)}</td>
+                      <td>{ctx.members.nameOf(task.assigneeId) ?? ""}</td>
                       <td>{formatDate(task.updatedAt)}</td>
                     </tr>
                   )}
@@ -248,9 +184,9 @@ export default function List() {
               </tbody>
             </table>
           </div>
-          <Show when={cursor()}>
-            <button type="button" class="btn load-more" disabled={loadingMore()} onClick={loadMore}>
-              {loadingMore() ? "Loading…" : "Load more"}
+          <Show when={list.hasMore()}>
+            <button type="button" class="btn load-more" disabled={list.loadingMore()} onClick={list.loadMore}>
+              {list.loadingMore() ? "Loading…" : "Load more"}
             </button>
           </Show>
         </Match>

@@ -1,51 +1,14 @@
-// Frame of one project: tabs, the tasks store and members shared by board, list and dialog, the
-// live subscription, and the task dialog.
+// Frame of one project: heading, tabs and the task dialog around the page, with the project's
+// stores (stores/project.ts) provided to the board, list, settings and dialog.
 import { A, useParams } from "@solidjs/router";
-import {
-  createContext,
-  createEffect,
-  createResource,
-  createSignal,
-  type JSX,
-  lazy,
-  Match,
-  on,
-  onCleanup,
-  Show,
-  Switch,
-  useContext,
-} from "solid-js";
-import { api } from "../api/client";
-import { live } from "../api/events";
-import type { Member, Project, Status } from "../api/types";
+import { createEffect, createSignal, type JSX, lazy, Match, on, onCleanup, Show, Switch } from "solid-js";
+import type { Project } from "../api/types";
 import { BoardIcon, GearIcon, ListIcon } from "../components/Icons";
 import { BoardSkeleton, Empty } from "../components/States";
+import { type DialogTarget, openProject, ProjectContext, type ProjectContextValue } from "../stores/project";
 import { projectsStore } from "../stores/projects";
-import { createTasksStore, type TasksStore } from "../stores/tasks";
 
-const TaskDialog = lazy(() => import("../components/TaskDialog"));
-
-export interface DialogTarget {
-  taskId?: string;
-  status?: Status;
-}
-
-export interface ProjectContextValue {
-  project: () => Project;
-  canEdit: () => boolean;
-  isOwner: () => boolean;
-  tasks: TasksStore;
-  members: () => Member[];
-  refetchMembers: () => void;
-  openTask: (target: DialogTarget) => void;
-}
-
-export const ProjectContext = createContext<ProjectContextValue>();
-export const useProject = () => {
-  const value = useContext(ProjectContext);
-  if (!value) throw new Error("useProject outside <ProjectLayout>");
-  return value;
-};
+const TaskDialog = lazy(() => import("../components/task-dialog/TaskDialog"));
 
 export function ProjectLayout(props: { children?: JSX.Element }) {
   const params = useParams();
@@ -76,33 +39,14 @@ export function ProjectLayout(props: { children?: JSX.Element }) {
 }
 
 function ProjectFrame(props: { id: string; project: () => Project; children?: JSX.Element }) {
-  const tasks = createTasksStore(props.id);
-  void tasks.load();
-  const [members, { refetch }] = createResource(
-    () => props.id,
-    async (id) => (await api.members(id)).items,
-    { initialValue: [] },
-  );
-  const off = live.subscribe((event) => {
-    tasks.apply(event);
-    if (event.type.startsWith("member.") && event.projectId === props.id) void refetch();
-  });
-  const flush = () => tasks.flush();
-  window.addEventListener("pagehide", flush);
-  onCleanup(() => {
-    off();
-    window.removeEventListener("pagehide", flush);
-    tasks.flush();
-  });
-
+  const { tasks, members } = openProject(props.id);
   const [dialog, setDialog] = createSignal<DialogTarget | null>(null);
   const value: ProjectContextValue = {
     project: props.project,
     canEdit: () => props.project().role !== "viewer",
     isOwner: () => props.project().role === "owner",
     tasks,
-    members: () => members.latest ?? [],
-    refetchMembers: () => void refetch(),
+    members,
     openTask: (target) => setDialog(target),
   };
   createEffect(

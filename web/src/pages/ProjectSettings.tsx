@@ -1,14 +1,14 @@
 // Project settings: rename, members (invite, role, remove) for owners, delete with confirmation.
 import { useNavigate } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
-import { ApiError, api } from "../api/client";
 import { LIMITS, type Role } from "../api/types";
+import { applyApiError } from "../components/applyApiError";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { CharCount, EMAIL_RE, Field, tooLong } from "../components/Field";
+import { EMAIL_RE, Field, SelectField, TextareaField, tooLong } from "../components/Field";
+import { useProject } from "../stores/project";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
-import { useProject } from "./ProjectLayout";
 
 const ROLES: Role[] = ["owner", "editor", "viewer"];
 const ROLE_HELP: Record<Role, string> = {
@@ -46,8 +46,7 @@ export default function ProjectSettings() {
       await projects.rename(ctx.project().id, value, description());
       showToast("Project saved.", { kind: "success" });
     } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fields).length) setGeneralErrors(err.fields);
-      else errorToast(err, "Could not save the project");
+      applyApiError(err, { setErrors: setGeneralErrors, fallback: "Could not save the project" });
     }
   };
 
@@ -58,43 +57,42 @@ export default function ProjectSettings() {
     if (!EMAIL_RE.test(email)) return setInviteErrors({ email: "Enter a valid email address." });
     setInviteErrors({});
     try {
-      await api.addMember(ctx.project().id, { email, role });
+      await ctx.members.invite(email, role);
       setInviteEmail("");
       setInviteRole("editor");
-      ctx.refetchMembers();
       showToast(`${email} added as ${role}.`, { kind: "success" });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404)
-        setInviteErrors({ email: "No account uses this email. Ask them to sign up first." });
-      else if (err instanceof ApiError && err.status === 409) setInviteErrors({ email: "Already a member." });
-      // Too many e-mails without an account: the server's sentence says when to try again.
-      else if (err instanceof ApiError && err.status === 429) setInviteErrors({ email: err.message });
-      else if (err instanceof ApiError && Object.keys(err.fields).length) setInviteErrors(err.fields);
-      else errorToast(err, "Could not add the member");
+      applyApiError(err, {
+        setErrors: setInviteErrors,
+        fallback: "Could not add the member",
+        byStatus: {
+          404: { email: "No account uses this email. Ask them to sign up first." },
+          409: { email: "Already a member." },
+          // Too many e-mails without an account: the server's sentence says when to try again.
+          429: (error) => ({ email: error.message }),
+        },
+      });
     }
   };
 
   const changeRole = async (userId: string, role: Role) => {
     try {
-      await api.updateMember(ctx.project().id, userId, role);
+      await ctx.members.changeRole(userId, role);
       showToast("Role updated.", { kind: "success" });
     } catch (err) {
       errorToast(err, "Could not change the role");
     } finally {
-      ctx.refetchMembers();
+      // Our own role decides what this page offers: the projects list carries it.
       if (userId === session.user()?.id) void projects.load();
     }
   };
 
   const removeMember = async (userId: string) => {
     try {
-      await api.removeMember(ctx.project().id, userId);
-      if (userId === session.user()?.id) {
-        await projects.load();
-        navigate("/", { replace: true });
-        return;
-      }
-      ctx.refetchMembers();
+      if (userId !== session.user()?.id) return await ctx.members.remove(userId);
+      await ctx.members.leave(userId);
+      await projects.load();
+      navigate("/", { replace: true });
     } catch (err) {
       errorToast(err, "Could not remove the member");
     }
@@ -133,28 +131,16 @@ export default function ProjectSettings() {
               error={generalErrors().name}
               id="project-name"
             />
-            <div class="field">
-              <label for="project-description">Description</label>
-              <textarea
-                id="project-description"
-                name="description"
-                rows={2}
-                value={description()}
-                onInput={(e) => setDescription(e.currentTarget.value)}
-                aria-invalid={generalErrors().description ? true : undefined}
-                aria-describedby={`project-description-count${generalErrors().description ? " project-description-error" : ""}`}
-              />
-              <CharCount
-                id="project-description-count"
-                value={description()}
-                max={LIMITS.projectDescription}
-              />
-              <Show when={generalErrors().description}>
-                <p id="project-description-error" class="field-error">
-                  {generalErrors().description}
-                </p>
-              </Show>
-            </div>
+            <TextareaField
+              label="Description"
+              name="description"
+              id="project-description"
+              rows={2}
+              value={description()}
+              onInput={(e) => setDescription(e.currentTarget.value)}
+              max={LIMITS.projectDescription}
+              error={generalErrors().description}
+            />
             <div class="row">
               <button type="submit" class="btn btn-primary">
                 Save
@@ -167,7 +153,7 @@ export default function ProjectSettings() {
       <section class="panel" aria-labelledby="members-heading">
         <h2 id="members-heading">Members</h2>
         <ul class="members">
-          <For each={ctx.members()}>
+          <For each={ctx.members.items()}>
             {(member) => (
               <li class="member">
                 <div class="member-who">
@@ -218,22 +204,14 @@ export default function ProjectSettings() {
                 onInput={(e) => setInviteEmail(e.currentTarget.value)}
                 error={inviteErrors().email}
               />
-              <div class="field">
-                <label for="invite-role">Role</label>
-                <select
-                  id="invite-role"
-                  name="role"
-                  onChange={(e) => setInviteRole(e.currentTarget.value as Role)}
-                >
-                  <For each={ROLES}>
-                    {(role) => (
-                      <option value={role} selected={role === inviteRole()}>
-                        {role}
-                      </option>
-                    )}
-                  </For>
-                </select>
-              </div>
+              <SelectField
+                label="Role"
+                name="role"
+                id="invite-role"
+                options={ROLES}
+                value={inviteRole()}
+                onChange={(e) => setInviteRole(e.currentTarget.value as Role)}
+              />
               <button type="submit" class="btn btn-primary align-end">
                 Invite
               </button>

@@ -1,9 +1,9 @@
 import { A, Navigate, useSearchParams } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
-import { ApiError } from "../api/client";
-import { EMAIL_RE, Field } from "../components/Field";
+import { applyApiError } from "../components/applyApiError";
+import { EMAIL_RE, Field, FormError } from "../components/Field";
 import { useSession } from "../stores/session";
-import { AuthLayout, safeNext } from "./AuthLayout";
+import { AuthLayout, EmailField, safeNext } from "./AuthLayout";
 
 export default function SignIn() {
   const session = useSession();
@@ -27,11 +27,15 @@ export default function SignIn() {
     try {
       await session.signIn(email, password);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 429)
-        setFormError("Too many attempts. Wait a moment and try again.");
-      else if (err instanceof ApiError && err.status === 422) setErrors(err.fields);
-      else if (err instanceof ApiError && err.status === 401) setFormError("Wrong email or password.");
-      else setFormError(err instanceof Error ? err.message : "Could not sign in.");
+      applyApiError(err, {
+        setErrors,
+        setFormError,
+        fallback: "Could not sign in.",
+        byStatus: {
+          401: "Wrong email or password.",
+          429: "Too many attempts. Wait a moment and try again.",
+        },
+      });
     } finally {
       setBusy(false);
     }
@@ -41,19 +45,8 @@ export default function SignIn() {
     <Show when={session.status() !== "authenticated"} fallback={<Navigate href={safeNext(params.next)} />}>
       <AuthLayout title="Sign in">
         <form class="stack" onSubmit={submit} noValidate>
-          <Show when={formError()}>
-            <p class="form-error" role="alert">
-              {formError()}
-            </p>
-          </Show>
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            error={errors().email}
-          />
+          <FormError message={formError()} />
+          <EmailField error={errors().email} />
           <Field
             label="Password"
             name="password"

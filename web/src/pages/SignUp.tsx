@@ -1,10 +1,10 @@
 import { A, Navigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
-import { ApiError } from "../api/client";
 import { LIMITS } from "../api/types";
-import { EMAIL_RE, Field, passwordProblem, tooLong } from "../components/Field";
+import { applyApiError } from "../components/applyApiError";
+import { EMAIL_RE, Field, FormError, passwordProblem, tooLong } from "../components/Field";
 import { useSession } from "../stores/session";
-import { AuthLayout } from "./AuthLayout";
+import { AuthLayout, EmailField } from "./AuthLayout";
 
 export default function SignUp() {
   const session = useSession();
@@ -33,12 +33,17 @@ export default function SignUp() {
     try {
       await session.signUp(name, email, password);
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 422 || err.status === 409)) {
-        const fields = err.fields;
-        if (err.status === 409 && !fields.email) fields.email = "An account with this email already exists.";
-        if (Object.keys(fields).length) setErrors(fields);
-        else setFormError(err.message);
-      } else setFormError(err instanceof Error ? err.message : "Could not create the account.");
+      applyApiError(err, {
+        setErrors,
+        setFormError,
+        fallback: "Could not create the account.",
+        byStatus: {
+          409: (error) => ({
+            ...error.fields,
+            email: error.fields.email ?? "An account with this email already exists.",
+          }),
+        },
+      });
     } finally {
       setBusy(false);
     }
@@ -48,11 +53,7 @@ export default function SignUp() {
     <Show when={session.status() !== "authenticated"} fallback={<Navigate href="/" />}>
       <AuthLayout title="Create your account">
         <form class="stack" onSubmit={submit} noValidate>
-          <Show when={formError()}>
-            <p class="form-error" role="alert">
-              {formError()}
-            </p>
-          </Show>
+          <FormError message={formError()} />
           <Field
             label="Name"
             name="name"
@@ -63,14 +64,7 @@ export default function SignUp() {
             max={LIMITS.userName}
             error={errors().name}
           />
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            error={errors().email}
-          />
+          <EmailField error={errors().email} />
           <Field
             label="Password"
             name="password"

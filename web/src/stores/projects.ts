@@ -1,8 +1,8 @@
 // Projects of the signed-in user: one store for the sidebar and every page, kept live by events.
 import { createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
-import { api } from "../api/client";
 import { live } from "../api/events";
+import { projectsApi } from "../api/projects";
 import type { LiveEvent, Project } from "../api/types";
 import { errorToast } from "./toast";
 
@@ -21,7 +21,10 @@ export interface ProjectsStore {
 
 const byName = (a: Project, b: Project) => a.name.localeCompare(b.name);
 
-export function createProjectsStore(client = api, onMembershipChange: () => void = () => {}): ProjectsStore {
+export function createProjectsStore(
+  client = projectsApi,
+  onMembershipChange: () => void = () => {},
+): ProjectsStore {
   const [items, setItems] = createStore<Project[]>([]);
   const [state, setState] = createSignal<"idle" | "loading" | "ready" | "error">("idle");
   const [error, setError] = createSignal<unknown>();
@@ -120,7 +123,7 @@ let shared: ProjectsStore | undefined;
 export function projectsStore(): ProjectsStore {
   if (!shared) {
     // The event stream filters by the memberships it saw when it opened: reopen it when they change.
-    const store = createProjectsStore(api, () => live.reconnect());
+    const store = createProjectsStore(projectsApi, () => live.reconnect());
     live.subscribe((event) => store.apply(event));
     shared = store;
   }

@@ -1,10 +1,11 @@
-// Session context: who is signed in. The access token lives in memory (api/client.ts); on load the
+// Session context: who is signed in. The access token lives in memory (api/http.ts); on load the
 // app tries a silent refresh through the HttpOnly cookie to restore the session. A visitor without a
 // cookie gets a quiet 204 (no console error); a server that is busy or down (429, 503, no network)
 // is asked again later instead of signing the user out.
 import { createContext, createSignal, type JSX, onCleanup, useContext } from "solid-js";
-import { api, isTemporary, onTokenChange, renewSession, setAccessToken } from "../api/client";
+import { authApi } from "../api/auth";
 import { live } from "../api/events";
+import { isTemporary, onTokenChange, renewSession, setAccessToken } from "../api/http";
 import type { User } from "../api/types";
 
 export type SessionStatus = "loading" | "anonymous" | "authenticated";
@@ -49,16 +50,16 @@ export function createSession(): SessionApi {
     status,
     user,
     async signIn(email, password) {
-      const res = await api.login({ email, password });
+      const res = await authApi.login({ email, password });
       signedIn(res.user, res.accessToken);
     },
     async signUp(name, email, password) {
-      const res = await api.register({ name, email, password });
+      const res = await authApi.register({ name, email, password });
       signedIn(res.user, res.accessToken);
     },
     async signOut() {
       try {
-        await api.logout();
+        await authApi.logout();
       } catch {
         // The server may already have forgotten the session; sign out locally regardless.
       }
@@ -73,7 +74,7 @@ export function createSession(): SessionApi {
         if (renewal.kind === "retry_later") problem = renewal.error;
         else {
           try {
-            const { user: me } = await api.me();
+            const { user: me } = await authApi.me();
             return signedIn(me, renewal.token);
           } catch (error) {
             problem = error;

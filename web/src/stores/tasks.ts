@@ -2,7 +2,8 @@
 // with undo (the DELETE is sent when the undo window closes), and live events merged in.
 import { createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
-import { ApiError, allPages, api } from "../api/client";
+import { ApiError, allPages } from "../api/http";
+import { tasksApi } from "../api/tasks";
 import type { LiveEvent, Status, Task, TaskInput } from "../api/types";
 import { STATUSES } from "../api/types";
 import { errorToast, showToast } from "./toast";
@@ -44,7 +45,7 @@ export function positionAt(column: Task[], index: number): number {
   return (before + after) / 2;
 }
 
-export function createTasksStore(projectId: string, client = api): TasksStore {
+export function createTasksStore(projectId: string, client = tasksApi): TasksStore {
   const [tasks, setTasks] = createStore<Task[]>([]);
   const [state, setState] = createSignal<"loading" | "ready" | "error">("loading");
   const [error, setError] = createSignal<unknown>();

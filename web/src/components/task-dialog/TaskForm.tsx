@@ -1,0 +1,167 @@
+// The task's own fields (title, description, status, priority, due date, assignee, labels) and the
+// dialog's buttons. Saves through the tasks store: a new task is created, an existing one gets only
+// the fields that changed, with the version it was opened with (a stale one is refused with 409).
+import { createSignal, type JSX, Show } from "solid-js";
+import {
+  LIMITS,
+  PRIORITIES,
+  PRIORITY_LABEL,
+  STATUS_LABEL,
+  STATUSES,
+  type Status,
+  type Task,
+} from "../../api/types";
+import { useProject } from "../../stores/project";
+import { applyApiError } from "../applyApiError";
+import { Field, SelectField, TextareaField } from "../Field";
+import { changedFields, readTaskForm, taskFormProblems, toDateInput } from "./task-form";
+
+export function TaskForm(props: {
+  /** The copy being edited; none for a new task. */
+  task: Task | undefined;
+  /** A new task's column. */
+  status?: Status;
+  /** Heading and close button, above the fields. */
+  head: JSX.Element;
+  onReload: () => void;
+  onDelete: () => void;
+  /** The task was deleted meanwhile. */
+  onGone: () => void;
+  onClose: () => void;
+}) {
+  const ctx = useProject();
+  const [errors, setErrors] = createSignal<Record<string, string>>({});
+  const [conflict, setConflict] = createSignal(false);
+  const [busy, setBusy] = createSignal(false);
+  // What is typed, for the character counts (the form itself is read on submit).
+  const [title, setTitle] = createSignal(props.task?.title ?? "");
+  const [description, setDescription] = createSignal(props.task?.description ?? "");
+  const readOnly = () => !ctx.canEdit();
+  const isNew = !props.task;
+  /** Name, id, read-only state and error of the field for `name`. */
+  const taskField = (name: string) => ({
+    name,
+    id: `task-${name}`,
+    get disabled() {
+      return readOnly();
+    },
+    get error() {
+      return errors()[name];
+    },
+  });
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    if (readOnly()) return props.onClose();
+    const values = readTaskForm(e.currentTarget as HTMLFormElement);
+    const problems = taskFormProblems(values);
+    setErrors(problems);
+    if (Object.keys(problems).length) return;
+    setBusy(true);
+    setConflict(false);
+    try {
+      const task = props.task;
+      if (!task) await ctx.tasks.create(values);
+      else {
+        const patch = changedFields(task, values);
+        if (Object.keys(patch).length > 0) await ctx.tasks.update(task.id, patch, task.version);
+      }
+      props.onClose();
+    } catch (err) {
+      applyApiError(err, {
+        setErrors,
+        fallback: "Could not save the task.",
+        byStatus: {
+          409: () => {
+            setConflict(true);
+            return "Someone else changed this task; your edit was not saved.";
+          },
+          404: () => {
+            props.onGone();
+            return undefined;
+          },
+        },
+      });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="stack" onSubmit={submit} noValidate>
+      {props.head}
+      <Show when={conflict()}>
+        <div class="form-error" role="alert">
+          Someone else changed this task while you were editing it. Your changes were not saved.{" "}
+          <button type="button" class="link" onClick={() => props.onReload()}>
+            Reload task
+          </button>
+        </div>
+      </Show>
+      <Field
+        label="Title"
+        {...taskField("title")}
+        value={title()}
+        onInput={(e) => setTitle(e.currentTarget.value)}
+        max={LIMITS.taskTitle}
+        required
+        autofocus
+      />
+      <TextareaField
+        label="Description"
+        {...taskField("description")}
+        rows={5}
+        value={description()}
+        onInput={(e) => setDescription(e.currentTarget.value)}
+        max={LIMITS.taskDescription}
+      />
+      <div class="grid-2">
+        <SelectField
+          label="Status"
+          {...taskField("status")}
+          options={STATUSES}
+          optionLabel={(status) => STATUS_LABEL[status]}
+          value={props.task?.status ?? props.status ?? "todo"}
+        />
+        <SelectField
+          label="Priority"
+          {...taskField("priority")}
+          options={PRIORITIES}
+          optionLabel={(priority) => PRIORITY_LABEL[priority]}
+          value={props.task?.priority ?? "medium"}
+        />
+        <Field label="Due date" {...taskField("dueAt")} type="date" value={toDateInput(props.task?.dueAt)} />
+        <SelectField
+          label="Assignee"
+          {...taskField("assigneeId")}
+          none="Unassigned"
+          options={ctx.members.items().map((m) => m.userId)}
+          optionLabel={(userId) => ctx.members.nameOf(userId) ?? ""}
+          value={props.task?.assigneeId}
+        />
+      </div>
+      <Field
+        label="Labels"
+        {...taskField("labels")}
+        value={(props.task?.labels ?? []).join(", ")}
+        hint="Separate labels with commas."
+      />
+      <div class="dialog-actions">
+        <Show when={!isNew && !readOnly()}>
+          <button type="button" class="btn btn-danger" onClick={() => props.onDelete()}>
+            Delete
+          </button>
+        </Show>
+        <span class="spacer" />
+        <button type="button" class="btn" onClick={() => props.onClose()}>
+          {readOnly() ? "Close" : "Cancel"}
+        </button>
+        <Show when={!readOnly()}>
+          <button type="submit" class="btn btn-primary" disabled={busy()}>
+            {isNew ? "Create task" : "Save"}
+          </button>
+        </Show>
+      </div>
+    </form>
+  );
+}

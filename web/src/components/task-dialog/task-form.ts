@@ -1,0 +1,67 @@
+// The task form's data: what the fields hold, read from the form, checked before sending, and
+// turned into the smallest patch for an existing task.
+import type { FieldErrors } from "../../api/http";
+import { LIMITS, type Priority, type Status, type Task, type TaskInput } from "../../api/types";
+import { tooLong } from "../Field";
+
+export interface TaskFormValues {
+  title: string;
+  description: string;
+  status: Status;
+  priority: Priority;
+  dueAt: string | null;
+  labels: string[];
+  assigneeId: string | null;
+}
+
+export function toDateInput(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 10) : "";
+}
+/** Noon UTC, so the day is the same in every time zone. */
+export function fromDateInput(value: string): string | null {
+  return value ? new Date(`${value}T12:00:00.000Z`).toISOString() : null;
+}
+export function parseLabels(value: string): string[] {
+  return [
+    ...new Set(
+      value
+        .split(",")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+export function readTaskForm(form: HTMLFormElement): TaskFormValues {
+  const data = new FormData(form);
+  const assignee = String(data.get("assigneeId") ?? "");
+  return {
+    title: String(data.get("title") ?? "").trim(),
+    description: String(data.get("description") ?? ""),
+    status: String(data.get("status") ?? "todo") as Status,
+    priority: String(data.get("priority") ?? "medium") as Priority,
+    dueAt: fromDateInput(String(data.get("dueAt") ?? "")),
+    labels: parseLabels(String(data.get("labels") ?? "")),
+    assigneeId: assignee || null,
+  };
+}
+
+/** Messages for the fields the server would refuse; empty when the values can be sent. */
+export function taskFormProblems(values: TaskFormValues): FieldErrors {
+  const problems: FieldErrors = {};
+  const title = values.title ? tooLong(values.title, LIMITS.taskTitle) : "Enter a title.";
+  const description = tooLong(values.description, LIMITS.taskDescription);
+  if (title) problems.title = title;
+  if (description) problems.description = description;
+  return problems;
+}
+
+/** The fields that differ from `task`. */
+export function changedFields(task: Pick<Task, keyof TaskFormValues>, values: TaskFormValues): TaskInput {
+  const patch: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const before = (task as unknown as Record<string, unknown>)[key];
+    if (JSON.stringify(before ?? null) !== JSON.stringify(value ?? null)) patch[key] = value;
+  }
+  return patch as TaskInput;
+}
