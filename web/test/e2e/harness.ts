@@ -1,6 +1,7 @@
 // End-to-end harness: real PostgreSQL and Redis (api/test/support/services.ts), a real API process
 // (api/test/support/api-process.ts) serving the built SPA through STATIC_DIR, and Debian's Chromium
 // driven by playwright-core (never a downloaded browser).
+import { afterAll, beforeAll, expect } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -165,6 +166,37 @@ export async function newSession(
     console.error(`[page error] ${err.message}`);
   });
   return { context, page, foreign, errors };
+}
+
+/**
+ * One stack for a suite file: started before its tests and stopped after them. Every browser session
+ * opened through `open` is closed at the end, after checking it asked no other origin for anything.
+ */
+export function suiteStack(options: StackOptions = {}) {
+  let started: Stack | undefined;
+  const sessions: Session[] = [];
+  beforeAll(async () => {
+    started = await startStack(options);
+  });
+  afterAll(async () => {
+    for (const s of sessions) {
+      expect(s.foreign).toEqual([]);
+      await s.context.close().catch(() => {});
+    }
+    await started?.stop();
+  });
+  const stack = (): Stack => {
+    if (!started) throw new Error("the suite's stack is not started (used outside a test?)");
+    return started;
+  };
+  return {
+    stack,
+    async open(sessionOptions?: Parameters<typeof newSession>[1]): Promise<Session> {
+      const session = await newSession(stack(), sessionOptions);
+      sessions.push(session);
+      return session;
+    },
+  };
 }
 
 let counter = 0;
