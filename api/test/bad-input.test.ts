@@ -82,6 +82,32 @@ describe("transport-level problems", () => {
 });
 
 describe("schema violations are 422 with field details", () => {
+  test("the message is a sentence a person understands, naming the field and its limit", async () => {
+    const longTitle = await t.call("POST", "/api/tasks", {
+      token: user.token,
+      body: { projectId, title: "x".repeat(201) },
+    });
+    expectError(longTitle, 422, "validation_failed");
+    expect(longTitle.body.error.message).toBe("Title must be at most 200 characters.");
+    expect(longTitle.body.error.details[0].message).toBe("must be at most 200 characters");
+    const longName = await t.call("POST", "/api/auth/register", {
+      body: {
+        email: "long-name@example.test",
+        password: "correct horse battery staple",
+        name: "n".repeat(101),
+      },
+    });
+    expectError(longName, 422);
+    expect(longName.body.error.message).toBe("Name must be at most 100 characters.");
+    const tooManyLabels = await t.call("POST", "/api/tasks", {
+      token: user.token,
+      body: { projectId, title: "x", labels: Array.from({ length: 21 }, (_, i) => `l${i}`) },
+    });
+    expect(tooManyLabels.body.error.message).toBe("Labels must have at most 20 items.");
+    for (const response of [longTitle, longName, tooManyLabels])
+      expect(response.body.error.message).not.toMatch(/Too big|expected|invalid body/);
+  });
+
   test("wrong types, missing fields, unknown fields, bad enums", async () => {
     const wrongType = await t.call("POST", "/api/tasks", {
       token: user.token,

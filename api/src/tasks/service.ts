@@ -4,7 +4,7 @@
 import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { notFound, validationFailed } from "../http/errors.ts";
 import { assertRole, findMembership, requireRole } from "../projects/access.ts";
 import { createListCache, type ListBody } from "./cache.ts";
 import * as tasks from "./repository.ts";
@@ -44,7 +44,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
   const assertAssignable = async (projectId: string, assigneeId: string | null | undefined) => {
     if (!assigneeId) return;
     if (!(await findMembership(sql, projectId, assigneeId))) {
-      throw new ApiError(422, "validation_failed", "invalid body", [
+      throw validationFailed([
         { path: "assigneeId", message: "is not a member of the project", code: "custom" },
       ]);
     }
@@ -76,7 +76,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
       const membership = await requireRole(sql, query.projectId, userId, "viewer");
       const cursor = query.cursor === undefined ? undefined : tasks.decodeCursor(query.cursor);
       if (query.cursor !== undefined && !cursor) {
-        throw new ApiError(422, "validation_failed", "invalid query", [
+        throw validationFailed([
           { path: "cursor", message: "is not a cursor from this API", code: "custom" },
         ]);
       }
