@@ -83,6 +83,53 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
+# Before anything is changed (cleanup removes the project 'taskplatform', so it must be this run's).
+if command -v podman >/dev/null 2>&1 && [[ -n "$(podman ps -aq --filter label=com.docker.compose.project=taskplatform 2>/dev/null)" ]]; then
+  fail "no other Podman project 'taskplatform' on this machine (podman ps -a --filter label=com.docker.compose.project=taskplatform)"
+  finish
+  exit 1
+fi
+
+# What this run changed on the machine, undone by cleanup (also on failure or Ctrl-C): the stack (its
+# containers, volumes and networks), the copy of the tree, the FORWARD rules it inserted, and the
+# containers.conf.d drop-in when it wrote one (put back as it was). Images stay in Podman's store, as
+# the stand-ins stay in Docker's: the next run copies only those that changed.
+CONF=/etc/containers/containers.conf.d/50-taskplatform.conf
+CONF_SAVED="" CONF_WRITTEN=0 PARENT="" WORK=""
+ADDED_RULES=()
+cleanup() {
+  local status=$? rule
+  trap - EXIT INT TERM
+  if ((KEEP)) && [[ -n "$WORK" ]]; then
+    printf '\nleft as it is (--keep): the stack (cd %s && podman-compose down -v), %s, the FORWARD rules\n' "$WORK" "$CONF"
+    exit "$status"
+  fi
+  echo
+  echo "cleanup: the stack's containers, volumes and networks${PARENT:+, $PARENT}"
+  # -v: the anonymous volumes of the images' VOLUMEs too (podman-compose 1.0.3's down leaves them)
+  podman ps -aq --filter label=com.docker.compose.project=taskplatform | xargs -r podman rm -f -v -t 0 >/dev/null 2>&1 || true
+  podman volume ls -q --filter label=com.docker.compose.project=taskplatform | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+  podman network ls -q --filter label=com.docker.compose.project=taskplatform | xargs -r podman network rm -f >/dev/null 2>&1 || true
+  [[ -n "$PARENT" ]] && rm -rf "$PARENT"
+  for rule in "${ADDED_RULES[@]}"; do
+    # shellcheck disable=SC2086  # a rule is words
+    iptables -D FORWARD $rule 2>/dev/null && echo "cleanup: removed FORWARD $rule"
+  done
+  # last: the podman commands above still read the drop-in
+  if ((CONF_WRITTEN)); then
+    if [[ -n "$CONF_SAVED" ]]; then
+      printf '%s\n' "$CONF_SAVED" >"$CONF"
+      echo "cleanup: put the previous $CONF back"
+    else
+      rm -f "$CONF"
+      echo "cleanup: removed $CONF"
+    fi
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 # ---------------------------------------------------------------------------------------------------
 say "Podman (Debian's packages, configured for this machine)"
 missing=()
@@ -111,25 +158,34 @@ runtime=crun
 command -v crun >/dev/null 2>&1 || runtime=runc
 cgroup=systemd
 [[ -d /run/systemd/system ]] || cgroup=cgroupfs
-mkdir -p /etc/containers/containers.conf.d
-cat >/etc/containers/containers.conf.d/50-taskplatform.conf <<CONF
-# written by scripts/ci/podman-quickstart.sh (README: Podman troubleshooting)
+WANTED_CONF="# written by scripts/ci/podman-quickstart.sh (README: Podman troubleshooting)
 [containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]
 [engine]
-runtime = "$runtime"
-cgroup_manager = "$cgroup"
-events_logger = "file"
-CONF
-echo "containers.conf.d/50-taskplatform.conf: nofile $nofile, nproc $nproc, runtime $runtime, cgroups $cgroup"
+runtime = \"$runtime\"
+cgroup_manager = \"$cgroup\"
+events_logger = \"file\""
+if [[ -f "$CONF" && "$(cat "$CONF")" == "$WANTED_CONF" ]]; then
+  echo "$CONF already as needed: kept"
+else
+  [[ -f "$CONF" ]] && CONF_SAVED=$(cat "$CONF")
+  mkdir -p "$(dirname "$CONF")"
+  CONF_WRITTEN=1
+  printf '%s\n' "$WANTED_CONF" >"$CONF"
+  echo "wrote $CONF (removed again at the end): nofile $nofile, nproc $nproc, runtime $runtime, cgroups $cgroup"
+fi
 check "podman info (runtime $(podman info -f '{{.Host.OCIRuntime.Name}}' 2>/dev/null), network $(podman info -f '{{.Host.NetworkBackend}}' 2>/dev/null))" \
   podman info -f '{{.Host.OCIRuntime.Name}}'
 # A running dockerd sets the FORWARD policy to DROP, which also drops the traffic of Podman's bridges.
+# (CI's dockerd, started by the container stack suite before this one, keeps running for the whole run.)
 if iptables -S FORWARD 2>/dev/null | grep -q '^-P FORWARD DROP'; then
-  for dir in -i -o; do
-    iptables -C FORWARD "$dir" 'podman+' -j ACCEPT 2>/dev/null || iptables -I FORWARD "$dir" 'podman+' -j ACCEPT
+  for rule in "-i podman+ -j ACCEPT" "-o podman+ -j ACCEPT"; do
+    # shellcheck disable=SC2086  # a rule is words
+    if ! iptables -C FORWARD $rule 2>/dev/null; then
+      iptables -I FORWARD $rule && ADDED_RULES+=("$rule")
+    fi
   done
-  echo "FORWARD policy is DROP (dockerd): accepted traffic of the podman+ bridges"
+  echo "FORWARD policy is DROP (dockerd running: $(pgrep -c -x dockerd || true)): accept rules for the podman+ bridges (${#ADDED_RULES[@]} added, removed at the end)"
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -147,23 +203,37 @@ for ref in "${REFS[@]}"; do
   want+=("$ref")
 done
 want+=("${PROJECT_IMAGES[@]}")
-need=()
+# Docker's image ID and Podman's are both the config digest: copy what Podman lacks or has in another
+# version (the container stack suite rebuilds the project's images on every run).
+DOCKER=$(engine_client)
+DOCKER_UP=0
+[[ -n "$DOCKER" ]] && engine_answers && DOCKER_UP=1
+need=() have=() replaced=()
 for ref in "${want[@]}"; do
-  podman image exists "$ref" || need+=("$ref")
+  pid=$(podman image inspect -f '{{.Id}}' "$ref" 2>/dev/null || true)
+  did=""
+  ((DOCKER_UP)) && did=$("$DOCKER" image inspect -f '{{.Id}}' "$ref" 2>/dev/null || true)
+  if [[ -n "$did" && "${did#sha256:}" != "$pid" ]]; then
+    need+=("$ref") have+=("$ref")
+    [[ -n "$pid" ]] && replaced+=("$pid")
+  elif [[ -z "$pid" ]]; then
+    need+=("$ref")
+  fi
 done
 BUILT_HERE=0
 if ((${#need[@]})); then
-  DOCKER=$(engine_client)
-  have=()
-  if [[ -n "$DOCKER" ]] && engine_answers; then
-    for ref in "${need[@]}"; do "$DOCKER" image inspect "$ref" >/dev/null 2>&1 && have+=("$ref"); done
-  fi
   if ((${#have[@]})); then
     t=$SECONDS
     # docker save drops the docker.io/ prefix: tag every image again with its exact reference
     if "$DOCKER" save "${have[@]}" | podman load -q >/dev/null; then
       for ref in "${have[@]}"; do podman tag "$("$DOCKER" image inspect -f '{{.Id}}' "$ref")" "$ref"; done
       pass "${#have[@]} images copied from Docker to Podman ($((SECONDS - t)) s)"
+      # the versions they replaced, now untagged (a loaded image is tagged twice: localhost/… and its reference)
+      for id in "${replaced[@]}"; do
+        if [[ "$(podman image inspect -f '{{len .RepoTags}}' "$id" 2>/dev/null)" == 0 ]]; then
+          podman rmi "$id" >/dev/null 2>&1 || true
+        fi
+      done
     else
       fail "docker save | podman load"
     fi
@@ -177,7 +247,7 @@ if ((${#need[@]})); then
     BUILT_HERE=1
   fi
 else
-  pass "every image present in Podman"
+  pass "every image already in Podman, as in Docker"
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -189,30 +259,7 @@ mkdir "$WORK"
 (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done |
   tar --null -T - -cf - | tar -xf - -C "$WORK")
-cleanup() {
-  local status=$?
-  if ((KEEP)); then
-    printf '\nstack left running (--keep): cd %s && podman-compose down -v\n' "$WORK"
-  else
-    echo
-    echo "removing the stack, its volumes and networks, and $PARENT"
-    # -v: the anonymous volumes of the images' VOLUMEs too (podman-compose 1.0.3's down leaves them)
-    podman ps -aq --filter label=com.docker.compose.project=taskplatform | xargs -r podman rm -f -v -t 0 >/dev/null 2>&1 || true
-    (cd "$WORK" && podman-compose down -v -t 5 >/dev/null 2>&1) || true
-    podman volume ls -q --filter label=com.docker.compose.project=taskplatform | xargs -r podman volume rm -f >/dev/null 2>&1 || true
-    podman network ls -q --filter label=com.docker.compose.project=taskplatform | xargs -r podman network rm -f >/dev/null 2>&1 || true
-    rm -rf "$PARENT"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 cd "$WORK"
-if [[ -n "$(podman ps -aq --filter label=com.docker.compose.project=taskplatform)" ]]; then
-  fail "no other Podman project 'taskplatform' on this machine"
-  finish
-  exit 1
-fi
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -436,9 +483,13 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------
-say "podman-compose down"
-run "podman-compose down" podman-compose down >.down.log 2>&1 || tail -n 5 .down.log
-check "no container left after down" test -z "$(podman ps -aq --filter label=com.docker.compose.project=taskplatform)"
+if ((KEEP)); then
+  echo "(--keep: no podman-compose down)"
+else
+  say "podman-compose down"
+  run "podman-compose down" podman-compose down >.down.log 2>&1 || tail -n 5 .down.log
+  check "no container left after down" test -z "$(podman ps -aq --filter label=com.docker.compose.project=taskplatform)"
+fi
 
 if finish; then exit 0; else exit 1; fi
 }
