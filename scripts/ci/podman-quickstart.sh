@@ -105,9 +105,11 @@ fi
 CONF=/etc/containers/containers.conf.d/50-taskplatform.conf
 CONF_SAVED="" CONF_WRITTEN=0 PARENT="" WORK=""
 ADDED_RULES=()
+exec 3>&1 4>&2 # the suite's own output, for cleanup (a trap runs inside whatever redirection was active)
 cleanup() {
   local status=$? rule
   trap - EXIT INT TERM
+  exec 1>&3 2>&4
   if ((KEEP)) && [[ -n "$WORK" ]]; then
     printf '\nleft as it is (--keep): the stack (cd %s && podman-compose down -v), %s, the FORWARD rules\n' "$WORK" "$CONF"
     exit "$status"
