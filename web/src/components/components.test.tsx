@@ -162,6 +162,7 @@ describe("Board", () => {
     role,
     createdAt: baseTask.createdAt,
     updatedAt: baseTask.updatedAt,
+    archivedAt: null,
   });
 
   async function renderBoard(role: Project["role"]) {

@@ -163,6 +163,7 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
         createdAt: now,
         updatedAt: now,
         completedAt: null,
+        archivedAt: null,
       };
       // The store owns `temp` from here on (adopt() may rewrite its id): keep the placeholder id apart.
       const placeholderId = temp.id;

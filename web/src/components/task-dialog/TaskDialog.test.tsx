@@ -17,6 +17,7 @@ const project: Project = {
   role: "editor",
   createdAt: saved.createdAt,
   updatedAt: saved.updatedAt,
+  archivedAt: null,
 };
 const members = {
   items: () => [{ userId: "u2", email: "bob@example.test", name: "Bob", role: "editor" }],
