@@ -4,6 +4,7 @@ import { baseTask } from "../../../test/fixtures";
 import type { api } from "../../api/client";
 import { ApiError } from "../../api/http";
 import type { Project, Task, TaskInput } from "../../api/types";
+import type { LabelsStore } from "../../stores/labels";
 import type { MembersStore } from "../../stores/members";
 import { type DialogTarget, ProjectContext } from "../../stores/project";
 import { createTasksStore } from "../../stores/tasks";
@@ -44,6 +45,7 @@ async function openDialog(
         isOwner: () => false,
         tasks,
         members,
+        labels: { items: () => [], colorOf: () => "slate" } as unknown as LabelsStore,
         openTask: () => {},
       }}
     >
