@@ -129,7 +129,7 @@ export default function LabelManager() {
             {(label) => <LabelRow label={label} onDelete={() => setDeleting(label)} />}
           </For>
         </ul>
-        <form class="label-row" onSubmit={add} noValidate aria-label="New label">
+        <form class="label-row" onSubmit={add} noValidate aria-label="Add a label">
           <Field label="New label" name="name" id="new-label-name" error={errors().name} />
           <SelectField
             label="Colour"
