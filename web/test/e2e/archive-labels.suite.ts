@@ -206,6 +206,28 @@ describe("two users live", () => {
   });
 });
 
+describe("the list", () => {
+  test("hides archived tasks unless asked; search finds them with Archived: Included", async () => {
+    const { owner, projectId } = await seed("Search archive");
+    const old = await addTask(owner, projectId, "Old budget notes");
+    await call(stack.apiUrl, "POST", `/api/tasks/${old.id}/archive`, { token: owner.token });
+    const { page } = await open();
+    await signIn(page, owner.email, PASSWORD);
+    await page.goto(`/projects/${projectId}/list?q=budget`);
+    await page.getByRole("heading", { name: "No matching tasks" }).waitFor();
+    await page.getByLabel("Archived").selectOption("include");
+    const row = page.getByRole("row", { name: /Old budget notes/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("archived");
+    expect(page.url()).toContain("archived=include");
+    // Label chips in their colours in the list too.
+    await page.getByLabel("Archived").selectOption("");
+    await page.getByLabel("Search").fill("");
+    await page.goto(`/projects/${projectId}/list`);
+    await page.locator(".tasks-table .label", { hasText: "release" }).waitFor();
+  });
+});
+
 describe("keyboard only", () => {
   test("archive from the dialog, Undo, the Archived view and restore, with Tab and Enter", async () => {
     const { owner, projectId } = await seed("Keyboard");
