@@ -6,6 +6,7 @@ import { authOperations } from "./auth/openapi.ts";
 import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
+import { labelOperations } from "./labels/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
@@ -18,6 +19,7 @@ export const OPERATIONS: Operation[] = [
   ...healthOperations,
   ...authOperations,
   ...projectOperations,
+  ...labelOperations,
   ...taskOperations,
   ...transferOperations,
   ...eventOperations,

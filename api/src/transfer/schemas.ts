@@ -2,6 +2,7 @@
 // well as back into this one. Version 2 adds project and task ids, which a restore puts back in
 // place; a copy ignores them, and version 1 files (no ids) still import as a copy.
 import { z } from "zod";
+import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
 import { ROLES } from "../projects/access.ts";
 import {
   descriptionSchema,
@@ -29,6 +30,8 @@ export const exportedTask = z.strictObject({
   createdAt: timestamp,
   updatedAt: timestamp,
   completedAt: timestamp.nullable(),
+  /** Optional: files written before archiving existed have none (not archived). */
+  archivedAt: timestamp.nullable().optional(),
 });
 
 export const exportedProject = z.strictObject({
@@ -37,6 +40,13 @@ export const exportedProject = z.strictObject({
   description: z.string().max(2000),
   createdAt: timestamp,
   updatedAt: timestamp,
+  archivedAt: timestamp.nullable().optional(),
+  /** The project's managed labels with their colours; older files have none (their tasks' labels are
+   * created with the default colour). */
+  labels: z
+    .array(z.strictObject({ name: labelNameSchema, color: labelColorSchema }))
+    .max(1000)
+    .optional(),
   members: z.array(z.strictObject({ email: z.email(), role: z.enum(ROLES) })).max(1000),
   tasks: z.array(exportedTask).max(20_000),
 });

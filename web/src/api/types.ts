@@ -3,12 +3,13 @@
 // the bundle (types.test.ts fails on any other import from the API).
 import type { Session, User } from "../../../api/src/auth/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
+import type { Label, LabelColor } from "../../../api/src/labels/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
 import type { ImportResult } from "../../../api/src/transfer/schemas.ts";
 
-export type { ImportResult, LiveEvent, Member, Project, Role, Session, Task, User };
+export type { ImportResult, Label, LabelColor, LiveEvent, Member, Project, Role, Session, Task, User };
 export type Status = TaskStatus;
 export type Priority = TaskPriority;
 /** The fields a PATCH /api/tasks/:id may change. */
@@ -27,6 +28,32 @@ export const LIMITS = {
   taskTitle: 200,
   taskDescription: 10_000,
 } as const;
+
+/** The label palette, in the API's order (types.test.ts checks it); styles.css draws each colour. */
+export const LABEL_COLORS: LabelColor[] = [
+  "slate",
+  "red",
+  "orange",
+  "amber",
+  "green",
+  "teal",
+  "blue",
+  "indigo",
+  "purple",
+  "pink",
+];
+export const LABEL_COLOR_NAME: Record<LabelColor, string> = {
+  slate: "Slate",
+  red: "Red",
+  orange: "Orange",
+  amber: "Amber",
+  green: "Green",
+  teal: "Teal",
+  blue: "Blue",
+  indigo: "Indigo",
+  purple: "Purple",
+  pink: "Pink",
+};
 
 export const STATUSES: Status[] = ["todo", "in_progress", "done"];
 export const STATUS_LABEL: Record<Status, string> = {

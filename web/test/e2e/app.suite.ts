@@ -108,11 +108,15 @@ describe("a new user runs their work from the board", () => {
     // Delete with undo, then delete for real.
     await card(ada.page, "Book the venue").getByRole("button").click();
     await ada.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    // Deleting for good is the owner's, after a confirmation (editors archive instead).
+    await ada.page.getByRole("alertdialog").getByRole("button", { name: "Delete task" }).click();
     await card(ada.page, "Book the venue").waitFor({ state: "detached" });
     await ada.page.getByRole("button", { name: "Undo" }).click();
     await card(ada.page, "Book the venue").waitFor();
     await card(ada.page, "Book the venue").getByRole("button").click();
     await ada.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    // Deleting for good is the owner's, after a confirmation (editors archive instead).
+    await ada.page.getByRole("alertdialog").getByRole("button", { name: "Delete task" }).click();
     await card(ada.page, "Book the venue").waitFor({ state: "detached" });
     await card(bob.page, "Book the venue").waitFor({ state: "detached", timeout: 15_000 });
     await ada.page.reload();

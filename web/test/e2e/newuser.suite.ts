@@ -283,7 +283,7 @@ describe("phone-sized screens", () => {
       };
       await openTask();
       await expectFits(page, device, "task dialog");
-      for (const name of ["Close", "Delete", "Cancel", "Save"]) {
+      for (const name of ["Close", "Archive", "Delete", "Cancel", "Save"]) {
         await expectOnScreen(
           page,
           dialog.getByRole("button", { name, exact: true }),
@@ -306,6 +306,9 @@ describe("phone-sized screens", () => {
       );
       await openTask();
       await dialog.getByRole("button", { name: "Delete" }).tap();
+      const confirm = page.getByRole("alertdialog");
+      await expectOnScreen(page, confirm.getByRole("button", { name: "Delete task" }), device, "Delete task");
+      await confirm.getByRole("button", { name: "Delete task" }).tap();
       await card(page, "Small screen task").waitFor({ state: "detached" });
       const undo = page.getByRole("button", { name: "Undo" });
       await expectOnScreen(page, page.locator(".toast", { hasText: "Deleted" }), device, "the Undo toast");
