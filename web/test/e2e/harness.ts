@@ -165,31 +165,26 @@ export async function newSession(
     errors.push(err.message);
     console.error(`[page error] ${err.message}`);
   });
-  // What went wrong on the wire, for the message of a test that fails (see describePage).
+  // Console errors, for the message of a test that fails (see describePage). Chromium logs failed
+  // requests there too, so no listener on every response is needed.
   const troubles: string[] = [];
   troublesOf.set(page, troubles);
-  page.on("response", (res) => {
-    if (res.status() >= 400) troubles.push(`${res.status()} ${res.request().method()} ${res.url()}`);
-  });
-  page.on("requestfailed", (req) =>
-    troubles.push(`failed ${req.method()} ${req.url()}: ${req.failure()?.errorText}`),
-  );
   page.on("console", (message) => {
-    if (message.type() === "error") troubles.push(`console: ${message.text()}`);
+    if (message.type() === "error") troubles.push(message.text());
   });
   return { context, page, foreign, errors };
 }
 
 const troublesOf = new WeakMap<Page, string[]>();
 
-/** Where the page is, what it shows, and the last failed requests and console errors. */
+/** Where the page is, what it shows, and its last console errors (failed requests log one each). */
 async function describePage(page: Page): Promise<string> {
   const shown = await page
     .locator("main, [role=alert], [role=status]")
     .allInnerTexts()
     .catch(() => []);
   const troubles = (troublesOf.get(page) ?? []).slice(-10);
-  return `at ${page.url()} the page showed ${JSON.stringify(shown)}; last troubles: ${JSON.stringify(troubles)}`;
+  return `at ${page.url()} the page showed ${JSON.stringify(shown)}; last console errors: ${JSON.stringify(troubles)}`;
 }
 
 /** Runs a sign-in or sign-up flow; when it fails, the error says what the page showed. */
