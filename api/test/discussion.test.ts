@@ -1,6 +1,8 @@
 // Checklists, comments with mentions, and the activity history, on real PostgreSQL and Redis.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
+import { migrations } from "../migrations/index.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { createTestApp, freshRuntime, type TestApp, type TestUser } from "./support/harness.ts";
 
 // Real servers and argon2id outlast the 5 s default on a loaded machine.
 setDefaultTimeout(60_000);
@@ -310,5 +312,41 @@ describe("board counts", () => {
     const plan = rows.map((row) => Object.values(row)[0]).join("\n");
     expect(plan).toContain("checklist_items_task_idx");
     expect(plan).toContain("comments_task_idx");
+  });
+});
+
+describe("migration 0006 is expand-only", () => {
+  test("the previous version's statements keep working against the new schema", async () => {
+    const before = migrations.findIndex((m) => m.version === "0006_checklists_comments_activity");
+    const data = await freshRuntime({}, undefined, migrations.slice(0, before));
+    try {
+      const { sql } = data;
+      const [user] = await sql<{ id: string }[]>`
+        INSERT INTO users (email, name, password_hash) VALUES ('prev@example.test', 'Prev', 'x') RETURNING id`;
+      const [project] = await sql<{ id: string }[]>`INSERT INTO projects (name) VALUES ('Prev') RETURNING id`;
+      await sql`INSERT INTO project_members (project_id, user_id, role) VALUES (${project?.id ?? ""}, ${user?.id ?? ""}, 'owner')`;
+      expect(await migrate(sql)).toEqual(migrations.slice(before).map((m) => m.version));
+      // The new version's rows exist beside the old version's writes.
+      const [task] = await sql<{ id: string }[]>`
+        INSERT INTO tasks (project_id, title, position) VALUES (${project?.id ?? ""}, 'Old', 1024) RETURNING id`;
+      const taskId = task?.id ?? "";
+      await sql`INSERT INTO checklist_items (task_id, text, position) VALUES (${taskId}, 'a', 1)`;
+      await sql`INSERT INTO comments (task_id, author_id, body) VALUES (${taskId}, ${user?.id ?? ""}, 'hi')`;
+      await sql`INSERT INTO activity (project_id, task_id, actor_id, kind) VALUES (${project?.id ?? ""}, ${taskId}, ${user?.id ?? ""}, 'task.created')`;
+      // The old version's UPDATE and DELETE shapes: a task with a checklist, comments and history goes.
+      await sql`UPDATE tasks SET title = 'Old 2', version = version + 1, updated_at = now() WHERE id = ${taskId}`;
+      await sql`DELETE FROM tasks WHERE id = ${taskId}`;
+      const [left] = await sql<{ items: number; comments: number; activity: number }[]>`
+        SELECT (SELECT count(*)::int FROM checklist_items) AS items, (SELECT count(*)::int FROM comments) AS comments,
+          (SELECT count(*)::int FROM activity WHERE task_id IS NULL) AS activity`;
+      expect(left).toEqual({ items: 0, comments: 0, activity: 1 });
+      // Deleting a user (account removal) or the project leaves nothing dangling.
+      await sql`DELETE FROM users WHERE id = ${user?.id ?? ""}`;
+      await sql`DELETE FROM projects WHERE id = ${project?.id ?? ""}`;
+      const [rest] = await sql<{ count: number }[]>`SELECT count(*)::int AS count FROM activity`;
+      expect(rest?.count).toBe(0);
+    } finally {
+      await data.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { For, Match, Show, Switch } from "solid-js";
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES, type Task } from "../api/types";
 import { Field, SelectField } from "../components/Field";
 import { Empty, ErrorView, RowsSkeleton } from "../components/States";
-import { formatDate, isOverdue } from "../components/TaskCard";
+import { DiscussionBadges, formatDate, isOverdue } from "../components/TaskCard";
 import { useProject } from "../stores/project";
 import { createTaskListStore, type TaskQuery } from "../stores/task-list";
 
@@ -168,7 +168,8 @@ export default function List() {
                       <th scope="row">
                         <button type="button" class="link" onClick={() => ctx.openTask({ taskId: task.id })}>
                           {task.title}
-                        </button>
+                        </button>{" "}
+                        <DiscussionBadges counts={ctx.counts?.of(task.id)} />
                       </th>
                       <td>{STATUS_LABEL[task.status]}</td>
                       <td>

@@ -39,7 +39,7 @@ export function ProjectLayout(props: { children?: JSX.Element }) {
 }
 
 function ProjectFrame(props: { id: string; project: () => Project; children?: JSX.Element }) {
-  const { tasks, members } = openProject(props.id);
+  const { tasks, members, counts } = openProject(props.id);
   const [dialog, setDialog] = createSignal<DialogTarget | null>(null);
   const value: ProjectContextValue = {
     project: props.project,
@@ -47,6 +47,7 @@ function ProjectFrame(props: { id: string; project: () => Project; children?: JS
     isOwner: () => props.project().role === "owner",
     tasks,
     members,
+    counts,
     openTask: (target) => setDialog(target),
   };
   createEffect(

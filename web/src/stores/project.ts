@@ -3,6 +3,7 @@
 import { createContext, onCleanup, useContext } from "solid-js";
 import { live } from "../api/events";
 import type { Project, Status } from "../api/types";
+import { type CountsStore, createCountsStore } from "./counts";
 import { createMembersStore, type MembersStore } from "./members";
 import { createTasksStore, type TasksStore } from "./tasks";
 
@@ -18,6 +19,8 @@ export interface ProjectContextValue {
   isOwner: () => boolean;
   tasks: TasksStore;
   members: MembersStore;
+  /** Checklist progress and comment counts per task (absent in tests that do not need them). */
+  counts?: CountsStore;
   openTask: (target: DialogTarget) => void;
 }
 
@@ -32,12 +35,15 @@ export const useProject = () => {
  * Loads project `id`'s tasks and members and follows live events until the calling component is
  * disposed. Deletes still in their undo window are sent when the page is hidden or left.
  */
-export function openProject(id: string): { tasks: TasksStore; members: MembersStore } {
+export function openProject(id: string): { tasks: TasksStore; members: MembersStore; counts: CountsStore } {
   const tasks = createTasksStore(id);
   void tasks.load();
+  const counts = createCountsStore(id);
+  void counts.load();
   const members = createMembersStore(id);
   const off = live.subscribe((event) => {
     tasks.apply(event);
+    counts.apply(event);
     if (event.type.startsWith("member.") && event.projectId === id) members.refetch();
   });
   const flush = () => tasks.flush();
@@ -47,5 +53,5 @@ export function openProject(id: string): { tasks: TasksStore; members: MembersSt
     window.removeEventListener("pagehide", flush);
     tasks.flush();
   });
-  return { tasks, members };
+  return { tasks, members, counts };
 }
