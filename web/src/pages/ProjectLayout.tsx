@@ -3,7 +3,7 @@
 import { A, useParams } from "@solidjs/router";
 import { createEffect, createSignal, type JSX, lazy, Match, on, onCleanup, Show, Switch } from "solid-js";
 import type { Project } from "../api/types";
-import { BoardIcon, GearIcon, ListIcon } from "../components/Icons";
+import { ActivityIcon, BoardIcon, GearIcon, ListIcon } from "../components/Icons";
 import { BoardSkeleton, Empty } from "../components/States";
 import { type DialogTarget, openProject, ProjectContext, type ProjectContextValue } from "../stores/project";
 import { projectsStore } from "../stores/projects";
@@ -78,6 +78,9 @@ function ProjectFrame(props: { id: string; project: () => Project; children?: JS
           </A>
           <A href={`${base()}/list`} activeClass="active">
             <ListIcon /> List
+          </A>
+          <A href={`${base()}/activity`} activeClass="active">
+            <ActivityIcon /> Activity
           </A>
           <A href={`${base()}/settings`} activeClass="active">
             <GearIcon /> Settings
