@@ -35,7 +35,7 @@ export function remapMentions(
 ): { body: string; mentionIds: string[] } {
   const emailOf = new Map((mentions ?? []).map((m) => [m.id.toLowerCase(), m.email.toLowerCase()]));
   const ids = new Set<string>();
-  const text = body.replace(MENTION_PATTERN, (whole, name: string, id: string) => {
+  const text = body.replace(MENTION_PATTERN, (_whole, name: string, id: string) => {
     const email = emailOf.get(id.toLowerCase());
     const member = email ? memberByEmail.get(email) : undefined;
     if (!member) return `@${name}`;
