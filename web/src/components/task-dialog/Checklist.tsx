@@ -2,38 +2,32 @@
 // (Move up / Move down buttons: keyboard-friendly), delete. Live: another member's change replaces the
 // list (checklist.changed carries the whole checklist).
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import { discussionApi } from "../../api/discussion";
 import { live } from "../../api/events";
 import { ApiError } from "../../api/http";
 import { type ChecklistItem, LIMITS } from "../../api/types";
+import { createChecklistStore } from "../../stores/discussion";
 import { useProject } from "../../stores/project";
 import { charCount } from "../Field";
 
 export function Checklist(props: { taskId: string }) {
   const ctx = useProject();
-  const [items, setItems] = createSignal<ChecklistItem[]>([]);
+  const checklist = createChecklistStore(props.taskId, ctx.counts);
+  const items = checklist.items;
   const [loaded, setLoaded] = createSignal(false);
   const [draft, setDraft] = createSignal("");
   const [editing, setEditing] = createSignal<string | null>(null);
   const [error, setError] = createSignal("");
   const done = () => items().filter((item) => item.done).length;
 
-  const show = (next: ChecklistItem[]) => {
-    setItems(next);
-    ctx.counts?.setChecklist(props.taskId, next);
-  };
-  const refresh = async () => show((await discussionApi.checklist(props.taskId)).items);
   onMount(() => {
-    void refresh()
+    void checklist
+      .load()
       .catch(() => setError("Could not load the checklist."))
       .finally(() => setLoaded(true));
-    const off = live.subscribe((event) => {
-      if (event.type === "checklist.changed" && event.taskId === props.taskId) setItems(event.items);
-    });
-    onCleanup(off);
+    onCleanup(live.subscribe((event) => checklist.apply(event)));
   });
 
-  /** Runs a write; on failure says why and shows the server's list again. */
+  /** Runs a write; on failure says why (the store shows the server's list again). */
   const attempt = async (run: () => Promise<unknown>, failure: string) => {
     setError("");
     try {
@@ -44,7 +38,6 @@ export function Checklist(props: { taskId: string }) {
           ? (Object.values(err.fields)[0] ?? err.message)
           : failure,
       );
-      await refresh().catch(() => {});
     }
   };
 
@@ -54,34 +47,24 @@ export function Checklist(props: { taskId: string }) {
     if (!text) return;
     if (charCount(text) > LIMITS.checklistText) return setError("An item can have at most 500 characters.");
     void attempt(async () => {
-      const item = await discussionApi.addItem(props.taskId, text);
+      await checklist.add(text);
       setDraft("");
-      if (!items().some((each) => each.id === item.id)) show([...items(), item]);
     }, "Could not add the item.");
   };
-  const toggle = (item: ChecklistItem) =>
-    attempt(async () => {
-      show(items().map((each) => (each.id === item.id ? { ...each, done: !item.done } : each)));
-      await discussionApi.updateItem(props.taskId, item.id, { done: !item.done });
-    }, "Could not update the item.");
+  const toggle = (item: ChecklistItem) => attempt(() => checklist.toggle(item), "Could not update the item.");
   const rename = (item: ChecklistItem, text: string) =>
     attempt(async () => {
       setEditing(null);
       if (!text.trim() || text.trim() === item.text) return;
-      const saved = await discussionApi.updateItem(props.taskId, item.id, { text: text.trim() });
-      show(items().map((each) => (each.id === item.id ? saved : each)));
+      await checklist.rename(item, text.trim());
     }, "Could not rename the item.");
   const move = (item: ChecklistItem, index: number) =>
     attempt(async () => {
-      show((await discussionApi.moveItem(props.taskId, item.id, index)).items);
-      // Keep the focus on the moved item's button that was used.
+      await checklist.move(item, index);
+      // Keep the focus on the moved item.
       queueMicrotask(() => document.getElementById(`check-${item.id}`)?.focus());
     }, "Could not move the item.");
-  const remove = (item: ChecklistItem) =>
-    attempt(async () => {
-      show(items().filter((each) => each.id !== item.id));
-      await discussionApi.deleteItem(props.taskId, item.id);
-    }, "Could not delete the item.");
+  const remove = (item: ChecklistItem) => attempt(() => checklist.remove(item), "Could not delete the item.");
 
   return (
     <section class="task-part" aria-labelledby="checklist-heading">

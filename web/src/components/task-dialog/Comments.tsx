@@ -2,10 +2,10 @@
 // member comments (viewers too); authors edit their own, owners delete any. Markdown with a preview,
 // and @mentions of members with an autocomplete list (arrow keys, Enter or Tab to pick, Escape to close).
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import { discussionApi } from "../../api/discussion";
 import { live } from "../../api/events";
 import { ApiError } from "../../api/http";
 import { type Comment, LIMITS, type Member } from "../../api/types";
+import { createCommentsStore } from "../../stores/discussion";
 import { useProject } from "../../stores/project";
 import { useSession } from "../../stores/session";
 import { CharCount, charCount } from "../Field";
@@ -203,34 +203,16 @@ function Composer(props: {
 export function Comments(props: { taskId: string }) {
   const ctx = useProject();
   const session = useSession();
-  const [comments, setComments] = createSignal<Comment[]>([]);
+  const store = createCommentsStore(props.taskId, ctx.counts);
+  const comments = store.items;
   const [editing, setEditing] = createSignal<string | null>(null);
   const [error, setError] = createSignal("");
   const [now, setNow] = createSignal(Date.now());
   const me = () => session.user()?.id;
 
-  const put = (comment: Comment) =>
-    setComments((all) =>
-      all.some((each) => each.id === comment.id)
-        ? all.map((each) => (each.id === comment.id ? comment : each))
-        : [...all, comment],
-    );
   onMount(() => {
-    discussionApi
-      .comments(props.taskId)
-      .then(({ items }) => setComments(items))
-      .catch(() => setError("Could not load the comments."));
-    const off = live.subscribe((event) => {
-      if (
-        !event.type.startsWith("comment.") ||
-        !("comment" in event) ||
-        event.comment.taskId !== props.taskId
-      )
-        return;
-      if (event.type === "comment.deleted")
-        setComments((all) => all.filter((each) => each.id !== event.comment.id));
-      else if (event.type === "comment.created" || event.type === "comment.updated") put(event.comment);
-    });
+    store.load().catch(() => setError("Could not load the comments."));
+    const off = live.subscribe((event) => store.apply(event));
     const timer = setInterval(() => setNow(Date.now()), 60_000);
     onCleanup(() => {
       off();
@@ -238,17 +220,11 @@ export function Comments(props: { taskId: string }) {
     });
   });
 
-  const add = async (body: string) => {
-    const comment = await discussionApi.addComment(props.taskId, body);
-    put(comment);
-    ctx.counts?.setComments(props.taskId, comments().length);
-  };
+  const add = (body: string) => store.add(body);
   const remove = async (comment: Comment) => {
     setError("");
     try {
-      await discussionApi.deleteComment(props.taskId, comment.id);
-      setComments((all) => all.filter((each) => each.id !== comment.id));
-      ctx.counts?.setComments(props.taskId, comments().length);
+      await store.remove(comment.id);
     } catch {
       setError("Could not delete the comment.");
     }
@@ -305,7 +281,7 @@ export function Comments(props: { taskId: string }) {
                   submitLabel="Save comment"
                   onCancel={() => setEditing(null)}
                   onSubmit={async (body) => {
-                    put(await discussionApi.updateComment(props.taskId, comment.id, body));
+                    await store.edit(comment.id, body);
                     setEditing(null);
                   }}
                 />
