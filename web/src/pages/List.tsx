@@ -168,7 +168,7 @@ export default function List() {
                       <th scope="row">
                         <button type="button" class="link" onClick={() => ctx.openTask({ taskId: task.id })}>
                           {task.title}
-                        </button>{" "}
+                        </button>
                         <DiscussionBadges counts={ctx.counts?.of(task.id)} />
                       </th>
                       <td>{STATUS_LABEL[task.status]}</td>

@@ -3,7 +3,7 @@
 // carry the comment). Each change also updates the board's counts (stores/counts.ts).
 import { createSignal } from "solid-js";
 import { discussionApi } from "../api/discussion";
-import type { ChecklistItem, Comment, LiveEvent } from "../api/types";
+import type { Activity, ChecklistItem, Comment, LiveEvent } from "../api/types";
 import type { CountsStore } from "./counts";
 
 export interface ChecklistStore {
@@ -114,6 +114,44 @@ export function createCommentsStore(
         event.comment.taskId === taskId
       )
         put(event.comment);
+    },
+  };
+}
+
+export interface ActivityStore {
+  entries: () => Activity[];
+  hasMore: () => boolean;
+  /** The newest page again (after a live event). */
+  reload(): Promise<void>;
+  /** The next older page. */
+  more(): Promise<void>;
+}
+
+/** A task's history, or the project's with no task: newest first, a page at a time. */
+export function createActivityStore(
+  scope: { projectId: string; taskId?: string },
+  client = discussionApi,
+): ActivityStore {
+  const [entries, setEntries] = createSignal<Activity[]>([]);
+  const [next, setNext] = createSignal<string | null>(null);
+  const fetchPage = (cursor?: string) =>
+    scope.taskId
+      ? client.taskActivity(scope.taskId, cursor)
+      : client.projectActivity(scope.projectId, cursor);
+  return {
+    entries,
+    hasMore: () => next() !== null,
+    async reload() {
+      const page = await fetchPage();
+      setEntries(page.items);
+      setNext(page.nextCursor);
+    },
+    async more() {
+      const cursor = next();
+      if (!cursor) return;
+      const page = await fetchPage(cursor);
+      setEntries((all) => [...all, ...page.items]);
+      setNext(page.nextCursor);
     },
   };
 }

@@ -1,9 +1,9 @@
 // Activity history: who changed what and when, newest first, a page at a time. Used by the task dialog
 // (one task; refreshed when a live event touches it) and the project's Activity page.
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import { discussionApi } from "../../api/discussion";
 import { live } from "../../api/events";
 import { type Activity, PRIORITY_LABEL, type Priority, STATUS_LABEL, type Status } from "../../api/types";
+import { createActivityStore } from "../../stores/discussion";
 import { useProject } from "../../stores/project";
 import { relativeTime } from "./Comments";
 
@@ -73,30 +73,20 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
 
 export function ActivityList(props: { taskId?: string; projectId: string; showTask?: boolean }) {
   const ctx = useProject();
-  const [entries, setEntries] = createSignal<Activity[]>([]);
-  const [next, setNext] = createSignal<string | null>(null);
+  const activity = createActivityStore({ projectId: props.projectId, taskId: props.taskId });
+  const entries = activity.entries;
   const [error, setError] = createSignal("");
-  const fetchPage = (cursor?: string) =>
-    props.taskId
-      ? discussionApi.taskActivity(props.taskId, cursor)
-      : discussionApi.projectActivity(props.projectId, cursor);
   const reload = async () => {
     try {
-      const page = await fetchPage();
-      setEntries(page.items);
-      setNext(page.nextCursor);
+      await activity.reload();
       setError("");
     } catch {
       setError("Could not load the activity.");
     }
   };
   const more = async () => {
-    const cursor = next();
-    if (!cursor) return;
     try {
-      const page = await fetchPage(cursor);
-      setEntries((all) => [...all, ...page.items]);
-      setNext(page.nextCursor);
+      await activity.more();
     } catch {
       setError("Could not load more activity.");
     }
@@ -170,7 +160,7 @@ export function ActivityList(props: { taskId?: string; projectId: string; showTa
           )}
         </For>
       </ol>
-      <Show when={next()}>
+      <Show when={activity.hasMore()}>
         <button type="button" class="btn btn-small" onClick={() => void more()}>
           Show older activity
         </button>
