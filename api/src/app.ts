@@ -22,6 +22,7 @@ import { observe } from "./http/observe.ts";
 import { cleanQuery } from "./http/query.ts";
 import { rateLimit } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
+import { labelRoutes } from "./labels/routes.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
@@ -66,6 +67,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
+    .route("/projects", labelRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))
     .route("/tasks", commentRoutes(deps, publish))
     .route("/", checklistRoutes(deps, publish))

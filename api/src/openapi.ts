@@ -9,6 +9,7 @@ import { commentOperations } from "./comments/openapi.ts";
 import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
+import { labelOperations } from "./labels/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
@@ -21,6 +22,7 @@ export const OPERATIONS: Operation[] = [
   ...healthOperations,
   ...authOperations,
   ...projectOperations,
+  ...labelOperations,
   ...taskOperations,
   ...checklistOperations,
   ...commentOperations,

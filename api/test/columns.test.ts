@@ -53,7 +53,7 @@ describe("against a database written by the previous version", () => {
       INSERT INTO tasks (project_id, title, status, position)
       SELECT ${projectId}, s::text || ' ' || g, s, g * 1024
       FROM unnest(ARRAY['todo', 'in_progress', 'done']::task_status[]) s, generate_series(1, 3) g`;
-    expect(await migrate(sql)).toEqual(migrations.slice(BEFORE_COLUMNS).map((m) => m.version));
+    expect(await migrate(sql, migrations.slice(0, BEFORE_COLUMNS + 1))).toEqual(["0004_columns"]);
   });
   afterAll(() => data.close());
 

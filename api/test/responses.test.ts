@@ -108,9 +108,25 @@ test("every JSON answer is exactly its documented response schema", async () => 
   await documented("GET", `/api/projects/${project.id}/task-counts`, { token });
   await documented("GET", `/api/tasks/${task.id}/activity`, { token });
   await documented("GET", `/api/projects/${project.id}/activity?limit=2`, { token });
+  await documented("POST", `/api/tasks/${task.id}/archive`, { token });
+  await documented("GET", `/api/tasks?projectId=${project.id}&archived=true`, { token });
+  await documented("POST", `/api/tasks/${task.id}/restore`, { token });
+
+  const labels = await documented("GET", `/api/projects/${project.id}/labels`, { token });
+  expect(labels.items.map((label: { name: string }) => label.name)).toEqual(["api"]);
+  const label = await documented("POST", `/api/projects/${project.id}/labels`, {
+    token,
+    body: { name: "design", color: "teal" },
+  });
+  await documented("PATCH", `/api/projects/${project.id}/labels/${label.id}`, {
+    token,
+    body: { name: "ux", color: "pink" },
+  });
 
   const exported = await documented("GET", "/api/export", { token });
   await documented("POST", "/api/import?mode=restore&dryRun=true", { token, body: exported });
   await documented("POST", "/api/import?mode=copy", { token, body: exported });
   await documented("POST", "/api/events/ticket", { token });
+  await documented("POST", `/api/projects/${project.id}/archive`, { token });
+  await documented("POST", `/api/projects/${project.id}/restore`, { token });
 });

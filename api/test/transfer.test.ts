@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
+import { LABEL_COLORS } from "../src/labels/schemas.ts";
 import { MEMBER_LOOKUP_MISSES } from "../src/projects/service.ts";
 import { MAX_REPORTED_ISSUES } from "../src/transfer/schemas.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
@@ -169,8 +170,17 @@ describe("import as a copy", () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ mode: "copy", tasks: 1, skippedMembers: 0, unassignedTasks: 0 });
     const exported = (await exportOf(alice.token)).projects.find((p) => p.name === file.projects[0]?.name);
+    // The same content; today's fields come with their defaults: not archived, the task's label managed
+    // with the default colour.
+    const [fileProject] = file.projects;
     expect(withoutIds(exported ? [exported] : [])).toEqual([
-      { ...file.projects[0], members: [{ email: alice.email, role: "owner" }] } as never,
+      {
+        ...fileProject,
+        archivedAt: null,
+        labels: [{ name: "a", color: "slate" }],
+        members: [{ email: alice.email, role: "owner" }],
+        tasks: fileProject?.tasks.map((task) => ({ ...task, archivedAt: null })),
+      } as never,
     ]);
   });
 });
@@ -472,24 +482,18 @@ describe("round trips", () => {
         .filter((s) => s.length > 0);
     const task = fc.record(
       {
-        title: text(60)
-          .map((s) => s.trim())
-          .filter((s) => s.length > 0),
+        title: nonBlank(60),
         description: text(200),
         status: fc.constantFrom("todo", "in_progress", "done"),
         priority: fc.constantFrom("low", "medium", "high", "urgent"),
         dueAt: fc.option(iso, { nil: null }),
-        labels: fc.uniqueArray(
-          text(20)
-            .map((s) => s.trim())
-            .filter((s) => s.length > 0),
-          { maxLength: 4 },
-        ),
+        labels: fc.uniqueArray(nonBlank(20), { maxLength: 4 }),
         assigneeEmail: fc.constant(null),
         position: fc.integer({ min: -1_000_000, max: 1_000_000 }).map((n) => n / 8),
         createdAt: iso,
         updatedAt: iso,
         completedAt: fc.option(iso, { nil: null }),
+        archivedAt: fc.option(iso, { nil: null }),
         // Absent when empty, as the export writes them.
         checklist: fc.array(fc.record({ text: nonBlank(40), done: fc.boolean() }), {
           minLength: 1,
@@ -522,19 +526,30 @@ describe("round trips", () => {
           "createdAt",
           "updatedAt",
           "completedAt",
+          "archivedAt",
         ],
       },
     );
-    const project = fc.record({
-      name: fc
-        .stringMatching(/^[A-Za-z][A-Za-z0-9 ]{0,30}$/)
-        .map((s) => `${s.trim()} ${crypto.randomUUID().slice(0, 8)}`),
-      description: text(100),
-      createdAt: iso,
-      updatedAt: iso,
-      members: fc.constant([]),
-      tasks: fc.array(task, { maxLength: 6 }),
-    });
+    const colour = fc.constantFrom(...LABEL_COLORS);
+    const project = fc
+      .record({
+        name: fc
+          .stringMatching(/^[A-Za-z][A-Za-z0-9 ]{0,30}$/)
+          .map((s) => `${s.trim()} ${crypto.randomUUID().slice(0, 8)}`),
+        description: text(100),
+        createdAt: iso,
+        updatedAt: iso,
+        archivedAt: fc.option(iso, { nil: null }),
+        members: fc.constant([]),
+        tasks: fc.array(task, { maxLength: 6 }),
+        // Colours for the tasks' labels, and labels no task carries (yet).
+        colours: fc.array(colour, { minLength: 24, maxLength: 24 }),
+        unused: fc.uniqueArray(fc.stringMatching(/^unused [a-z]{1,8}$/), { maxLength: 2 }),
+      })
+      .map(({ colours, unused, ...rest }) => {
+        const names = [...new Set([...rest.tasks.flatMap((task) => task.labels), ...unused])];
+        return { ...rest, labels: names.map((name, i) => ({ name, color: colours[i % colours.length] })) };
+      });
     await fc.assert(
       fc.asyncProperty(fc.array(project, { minLength: 1, maxLength: 3 }), async (projects) => {
         const user = await t.signUp("Prop");
@@ -547,8 +562,10 @@ describe("round trips", () => {
         const res = await t.call("POST", "/api/import", { token: user.token, body: doc });
         expect(res.status).toBe(201);
         const exported = await exportOf(user.token);
+        const byLabelName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
         const normalise = (p: ExportedProject) => ({
           ...p,
+          labels: [...((p as { labels?: { name: string }[] }).labels ?? [])].sort(byLabelName),
           members: [],
           tasks: [...(p.tasks as unknown as { status: string; position: number; title: string }[])].sort(
             (a, b) =>

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { checklistTextSchema, MAX_CHECKLIST_ITEMS } from "../checklists/schemas.ts";
 import { commentBodySchema } from "../comments/schemas.ts";
+import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
 import { ROLES } from "../projects/access.ts";
 import {
   descriptionSchema,
@@ -51,6 +52,8 @@ export const exportedTask = z.strictObject({
     .optional(),
   /** Oldest first; absent when there are none. */
   comments: z.array(exportedComment).max(5000).optional(),
+  /** Optional: files written before archiving existed have none (not archived). */
+  archivedAt: timestamp.nullable().optional(),
 });
 
 export const exportedProject = z.strictObject({
@@ -59,6 +62,13 @@ export const exportedProject = z.strictObject({
   description: z.string().max(2000),
   createdAt: timestamp,
   updatedAt: timestamp,
+  archivedAt: timestamp.nullable().optional(),
+  /** The project's managed labels with their colours; older files have none (their tasks' labels are
+   * created with the default colour). */
+  labels: z
+    .array(z.strictObject({ name: labelNameSchema, color: labelColorSchema }))
+    .max(1000)
+    .optional(),
   members: z.array(z.strictObject({ email: z.email(), role: z.enum(ROLES) })).max(1000),
   tasks: z.array(exportedTask).max(20_000),
 });

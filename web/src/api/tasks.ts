@@ -19,6 +19,8 @@ export const tasksApi = {
     }),
   moveTask: (id: string, status: string, position: number) =>
     request<Task>(`/api/tasks/${id}/move`, json("POST", { status, position })),
+  archiveTask: (id: string) => request<Task>(`/api/tasks/${id}/archive`, { method: "POST" }),
+  restoreTask: (id: string) => request<Task>(`/api/tasks/${id}/restore`, { method: "POST" }),
   deleteTask: (id: string, keepalive = false) =>
     request<void>(`/api/tasks/${id}`, { method: "DELETE", keepalive }),
 };

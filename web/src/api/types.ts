@@ -6,6 +6,7 @@ import type { Session, User } from "../../../api/src/auth/schemas.ts";
 import type { ChecklistItem, TaskCounts } from "../../../api/src/checklists/schemas.ts";
 import type { Comment } from "../../../api/src/comments/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
+import type { Label, LabelColor } from "../../../api/src/labels/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
@@ -17,6 +18,8 @@ export type {
   ChecklistItem,
   Comment,
   ImportResult,
+  Label,
+  LabelColor,
   LiveEvent,
   Member,
   Project,
@@ -46,6 +49,32 @@ export const LIMITS = {
   checklistText: 500,
   comment: 10_000,
 } as const;
+
+/** The label palette, in the API's order (types.test.ts checks it); styles.css draws each colour. */
+export const LABEL_COLORS: LabelColor[] = [
+  "slate",
+  "red",
+  "orange",
+  "amber",
+  "green",
+  "teal",
+  "blue",
+  "indigo",
+  "purple",
+  "pink",
+];
+export const LABEL_COLOR_NAME: Record<LabelColor, string> = {
+  slate: "Slate",
+  red: "Red",
+  orange: "Orange",
+  amber: "Amber",
+  green: "Green",
+  teal: "Teal",
+  blue: "Blue",
+  indigo: "Indigo",
+  purple: "Purple",
+  pink: "Pink",
+};
 
 export const STATUSES: Status[] = ["todo", "in_progress", "done"];
 export const STATUS_LABEL: Record<Status, string> = {

@@ -143,6 +143,7 @@ export default function Board() {
                           counts={ctx.counts?.of(task.id)}
                           draggable={ctx.canEdit()}
                           assignee={ctx.members.nameOf(task.assigneeId)}
+                          labelColor={ctx.labels.colorOf}
                           onOpen={() => ctx.openTask({ taskId: task.id })}
                           onKeyMove={(key) => keyMove(task.id, key)}
                           onDragStart={(e) => {

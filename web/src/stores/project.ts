@@ -4,6 +4,7 @@ import { createContext, onCleanup, useContext } from "solid-js";
 import { live } from "../api/events";
 import type { Project, Status } from "../api/types";
 import { type CountsStore, createCountsStore } from "./counts";
+import { createLabelsStore, type LabelsStore } from "./labels";
 import { createMembersStore, type MembersStore } from "./members";
 import { createTasksStore, type TasksStore } from "./tasks";
 
@@ -21,6 +22,7 @@ export interface ProjectContextValue {
   members: MembersStore;
   /** Checklist progress and comment counts per task (absent in tests that do not need them). */
   counts?: CountsStore;
+  labels: LabelsStore;
   openTask: (target: DialogTarget) => void;
 }
 
@@ -35,16 +37,23 @@ export const useProject = () => {
  * Loads project `id`'s tasks and members and follows live events until the calling component is
  * disposed. Deletes still in their undo window are sent when the page is hidden or left.
  */
-export function openProject(id: string): { tasks: TasksStore; members: MembersStore; counts: CountsStore } {
+export function openProject(id: string): {
+  tasks: TasksStore;
+  members: MembersStore;
+  counts: CountsStore;
+  labels: LabelsStore;
+} {
   const tasks = createTasksStore(id);
   void tasks.load();
   const counts = createCountsStore(id);
   void counts.load();
   const members = createMembersStore(id);
+  const labels = createLabelsStore(id);
   const off = live.subscribe((event) => {
     tasks.apply(event);
     counts.apply(event);
     if (event.type.startsWith("member.") && event.projectId === id) members.refetch();
+    if (event.type.startsWith("label.") && event.projectId === id) labels.refetch();
   });
   const flush = () => tasks.flush();
   window.addEventListener("pagehide", flush);
@@ -53,5 +62,5 @@ export function openProject(id: string): { tasks: TasksStore; members: MembersSt
     window.removeEventListener("pagehide", flush);
     tasks.flush();
   });
-  return { tasks, members, counts };
+  return { tasks, members, counts, labels };
 }

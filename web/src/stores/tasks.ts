@@ -23,6 +23,8 @@ export interface TasksStore {
   /** Moves to `index` (0-based, counted without the task) of `status`'s column. */
   move(id: string, status: Status, index: number): Promise<void>;
   remove(id: string): void;
+  /** Takes the task off the board at once and archives it; a toast offers Undo (restore). */
+  archive(id: string): Promise<void>;
   reload(id: string): Promise<Task | undefined>;
   apply(event: LiveEvent): void;
   flush(): void;
@@ -163,6 +165,7 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
         createdAt: now,
         updatedAt: now,
         completedAt: null,
+        archivedAt: null,
       };
       // The store owns `temp` from here on (adopt() may rewrite its id): keep the placeholder id apart.
       const placeholderId = temp.id;
@@ -215,6 +218,28 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
       });
       pendingDeletes.set(id, { task: saved, toast });
     },
+    async archive(id) {
+      const task = tasks.find((t) => t.id === id);
+      if (!task) return;
+      const saved = copy(task);
+      drop(id);
+      try {
+        await client.archiveTask(id);
+      } catch (e) {
+        upsert(saved);
+        errorToast(e, "Could not archive the task");
+        return;
+      }
+      showToast(`Archived “${task.title}”`, {
+        timeout: UNDO_MS,
+        action: {
+          label: "Undo",
+          run: () => {
+            client.restoreTask(id).then(upsert, (e) => errorToast(e, "Could not restore the task"));
+          },
+        },
+      });
+    },
     async reload(id) {
       try {
         const task = await client.task(id);
@@ -252,7 +277,16 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
           if (event.task.projectId === projectId) upsert(event.task);
           break;
         case "task.deleted":
+        case "task.archived":
           drop(event.task.id);
+          break;
+        case "task.restored":
+          if (event.task.projectId === projectId) upsert(event.task);
+          break;
+        case "label.updated":
+        case "label.deleted":
+          // Renamed on (or taken off) its tasks, each with a new version: read them again.
+          if (event.tasks > 0) void store.load();
           break;
       }
     },
