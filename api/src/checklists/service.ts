@@ -6,7 +6,7 @@ import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound } from "../http/errors.ts";
-import { assertRole } from "../projects/access.ts";
+import { assertRole, assertTaskWritable } from "../projects/access.ts";
 import * as tasks from "../tasks/repository.ts";
 import * as checklist from "./repository.ts";
 import { type CreateChecklistItem, MAX_CHECKLIST_ITEMS, type UpdateChecklistItem } from "./schemas.ts";
@@ -22,6 +22,7 @@ export function createChecklistService({ sql, metrics }: Deps, publish: Publish)
     const found = await tasks.getTaskWithRole(sql, taskId, userId);
     if (!found?.role) throw notFound("task");
     assertRole(found.role, minimum);
+    if (minimum !== "viewer") assertTaskWritable(found.task, found.projectArchivedAt);
     return found.task;
   };
 

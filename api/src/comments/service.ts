@@ -7,7 +7,7 @@ import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound } from "../http/errors.ts";
-import type { Role } from "../projects/access.ts";
+import { assertTaskWritable, type Role } from "../projects/access.ts";
 import * as tasks from "../tasks/repository.ts";
 import * as comments from "./repository.ts";
 import { mentionedIds } from "./schemas.ts";
@@ -19,9 +19,11 @@ const excerpt = (text: string) => {
 };
 
 export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
-  const readTask = async (taskId: string, userId: string) => {
+  /** The task and the caller's role; for a write (`write`), 409 while the task or project is archived. */
+  const readTask = async (taskId: string, userId: string, write = true) => {
     const found = await tasks.getTaskWithRole(sql, taskId, userId);
     if (!found?.role) throw notFound("task");
+    if (write) assertTaskWritable(found.task, found.projectArchivedAt);
     return { task: found.task, role: found.role as Role };
   };
 
@@ -48,7 +50,7 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
 
   return {
     async list(userId: string, taskId: string) {
-      await readTask(taskId, userId);
+      await readTask(taskId, userId, false);
       return timed(metrics, "comments.list", () => comments.listComments(sql, taskId));
     },
 
