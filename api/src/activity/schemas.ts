@@ -6,6 +6,12 @@ export const ACTIVITY_KINDS = [
   "task.updated",
   "task.moved",
   "task.deleted",
+  "task.archived",
+  "task.restored",
+  "project.archived",
+  "project.restored",
+  "label.renamed",
+  "label.deleted",
   "checklist.added",
   "checklist.edited",
   "checklist.checked",
@@ -29,7 +35,9 @@ export const activitySchema = z.object({
   actorName: z.string().nullable(),
   kind: z.enum(ACTIVITY_KINDS),
   /**
-   * task.created/deleted: {title}; task.updated: {changes: {field: {from, to}}}; task.moved: {from, to}
+   * task.created/deleted/archived/restored: {title}; project.archived/restored: {} (no task);
+   * label.renamed: {from, to, tasks} and label.deleted: {name, tasks} (no task; tasks: how many carried it);
+   * task.updated: {changes: {field: {from, to}}}; task.moved: {from, to}
    * (statuses) ; checklist.*: {itemId, text} (edited: {from, to} too); comment.*: {commentId, excerpt}.
    */
   data: z.record(z.string(), z.unknown()),

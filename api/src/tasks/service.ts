@@ -261,8 +261,16 @@ export function createTaskService(deps: Deps, publish: Publish) {
       const outcome = await writeTask(operation, id, expectedVersion(), async (tx, current) => {
         if ((current.archivedAt !== null) === archived) return { kind: "ok", task: current };
         const task = await tasks.setTaskArchived(tx, id, archived);
+        if (!task) return { kind: "not_found" };
+        await recordActivity(tx, {
+          projectId: task.projectId,
+          taskId: task.id,
+          actorId: userId,
+          kind: archived ? "task.archived" : "task.restored",
+          data: { title: task.title },
+        });
         changed = true;
-        return task ? { kind: "ok", task } : { kind: "not_found" };
+        return { kind: "ok", task };
       });
       if (outcome.kind === "ok" && changed) {
         const { task } = outcome;

@@ -31,11 +31,27 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
     const shown = String(value);
     return `“${shown.length > 60 ? `${shown.slice(0, 59)}…` : shown}”`;
   };
+  const taskCount = (value: unknown) => {
+    const n = typeof value === "number" ? value : 0;
+    return n === 1 ? "1 task" : `${n} tasks`;
+  };
   switch (entry.kind) {
     case "task.created":
       return `created the task “${text(data.title)}”`;
     case "task.deleted":
       return `deleted the task “${text(data.title)}”`;
+    case "task.archived":
+      return `archived the task “${text(data.title)}”`;
+    case "task.restored":
+      return `restored the task “${text(data.title)}”`;
+    case "project.archived":
+      return "archived the project";
+    case "project.restored":
+      return "restored the project";
+    case "label.renamed":
+      return `renamed the label “${text(data.from)}” to “${text(data.to)}” (${taskCount(data.tasks)})`;
+    case "label.deleted":
+      return `deleted the label “${text(data.name)}” (${taskCount(data.tasks)})`;
     case "task.moved":
       return data.from === data.to
         ? `reordered the task in ${show("status", data.to)}`
