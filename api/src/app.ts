@@ -3,7 +3,10 @@
 import { Hono } from "hono";
 import { serveStatic } from "hono/bun";
 import { version } from "../package.json" with { type: "json" };
+import { activityRoutes } from "./activity/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { checklistRoutes } from "./checklists/routes.ts";
+import { commentRoutes } from "./comments/routes.ts";
 import type { Deps } from "./deps.ts";
 import type { EventHub } from "./events/hub.ts";
 import { createPublisher } from "./events/publisher.ts";
@@ -66,6 +69,9 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/projects", projectRoutes(deps, publish))
     .route("/projects", labelRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))
+    .route("/tasks", commentRoutes(deps, publish))
+    .route("/", checklistRoutes(deps, publish))
+    .route("/", activityRoutes(deps))
     .route("/", transferRoutes(deps, publish));
 
   const app = new Hono<AppEnv>()

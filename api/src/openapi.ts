@@ -2,7 +2,10 @@
 // its own routes (<feature>/openapi.ts); this file assembles them. A test checks that every route the
 // app serves is described, so the two cannot drift apart.
 import { z } from "zod";
+import { activityOperations } from "./activity/openapi.ts";
 import { authOperations } from "./auth/openapi.ts";
+import { checklistOperations } from "./checklists/openapi.ts";
+import { commentOperations } from "./comments/openapi.ts";
 import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
@@ -21,6 +24,9 @@ export const OPERATIONS: Operation[] = [
   ...projectOperations,
   ...labelOperations,
   ...taskOperations,
+  ...checklistOperations,
+  ...commentOperations,
+  ...activityOperations,
   ...transferOperations,
   ...eventOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },

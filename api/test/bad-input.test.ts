@@ -327,6 +327,143 @@ describe("hostile strings are stored verbatim and returned as data", () => {
   });
 });
 
+describe("checklists and comments", () => {
+  const newTask = async () =>
+    (await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "Talk" } })).body
+      .id as string;
+
+  test("an oversized comment and an over-long checklist item are 422 naming the field", async () => {
+    const task = await newTask();
+    const comment = await t.call("POST", `/api/tasks/${task}/comments`, {
+      token: user.token,
+      body: { body: "x".repeat(10_001) },
+    });
+    expectError(comment, 422, "validation_failed");
+    expect(JSON.stringify(comment.body.error.details)).toContain("body");
+    expectError(
+      await t.call("POST", `/api/tasks/${task}/comments`, { token: user.token, body: { body: "   " } }),
+      422,
+    );
+    expectError(
+      await t.call("POST", `/api/tasks/${task}/checklist`, {
+        token: user.token,
+        body: { text: "y".repeat(501) },
+      }),
+      422,
+    );
+    // Characters, not bytes: 10,000 emoji are a valid comment.
+    const emoji = await t.call("POST", `/api/tasks/${task}/comments`, {
+      token: user.token,
+      body: { body: "🚀".repeat(10_000) },
+    });
+    expect(emoji.status, emoji.text).toBe(201);
+  });
+
+  test("1,000 checklist items: the first 200 are stored, the rest are 422, never 5xx", async () => {
+    const task = await newTask();
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 1000; batch += 50) {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, n) =>
+          t.call("POST", `/api/tasks/${task}/checklist`, {
+            token: user.token,
+            body: { text: `item ${batch + n}` },
+          }),
+        ),
+      );
+      statuses.push(...answers.map((res) => res.status));
+    }
+    expect(statuses.filter((status) => status === 201)).toHaveLength(200);
+    expect(statuses.filter((status) => status === 422)).toHaveLength(800);
+    const list = await t.call("GET", `/api/tasks/${task}/checklist`, { token: user.token });
+    expect(list.body.items).toHaveLength(200);
+  });
+
+  test("Markdown and HTML injection strings are stored verbatim as text", async () => {
+    const task = await newTask();
+    for (const body of [
+      "<img src=x onerror=alert(1)>",
+      "[x](javascript:alert(1))",
+      "<script>alert(1)</script>",
+      '<a href="javascript:alert(1)">x</a>',
+      "![x](x onerror=alert(1))",
+      "@[<img src=x onerror=alert(1)>](user:00000000-0000-0000-0000-000000000000)",
+    ]) {
+      const res = await t.call("POST", `/api/tasks/${task}/comments`, { token: user.token, body: { body } });
+      if (body.startsWith("@[")) {
+        // A mention of someone who is not a member.
+        expectError(res, 422, "validation_failed");
+        continue;
+      }
+      expect(res.status).toBe(201);
+      expect(res.body.body).toBe(body);
+      expect(res.headers.get("content-type")).toContain("application/json");
+      const item = await t.call("POST", `/api/tasks/${task}/checklist`, {
+        token: user.token,
+        body: { text: body },
+      });
+      expect(item.body.text).toBe(body);
+    }
+  });
+
+  test("mentions of non-members are 422; other users' tasks, comments and items are 404", async () => {
+    const stranger = await t.signUp("Stranger");
+    const task = await newTask();
+    expectError(
+      await t.call("POST", `/api/tasks/${task}/comments`, {
+        token: user.token,
+        body: { body: `hi @[Stranger](user:${stranger.id})` },
+      }),
+      422,
+      "validation_failed",
+    );
+    const comment = (
+      await t.call("POST", `/api/tasks/${task}/comments`, { token: user.token, body: { body: "mine" } })
+    ).body;
+    const item = (
+      await t.call("POST", `/api/tasks/${task}/checklist`, { token: user.token, body: { text: "mine" } })
+    ).body;
+    for (const [method, path, body] of [
+      ["GET", `/api/tasks/${task}/comments`, undefined],
+      ["POST", `/api/tasks/${task}/comments`, { body: "hi" }],
+      ["PATCH", `/api/tasks/${task}/comments/${comment.id}`, { body: "hi" }],
+      ["DELETE", `/api/tasks/${task}/comments/${comment.id}`, undefined],
+      ["GET", `/api/tasks/${task}/checklist`, undefined],
+      ["POST", `/api/tasks/${task}/checklist`, { text: "hi" }],
+      ["PATCH", `/api/tasks/${task}/checklist/${item.id}`, { done: true }],
+      ["POST", `/api/tasks/${task}/checklist/${item.id}/move`, { index: 0 }],
+      ["DELETE", `/api/tasks/${task}/checklist/${item.id}`, undefined],
+      ["GET", `/api/tasks/${task}/activity`, undefined],
+      ["GET", `/api/projects/${projectId}/activity`, undefined],
+      ["GET", `/api/projects/${projectId}/task-counts`, undefined],
+    ] as const) {
+      expectError(
+        await t.call(method, path, { token: stranger.token, ...(body ? { body } : {}) }),
+        404,
+        "not_found",
+      );
+    }
+    // Ids that are not UUIDs, unknown ids, a bad cursor.
+    expectError(await t.call("GET", "/api/tasks/nope/comments", { token: user.token }), 404);
+    expectError(
+      await t.call("GET", `/api/tasks/${crypto.randomUUID()}/checklist`, { token: user.token }),
+      404,
+    );
+    expectError(
+      await t.call("PATCH", `/api/tasks/${task}/comments/${crypto.randomUUID()}`, {
+        token: user.token,
+        body: { body: "x" },
+      }),
+      404,
+    );
+    expectError(await t.call("GET", `/api/tasks/${task}/activity?cursor=abc`, { token: user.token }), 422);
+    expectError(
+      await t.call("GET", `/api/tasks/${task}/activity?cursor=99999999999999999999`, { token: user.token }),
+      422,
+    );
+  });
+});
+
 describe("property-based: no generated body makes the API fail", () => {
   test("arbitrary JSON bodies on task creation give 201 or a 4xx, never 5xx", async () => {
     await fc.assert(

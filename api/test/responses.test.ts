@@ -88,6 +88,26 @@ test("every JSON answer is exactly its documented response schema", async () => 
   await documented("GET", `/api/tasks/${task.id}`, { token });
   await documented("PATCH", `/api/tasks/${task.id}`, { token, body: { status: "done" } });
   await documented("POST", `/api/tasks/${task.id}/move`, { token, body: { status: "todo", position: 0 } });
+  const item = await documented("POST", `/api/tasks/${task.id}/checklist`, { token, body: { text: "Step" } });
+  await documented("POST", `/api/tasks/${task.id}/checklist`, {
+    token,
+    body: { text: "Done step", done: true },
+  });
+  await documented("PATCH", `/api/tasks/${task.id}/checklist/${item.id}`, { token, body: { done: true } });
+  await documented("POST", `/api/tasks/${task.id}/checklist/${item.id}/move`, { token, body: { index: 1 } });
+  await documented("GET", `/api/tasks/${task.id}/checklist`, { token });
+  const comment = await documented("POST", `/api/tasks/${task.id}/comments`, {
+    token,
+    body: { body: `Hello @[Other](user:${other.id})` },
+  });
+  await documented("PATCH", `/api/tasks/${task.id}/comments/${comment.id}`, {
+    token,
+    body: { body: "**Edited**" },
+  });
+  await documented("GET", `/api/tasks/${task.id}/comments`, { token });
+  await documented("GET", `/api/projects/${project.id}/task-counts`, { token });
+  await documented("GET", `/api/tasks/${task.id}/activity`, { token });
+  await documented("GET", `/api/projects/${project.id}/activity?limit=2`, { token });
   await documented("POST", `/api/tasks/${task.id}/archive`, { token });
   await documented("GET", `/api/tasks?projectId=${project.id}&archived=true`, { token });
   await documented("POST", `/api/tasks/${task.id}/restore`, { token });

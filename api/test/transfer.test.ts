@@ -476,27 +476,60 @@ describe("round trips", () => {
       .map((d) => d.toISOString());
     const text = (max: number) =>
       fc.string({ maxLength: max, unit: "grapheme" }).filter((s) => !s.includes("\u0000"));
-    const task = fc.record({
-      title: text(60)
+    const nonBlank = (max: number) =>
+      text(max)
         .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-      description: text(200),
-      status: fc.constantFrom("todo", "in_progress", "done"),
-      priority: fc.constantFrom("low", "medium", "high", "urgent"),
-      dueAt: fc.option(iso, { nil: null }),
-      labels: fc.uniqueArray(
-        text(20)
-          .map((s) => s.trim())
-          .filter((s) => s.length > 0),
-        { maxLength: 4 },
-      ),
-      assigneeEmail: fc.constant(null),
-      position: fc.integer({ min: -1_000_000, max: 1_000_000 }).map((n) => n / 8),
-      createdAt: iso,
-      updatedAt: iso,
-      completedAt: fc.option(iso, { nil: null }),
-      archivedAt: fc.option(iso, { nil: null }),
-    });
+        .filter((s) => s.length > 0);
+    const task = fc.record(
+      {
+        title: nonBlank(60),
+        description: text(200),
+        status: fc.constantFrom("todo", "in_progress", "done"),
+        priority: fc.constantFrom("low", "medium", "high", "urgent"),
+        dueAt: fc.option(iso, { nil: null }),
+        labels: fc.uniqueArray(nonBlank(20), { maxLength: 4 }),
+        assigneeEmail: fc.constant(null),
+        position: fc.integer({ min: -1_000_000, max: 1_000_000 }).map((n) => n / 8),
+        createdAt: iso,
+        updatedAt: iso,
+        completedAt: fc.option(iso, { nil: null }),
+        archivedAt: fc.option(iso, { nil: null }),
+        // Absent when empty, as the export writes them.
+        checklist: fc.array(fc.record({ text: nonBlank(40), done: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        comments: fc
+          .array(
+            fc.record({
+              // Nobody but the importer is imported: comments by others keep their text, without an author.
+              authorEmail: fc.constant(null),
+              body: nonBlank(120),
+              createdAt: iso,
+              updatedAt: iso,
+            }),
+            { minLength: 1, maxLength: 3 },
+            // A file lists comments oldest first (ties keep their order).
+          )
+          .map((comments) => [...comments].sort((a, b) => a.createdAt.localeCompare(b.createdAt))),
+      },
+      {
+        requiredKeys: [
+          "title",
+          "description",
+          "status",
+          "priority",
+          "dueAt",
+          "labels",
+          "assigneeEmail",
+          "position",
+          "createdAt",
+          "updatedAt",
+          "completedAt",
+          "archivedAt",
+        ],
+      },
+    );
     const colour = fc.constantFrom(...LABEL_COLORS);
     const project = fc
       .record({
@@ -549,5 +582,122 @@ describe("round trips", () => {
       }),
       { numRuns: 12 },
     );
+  });
+});
+
+describe("checklists and comments", () => {
+  test("export holds them (authors and mentions by email); restore puts them back; a copy drops mentions of people not imported", async () => {
+    const alice = await t.signUp("Alice");
+    const bob = await t.signUp("Bob");
+    const projectId = await newProject(alice.token, "Talkative");
+    await t.call("POST", `/api/projects/${projectId}/members`, {
+      token: alice.token,
+      body: { email: bob.email, role: "editor" },
+    });
+    const task = (await addTask(alice.token, projectId, { title: "Discussed" })).id as string;
+    for (const text of ["first", "second"]) {
+      await t.call("POST", `/api/tasks/${task}/checklist`, { token: alice.token, body: { text } });
+    }
+    const items = (await t.call("GET", `/api/tasks/${task}/checklist`, { token: alice.token })).body.items;
+    await t.call("PATCH", `/api/tasks/${task}/checklist/${items[1].id}`, {
+      token: alice.token,
+      body: { done: true },
+    });
+    const mention = `@[Bob](user:${bob.id})`;
+    await t.call("POST", `/api/tasks/${task}/comments`, {
+      token: bob.token,
+      body: { body: `Mine, ${mention}` },
+    });
+
+    const exported = await exportOf(alice.token);
+    const project = exported.projects.find((p) => p.id === projectId) as ExportedProject;
+    const exportedTask = project.tasks[0] as unknown as {
+      checklist: unknown;
+      comments: { authorEmail: string; body: string; mentions: unknown }[];
+    };
+    expect(exportedTask.checklist).toEqual([
+      { text: "first", done: false },
+      { text: "second", done: true },
+    ]);
+    expect(exportedTask.comments).toHaveLength(1);
+    expect(exportedTask.comments[0]).toMatchObject({
+      authorEmail: bob.email,
+      body: `Mine, ${mention}`,
+      mentions: [{ id: bob.id, email: bob.email }],
+    });
+
+    // Restore after changes: the file's checklist and comments come back, mentions and all.
+    await t.call("DELETE", `/api/tasks/${task}/checklist/${items[0].id}`, { token: alice.token });
+    await t.call("POST", `/api/tasks/${task}/comments`, { token: alice.token, body: { body: "later" } });
+    expect((await importAs(alice.token, { ...exported, projects: [project] }, "?mode=restore")).status).toBe(
+      201,
+    );
+    const again = (await exportOf(alice.token)).projects.find((p) => p.id === projectId);
+    expect(again).toEqual(project);
+    const [row] = await t.sql<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM comment_mentions m JOIN comments c ON c.id = m.comment_id
+      WHERE c.task_id = ${task} AND m.user_id = ${bob.id}`;
+    expect(row?.count).toBe(1);
+
+    // A copy by someone else: Bob is not imported, so the mention is plain text and the comment has no author.
+    const carol = await t.signUp("Carol");
+    expect((await importAs(carol.token, { ...exported, projects: [project] })).status).toBe(201);
+    const copied = (await exportOf(carol.token)).projects[0] as ExportedProject;
+    const copiedTask = copied.tasks[0] as unknown as { checklist: unknown; comments: unknown[] };
+    expect(copiedTask.checklist).toEqual(exportedTask.checklist);
+    expect(copiedTask.comments).toEqual([
+      {
+        authorEmail: null,
+        body: "Mine, @Bob",
+        createdAt: exportedTask.comments[0]?.["createdAt" as never],
+        updatedAt: exportedTask.comments[0]?.["updatedAt" as never],
+      },
+    ]);
+  });
+
+  test("files with too many checklist items or bad mentions are refused with 422, never 500", async () => {
+    const user = await t.signUp("Bad");
+    const base = {
+      title: "x",
+      description: "",
+      status: "todo",
+      priority: "low",
+      dueAt: null,
+      labels: [],
+      assigneeEmail: null,
+      position: 1,
+      createdAt: "2030-01-01T00:00:00.000Z",
+      updatedAt: "2030-01-01T00:00:00.000Z",
+      completedAt: null,
+    };
+    const doc = (task: Record<string, unknown>) => ({
+      format: "taskplatform-export",
+      version: 2,
+      exportedAt: "2030-01-01T00:00:00.000Z",
+      projects: [
+        {
+          name: "Bad",
+          description: "",
+          createdAt: "2030-01-01T00:00:00.000Z",
+          updatedAt: "2030-01-01T00:00:00.000Z",
+          members: [],
+          tasks: [{ ...base, ...task }],
+        },
+      ],
+    });
+    const items = Array.from({ length: 201 }, (_, i) => ({ text: `i${i}`, done: false }));
+    expect((await importAs(user.token, doc({ checklist: items }))).status).toBe(422);
+    const comment = { authorEmail: null, body: "x", createdAt: base.createdAt, updatedAt: base.createdAt };
+    expect(
+      (
+        await importAs(
+          user.token,
+          doc({ comments: [{ ...comment, mentions: [{ id: "nope", email: "x" }] }] }),
+        )
+      ).status,
+    ).toBe(422);
+    expect(
+      (await importAs(user.token, doc({ comments: [{ ...comment, body: "y".repeat(10_001) }] }))).status,
+    ).toBe(422);
   });
 });

@@ -1,6 +1,8 @@
 // The events the API publishes, one member of a union per event name: the publisher, the stream and
 // the SPA (type-only) all use these, so a payload that changes shape fails to compile everywhere it
 // is read.
+import type { ChecklistItem } from "../checklists/repository.ts";
+import type { Comment } from "../comments/repository.ts";
 import type { Jsonify } from "../json-types.ts";
 import type { Label } from "../labels/repository.ts";
 import type { MemberView, ProjectView } from "../projects/repository.ts";
@@ -34,6 +36,11 @@ export type DomainEvent = About &
     /** The project's board changed wholesale (a column was renumbered, an import restored it), or,
      * with projectId "", events were lost (GAP_MARKER). */
     | { type: "resync"; reason?: string }
+    /** The task's whole checklist after a change (200 items at most). */
+    | { type: "checklist.changed"; taskId: string; items: ChecklistItem[] }
+    /** `commentCount`: the task's comments after the change, for the card. */
+    | { type: "comment.created" | "comment.updated"; comment: Comment; commentCount: number }
+    | { type: "comment.deleted"; comment: Pick<Comment, "id" | "taskId">; commentCount: number }
   );
 
 /** A published event as read back from the stream: JSON, timestamps as ISO strings. */

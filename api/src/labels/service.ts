@@ -2,6 +2,7 @@
 // a task with a new name (tasks/service.ts). A rename or delete rewrites every task carrying the label
 // in the same transaction, with the project locked first like every task write (which also bumps
 // tasks_version: cached task lists are not served stale). Events go out after the commit.
+import { recordActivity } from "../activity/repository.ts";
 import { timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
@@ -45,6 +46,15 @@ export function createLabelService(deps: Deps, publish: Publish) {
           if (!label) throw notFound("label");
           const tasks =
             name === current.name ? 0 : await labels.renameOnTasks(tx, projectId, current.name, name);
+          if (name !== current.name) {
+            await recordActivity(tx, {
+              projectId,
+              taskId: null,
+              actorId: userId,
+              kind: "label.renamed",
+              data: { from: current.name, to: name, tasks },
+            });
+          }
           return { label, previousName: current.name, tasks };
         }),
       );
@@ -61,6 +71,13 @@ export function createLabelService(deps: Deps, publish: Publish) {
           if (!current) throw notFound("label");
           const tasks = await labels.removeFromTasks(tx, projectId, current.name);
           await labels.deleteLabel(tx, labelId);
+          await recordActivity(tx, {
+            projectId,
+            taskId: null,
+            actorId: userId,
+            kind: "label.deleted",
+            data: { name: current.name, tasks },
+          });
           return { label: { id: current.id, name: current.name }, tasks };
         }),
       );

@@ -54,6 +54,20 @@ export function assertNotArchived(projectArchivedAt: Date | null | undefined): v
   }
 }
 
+/**
+ * 409 while the task or its project is archived: its checklist and comments are read-only with it
+ * (the task's own fields are refused by tasks/service.ts the same way).
+ */
+export function assertTaskWritable(
+  task: { archivedAt: Date | string | null },
+  projectArchivedAt: Date | null,
+): void {
+  assertNotArchived(projectArchivedAt);
+  if (task.archivedAt) {
+    throw new ApiError(409, "task_archived", "the task is archived; restore it to change it");
+  }
+}
+
 /** requireRole, refusing (409) while the project is archived. */
 export async function requireWritable(
   sql: Sql,

@@ -1,6 +1,7 @@
 // Project and membership use cases. Writes of more than one statement run in one transaction opened
 // here; single statements run on the pool (atomic on their own; a second statement joining one later
 // wraps it in sql.begin). Events are published only after the commit.
+import { recordActivity } from "../activity/repository.ts";
 import { findUserByEmail } from "../auth/users.ts";
 import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
@@ -98,7 +99,18 @@ export function createProjectService(deps: Deps, publish: Publish) {
     async setArchived(userId: string, projectId: string, archived: boolean) {
       await requireRole(sql, projectId, userId, "owner");
       const changed = await timed(metrics, archived ? "projects.archive" : "projects.restore", () =>
-        projects.setProjectArchived(sql, projectId, archived),
+        sql.begin(async (tx) => {
+          const done = await projects.setProjectArchived(tx, projectId, archived);
+          if (done) {
+            await recordActivity(tx, {
+              projectId,
+              taskId: null,
+              actorId: userId,
+              kind: archived ? "project.archived" : "project.restored",
+            });
+          }
+          return done;
+        }),
       );
       const project = await readProject(projectId, userId);
       if (changed) {

@@ -1,6 +1,7 @@
 // Task use cases. Each write runs in one transaction opened here (so a later activity row or queued
 // job joins it), takes the project lock before the task's (tasks/repository.ts says why), and publishes
 // its events only after the commit: a client told of a change can always read it.
+import { recordActivity } from "../activity/repository.ts";
 import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
@@ -28,6 +29,29 @@ export type WriteOutcome =
  * the access and assignee checks: their answers (404, 403, 422) come before a malformed header's 400.
  */
 export type ExpectedVersion = () => number | undefined;
+
+/** The fields an edit changed, each with its value before and after (as the API shows them). */
+const TRACKED_FIELDS = [
+  "title",
+  "description",
+  "status",
+  "priority",
+  "dueAt",
+  "labels",
+  "assigneeId",
+] as const;
+function changedFields(
+  before: tasks.Task,
+  after: tasks.Task,
+): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of TRACKED_FIELDS) {
+    const from = JSON.parse(JSON.stringify(before[field] ?? null));
+    const to = JSON.parse(JSON.stringify(after[field] ?? null));
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[field] = { from, to };
+  }
+  return changes;
+}
 
 /** A sort key between two neighbours; either may be missing (an end of the column). */
 function positionBetween(before: number | undefined, after: number | undefined): number {
@@ -127,6 +151,13 @@ export function createTaskService(deps: Deps, publish: Publish) {
           await tasks.lockProject(tx, input.projectId);
           const names = await newLabelNames(tx, input.projectId, input.labels);
           const task = await tasks.insertTask(tx, input);
+          await recordActivity(tx, {
+            projectId: task.projectId,
+            taskId: task.id,
+            actorId: userId,
+            kind: "task.created",
+            data: { title: task.title, status: task.status },
+          });
           return { task, created: await createdLabels(tx, input.projectId, names) };
         }),
       );
@@ -148,8 +179,19 @@ export function createTaskService(deps: Deps, publish: Publish) {
         assertTaskActive(current);
         const names = await newLabelNames(tx, current.projectId, changes.labels);
         const task = await tasks.updateTask(tx, current, changes);
+        if (!task) return { kind: "not_found" };
+        const changed = changedFields(current, task);
+        if (Object.keys(changed).length > 0) {
+          await recordActivity(tx, {
+            projectId: task.projectId,
+            taskId: task.id,
+            actorId: userId,
+            kind: "task.updated",
+            data: { changes: changed },
+          });
+        }
         created = await createdLabels(tx, current.projectId, names);
-        return task ? { kind: "ok", task } : { kind: "not_found" };
+        return { kind: "ok", task };
       });
       if (outcome.kind === "ok") {
         await publishLabels(outcome.task.projectId, userId, created);
@@ -184,7 +226,15 @@ export function createTaskService(deps: Deps, publish: Publish) {
           ({ before, after } = await neighbours());
         }
         const task = await tasks.placeTask(tx, current, status, positionBetween(before, after));
-        return task ? { kind: "ok", task, renumbered } : { kind: "not_found" };
+        if (!task) return { kind: "not_found" };
+        await recordActivity(tx, {
+          projectId: task.projectId,
+          taskId: task.id,
+          actorId: userId,
+          kind: "task.moved",
+          data: { from: current.status, to: task.status, index },
+        });
+        return { kind: "ok", task, renumbered };
       });
       if (outcome.kind === "ok") {
         const { task } = outcome;
@@ -211,8 +261,16 @@ export function createTaskService(deps: Deps, publish: Publish) {
       const outcome = await writeTask(operation, id, expectedVersion(), async (tx, current) => {
         if ((current.archivedAt !== null) === archived) return { kind: "ok", task: current };
         const task = await tasks.setTaskArchived(tx, id, archived);
+        if (!task) return { kind: "not_found" };
+        await recordActivity(tx, {
+          projectId: task.projectId,
+          taskId: task.id,
+          actorId: userId,
+          kind: archived ? "task.archived" : "task.restored",
+          data: { title: task.title },
+        });
         changed = true;
-        return task ? { kind: "ok", task } : { kind: "not_found" };
+        return { kind: "ok", task };
       });
       if (outcome.kind === "ok" && changed) {
         const { task } = outcome;
@@ -226,6 +284,13 @@ export function createTaskService(deps: Deps, publish: Publish) {
     async remove(userId: string, id: string, expectedVersion: ExpectedVersion): Promise<WriteOutcome> {
       await readTask(id, userId, "owner");
       const outcome = await writeTask("tasks.delete", id, expectedVersion(), async (tx, current) => {
+        await recordActivity(tx, {
+          projectId: current.projectId,
+          taskId: null,
+          actorId: userId,
+          kind: "task.deleted",
+          data: { taskId: id, title: current.title },
+        });
         await tasks.deleteTask(tx, id);
         return { kind: "ok", task: current };
       });

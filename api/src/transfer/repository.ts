@@ -1,5 +1,6 @@
 // Export and import of a user's projects: SQL only, the queryable passed in first. Import writes in
 // the transaction service.ts opens.
+import { MENTION_PATTERN } from "../comments/schemas.ts";
 import type { Queryable } from "../db/client.ts";
 import type { LabelColor } from "../labels/schemas.ts";
 import type { Role } from "../projects/access.ts";
@@ -13,6 +14,37 @@ import {
 } from "./schemas.ts";
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(key(row));
+    if (group) group.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
+/**
+ * A comment's body and mentions for this instance: a mention of someone who is a member of the
+ * project points at their id here; anyone else's becomes plain text (@name), with no mention row.
+ */
+export function remapMentions(
+  body: string,
+  mentions: { id: string; email: string }[] | undefined,
+  memberByEmail: Map<string, string>,
+): { body: string; mentionIds: string[] } {
+  const emailOf = new Map((mentions ?? []).map((m) => [m.id.toLowerCase(), m.email.toLowerCase()]));
+  const ids = new Set<string>();
+  const text = body.replace(MENTION_PATTERN, (_whole, name: string, id: string) => {
+    const email = emailOf.get(id.toLowerCase());
+    const member = email ? memberByEmail.get(email) : undefined;
+    if (!member) return `@${name}`;
+    ids.add(member);
+    return `@[${name}](user:${member})`;
+  });
+  return { body: text, mentionIds: [...ids] };
+}
 
 /** Ordered by what the file holds (milliseconds), so a restored export exports in the same order. */
 export async function exportProjects(db: Queryable, userId: string): Promise<ExportDocument> {
@@ -41,6 +73,45 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
            t.position, t.created_at, t.updated_at, t.completed_at, t.archived_at
     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
     WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY t.status, t.position, t.id`;
+  const checklists = await db<{ taskId: string; text: string; done: boolean }[]>`
+    SELECT i.task_id, i.text, i.done FROM checklist_items i JOIN tasks t ON t.id = i.task_id
+    WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY i.task_id, i.position, i.id`;
+  const comments = await db<
+    {
+      taskId: string;
+      authorEmail: string | null;
+      body: string;
+      mentions: { id: string; email: string }[];
+      createdAt: Date;
+      updatedAt: Date;
+    }[]
+  >`
+    SELECT c.task_id, u.email AS author_email, c.body, c.created_at, c.updated_at,
+      coalesce((SELECT json_agg(json_build_object('id', m.user_id, 'email', mu.email) ORDER BY mu.email)
+                FROM comment_mentions m JOIN users mu ON mu.id = m.user_id WHERE m.comment_id = c.id), '[]') AS mentions
+    FROM comments c JOIN tasks t ON t.id = c.task_id LEFT JOIN users u ON u.id = c.author_id
+    WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY c.task_id, c.created_at, c.id`;
+  const checklistOf = groupBy(checklists, (item) => item.taskId);
+  const commentsOf = groupBy(comments, (comment) => comment.taskId);
+  /** The task's checklist and comments, as fields that are absent when empty. */
+  const discussion = (taskId: string) => {
+    const items = checklistOf.get(taskId) ?? [];
+    const notes = commentsOf.get(taskId) ?? [];
+    return {
+      ...(items.length ? { checklist: items.map(({ text, done }) => ({ text, done })) } : {}),
+      ...(notes.length
+        ? {
+            comments: notes.map(({ authorEmail, body, mentions, createdAt, updatedAt }) => ({
+              authorEmail,
+              body,
+              ...(mentions.length ? { mentions } : {}),
+              createdAt: createdAt.toISOString(),
+              updatedAt: updatedAt.toISOString(),
+            })),
+          }
+        : {}),
+    };
+  };
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
@@ -63,6 +134,7 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
           updatedAt: updatedAt.toISOString(),
           completedAt: iso(completedAt),
           archivedAt: iso(archivedAt),
+          ...discussion(task.id),
         })),
     })),
   };
@@ -202,6 +274,58 @@ export async function writeImport(
             AND l.name <> ALL(${project.labels.map((label) => label.name)}::text[])
             AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = l.project_id AND t.labels @> ARRAY[l.name])`;
       }
+    }
+    // Checklists and comments: a restored task gets the file's, replacing what it had.
+    const fileTasks = project.tasks.map((task, i) => ({ task, id: (taskRows[i] as { id: string }).id }));
+    if (existing) {
+      const ids = fileTasks.map((each) => each.id);
+      await tx`DELETE FROM checklist_items WHERE task_id = ANY(${ids}::uuid[])`;
+      await tx`DELETE FROM comments WHERE task_id = ANY(${ids}::uuid[])`;
+    }
+    const itemRows = fileTasks.flatMap(({ task, id }) =>
+      (task.checklist ?? []).map((item, i) => ({
+        taskId: id,
+        text: item.text,
+        done: item.done,
+        position: (i + 1) * 1024,
+      })),
+    );
+    for (let start = 0; start < itemRows.length; start += 5000) {
+      await tx`INSERT INTO checklist_items ${tx(itemRows.slice(start, start + 5000))}`;
+    }
+    const commentRows: {
+      id: string;
+      taskId: string;
+      authorId: string | null;
+      body: string;
+      createdAt: string;
+      updatedAt: string;
+    }[] = [];
+    const mentionRows: { commentId: string; userId: string }[] = [];
+    for (const { task, id } of fileTasks) {
+      for (const comment of task.comments ?? []) {
+        // Time-ordered ids, made in the file's order: comments with equal times keep it (they list by
+        // created_at, then id).
+        const commentId = Bun.randomUUIDv7();
+        const { body, mentionIds } = remapMentions(comment.body, comment.mentions, memberByEmail);
+        commentRows.push({
+          id: commentId,
+          taskId: id,
+          authorId: comment.authorEmail
+            ? (memberByEmail.get(comment.authorEmail.toLowerCase()) ?? null)
+            : null,
+          body,
+          createdAt: comment.createdAt,
+          updatedAt: comment.updatedAt,
+        });
+        for (const userId of mentionIds) mentionRows.push({ commentId, userId });
+      }
+    }
+    for (let start = 0; start < commentRows.length; start += 5000) {
+      await tx`INSERT INTO comments ${tx(commentRows.slice(start, start + 5000))}`;
+    }
+    for (let start = 0; start < mentionRows.length; start += 10000) {
+      await tx`INSERT INTO comment_mentions ${tx(mentionRows.slice(start, start + 10000))}`;
     }
     const skippedMembers = project.members.filter(
       (member) => !memberByEmail.has(member.email.toLowerCase()),

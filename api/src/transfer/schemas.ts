@@ -2,6 +2,8 @@
 // well as back into this one. Version 2 adds project and task ids, which a restore puts back in
 // place; a copy ignores them, and version 1 files (no ids) still import as a copy.
 import { z } from "zod";
+import { checklistTextSchema, MAX_CHECKLIST_ITEMS } from "../checklists/schemas.ts";
+import { commentBodySchema } from "../comments/schemas.ts";
 import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
 import { ROLES } from "../projects/access.ts";
 import {
@@ -17,6 +19,19 @@ export const EXPORT_VERSION = 2;
 
 const timestamp = z.iso.datetime({ offset: true });
 
+/** A comment; its author and mentions by email. Mentions stay @[name](user:<id>) in the body, and
+ * `mentions` says whose ids those are, so an import can point them at its own users. */
+export const exportedComment = z.strictObject({
+  authorEmail: z.email().nullable(),
+  body: commentBodySchema,
+  mentions: z
+    .array(z.strictObject({ id: z.uuid(), email: z.email() }))
+    .max(100)
+    .optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
 export const exportedTask = z.strictObject({
   id: z.uuid().optional(),
   title: titleSchema,
@@ -30,6 +45,13 @@ export const exportedTask = z.strictObject({
   createdAt: timestamp,
   updatedAt: timestamp,
   completedAt: timestamp.nullable(),
+  /** In order; absent when empty (files from before checklists import unchanged). */
+  checklist: z
+    .array(z.strictObject({ text: checklistTextSchema, done: z.boolean() }))
+    .max(MAX_CHECKLIST_ITEMS)
+    .optional(),
+  /** Oldest first; absent when there are none. */
+  comments: z.array(exportedComment).max(5000).optional(),
   /** Optional: files written before archiving existed have none (not archived). */
   archivedAt: timestamp.nullable().optional(),
 });

@@ -31,6 +31,10 @@ const EVENT_NAMES = Object.keys({
   "member.updated": true,
   "member.removed": true,
   resync: true,
+  "checklist.changed": true,
+  "comment.created": true,
+  "comment.updated": true,
+  "comment.deleted": true,
 } satisfies Record<EventName, true>) as EventName[];
 
 type Handler = (event: LiveEvent) => void;

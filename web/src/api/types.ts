@@ -1,7 +1,10 @@
 // The API's types, imported type-only from its zod schemas (z.infer): one source, checked by the
 // compiler on both sides. `import type`/`export type` are erased, so zod and the API's code never reach
 // the bundle (types.test.ts fails on any other import from the API).
+import type { Activity, ActivityPage } from "../../../api/src/activity/schemas.ts";
 import type { Session, User } from "../../../api/src/auth/schemas.ts";
+import type { ChecklistItem, TaskCounts } from "../../../api/src/checklists/schemas.ts";
+import type { Comment } from "../../../api/src/comments/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
 import type { Label, LabelColor } from "../../../api/src/labels/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
@@ -9,7 +12,23 @@ import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
 import type { ImportResult } from "../../../api/src/transfer/schemas.ts";
 
-export type { ImportResult, Label, LabelColor, LiveEvent, Member, Project, Role, Session, Task, User };
+export type {
+  Activity,
+  ActivityPage,
+  ChecklistItem,
+  Comment,
+  ImportResult,
+  Label,
+  LabelColor,
+  LiveEvent,
+  Member,
+  Project,
+  Role,
+  Session,
+  Task,
+  TaskCounts,
+  User,
+};
 export type Status = TaskStatus;
 export type Priority = TaskPriority;
 /** The fields a PATCH /api/tasks/:id may change. */
@@ -27,6 +46,8 @@ export const LIMITS = {
   projectDescription: 2000,
   taskTitle: 200,
   taskDescription: 10_000,
+  checklistText: 500,
+  comment: 10_000,
 } as const;
 
 /** The label palette, in the API's order (types.test.ts checks it); styles.css draws each colour. */

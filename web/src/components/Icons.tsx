@@ -37,6 +37,11 @@ export const ListIcon = () => (
     <path d="M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01" />
   </Svg>
 );
+export const ActivityIcon = () => (
+  <Svg>
+    <path d="M22 12h-4l-3 9L9 3l-3 9H2" />
+  </Svg>
+);
 export const GearIcon = () => (
   <Svg>
     <circle cx="12" cy="12" r="3" />

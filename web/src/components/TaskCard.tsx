@@ -14,8 +14,37 @@ export function isOverdue(task: Pick<Task, "dueAt" | "status">, now = Date.now()
   return !!task.dueAt && task.status !== "done" && new Date(task.dueAt).getTime() < now - 86_400_000 / 2;
 }
 
+/** Checklist progress and comment count of a card ("3/5", "2"); nothing when there are neither. */
+export function DiscussionBadges(props: {
+  counts?: { checklistDone: number; checklistTotal: number; comments: number };
+}) {
+  return (
+    <>
+      <Show when={props.counts?.checklistTotal}>
+        <span
+          class="badge checklist-progress"
+          classList={{ complete: props.counts?.checklistDone === props.counts?.checklistTotal }}
+        >
+          <span aria-hidden="true">☑ </span>
+          <span class="visually-hidden">Checklist </span>
+          {props.counts?.checklistDone}/{props.counts?.checklistTotal}
+        </span>
+      </Show>
+      <Show when={props.counts?.comments}>
+        <span class="badge comment-count">
+          <span aria-hidden="true">💬 </span>
+          {props.counts?.comments}
+          <span class="visually-hidden"> {props.counts?.comments === 1 ? "comment" : "comments"}</span>
+        </span>
+      </Show>
+    </>
+  );
+}
+
 export function TaskCard(props: {
   task: Task;
+  /** Checklist progress and comment count. */
+  counts?: { checklistDone: number; checklistTotal: number; comments: number };
   draggable: boolean;
   assignee?: string;
   /** A label's palette colour (styles.css: .chip-<colour>); the default chip without it. */
@@ -70,6 +99,7 @@ export function TaskCard(props: {
               {props.assignee}
             </span>
           </Show>
+          <DiscussionBadges counts={props.counts} />
         </span>
         <Show when={props.task.labels.length}>
           <span class="labels">

@@ -140,6 +140,7 @@ export default function Board() {
                       {(task) => (
                         <TaskCard
                           task={task}
+                          counts={ctx.counts?.of(task.id)}
                           draggable={ctx.canEdit()}
                           assignee={ctx.members.nameOf(task.assigneeId)}
                           labelColor={ctx.labels.colorOf}

@@ -5,7 +5,7 @@ import { For, Match, Show, Switch } from "solid-js";
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES, type Task } from "../api/types";
 import { Field, SelectField } from "../components/Field";
 import { Empty, ErrorView, RowsSkeleton } from "../components/States";
-import { formatDate, isOverdue } from "../components/TaskCard";
+import { DiscussionBadges, formatDate, isOverdue } from "../components/TaskCard";
 import { useProject } from "../stores/project";
 import { createTaskListStore, type TaskQuery } from "../stores/task-list";
 
@@ -197,6 +197,7 @@ export default function List() {
                           >
                             {task.title}
                           </button>
+                          <DiscussionBadges counts={ctx.counts?.of(task.id)} />
                         </Show>
                       </th>
                       <td>{STATUS_LABEL[task.status]}</td>

@@ -3,7 +3,7 @@
 import { A, useParams } from "@solidjs/router";
 import { createEffect, createSignal, type JSX, lazy, Match, on, onCleanup, Show, Switch } from "solid-js";
 import type { Project } from "../api/types";
-import { ArchiveIcon, BoardIcon, GearIcon, ListIcon } from "../components/Icons";
+import { ActivityIcon, ArchiveIcon, BoardIcon, GearIcon, ListIcon } from "../components/Icons";
 import { BoardSkeleton, Empty } from "../components/States";
 import { type DialogTarget, openProject, ProjectContext, type ProjectContextValue } from "../stores/project";
 import { projectsStore } from "../stores/projects";
@@ -39,7 +39,7 @@ export function ProjectLayout(props: { children?: JSX.Element }) {
 }
 
 function ProjectFrame(props: { id: string; project: () => Project; children?: JSX.Element }) {
-  const { tasks, members, labels } = openProject(props.id);
+  const { tasks, members, counts, labels } = openProject(props.id);
   const [dialog, setDialog] = createSignal<DialogTarget | null>(null);
   const value: ProjectContextValue = {
     project: props.project,
@@ -48,6 +48,7 @@ function ProjectFrame(props: { id: string; project: () => Project; children?: JS
     isOwner: () => props.project().role === "owner",
     tasks,
     members,
+    counts,
     labels,
     openTask: (target) => setDialog(target),
   };
@@ -79,6 +80,9 @@ function ProjectFrame(props: { id: string; project: () => Project; children?: JS
           </A>
           <A href={`${base()}/list`} activeClass="active">
             <ListIcon /> List
+          </A>
+          <A href={`${base()}/activity`} activeClass="active">
+            <ActivityIcon /> Activity
           </A>
           <A href={`${base()}/archived`} activeClass="active">
             <ArchiveIcon /> Archived

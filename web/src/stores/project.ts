@@ -3,6 +3,7 @@
 import { createContext, onCleanup, useContext } from "solid-js";
 import { live } from "../api/events";
 import type { Project, Status } from "../api/types";
+import { type CountsStore, createCountsStore } from "./counts";
 import { createLabelsStore, type LabelsStore } from "./labels";
 import { createMembersStore, type MembersStore } from "./members";
 import { createTasksStore, type TasksStore } from "./tasks";
@@ -19,6 +20,8 @@ export interface ProjectContextValue {
   isOwner: () => boolean;
   tasks: TasksStore;
   members: MembersStore;
+  /** Checklist progress and comment counts per task (absent in tests that do not need them). */
+  counts?: CountsStore;
   labels: LabelsStore;
   openTask: (target: DialogTarget) => void;
 }
@@ -34,13 +37,21 @@ export const useProject = () => {
  * Loads project `id`'s tasks and members and follows live events until the calling component is
  * disposed. Deletes still in their undo window are sent when the page is hidden or left.
  */
-export function openProject(id: string): { tasks: TasksStore; members: MembersStore; labels: LabelsStore } {
+export function openProject(id: string): {
+  tasks: TasksStore;
+  members: MembersStore;
+  counts: CountsStore;
+  labels: LabelsStore;
+} {
   const tasks = createTasksStore(id);
   void tasks.load();
+  const counts = createCountsStore(id);
+  void counts.load();
   const members = createMembersStore(id);
   const labels = createLabelsStore(id);
   const off = live.subscribe((event) => {
     tasks.apply(event);
+    counts.apply(event);
     if (event.type.startsWith("member.") && event.projectId === id) members.refetch();
     if (event.type.startsWith("label.") && event.projectId === id) labels.refetch();
   });
@@ -51,5 +62,5 @@ export function openProject(id: string): { tasks: TasksStore; members: MembersSt
     window.removeEventListener("pagehide", flush);
     tasks.flush();
   });
-  return { tasks, members, labels };
+  return { tasks, members, counts, labels };
 }

@@ -7,6 +7,7 @@ import type { Project, Task, TaskInput } from "../../api/types";
 import type { LabelsStore } from "../../stores/labels";
 import type { MembersStore } from "../../stores/members";
 import { type DialogTarget, ProjectContext } from "../../stores/project";
+import { type SessionApi, SessionProvider } from "../../stores/session";
 import { createTasksStore } from "../../stores/tasks";
 import TaskDialog from "./TaskDialog";
 
@@ -37,20 +38,23 @@ async function openDialog(
   const tasks = createTasksStore("p1", client);
   await tasks.load();
   let closed = 0;
+  const session = { user: () => null, status: () => "authenticated" } as unknown as SessionApi;
   const r = render(() => (
-    <ProjectContext.Provider
-      value={{
-        project: () => project,
-        canEdit: () => true,
-        isOwner: () => false,
-        tasks,
-        members,
-        labels: { items: () => [], colorOf: () => "slate" } as unknown as LabelsStore,
-        openTask: () => {},
-      }}
-    >
-      <TaskDialog target={target} onClose={() => closed++} />
-    </ProjectContext.Provider>
+    <SessionProvider value={session}>
+      <ProjectContext.Provider
+        value={{
+          project: () => project,
+          canEdit: () => true,
+          isOwner: () => false,
+          tasks,
+          members,
+          labels: { items: () => [], colorOf: () => "slate" } as unknown as LabelsStore,
+          openTask: () => {},
+        }}
+      >
+        <TaskDialog target={target} onClose={() => closed++} />
+      </ProjectContext.Provider>
+    </SessionProvider>
   ));
   return { r, closed: () => closed };
 }
@@ -62,7 +66,7 @@ describe("TaskDialog", () => {
       sent.push([id, input, version]);
       return { ...saved, ...input, version: 4 } as Task;
     });
-    expect(r.getByRole("heading").textContent).toBe("Edit task");
+    expect(r.getByRole("heading", { level: 2 }).textContent).toBe("Edit task");
     fireEvent.input(r.getByLabelText("Title"), { target: { value: "Ship it now" } });
     fireEvent.change(r.getByLabelText("Assignee"), { target: { value: "u2" } });
     // happy-dom loses the selection of an option marked selected before it joins its <select>

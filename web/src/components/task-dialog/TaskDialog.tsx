@@ -1,4 +1,5 @@
-// The task dialog: a modal <dialog> around the task's parts (today the form, TaskForm.tsx). It holds
+// The task dialog: a modal <dialog> around the task's parts: the form (TaskForm.tsx), then, for an
+// existing task, its checklist, comments and activity (Checklist.tsx, Comments.tsx, Activity.tsx). It holds
 // which copy of the task is shown, so "Reload task" after a stale edit (409) re-creates the parts
 // with the server's values, and it closes itself when the task turns out to be gone.
 import { createSignal, onMount, Show } from "solid-js";
@@ -7,6 +8,9 @@ import { type DialogTarget, useProject } from "../../stores/project";
 import { showToast } from "../../stores/toast";
 import { ConfirmDialog } from "../ConfirmDialog";
 import { CloseIcon } from "../Icons";
+import { TaskActivity } from "./Activity";
+import { Checklist } from "./Checklist";
+import { Comments } from "./Comments";
 import { TaskForm } from "./TaskForm";
 
 export default function TaskDialog(props: { target: DialogTarget; onClose: () => void }) {
@@ -82,6 +86,15 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
             onGone={gone}
             onClose={close}
           />
+        )}
+      </Show>
+      <Show when={props.target.taskId}>
+        {(taskId) => (
+          <div class="task-parts">
+            <Checklist taskId={taskId()} />
+            <Comments taskId={taskId()} />
+            <TaskActivity taskId={taskId()} projectId={ctx.project().id} />
+          </div>
         )}
       </Show>
       <Show when={confirming()}>

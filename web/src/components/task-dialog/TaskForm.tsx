@@ -16,6 +16,7 @@ import { applyApiError } from "../applyApiError";
 import { Field, SelectField, TextareaField } from "../Field";
 import { ArchiveIcon } from "../Icons";
 import { LabelsField } from "./LabelsField";
+import { Markdown } from "./Markdown";
 import { changedFields, readTaskForm, taskFormProblems, toDateInput } from "./task-form";
 
 export function TaskForm(props: {
@@ -118,6 +119,12 @@ export function TaskForm(props: {
         onInput={(e) => setDescription(e.currentTarget.value)}
         max={LIMITS.taskDescription}
       />
+      <Show when={description().trim()}>
+        <details class="description-preview" open={readOnly()}>
+          <summary>{readOnly() ? "Description (formatted)" : "Preview the description"}</summary>
+          <Markdown text={description()} class="preview" />
+        </details>
+      </Show>
       <div class="grid-2">
         <SelectField
           label="Status"
