@@ -89,6 +89,30 @@ describe("tasks store", () => {
     expect(titles(store.column("done"))).toEqual(["Task 2"]);
   });
 
+  test("a failed reload keeps the board on screen and tries again", async () => {
+    const items = [task({ position: 1000 })];
+    let failures = 1;
+    const { client, calls } = fakeClient(items);
+    const list = client.tasks;
+    client.tasks = async (params) => {
+      if (calls.length > 0 && failures > 0) {
+        failures -= 1;
+        calls.push("list failed");
+        throw new ApiError(502, "bad_gateway", "bad gateway");
+      }
+      return list(params);
+    };
+    const store = createTasksStore("p1", client, 5);
+    await store.load();
+    await store.load();
+    expect(store.state()).toBe("ready");
+    expect(titles(store.column("todo"))).toEqual(["Task 1"]);
+    const deadline = Date.now() + 2000;
+    while (calls.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toEqual(["list ", "list failed", "list "]);
+    expect(store.state()).toBe("ready");
+  });
+
   test("a failed load reports the error", async () => {
     const { client } = fakeClient([], {
       tasks: async () => {

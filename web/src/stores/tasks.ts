@@ -2,7 +2,7 @@
 // with undo (the DELETE is sent when the undo window closes), and live events merged in.
 import { createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
-import { ApiError, allPages } from "../api/http";
+import { ApiError, allPages, isTemporary } from "../api/http";
 import { tasksApi } from "../api/tasks";
 import type { LiveEvent, Status, Task, TaskInput } from "../api/types";
 import { STATUSES } from "../api/types";
@@ -14,7 +14,8 @@ export interface TasksStore {
   tasks: Task[];
   state: () => "loading" | "ready" | "error";
   error: () => unknown;
-  load(): Promise<void>;
+  /** Fetches the board; `attempt` counts the retries of a failed reload. */
+  load(attempt?: number): Promise<void>;
   column(status: Status): Task[];
   byId(id: string): Task | undefined;
   create(input: TaskInput & { title: string }): Promise<Task | undefined>;
@@ -47,7 +48,10 @@ export function positionAt(column: Task[], index: number): number {
   return (before + after) / 2;
 }
 
-export function createTasksStore(projectId: string, client = tasksApi): TasksStore {
+/** A reload of a board on screen (resync, reconnect) that fails is tried again this many times, backing off. */
+const RELOAD_ATTEMPTS = 5;
+
+export function createTasksStore(projectId: string, client = tasksApi, reloadRetryMs = 1000): TasksStore {
   const [tasks, setTasks] = createStore<Task[]>([]);
   const [state, setState] = createSignal<"loading" | "ready" | "error">("loading");
   const [error, setError] = createSignal<unknown>();
@@ -128,7 +132,7 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
     tasks,
     state,
     error,
-    async load() {
+    async load(attempt = 0) {
       try {
         const items = await allPages((cursor) =>
           client.tasks({ projectId, sort: "position", limit: "100", cursor }),
@@ -141,6 +145,12 @@ export function createTasksStore(projectId: string, client = tasksApi): TasksSto
         );
         setState("ready");
       } catch (e) {
+        // A board on screen stays while a reload fails for a moment (a deploy: the proxy answers 502
+        // for a few seconds), instead of giving way to an error page; the reload is tried again.
+        if (state() === "ready" && isTemporary(e) && attempt < RELOAD_ATTEMPTS) {
+          setTimeout(() => void store.load(attempt + 1), reloadRetryMs * 2 ** attempt);
+          return;
+        }
         setError(e);
         setState("error");
       }
