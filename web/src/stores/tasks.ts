@@ -61,6 +61,8 @@ export function createTasksStore(projectId: string, client = tasksApi, reloadRet
   // the newest copy the server sent (answers and live events); the card then settles on it, which
   // is the server's answer on success and a rollback to what the server has on failure.
   const inflight = new Map<string, { count: number; server: Task; queue: Promise<unknown> }>();
+  /** The last create sent: the next one waits for it. */
+  let creates: Promise<unknown> = Promise.resolve();
   let tempId = 0;
 
   const copy = (task: Task): Task => ({ ...task, labels: [...task.labels] });
@@ -180,8 +182,12 @@ export function createTasksStore(projectId: string, client = tasksApi, reloadRet
       // The store owns `temp` from here on (adopt() may rewrite its id): keep the placeholder id apart.
       const placeholderId = temp.id;
       setTasks((list) => [...list, temp]);
+      // Creates go one after another, so the server appends them in the order they were made (a form
+      // used twice in a row): sent together, the second could land above the first.
+      const request = creates.then(() => client.createTask({ ...input, projectId }));
+      creates = request.catch(() => {});
       try {
-        const task = await client.createTask({ ...input, projectId });
+        const task = await request;
         adopt(placeholderId, task);
         return task;
       } catch (e) {
