@@ -81,9 +81,9 @@ describe("loadConfig", () => {
     const dir = mkdtempSync(join(tmpdir(), "tp-config-"));
     for (const name of SECRET_NAMES) {
       const value = name.endsWith("_URL")
-        ? name.startsWith("REDIS")
-          ? "redis://from-file:6379"
-          : "postgres://from-file/db"
+        ? ({ REDIS_URL: "redis://from-file:6379", SMTP_URL: "smtps://user:pw@mail.example:465" }[
+            name as string
+          ] ?? "postgres://from-file/db")
         : "s".repeat(40);
       const file = join(dir, name);
       writeFileSync(file, `${value}\n`);
@@ -93,13 +93,17 @@ describe("loadConfig", () => {
         [`${name}_FILE`]: file,
       };
       const config = loadConfig(env, "serve");
+      if (name === "SMTP_URL") {
+        expect(config.mail.smtpUrl).toBe(value);
+        continue;
+      }
       const key = {
         DATABASE_URL: "databaseUrl",
         DATABASE_PASSWORD: "databasePassword",
         REDIS_URL: "redisUrl",
         REDIS_PASSWORD: "redisPassword",
         JWT_SECRET: "jwtSecret",
-      }[name];
+      }[name as string];
       expect(config[key as keyof typeof config]).toBe(value);
       expect(
         errorOf(() => loadConfig({ ...production, [name]: value, [`${name}_FILE`]: file }, "serve")),
