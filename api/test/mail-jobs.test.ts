@@ -116,7 +116,8 @@ describe("enqueueMail", () => {
     smtp.failNext(1, 550);
     await t.sql.begin((tx) => enqueueMail(tx, `refused:${to}`, mailTo(to, { text: "secret-token-abc123" })));
     await t.jobs.drain();
-    const [job] = await t.sql`SELECT attempts, failed_at, last_error FROM jobs WHERE key = ${`mail:refused:${to}`}`;
+    const [job] =
+      await t.sql`SELECT attempts, failed_at, last_error FROM jobs WHERE key = ${`mail:refused:${to}`}`;
     expect(job?.attempts).toBe(1);
     expect(job?.failedAt).toBeInstanceOf(Date);
     expect(job?.lastError).toContain("550");

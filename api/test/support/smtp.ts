@@ -64,7 +64,7 @@ export async function startTestSmtp(options: { replyDelayMs?: number } = {}): Pr
     logger: false,
     onClose(session: SMTPServerSession) {
       closed.add(session.id);
-      inData.delete(session.id);
+      if (inData.delete(session.id)) state.abandoned += 1;
     },
     onData(stream, session, callback) {
       inData.add(session.id);
@@ -72,6 +72,7 @@ export async function startTestSmtp(options: { replyDelayMs?: number } = {}): Pr
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", () => {
         const finish = () => {
+          if (closed.has(session.id)) return callback(new Error("connection closed"));
           inData.delete(session.id);
           if (failures.count > 0) {
             failures.count -= 1;
@@ -79,10 +80,6 @@ export async function startTestSmtp(options: { replyDelayMs?: number } = {}): Pr
               responseCode: failures.code,
             });
             return callback(error);
-          }
-          if (closed.has(session.id)) {
-            state.abandoned += 1;
-            return callback(new Error("connection closed"));
           }
           const raw = Buffer.concat(chunks).toString("utf8");
           const headers = parseHeaders(raw);
