@@ -28,7 +28,11 @@ export async function claimOutbox(
     SELECT status,
       greatest(0, extract(epoch FROM coalesce(sending_until, now()) - now()) * 1000)::float8 AS hold_left_ms
     FROM mail_outbox WHERE key = ${row.key}`;
-  return { claimed: false, status: current?.status ?? "sending", holdLeftMs: current?.holdLeftMs ?? row.holdMs };
+  return {
+    claimed: false,
+    status: current?.status ?? "sending",
+    holdLeftMs: current?.holdLeftMs ?? row.holdMs,
+  };
 }
 
 /** The server accepted the message. */
