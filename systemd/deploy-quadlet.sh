@@ -15,6 +15,8 @@ SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$SELF_DIR/../scripts/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/pg-backup.sh
 source "$SELF_DIR/../scripts/lib/pg-backup.sh"
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/wait-healthy.sh
+source "$SELF_DIR/../scripts/lib/wait-healthy.sh"
 
 MIN_PODMAN="5.0"
 ME=$(id -un)
@@ -237,22 +239,23 @@ build_images() {
   done
 }
 
+# True when every enabled service's unit is active (Notify=healthy: started means healthy); the others
+# in PENDING ("service=state").
+units_active() {
+  local svc state
+  PENDING=()
+  while IFS= read -r svc; do
+    state=$(systemctl --user is-active "$UNIT_PREFIX-$svc.service" 2>/dev/null || true)
+    [[ "$state" == active ]] || PENDING+=("$svc=$state")
+  done < <(enabled_services)
+  ((${#PENDING[@]} == 0))
+}
+
 wait_healthy() {
-  local timeout=${DEPLOY_TIMEOUT:-180} deadline svc state pending
-  deadline=$((SECONDS + timeout))
-  while :; do
-    pending=()
-    while IFS= read -r svc; do
-      state=$(systemctl --user is-active "$UNIT_PREFIX-$svc.service" 2>/dev/null || true)
-      [[ "$state" == active ]] || pending+=("$svc=$state")
-    done < <(enabled_services)
-    ((${#pending[@]} == 0)) && return 0
-    if ((SECONDS >= deadline)); then
-      warn "not healthy after ${timeout}s: ${pending[*]}"
-      return 1
-    fi
-    sleep 3
-  done
+  local timeout=${DEPLOY_TIMEOUT:-180}
+  wait_until "$timeout" 3 units_active && return 0
+  warn "not healthy after ${timeout}s: ${PENDING[*]}"
+  return 1
 }
 
 # --------------------------------------------------------------------------------------------- commands
