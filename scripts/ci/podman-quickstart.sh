@@ -28,9 +28,10 @@ project's images).
 EOF
 }
 
-# Not root (GitHub's runner user): again through sudo when it needs no password.
+# Not root (GitHub's runner user): again through sudo when it needs no password, with this PATH (sudo's
+# secure_path would drop the user's bun).
 if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-  exec sudo -n -E bash "${BASH_SOURCE[0]}" "$@"
+  exec sudo -n -E env "PATH=$PATH" bash "${BASH_SOURCE[0]}" "$@"
 fi
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
