@@ -118,8 +118,17 @@ describe("conventions", () => {
     }
   });
 
-  test("shellcheck is clean on every script (and the proxy entrypoint)", () => {
-    const files = [...scriptNames.map((f) => join(root, "scripts", f)), join(root, "proxy/entrypoint.sh")];
+  test("shellcheck is clean on every script, the shared pieces, the CI scripts (and the proxy entrypoint)", () => {
+    const files = [
+      ...scriptNames.map((f) => join(root, "scripts", f)),
+      ...[...new Bun.Glob("{lib,ci,ci/stack}/*.sh").scanSync(join(root, "scripts"))].map((f) =>
+        join(root, "scripts", f),
+      ),
+      join(root, "scripts/ci/standins/exporter/extras.sh"),
+      join(root, "proxy/entrypoint.sh"),
+    ];
+    expect(files).toContain(join(root, "scripts/lib/report.sh"));
+    expect(files).toContain(join(root, "scripts/ci/stack/10-engine.sh"));
     const res = run(["shellcheck", "-x", ...files]);
     expect(res.out + res.err).toBe("");
     expect(res.code).toBe(0);
