@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { serveStatic } from "hono/bun";
 import { version } from "../package.json" with { type: "json" };
 import { authRoutes } from "./auth/routes.ts";
+import { columnRoutes } from "./columns/routes.ts";
 import type { Deps } from "./deps.ts";
 import type { EventHub } from "./events/hub.ts";
 import { createPublisher } from "./events/publisher.ts";
@@ -63,6 +64,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
+    .route("/projects", columnRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))
     .route("/", transferRoutes(deps, publish));
 

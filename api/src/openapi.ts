@@ -3,6 +3,7 @@
 // app serves is described, so the two cannot drift apart.
 import { z } from "zod";
 import { authOperations } from "./auth/openapi.ts";
+import { columnOperations } from "./columns/openapi.ts";
 import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
@@ -18,6 +19,7 @@ export const OPERATIONS: Operation[] = [
   ...healthOperations,
   ...authOperations,
   ...projectOperations,
+  ...columnOperations,
   ...taskOperations,
   ...transferOperations,
   ...eventOperations,

@@ -53,7 +53,7 @@ describe("against a database written by the previous version", () => {
       INSERT INTO tasks (project_id, title, status, position)
       SELECT ${projectId}, s::text || ' ' || g, s, g * 1024
       FROM unnest(ARRAY['todo', 'in_progress', 'done']::task_status[]) s, generate_series(1, 3) g`;
-    expect(await migrate(sql)).toEqual(["0004_columns"]);
+    expect(await migrate(sql)).toEqual(["0004_columns", "0005_column_management"]);
   });
   afterAll(() => data.close());
 
@@ -148,7 +148,9 @@ describe("this version", () => {
     });
     expect(moved.body.status).toBe("todo");
     expect(await columnKindOf(t.sql, id)).toBe("todo");
-    // Reads are unchanged: a task has no column in the API yet.
-    expect(Object.keys(moved.body)).not.toContain("columnId");
+    // The answer names the column (migration 0005 step: columns are managed per project).
+    const [todo] = await t.sql<{ id: string }[]>`
+      SELECT id FROM columns WHERE project_id = ${projectId} AND kind = 'todo'`;
+    expect(moved.body.columnId).toBe(todo?.id);
   });
 });

@@ -75,6 +75,7 @@ describe("create and read", () => {
         "title",
         "description",
         "status",
+        "columnId",
         "priority",
         "dueAt",
         "labels",

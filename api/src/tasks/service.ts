@@ -41,6 +41,23 @@ export function createTaskService(deps: Deps, publish: Publish) {
     return found.task;
   };
 
+  /** The project's column for a write; a column id of another project (or none) is a 422. */
+  const targetColumn = async (
+    tx: Queryable,
+    projectId: string,
+    target: { columnId?: string; status?: tasks.Task["status"] },
+  ) => {
+    const column = await tasks.findColumn(tx, projectId, target);
+    if (column) return column;
+    throw new ApiError(422, "validation_failed", "invalid body", [
+      {
+        path: target.columnId ? "columnId" : "status",
+        message: target.columnId ? "is not a column of the project" : "has no column in the project",
+        code: "custom",
+      },
+    ]);
+  };
+
   const assertAssignable = async (projectId: string, assigneeId: string | null | undefined) => {
     if (!assigneeId) return;
     if (!(await findMembership(sql, projectId, assigneeId))) {
@@ -93,7 +110,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
       const task = await timed(metrics, "tasks.create", () =>
         sql.begin(async (tx) => {
           await tasks.lockProject(tx, input.projectId);
-          return tasks.insertTask(tx, input);
+          return tasks.insertTask(tx, input, await targetColumn(tx, input.projectId, input));
         }),
       );
       await publish({ type: "task.created", projectId: task.projectId, actorId: userId, task });
@@ -109,7 +126,12 @@ export function createTaskService(deps: Deps, publish: Publish) {
       const existing = await readTask(id, userId, "editor");
       await assertAssignable(existing.projectId, changes.assigneeId);
       const outcome = await writeTask("tasks.update", id, expectedVersion(), async (tx, current) => {
-        const task = await tasks.updateTask(tx, current, changes);
+        // A changed status takes the task to the first column of that kind; otherwise it stays put.
+        const column =
+          changes.status && changes.status !== current.status
+            ? await targetColumn(tx, current.projectId, { status: changes.status })
+            : undefined;
+        const task = await tasks.updateTask(tx, current, changes, column);
         return task ? { kind: "ok", task } : { kind: "not_found" };
       });
       if (outcome.kind === "ok") {
@@ -124,25 +146,27 @@ export function createTaskService(deps: Deps, publish: Publish) {
     },
 
     /**
-     * Moves a task to `index` (0-based) in the `status` column. Positions are sort keys with gaps; the
-     * new key is the midpoint of the neighbours, and a column is renumbered when the gap runs out.
+     * Moves a task to `index` (0-based) in column `columnId`, or in the first column of `status`'s kind.
+     * Positions are sort keys with gaps; the new key is the midpoint of the neighbours, and a column is
+     * renumbered when the gap runs out.
      */
     async move(
       userId: string,
       id: string,
-      { status, index }: { status: tasks.Task["status"]; index: number },
+      { columnId, status, index }: { columnId?: string; status?: tasks.Task["status"]; index: number },
       expectedVersion: ExpectedVersion,
     ): Promise<WriteOutcome> {
       await readTask(id, userId, "editor");
       const outcome = await writeTask("tasks.move", id, expectedVersion(), async (tx, current) => {
-        const neighbours = () => tasks.neighbourPositions(tx, current.projectId, status, id, index);
+        const column = await targetColumn(tx, current.projectId, { columnId, status });
+        const neighbours = () => tasks.neighbourPositions(tx, current.projectId, column.id, id, index);
         let { before, after } = await neighbours();
         const renumbered = before !== undefined && after !== undefined && after - before < 1e-6;
         if (renumbered) {
-          await tasks.renumberColumn(tx, current.projectId, status);
+          await tasks.renumberColumn(tx, current.projectId, column.id);
           ({ before, after } = await neighbours());
         }
-        const task = await tasks.placeTask(tx, current, status, positionBetween(before, after));
+        const task = await tasks.placeTask(tx, current, column, positionBetween(before, after));
         return task ? { kind: "ok", task, renumbered } : { kind: "not_found" };
       });
       if (outcome.kind === "ok") {

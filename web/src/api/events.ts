@@ -23,6 +23,10 @@ const EVENT_NAMES = Object.keys({
   "member.added": true,
   "member.updated": true,
   "member.removed": true,
+  "column.created": true,
+  "column.updated": true,
+  "column.deleted": true,
+  "column.reordered": true,
   resync: true,
 } satisfies Record<EventName, true>) as EventName[];
 
