@@ -106,7 +106,12 @@ export async function setColumnOrder(tx: Queryable, projectId: string, ids: stri
  * Moves every task of column `from` to the end of column `to` (keeping their order; status, completion
  * time and version follow), then deletes `from`. Returns the number of tasks moved.
  */
-export async function deleteColumn(tx: Queryable, projectId: string, from: string, to?: string): Promise<number> {
+export async function deleteColumn(
+  tx: Queryable,
+  projectId: string,
+  from: string,
+  to?: string,
+): Promise<number> {
   let moved = 0;
   if (to) {
     const result = await tx`

@@ -26,10 +26,15 @@ export function columnRoutes(deps: Deps, publish: Publish) {
     .get("/:id/columns", validate("param", projectIdParam), async (c) => {
       return c.json({ items: await columns.list(c.get("user").id, c.req.valid("param").id) });
     })
-    .post("/:id/columns", validate("param", projectIdParam), validate("json", createColumnBody), async (c) => {
-      const column = await columns.create(c.get("user").id, c.req.valid("param").id, c.req.valid("json"));
-      return c.json(column, 201);
-    })
+    .post(
+      "/:id/columns",
+      validate("param", projectIdParam),
+      validate("json", createColumnBody),
+      async (c) => {
+        const column = await columns.create(c.get("user").id, c.req.valid("param").id, c.req.valid("json"));
+        return c.json(column, 201);
+      },
+    )
     .patch(
       "/:id/columns/:columnId",
       validate("param", columnParam),

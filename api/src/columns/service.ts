@@ -24,7 +24,11 @@ const lastOfKind = (column: Column) =>
 export function createColumnService(deps: Deps, publish: Publish) {
   const { sql, metrics } = deps;
 
-  const lockedColumn = async (tx: Parameters<typeof columns.lockColumn>[0], projectId: string, id: string) => {
+  const lockedColumn = async (
+    tx: Parameters<typeof columns.lockColumn>[0],
+    projectId: string,
+    id: string,
+  ) => {
     await lockProject(tx, projectId);
     const column = await columns.lockColumn(tx, projectId, id);
     if (!column) throw notFound("column");
@@ -63,13 +67,15 @@ export function createColumnService(deps: Deps, publish: Publish) {
       const { column, tasksChanged } = await timed(metrics, "columns.update", () =>
         sql.begin(async (tx) => {
           const current = await lockedColumn(tx, projectId, columnId);
-          if (changes.kind && changes.kind !== current.kind && current.sameKind <= 1) throw lastOfKind(current);
+          if (changes.kind && changes.kind !== current.kind && current.sameKind <= 1)
+            throw lastOfKind(current);
           return columns.updateColumn(tx, current, changes);
         }),
       );
       await publish({ type: "column.updated", projectId, actorId: userId, column });
       // Its tasks' status or completion time changed: boards refetch.
-      if (tasksChanged) await publish({ type: "resync", projectId, actorId: userId, reason: "column changed" });
+      if (tasksChanged)
+        await publish({ type: "resync", projectId, actorId: userId, reason: "column changed" });
       return column;
     },
 
@@ -79,7 +85,9 @@ export function createColumnService(deps: Deps, publish: Publish) {
       const all = await timed(metrics, "columns.move", () =>
         sql.begin(async (tx) => {
           await lockedColumn(tx, projectId, columnId);
-          const ids = (await columns.listColumns(tx, projectId)).map((c) => c.id).filter((id) => id !== columnId);
+          const ids = (await columns.listColumns(tx, projectId))
+            .map((c) => c.id)
+            .filter((id) => id !== columnId);
           ids.splice(Math.min(index, ids.length), 0, columnId);
           return columns.setColumnOrder(tx, projectId, ids);
         }),

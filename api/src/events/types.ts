@@ -1,8 +1,9 @@
 // The events the API publishes, one member of a union per event name: the publisher, the stream and
 // the SPA (type-only) all use these, so a payload that changes shape fails to compile everywhere it
 // is read.
-import type { Jsonify } from "../json-types.ts";
+
 import type { Column } from "../columns/schemas.ts";
+import type { Jsonify } from "../json-types.ts";
 import type { MemberView, ProjectView } from "../projects/repository.ts";
 import type { Task } from "../tasks/repository.ts";
 

@@ -45,17 +45,17 @@ const oneOfMessage = { message: "give status or columnId, not both", path: ["col
 
 export const createTaskBody = z
   .strictObject({
-  projectId: z.uuid(),
-  title: titleSchema,
-  description: descriptionSchema.optional(),
-  status: statusSchema.optional(),
-  /** The project's column (its kind becomes the status); without it, the first column of `status`. */
-  columnId: z.uuid().optional(),
-  priority: prioritySchema.optional(),
-  dueAt: isoDate.nullable().optional(),
-  labels: labelsSchema.optional(),
-  assigneeId: z.uuid().nullable().optional(),
-})
+    projectId: z.uuid(),
+    title: titleSchema,
+    description: descriptionSchema.optional(),
+    status: statusSchema.optional(),
+    /** The project's column (its kind becomes the status); without it, the first column of `status`. */
+    columnId: z.uuid().optional(),
+    priority: prioritySchema.optional(),
+    dueAt: isoDate.nullable().optional(),
+    labels: labelsSchema.optional(),
+    assigneeId: z.uuid().nullable().optional(),
+  })
   .refine(oneOfStatusAndColumn, oneOfMessage);
 
 export const updateTaskBody = z
