@@ -2,13 +2,14 @@
 // compiler on both sides. `import type`/`export type` are erased, so zod and the API's code never reach
 // the bundle (types.test.ts fails on any other import from the API).
 import type { Session, User } from "../../../api/src/auth/schemas.ts";
+import type { Board, Column } from "../../../api/src/columns/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
 import type { ImportResult } from "../../../api/src/transfer/schemas.ts";
 
-export type { ImportResult, LiveEvent, Member, Project, Role, Session, Task, User };
+export type { Board, Column, ImportResult, LiveEvent, Member, Project, Role, Session, Task, User };
 export type Status = TaskStatus;
 export type Priority = TaskPriority;
 /** The fields a PATCH /api/tasks/:id may change. */
@@ -26,6 +27,7 @@ export const LIMITS = {
   projectDescription: 2000,
   taskTitle: 200,
   taskDescription: 10_000,
+  columnName: 100,
 } as const;
 
 export const STATUSES: Status[] = ["todo", "in_progress", "done"];
