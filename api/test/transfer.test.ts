@@ -37,11 +37,19 @@ const newProject = async (token: string, name: string) =>
 const addTask = async (token: string, projectId: string, body: Record<string, unknown>) =>
   (await t.call("POST", "/api/tasks", { token, body: { projectId, ...body } })).body;
 /** The document without ids: what a copy preserves. */
+/** Without project, task and column ids; a task's column is named by its index in the project's columns. */
 const withoutIds = (projects: ExportedProject[]) =>
-  projects.map(({ id: _id, tasks, ...project }) => ({
-    ...project,
-    tasks: tasks.map(({ id: _taskId, ...task }) => task),
-  }));
+  projects.map(({ id: _id, tasks, columns, ...project }) => {
+    const list = (columns ?? []) as { id: string }[];
+    return {
+      ...project,
+      ...(columns ? { columns: list.map(({ id: _columnId, ...column }) => column) } : {}),
+      tasks: tasks.map(({ id: _taskId, ...task }) => {
+        const { columnId, ...rest } = task as { columnId?: string };
+        return columnId === undefined ? rest : { ...rest, column: list.findIndex((c) => c.id === columnId) };
+      }),
+    };
+  });
 
 /** Exactly what the previous version exported: format version 1, no ids. */
 const versionOneFile = () => ({
@@ -93,7 +101,7 @@ describe("export", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toContain("attachment");
     const doc = res.body as ExportDoc;
-    expect(doc).toMatchObject({ format: "taskplatform-export", version: 2 });
+    expect(doc).toMatchObject({ format: "taskplatform-export", version: 3 });
     expect(doc.projects.map((p) => p.name)).toEqual(["Alice's"]);
     const [project] = doc.projects;
     expect(project?.id).toBe(mine);
@@ -105,6 +113,14 @@ describe("export", () => {
       labels: ["x"],
       status: "done",
     });
+    // Format 3: the board's columns, and each task's column.
+    const columns = project?.columns as { id: string; name: string; kind: string; done: boolean }[];
+    expect(columns.map(({ name, kind, done }) => ({ name, kind, done }))).toEqual([
+      { name: "To do", kind: "todo", done: false },
+      { name: "In progress", kind: "in_progress", done: false },
+      { name: "Done", kind: "done", done: true },
+    ]);
+    expect(project?.tasks[0]?.columnId).toBe(columns[2]?.id);
     expect(JSON.stringify(doc)).not.toContain(bob.id);
     expect(JSON.stringify(doc)).not.toContain(alice.id);
   });
@@ -169,8 +185,22 @@ describe("import as a copy", () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ mode: "copy", tasks: 1, skippedMembers: 0, unassignedTasks: 0 });
     const exported = (await exportOf(alice.token)).projects.find((p) => p.name === file.projects[0]?.name);
+    // Its tasks land in the first column of their status's kind (the default columns here).
+    const kinds = ["todo", "in_progress", "done"];
     expect(withoutIds(exported ? [exported] : [])).toEqual([
-      { ...file.projects[0], members: [{ email: alice.email, role: "owner" }] } as never,
+      {
+        ...file.projects[0],
+        members: [{ email: alice.email, role: "owner" }],
+        columns: [
+          { name: "To do", kind: "todo", done: false, wipLimit: null, position: 1024 },
+          { name: "In progress", kind: "in_progress", done: false, wipLimit: null, position: 2048 },
+          { name: "Done", kind: "done", done: true, wipLimit: null, position: 3072 },
+        ],
+        tasks: (file.projects[0]?.tasks ?? []).map((task) => ({
+          ...task,
+          column: kinds.indexOf(task.status),
+        })),
+      } as never,
     ]);
   });
 });
@@ -395,9 +425,9 @@ describe("wrong files are explained", () => {
   });
 
   test("an export from a newer version", async () => {
-    const res = await post({ ...versionOneFile(), version: 3 });
+    const res = await post({ ...versionOneFile(), version: 4 });
     expect(res.status).toBe(422);
-    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 3)");
+    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 4)");
   });
 
   test("a field error names the project, the task and the field", async () => {
@@ -486,22 +516,54 @@ describe("round trips", () => {
       updatedAt: iso,
       completedAt: fc.option(iso, { nil: null }),
     });
-    const project = fc.record({
-      name: fc
-        .stringMatching(/^[A-Za-z][A-Za-z0-9 ]{0,30}$/)
-        .map((s) => `${s.trim()} ${crypto.randomUUID().slice(0, 8)}`),
-      description: text(100),
-      createdAt: iso,
-      updatedAt: iso,
-      members: fc.constant([]),
-      tasks: fc.array(task, { maxLength: 6 }),
+    // Format 3: a board of 3–8 columns (every kind at least once, in any order, names, done flags and
+    // WIP limits of any kind), each task in one of them (its status is the column's kind).
+    const column = fc.record({
+      name: text(40)
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+      kind: fc.constantFrom("todo", "in_progress", "done"),
+      done: fc.boolean(),
+      wipLimit: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null }),
     });
+    const board = fc
+      .tuple(
+        fc.array(column, { maxLength: 5 }),
+        fc.shuffledSubarray([0, 1, 2], { minLength: 3, maxLength: 3 }),
+        fc.array(fc.tuple(task, fc.nat()), { maxLength: 6 }),
+      )
+      .map(([extra, kindsOrder, tasks]) => {
+        const kinds = ["todo", "in_progress", "done"] as const;
+        const columns = [
+          ...kindsOrder.map((k) => ({ name: `Kind ${k}`, kind: kinds[k], done: k === 2, wipLimit: null })),
+          ...extra,
+        ].map((c, i) => ({ id: crypto.randomUUID(), ...c, position: (i + 1) * 1024 }));
+        return {
+          columns,
+          tasks: tasks.map(([item, pick]) => {
+            const home = columns[pick % columns.length] as (typeof columns)[number];
+            return { ...item, status: home.kind, columnId: home.id };
+          }),
+        };
+      });
+    const project = fc
+      .record({
+        name: fc
+          .stringMatching(/^[A-Za-z][A-Za-z0-9 ]{0,30}$/)
+          .map((s) => `${s.trim()} ${crypto.randomUUID().slice(0, 8)}`),
+        description: text(100),
+        createdAt: iso,
+        updatedAt: iso,
+        members: fc.constant([]),
+        board,
+      })
+      .map(({ board: { columns, tasks }, ...rest }) => ({ ...rest, columns, tasks }));
     await fc.assert(
       fc.asyncProperty(fc.array(project, { minLength: 1, maxLength: 3 }), async (projects) => {
         const user = await t.signUp("Prop");
         const doc = {
           format: "taskplatform-export",
-          version: 1,
+          version: 3,
           exportedAt: new Date().toISOString(),
           projects,
         };
@@ -518,7 +580,9 @@ describe("round trips", () => {
         });
         const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
         expect(withoutIds(exported.projects).map(normalise).sort(byName)).toEqual(
-          (projects as unknown as ExportedProject[]).map(normalise).sort(byName),
+          withoutIds(projects as unknown as ExportedProject[])
+            .map(normalise)
+            .sort(byName),
         );
         // Restoring the export changes nothing.
         expect((await importAs(user.token, exported, "?mode=restore")).status).toBe(201);
