@@ -38,7 +38,7 @@ const addTask = async (token: string, projectId: string, body: Record<string, un
   (await t.call("POST", "/api/tasks", { token, body: { projectId, ...body } })).body;
 /** The document without ids: what a copy preserves. */
 /** Without project, task and column ids; a task's column is named by its index in the project's columns. */
-const withoutIds = (projects: ExportedProject[]) =>
+const withoutIds = (projects: ExportedProject[]): ExportedProject[] =>
   projects.map(({ id: _id, tasks, columns, ...project }) => {
     const list = (columns ?? []) as { id: string }[];
     return {
@@ -47,7 +47,7 @@ const withoutIds = (projects: ExportedProject[]) =>
       tasks: tasks.map(({ id: _taskId, ...task }) => {
         const { columnId, ...rest } = task as { columnId?: string };
         return columnId === undefined ? rest : { ...rest, column: list.findIndex((c) => c.id === columnId) };
-      }),
+      }) as ExportedTask[],
     };
   });
 
