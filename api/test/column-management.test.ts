@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createApp } from "../src/app.ts";
 import { createSql } from "../src/db/client.ts";
+import { openEvents, payload } from "./support/client.ts";
 import { createTestApp, freshRuntime, type TestApp, type TestUser } from "./support/harness.ts";
 
 setDefaultTimeout(60_000);
@@ -255,6 +256,60 @@ describe("columns", () => {
     const refused = await addColumn({ name: "One too many" }, owner, other);
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe("too_many_columns");
+  });
+});
+
+describe("migration 0005 triggers (status and column_id kept in step both ways)", () => {
+  test("a write of column_id alone sets the status; a column's kind change carries to its tasks in place", async () => {
+    const extra = (await addColumn({ name: "Trigger", kind: "todo" })).body;
+    const task = await newTask("Via SQL");
+    const [done] = (await columnsOf()).filter((c) => c.kind === "done");
+    const read = async () =>
+      (
+        await t.sql<{ status: string; columnId: string }[]>`
+          SELECT status, column_id FROM tasks WHERE id = ${task.id}`
+      )[0];
+    await t.sql`UPDATE tasks SET column_id = ${done?.id ?? null} WHERE id = ${task.id}`;
+    expect(await read()).toEqual({ status: "done", columnId: done?.id as string });
+    await t.sql`UPDATE tasks SET column_id = ${extra.id} WHERE id = ${task.id}`;
+    expect(await read()).toEqual({ status: "todo", columnId: extra.id });
+    // The previous version changing status alone, to the kind the column already has: it stays.
+    await t.sql`UPDATE tasks SET status = 'todo' WHERE id = ${task.id}`;
+    expect(await read()).toEqual({ status: "todo", columnId: extra.id });
+    await t.sql`UPDATE columns SET kind = 'in_progress' WHERE id = ${extra.id}`;
+    expect(await read()).toEqual({ status: "in_progress", columnId: extra.id });
+    // …and to another status: the first column of that kind, as in 0004.
+    await t.sql`UPDATE tasks SET status = 'done' WHERE id = ${task.id}`;
+    expect(await read()).toEqual({ status: "done", columnId: done?.id as string });
+  });
+});
+
+describe("live", () => {
+  test("column changes reach members' event streams: created, updated, reordered, deleted (and resync)", async () => {
+    const base = t.listen();
+    const stream = await openEvents(base, { token: viewer.token });
+    try {
+      await stream.waitFor((m) => m.event === "ready");
+      const created = (await addColumn({ name: "Live" })).body;
+      const url = `/api/projects/${projectId}/columns/${created.id}`;
+      await t.call("PATCH", url, { token: owner.token, body: { name: "Live 2" } });
+      await t.call("POST", `${url}/move`, { token: owner.token, body: { position: 0 } });
+      await newTask("Riding along", { columnId: created.id });
+      const [todo] = (await columnsOf()).filter((c) => c.kind === "todo" && c.id !== created.id);
+      await t.call("DELETE", `${url}?moveTo=${todo?.id}`, { token: owner.token });
+      const of = (event: string) => stream.waitFor((m) => m.event === event);
+      expect(payload(await of("column.created")).column).toMatchObject({ id: created.id, name: "Live" });
+      expect(payload(await of("column.updated")).column).toMatchObject({ id: created.id, name: "Live 2" });
+      expect(payload(await of("column.reordered")).columns[0].id).toBe(created.id);
+      expect(payload(await of("column.deleted"))).toMatchObject({
+        projectId,
+        column: { id: created.id },
+        moveTo: todo?.id,
+      });
+      await stream.waitFor((m) => m.event === "resync" && payload(m).projectId === projectId);
+    } finally {
+      stream.close();
+    }
   });
 });
 
