@@ -36,7 +36,6 @@ const newProject = async (token: string, name: string) =>
   (await t.call("POST", "/api/projects", { token, body: { name } })).body.id as string;
 const addTask = async (token: string, projectId: string, body: Record<string, unknown>) =>
   (await t.call("POST", "/api/tasks", { token, body: { projectId, ...body } })).body;
-/** The document without ids: what a copy preserves. */
 /** Without project, task and column ids; a task's column is named by its index in the project's columns. */
 const withoutIds = (projects: ExportedProject[]): ExportedProject[] =>
   projects.map(({ id: _id, tasks, columns, ...project }) => {
@@ -246,6 +245,34 @@ describe("import restores", () => {
       headers: { "if-match": `"${keep.version + 1}"` },
     });
     expect(stale.status).toBe(409);
+  });
+
+  test("columns come back too: a column added since goes, a deleted one returns with its tasks", async () => {
+    const project = await newProject(alice.token, "Board restore");
+    const review = (
+      await t.call("POST", `/api/projects/${project}/columns`, {
+        token: alice.token,
+        body: { name: "Review", wipLimit: 2 },
+      })
+    ).body;
+    const task = await addTask(alice.token, project, { title: "In review", columnId: review.id });
+    const snapshot = await exportOf(alice.token);
+    const board = async () =>
+      (await t.call("GET", `/api/projects/${project}/board`, { token: alice.token })).body as {
+        columns: { id: string; name: string; wipLimit: number | null }[];
+        tasks: { id: string; columnId: string }[];
+      };
+    const before = await board();
+
+    const [todo] = before.columns;
+    await t.call("DELETE", `/api/projects/${project}/columns/${review.id}?moveTo=${todo?.id}`, {
+      token: alice.token,
+    });
+    await t.call("POST", `/api/projects/${project}/columns`, { token: alice.token, body: { name: "Later" } });
+    expect((await importAs(alice.token, snapshot, "?mode=restore")).status).toBe(201);
+    const after = await board();
+    expect(after.columns).toEqual(before.columns);
+    expect(after.tasks.find((t) => t.id === task.id)?.columnId).toBe(review.id);
   });
 
   test("a deleted project comes back with its ids; members are not re-added", async () => {
