@@ -129,7 +129,7 @@ describe("columns, two users live", () => {
     await section(ada.page, "QA").locator(".card", { hasText: "Second" }).waitFor();
     for (const page of [ada.page, bob.page]) {
       await section(page, "QA").getByText("Over the limit of 1").waitFor();
-      expect(await section(page, "QA").locator(".count").innerText()).toContain("2/1");
+      expect(await section(page, "QA").locator(".count").textContent()).toContain("2/1");
     }
 
     // Delete QA, its tasks going to Done: they are completed, on both boards.
@@ -156,7 +156,7 @@ describe("keyboard only", () => {
     await page.keyboard.press("?");
     const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
     await help.waitFor();
-    expect(await help.innerText()).toContain("New task");
+    expect(await help.textContent()).toContain("New task");
     await page.keyboard.press("Escape");
     await help.waitFor({ state: "hidden" });
 
