@@ -205,33 +205,43 @@ has_service() {
 }
 if ((monitoring)); then
   if has_service prometheus; then
-    # up{} per target, leaving out the jobs of services deliberately not running
-    exclude=$(IFS='|'; echo "${skipped[*]:-}")
-    selector="up"
-    [[ -n "$exclude" ]] && selector="up{job!~\"$exclude\"}"
-    prom_count() {
-      curl -sS --max-time 10 -G "$prometheus_url/api/v1/query" --data-urlencode "query=count($selector == $1)" 2>"$tmp/err" |
-        sed -n 's/.*"value":\[[^,]*,"\([0-9]*\)"\].*/\1/p'
+    # Prometheus's active targets and their health (its targets API), leaving out the jobs of services
+    # deliberately not running. Not the `up` series: a target that is no longer discovered (under Podman
+    # every restarted container comes back on a new address) keeps its last `up` sample queryable for the
+    # 5-minute lookback when Prometheus was restarted before it could write the staleness marker, so
+    # `up == 0` lists an address nothing uses any more (the alert rules use last_over_time(up[1m])).
+    target_health() { # → "job instance health" per active target
+      curl -sS --max-time 10 "$prometheus_url/api/v1/targets?state=active" 2>"$tmp/err" |
+        grep -o '"labels":{[^}]*}\|"health":"[a-z]*"' |
+        awk -v skip="|$(IFS='|'; echo "${skipped[*]:-}")|" '
+          /^"labels"/ {
+            job = $0; sub(/.*"job":"/, "", job); sub(/".*/, "", job)
+            inst = $0; sub(/.*"instance":"/, "", inst); sub(/".*/, "", inst)
+            next
+          }
+          /^"health"/ {
+            h = $0; sub(/^"health":"/, "", h); sub(/"$/, "", h)
+            if (index(skip, "|" job "|") == 0) print job, inst, h
+          }'
     }
     if curl -sS --max-time 10 -o /dev/null "$prometheus_url/-/ready" 2>"$tmp/err"; then
-      # Right after the restart above, a target's last scrape may have hit it while it was down, and under
-      # Podman the containers come back on new addresses that Prometheus's DNS discovery (refreshed every
-      # 30 s) finds only later: wait up to a refresh plus two scrape intervals (15 s) for all to be up.
+      # Right after the restart above a target's last scrape may have hit it while it was down, and
+      # under Podman the containers come back on new addresses that DNS discovery (refreshed every 15 s
+      # for the api, 30 s for the others) finds only then: wait up to a refresh plus two scrape intervals
+      # (15 s) for every active target to be up.
       deadline=$((SECONDS + 75))
       while :; do
-        up=$(prom_count 1)
-        down=$(prom_count 0)
-        up=${up:-0}
-        down=${down:-0}
+        target_health >"$tmp/targets" || true
+        up=$(awk '$3 == "up"' "$tmp/targets" | wc -l)
+        down=$(awk '$3 != "up"' "$tmp/targets" | wc -l)
         if ((up > 0 && down == 0)) || ((SECONDS >= deadline)); then break; fi
         sleep 3
       done
       if ((up > 0 && down == 0)); then
         pass "Prometheus targets up ($up)"
       else
-        down_jobs=$(curl -sS --max-time 10 -G "$prometheus_url/api/v1/query" --data-urlencode "query=$selector == 0" 2>/dev/null |
-          grep -o '"instance":"[^"]*","job":"[^"]*"' | sed 's/"instance":"\([^"]*\)","job":"\([^"]*\)"/\2@\1/' | sort -u | tr '\n' ' ')
-        fail "Prometheus targets up" "$up up, $down down ($selector): ${down_jobs:-?}"
+        down_jobs=$(awk '$3 != "up" {print $1 "@" $2 " (" $3 ")"}' "$tmp/targets" | tr '\n' ' ')
+        fail "Prometheus targets up" "$up up, $down not up: ${down_jobs:-none found; $(head -c 200 "$tmp/err")}"
       fi
     else
       fail "Prometheus targets up" "cannot reach $prometheus_url: $(head -c 200 "$tmp/err")"

@@ -20,6 +20,7 @@ import { observe } from "./http/observe.ts";
 import { cleanQuery } from "./http/query.ts";
 import { rateLimit } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
+import { labelRoutes } from "./labels/routes.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
@@ -65,6 +66,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   api
     .route("/projects", projectRoutes(deps, publish))
     .route("/projects", columnRoutes(deps, publish))
+    .route("/projects", labelRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))
     .route("/", transferRoutes(deps, publish));
 

@@ -7,6 +7,7 @@ import { columnOperations } from "./columns/openapi.ts";
 import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
+import { labelOperations } from "./labels/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
@@ -20,6 +21,7 @@ export const OPERATIONS: Operation[] = [
   ...authOperations,
   ...projectOperations,
   ...columnOperations,
+  ...labelOperations,
   ...taskOperations,
   ...transferOperations,
   ...eventOperations,

@@ -82,6 +82,32 @@ describe("transport-level problems", () => {
 });
 
 describe("schema violations are 422 with field details", () => {
+  test("the message is a sentence a person understands, naming the field and its limit", async () => {
+    const longTitle = await t.call("POST", "/api/tasks", {
+      token: user.token,
+      body: { projectId, title: "x".repeat(201) },
+    });
+    expectError(longTitle, 422, "validation_failed");
+    expect(longTitle.body.error.message).toBe("Title must be at most 200 characters.");
+    expect(longTitle.body.error.details[0].message).toBe("must be at most 200 characters");
+    const longName = await t.call("POST", "/api/auth/register", {
+      body: {
+        email: "long-name@example.test",
+        password: "correct horse battery staple",
+        name: "n".repeat(101),
+      },
+    });
+    expectError(longName, 422);
+    expect(longName.body.error.message).toBe("Name must be at most 100 characters.");
+    const tooManyLabels = await t.call("POST", "/api/tasks", {
+      token: user.token,
+      body: { projectId, title: "x", labels: Array.from({ length: 21 }, (_, i) => `l${i}`) },
+    });
+    expect(tooManyLabels.body.error.message).toBe("Labels must have at most 20 items.");
+    for (const response of [longTitle, longName, tooManyLabels])
+      expect(response.body.error.message).not.toMatch(/Too big|expected|invalid body/);
+  });
+
   test("wrong types, missing fields, unknown fields, bad enums", async () => {
     const wrongType = await t.call("POST", "/api/tasks", {
       token: user.token,
@@ -193,6 +219,85 @@ describe("query parameters", () => {
       expect(`${query} → ${res.status}`).toBe(`${query} → 422`);
       expect(res.body.error.code).toBeString();
     }
+  });
+});
+
+describe("labels and archive", () => {
+  const labelsUrl = (project = projectId) => `/api/projects/${project}/labels`;
+  const createLabel = (body: unknown, project = projectId) =>
+    t.call("POST", labelsUrl(project), { token: user.token, body });
+
+  test("names: NUL and lone surrogates 422, over 50 characters 422, blank 422, taken 409", async () => {
+    const raw = (body: string) =>
+      t.call("POST", labelsUrl(), {
+        token: user.token,
+        rawBody: body,
+        headers: { "content-type": "application/json" },
+      });
+    expectError(await raw('{"name":"a\\u0000b"}'), 422, "invalid_characters");
+    expectError(await raw('{"name":"\\ud800"}'), 422, "invalid_characters");
+    expectError(await createLabel({ name: "n".repeat(51) }), 422, "validation_failed");
+    expectError(await createLabel({ name: "   " }), 422, "validation_failed");
+    expect((await createLabel({ name: "n".repeat(50) })).status).toBe(201);
+    expectError(await createLabel({ name: "n".repeat(50) }), 409, "label_exists");
+    expectError(await createLabel({ name: "x", extra: 1 }), 422, "validation_failed");
+  });
+
+  test("colours outside the palette are 422 and name the field", async () => {
+    for (const color of ["#ff0000", "Red", "", "transparent", 3, null]) {
+      const res = await createLabel({ name: `c ${String(color)}`, color });
+      expectError(res, 422, "validation_failed");
+      expect(res.body.error.details[0].path).toBe("color");
+    }
+    const label = (await createLabel({ name: "palette", color: "red" })).body;
+    const res = await t.call("PATCH", `${labelsUrl()}/${label.id}`, {
+      token: user.token,
+      body: { color: "rgb(0,0,0)" },
+    });
+    expectError(res, 422, "validation_failed");
+    expectError(
+      await t.call("PATCH", `${labelsUrl()}/${label.id}`, { token: user.token, body: {} }),
+      422,
+      "validation_failed",
+    );
+  });
+
+  test("a label id from another project, an unknown one or not an id at all: 404", async () => {
+    const other = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Other" } })).body
+      .id;
+    const foreign = (await createLabel({ name: "foreign" }, other)).body;
+    for (const method of ["PATCH", "DELETE"]) {
+      const body = method === "PATCH" ? { name: "stolen" } : undefined;
+      expectError(
+        await t.call(method, `${labelsUrl()}/${foreign.id}`, { token: user.token, body }),
+        404,
+        "not_found",
+      );
+      expectError(
+        await t.call(method, `${labelsUrl()}/${crypto.randomUUID()}`, { token: user.token, body }),
+        404,
+        "not_found",
+      );
+      expectError(await t.call(method, `${labelsUrl()}/nope`, { token: user.token, body }), 404, "not_found");
+    }
+    // Untouched in its own project.
+    const theirs = await t.call("GET", labelsUrl(other), { token: user.token });
+    expect(theirs.body.items.map((label: { name: string }) => label.name)).toEqual(["foreign"]);
+  });
+
+  test("archive filters: only false, true and include", async () => {
+    for (const archived of ["yes", "1", "TRUE", "%00"]) {
+      const res = await t.call("GET", `/api/tasks?projectId=${projectId}&archived=${archived}`, {
+        token: user.token,
+      });
+      expect(`${archived} → ${res.status}`).toBe(`${archived} → 422`);
+    }
+    expectError(
+      await t.call("POST", `/api/tasks/${crypto.randomUUID()}/archive`, { token: user.token }),
+      404,
+      "not_found",
+    );
+    expectError(await t.call("POST", "/api/tasks/nope/restore", { token: user.token }), 404, "not_found");
   });
 });
 

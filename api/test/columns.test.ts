@@ -10,6 +10,7 @@ import { createTestApp, freshRuntime, type TestApp } from "./support/harness.ts"
 setDefaultTimeout(60_000);
 
 const BEFORE_COLUMNS = migrations.findIndex((migration) => migration.version === "0004_columns");
+const THROUGH_COLUMNS = migrations.findIndex((migration) => migration.version === "0005_column_management");
 
 /** The project's columns, in board order. */
 const columnsOf = async (sql: Sql, projectId: string) => [
@@ -53,7 +54,11 @@ describe("against a database written by the previous version", () => {
       INSERT INTO tasks (project_id, title, status, position)
       SELECT ${projectId}, s::text || ' ' || g, s, g * 1024
       FROM unnest(ARRAY['todo', 'in_progress', 'done']::task_status[]) s, generate_series(1, 3) g`;
-    expect(await migrate(sql)).toEqual(["0004_columns", "0005_column_management"]);
+    // Up to this feature's migrations (later ones are tested with their own features).
+    expect(await migrate(sql, migrations.slice(0, THROUGH_COLUMNS + 1))).toEqual([
+      "0004_columns",
+      "0005_column_management",
+    ]);
   });
   afterAll(() => data.close());
 

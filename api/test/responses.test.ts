@@ -88,6 +88,20 @@ test("every JSON answer is exactly its documented response schema", async () => 
   await documented("GET", `/api/tasks/${task.id}`, { token });
   await documented("PATCH", `/api/tasks/${task.id}`, { token, body: { status: "done" } });
   await documented("POST", `/api/tasks/${task.id}/move`, { token, body: { status: "todo", position: 0 } });
+  await documented("POST", `/api/tasks/${task.id}/archive`, { token });
+  await documented("GET", `/api/tasks?projectId=${project.id}&archived=true`, { token });
+  await documented("POST", `/api/tasks/${task.id}/restore`, { token });
+
+  const labels = await documented("GET", `/api/projects/${project.id}/labels`, { token });
+  expect(labels.items.map((label: { name: string }) => label.name)).toEqual(["api"]);
+  const label = await documented("POST", `/api/projects/${project.id}/labels`, {
+    token,
+    body: { name: "design", color: "teal" },
+  });
+  await documented("PATCH", `/api/projects/${project.id}/labels/${label.id}`, {
+    token,
+    body: { name: "ux", color: "pink" },
+  });
 
   const column = await documented("POST", `/api/projects/${project.id}/columns`, {
     token,
@@ -112,4 +126,6 @@ test("every JSON answer is exactly its documented response schema", async () => 
   await documented("POST", "/api/import?mode=restore&dryRun=true", { token, body: exported });
   await documented("POST", "/api/import?mode=copy", { token, body: exported });
   await documented("POST", "/api/events/ticket", { token });
+  await documented("POST", `/api/projects/${project.id}/archive`, { token });
+  await documented("POST", `/api/projects/${project.id}/restore`, { token });
 });

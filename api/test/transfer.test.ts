@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
+import { LABEL_COLORS } from "../src/labels/schemas.ts";
 import { MEMBER_LOOKUP_MISSES } from "../src/projects/service.ts";
 import { MAX_REPORTED_ISSUES } from "../src/transfer/schemas.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
@@ -184,19 +185,25 @@ describe("import as a copy", () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ mode: "copy", tasks: 1, skippedMembers: 0, unassignedTasks: 0 });
     const exported = (await exportOf(alice.token)).projects.find((p) => p.name === file.projects[0]?.name);
-    // Its tasks land in the first column of their status's kind (the default columns here).
+    // The same content; today's fields come with their defaults: not archived, the task's label managed
+    // with the default colour, and its tasks in the first column of their status's kind (the default
+    // columns here).
+    const [fileProject] = file.projects;
     const kinds = ["todo", "in_progress", "done"];
     expect(withoutIds(exported ? [exported] : [])).toEqual([
       {
-        ...file.projects[0],
+        ...fileProject,
+        archivedAt: null,
+        labels: [{ name: "a", color: "slate" }],
         members: [{ email: alice.email, role: "owner" }],
         columns: [
           { name: "To do", kind: "todo", done: false, wipLimit: null, position: 1024 },
           { name: "In progress", kind: "in_progress", done: false, wipLimit: null, position: 2048 },
           { name: "Done", kind: "done", done: true, wipLimit: null, position: 3072 },
         ],
-        tasks: (file.projects[0]?.tasks ?? []).map((task) => ({
+        tasks: (fileProject?.tasks ?? []).map((task) => ({
           ...task,
+          archivedAt: null,
           column: kinds.indexOf(task.status),
         })),
       } as never,
@@ -542,6 +549,7 @@ describe("round trips", () => {
       createdAt: iso,
       updatedAt: iso,
       completedAt: fc.option(iso, { nil: null }),
+      archivedAt: fc.option(iso, { nil: null }),
     });
     // Format 3: a board of 3–8 columns (every kind at least once, in any order, names, done flags and
     // WIP limits of any kind), each task in one of them (its status is the column's kind).
@@ -573,6 +581,7 @@ describe("round trips", () => {
           }),
         };
       });
+    const colour = fc.constantFrom(...LABEL_COLORS);
     const project = fc
       .record({
         name: fc
@@ -581,10 +590,18 @@ describe("round trips", () => {
         description: text(100),
         createdAt: iso,
         updatedAt: iso,
+        archivedAt: fc.option(iso, { nil: null }),
         members: fc.constant([]),
         board,
+        // Colours for the tasks' labels, and labels no task carries (yet).
+        colours: fc.array(colour, { minLength: 24, maxLength: 24 }),
+        unused: fc.uniqueArray(fc.stringMatching(/^unused [a-z]{1,8}$/), { maxLength: 2 }),
       })
-      .map(({ board: { columns, tasks }, ...rest }) => ({ ...rest, columns, tasks }));
+      .map(({ board: { columns, tasks }, colours, unused, ...rest }) => {
+        const names = [...new Set([...tasks.flatMap((task) => task.labels), ...unused])];
+        const labels = names.map((name, i) => ({ name, color: colours[i % colours.length] }));
+        return { ...rest, labels, columns, tasks };
+      });
     await fc.assert(
       fc.asyncProperty(fc.array(project, { minLength: 1, maxLength: 3 }), async (projects) => {
         const user = await t.signUp("Prop");
@@ -597,8 +614,10 @@ describe("round trips", () => {
         const res = await t.call("POST", "/api/import", { token: user.token, body: doc });
         expect(res.status).toBe(201);
         const exported = await exportOf(user.token);
+        const byLabelName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
         const normalise = (p: ExportedProject) => ({
           ...p,
+          labels: [...((p as { labels?: { name: string }[] }).labels ?? [])].sort(byLabelName),
           members: [],
           tasks: [...(p.tasks as unknown as { status: string; position: number; title: string }[])].sort(
             (a, b) =>

@@ -14,16 +14,24 @@ usage() {
   cat <<'EOF'
 Usage: scripts/ci/podman-quickstart.sh [--keep] [--help]
 
-  --keep   leave the stack running at the end (prints where and how to remove it)
+  --keep   leave the stack running at the end, without podman-compose down (prints where it is);
+           the drop-in and FORWARD rules stay too
   --help   this text
 
 Environment: PODMAN_TIMEOUT (seconds to wait for healthy, default 240).
-Needs root (installs Debian's podman, podman-compose, netavark and aardvark-dns when missing, writes
-/etc/containers/containers.conf.d/50-taskplatform.conf). Images: taken from Docker when a daemon answers
-and has them (scripts/ci/stack-test.sh builds them), otherwise built with Podman (slow: stand-ins and
-the project's images).
+Needs root, or sudo without a password (then it runs itself through sudo): installs Debian's podman,
+podman-compose, netavark, aardvark-dns, slirp4netns, uidmap and catatonit when missing, writes
+/etc/containers/containers.conf.d/50-taskplatform.conf and, under a running dockerd's FORWARD DROP,
+accept rules for podman+ (both undone at the end). Images: taken from Docker when a daemon answers and
+has them (scripts/ci/stack-test.sh builds them), otherwise built with Podman (slow: stand-ins and the
+project's images).
 EOF
 }
+
+# Not root (GitHub's runner user): again through sudo when it needs no password.
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  exec sudo -n -E bash "${BASH_SOURCE[0]}" "$@"
+fi
 
 KEEP=0
 while (($#)); do
@@ -83,6 +91,55 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
+# Before anything is changed (cleanup removes the project 'taskplatform', so it must be this run's).
+if command -v podman >/dev/null 2>&1 && [[ -n "$(podman ps -aq --filter label=com.docker.compose.project=taskplatform 2>/dev/null)" ]]; then
+  fail "no other Podman project 'taskplatform' on this machine (podman ps -a --filter label=com.docker.compose.project=taskplatform)"
+  finish
+  exit 1
+fi
+
+# What this run changed on the machine, undone by cleanup (also on failure or Ctrl-C): the stack (its
+# containers, volumes and networks), the copy of the tree, the FORWARD rules it inserted, and the
+# containers.conf.d drop-in when it wrote one (put back as it was). Images stay in Podman's store, as
+# the stand-ins stay in Docker's: the next run copies only those that changed.
+CONF=/etc/containers/containers.conf.d/50-taskplatform.conf
+CONF_SAVED="" CONF_WRITTEN=0 PARENT="" WORK=""
+ADDED_RULES=()
+exec 3>&1 4>&2 # the suite's own output, for cleanup (a trap runs inside whatever redirection was active)
+cleanup() {
+  local status=$? rule
+  trap - EXIT INT TERM
+  exec 1>&3 2>&4
+  if ((KEEP)) && [[ -n "$WORK" ]]; then
+    printf '\nleft as it is (--keep): the stack (cd %s && podman-compose down -v), %s, the FORWARD rules\n' "$WORK" "$CONF"
+    exit "$status"
+  fi
+  echo
+  echo "cleanup: the stack's containers, volumes and networks${PARENT:+, $PARENT}"
+  # -v: the anonymous volumes of the images' VOLUMEs too (podman-compose 1.0.3's down leaves them)
+  podman ps -aq --filter label=com.docker.compose.project=taskplatform | xargs -r podman rm -f -v -t 0 >/dev/null 2>&1 || true
+  podman volume ls -q --filter label=com.docker.compose.project=taskplatform | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+  podman network ls -q --filter label=com.docker.compose.project=taskplatform | xargs -r podman network rm -f >/dev/null 2>&1 || true
+  [[ -n "$PARENT" ]] && rm -rf "$PARENT"
+  for rule in "${ADDED_RULES[@]}"; do
+    # shellcheck disable=SC2086  # a rule is words
+    iptables -D FORWARD $rule 2>/dev/null && echo "cleanup: removed FORWARD $rule"
+  done
+  # last: the podman commands above still read the drop-in
+  if ((CONF_WRITTEN)); then
+    if [[ -n "$CONF_SAVED" ]]; then
+      printf '%s\n' "$CONF_SAVED" >"$CONF"
+      echo "cleanup: put the previous $CONF back"
+    else
+      rm -f "$CONF"
+      echo "cleanup: removed $CONF"
+    fi
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 # ---------------------------------------------------------------------------------------------------
 say "Podman (Debian's packages, configured for this machine)"
 missing=()
@@ -111,25 +168,34 @@ runtime=crun
 command -v crun >/dev/null 2>&1 || runtime=runc
 cgroup=systemd
 [[ -d /run/systemd/system ]] || cgroup=cgroupfs
-mkdir -p /etc/containers/containers.conf.d
-cat >/etc/containers/containers.conf.d/50-taskplatform.conf <<CONF
-# written by scripts/ci/podman-quickstart.sh (README: Podman troubleshooting)
+WANTED_CONF="# written by scripts/ci/podman-quickstart.sh (README: Podman troubleshooting)
 [containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]
 [engine]
-runtime = "$runtime"
-cgroup_manager = "$cgroup"
-events_logger = "file"
-CONF
-echo "containers.conf.d/50-taskplatform.conf: nofile $nofile, nproc $nproc, runtime $runtime, cgroups $cgroup"
+runtime = \"$runtime\"
+cgroup_manager = \"$cgroup\"
+events_logger = \"file\""
+if [[ -f "$CONF" && "$(cat "$CONF")" == "$WANTED_CONF" ]]; then
+  echo "$CONF already as needed: kept"
+else
+  [[ -f "$CONF" ]] && CONF_SAVED=$(cat "$CONF")
+  mkdir -p "$(dirname "$CONF")"
+  CONF_WRITTEN=1
+  printf '%s\n' "$WANTED_CONF" >"$CONF"
+  echo "wrote $CONF (removed again at the end): nofile $nofile, nproc $nproc, runtime $runtime, cgroups $cgroup"
+fi
 check "podman info (runtime $(podman info -f '{{.Host.OCIRuntime.Name}}' 2>/dev/null), network $(podman info -f '{{.Host.NetworkBackend}}' 2>/dev/null))" \
   podman info -f '{{.Host.OCIRuntime.Name}}'
 # A running dockerd sets the FORWARD policy to DROP, which also drops the traffic of Podman's bridges.
+# (CI's dockerd, started by the container stack suite before this one, keeps running for the whole run.)
 if iptables -S FORWARD 2>/dev/null | grep -q '^-P FORWARD DROP'; then
-  for dir in -i -o; do
-    iptables -C FORWARD "$dir" 'podman+' -j ACCEPT 2>/dev/null || iptables -I FORWARD "$dir" 'podman+' -j ACCEPT
+  for rule in "-i podman+ -j ACCEPT" "-o podman+ -j ACCEPT"; do
+    # shellcheck disable=SC2086  # a rule is words
+    if ! iptables -C FORWARD $rule 2>/dev/null; then
+      iptables -I FORWARD $rule && ADDED_RULES+=("$rule")
+    fi
   done
-  echo "FORWARD policy is DROP (dockerd): accepted traffic of the podman+ bridges"
+  echo "FORWARD policy is DROP (dockerd running: $(pgrep -c -x dockerd || true)): accept rules for the podman+ bridges (${#ADDED_RULES[@]} added, removed at the end)"
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -147,23 +213,37 @@ for ref in "${REFS[@]}"; do
   want+=("$ref")
 done
 want+=("${PROJECT_IMAGES[@]}")
-need=()
+# Docker's image ID and Podman's are both the config digest: copy what Podman lacks or has in another
+# version (the container stack suite rebuilds the project's images on every run).
+DOCKER=$(engine_client)
+DOCKER_UP=0
+[[ -n "$DOCKER" ]] && engine_answers && DOCKER_UP=1
+need=() have=() replaced=()
 for ref in "${want[@]}"; do
-  podman image exists "$ref" || need+=("$ref")
+  pid=$(podman image inspect -f '{{.Id}}' "$ref" 2>/dev/null || true)
+  did=""
+  ((DOCKER_UP)) && did=$("$DOCKER" image inspect -f '{{.Id}}' "$ref" 2>/dev/null || true)
+  if [[ -n "$did" && "${did#sha256:}" != "$pid" ]]; then
+    need+=("$ref") have+=("$ref")
+    [[ -n "$pid" ]] && replaced+=("$pid")
+  elif [[ -z "$pid" ]]; then
+    need+=("$ref")
+  fi
 done
 BUILT_HERE=0
 if ((${#need[@]})); then
-  DOCKER=$(engine_client)
-  have=()
-  if [[ -n "$DOCKER" ]] && engine_answers; then
-    for ref in "${need[@]}"; do "$DOCKER" image inspect "$ref" >/dev/null 2>&1 && have+=("$ref"); done
-  fi
   if ((${#have[@]})); then
     t=$SECONDS
     # docker save drops the docker.io/ prefix: tag every image again with its exact reference
     if "$DOCKER" save "${have[@]}" | podman load -q >/dev/null; then
       for ref in "${have[@]}"; do podman tag "$("$DOCKER" image inspect -f '{{.Id}}' "$ref")" "$ref"; done
       pass "${#have[@]} images copied from Docker to Podman ($((SECONDS - t)) s)"
+      # the versions they replaced, now untagged (a loaded image is tagged twice: localhost/… and its reference)
+      for id in "${replaced[@]}"; do
+        if [[ "$(podman image inspect -f '{{len .RepoTags}}' "$id" 2>/dev/null)" == 0 ]]; then
+          podman rmi "$id" >/dev/null 2>&1 || true
+        fi
+      done
     else
       fail "docker save | podman load"
     fi
@@ -177,7 +257,7 @@ if ((${#need[@]})); then
     BUILT_HERE=1
   fi
 else
-  pass "every image present in Podman"
+  pass "every image already in Podman, as in Docker"
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -189,30 +269,7 @@ mkdir "$WORK"
 (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done |
   tar --null -T - -cf - | tar -xf - -C "$WORK")
-cleanup() {
-  local status=$?
-  if ((KEEP)); then
-    printf '\nstack left running (--keep): cd %s && podman-compose down -v\n' "$WORK"
-  else
-    echo
-    echo "removing the stack, its volumes and networks, and $PARENT"
-    # -v: the anonymous volumes of the images' VOLUMEs too (podman-compose 1.0.3's down leaves them)
-    podman ps -aq --filter label=com.docker.compose.project=taskplatform | xargs -r podman rm -f -v -t 0 >/dev/null 2>&1 || true
-    (cd "$WORK" && podman-compose down -v -t 5 >/dev/null 2>&1) || true
-    podman volume ls -q --filter label=com.docker.compose.project=taskplatform | xargs -r podman volume rm -f >/dev/null 2>&1 || true
-    podman network ls -q --filter label=com.docker.compose.project=taskplatform | xargs -r podman network rm -f >/dev/null 2>&1 || true
-    rm -rf "$PARENT"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 cd "$WORK"
-if [[ -n "$(podman ps -aq --filter label=com.docker.compose.project=taskplatform)" ]]; then
-  fail "no other Podman project 'taskplatform' on this machine"
-  finish
-  exit 1
-fi
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -265,6 +322,7 @@ run "podman-compose ps" podman-compose ps 2>/dev/null | grep -v '^podman ps' | c
 # through /bin/sh -c: containers without a shell (api, nginx-exporter) fail it whatever their state, and are
 # checked with the command in their org.taskplatform.health-exec label instead (README).
 HC_OK=() EXEC_OK=() NOT_OK=()
+declare -A EXEC_LINE=() # the podman exec lines that passed, as typed (the README must show them)
 health_round() {
   local c label
   HC_OK=() EXEC_OK=() NOT_OK=()
@@ -279,6 +337,7 @@ health_round() {
     if [[ -n "$label" && "$label" != "<no value>" ]] && ! podman exec "$c" sh -c true </dev/null >/dev/null 2>&1 &&
       podman exec "$c" $label </dev/null >/dev/null 2>&1; then
       EXEC_OK+=("$c")
+      EXEC_LINE["podman exec $c $label"]=1
     else
       NOT_OK+=("$c")
     fi
@@ -320,16 +379,18 @@ tty_run() { script -qec "stty rows 50 cols 200; $1" /dev/null </dev/null | tr -d
 out=$(run "podman logs taskplatform_api_1" podman logs taskplatform_api_1 2>&1 | tail -n 3)
 printf '%s\n' "$out" | cut -c1-200
 check "podman logs taskplatform_api_1 shows the API listening" grep -qiE 'listen|ready|started' <<<"$out$(podman logs taskplatform_api_1 2>&1)"
-out=$(tty_run "podman exec -it taskplatform-db psql -U taskplatform -d taskplatform -c 'select count(*) from schema_migrations'")
-printf '$ podman exec -it taskplatform-db psql -U taskplatform -d taskplatform -c …\n%s\n' "$out"
-check "podman exec -it taskplatform-db psql … (migrations applied)" grep -qE '^ +[1-9][0-9]*$' <<<"$out"
-out=$(tty_run "podman exec -it taskplatform-redis redis-cli ping")
-printf '$ podman exec -it taskplatform-redis redis-cli ping\n%s\n' "$out"
-check "redis-cli ping without the password is refused (requirepass)" grep -q NOAUTH <<<"$out"
+PSQL_LINE="podman exec -it taskplatform-db psql -U taskplatform -d taskplatform -c 'select count(*) from schema_migrations'"
+PING_LINE="podman exec -it taskplatform-redis redis-cli ping"
 # shellcheck disable=SC2016  # expanded inside the container, so the password is in no argv and no log
-out=$(tty_run "podman exec -it taskplatform-redis sh -c 'REDISCLI_AUTH=\"\$(cat /run/secrets/redis_password)\" redis-cli ping'")
-# shellcheck disable=SC2016  # printed as typed
-printf '$ podman exec -it taskplatform-redis sh -c '\''REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping'\''\n%s\n' "$out"
+PING_AUTH_LINE='podman exec -it taskplatform-redis sh -c '\''REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping'\'
+out=$(printf '$ %s\n' "$PSQL_LINE" >&2; tty_run "$PSQL_LINE")
+printf '%s\n' "$out"
+check "podman exec -it taskplatform-db psql … (migrations applied)" grep -qE '^ +[1-9][0-9]*$' <<<"$out"
+out=$(printf '$ %s\n' "$PING_LINE" >&2; tty_run "$PING_LINE")
+printf '%s\n' "$out"
+check "redis-cli ping without the password is refused (requirepass)" grep -q NOAUTH <<<"$out"
+out=$(printf '$ %s\n' "$PING_AUTH_LINE" >&2; tty_run "$PING_AUTH_LINE")
+printf '%s\n' "$out"
 check "redis-cli ping with the secret answers PONG" grep -q PONG <<<"$out"
 
 # ---------------------------------------------------------------------------------------------------
@@ -378,16 +439,18 @@ fi
 # resolves `api` only at load (< 1.27.3: the stand-in's 1.22) answers 502 until reloaded; 1.28 re-resolves.
 RENDERED=$(podman exec taskplatform-proxy head -n 1 /tmp/nginx/runtime.conf 2>/dev/null || true)
 echo "proxy: ${RENDERED#\# }"
-if wait_for 30 login_and_find; then
-  pass "the data is there after restart, through the proxy without a reload"
-  SUMMARY+=("restart ok")
-elif [[ "$RENDERED" == *"re-resolve: no"* ]]; then
-  echo "HTTP $(api GET /api/ready) 30 s after the restart: nginx kept the api's old address"
+if [[ "$RENDERED" == *"re-resolve: no"* ]]; then
+  # the README's `podman-compose restart && podman exec taskplatform-proxy nginx -s reload`; first one
+  # request to show why (no 30 s wait: this nginx never re-resolves)
+  echo "HTTP $(api GET /api/ready) before the reload (nginx resolved api at load)"
   run "podman exec taskplatform-proxy nginx -s reload" podman exec taskplatform-proxy nginx -s reload
   check "the data is there after restart (+ nginx -s reload: this nginx does not re-resolve)" wait_for 30 login_and_find
   SUMMARY+=("restart ok after nginx -s reload (nginx $(sed -n 's/.*for nginx \([0-9.]*\).*/\1/p' <<<"$RENDERED") does not re-resolve)")
+elif wait_for 30 login_and_find; then
+  pass "the data is there after restart, through the proxy without a reload"
+  SUMMARY+=("restart ok")
 else
-  fail "the data is there after restart (HTTP $(api GET /api/ready), proxy re-resolves: ${RENDERED})"
+  fail "the data is there after restart (HTTP $(api GET /api/ready), proxy: ${RENDERED})"
   SUMMARY+=("restart FAILED")
 fi
 
@@ -436,9 +499,38 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------
-say "podman-compose down"
-run "podman-compose down" podman-compose down >.down.log 2>&1 || tail -n 5 .down.log
-check "no container left after down" test -z "$(podman ps -aq --filter label=com.docker.compose.project=taskplatform)"
+if ((KEEP)); then
+  echo "(--keep: no podman-compose down)"
+else
+  say "podman-compose down"
+  run "podman-compose down" podman-compose down >.down.log 2>&1 || tail -n 5 .down.log
+  check "no container left after down" test -z "$(podman ps -aq --filter label=com.docker.compose.project=taskplatform)"
+  NETS="taskplatform_frontend taskplatform_backend taskplatform_monitoring"
+  # shellcheck disable=SC2086  # the README's line, word-split as typed
+  run "podman network rm $NETS" podman network rm $NETS >/dev/null 2>&1 || true
+  check "no network left after podman network rm" test -z "$(podman network ls -q --filter label=com.docker.compose.project=taskplatform)"
+fi
+
+# The README's block must be what this suite ran: every command line, as typed.
+readme_has() {
+  local line missing=()
+  for line in "$@"; do grep -qF -- "$line" "$REPO/README.md" || missing+=("$line"); done
+  ((${#missing[@]} == 0)) && return 0
+  printf '  not in README.md: %s\n' "${missing[@]}"
+  return 1
+}
+# shellcheck disable=SC2016  # lines as typed
+README_LINES=(
+  "cp .env.example .env" "./scripts/setup.sh" "podman-compose up -d" "podman-compose ps"
+  "for c in \$(podman ps --format '{{.Names}}' --filter label=com.docker.compose.project=taskplatform); do"
+  'podman healthcheck run "$c" && echo "$c healthy"'
+  "podman logs taskplatform_api_1" "$PSQL_LINE" "$PING_LINE" "$PING_AUTH_LINE"
+  "podman-compose restart && podman exec taskplatform-proxy nginx -s reload"
+  "./scripts/backup.sh && ./scripts/restore.sh --yes" "./scripts/test-complete.sh" "podman-compose down"
+  "podman network rm taskplatform_frontend taskplatform_backend taskplatform_monitoring"
+)
+README_LINES+=("${!EXEC_LINE[@]}")
+check "README.md's Podman quick start lists every command this suite ran" readme_has "${README_LINES[@]}"
 
 if finish; then exit 0; else exit 1; fi
 }

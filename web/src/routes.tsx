@@ -19,6 +19,7 @@ export const routes: RouteDefinition[] = [
         children: [
           { path: "/", component: lazy(() => import("./pages/Board")) },
           { path: "/list", component: lazy(() => import("./pages/List")) },
+          { path: "/archived", component: lazy(() => import("./pages/Archived")) },
           { path: "/settings", component: lazy(() => import("./pages/ProjectSettings")) },
         ],
       },

@@ -17,4 +17,5 @@ export const baseTask: Task = {
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
   completedAt: null,
+  archivedAt: null,
 };

@@ -6,7 +6,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Deps } from "../deps.ts";
 import { requireAuth } from "../http/auth.ts";
 import type { AppEnv } from "../http/context.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { ApiError, notFound, validationFailed } from "../http/errors.ts";
 import { validate } from "../http/validate.ts";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
 import { changePasswordBody, loginBody, registerBody, sessionParam } from "./schemas.ts";
@@ -183,9 +183,7 @@ export function authRoutes(deps: Deps) {
       if (!user) throw notFound("user");
       if (!(await verifyPassword(currentPassword, user.passwordHash))) {
         metrics.authFailures.inc({ reason: "wrong_current_password" });
-        throw new ApiError(422, "validation_failed", "invalid body", [
-          { path: "currentPassword", message: "is incorrect", code: "custom" },
-        ]);
+        throw validationFailed([{ path: "currentPassword", message: "is incorrect", code: "custom" }]);
       }
       await updatePasswordHash(sql, id, await hashPassword(newPassword));
       await sessions.revokeAllExcept(id, sessionId);

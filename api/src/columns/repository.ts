@@ -16,7 +16,9 @@ export async function listColumns(db: Queryable, projectId: string): Promise<Col
 
 /**
  * The board as JSON text, built by PostgreSQL in one query whatever the number of columns and tasks:
- * {"columns":[…],"tasks":[…]} (tasks in board order).
+ * {"columns":[…],"tasks":[…]} (tasks in board order). Archived tasks stay off the board; the tasks
+ * come from migration 0007's partial index `tasks_active_position_idx` (project_id, position, id)
+ * WHERE archived_at IS NULL, already in board order, so archived rows are never read.
  */
 export async function boardJson(db: Queryable, projectId: string): Promise<string> {
   const [row] = await db<{ json: string }[]>`
@@ -26,7 +28,7 @@ export async function boardJson(db: Queryable, projectId: string): Promise<strin
         FROM columns c WHERE c.project_id = ${projectId}), '[]')
       || ',"tasks":[' || coalesce((
         SELECT string_agg(${db.unsafe(TASK_JSON)}, ',' ORDER BY t.position, t.id)
-        FROM tasks t WHERE t.project_id = ${projectId}), '') || ']}' AS json`;
+        FROM tasks t WHERE t.project_id = ${projectId} AND t.archived_at IS NULL), '') || ']}' AS json`;
   return row?.json ?? '{"columns":[],"tasks":[]}';
 }
 

@@ -1,11 +1,11 @@
-// Column use cases: owners add, change, reorder and delete a project's columns; members read them and
-// the board. Each write runs in one transaction with the project row locked (writers of the project's
+// Column use cases: owners add, change, reorder and delete a project's columns (409 project_archived
+// while the project is archived); members read them and the board (archived tasks left out). Each write runs in one transaction with the project row locked (writers of the project's
 // tasks and columns queue), and publishes its events after the commit.
 import { timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound } from "../http/errors.ts";
-import { requireRole } from "../projects/access.ts";
+import { requireRole, requireWritable } from "../projects/access.ts";
 import { lockProject } from "../tasks/repository.ts";
 import * as columns from "./repository.ts";
 import { type Column, type CreateColumn, MAX_COLUMNS, type UpdateColumn } from "./schemas.ts";
@@ -48,7 +48,7 @@ export function createColumnService(deps: Deps, publish: Publish) {
     },
 
     async create(userId: string, projectId: string, input: CreateColumn) {
-      await requireRole(sql, projectId, userId, "owner");
+      await requireWritable(sql, projectId, userId, "owner");
       const column = await timed(metrics, "columns.create", () =>
         sql.begin(async (tx) => {
           await lockProject(tx, projectId);
@@ -63,7 +63,7 @@ export function createColumnService(deps: Deps, publish: Publish) {
     },
 
     async update(userId: string, projectId: string, columnId: string, changes: UpdateColumn) {
-      await requireRole(sql, projectId, userId, "owner");
+      await requireWritable(sql, projectId, userId, "owner");
       const { column, tasksChanged } = await timed(metrics, "columns.update", () =>
         sql.begin(async (tx) => {
           const current = await lockedColumn(tx, projectId, columnId);
@@ -81,7 +81,7 @@ export function createColumnService(deps: Deps, publish: Publish) {
 
     /** Moves the column to `index` (0-based) in the board's order; answers every column, in order. */
     async move(userId: string, projectId: string, columnId: string, index: number) {
-      await requireRole(sql, projectId, userId, "owner");
+      await requireWritable(sql, projectId, userId, "owner");
       const all = await timed(metrics, "columns.move", () =>
         sql.begin(async (tx) => {
           await lockedColumn(tx, projectId, columnId);
@@ -101,7 +101,7 @@ export function createColumnService(deps: Deps, publish: Publish) {
      * without). The project's last column of a kind stays (409).
      */
     async remove(userId: string, projectId: string, columnId: string, moveTo: string | undefined) {
-      await requireRole(sql, projectId, userId, "owner");
+      await requireWritable(sql, projectId, userId, "owner");
       const moved = await timed(metrics, "columns.delete", () =>
         sql.begin(async (tx) => {
           const current = await lockedColumn(tx, projectId, columnId);

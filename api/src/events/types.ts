@@ -4,6 +4,7 @@
 
 import type { Column } from "../columns/schemas.ts";
 import type { Jsonify } from "../json-types.ts";
+import type { Label } from "../labels/repository.ts";
 import type { MemberView, ProjectView } from "../projects/repository.ts";
 import type { Task } from "../tasks/repository.ts";
 
@@ -17,11 +18,18 @@ export type DomainEvent = About &
   (
     | { type: "task.created" | "task.updated" | "task.moved"; task: Task }
     | { type: "task.deleted"; task: Pick<Task, "id" | "projectId"> }
+    | { type: "task.archived" | "task.restored"; task: Task }
     /** An import creates projects without reading them back: only the id and name are known. */
     | { type: "project.created"; project: ProjectView | Pick<ProjectView, "id" | "name"> }
     /** `project.role` is the actor's role, not the receiver's. */
     | { type: "project.updated"; project: ProjectView }
     | { type: "project.deleted" }
+    | { type: "project.archived" | "project.restored"; project: ProjectView }
+    | { type: "label.created"; label: Label }
+    /** `tasks` carrying the label were renamed with it (new versions): clients refetch those. */
+    | { type: "label.updated"; label: Label; previousName: string; tasks: number }
+    /** The label was taken off `tasks` tasks (new versions). */
+    | { type: "label.deleted"; label: Pick<Label, "id" | "name">; tasks: number }
     | { type: "member.added"; member: MemberView }
     | { type: "member.updated"; member: Pick<MemberView, "userId" | "role"> }
     | { type: "member.removed"; member: Pick<MemberView, "userId"> }

@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isDatabaseUnavailable } from "../db/client.ts";
 import { errorFields, type Logger } from "../log.ts";
 import { StoreUnavailableError } from "../store/store.ts";
+import { type FieldProblem, problemSentence } from "./messages.ts";
 
 export class ApiError extends HTTPException {
   constructor(
@@ -20,6 +21,10 @@ export class ApiError extends HTTPException {
 }
 
 export const notFound = (what = "resource") => new ApiError(404, "not_found", `${what} not found`);
+
+/** 422 naming every field in `details`, with the first problem as the message a person reads. */
+export const validationFailed = (problems: FieldProblem[]) =>
+  new ApiError(422, "validation_failed", problemSentence(problems), problems);
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: "bad_request",

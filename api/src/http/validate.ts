@@ -3,9 +3,10 @@
 import { zValidator } from "@hono/zod-validator";
 import type { ValidationTargets } from "hono";
 import type { z } from "zod";
-import { ApiError } from "./errors.ts";
+import { ApiError, validationFailed } from "./errors.ts";
+import type { FieldProblem } from "./messages.ts";
 
-export function issuesToDetails(issues: readonly z.core.$ZodIssue[]) {
+export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): FieldProblem[] {
   return issues.map((issue) => ({
     path: issue.path.map(String).join("."),
     message: issue.message,
@@ -20,11 +21,6 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
   return zValidator(target, schema, (result) => {
     if (result.success) return;
     if (target === "param") throw new ApiError(404, "not_found", "resource not found");
-    throw new ApiError(
-      422,
-      "validation_failed",
-      `invalid ${target === "json" ? "body" : target}`,
-      issuesToDetails(result.error.issues),
-    );
+    throw validationFailed(issuesToDetails(result.error.issues));
   });
 }

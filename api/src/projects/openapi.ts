@@ -47,6 +47,22 @@ export const projectOperations: Operation[] = [
   },
   {
     tag: "projects",
+    method: "post",
+    path: "/api/projects/{id}/archive",
+    summary: "Archive: read-only, listed under Archived (owner)",
+    auth: true,
+    response: projectSchema,
+  },
+  {
+    tag: "projects",
+    method: "post",
+    path: "/api/projects/{id}/restore",
+    summary: "Restore an archived project (owner)",
+    auth: true,
+    response: projectSchema,
+  },
+  {
+    tag: "projects",
     method: "delete",
     path: "/api/projects/{id}",
     summary: "Delete with its tasks (owner)",

@@ -6,12 +6,12 @@ import type { Role } from "./access.ts";
 import type { Member, Project } from "./schemas.ts";
 
 /** A project with the reader's role, as read from PostgreSQL (Dates for its timestamps). */
-export type ProjectView = WithDates<Project, "createdAt" | "updatedAt">;
+export type ProjectView = WithDates<Project, "createdAt" | "updatedAt" | "archivedAt">;
 export type MemberView = Member;
 
 export async function listProjects(db: Queryable, userId: string): Promise<ProjectView[]> {
   return db<ProjectView[]>`
-    SELECT p.id, p.name, p.description, m.role, p.created_at, p.updated_at
+    SELECT p.id, p.name, p.description, m.role, p.created_at, p.updated_at, p.archived_at
     FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
     ORDER BY lower(p.name), p.id`;
 }
@@ -22,7 +22,7 @@ export async function getProject(
   userId: string,
 ): Promise<ProjectView | undefined> {
   const [row] = await db<ProjectView[]>`
-    SELECT p.id, p.name, p.description, m.role, p.created_at, p.updated_at
+    SELECT p.id, p.name, p.description, m.role, p.created_at, p.updated_at, p.archived_at
     FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
     WHERE p.id = ${projectId}`;
   return row;
@@ -34,7 +34,7 @@ export async function insertProject(
 ): Promise<Omit<ProjectView, "role">> {
   const [project] = await tx<Omit<ProjectView, "role">[]>`
     INSERT INTO projects (name, description) VALUES (${input.name}, ${input.description ?? ""})
-    RETURNING id, name, description, created_at, updated_at`;
+    RETURNING id, name, description, created_at, updated_at, archived_at`;
   if (!project) throw new Error("insert returned no row");
   return project;
 }
@@ -50,6 +50,21 @@ export async function updateProject(
       description = coalesce(${changes.description ?? null}, description),
       updated_at = now()
     WHERE id = ${projectId}`;
+}
+
+/**
+ * Archives (`archived` true) or restores the project; false when it already was in that state. Bumps
+ * tasks_version: cached task lists of the project are not served again.
+ */
+export async function setProjectArchived(
+  db: Queryable,
+  projectId: string,
+  archived: boolean,
+): Promise<boolean> {
+  const rows = await db`
+    UPDATE projects SET archived_at = ${archived ? db`now()` : null}, tasks_version = tasks_version + 1
+    WHERE id = ${projectId} AND (archived_at IS NULL) = ${archived} RETURNING id`;
+  return rows.length > 0;
 }
 
 export async function deleteProject(db: Queryable, projectId: string): Promise<void> {

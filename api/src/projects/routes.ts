@@ -31,6 +31,12 @@ export function projectRoutes(deps: Deps, publish: Publish) {
     .patch("/:id", validate("param", projectIdParam), validate("json", updateProjectBody), async (c) => {
       return c.json(await projects.update(c.get("user").id, c.req.valid("param").id, c.req.valid("json")));
     })
+    .post("/:id/archive", validate("param", projectIdParam), async (c) => {
+      return c.json(await projects.setArchived(c.get("user").id, c.req.valid("param").id, true));
+    })
+    .post("/:id/restore", validate("param", projectIdParam), async (c) => {
+      return c.json(await projects.setArchived(c.get("user").id, c.req.valid("param").id, false));
+    })
     .delete("/:id", validate("param", projectIdParam), async (c) => {
       await projects.remove(c.get("user").id, c.req.valid("param").id);
       return c.body(null, 204);

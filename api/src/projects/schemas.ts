@@ -26,6 +26,8 @@ export const projectSchema = z.object({
   role: roleSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** When the project was archived (read-only until restored); null while it is in use. */
+  archivedAt: z.iso.datetime().nullable(),
 });
 export const memberSchema = z.object({
   userId: z.uuid(),

@@ -8,7 +8,7 @@ import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { StoreUnavailableError } from "../store/store.ts";
 import { unassignMember } from "../tasks/repository.ts";
-import { type Role, requireRole } from "./access.ts";
+import { type Role, requireRole, requireWritable } from "./access.ts";
 import * as projects from "./repository.ts";
 
 /**
@@ -83,10 +83,32 @@ export function createProjectService(deps: Deps, publish: Publish) {
     },
 
     async update(userId: string, projectId: string, changes: { name?: string; description?: string }) {
-      await requireRole(sql, projectId, userId, "owner");
+      await requireWritable(sql, projectId, userId, "owner");
       await timed(metrics, "projects.update", () => projects.updateProject(sql, projectId, changes));
       const project = await readProject(projectId, userId);
       await publish({ type: "project.updated", projectId, actorId: userId, project });
+      return project;
+    },
+
+    /**
+     * Archives (true) or restores (false) the project (owner). An archived project leaves the sidebar
+     * for its "Archived" section; members still read it, writes are refused (409) until it is restored.
+     * Archiving an archived project (or restoring an active one) changes nothing and answers the project.
+     */
+    async setArchived(userId: string, projectId: string, archived: boolean) {
+      await requireRole(sql, projectId, userId, "owner");
+      const changed = await timed(metrics, archived ? "projects.archive" : "projects.restore", () =>
+        projects.setProjectArchived(sql, projectId, archived),
+      );
+      const project = await readProject(projectId, userId);
+      if (changed) {
+        await publish({
+          type: archived ? "project.archived" : "project.restored",
+          projectId,
+          actorId: userId,
+          project,
+        });
+      }
       return project;
     },
 

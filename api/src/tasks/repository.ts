@@ -7,7 +7,10 @@ import type { Role } from "../projects/access.ts";
 import type { ListTasksQuery, Task as TaskResponse, TaskSort, UpdateTask } from "./schemas.ts";
 
 /** A task as read from PostgreSQL: the response type, with Dates for its timestamps. */
-export type Task = WithDates<TaskResponse, "dueAt" | "createdAt" | "updatedAt" | "completedAt">;
+export type Task = WithDates<
+  TaskResponse,
+  "dueAt" | "createdAt" | "updatedAt" | "completedAt" | "archivedAt"
+>;
 
 /** Sort expressions with their SQL type (for the cursor cast) and direction. Nulls sort last. */
 const SORTS: Record<TaskSort, { expression: string; type: string; descending: boolean }> = {
@@ -32,7 +35,7 @@ const SORTS: Record<TaskSort, { expression: string; type: string; descending: bo
 export const POSITION_GAP = 1024;
 
 export const taskColumns = (sql: Queryable) =>
-  sql`id, project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at`;
+  sql`id, project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at, archived_at`;
 
 export function encodeCursor(sortKey: string, id: string): string {
   return Buffer.from(JSON.stringify([sortKey, id])).toString("base64url");
@@ -68,7 +71,7 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
 export const TASK_JSON = `(SELECT row_to_json(r) FROM (SELECT t.id, t.project_id AS "projectId", t.title, t.description,
   t.status, t.column_id AS "columnId", t.priority, api_timestamp(t.due_at) AS "dueAt", t.labels, t.assignee_id AS "assigneeId", t.position,
   t.version, api_timestamp(t.created_at) AS "createdAt", api_timestamp(t.updated_at) AS "updatedAt",
-  api_timestamp(t.completed_at) AS "completedAt") r)::text`;
+  api_timestamp(t.completed_at) AS "completedAt", api_timestamp(t.archived_at) AS "archivedAt") r)::text`;
 
 export interface ParsedSearch {
   /** to_tsquery('simple', …) input, or null when no term has a letter or digit. */
@@ -125,6 +128,9 @@ export async function listTasksJson(
   const sort = SORTS[query.sort];
   const expression = db.unsafe(sort.expression);
   const conditions = [db`project_id = ${query.projectId}`];
+  // Tasks in use, by default: the position order then runs on tasks_active_position_idx (migration 0007).
+  if (query.archived === "false") conditions.push(db`archived_at IS NULL`);
+  if (query.archived === "true") conditions.push(db`archived_at IS NOT NULL`);
   if (query.status) conditions.push(db`status = ${query.status}`);
   if (query.priority) conditions.push(db`priority = ${query.priority}`);
   if (query.label) conditions.push(db`labels @> ARRAY[${query.label}]::text[]`);
@@ -165,14 +171,15 @@ export async function getTaskWithRole(
   db: Queryable,
   id: string,
   userId: string,
-): Promise<{ task: Task; role: Role | null } | undefined> {
-  const [row] = await db<(Task & { memberRole: Role | null })[]>`
+): Promise<{ task: Task; role: Role | null; projectArchivedAt: Date | null } | undefined> {
+  const [row] = await db<(Task & { memberRole: Role | null; projectArchivedAt: Date | null })[]>`
     SELECT ${taskColumns(db)},
-      (SELECT role FROM project_members m WHERE m.project_id = tasks.project_id AND m.user_id = ${userId}) AS member_role
+      (SELECT role FROM project_members m WHERE m.project_id = tasks.project_id AND m.user_id = ${userId}) AS member_role,
+      (SELECT p.archived_at FROM projects p WHERE p.id = tasks.project_id) AS project_archived_at
     FROM tasks WHERE id = ${id}`;
   if (!row) return undefined;
-  const { memberRole, ...task } = row;
-  return { task, role: memberRole };
+  const { memberRole, projectArchivedAt, ...task } = row;
+  return { task, role: memberRole, projectArchivedAt };
 }
 
 /*
@@ -299,7 +306,8 @@ export async function neighbourPositions(
   index: number,
 ): Promise<{ before?: number; after?: number }> {
   const [row] = await tx<{ size: number; around: number[] | null }[]>`
-    WITH col AS (SELECT position, id FROM tasks WHERE project_id = ${projectId} AND column_id = ${columnId} AND id <> ${taskId}),
+    WITH col AS (SELECT position, id FROM tasks WHERE project_id = ${projectId} AND column_id = ${columnId} AND id <> ${taskId}
+                 AND archived_at IS NULL),
          sized AS (SELECT count(*)::int AS size FROM col)
     SELECT sized.size, (SELECT array_agg(position ORDER BY position, id) FROM (
         SELECT position, id FROM col ORDER BY position, id
@@ -333,6 +341,19 @@ export async function placeTask(
       version = version + 1,
       updated_at = now()
     WHERE id = ${current.id}
+    RETURNING ${taskColumns(tx)}`;
+  return task;
+}
+
+/** Archives (true) or restores (false) the locked task: a new version, like any task write. */
+export async function setTaskArchived(
+  tx: Queryable,
+  id: string,
+  archived: boolean,
+): Promise<Task | undefined> {
+  const [task] = await tx<Task[]>`
+    UPDATE tasks SET archived_at = ${archived ? tx`now()` : null}, version = version + 1, updated_at = now()
+    WHERE id = ${id}
     RETURNING ${taskColumns(tx)}`;
   return task;
 }

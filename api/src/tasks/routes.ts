@@ -78,6 +78,18 @@ export function taskRoutes(deps: Deps, publish: Publish) {
       c.header("ETag", etag(task));
       return c.json(task);
     })
+    .post("/:id/archive", validate("param", taskIdParam), async (c) => {
+      const { id } = c.req.valid("param");
+      const task = writtenTask(await tasks.setArchived(c.get("user").id, id, true, expectedVersion(c)));
+      c.header("ETag", etag(task));
+      return c.json(task);
+    })
+    .post("/:id/restore", validate("param", taskIdParam), async (c) => {
+      const { id } = c.req.valid("param");
+      const task = writtenTask(await tasks.setArchived(c.get("user").id, id, false, expectedVersion(c)));
+      c.header("ETag", etag(task));
+      return c.json(task);
+    })
     .delete("/:id", validate("param", taskIdParam), async (c) => {
       const { id } = c.req.valid("param");
       writtenTask(await tasks.remove(c.get("user").id, id, expectedVersion(c)));

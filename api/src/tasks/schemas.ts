@@ -18,6 +18,8 @@ export const TASK_SORTS = [
   "-title",
 ] as const;
 
+export const ARCHIVED_FILTERS = ["false", "true", "include"] as const;
+
 export const statusSchema = z.enum(TASK_STATUSES);
 export const prioritySchema = z.enum(TASK_PRIORITIES);
 export const titleSchema = z
@@ -92,6 +94,8 @@ export const listTasksQuery = z.strictObject({
   dueAfter: isoDate.optional(),
   q: z.string().trim().min(1).max(200).optional(),
   sort: z.enum(TASK_SORTS).default("position"),
+  /** false (default): tasks in use; true: archived tasks only; include: both. */
+  archived: z.enum(ARCHIVED_FILTERS).default("false"),
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
@@ -113,6 +117,8 @@ export const taskSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
+  /** When the task was archived (off the board and the default list); null while it is in use. */
+  archivedAt: z.iso.datetime().nullable(),
 });
 export const taskPage = z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() });
 

@@ -59,13 +59,18 @@ test("events are published after the commit: another connection already sees the
   const created = await tasks.create(userId, { projectId, title: "watched" });
   const updated = await tasks.update(userId, created.id, { title: "watched twice" }, anyVersion);
   const moved = await tasks.move(userId, created.id, { status: "done", index: 0 }, anyVersion);
+  const archived = await tasks.setArchived(userId, created.id, true, anyVersion);
+  const restored = await tasks.setArchived(userId, created.id, false, anyVersion);
   await tasks.remove(userId, created.id, anyVersion);
   expect(updated.kind).toBe("ok");
   expect(moved.kind).toBe("ok");
+  expect([archived.kind, restored.kind]).toEqual(["ok", "ok"]);
   expect(published.map(({ event, visibleVersion }) => [event.type, visibleVersion])).toEqual([
     ["task.created", 1],
     ["task.updated", 2],
     ["task.moved", 3],
+    ["task.archived", 4],
+    ["task.restored", 5],
     ["task.deleted", null],
   ]);
 });

@@ -4,8 +4,16 @@
 import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
-import { ApiError, notFound } from "../http/errors.ts";
-import { assertRole, findMembership, requireRole } from "../projects/access.ts";
+import { ApiError, notFound, validationFailed } from "../http/errors.ts";
+import type { Label } from "../labels/repository.ts";
+import * as labels from "../labels/repository.ts";
+import {
+  assertNotArchived,
+  assertRole,
+  findMembership,
+  requireRole,
+  requireWritable,
+} from "../projects/access.ts";
 import { createListCache, type ListBody } from "./cache.ts";
 import * as tasks from "./repository.ts";
 import type { ListTasksQuery, UpdateTask } from "./schemas.ts";
@@ -33,11 +41,15 @@ export function createTaskService(deps: Deps, publish: Publish) {
   const { sql, store, metrics, config } = deps;
   const cache = createListCache(store, metrics, config.cacheTtlSeconds);
 
-  /** The task, if the caller has at least `minimum` in its project; 404 for non-members. */
-  const readTask = async (id: string, userId: string, minimum: "viewer" | "editor") => {
+  /**
+   * The task, if the caller has at least `minimum` in its project; 404 for non-members. For a write
+   * (any role above viewer), 409 while the project is archived.
+   */
+  const readTask = async (id: string, userId: string, minimum: "viewer" | "editor" | "owner") => {
     const found = await timed(metrics, "tasks.get", () => tasks.getTaskWithRole(sql, id, userId));
     if (!found?.role) throw notFound("task");
     assertRole(found.role, minimum);
+    if (minimum !== "viewer") assertNotArchived(found.projectArchivedAt);
     return found.task;
   };
 
@@ -58,10 +70,30 @@ export function createTaskService(deps: Deps, publish: Publish) {
     ]);
   };
 
+  /** An archived task is read-only until restored (it can still be restored or deleted). */
+  const assertTaskActive = (task: tasks.Task) => {
+    if (task.archivedAt) {
+      throw new ApiError(409, "task_archived", "the task is archived; restore it to change it");
+    }
+  };
+
+  /**
+   * Label names of `names` that the project has no label of yet: tagging a task with a new name creates
+   * the label (migration 0007's trigger); call before the write, read them back after it with
+   * labelsNamed, and publish label.created for each after the commit.
+   */
+  const newLabelNames = (tx: Queryable, projectId: string, names: string[] | undefined) =>
+    names?.length ? labels.unknownNames(tx, projectId, names) : Promise.resolve([]);
+  const createdLabels = async (tx: Queryable, projectId: string, names: string[]) =>
+    names.length ? [...(await labels.labelsNamed(tx, projectId, names))] : [];
+  const publishLabels = async (projectId: string, actorId: string, created: Label[]) => {
+    for (const label of created) await publish({ type: "label.created", projectId, actorId, label });
+  };
+
   const assertAssignable = async (projectId: string, assigneeId: string | null | undefined) => {
     if (!assigneeId) return;
     if (!(await findMembership(sql, projectId, assigneeId))) {
-      throw new ApiError(422, "validation_failed", "invalid body", [
+      throw validationFailed([
         { path: "assigneeId", message: "is not a member of the project", code: "custom" },
       ]);
     }
@@ -93,7 +125,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
       const membership = await requireRole(sql, query.projectId, userId, "viewer");
       const cursor = query.cursor === undefined ? undefined : tasks.decodeCursor(query.cursor);
       if (query.cursor !== undefined && !cursor) {
-        throw new ApiError(422, "validation_failed", "invalid query", [
+        throw validationFailed([
           { path: "cursor", message: "is not a cursor from this API", code: "custom" },
         ]);
       }
@@ -105,14 +137,17 @@ export function createTaskService(deps: Deps, publish: Publish) {
     get: (userId: string, id: string) => readTask(id, userId, "viewer"),
 
     async create(userId: string, input: tasks.NewTask): Promise<tasks.Task> {
-      await requireRole(sql, input.projectId, userId, "editor");
+      await requireWritable(sql, input.projectId, userId, "editor");
       await assertAssignable(input.projectId, input.assigneeId);
-      const task = await timed(metrics, "tasks.create", () =>
+      const { task, created } = await timed(metrics, "tasks.create", () =>
         sql.begin(async (tx) => {
           await tasks.lockProject(tx, input.projectId);
-          return tasks.insertTask(tx, input, await targetColumn(tx, input.projectId, input));
+          const names = await newLabelNames(tx, input.projectId, input.labels);
+          const task = await tasks.insertTask(tx, input, await targetColumn(tx, input.projectId, input));
+          return { task, created: await createdLabels(tx, input.projectId, names) };
         }),
       );
+      await publishLabels(task.projectId, userId, created);
       await publish({ type: "task.created", projectId: task.projectId, actorId: userId, task });
       return task;
     },
@@ -125,16 +160,21 @@ export function createTaskService(deps: Deps, publish: Publish) {
     ): Promise<WriteOutcome> {
       const existing = await readTask(id, userId, "editor");
       await assertAssignable(existing.projectId, changes.assigneeId);
+      let created: Label[] = [];
       const outcome = await writeTask("tasks.update", id, expectedVersion(), async (tx, current) => {
+        assertTaskActive(current);
         // A changed status takes the task to the first column of that kind; otherwise it stays put.
         const column =
           changes.status && changes.status !== current.status
             ? await targetColumn(tx, current.projectId, { status: changes.status })
             : undefined;
+        const names = await newLabelNames(tx, current.projectId, changes.labels);
         const task = await tasks.updateTask(tx, current, changes, column);
+        created = await createdLabels(tx, current.projectId, names);
         return task ? { kind: "ok", task } : { kind: "not_found" };
       });
       if (outcome.kind === "ok") {
+        await publishLabels(outcome.task.projectId, userId, created);
         await publish({
           type: "task.updated",
           projectId: outcome.task.projectId,
@@ -158,6 +198,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
     ): Promise<WriteOutcome> {
       await readTask(id, userId, "editor");
       const outcome = await writeTask("tasks.move", id, expectedVersion(), async (tx, current) => {
+        assertTaskActive(current);
         const column = await targetColumn(tx, current.projectId, { columnId, status });
         const neighbours = () => tasks.neighbourPositions(tx, current.projectId, column.id, id, index);
         let { before, after } = await neighbours();
@@ -178,8 +219,36 @@ export function createTaskService(deps: Deps, publish: Publish) {
       return outcome;
     },
 
-    async remove(userId: string, id: string, expectedVersion: ExpectedVersion): Promise<WriteOutcome> {
+    /**
+     * Archives (true) or restores (false) the task (editor): off the board and the default list, into
+     * the project's Archived view, and back to its place. Already in that state: answered unchanged.
+     */
+    async setArchived(
+      userId: string,
+      id: string,
+      archived: boolean,
+      expectedVersion: ExpectedVersion,
+    ): Promise<WriteOutcome> {
       await readTask(id, userId, "editor");
+      let changed = false;
+      const operation = archived ? "tasks.archive" : "tasks.restore";
+      const outcome = await writeTask(operation, id, expectedVersion(), async (tx, current) => {
+        if ((current.archivedAt !== null) === archived) return { kind: "ok", task: current };
+        const task = await tasks.setTaskArchived(tx, id, archived);
+        changed = true;
+        return task ? { kind: "ok", task } : { kind: "not_found" };
+      });
+      if (outcome.kind === "ok" && changed) {
+        const { task } = outcome;
+        const type = archived ? "task.archived" : "task.restored";
+        await publish({ type, projectId: task.projectId, actorId: userId, task });
+      }
+      return outcome;
+    },
+
+    /** Deletes the task for good: owners only (editors archive). */
+    async remove(userId: string, id: string, expectedVersion: ExpectedVersion): Promise<WriteOutcome> {
+      await readTask(id, userId, "owner");
       const outcome = await writeTask("tasks.delete", id, expectedVersion(), async (tx, current) => {
         await tasks.deleteTask(tx, id);
         return { kind: "ok", task: current };

@@ -1,6 +1,7 @@
 // Export and import of a user's projects: SQL only, the queryable passed in first. Import writes in
 // the transaction service.ts opens.
 import type { Queryable } from "../db/client.ts";
+import type { LabelColor } from "../labels/schemas.ts";
 import type { Role } from "../projects/access.ts";
 import type { Task } from "../tasks/repository.ts";
 import {
@@ -16,9 +17,16 @@ const iso = (value: Date | null) => (value === null ? null : value.toISOString()
 /** Ordered by what the file holds (milliseconds), so a restored export exports in the same order. */
 export async function exportProjects(db: Queryable, userId: string): Promise<ExportDocument> {
   const projects = await db<
-    { id: string; name: string; description: string; createdAt: Date; updatedAt: Date }[]
+    {
+      id: string;
+      name: string;
+      description: string;
+      createdAt: Date;
+      updatedAt: Date;
+      archivedAt: Date | null;
+    }[]
   >`
-    SELECT p.id, p.name, p.description, p.created_at, p.updated_at
+    SELECT p.id, p.name, p.description, p.created_at, p.updated_at, p.archived_at
     FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
     ORDER BY date_trunc('milliseconds', p.created_at), p.id`;
   const ids = projects.map((project) => project.id);
@@ -38,10 +46,12 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
   >`
     SELECT id, project_id, name, kind::text AS kind, done, wip_limit, position FROM columns
     WHERE project_id = ANY(${ids}::uuid[]) ORDER BY position, id`;
+  const labels = await db<{ projectId: string; name: string; color: LabelColor }[]>`
+    SELECT project_id, name, color FROM labels WHERE project_id = ANY(${ids}::uuid[]) ORDER BY name`;
   type ExportedRow = Omit<Task, "assigneeId" | "version"> & { assigneeEmail: string | null };
   const tasks = await db<ExportedRow[]>`
     SELECT t.id, t.project_id, t.title, t.description, t.status, t.column_id, t.priority, t.due_at, t.labels, u.email AS assignee_email,
-           t.position, t.created_at, t.updated_at, t.completed_at
+           t.position, t.created_at, t.updated_at, t.completed_at, t.archived_at
     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
     WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY t.status, t.position, t.id`;
   return {
@@ -54,18 +64,21 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
       description: project.description,
       createdAt: project.createdAt.toISOString(),
       updatedAt: project.updatedAt.toISOString(),
+      archivedAt: iso(project.archivedAt),
+      labels: labels.filter((l) => l.projectId === project.id).map(({ name, color }) => ({ name, color })),
       members: members.filter((m) => m.projectId === project.id).map(({ email, role }) => ({ email, role })),
       columns: columns
         .filter((column) => column.projectId === project.id)
         .map(({ projectId: _projectId, ...column }) => column),
       tasks: tasks
         .filter((task) => task.projectId === project.id)
-        .map(({ projectId: _projectId, dueAt, createdAt, updatedAt, completedAt, ...task }) => ({
+        .map(({ projectId: _projectId, dueAt, createdAt, updatedAt, completedAt, archivedAt, ...task }) => ({
           ...task,
           dueAt: iso(dueAt),
           createdAt: createdAt.toISOString(),
           updatedAt: updatedAt.toISOString(),
           completedAt: iso(completedAt),
+          archivedAt: iso(archivedAt),
         })),
     })),
   };
@@ -123,16 +136,17 @@ export async function writeImport(
       projectId = project.id as string;
       await tx`
         UPDATE projects SET name = ${project.name}, description = ${project.description},
-          created_at = ${project.createdAt}, updated_at = ${project.updatedAt}, tasks_version = tasks_version + 1
+          created_at = ${project.createdAt}, updated_at = ${project.updatedAt},
+          archived_at = ${project.archivedAt ?? null}::timestamptz, tasks_version = tasks_version + 1
         WHERE id = ${projectId}`;
     } else {
       // A project created again under its old id must not start at tasks_version 0: task lists cached
       // for that id before the delete would be served again. A microsecond clock is far beyond any
       // count of writes it can have had.
       const [row] = await tx<{ id: string }[]>`
-        INSERT INTO projects (id, name, description, created_at, updated_at, tasks_version)
+        INSERT INTO projects (id, name, description, created_at, updated_at, archived_at, tasks_version)
         VALUES (coalesce(${restore ? (project.id as string) : null}::uuid, gen_random_uuid()), ${project.name},
-                ${project.description}, ${project.createdAt}, ${project.updatedAt},
+                ${project.description}, ${project.createdAt}, ${project.updatedAt}, ${project.archivedAt ?? null}::timestamptz,
                 CASE WHEN ${restore} THEN (extract(epoch FROM clock_timestamp()) * 1000000)::bigint ELSE 0 END)
         RETURNING id`;
       if (!row) throw new Error("insert returned no row");
@@ -201,6 +215,7 @@ export async function writeImport(
         createdAt: task.createdAt,
         updatedAt: task.updatedAt,
         completedAt: task.completedAt,
+        archivedAt: task.archivedAt ?? null,
       };
     });
     let deleted = 0;
@@ -222,7 +237,23 @@ export async function writeImport(
           column_id = excluded.column_id,
           priority = excluded.priority, due_at = excluded.due_at, labels = excluded.labels,
           assignee_id = excluded.assignee_id, position = excluded.position, created_at = excluded.created_at,
-          updated_at = excluded.updated_at, completed_at = excluded.completed_at, version = tasks.version + 1`;
+          updated_at = excluded.updated_at, completed_at = excluded.completed_at,
+          archived_at = excluded.archived_at, version = tasks.version + 1`;
+    }
+    // Labels: the tasks' names were added by migration 0007's trigger (default colour); the file's
+    // labels bring their colours, and a restore drops labels made since that no task carries.
+    if (project.labels) {
+      if (project.labels.length > 0) {
+        await tx`
+          INSERT INTO labels ${tx(project.labels.map((label) => ({ projectId, name: label.name, color: label.color })))}
+          ON CONFLICT (project_id, name) DO UPDATE SET color = excluded.color`;
+      }
+      if (existing) {
+        await tx`
+          DELETE FROM labels l WHERE l.project_id = ${projectId}
+            AND l.name <> ALL(${project.labels.map((label) => label.name)}::text[])
+            AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = l.project_id AND t.labels @> ARRAY[l.name])`;
+      }
     }
     if (project.columns) {
       // The columns the file does not name go; every task of the project is in one it names now.

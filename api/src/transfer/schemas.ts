@@ -5,6 +5,7 @@
 // every task landing in the first column of its status's kind.
 import { z } from "zod";
 import { columnName, MAX_COLUMNS, wipLimit } from "../columns/schemas.ts";
+import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
 import { ROLES } from "../projects/access.ts";
 import {
   descriptionSchema,
@@ -34,6 +35,8 @@ export const exportedTask = z.strictObject({
   createdAt: timestamp,
   updatedAt: timestamp,
   completedAt: timestamp.nullable(),
+  /** Optional: files written before archiving existed have none (not archived). */
+  archivedAt: timestamp.nullable().optional(),
 });
 
 export const exportedColumn = z.strictObject({
@@ -51,6 +54,13 @@ export const exportedProject = z.strictObject({
   description: z.string().max(2000),
   createdAt: timestamp,
   updatedAt: timestamp,
+  archivedAt: timestamp.nullable().optional(),
+  /** The project's managed labels with their colours; older files have none (their tasks' labels are
+   * created with the default colour). */
+  labels: z
+    .array(z.strictObject({ name: labelNameSchema, color: labelColorSchema }))
+    .max(1000)
+    .optional(),
   members: z.array(z.strictObject({ email: z.email(), role: z.enum(ROLES) })).max(1000),
   /** Format 3: the board's columns. Without them the project gets the default three. */
   columns: z.array(exportedColumn).min(1).max(MAX_COLUMNS).optional(),

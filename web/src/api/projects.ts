@@ -9,6 +9,8 @@ export const projectsApi = {
     request<Project>("/api/projects", json("POST", input)),
   updateProject: (id: string, input: { name?: string; description?: string }) =>
     request<Project>(`/api/projects/${id}`, json("PATCH", input)),
+  archiveProject: (id: string) => request<Project>(`/api/projects/${id}/archive`, { method: "POST" }),
+  restoreProject: (id: string) => request<Project>(`/api/projects/${id}/restore`, { method: "POST" }),
   deleteProject: (id: string) => request<void>(`/api/projects/${id}`, { method: "DELETE" }),
   members: (id: string) => request<Page<Member>>(`/api/projects/${id}/members`),
   addMember: (id: string, input: { email: string; role: Role }) =>

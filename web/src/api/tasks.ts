@@ -23,6 +23,8 @@ export const tasksApi = {
       `/api/tasks/${id}/move`,
       json("POST", columnId ? { columnId, position } : { status, position }),
     ),
+  archiveTask: (id: string) => request<Task>(`/api/tasks/${id}/archive`, { method: "POST" }),
+  restoreTask: (id: string) => request<Task>(`/api/tasks/${id}/restore`, { method: "POST" }),
   deleteTask: (id: string, keepalive = false) =>
     request<void>(`/api/tasks/${id}`, { method: "DELETE", keepalive }),
 };

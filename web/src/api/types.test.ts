@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { dirname, join, resolve } from "node:path";
 import { nameSchema } from "../../../api/src/auth/schemas.ts";
+import { LABEL_COLORS as API_LABEL_COLORS } from "../../../api/src/labels/schemas.ts";
 import { createProjectBody } from "../../../api/src/projects/schemas.ts";
 import {
   descriptionSchema,
@@ -11,7 +12,7 @@ import {
   TASK_STATUSES,
   titleSchema,
 } from "../../../api/src/tasks/schemas.ts";
-import { LIMITS, PRIORITIES, STATUSES } from "./types";
+import { LABEL_COLORS, LIMITS, PRIORITIES, STATUSES } from "./types";
 
 const webSrc = join(import.meta.dir, "..");
 const apiDir = join(webSrc, "..", "..", "api");
@@ -36,6 +37,7 @@ test("the SPA imports from the API only with `import type` / `export type` (eras
 describe("the SPA's runtime values match the API", () => {
   test("statuses and priorities, in the API's order", () => {
     expect(STATUSES).toEqual([...TASK_STATUSES]);
+    expect(LABEL_COLORS).toEqual([...API_LABEL_COLORS]);
     expect(PRIORITIES).toEqual([...TASK_PRIORITIES]);
   });
 

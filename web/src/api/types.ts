@@ -4,12 +4,26 @@
 import type { Session, User } from "../../../api/src/auth/schemas.ts";
 import type { Board, Column } from "../../../api/src/columns/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
+import type { Label, LabelColor } from "../../../api/src/labels/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
 import type { ImportResult } from "../../../api/src/transfer/schemas.ts";
 
-export type { Board, Column, ImportResult, LiveEvent, Member, Project, Role, Session, Task, User };
+export type {
+  Board,
+  Column,
+  ImportResult,
+  Label,
+  LabelColor,
+  LiveEvent,
+  Member,
+  Project,
+  Role,
+  Session,
+  Task,
+  User,
+};
 export type Status = TaskStatus;
 export type Priority = TaskPriority;
 /** The fields a PATCH /api/tasks/:id may change. */
@@ -29,6 +43,32 @@ export const LIMITS = {
   taskDescription: 10_000,
   columnName: 100,
 } as const;
+
+/** The label palette, in the API's order (types.test.ts checks it); styles.css draws each colour. */
+export const LABEL_COLORS: LabelColor[] = [
+  "slate",
+  "red",
+  "orange",
+  "amber",
+  "green",
+  "teal",
+  "blue",
+  "indigo",
+  "purple",
+  "pink",
+];
+export const LABEL_COLOR_NAME: Record<LabelColor, string> = {
+  slate: "Slate",
+  red: "Red",
+  orange: "Orange",
+  amber: "Amber",
+  green: "Green",
+  teal: "Teal",
+  blue: "Blue",
+  indigo: "Indigo",
+  purple: "Purple",
+  pink: "Pink",
+};
 
 export const STATUSES: Status[] = ["todo", "in_progress", "done"];
 export const STATUS_LABEL: Record<Status, string> = {

@@ -71,3 +71,9 @@ export const LogoIcon = () => (
     <path d="m8 12 3 3 5-6" />
   </Svg>
 );
+export const ArchiveIcon = () => (
+  <Svg>
+    <rect x="3" y="4" width="18" height="4" rx="1" />
+    <path d="M5 8v11a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V8M10 12h4" />
+  </Svg>
+);

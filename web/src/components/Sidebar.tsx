@@ -98,7 +98,7 @@ export function Sidebar(props: { id: string }) {
         </Match>
         <Match when={true}>
           <ul class="project-list">
-            <For each={projects.items}>
+            <For each={projects.items.filter((project) => !project.archivedAt)}>
               {(project) => (
                 <li>
                   <A href={`/projects/${project.id}`} activeClass="active" end={false}>
@@ -111,6 +111,23 @@ export function Sidebar(props: { id: string }) {
               )}
             </For>
           </ul>
+          <Show when={projects.items.some((project) => project.archivedAt)}>
+            <h3 class="sidebar-subhead" id="archived-projects-heading">
+              Archived
+            </h3>
+            <ul class="project-list" aria-labelledby="archived-projects-heading">
+              <For each={projects.items.filter((project) => project.archivedAt)}>
+                {(project) => (
+                  <li>
+                    <A href={`/projects/${project.id}`} activeClass="active" end={false}>
+                      <span class="project-name">{project.name}</span>
+                      <span class="badge">archived</span>
+                    </A>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </Show>
         </Match>
       </Switch>
       <div class="sidebar-foot">

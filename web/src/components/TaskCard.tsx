@@ -18,6 +18,8 @@ export function TaskCard(props: {
   task: Task;
   draggable: boolean;
   assignee?: string;
+  /** A label's palette colour (styles.css: .chip-<colour>); the default chip without it. */
+  labelColor?: (name: string) => string;
   onOpen: () => void;
   onKeyMove: (key: "left" | "right" | "up" | "down") => void;
   onDragStart: (e: DragEvent) => void;
@@ -71,7 +73,9 @@ export function TaskCard(props: {
         </span>
         <Show when={props.task.labels.length}>
           <span class="labels">
-            <For each={props.task.labels}>{(label) => <span class="label">{label}</span>}</For>
+            <For each={props.task.labels}>
+              {(label) => <span class={`label chip-${props.labelColor?.(label) ?? "slate"}`}>{label}</span>}
+            </For>
           </span>
         </Show>
       </button>

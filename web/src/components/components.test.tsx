@@ -7,6 +7,7 @@ import type { api } from "../api/client";
 import type { Project, Task } from "../api/types";
 import Board, { dropIndex } from "../pages/Board";
 import SignUp from "../pages/SignUp";
+import type { LabelsStore } from "../stores/labels";
 import type { MembersStore } from "../stores/members";
 import { ProjectContext, type ProjectContextValue } from "../stores/project";
 import { type SessionApi, SessionProvider } from "../stores/session";
@@ -162,6 +163,7 @@ describe("Board", () => {
     role,
     createdAt: baseTask.createdAt,
     updatedAt: baseTask.updatedAt,
+    archivedAt: null,
   });
 
   async function renderBoard(role: Project["role"]) {
@@ -208,6 +210,10 @@ describe("Board", () => {
       isOwner: () => role === "owner",
       tasks,
       members: { nameOf: (userId) => (userId === "u2" ? "Bob" : undefined) } as MembersStore,
+      labels: {
+        items: () => [],
+        colorOf: (name: string) => (name === "release" ? "teal" : "slate"),
+      } as unknown as LabelsStore,
       openTask: (target) => opened.push(target),
     };
     const r = render(() => (
@@ -241,6 +247,12 @@ describe("Board", () => {
     ]);
     expect(columns[0]?.textContent).toContain("Bob");
     expect(r.getByLabelText("New task title")).toBeTruthy();
+    // Label chips in the label's palette colour.
+    expect([...r.container.querySelectorAll(".label.chip-teal")].map((e) => e.textContent)).toEqual([
+      "release",
+      "release",
+      "release",
+    ]);
   });
 
   test("Shift+→ moves a card to the next column and announces it", async () => {

@@ -309,6 +309,7 @@ export default function Board() {
                           task={task}
                           draggable={ctx.canEdit()}
                           assignee={ctx.members.nameOf(task.assigneeId)}
+                          labelColor={ctx.labels.colorOf}
                           onOpen={() => ctx.openTask({ taskId: task.id })}
                           onKeyMove={(key) => keyMove(task.id, key)}
                           onDragStart={(e) => {

@@ -13,7 +13,9 @@ export default function Home() {
       <Match when={projects.state() !== "ready"}>
         <BoardSkeleton />
       </Match>
-      <Match when={projects.items[0]}>{(first) => <Navigate href={`/projects/${first().id}`} />}</Match>
+      <Match when={projects.items.find((project) => !project.archivedAt) ?? projects.items[0]}>
+        {(first) => <Navigate href={`/projects/${first().id}`} />}
+      </Match>
       <Match when={true}>
         <Empty title="Welcome to TaskPlatform">
           <p>

@@ -17,9 +17,17 @@ export const FILTER_KEYS = [
   "dueAfter",
   "dueBefore",
   "q",
+  "archived",
   "sort",
 ] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
+
+/** The archived filter (the API's default, archived=false, is "Hidden"). */
+const ARCHIVED_OPTIONS = ["include", "true"] as const;
+const ARCHIVED_LABEL: Record<(typeof ARCHIVED_OPTIONS)[number], string> = {
+  include: "Included",
+  true: "Only archived",
+};
 
 const SORTABLE: { key: string; label: string }[] = [
   { key: "title", label: "Title" },
@@ -56,11 +64,12 @@ export default function List() {
     return q;
   };
   const list = createTaskListStore(() => ctx.project().id, query);
-  // The board's copy of a task is the freshest (optimistic edits, live events).
+  // The board's copy of a task is the freshest (optimistic edits, live events); archived tasks are
+  // not on the board.
   const rows = () =>
     list
       .items()
-      .map((row) => (ctx.tasks.state() === "ready" ? ctx.tasks.byId(row.id) : row))
+      .map((row) => (ctx.tasks.state() === "ready" && !row.archivedAt ? ctx.tasks.byId(row.id) : row))
       .filter((row): row is Task => !!row)
       .filter((row, i, all) => all.findIndex((r) => r.id === row.id) === i);
   const set = (key: FilterKey, value: string) => setParams({ [key]: value || undefined });
@@ -119,6 +128,13 @@ export default function List() {
           options={ctx.members.items().map((m) => m.userId)}
           optionLabel={(userId) => ctx.members.nameOf(userId) ?? ""}
         />
+        <SelectField
+          label="Archived"
+          {...filterControl("archived", "f-archived")}
+          none="Hidden"
+          options={ARCHIVED_OPTIONS}
+          optionLabel={(option) => ARCHIVED_LABEL[option]}
+        />
         <Field label="Due from" type="date" {...filterControl("dueAfter", "f-due-after")} />
         <Field label="Due until" type="date" {...filterControl("dueBefore", "f-due-before")} />
         <Show when={filtered()}>
@@ -166,16 +182,37 @@ export default function List() {
                   {(task) => (
                     <tr>
                       <th scope="row">
-                        <button type="button" class="link" onClick={() => ctx.openTask({ taskId: task.id })}>
-                          {task.title}
-                        </button>
+                        <Show
+                          when={!task.archivedAt}
+                          fallback={
+                            <span>
+                              {task.title} <span class="badge">archived</span>
+                            </span>
+                          }
+                        >
+                          <button
+                            type="button"
+                            class="link"
+                            onClick={() => ctx.openTask({ taskId: task.id })}
+                          >
+                            {task.title}
+                          </button>
+                        </Show>
                       </th>
                       <td>{STATUS_LABEL[task.status]}</td>
                       <td>
                         <span class={`prio prio-${task.priority}`}>{PRIORITY_LABEL[task.priority]}</span>
                       </td>
                       <td classList={{ overdue: isOverdue(task) }}>{formatDate(task.dueAt)}</td>
-                      <td>{task.labels.join(", ")}</td>
+                      <td>
+                        <span class="labels">
+                          <For each={task.labels}>
+                            {(label) => (
+                              <span class={`label chip-${ctx.labels.colorOf(label)}`}>{label}</span>
+                            )}
+                          </For>
+                        </span>
+                      </td>
                       <td>{ctx.members.nameOf(task.assigneeId) ?? ""}</td>
                       <td>{formatDate(task.updatedAt)}</td>
                     </tr>

@@ -3,7 +3,7 @@
 import { A, useParams } from "@solidjs/router";
 import { createEffect, createSignal, type JSX, lazy, Match, on, onCleanup, Show, Switch } from "solid-js";
 import type { Project } from "../api/types";
-import { BoardIcon, GearIcon, ListIcon } from "../components/Icons";
+import { ArchiveIcon, BoardIcon, GearIcon, ListIcon } from "../components/Icons";
 import { BoardSkeleton, Empty } from "../components/States";
 import { type DialogTarget, openProject, ProjectContext, type ProjectContextValue } from "../stores/project";
 import { projectsStore } from "../stores/projects";
@@ -39,14 +39,16 @@ export function ProjectLayout(props: { children?: JSX.Element }) {
 }
 
 function ProjectFrame(props: { id: string; project: () => Project; children?: JSX.Element }) {
-  const { tasks, members } = openProject(props.id);
+  const { tasks, members, labels } = openProject(props.id);
   const [dialog, setDialog] = createSignal<DialogTarget | null>(null);
   const value: ProjectContextValue = {
     project: props.project,
-    canEdit: () => props.project().role !== "viewer",
+    // An archived project is read-only for everyone until an owner restores it (settings).
+    canEdit: () => props.project().role !== "viewer" && !props.project().archivedAt,
     isOwner: () => props.project().role === "owner",
     tasks,
     members,
+    labels,
     openTask: (target) => setDialog(target),
   };
   createEffect(
@@ -78,11 +80,19 @@ function ProjectFrame(props: { id: string; project: () => Project; children?: JS
           <A href={`${base()}/list`} activeClass="active">
             <ListIcon /> List
           </A>
+          <A href={`${base()}/archived`} activeClass="active">
+            <ArchiveIcon /> Archived
+          </A>
           <A href={`${base()}/settings`} activeClass="active">
             <GearIcon /> Settings
           </A>
         </nav>
       </div>
+      <Show when={props.project().archivedAt}>
+        <p class="notice" role="status">
+          This project is archived: it is read-only until an owner restores it in Settings.
+        </p>
+      </Show>
       {props.children}
       <Show when={dialog()}>
         {(target) => <TaskDialog target={target()} onClose={() => setDialog(null)} />}

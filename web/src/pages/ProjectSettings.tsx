@@ -1,6 +1,6 @@
 // Project settings: rename, members (invite, role, remove) for owners, delete with confirmation.
 import { useNavigate } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, For, lazy, Show } from "solid-js";
 import { LIMITS, type Role } from "../api/types";
 import { applyApiError } from "../components/applyApiError";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -9,6 +9,9 @@ import { useProject } from "../stores/project";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
+
+// Loaded with the settings page only when shown.
+const LabelManager = lazy(() => import("../components/LabelManager"));
 
 const ROLES: Role[] = ["owner", "editor", "viewer"];
 const ROLE_HELP: Record<Role, string> = {
@@ -95,6 +98,22 @@ export default function ProjectSettings() {
       navigate("/", { replace: true });
     } catch (err) {
       errorToast(err, "Could not remove the member");
+    }
+  };
+
+  const [archiving, setArchiving] = createSignal(false);
+  const toggleArchived = async () => {
+    const archived = !ctx.project().archivedAt;
+    setArchiving(true);
+    try {
+      await projects.setArchived(ctx.project().id, archived);
+      showToast(archived ? "Project archived: it is read-only now." : "Project restored.", {
+        kind: "success",
+      });
+    } catch (e) {
+      errorToast(e, archived ? "Could not archive the project" : "Could not restore the project");
+    } finally {
+      setArchiving(false);
     }
   };
 
@@ -230,7 +249,20 @@ export default function ProjectSettings() {
         </Show>
       </section>
 
+      <LabelManager />
+
       <Show when={ctx.isOwner()}>
+        <section class="panel" aria-labelledby="archive-heading">
+          <h2 id="archive-heading">{ctx.project().archivedAt ? "Restore project" : "Archive project"}</h2>
+          <p>
+            {ctx.project().archivedAt
+              ? "The project is archived: members can read it, nobody can change it. Restoring makes it editable again."
+              : "Archiving keeps the project and its tasks, read-only, under “Archived” in the sidebar. You can restore it at any time."}
+          </p>
+          <button type="button" class="btn" disabled={archiving()} onClick={toggleArchived}>
+            {ctx.project().archivedAt ? "Restore project" : "Archive project"}
+          </button>
+        </section>
         <section class="panel danger-zone" aria-labelledby="danger-heading">
           <h2 id="danger-heading">Delete project</h2>
           <p>Deletes the project and all of its tasks for every member. This cannot be undone.</p>

@@ -3,6 +3,7 @@
 import { createContext, onCleanup, useContext } from "solid-js";
 import { live } from "../api/events";
 import type { Project, Status } from "../api/types";
+import { createLabelsStore, type LabelsStore } from "./labels";
 import { createMembersStore, type MembersStore } from "./members";
 import { createTasksStore, type TasksStore } from "./tasks";
 
@@ -20,6 +21,7 @@ export interface ProjectContextValue {
   isOwner: () => boolean;
   tasks: TasksStore;
   members: MembersStore;
+  labels: LabelsStore;
   openTask: (target: DialogTarget) => void;
 }
 
@@ -34,13 +36,15 @@ export const useProject = () => {
  * Loads project `id`'s tasks and members and follows live events until the calling component is
  * disposed. Deletes still in their undo window are sent when the page is hidden or left.
  */
-export function openProject(id: string): { tasks: TasksStore; members: MembersStore } {
+export function openProject(id: string): { tasks: TasksStore; members: MembersStore; labels: LabelsStore } {
   const tasks = createTasksStore(id);
   void tasks.load();
   const members = createMembersStore(id);
+  const labels = createLabelsStore(id);
   const off = live.subscribe((event) => {
     tasks.apply(event);
     if (event.type.startsWith("member.") && event.projectId === id) members.refetch();
+    if (event.type.startsWith("label.") && event.projectId === id) labels.refetch();
   });
   const flush = () => tasks.flush();
   window.addEventListener("pagehide", flush);
@@ -49,5 +53,5 @@ export function openProject(id: string): { tasks: TasksStore; members: MembersSt
     window.removeEventListener("pagehide", flush);
     tasks.flush();
   });
-  return { tasks, members };
+  return { tasks, members, labels };
 }

@@ -15,6 +15,8 @@ export interface ProjectsStore {
   create(name: string, description?: string): Promise<Project>;
   rename(id: string, name: string, description?: string): Promise<void>;
   remove(id: string): Promise<void>;
+  /** Archives (true) or restores (false): an archived project is read-only, listed under Archived. */
+  setArchived(id: string, archived: boolean): Promise<void>;
   apply(event: LiveEvent): void;
   clear(): void;
 }
@@ -82,6 +84,12 @@ export function createProjectsStore(
         throw e;
       }
     },
+    async setArchived(id, archived) {
+      const before = items.find((p) => p.id === id);
+      if (!before) return;
+      const project = await (archived ? client.archiveProject(id) : client.restoreProject(id));
+      upsert({ ...project, role: before.role });
+    },
     async remove(id) {
       const before = items.find((p) => p.id === id);
       drop(id);
@@ -106,6 +114,13 @@ export function createProjectsStore(
         case "project.updated":
           if (event.project && items.some((p) => p.id === event.project?.id)) upsert(event.project);
           break;
+        case "project.archived":
+        case "project.restored": {
+          // The event carries the actor's role: keep ours.
+          const mine = items.find((p) => p.id === event.project.id);
+          if (mine) upsert({ ...event.project, role: mine.role });
+          break;
+        }
         case "project.deleted":
           if (event.projectId) drop(event.projectId);
           break;

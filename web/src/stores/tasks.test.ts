@@ -23,6 +23,7 @@ function task(overrides: Partial<Task> = {}): Task {
     createdAt: "2026-01-01T00:00:00.000Z",
     updatedAt: "2026-01-01T00:00:00.000Z",
     completedAt: null,
+    archivedAt: null,
     ...overrides,
   };
 }

@@ -36,6 +36,8 @@ export interface TasksStore {
   reorderColumn(id: string, index: number): Promise<void>;
   deleteColumn(id: string, moveTo?: string): Promise<void>;
   remove(id: string): void;
+  /** Takes the task off the board at once and archives it; a toast offers Undo (restore). */
+  archive(id: string): Promise<void>;
   reload(id: string): Promise<Task | undefined>;
   apply(event: LiveEvent): void;
   flush(): void;
@@ -205,6 +207,7 @@ export function createTasksStore(
         createdAt: now,
         updatedAt: now,
         completedAt: null,
+        archivedAt: null,
       };
       // The store owns `temp` from here on (adopt() may rewrite its id): keep the placeholder id apart.
       const placeholderId = temp.id;
@@ -314,6 +317,28 @@ export function createTasksStore(
       });
       pendingDeletes.set(id, { task: saved, toast });
     },
+    async archive(id) {
+      const task = tasks.find((t) => t.id === id);
+      if (!task) return;
+      const saved = copy(task);
+      drop(id);
+      try {
+        await client.archiveTask(id);
+      } catch (e) {
+        upsert(saved);
+        errorToast(e, "Could not archive the task");
+        return;
+      }
+      showToast(`Archived “${task.title}”`, {
+        timeout: UNDO_MS,
+        action: {
+          label: "Undo",
+          run: () => {
+            client.restoreTask(id).then(upsert, (e) => errorToast(e, "Could not restore the task"));
+          },
+        },
+      });
+    },
     async reload(id) {
       try {
         const task = await client.task(id);
@@ -351,6 +376,7 @@ export function createTasksStore(
           if (event.task.projectId === projectId) upsert(event.task);
           break;
         case "task.deleted":
+        case "task.archived":
           drop(event.task.id);
           break;
         case "column.created":
@@ -362,6 +388,14 @@ export function createTasksStore(
           break;
         case "column.reordered":
           setColumns(reconcile(event.columns, { key: "id" }));
+          break;
+        case "task.restored":
+          if (event.task.projectId === projectId) upsert(event.task);
+          break;
+        case "label.updated":
+        case "label.deleted":
+          // Renamed on (or taken off) its tasks, each with a new version: read them again.
+          if (event.tasks > 0) void store.load();
           break;
       }
     },

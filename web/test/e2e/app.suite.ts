@@ -1,6 +1,6 @@
 // End-to-end: a real API (PostgreSQL + Redis) serving the built SPA, driven in Debian's Chromium.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/app.suite.ts
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
@@ -9,14 +9,11 @@ import {
   card,
   column,
   createProject,
-  newSession,
   PASSWORD,
-  type Session,
-  type Stack,
   screenshotDir,
   signIn,
   signUp,
-  startStack,
+  suiteStack,
   uniqueEmail,
   until,
   waitForTitles,
@@ -24,25 +21,7 @@ import {
 
 setDefaultTimeout(300_000);
 
-let stack: Stack;
-const sessions: Session[] = [];
-const open = async (options?: Parameters<typeof newSession>[1]) => {
-  const session = await newSession(stack, options);
-  sessions.push(session);
-  return session;
-};
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  for (const s of sessions) {
-    expect(s.foreign).toEqual([]);
-    await s.context.close().catch(() => {});
-  }
-  await stack?.stop();
-});
+const { open } = suiteStack();
 
 describe("a new user runs their work from the board", () => {
   test("sign up → project → create, edit, move, delete a task, seen live by a second browser → sign out", async () => {
@@ -129,11 +108,15 @@ describe("a new user runs their work from the board", () => {
     // Delete with undo, then delete for real.
     await card(ada.page, "Book the venue").getByRole("button").click();
     await ada.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    // Deleting for good is the owner's, after a confirmation (editors archive instead).
+    await ada.page.getByRole("alertdialog").getByRole("button", { name: "Delete task" }).click();
     await card(ada.page, "Book the venue").waitFor({ state: "detached" });
     await ada.page.getByRole("button", { name: "Undo" }).click();
     await card(ada.page, "Book the venue").waitFor();
     await card(ada.page, "Book the venue").getByRole("button").click();
     await ada.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    // Deleting for good is the owner's, after a confirmation (editors archive instead).
+    await ada.page.getByRole("alertdialog").getByRole("button", { name: "Delete task" }).click();
     await card(ada.page, "Book the venue").waitFor({ state: "detached" });
     await card(bob.page, "Book the venue").waitFor({ state: "detached", timeout: 15_000 });
     await ada.page.reload();

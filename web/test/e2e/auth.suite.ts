@@ -2,29 +2,17 @@
 // refresh without a cookie answers 204, not 401), and tabs of one browser that renew at the same moment
 // stay signed in (Web Locks queue their refreshes; the server forgives a race anyway).
 // Run: bun run --cwd web build && bun test ./web/test/e2e/auth.suite.ts
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { ConsoleMessage } from "playwright-core";
-import { newSession, type Session, type Stack, signUp, startStack, uniqueEmail } from "./harness";
+import { signUp, suiteStack, uniqueEmail } from "./harness";
 
 setDefaultTimeout(180_000);
 
-let stack: Stack;
-const sessions: Session[] = [];
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  for (const s of sessions) {
-    expect(s.foreign).toEqual([]);
-    await s.context.close().catch(() => {});
-  }
-  await stack?.stop();
-});
+const { open } = suiteStack();
 
 describe("anonymous visitor", () => {
   test("loading / and /signin logs no console error; the silent refresh answers 204", async () => {
-    const visitor = await newSession(stack);
-    sessions.push(visitor);
+    const visitor = await open();
     const errors: string[] = [];
     visitor.page.on("console", (message: ConsoleMessage) => {
       if (message.type() === "error") errors.push(`${message.text()} (${message.location().url})`);
@@ -42,8 +30,7 @@ describe("anonymous visitor", () => {
 
 describe("several tabs", () => {
   test("four tabs reloading at once all stay signed in, and so does the next load", async () => {
-    const first = await newSession(stack);
-    sessions.push(first);
+    const first = await open();
     await signUp(first.page, "Tabby", uniqueEmail("tabs"));
     const pages = [first.page, ...(await Promise.all([1, 2, 3].map(() => first.context.newPage())))];
     const signedIn = (page: (typeof pages)[number]) =>

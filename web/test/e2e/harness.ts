@@ -1,6 +1,7 @@
 // End-to-end harness: real PostgreSQL and Redis (api/test/support/services.ts), a real API process
 // (api/test/support/api-process.ts) serving the built SPA through STATIC_DIR, and Debian's Chromium
 // driven by playwright-core (never a downloaded browser).
+import { afterAll, beforeAll, expect } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -164,7 +165,71 @@ export async function newSession(
     errors.push(err.message);
     console.error(`[page error] ${err.message}`);
   });
+  // What went wrong on the wire, for the message of a test that fails (see describePage).
+  const troubles: string[] = [];
+  troublesOf.set(page, troubles);
+  page.on("response", (res) => {
+    if (res.status() >= 400) troubles.push(`${res.status()} ${res.request().method()} ${res.url()}`);
+  });
+  page.on("requestfailed", (req) =>
+    troubles.push(`failed ${req.method()} ${req.url()}: ${req.failure()?.errorText}`),
+  );
+  page.on("console", (message) => {
+    if (message.type() === "error") troubles.push(`console: ${message.text()}`);
+  });
   return { context, page, foreign, errors };
+}
+
+const troublesOf = new WeakMap<Page, string[]>();
+
+/** Where the page is, what it shows, and the last failed requests and console errors. */
+async function describePage(page: Page): Promise<string> {
+  const shown = await page
+    .locator("main, [role=alert], [role=status]")
+    .allInnerTexts()
+    .catch(() => []);
+  const troubles = (troublesOf.get(page) ?? []).slice(-10);
+  return `at ${page.url()} the page showed ${JSON.stringify(shown)}; last troubles: ${JSON.stringify(troubles)}`;
+}
+
+/** Runs a sign-in or sign-up flow; when it fails, the error says what the page showed. */
+async function explained(page: Page, what: string, flow: () => Promise<void>): Promise<void> {
+  try {
+    await flow();
+  } catch (error) {
+    throw new Error(`${what} failed ${await describePage(page)}`, { cause: error });
+  }
+}
+
+/**
+ * One stack for a suite file: started before its tests and stopped after them. Every browser session
+ * opened through `open` is closed at the end, after checking it asked no other origin for anything.
+ */
+export function suiteStack(options: StackOptions = {}) {
+  let started: Stack | undefined;
+  const sessions: Session[] = [];
+  beforeAll(async () => {
+    started = await startStack(options);
+  });
+  afterAll(async () => {
+    for (const s of sessions) {
+      expect(s.foreign).toEqual([]);
+      await s.context.close().catch(() => {});
+    }
+    await started?.stop();
+  });
+  const stack = (): Stack => {
+    if (!started) throw new Error("the suite's stack is not started (used outside a test?)");
+    return started;
+  };
+  return {
+    stack,
+    async open(sessionOptions?: Parameters<typeof newSession>[1]): Promise<Session> {
+      const session = await newSession(stack(), sessionOptions);
+      sessions.push(session);
+      return session;
+    },
+  };
 }
 
 let counter = 0;
@@ -175,35 +240,24 @@ export function uniqueEmail(prefix = "user"): string {
 export const PASSWORD = "correct horse battery staple";
 
 export async function signUp(page: Page, name: string, email: string, password = PASSWORD): Promise<void> {
-  await page.goto("/signup");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await signedIn(page);
+  await explained(page, "sign-up", async () => {
+    await page.goto("/signup");
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+  });
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto("/signin");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await signedIn(page);
-}
-
-/** Waits for the signed-in shell; when it does not come, says what the page showed instead. */
-async function signedIn(page: Page): Promise<void> {
-  try {
+  await explained(page, "sign-in", async () => {
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-  } catch (error) {
-    const shown = await page
-      .locator("main, [role=alert], [role=status]")
-      .allInnerTexts()
-      .catch(() => []);
-    throw new Error(`not signed in at ${page.url()}; the page showed: ${JSON.stringify(shown)}`, {
-      cause: error,
-    });
-  }
+  });
 }
 
 export async function createProject(page: Page, name: string): Promise<string> {

@@ -1,19 +1,16 @@
 // End-to-end: what a new user runs into first. Every form used twice in a row, every page on a
 // phone, two tabs of one account, quick keyboard moves, errors and limits worded for people.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/newuser.suite.ts
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Locator, Page, Route } from "playwright-core";
 import {
   card,
   column,
   createProject,
-  newSession,
   PASSWORD,
   registerUser,
-  type Session,
-  type Stack,
   signUp,
-  startStack,
+  suiteStack,
   uniqueEmail,
   until,
   waitForTitles,
@@ -21,25 +18,7 @@ import {
 
 setDefaultTimeout(300_000);
 
-let stack: Stack;
-const sessions: Session[] = [];
-const open = async (options?: Parameters<typeof newSession>[1]) => {
-  const session = await newSession(stack, options);
-  sessions.push(session);
-  return session;
-};
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  for (const s of sessions) {
-    expect(s.foreign).toEqual([]);
-    await s.context.close().catch(() => {});
-  }
-  await stack?.stop();
-});
+const { stack, open } = suiteStack();
 
 const quickAdd = async (page: Page, title: string) => {
   await page.getByLabel("New task title").fill(title);
@@ -140,8 +119,8 @@ describe("every form works twice in a row", () => {
     await createProject(page, "Team");
     const viewer = uniqueEmail("vera");
     const second = uniqueEmail("sam");
-    await registerUser(stack, "Vera Viewer", viewer);
-    await registerUser(stack, "Sam Second", second);
+    await registerUser(stack(), "Vera Viewer", viewer);
+    await registerUser(stack(), "Sam Second", second);
     await page.getByRole("link", { name: "Settings", exact: true }).click();
 
     const role = page.getByLabel("Role", { exact: true });
@@ -317,7 +296,7 @@ describe("phone-sized screens", () => {
       };
       await openTask();
       await expectFits(page, device, "task dialog");
-      for (const name of ["Close", "Delete", "Cancel", "Save"]) {
+      for (const name of ["Close", "Archive", "Delete", "Cancel", "Save"]) {
         await expectOnScreen(
           page,
           dialog.getByRole("button", { name, exact: true }),
@@ -340,6 +319,9 @@ describe("phone-sized screens", () => {
       );
       await openTask();
       await dialog.getByRole("button", { name: "Delete" }).tap();
+      const confirm = page.getByRole("alertdialog");
+      await expectOnScreen(page, confirm.getByRole("button", { name: "Delete task" }), device, "Delete task");
+      await confirm.getByRole("button", { name: "Delete task" }).tap();
       await card(page, "Small screen task").waitFor({ state: "detached" });
       const undo = page.getByRole("button", { name: "Undo" });
       await expectOnScreen(page, page.locator(".toast", { hasText: "Deleted" }), device, "the Undo toast");

@@ -4,6 +4,7 @@ import { baseTask } from "../../../test/fixtures";
 import type { api } from "../../api/client";
 import { ApiError } from "../../api/http";
 import type { Project, Task, TaskInput } from "../../api/types";
+import type { LabelsStore } from "../../stores/labels";
 import type { MembersStore } from "../../stores/members";
 import { type DialogTarget, ProjectContext } from "../../stores/project";
 import { createTasksStore } from "../../stores/tasks";
@@ -17,6 +18,7 @@ const project: Project = {
   role: "editor",
   createdAt: saved.createdAt,
   updatedAt: saved.updatedAt,
+  archivedAt: null,
 };
 const members = {
   items: () => [{ userId: "u2", email: "bob@example.test", name: "Bob", role: "editor" }],
@@ -43,6 +45,7 @@ async function openDialog(
         isOwner: () => false,
         tasks,
         members,
+        labels: { items: () => [], colorOf: () => "slate" } as unknown as LabelsStore,
         openTask: () => {},
       }}
     >

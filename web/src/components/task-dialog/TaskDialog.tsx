@@ -5,6 +5,7 @@ import { createSignal, onMount, Show } from "solid-js";
 import type { Task } from "../../api/types";
 import { type DialogTarget, useProject } from "../../stores/project";
 import { showToast } from "../../stores/toast";
+import { ConfirmDialog } from "../ConfirmDialog";
 import { CloseIcon } from "../Icons";
 import { TaskForm } from "./TaskForm";
 
@@ -28,11 +29,18 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
     close();
   };
 
+  const [confirming, setConfirming] = createSignal(false);
   const remove = () => {
     const current = task();
     if (!current) return;
     close();
     ctx.tasks.remove(current.id);
+  };
+  const archive = () => {
+    const current = task();
+    if (!current) return;
+    close();
+    void ctx.tasks.archive(current.id);
   };
   const reload = async () => {
     const current = task();
@@ -70,11 +78,21 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
               </div>
             }
             onReload={reload}
-            onDelete={remove}
+            onDelete={() => setConfirming(true)}
+            onArchive={archive}
             onGone={gone}
             onClose={close}
           />
         )}
+      </Show>
+      <Show when={confirming()}>
+        <ConfirmDialog
+          title={`Delete “${task()?.title ?? ""}”?`}
+          message="The task is deleted for every member. To keep it out of the way instead, archive it."
+          confirmLabel="Delete task"
+          onConfirm={remove}
+          onClose={() => setConfirming(false)}
+        />
       </Show>
     </dialog>
   );

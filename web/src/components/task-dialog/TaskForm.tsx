@@ -14,6 +14,8 @@ import {
 import { useProject } from "../../stores/project";
 import { applyApiError } from "../applyApiError";
 import { Field, SelectField, TextareaField } from "../Field";
+import { ArchiveIcon } from "../Icons";
+import { LabelsField } from "./LabelsField";
 import { changedFields, readTaskForm, taskFormProblems, toDateInput } from "./task-form";
 
 export function TaskForm(props: {
@@ -27,6 +29,7 @@ export function TaskForm(props: {
   head: JSX.Element;
   onReload: () => void;
   onDelete: () => void;
+  onArchive: () => void;
   /** The task was deleted meanwhile. */
   onGone: () => void;
   onClose: () => void;
@@ -145,14 +148,15 @@ export function TaskForm(props: {
           value={props.task?.assigneeId}
         />
       </div>
-      <Field
-        label="Labels"
-        {...taskField("labels")}
-        value={(props.task?.labels ?? []).join(", ")}
-        hint="Separate labels with commas."
-      />
+      <LabelsField field={taskField("labels")} initial={props.task?.labels ?? []} />
       <div class="dialog-actions">
         <Show when={!isNew && !readOnly()}>
+          <button type="button" class="btn" onClick={() => props.onArchive()}>
+            <ArchiveIcon /> Archive
+          </button>
+        </Show>
+        {/* Deleting for good is the owners' (editors archive), after a confirmation. */}
+        <Show when={!isNew && !readOnly() && ctx.isOwner()}>
           <button type="button" class="btn btn-danger" onClick={() => props.onDelete()}>
             Delete
           </button>
