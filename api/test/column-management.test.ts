@@ -384,3 +384,120 @@ describe("the board", () => {
     }
   });
 });
+
+describe("with archive (migration 0007)", () => {
+  let archiveProject: string;
+  const boardOf = async (id: string, user = editor) =>
+    (await t.call("GET", `/api/projects/${id}/board`, { token: user.token })).body as {
+      columns: { id: string; kind: string }[];
+      tasks: { id: string; title: string; columnId: string; archivedAt: string | null }[];
+    };
+  const taskIn = async (title: string) =>
+    (
+      await t.call("POST", "/api/tasks", {
+        token: editor.token,
+        body: { projectId: archiveProject, title },
+      })
+    ).body as { id: string; columnId: string };
+  const archive = (id: string) => t.call("POST", `/api/tasks/${id}/archive`, { token: editor.token });
+
+  beforeAll(async () => {
+    archiveProject = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Shelf" } }))
+      .body.id;
+    await t.call("POST", `/api/projects/${archiveProject}/members`, {
+      token: owner.token,
+      body: { email: editor.email, role: "editor" },
+    });
+  });
+
+  test("the board leaves archived tasks out; moves count the cards in use only", async () => {
+    const [a, b, c, d] = [await taskIn("a"), await taskIn("b"), await taskIn("c"), await taskIn("d")];
+    expect((await archive(b.id)).status).toBe(200);
+    const board = await boardOf(archiveProject);
+    expect(board.tasks.map((task) => task.title)).toEqual(["a", "c", "d"]);
+    expect(board.tasks.every((task) => task.archivedAt === null)).toBe(true);
+    // Index 1 among a, c (d being moved): between a and c, whatever the archived b's position.
+    const moved = await move(d.id, { columnId: a.columnId, position: 1 });
+    expect(moved.status).toBe(200);
+    expect((await boardOf(archiveProject)).tasks.map((task) => task.title)).toEqual(["a", "d", "c"]);
+    // Restored, it is back where it was.
+    await t.call("POST", `/api/tasks/${b.id}/restore`, { token: editor.token });
+    expect((await boardOf(archiveProject)).tasks.map((task) => task.title)).toContain("b");
+    expect(c.columnId).toBe(a.columnId);
+  });
+
+  test("moving an archived task, by column or by status, is refused (409 task_archived)", async () => {
+    const task = await taskIn("shelved");
+    await archive(task.id);
+    const { columns } = await boardOf(archiveProject);
+    const done = columns.find((column) => column.kind === "done");
+    for (const body of [
+      { columnId: done?.id, position: 0 },
+      { status: "in_progress", position: 0 },
+    ]) {
+      const res = await move(task.id, body);
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe("task_archived");
+    }
+  });
+
+  test("an archived project refuses column writes (409 project_archived); the board still reads", async () => {
+    const [first, second] = (await boardOf(archiveProject)).columns;
+    expect(
+      (await t.call("POST", `/api/projects/${archiveProject}/archive`, { token: owner.token })).status,
+    ).toBe(200);
+    const base = `/api/projects/${archiveProject}/columns`;
+    for (const [method, path, body] of [
+      ["POST", base, { name: "Late" }],
+      ["PATCH", `${base}/${first?.id}`, { name: "Renamed" }],
+      ["POST", `${base}/${first?.id}/move`, { position: 2 }],
+      ["DELETE", `${base}/${second?.id}?moveTo=${first?.id}`, undefined],
+    ] as const) {
+      const res = await t.call(method, path, { token: owner.token, body });
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe("project_archived");
+    }
+    expect(
+      (await t.call("GET", `/api/projects/${archiveProject}/board`, { token: viewer.token })).status,
+    ).toBe(404);
+    expect((await boardOf(archiveProject)).columns.map((column) => column.id)).toContain(second?.id ?? "");
+    await t.call("POST", `/api/projects/${archiveProject}/restore`, { token: owner.token });
+    expect((await addColumn({ name: "Back" }, owner, archiveProject)).status).toBe(201);
+  });
+
+  test("with many archived tasks, the board reads its tasks from tasks_active_position_idx (EXPLAIN)", async () => {
+    const big = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Big shelf" } }))
+      .body.id as string;
+    await t.sql.begin(async (tx) => {
+      await tx`SET LOCAL statement_timeout = 0`;
+      const others = await tx<{ id: string }[]>`
+        INSERT INTO projects (name) SELECT 'filler ' || g FROM generate_series(1, 19) g RETURNING id`;
+      const ids = [big, ...others.map((p) => p.id)];
+      await tx`
+        INSERT INTO tasks (project_id, title, position, archived_at)
+        SELECT (${ids}::uuid[])[1 + g % 20], 'task ' || g, g, CASE WHEN g % 3 <> 0 THEN now() END
+        FROM generate_series(1, 40000) g`;
+    });
+    await t.sql`ANALYZE tasks`;
+    const statements: { text: string; parameters: unknown[] }[] = [];
+    const options = t.sql.options as { debug: unknown };
+    options.debug = (_connection: number, text: string, parameters: unknown[]) => {
+      if (text.includes("string_agg")) statements.push({ text, parameters });
+    };
+    try {
+      const res = await t.call("GET", `/api/projects/${big}/board`, { token: owner.token });
+      expect(res.status).toBe(200);
+      // Two of three of the project's 2,000 tasks are archived.
+      expect(res.body.tasks).toHaveLength(666);
+      const [statement] = statements;
+      if (!statement) throw new Error("no board query was sent");
+      const rows = await t.sql.unsafe(`EXPLAIN ${statement.text}`, statement.parameters as string[]);
+      const plan = rows.map((row) => Object.values(row)[0]).join("\n");
+      // A (bitmap) index scan of the partial index: archived rows are never read.
+      expect(plan).toMatch(/Index Scan (using|on) tasks_active_position_idx/);
+      expect(plan).not.toMatch(/Seq Scan on tasks/);
+    } finally {
+      options.debug = false;
+    }
+  }, 120_000);
+});

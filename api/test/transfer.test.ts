@@ -209,6 +209,59 @@ describe("import as a copy", () => {
       } as never,
     ]);
   });
+
+  test("format 2 files, before archiving and as archiving wrote them (archivedAt, label colours, no columns), restore unchanged", async () => {
+    const kinds = ["todo", "in_progress", "done"];
+    const defaultColumns = [
+      { name: "To do", kind: "todo", done: false, wipLimit: null, position: 1024 },
+      { name: "In progress", kind: "in_progress", done: false, wipLimit: null, position: 2048 },
+      { name: "Done", kind: "done", done: true, wipLimit: null, position: 3072 },
+    ];
+    const asVersionTwo = (archiving: boolean) => {
+      const file = { ...versionOneFile(), version: 2 };
+      const [project] = file.projects;
+      if (!project?.tasks[0]) throw new Error("no task");
+      Object.assign(project, { id: crypto.randomUUID() });
+      Object.assign(project.tasks[0], { id: crypto.randomUUID() });
+      if (archiving) {
+        Object.assign(project, {
+          archivedAt: "2025-12-03T10:00:00.000Z",
+          labels: [
+            { name: "a", color: "teal" },
+            { name: "spare", color: "pink" },
+          ],
+        });
+        Object.assign(project.tasks[0], { archivedAt: "2025-12-02T12:00:00.000Z" });
+      }
+      return file;
+    };
+    for (const archiving of [false, true]) {
+      const file = asVersionTwo(archiving);
+      const res = await importAs(alice.token, file, "?mode=restore");
+      expect(res.status).toBe(201);
+      const [fileProject] = file.projects as ExportedProject[];
+      const exported = (await exportOf(alice.token)).projects.find((p) => p.id === fileProject?.id);
+      expect(exported?.tasks.map((task) => task.id)).toEqual(fileProject?.tasks.map((task) => task.id));
+      // The same content; what the file lacks comes with today's defaults: the default columns (its
+      // task in the first of its status's kind), not archived, labels in the default colour.
+      const [plain] = withoutIds(fileProject ? [fileProject] : []);
+      const given = fileProject as ExportedProject & { archivedAt?: string; labels?: unknown[] };
+      expect(withoutIds(exported ? [exported] : [])).toEqual([
+        {
+          ...plain,
+          archivedAt: given.archivedAt ?? null,
+          labels: given.labels ?? [{ name: "a", color: "slate" }],
+          members: [{ email: alice.email, role: "owner" }],
+          columns: defaultColumns,
+          tasks: (plain?.tasks ?? []).map((task) => ({
+            ...task,
+            archivedAt: (task as { archivedAt?: string }).archivedAt ?? null,
+            column: kinds.indexOf(task.status as string),
+          })),
+        } as never,
+      ]);
+    }
+  });
 });
 
 describe("import restores", () => {
