@@ -54,19 +54,8 @@ export const LIMITS = {
   comment: 10_000,
 } as const;
 
-/** The label palette, in the API's order (types.test.ts checks it); styles.css draws each colour. */
-export const LABEL_COLORS: LabelColor[] = [
-  "slate",
-  "red",
-  "orange",
-  "amber",
-  "green",
-  "teal",
-  "blue",
-  "indigo",
-  "purple",
-  "pink",
-];
+/** Each palette colour's name; the compiler keeps the keys complete, and their order is the API's
+ * (types.test.ts checks it). styles.css draws each colour. */
 export const LABEL_COLOR_NAME: Record<LabelColor, string> = {
   slate: "Slate",
   red: "Red",
@@ -79,6 +68,7 @@ export const LABEL_COLOR_NAME: Record<LabelColor, string> = {
   purple: "Purple",
   pink: "Pink",
 };
+export const LABEL_COLORS = Object.keys(LABEL_COLOR_NAME) as LabelColor[];
 
 export const STATUSES: Status[] = ["todo", "in_progress", "done"];
 export const STATUS_LABEL: Record<Status, string> = {

@@ -90,6 +90,56 @@ describe("tasks store", () => {
     expect(titles(store.column("done"))).toEqual(["Task 2"]);
   });
 
+  test("creates are sent one after another, in the order they were made", async () => {
+    const sent: string[] = [];
+    const answers: (() => void)[] = [];
+    const { client } = fakeClient([]);
+    client.createTask = (input) => {
+      sent.push(input.title);
+      return new Promise((resolve) => {
+        answers.push(() => resolve(task({ title: input.title, position: sent.length * 1024 })));
+      });
+    };
+    const store = createTasksStore("p1", client);
+    await store.load();
+    const first = store.create({ title: "Gamma" });
+    const second = store.create({ title: "Delta" });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sent).toEqual(["Gamma"]);
+    answers[0]?.();
+    await first;
+    const deadline = Date.now() + 2000;
+    while (sent.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(sent).toEqual(["Gamma", "Delta"]);
+    answers[1]?.();
+    await second;
+    expect(titles(store.column("todo"))).toEqual(["Gamma", "Delta"]);
+  });
+
+  test("a failed reload keeps the board on screen and tries again", async () => {
+    const items = [task({ position: 1000 })];
+    let failures = 1;
+    const { client, calls } = fakeClient(items);
+    const list = client.tasks;
+    client.tasks = async (params) => {
+      if (calls.length > 0 && failures > 0) {
+        failures -= 1;
+        calls.push("list failed");
+        throw new ApiError(502, "bad_gateway", "bad gateway");
+      }
+      return list(params);
+    };
+    const store = createTasksStore("p1", client, 5);
+    await store.load();
+    await store.load();
+    expect(store.state()).toBe("ready");
+    expect(titles(store.column("todo"))).toEqual(["Task 1"]);
+    const deadline = Date.now() + 2000;
+    while (calls.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toEqual(["list ", "list failed", "list "]);
+    expect(store.state()).toBe("ready");
+  });
+
   test("a failed load reports the error", async () => {
     const { client } = fakeClient([], {
       tasks: async () => {

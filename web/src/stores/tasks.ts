@@ -3,7 +3,7 @@
 import { createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import { type ColumnInput, columnsApi } from "../api/columns";
-import { ApiError, allPages } from "../api/http";
+import { ApiError, allPages, isTemporary } from "../api/http";
 import { tasksApi } from "../api/tasks";
 import type { Column, LiveEvent, Status, Task, TaskInput } from "../api/types";
 import { STATUSES } from "../api/types";
@@ -15,7 +15,8 @@ export interface TasksStore {
   tasks: Task[];
   state: () => "loading" | "ready" | "error";
   error: () => unknown;
-  load(): Promise<void>;
+  /** Fetches the board; `attempt` counts the retries of a failed reload. */
+  load(attempt?: number): Promise<void>;
   column(status: Status): Task[];
   /** The project's columns in board order (from the board's load and live column events). */
   columns: Column[];
@@ -60,9 +61,13 @@ export function positionAt(column: Task[], index: number): number {
   return (before + after) / 2;
 }
 
+/** A reload of a board on screen (resync, reconnect) that fails is tried again this many times, backing off. */
+const RELOAD_ATTEMPTS = 5;
+
 export function createTasksStore(
   projectId: string,
   client: typeof tasksApi & Partial<typeof columnsApi> = { ...tasksApi, ...columnsApi },
+  reloadRetryMs = 1000,
 ): TasksStore {
   const [tasks, setTasks] = createStore<Task[]>([]);
   const [columns, setColumns] = createStore<Column[]>([]);
@@ -83,6 +88,8 @@ export function createTasksStore(
   // the newest copy the server sent (answers and live events); the card then settles on it, which
   // is the server's answer on success and a rollback to what the server has on failure.
   const inflight = new Map<string, { count: number; server: Task; queue: Promise<unknown> }>();
+  /** The last create sent: the next one waits for it. */
+  let creates: Promise<unknown> = Promise.resolve();
   let tempId = 0;
 
   const copy = (task: Task): Task => ({ ...task, labels: [...task.labels] });
@@ -155,7 +162,7 @@ export function createTasksStore(
     state,
     error,
     columns,
-    async load() {
+    async load(attempt = 0) {
       try {
         // The board in one request (its columns and every task); page by page without it.
         let items: Task[];
@@ -176,6 +183,12 @@ export function createTasksStore(
         );
         setState("ready");
       } catch (e) {
+        // A board on screen stays while a reload fails for a moment (a deploy: the proxy answers 502
+        // for a few seconds), instead of giving way to an error page; the reload is tried again.
+        if (state() === "ready" && isTemporary(e) && attempt < RELOAD_ATTEMPTS) {
+          setTimeout(() => void store.load(attempt + 1), reloadRetryMs * 2 ** attempt);
+          return;
+        }
         setError(e);
         setState("error");
       }
@@ -212,12 +225,15 @@ export function createTasksStore(
       // The store owns `temp` from here on (adopt() may rewrite its id): keep the placeholder id apart.
       const placeholderId = temp.id;
       setTasks((list) => [...list, temp]);
+      // A column says the status: the API takes one of the two.
+      const { columnId: into, status: _status, ...rest } = input;
+      const body = chosen && into ? { ...rest, columnId: into, projectId } : { ...input, projectId };
+      // Creates go one after another, so the server appends them in the order they were made (a form
+      // used twice in a row): sent together, the second could land above the first.
+      const request = creates.then(() => client.createTask(body));
+      creates = request.catch(() => {});
       try {
-        // A column says the status: the API takes one of the two.
-        const { columnId: into, status: _status, ...rest } = input;
-        const task = await client.createTask(
-          chosen && into ? { ...rest, columnId: into, projectId } : { ...input, projectId },
-        );
+        const task = await request;
         adopt(placeholderId, task);
         return task;
       } catch (e) {

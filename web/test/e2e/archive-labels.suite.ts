@@ -13,6 +13,7 @@ import {
   signUp as signUpByApi,
   type User,
 } from "../../../api/test/support/client.ts";
+import { LABEL_COLORS } from "../../src/api/types";
 import { card, newSession, type Session, type Stack, signIn, startStack, until } from "./harness";
 
 setDefaultTimeout(300_000);
@@ -318,25 +319,13 @@ describe("accessibility", () => {
     test(`board with label chips, task dialog, Archived view, label manager: no serious or critical axe violations (${scheme})`, async () => {
       const { owner, projectId } = await seed(`Axe ${scheme}`);
       // Every palette colour on a card.
-      const colours = [
-        "slate",
-        "red",
-        "orange",
-        "amber",
-        "green",
-        "teal",
-        "blue",
-        "indigo",
-        "purple",
-        "pink",
-      ];
-      for (const color of colours) {
+      for (const color of LABEL_COLORS) {
         await call(stack.apiUrl, "POST", `/api/projects/${projectId}/labels`, {
           token: owner.token,
           body: { name: color, color },
         });
       }
-      await addTask(owner, projectId, "Every colour", colours);
+      await addTask(owner, projectId, "Every colour", LABEL_COLORS);
       const archived = await addTask(owner, projectId, "Archived one");
       await call(stack.apiUrl, "POST", `/api/tasks/${archived.id}/archive`, { token: owner.token });
 
