@@ -4,16 +4,16 @@ import init from "./0001_init.sql" with { type: "text" };
 import projectSearchIndex from "./0002_project_search_index.sql" with { type: "text" };
 import apiTimestamp from "./0003_api_timestamp.sql" with { type: "text" };
 import columns from "./0004_columns.sql" with { type: "text" };
-import columnManagement from "./0005_column_management.sql" with { type: "text" };
 import checklistsCommentsActivity from "./0006_checklists_comments_activity.sql" with { type: "text" };
 import archiveLabels from "./0007_archive_labels.sql" with { type: "text" };
+import columnManagement from "./0008_column_management.sql" with { type: "text" };
 
 export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0001_init", sql: init },
   { version: "0002_project_search_index", sql: projectSearchIndex },
   { version: "0003_api_timestamp", sql: apiTimestamp },
   { version: "0004_columns", sql: columns },
-  { version: "0005_column_management", sql: columnManagement },
   { version: "0006_checklists_comments_activity", sql: checklistsCommentsActivity },
   { version: "0007_archive_labels", sql: archiveLabels },
+  { version: "0008_column_management", sql: columnManagement },
 ];

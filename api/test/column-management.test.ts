@@ -294,7 +294,7 @@ describe("columns", () => {
   });
 });
 
-describe("migration 0005 triggers (status and column_id kept in step both ways)", () => {
+describe("migration 0008 triggers (status and column_id kept in step both ways)", () => {
   test("a write of column_id alone sets the status; a column's kind change carries to its tasks in place", async () => {
     const extra = (await addColumn({ name: "Trigger", kind: "todo" })).body;
     const task = await newTask("Via SQL");

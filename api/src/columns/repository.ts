@@ -66,7 +66,7 @@ export async function insertColumn(tx: Queryable, projectId: string, input: Crea
 }
 
 /**
- * Writes `changes` over `current`. A changed kind changes its tasks' status (migration 0005's trigger);
+ * Writes `changes` over `current`. A changed kind changes its tasks' status (migration 0008's trigger);
  * a changed done flag sets or clears their completion time here. Returns the column and whether any
  * task changed.
  */

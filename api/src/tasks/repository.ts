@@ -235,7 +235,7 @@ export async function findColumn(
 /**
  * SET items for the locked task `current` going into `column` (the same or another): status = the
  * column's kind, and the completion time, kept while the task stays in done columns, none otherwise.
- * Migration 0005's trigger derives status from column_id too; writing both keeps this version's
+ * Migration 0008's trigger derives status from column_id too; writing both keeps this version's
  * answers right without reading the row back.
  */
 const columnAssignments = (tx: Queryable, current: Task, column: TargetColumn) =>
