@@ -151,6 +151,9 @@ describe("keyboard only", () => {
     const { page } = await open();
     await signUp(page, "Kim", uniqueEmail("kim"));
     await createProject(page, "Keys");
+    // The project's heading comes with its layout, before the lazy board that listens for shortcuts:
+    // keys start once the board is on screen, as a person's would.
+    await waitForColumns(page, ["To do", "In progress", "Done"]);
     await page.locator("body").click({ position: { x: 5, y: 5 } });
 
     await page.keyboard.press("?");
