@@ -6,6 +6,7 @@ import apiTimestamp from "./0003_api_timestamp.sql" with { type: "text" };
 import columns from "./0004_columns.sql" with { type: "text" };
 import checklistsCommentsActivity from "./0006_checklists_comments_activity.sql" with { type: "text" };
 import archiveLabels from "./0007_archive_labels.sql" with { type: "text" };
+import columnManagement from "./0008_column_management.sql" with { type: "text" };
 
 export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0001_init", sql: init },
@@ -14,4 +15,5 @@ export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0004_columns", sql: columns },
   { version: "0006_checklists_comments_activity", sql: checklistsCommentsActivity },
   { version: "0007_archive_labels", sql: archiveLabels },
+  { version: "0008_column_management", sql: columnManagement },
 ];
