@@ -9,6 +9,7 @@ import { commentOperations } from "./comments/openapi.ts";
 import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
+import { invitationOperations } from "./invitations/openapi.ts";
 import { labelOperations } from "./labels/openapi.ts";
 import { preferenceOperations } from "./preferences/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
@@ -23,6 +24,7 @@ export const OPERATIONS: Operation[] = [
   ...healthOperations,
   ...authOperations,
   ...projectOperations,
+  ...invitationOperations,
   ...labelOperations,
   ...taskOperations,
   ...checklistOperations,
