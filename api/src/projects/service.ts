@@ -2,7 +2,6 @@
 // here; single statements run on the pool (atomic on their own; a second statement joining one later
 // wraps it in sql.begin). Events are published only after the commit.
 import { recordActivity } from "../activity/repository.ts";
-import { findUserByEmail } from "../auth/users.ts";
 import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
