@@ -43,7 +43,9 @@ export default function SignUp() {
     if (Object.keys(next).length) return;
     setBusy(true);
     try {
-      const joined = await session.signUp(name, email, password, invited() ? token : undefined);
+      const joined = invited()
+        ? await session.signUp(name, email, password, token)
+        : await session.signUp(name, email, password);
       if (joined) navigate(`/projects/${joined}`, { replace: true });
     } catch (err) {
       applyApiError(err, {
