@@ -143,7 +143,7 @@ describe("password reset", () => {
     const link = await linkIn(email, "/reset-password");
     await page.goto(link);
     await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
-    await page.getByLabel("New password").fill("a completely new passphrase");
+    await page.getByLabel("New password", { exact: true }).fill("a completely new passphrase");
     await page.getByLabel("Repeat new password").fill("a completely new passphrase");
     await page.getByRole("button", { name: "Set the new password" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
@@ -157,7 +157,7 @@ describe("password reset", () => {
     // The link was single-use.
     const reuse = await open();
     await reuse.page.goto(link);
-    await reuse.page.getByLabel("New password").fill("yet another passphrase 9");
+    await reuse.page.getByLabel("New password", { exact: true }).fill("yet another passphrase 9");
     await reuse.page.getByLabel("Repeat new password").fill("yet another passphrase 9");
     await reuse.page.getByRole("button", { name: "Set the new password" }).click();
     await reuse.page.getByText("This link is not valid any more").waitFor();
@@ -166,7 +166,7 @@ describe("password reset", () => {
 
 /** An invitation link and a reset link, made through the API, for the phone and axe tests. */
 async function links(label: string) {
-  const owner = await signUpByApi(stack().apiUrl, `Owner ${label}`);
+  const owner = await signUpByApi(stack().apiUrl, `owner-${label}`);
   const projectId = await createProjectByApi(stack().apiUrl, owner, `Project ${label}`);
   const invited = uniqueEmail(`invited-${label}`);
   const reply = await call(stack().apiUrl, "POST", `/api/projects/${projectId}/invitations`, {
@@ -265,6 +265,8 @@ describe("accessibility", () => {
       await page.goto(invitation);
       await page.getByText(`invited you to Project axe-${scheme}`).waitFor();
       await check("invitation sign-up");
+      // Another document first: from /invitation#a to /invitation#b would only change the fragment.
+      await page.goto("/signin");
       await page.goto("/invitation#not-a-valid-token-at-all");
       await page.getByText("This invitation link is not valid any more").waitFor();
       await check("invalid invitation");
