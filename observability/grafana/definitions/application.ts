@@ -250,7 +250,8 @@ export const application = dashboard({
         }),
         timeseries({
           title: "Job attempts by result",
-          description: "Job attempts per second by kind and result: done, retried, deferred (another attempt holds the mail), failed.",
+          description:
+            "Job attempts per second by kind and result: done, retried, deferred (another attempt holds the mail), failed.",
           unit: "ops",
           w: 12,
           stack: true,
