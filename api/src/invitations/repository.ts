@@ -6,12 +6,18 @@ import type { Invitation } from "./schemas.ts";
 
 export type InvitationRow = WithDates<Invitation, "createdAt" | "sentAt" | "expiresAt">;
 
-export async function listPending(sql: Queryable, projectId: string): Promise<InvitationRow[]> {
+/** The project's pending invitations (or the one with this id), oldest first. */
+export async function listPending(
+  sql: Queryable,
+  projectId: string,
+  invitationId?: string,
+): Promise<InvitationRow[]> {
   return sql<InvitationRow[]>`
-    SELECT i.id, i.project_id, i.email, i.role, u.name AS invited_by_name, i.created_at, i.sent_at, i.expires_at,
-      i.expires_at <= now() AS expired
+    SELECT i.id, i.project_id, i.email, i.role, u.name AS invited_by_name, i.created_at, i.sent_at,
+      i.expires_at, i.expires_at <= now() AS expired
     FROM invitations i LEFT JOIN users u ON u.id = i.invited_by
     WHERE i.project_id = ${projectId} AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+      AND (${invitationId ?? null}::uuid IS NULL OR i.id = ${invitationId ?? null}::uuid)
     ORDER BY i.created_at, i.id`;
 }
 
@@ -20,13 +26,7 @@ export async function findPending(
   projectId: string,
   invitationId: string,
 ): Promise<InvitationRow | undefined> {
-  const [row] = await sql<InvitationRow[]>`
-    SELECT i.id, i.project_id, i.email, i.role, u.name AS invited_by_name, i.created_at, i.sent_at, i.expires_at,
-      i.expires_at <= now() AS expired
-    FROM invitations i LEFT JOIN users u ON u.id = i.invited_by
-    WHERE i.id = ${invitationId} AND i.project_id = ${projectId}
-      AND i.accepted_at IS NULL AND i.revoked_at IS NULL`;
-  return row;
+  return (await listPending(sql, projectId, invitationId))[0];
 }
 
 /**

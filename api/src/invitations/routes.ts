@@ -7,36 +7,29 @@ import type { Publish } from "../events/publisher.ts";
 import type { AppEnv } from "../http/context.ts";
 import { validate } from "../http/validate.ts";
 import { projectIdParam } from "../projects/schemas.ts";
-import { invitationParam, inviteBody } from "./schemas.ts";
+import { type InviteBody, invitationParam, inviteBody } from "./schemas.ts";
 import { createInvitationService } from "./service.ts";
 
 export function invitationRoutes(deps: Deps, publish: Publish) {
   const invitations = createInvitationService(deps, publish);
-  const invite = validate("json", inviteBody);
+  const param = validate("param", projectIdParam);
+  const body = validate("json", inviteBody);
+  const invite = (actorId: string, clientIp: string, projectId: string, input: InviteBody) =>
+    invitations.invite(actorId, clientIp, projectId, input.email, input.role);
 
   return new Hono<AppEnv>()
-    .post("/:id/invitations", validate("param", projectIdParam), invite, async (c) => {
-      const { email, role } = c.req.valid("json");
-      const result = await invitations.invite(
-        c.get("user").id,
-        c.get("clientIp"),
-        c.req.valid("param").id,
-        email,
-        role,
-      );
-      return c.json(result, 202);
-    })
-    .post("/:id/members", validate("param", projectIdParam), invite, async (c) => {
-      const { email, role } = c.req.valid("json");
-      const result = await invitations.invite(
-        c.get("user").id,
-        c.get("clientIp"),
-        c.req.valid("param").id,
-        email,
-        role,
-      );
-      return c.json(result, 202);
-    })
+    .post("/:id/invitations", param, body, async (c) =>
+      c.json(
+        await invite(c.get("user").id, c.get("clientIp"), c.req.valid("param").id, c.req.valid("json")),
+        202,
+      ),
+    )
+    .post("/:id/members", param, body, async (c) =>
+      c.json(
+        await invite(c.get("user").id, c.get("clientIp"), c.req.valid("param").id, c.req.valid("json")),
+        202,
+      ),
+    )
     .get("/:id/invitations", validate("param", projectIdParam), async (c) => {
       return c.json({ items: await invitations.list(c.get("user").id, c.req.valid("param").id) });
     })

@@ -38,5 +38,6 @@ export const invitationPreview = z.object({
 });
 
 export type Invitation = z.infer<typeof invitationSchema>;
+export type InviteBody = z.infer<typeof inviteBody>;
 export type InviteResult = z.infer<typeof inviteResult>;
 export type InvitationPreview = z.infer<typeof invitationPreview>;
