@@ -6,6 +6,7 @@ import { version } from "../package.json" with { type: "json" };
 import { activityRoutes } from "./activity/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { checklistRoutes } from "./checklists/routes.ts";
+import { columnRoutes } from "./columns/routes.ts";
 import { commentRoutes } from "./comments/routes.ts";
 import type { Deps } from "./deps.ts";
 import type { EventHub } from "./events/hub.ts";
@@ -69,6 +70,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
+    .route("/projects", columnRoutes(deps, publish))
     .route("/projects", labelRoutes(deps, publish))
     .route("/projects", invitationRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))

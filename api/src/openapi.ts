@@ -5,6 +5,7 @@ import { z } from "zod";
 import { activityOperations } from "./activity/openapi.ts";
 import { authOperations } from "./auth/openapi.ts";
 import { checklistOperations } from "./checklists/openapi.ts";
+import { columnOperations } from "./columns/openapi.ts";
 import { commentOperations } from "./comments/openapi.ts";
 import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
@@ -24,6 +25,7 @@ export const OPERATIONS: Operation[] = [
   ...healthOperations,
   ...authOperations,
   ...projectOperations,
+  ...columnOperations,
   ...invitationOperations,
   ...labelOperations,
   ...taskOperations,

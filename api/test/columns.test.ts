@@ -10,6 +10,7 @@ import { createTestApp, freshRuntime, type TestApp } from "./support/harness.ts"
 setDefaultTimeout(60_000);
 
 const BEFORE_COLUMNS = migrations.findIndex((migration) => migration.version === "0004_columns");
+const THROUGH_COLUMNS = migrations.findIndex((migration) => migration.version === "0008_column_management");
 
 /** The project's columns, in board order. */
 const columnsOf = async (sql: Sql, projectId: string) => [
@@ -53,7 +54,13 @@ describe("against a database written by the previous version", () => {
       INSERT INTO tasks (project_id, title, status, position)
       SELECT ${projectId}, s::text || ' ' || g, s, g * 1024
       FROM unnest(ARRAY['todo', 'in_progress', 'done']::task_status[]) s, generate_series(1, 3) g`;
-    expect(await migrate(sql, migrations.slice(0, BEFORE_COLUMNS + 1))).toEqual(["0004_columns"]);
+    // Up to this feature's migrations (later ones are tested with their own features).
+    expect(await migrate(sql, migrations.slice(0, THROUGH_COLUMNS + 1))).toEqual([
+      "0004_columns",
+      "0006_checklists_comments_activity",
+      "0007_archive_labels",
+      "0008_column_management",
+    ]);
   });
   afterAll(() => data.close());
 
@@ -148,7 +155,9 @@ describe("this version", () => {
     });
     expect(moved.body.status).toBe("todo");
     expect(await columnKindOf(t.sql, id)).toBe("todo");
-    // Reads are unchanged: a task has no column in the API yet.
-    expect(Object.keys(moved.body)).not.toContain("columnId");
+    // The answer names the column (migration 0008 step: columns are managed per project).
+    const [todo] = await t.sql<{ id: string }[]>`
+      SELECT id FROM columns WHERE project_id = ${projectId} AND kind = 'todo'`;
+    expect(moved.body.columnId).toBe(todo?.id);
   });
 });

@@ -194,7 +194,12 @@ describe("activity", () => {
       title: { from: "History", to: "History 2" },
       priority: { from: "medium", to: "high" },
     });
-    expect(res.body.items[3].data).toMatchObject({ from: "todo", to: "done" });
+    expect(res.body.items[3].data).toMatchObject({
+      from: "todo",
+      to: "done",
+      fromColumn: { name: "To do" },
+      toColumn: { name: "Done" },
+    });
 
     const page1 = await t.call("GET", `/api/tasks/${task.id}/activity?limit=4`, { token: owner.token });
     expect(page1.body.items).toHaveLength(4);

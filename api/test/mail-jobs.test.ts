@@ -25,7 +25,7 @@ beforeAll(async () => {
   const env = { SMTP_URL: smtp.url, PUBLIC_URL: "https://tasks.example.test", JOBS_RETRY_BASE_MS: "50" };
   t = await createTestApp(env);
   runtime = await freshRuntime(env);
-});
+}, 60_000);
 
 afterAll(async () => {
   await t?.close();

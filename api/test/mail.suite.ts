@@ -1,8 +1,11 @@
 // Exactly-once reminders across real API processes: two replicas (A, B) on one PostgreSQL and one
-// Redis, sending through a real SMTP server on loopback that takes 150 ms to answer each message. N due
-// tasks must give exactly N reminder mails counted at the server, with replica A killed (SIGKILL) while
-// it is in the middle of SMTP transactions and started again, and none for tasks completed or archived
-// after their reminder was queued. CI: .ci/suites "api processes".
+// Redis, sending through a real SMTP server on loopback. N due tasks must give exactly N reminder mails
+// counted at the server, with replica A killed (SIGKILL) in the middle of two SMTP transactions and
+// started again, and none for tasks completed or archived after their reminder was queued. The server
+// holds transactions at RCPT TO while the test acts, so the kill lands inside the transactions, before
+// the server accepted anything: the window this cannot cover (a death between the server's "250" and
+// the commit of 'sent') is documented in docs/architecture.md and tested in mail-jobs.test.ts.
+// CI: .ci/suites "api processes".
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
 import { type RunningApi, startApi } from "./support/api-process.ts";
@@ -22,12 +25,13 @@ let databaseUrl: string;
 let db: postgres.Sql;
 const apis: RunningApi[] = [];
 
-// Fast loops, a short mail timeout and the shortest lease config.ts allows with it (2 × 1 s + 5 s).
+// Fast loops; a mail timeout long enough for held transactions to outlast the test's steps on a loaded
+// machine, and the shortest lease config.ts allows with it (2 × 4 s + 5 s).
 const env = () => ({
   SMTP_URL: smtp.url,
   PUBLIC_URL: "https://tasks.example.test",
-  MAIL_TIMEOUT_SECONDS: "1",
-  JOBS_LEASE_SECONDS: "7",
+  MAIL_TIMEOUT_SECONDS: "4",
+  JOBS_LEASE_SECONDS: "13",
   JOBS_POLL_MS: "50",
   JOBS_CONCURRENCY: "2",
   JOBS_RETRY_BASE_MS: "200",
@@ -43,11 +47,7 @@ const replica = async () => {
 };
 
 beforeAll(async () => {
-  [pg, redis, smtp] = await Promise.all([
-    startPostgres(),
-    startRedis(),
-    startTestSmtp({ replyDelayMs: 150 }),
-  ]);
+  [pg, redis, smtp] = await Promise.all([startPostgres(), startRedis(), startTestSmtp()]);
   databaseUrl = await createDatabase(pg.url);
   db = postgres(databaseUrl, { max: 2, onnotice: () => {} });
 }, 60_000);
@@ -63,7 +63,15 @@ async function createDueTask(base: string, user: User, projectId: string, title:
     token: user.token,
     body: { projectId, title, dueAt: new Date(Date.now() + dueInMs).toISOString(), assigneeId: user.id },
   });
-  if (reply.status !== 201) throw new Error(`task not created: ${reply.status} ${reply.text}`);
+  if (reply.status !== 201) {
+    const errors = apis.flatMap((api) =>
+      api
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"level":"error"')),
+    );
+    throw new Error(`task not created: ${reply.status} ${reply.text}\n${errors.slice(-3).join("\n")}`);
+  }
   return reply.body as { id: string };
 }
 
@@ -74,25 +82,31 @@ describe("two replicas, one killed mid-send", () => {
     const user = await signUp(a.url, "reminded");
     const projectId = await createProject(a.url, user, "Deadlines");
     const started = performance.now();
+    const doomedIds = (ids: string[]) => db(ids);
 
-    // N tasks due within the hour, created through both replicas.
+    // N tasks due within the hour, created through both replicas. The server holds every transaction,
+    // so the 4 worker slots (2 per replica) each stop inside their first mail.
+    smtp.hold();
     const titles = Array.from({ length: N }, (_, i) => `due-${i}-${crypto.randomUUID().slice(0, 6)}`);
-    await Promise.all(
-      titles.map((title, i) => createDueTask(i % 2 ? a.url : b.url, user, projectId, title, HOUR)),
-    );
+    // A few at a time: task writes to one project queue on its row, and this is no load test.
+    for (let i = 0; i < N; i += 5)
+      await Promise.all(
+        titles
+          .slice(i, i + 5)
+          .map((title, j) => createDueTask(j % 2 ? a.url : b.url, user, projectId, title, HOUR)),
+      );
+    await eventually(async () => smtp.held === 4, "all four worker slots inside an SMTP transaction", 20_000);
 
-    // Six more, created last (so queued behind the backlog): three completed and three archived as soon
-    // as their reminder job exists, before a worker reaches it.
+    // Six more, queued behind the others: three completed and three archived once their reminder is queued.
     const doomed = await Promise.all(
       Array.from({ length: 6 }, (_, i) => createDueTask(b.url, user, projectId, `doomed-${i}`, HOUR)),
     );
+    const ids = doomed.map((task) => task.id);
     await eventually(async () => {
       const [row] = await db`SELECT count(*)::int AS n FROM jobs WHERE key LIKE 'reminder:%'
-        AND split_part(key, ':', 3) IN ${db(doomed.map((task) => task.id))}`;
+        AND done_at IS NULL AND split_part(key, ':', 3) IN ${doomedIds(ids)}`;
       return row?.n === 6;
-    }, "reminders queued for the doomed tasks");
-    const [pendingDoomed] = await db`SELECT count(*)::int AS n FROM jobs WHERE key LIKE 'reminder:%'
-      AND done_at IS NULL AND split_part(key, ':', 3) IN ${db(doomed.map((task) => task.id))}`;
+    }, "reminders queued (not sent) for the doomed tasks");
     await Promise.all(
       doomed.map((task, i) =>
         i < 3
@@ -101,13 +115,18 @@ describe("two replicas, one killed mid-send", () => {
       ),
     );
 
-    // Kill A while both replicas are inside SMTP transactions (4 slots; ≥ 3 busy means A has one).
-    await eventually(async () => smtp.received.length >= 5 && smtp.sending >= 3, "replicas sending", 20_000);
-    const sendingAtKill = smtp.sending;
+    // Let some mail through, then stop all four slots inside a transaction again and kill A: both of
+    // A's transactions end without the server accepting their messages.
+    smtp.release();
+    await eventually(async () => smtp.received.length >= 10, "the first mails", 20_000);
+    smtp.hold();
+    await eventually(async () => smtp.held === 4, "all four slots inside a transaction again", 20_000);
     const receivedAtKill = smtp.received.length;
     a.proc.kill("SIGKILL");
     await a.proc.exited;
-    await eventually(async () => smtp.abandoned >= 1, "the killed replica's SMTP transaction abandoned");
+    await eventually(async () => smtp.abandoned >= 2, "the killed replica's two transactions abandoned");
+    const abandoned = smtp.abandoned;
+    smtp.release();
     const restarted = await replica();
 
     // Every reminder job finished and no mail left mid-send: nothing more can arrive.
@@ -128,9 +147,9 @@ describe("two replicas, one killed mid-send", () => {
     const messageIds = new Set(reminders.map((mail) => mail.messageId));
     console.log(
       `[mail] ${N} due tasks → ${reminders.length} reminder mails (${messageIds.size} distinct Message-IDs) in ` +
-        `${(elapsed / 1000).toFixed(1)} s; replica A killed with ${sendingAtKill} SMTP transactions open ` +
-        `after ${receivedAtKill} mails, ${smtp.abandoned} abandoned by it and sent again by B or A'; ` +
-        `${pendingDoomed?.n}/6 doomed reminders were still queued when their tasks were completed/archived`,
+        `${(elapsed / 1000).toFixed(1)} s; replica A killed inside 2 SMTP transactions after ${receivedAtKill} ` +
+        `mails (${abandoned} transactions abandoned in all, sent again later); 0 mails for 6 tasks ` +
+        `completed or archived after their reminder was queued`,
     );
     expect(perTitle.every((count) => count === 1)).toBe(true);
     expect(reminders).toHaveLength(N);
@@ -145,11 +164,10 @@ describe("two replicas, one killed mid-send", () => {
     expect(survivors).toBeGreaterThan(0);
     expect(survivors).toBeLessThanOrEqual(N);
     // Logs name the mail's kind and Message-ID, never its address or body.
-    for (const api of [b, restarted]) {
-      expect(api.output()).toContain('"msg":"mail sent"');
-      expect(api.output()).not.toContain(user.email);
-      expect(api.output()).not.toContain("Due within 24 hours");
-    }
+    const logs = b.output() + restarted.output();
+    expect(logs).toContain('"msg":"mail sent"');
+    expect(logs).not.toContain(user.email);
+    expect(logs).not.toContain("Due within 24 hours");
   });
 
   test("SIGTERM stops the worker cleanly: the process exits 0 and its jobs are not left leased", async () => {

@@ -132,6 +132,25 @@ test("every JSON answer is exactly its documented response schema", async () => 
     body: { name: "ux", color: "pink" },
   });
 
+  const column = await documented("POST", `/api/projects/${project.id}/columns`, {
+    token,
+    body: { name: "Review", wipLimit: 3 },
+  });
+  await documented("GET", `/api/projects/${project.id}/columns`, { token });
+  await documented("PATCH", `/api/projects/${project.id}/columns/${column.id}`, {
+    token,
+    body: { name: "QA", done: true, wipLimit: null },
+  });
+  await documented("POST", `/api/projects/${project.id}/columns/${column.id}/move`, {
+    token,
+    body: { position: 0 },
+  });
+  await documented("POST", `/api/tasks/${task.id}/move`, {
+    token,
+    body: { columnId: column.id, position: 0 },
+  });
+  await documented("GET", `/api/projects/${project.id}/board`, { token });
+
   const exported = await documented("GET", "/api/export", { token });
   await documented("POST", "/api/import?mode=restore&dryRun=true", { token, body: exported });
   await documented("POST", "/api/import?mode=copy", { token, body: exported });

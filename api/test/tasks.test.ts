@@ -76,6 +76,7 @@ describe("create and read", () => {
         "title",
         "description",
         "status",
+        "columnId",
         "priority",
         "dueAt",
         "labels",

@@ -36,12 +36,19 @@ const newProject = async (token: string, name: string) =>
   (await t.call("POST", "/api/projects", { token, body: { name } })).body.id as string;
 const addTask = async (token: string, projectId: string, body: Record<string, unknown>) =>
   (await t.call("POST", "/api/tasks", { token, body: { projectId, ...body } })).body;
-/** The document without ids: what a copy preserves. */
-const withoutIds = (projects: ExportedProject[]) =>
-  projects.map(({ id: _id, tasks, ...project }) => ({
-    ...project,
-    tasks: tasks.map(({ id: _taskId, ...task }) => task),
-  }));
+/** Without project, task and column ids; a task's column is named by its index in the project's columns. */
+const withoutIds = (projects: ExportedProject[]): ExportedProject[] =>
+  projects.map(({ id: _id, tasks, columns, ...project }) => {
+    const list = (columns ?? []) as { id: string }[];
+    return {
+      ...project,
+      ...(columns ? { columns: list.map(({ id: _columnId, ...column }) => column) } : {}),
+      tasks: tasks.map(({ id: _taskId, ...task }) => {
+        const { columnId, ...rest } = task as { columnId?: string };
+        return columnId === undefined ? rest : { ...rest, column: list.findIndex((c) => c.id === columnId) };
+      }) as ExportedTask[],
+    };
+  });
 
 /** Exactly what the previous version exported: format version 1, no ids. */
 const versionOneFile = () => ({
@@ -93,7 +100,7 @@ describe("export", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toContain("attachment");
     const doc = res.body as ExportDoc;
-    expect(doc).toMatchObject({ format: "taskplatform-export", version: 2 });
+    expect(doc).toMatchObject({ format: "taskplatform-export", version: 3 });
     expect(doc.projects.map((p) => p.name)).toEqual(["Alice's"]);
     const [project] = doc.projects;
     expect(project?.id).toBe(mine);
@@ -105,6 +112,14 @@ describe("export", () => {
       labels: ["x"],
       status: "done",
     });
+    // Format 3: the board's columns, and each task's column.
+    const columns = project?.columns as { id: string; name: string; kind: string; done: boolean }[];
+    expect(columns.map(({ name, kind, done }) => ({ name, kind, done }))).toEqual([
+      { name: "To do", kind: "todo", done: false },
+      { name: "In progress", kind: "in_progress", done: false },
+      { name: "Done", kind: "done", done: true },
+    ]);
+    expect(project?.tasks[0]?.columnId).toBe(columns[2]?.id);
     expect(JSON.stringify(doc)).not.toContain(bob.id);
     expect(JSON.stringify(doc)).not.toContain(alice.id);
   });
@@ -170,17 +185,81 @@ describe("import as a copy", () => {
     expect(res.body).toMatchObject({ mode: "copy", tasks: 1, skippedMembers: 0, unassignedTasks: 0 });
     const exported = (await exportOf(alice.token)).projects.find((p) => p.name === file.projects[0]?.name);
     // The same content; today's fields come with their defaults: not archived, the task's label managed
-    // with the default colour.
+    // with the default colour, and its tasks in the first column of their status's kind (the default
+    // columns here).
     const [fileProject] = file.projects;
+    const kinds = ["todo", "in_progress", "done"];
     expect(withoutIds(exported ? [exported] : [])).toEqual([
       {
         ...fileProject,
         archivedAt: null,
         labels: [{ name: "a", color: "slate" }],
         members: [{ email: alice.email, role: "owner" }],
-        tasks: fileProject?.tasks.map((task) => ({ ...task, archivedAt: null })),
+        columns: [
+          { name: "To do", kind: "todo", done: false, wipLimit: null, position: 1024 },
+          { name: "In progress", kind: "in_progress", done: false, wipLimit: null, position: 2048 },
+          { name: "Done", kind: "done", done: true, wipLimit: null, position: 3072 },
+        ],
+        tasks: (fileProject?.tasks ?? []).map((task) => ({
+          ...task,
+          archivedAt: null,
+          column: kinds.indexOf(task.status),
+        })),
       } as never,
     ]);
+  });
+
+  test("format 2 files, before archiving and as archiving wrote them (archivedAt, label colours, no columns), restore unchanged", async () => {
+    const kinds = ["todo", "in_progress", "done"];
+    const defaultColumns = [
+      { name: "To do", kind: "todo", done: false, wipLimit: null, position: 1024 },
+      { name: "In progress", kind: "in_progress", done: false, wipLimit: null, position: 2048 },
+      { name: "Done", kind: "done", done: true, wipLimit: null, position: 3072 },
+    ];
+    const asVersionTwo = (archiving: boolean) => {
+      const file = { ...versionOneFile(), version: 2 };
+      const [project] = file.projects;
+      if (!project?.tasks[0]) throw new Error("no task");
+      Object.assign(project, { id: crypto.randomUUID() });
+      Object.assign(project.tasks[0], { id: crypto.randomUUID() });
+      if (archiving) {
+        Object.assign(project, {
+          archivedAt: "2025-12-03T10:00:00.000Z",
+          labels: [
+            { name: "a", color: "teal" },
+            { name: "spare", color: "pink" },
+          ],
+        });
+        Object.assign(project.tasks[0], { archivedAt: "2025-12-02T12:00:00.000Z" });
+      }
+      return file;
+    };
+    for (const archiving of [false, true]) {
+      const file = asVersionTwo(archiving);
+      const res = await importAs(alice.token, file, "?mode=restore");
+      expect(res.status).toBe(201);
+      const [fileProject] = file.projects as ExportedProject[];
+      const exported = (await exportOf(alice.token)).projects.find((p) => p.id === fileProject?.id);
+      expect(exported?.tasks.map((task) => task.id)).toEqual(fileProject?.tasks.map((task) => task.id));
+      // The same content; what the file lacks comes with today's defaults: the default columns (its
+      // task in the first of its status's kind), not archived, labels in the default colour.
+      const [plain] = withoutIds(fileProject ? [fileProject] : []);
+      const given = fileProject as ExportedProject & { archivedAt?: string; labels?: unknown[] };
+      expect(withoutIds(exported ? [exported] : [])).toEqual([
+        {
+          ...plain,
+          archivedAt: given.archivedAt ?? null,
+          labels: given.labels ?? [{ name: "a", color: "slate" }],
+          members: [{ email: alice.email, role: "owner" }],
+          columns: defaultColumns,
+          tasks: (plain?.tasks ?? []).map((task) => ({
+            ...task,
+            archivedAt: (task as { archivedAt?: string }).archivedAt ?? null,
+            column: kinds.indexOf(task.status as string),
+          })),
+        } as never,
+      ]);
+    }
   });
 });
 
@@ -225,6 +304,34 @@ describe("import restores", () => {
       headers: { "if-match": `"${keep.version + 1}"` },
     });
     expect(stale.status).toBe(409);
+  });
+
+  test("columns come back too: a column added since goes, a deleted one returns with its tasks", async () => {
+    const project = await newProject(alice.token, "Board restore");
+    const review = (
+      await t.call("POST", `/api/projects/${project}/columns`, {
+        token: alice.token,
+        body: { name: "Review", wipLimit: 2 },
+      })
+    ).body;
+    const task = await addTask(alice.token, project, { title: "In review", columnId: review.id });
+    const snapshot = await exportOf(alice.token);
+    const board = async () =>
+      (await t.call("GET", `/api/projects/${project}/board`, { token: alice.token })).body as {
+        columns: { id: string; name: string; wipLimit: number | null }[];
+        tasks: { id: string; columnId: string }[];
+      };
+    const before = await board();
+
+    const [todo] = before.columns;
+    await t.call("DELETE", `/api/projects/${project}/columns/${review.id}?moveTo=${todo?.id}`, {
+      token: alice.token,
+    });
+    await t.call("POST", `/api/projects/${project}/columns`, { token: alice.token, body: { name: "Later" } });
+    expect((await importAs(alice.token, snapshot, "?mode=restore")).status).toBe(201);
+    const after = await board();
+    expect(after.columns).toEqual(before.columns);
+    expect(after.tasks.find((t) => t.id === task.id)?.columnId).toBe(review.id);
   });
 
   test("a deleted project comes back with its ids; members are not re-added", async () => {
@@ -365,9 +472,9 @@ describe("wrong files are explained", () => {
   });
 
   test("an export from a newer version", async () => {
-    const res = await post({ ...versionOneFile(), version: 3 });
+    const res = await post({ ...versionOneFile(), version: 4 });
     expect(res.status).toBe(422);
-    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 3)");
+    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 4)");
   });
 
   test("a field error names the project, the task and the field", async () => {
@@ -490,6 +597,34 @@ describe("round trips", () => {
         ],
       },
     );
+    // Format 3: a board of 3–8 columns (every kind at least once, in any order, names, done flags and
+    // WIP limits of any kind), each task in one of them (its status is the column's kind).
+    const column = fc.record({
+      name: nonBlank(40),
+      kind: fc.constantFrom("todo", "in_progress", "done"),
+      done: fc.boolean(),
+      wipLimit: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null }),
+    });
+    const board = fc
+      .tuple(
+        fc.array(column, { maxLength: 5 }),
+        fc.shuffledSubarray([0, 1, 2], { minLength: 3, maxLength: 3 }),
+        fc.array(fc.tuple(task, fc.nat()), { maxLength: 6 }),
+      )
+      .map(([extra, kindsOrder, tasks]) => {
+        const kinds = ["todo", "in_progress", "done"] as const;
+        const columns = [
+          ...kindsOrder.map((k) => ({ name: `Kind ${k}`, kind: kinds[k], done: k === 2, wipLimit: null })),
+          ...extra,
+        ].map((c, i) => ({ id: crypto.randomUUID(), ...c, position: (i + 1) * 1024 }));
+        return {
+          columns,
+          tasks: tasks.map(([item, pick]) => {
+            const home = columns[pick % columns.length] as (typeof columns)[number];
+            return { ...item, status: home.kind, columnId: home.id };
+          }),
+        };
+      });
     const colour = fc.constantFrom(...LABEL_COLORS);
     const project = fc
       .record({
@@ -501,21 +636,22 @@ describe("round trips", () => {
         updatedAt: iso,
         archivedAt: fc.option(iso, { nil: null }),
         members: fc.constant([]),
-        tasks: fc.array(task, { maxLength: 6 }),
+        board,
         // Colours for the tasks' labels, and labels no task carries (yet).
         colours: fc.array(colour, { minLength: 24, maxLength: 24 }),
         unused: fc.uniqueArray(fc.stringMatching(/^unused [a-z]{1,8}$/), { maxLength: 2 }),
       })
-      .map(({ colours, unused, ...rest }) => {
-        const names = [...new Set([...rest.tasks.flatMap((task) => task.labels), ...unused])];
-        return { ...rest, labels: names.map((name, i) => ({ name, color: colours[i % colours.length] })) };
+      .map(({ board: { columns, tasks }, colours, unused, ...rest }) => {
+        const names = [...new Set([...tasks.flatMap((task) => task.labels), ...unused])];
+        const labels = names.map((name, i) => ({ name, color: colours[i % colours.length] }));
+        return { ...rest, labels, columns, tasks };
       });
     await fc.assert(
       fc.asyncProperty(fc.array(project, { minLength: 1, maxLength: 3 }), async (projects) => {
         const user = await t.signUp("Prop");
         const doc = {
           format: "taskplatform-export",
-          version: 1,
+          version: 3,
           exportedAt: new Date().toISOString(),
           projects,
         };
@@ -534,7 +670,9 @@ describe("round trips", () => {
         });
         const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
         expect(withoutIds(exported.projects).map(normalise).sort(byName)).toEqual(
-          (projects as unknown as ExportedProject[]).map(normalise).sort(byName),
+          withoutIds(projects as unknown as ExportedProject[])
+            .map(normalise)
+            .sort(byName),
         );
         // Restoring the export changes nothing.
         expect((await importAs(user.token, exported, "?mode=restore")).status).toBe(201);

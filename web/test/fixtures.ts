@@ -7,6 +7,7 @@ export const baseTask: Task = {
   title: "Ship it",
   description: "",
   status: "todo",
+  columnId: "c1",
   priority: "high",
   dueAt: "2030-05-17T12:00:00.000Z",
   labels: ["release"],

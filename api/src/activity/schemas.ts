@@ -37,8 +37,8 @@ export const activitySchema = z.object({
   /**
    * task.created/deleted/archived/restored: {title}; project.archived/restored: {} (no task);
    * label.renamed: {from, to, tasks} and label.deleted: {name, tasks} (no task; tasks: how many carried it);
-   * task.updated: {changes: {field: {from, to}}}; task.moved: {from, to}
-   * (statuses) ; checklist.*: {itemId, text} (edited: {from, to} too); comment.*: {commentId, excerpt}.
+   * task.updated: {changes: {field: {from, to}}} (a column change: `column` with the names);
+   * task.moved: {from, to} (statuses), {fromColumn, toColumn} ({id, name}), index; checklist.*: {itemId, text} (edited: {from, to} too); comment.*: {commentId, excerpt}.
    */
   data: z.record(z.string(), z.unknown()),
   createdAt: z.iso.datetime(),

@@ -12,6 +12,8 @@ export interface SqlOptions {
   password?: string;
   max: number;
   metrics?: Metrics;
+  /** postgres.js `debug`: called with every query sent (tests count a route's queries with it). */
+  debug?: (connection: number, query: string) => void;
 }
 
 /**
@@ -26,9 +28,10 @@ export function parseTimestamp(text: string): Date {
   return Number.isNaN(parsed.getTime()) ? new Date(text) : parsed;
 }
 
-export function createSql({ url, password, max, metrics }: SqlOptions): Sql {
+export function createSql({ url, password, max, metrics, debug }: SqlOptions): Sql {
   metrics?.dbPool.set({ state: "max" }, max);
   return postgres(url, {
+    ...(debug ? { debug } : {}),
     ...(password ? { password } : {}),
     max,
     connect_timeout: 2,

@@ -2,6 +2,7 @@
 // the SPA (type-only) all use these, so a payload that changes shape fails to compile everywhere it
 // is read.
 import type { ChecklistItem } from "../checklists/repository.ts";
+import type { Column } from "../columns/schemas.ts";
 import type { Comment } from "../comments/repository.ts";
 import type { Jsonify } from "../json-types.ts";
 import type { Label } from "../labels/repository.ts";
@@ -33,6 +34,11 @@ export type DomainEvent = About &
     | { type: "member.added"; member: MemberView }
     | { type: "member.updated"; member: Pick<MemberView, "userId" | "role"> }
     | { type: "member.removed"; member: Pick<MemberView, "userId"> }
+    | { type: "column.created" | "column.updated"; column: Column }
+    /** `moveTo`: the column that received its tasks (a `resync` follows when there were any). */
+    | { type: "column.deleted"; column: Pick<Column, "id" | "projectId">; moveTo: string | null }
+    /** Every column of the project, in the new order. */
+    | { type: "column.reordered"; columns: Column[] }
     /** The project's board changed wholesale (a column was renumbered, an import restored it), or,
      * with projectId "", events were lost (GAP_MARKER). */
     | { type: "resync"; reason?: string }

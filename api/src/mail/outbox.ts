@@ -3,7 +3,7 @@ import type { Queryable } from "../db/client.ts";
 
 export type OutboxClaim =
   | { claimed: true; attempt: number }
-  | { claimed: false; status: "sent" | "sending" | "failed" };
+  | { claimed: false; status: "sent" | "sending" | "failed"; holdLeftMs: number };
 
 /**
  * Marks the mail 'sending' until `holdMs` from now, unless it was sent, or another attempt is still
@@ -24,9 +24,15 @@ export async function claimOutbox(
        OR (mail_outbox.status = 'sending' AND mail_outbox.sending_until < now())
     RETURNING attempts`;
   if (claimed) return { claimed: true, attempt: claimed.attempts };
-  const [current] = await sql<{ status: "sent" | "sending" | "failed" }[]>`
-    SELECT status FROM mail_outbox WHERE key = ${row.key}`;
-  return { claimed: false, status: current?.status ?? "sending" };
+  const [current] = await sql<{ status: "sent" | "sending" | "failed"; holdLeftMs: number }[]>`
+    SELECT status,
+      greatest(0, extract(epoch FROM coalesce(sending_until, now()) - now()) * 1000)::float8 AS hold_left_ms
+    FROM mail_outbox WHERE key = ${row.key}`;
+  return {
+    claimed: false,
+    status: current?.status ?? "sending",
+    holdLeftMs: current?.holdLeftMs ?? row.holdMs,
+  };
 }
 
 /** The server accepted the message. */

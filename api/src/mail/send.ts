@@ -7,9 +7,10 @@
 // Once per key: the outbox row is committed as 'sending' before the SMTP transaction starts and as
 // 'sent' right after the server accepted the message. An attempt that finds 'sent' sends nothing; one
 // that finds another attempt's 'sending' still within its hold waits. The one window left: a replica
-// that dies after the server's "250 OK" and before 'sent' commits (a few milliseconds) leaves
-// 'sending'; once its hold passes the mail is sent again, with the same Message-ID, so the receiving
-// side can tell the copies apart. docs/architecture.md, "Mail and background jobs".
+// that dies between the end of the message data and the commit of 'sent' (the server's acceptance,
+// its "250", one UPDATE) leaves 'sending' for a message the server took; once the hold passes it is
+// sent again, with the same Message-ID, so the receiving side can tell the copies apart.
+// docs/architecture.md, "Mail and background jobs".
 import type { Config } from "../config.ts";
 import type { Queryable, Sql } from "../db/client.ts";
 import { enqueueJob } from "../jobs/repository.ts";
@@ -71,7 +72,8 @@ export async function deliverMail(
   const claim = await claimOutbox(sql, { key, kind: mail.kind, messageId: rendered.messageId, holdMs });
   if (!claim.claimed) {
     if (claim.status === "sent") return "already sent";
-    throw new RetryJobLater("another attempt is sending this mail", holdMs);
+    // Come back when that attempt's hold ends (it was sent by then, or its replica is gone).
+    throw new RetryJobLater("another attempt is sending this mail", Math.ceil(claim.holdLeftMs) + 100);
   }
   const fields = { mailKind: mail.kind, messageId: rendered.messageId, attempt: claim.attempt };
   try {

@@ -8,7 +8,7 @@ export type ReminderType = "due24h" | "overdue";
 export const OVERDUE_LOOKBACK_HOURS = 48;
 
 /**
- * Enqueues a reminder job for every open, assigned task due within 24 hours (type due24h) or overdue
+ * Enqueues a reminder job for every open (not done, completed_at unset), assigned task due within 24 hours (type due24h) or overdue
  * by less than OVERDUE_LOOKBACK_HOURS (type overdue), whose assignee wants that reminder. One
  * statement, idempotent by construction: the key `reminder:<type>:<taskId>:<dueAt in ms>` is unique, so
  * replicas scanning at the same moment enqueue each reminder once, and a changed due date is a new
@@ -28,7 +28,7 @@ export async function enqueueDueReminders(sql: Queryable): Promise<number> {
     JOIN projects p ON p.id = t.project_id
     LEFT JOIN notification_preferences np ON np.user_id = t.assignee_id
     CROSS JOIN LATERAL (VALUES (CASE WHEN t.due_at > now() THEN 'due24h' ELSE 'overdue' END)) AS r (type)
-    WHERE t.due_at IS NOT NULL AND t.status <> 'done' AND t.archived_at IS NULL
+    WHERE t.due_at IS NOT NULL AND t.status <> 'done' AND t.completed_at IS NULL AND t.archived_at IS NULL
       AND t.due_at > now() - make_interval(hours => ${OVERDUE_LOOKBACK_HOURS})
       AND t.due_at <= now() + interval '24 hours'
       AND t.assignee_id IS NOT NULL AND p.archived_at IS NULL
@@ -50,7 +50,8 @@ export interface ReminderTarget {
 }
 
 /**
- * The task and its assignee, if the reminder is still wanted now: the task open, neither it nor its
+ * The task and its assignee, if the reminder is still wanted now: the task open (not done, not in a
+ * done column: completed_at unset), neither it nor its
  * project archived, the due date the one the reminder was for, still due (due24h) or overdue, and the
  * assignee's preference on.
  */
@@ -66,7 +67,7 @@ export async function findReminderTarget(
     JOIN users u ON u.id = t.assignee_id
     LEFT JOIN notification_preferences np ON np.user_id = u.id
     WHERE t.id = ${reminder.taskId}
-      AND t.status <> 'done' AND t.archived_at IS NULL AND p.archived_at IS NULL
+      AND t.status <> 'done' AND t.completed_at IS NULL AND t.archived_at IS NULL AND p.archived_at IS NULL
       AND (extract(epoch FROM t.due_at) * 1000)::bigint = ${reminder.dueAtMs}
       AND CASE ${reminder.type}
             WHEN 'due24h' THEN t.due_at > now() AND coalesce(np.due_soon_reminders, true)

@@ -35,7 +35,7 @@ const SORTS: Record<TaskSort, { expression: string; type: string; descending: bo
 export const POSITION_GAP = 1024;
 
 export const taskColumns = (sql: Queryable) =>
-  sql`id, project_id, title, description, status, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at, archived_at`;
+  sql`id, project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at, archived_at`;
 
 export function encodeCursor(sortKey: string, id: string): string {
   return Buffer.from(JSON.stringify([sortKey, id])).toString("base64url");
@@ -69,7 +69,7 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
  * again.
  */
 export const TASK_JSON = `(SELECT row_to_json(r) FROM (SELECT t.id, t.project_id AS "projectId", t.title, t.description,
-  t.status, t.priority, api_timestamp(t.due_at) AS "dueAt", t.labels, t.assignee_id AS "assigneeId", t.position,
+  t.status, t.column_id AS "columnId", t.priority, api_timestamp(t.due_at) AS "dueAt", t.labels, t.assignee_id AS "assigneeId", t.position,
   t.version, api_timestamp(t.created_at) AS "createdAt", api_timestamp(t.updated_at) AS "updatedAt",
   api_timestamp(t.completed_at) AS "completedAt", api_timestamp(t.archived_at) AS "archivedAt") r)::text`;
 
@@ -205,25 +205,47 @@ export const lockTask = async (tx: Queryable, id: string): Promise<Task | undefi
   return task;
 };
 
-/**
- * The project's column for a status. Expand step of status → columns (migration 0004): writes set
- * column_id and status together, reads still use status. The migration's trigger does the same for
- * rows the previous version writes without column_id.
- */
-const columnOf = (tx: Queryable, projectId: string, status: Task["status"]) =>
-  tx`(SELECT c.id FROM columns c WHERE c.project_id = ${projectId} AND c.kind = ${status}::column_kind
-      ORDER BY c.position, c.id LIMIT 1)`;
+/** The column a task is written into: its kind is the task's status, `done` sets its completion time. */
+export interface TargetColumn {
+  id: string;
+  name: string;
+  kind: Task["status"];
+  done: boolean;
+}
 
 /**
- * SET items for the locked task `current` taking `status` (the same or another): the status's column,
- * and the completion time, kept while the task stays done, none for any other status.
+ * The project's column `columnId`, or else the first column (board order) of `status`'s kind: how the
+ * API's `status` maps onto the project's columns. Undefined for a column of another project.
  */
-const statusAssignments = (tx: Queryable, current: Task, status: Task["status"]) =>
-  tx`status = ${status}, column_id = ${columnOf(tx, current.projectId, status)},
-     completed_at = ${status === "done" ? (current.completedAt ?? new Date()) : null}::timestamptz`;
+export async function findColumn(
+  tx: Queryable,
+  projectId: string,
+  target: { columnId?: string; status?: Task["status"] },
+): Promise<TargetColumn | undefined> {
+  const [column] = target.columnId
+    ? await tx<TargetColumn[]>`
+        SELECT id, name, kind::text AS kind, done FROM columns WHERE project_id = ${projectId} AND id = ${target.columnId}`
+    : await tx<TargetColumn[]>`
+        SELECT id, name, kind::text AS kind, done FROM columns
+        WHERE project_id = ${projectId} AND kind = ${target.status ?? "todo"}::column_kind
+        ORDER BY position, id LIMIT 1`;
+  return column;
+}
+
+/**
+ * SET items for the locked task `current` going into `column` (the same or another): status = the
+ * column's kind, and the completion time, kept while the task stays in done columns, none otherwise.
+ * Migration 0008's trigger derives status from column_id too; writing both keeps this version's
+ * answers right without reading the row back.
+ */
+const columnAssignments = (tx: Queryable, current: Task, column: TargetColumn) =>
+  tx`status = ${column.kind}, column_id = ${column.id},
+     completed_at = ${column.done ? (current.completedAt ?? new Date()) : null}::timestamptz`;
 
 export interface NewTask {
   projectId: string;
+  /** The column, else the first column of `status`'s kind. */
+  columnId?: string;
   title: string;
   description?: string;
   status?: Task["status"];
@@ -233,32 +255,35 @@ export interface NewTask {
   assigneeId?: string | null;
 }
 
-/** Inserts at the end of its column. Call with the project locked, so concurrent creates queue. */
-export async function insertTask(tx: Queryable, input: NewTask): Promise<Task> {
-  const status = input.status ?? "todo";
+/** Inserts at the end of `column`. Call with the project locked, so concurrent creates queue. */
+export async function insertTask(tx: Queryable, input: NewTask, column: TargetColumn): Promise<Task> {
   const [task] = await tx<Task[]>`
     INSERT INTO tasks (project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, completed_at)
-    SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${status}, ${columnOf(tx, input.projectId, status)},
+    SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${column.kind}, ${column.id},
            ${input.priority ?? "medium"}, ${input.dueAt ?? null}::timestamptz, ${input.labels ?? []}::text[],
            ${input.assigneeId ?? null}::uuid, coalesce(max(position), 0) + ${POSITION_GAP},
-           CASE WHEN ${status} = 'done' THEN now() END
-    FROM tasks WHERE project_id = ${input.projectId} AND status = ${status}
+           CASE WHEN ${column.done} THEN now() END
+    FROM tasks WHERE project_id = ${input.projectId} AND column_id = ${column.id}
     RETURNING ${taskColumns(tx)}`;
   if (!task) throw new Error("insert returned no row");
   return task;
 }
 
-/** Writes `changes` over the locked task `current`. */
+/**
+ * Writes `changes` over the locked task `current`; `column` is where a changed status takes it (the
+ * first column of that kind), undefined to stay in its column.
+ */
 export async function updateTask(
   tx: Queryable,
   current: Task,
   changes: UpdateTask,
+  column: TargetColumn | undefined,
 ): Promise<Task | undefined> {
   const [task] = await tx<Task[]>`
     UPDATE tasks SET
       title = ${changes.title ?? current.title},
       description = ${changes.description ?? current.description},
-      ${statusAssignments(tx, current, changes.status ?? current.status)},
+      ${column ? columnAssignments(tx, current, column) : tx`status = status`},
       priority = ${changes.priority ?? current.priority},
       due_at = ${changes.dueAt === undefined ? current.dueAt : changes.dueAt}::timestamptz,
       labels = ${changes.labels ?? current.labels}::text[],
@@ -271,18 +296,18 @@ export async function updateTask(
 }
 
 /**
- * The positions either side of `index` (0-based) in the `status` column of the project, leaving out
+ * The positions either side of `index` (0-based) in column `columnId` of the project, leaving out
  * `taskId` (the task being moved), in one query.
  */
 export async function neighbourPositions(
   tx: Queryable,
   projectId: string,
-  status: Task["status"],
+  columnId: string,
   taskId: string,
   index: number,
 ): Promise<{ before?: number; after?: number }> {
   const [row] = await tx<{ size: number; around: number[] | null }[]>`
-    WITH col AS (SELECT position, id FROM tasks WHERE project_id = ${projectId} AND status = ${status} AND id <> ${taskId}
+    WITH col AS (SELECT position, id FROM tasks WHERE project_id = ${projectId} AND column_id = ${columnId} AND id <> ${taskId}
                  AND archived_at IS NULL),
          sized AS (SELECT count(*)::int AS size FROM col)
     SELECT sized.size, (SELECT array_agg(position ORDER BY position, id) FROM (
@@ -295,28 +320,24 @@ export async function neighbourPositions(
 }
 
 /** Gives the column's tasks positions POSITION_GAP apart again, in their order. */
-export async function renumberColumn(
-  tx: Queryable,
-  projectId: string,
-  status: Task["status"],
-): Promise<void> {
+export async function renumberColumn(tx: Queryable, projectId: string, columnId: string): Promise<void> {
   await tx`
     UPDATE tasks SET position = ordered.rank * ${POSITION_GAP}
     FROM (SELECT id, row_number() OVER (ORDER BY position, id) AS rank FROM tasks
-          WHERE project_id = ${projectId} AND status = ${status}) AS ordered
+          WHERE project_id = ${projectId} AND column_id = ${columnId}) AS ordered
     WHERE tasks.id = ordered.id`;
 }
 
-/** Puts the locked task `current` at `position` in the `status` column. */
+/** Puts the locked task `current` at `position` in `column`. */
 export async function placeTask(
   tx: Queryable,
   current: Task,
-  status: Task["status"],
+  column: TargetColumn,
   position: number,
 ): Promise<Task | undefined> {
   const [task] = await tx<Task[]>`
     UPDATE tasks SET
-      ${statusAssignments(tx, current, status)},
+      ${columnAssignments(tx, current, column)},
       position = ${position},
       version = version + 1,
       updated_at = now()
@@ -353,4 +374,16 @@ export async function unassignMember(tx: Queryable, projectId: string, userId: s
     RETURNING ${taskColumns(tx)}`;
   if (unassigned.length > 0) await lockProject(tx, projectId);
   return [...unassigned];
+}
+
+/** The project's column `columnId` (id and name), for an activity entry; undefined if it is gone. */
+export async function columnRef(
+  tx: Queryable,
+  projectId: string,
+  columnId: string | null,
+): Promise<{ id: string; name: string } | undefined> {
+  if (!columnId) return undefined;
+  const [column] = await tx<{ id: string; name: string }[]>`
+    SELECT id, name FROM columns WHERE project_id = ${projectId} AND id = ${columnId}`;
+  return column;
 }

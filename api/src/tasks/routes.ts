@@ -71,9 +71,9 @@ export function taskRoutes(deps: Deps, publish: Publish) {
     })
     .post("/:id/move", validate("param", taskIdParam), validate("json", moveTaskBody), async (c) => {
       const { id } = c.req.valid("param");
-      const { status, position } = c.req.valid("json");
+      const { columnId, status, position } = c.req.valid("json");
       const task = writtenTask(
-        await tasks.move(c.get("user").id, id, { status, index: position }, expectedVersion(c)),
+        await tasks.move(c.get("user").id, id, { columnId, status, index: position }, expectedVersion(c)),
       );
       c.header("ETag", etag(task));
       return c.json(task);

@@ -41,16 +41,24 @@ export const labelsSchema = z
 
 export const taskIdParam = z.object({ id: z.uuid() });
 
-export const createTaskBody = z.strictObject({
-  projectId: z.uuid(),
-  title: titleSchema,
-  description: descriptionSchema.optional(),
-  status: statusSchema.optional(),
-  priority: prioritySchema.optional(),
-  dueAt: isoDate.nullable().optional(),
-  labels: labelsSchema.optional(),
-  assigneeId: z.uuid().nullable().optional(),
-});
+const oneOfStatusAndColumn = (body: { status?: unknown; columnId?: unknown }) =>
+  body.status === undefined || body.columnId === undefined;
+const oneOfMessage = { message: "give status or columnId, not both", path: ["columnId"] };
+
+export const createTaskBody = z
+  .strictObject({
+    projectId: z.uuid(),
+    title: titleSchema,
+    description: descriptionSchema.optional(),
+    status: statusSchema.optional(),
+    /** The project's column (its kind becomes the status); without it, the first column of `status`. */
+    columnId: z.uuid().optional(),
+    priority: prioritySchema.optional(),
+    dueAt: isoDate.nullable().optional(),
+    labels: labelsSchema.optional(),
+    assigneeId: z.uuid().nullable().optional(),
+  })
+  .refine(oneOfStatusAndColumn, oneOfMessage);
 
 export const updateTaskBody = z
   .strictObject({
@@ -64,7 +72,17 @@ export const updateTaskBody = z
   })
   .refine((body) => Object.keys(body).length > 0, "at least one field is required");
 
-export const moveTaskBody = z.strictObject({ status: statusSchema, position: z.int().min(0).max(1_000_000) });
+/** To a column by id, or (as before columns) to the first column of a status's kind. */
+export const moveTaskBody = z
+  .strictObject({
+    columnId: z.uuid().optional(),
+    status: statusSchema.optional(),
+    position: z.int().min(0).max(1_000_000),
+  })
+  .refine((body) => (body.status === undefined) !== (body.columnId === undefined), {
+    message: "give columnId or status (one of them)",
+    path: ["columnId"],
+  });
 
 export const listTasksQuery = z.strictObject({
   projectId: z.uuid(),
@@ -88,6 +106,8 @@ export const taskSchema = z.object({
   title: z.string(),
   description: z.string(),
   status: statusSchema,
+  /** The task's column in its project; `status` is that column's kind. */
+  columnId: z.uuid(),
   priority: prioritySchema,
   dueAt: z.iso.datetime().nullable(),
   labels: z.array(z.string()),

@@ -77,6 +77,23 @@ export function createTaskService(deps: Deps, publish: Publish) {
     return found.task;
   };
 
+  /** The project's column for a write; a column id of another project (or none) is a 422. */
+  const targetColumn = async (
+    tx: Queryable,
+    projectId: string,
+    target: { columnId?: string; status?: tasks.Task["status"] },
+  ) => {
+    const column = await tasks.findColumn(tx, projectId, target);
+    if (column) return column;
+    throw new ApiError(422, "validation_failed", "invalid body", [
+      {
+        path: target.columnId ? "columnId" : "status",
+        message: target.columnId ? "is not a column of the project" : "has no column in the project",
+        code: "custom",
+      },
+    ]);
+  };
+
   /** An archived task is read-only until restored (it can still be restored or deleted). */
   const assertTaskActive = (task: tasks.Task) => {
     if (task.archivedAt) {
@@ -150,13 +167,14 @@ export function createTaskService(deps: Deps, publish: Publish) {
         sql.begin(async (tx) => {
           await tasks.lockProject(tx, input.projectId);
           const names = await newLabelNames(tx, input.projectId, input.labels);
-          const task = await tasks.insertTask(tx, input);
+          const column = await targetColumn(tx, input.projectId, input);
+          const task = await tasks.insertTask(tx, input, column);
           await recordActivity(tx, {
             projectId: task.projectId,
             taskId: task.id,
             actorId: userId,
             kind: "task.created",
-            data: { title: task.title, status: task.status },
+            data: { title: task.title, status: task.status, column: { id: column.id, name: column.name } },
           });
           return { task, created: await createdLabels(tx, input.projectId, names) };
         }),
@@ -177,10 +195,19 @@ export function createTaskService(deps: Deps, publish: Publish) {
       let created: Label[] = [];
       const outcome = await writeTask("tasks.update", id, expectedVersion(), async (tx, current) => {
         assertTaskActive(current);
+        // A changed status takes the task to the first column of that kind; otherwise it stays put.
+        const column =
+          changes.status && changes.status !== current.status
+            ? await targetColumn(tx, current.projectId, { status: changes.status })
+            : undefined;
         const names = await newLabelNames(tx, current.projectId, changes.labels);
-        const task = await tasks.updateTask(tx, current, changes);
+        const task = await tasks.updateTask(tx, current, changes, column);
         if (!task) return { kind: "not_found" };
         const changed = changedFields(current, task);
+        if (column && column.id !== current.columnId) {
+          const from = await tasks.columnRef(tx, current.projectId, current.columnId);
+          changed.column = { from: from?.name ?? null, to: column.name };
+        }
         if (Object.keys(changed).length > 0) {
           await recordActivity(tx, {
             projectId: task.projectId,
@@ -206,33 +233,46 @@ export function createTaskService(deps: Deps, publish: Publish) {
     },
 
     /**
-     * Moves a task to `index` (0-based) in the `status` column. Positions are sort keys with gaps; the
-     * new key is the midpoint of the neighbours, and a column is renumbered when the gap runs out.
+     * Moves a task to `index` (0-based) in column `columnId`, or in the first column of `status`'s kind.
+     * Positions are sort keys with gaps; the new key is the midpoint of the neighbours, and a column is
+     * renumbered when the gap runs out.
      */
     async move(
       userId: string,
       id: string,
-      { status, index }: { status: tasks.Task["status"]; index: number },
+      { columnId, status, index }: { columnId?: string; status?: tasks.Task["status"]; index: number },
       expectedVersion: ExpectedVersion,
     ): Promise<WriteOutcome> {
       await readTask(id, userId, "editor");
       const outcome = await writeTask("tasks.move", id, expectedVersion(), async (tx, current) => {
         assertTaskActive(current);
-        const neighbours = () => tasks.neighbourPositions(tx, current.projectId, status, id, index);
+        const column = await targetColumn(tx, current.projectId, { columnId, status });
+        const neighbours = () => tasks.neighbourPositions(tx, current.projectId, column.id, id, index);
         let { before, after } = await neighbours();
         const renumbered = before !== undefined && after !== undefined && after - before < 1e-6;
         if (renumbered) {
-          await tasks.renumberColumn(tx, current.projectId, status);
+          await tasks.renumberColumn(tx, current.projectId, column.id);
           ({ before, after } = await neighbours());
         }
-        const task = await tasks.placeTask(tx, current, status, positionBetween(before, after));
+        const task = await tasks.placeTask(tx, current, column, positionBetween(before, after));
         if (!task) return { kind: "not_found" };
+        // from/to: statuses (as before columns); fromColumn/toColumn: the columns, by id and name.
+        const fromColumn =
+          current.columnId === column.id
+            ? { id: column.id, name: column.name }
+            : await tasks.columnRef(tx, current.projectId, current.columnId);
         await recordActivity(tx, {
           projectId: task.projectId,
           taskId: task.id,
           actorId: userId,
           kind: "task.moved",
-          data: { from: current.status, to: task.status, index },
+          data: {
+            from: current.status,
+            to: task.status,
+            fromColumn: fromColumn ?? null,
+            toColumn: { id: column.id, name: column.name },
+            index,
+          },
         });
         return { kind: "ok", task, renumbered };
       });

@@ -65,11 +65,24 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
   const members = await db<{ projectId: string; email: string; role: "viewer" | "editor" | "owner" }[]>`
     SELECT m.project_id, u.email, m.role FROM project_members m JOIN users u ON u.id = m.user_id
     WHERE m.project_id = ANY(${ids}::uuid[]) ORDER BY u.email`;
+  const columns = await db<
+    {
+      id: string;
+      projectId: string;
+      name: string;
+      kind: Task["status"];
+      done: boolean;
+      wipLimit: number | null;
+      position: number;
+    }[]
+  >`
+    SELECT id, project_id, name, kind::text AS kind, done, wip_limit, position FROM columns
+    WHERE project_id = ANY(${ids}::uuid[]) ORDER BY position, id`;
   const labels = await db<{ projectId: string; name: string; color: LabelColor }[]>`
     SELECT project_id, name, color FROM labels WHERE project_id = ANY(${ids}::uuid[]) ORDER BY name`;
   type ExportedRow = Omit<Task, "assigneeId" | "version"> & { assigneeEmail: string | null };
   const tasks = await db<ExportedRow[]>`
-    SELECT t.id, t.project_id, t.title, t.description, t.status, t.priority, t.due_at, t.labels, u.email AS assignee_email,
+    SELECT t.id, t.project_id, t.title, t.description, t.status, t.column_id, t.priority, t.due_at, t.labels, u.email AS assignee_email,
            t.position, t.created_at, t.updated_at, t.completed_at, t.archived_at
     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
     WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY t.status, t.position, t.id`;
@@ -125,6 +138,9 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
       archivedAt: iso(project.archivedAt),
       labels: labels.filter((l) => l.projectId === project.id).map(({ name, color }) => ({ name, color })),
       members: members.filter((m) => m.projectId === project.id).map(({ email, role }) => ({ email, role })),
+      columns: columns
+        .filter((column) => column.projectId === project.id)
+        .map(({ projectId: _projectId, ...column }) => column),
       tasks: tasks
         .filter((task) => task.projectId === project.id)
         .map(({ projectId: _projectId, dueAt, createdAt, updatedAt, completedAt, archivedAt, ...task }) => ({
@@ -213,6 +229,41 @@ export async function writeImport(
     const members = await tx<{ id: string; email: string }[]>`
       SELECT u.id, u.email FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ${projectId}`;
     const memberByEmail = new Map(members.map((member) => [member.email, member.id]));
+    // Format 3 files carry the board's columns: written under their ids (restore, when the id is
+    // this project's or nobody's) or new ones; tasks follow their column through `columnIds`. Files
+    // without columns keep the project's columns, and migration 0004's trigger puts each task in the
+    // first column of its status's kind.
+    const columnIds = new Map<string, string>();
+    if (project.columns) {
+      const fileIds = project.columns.map((column) => column.id);
+      const homes = restore
+        ? await tx<{ id: string; projectId: string }[]>`
+            SELECT id, project_id FROM columns WHERE id = ANY(${fileIds}::uuid[])`
+        : [];
+      const homeOf = new Map(homes.map((home) => [home.id, home.projectId]));
+      const columnRows = project.columns.map((column) => {
+        const home = homeOf.get(column.id);
+        const id = restore && (home === undefined || home === projectId) ? column.id : crypto.randomUUID();
+        columnIds.set(column.id, id);
+        return {
+          id,
+          projectId,
+          name: column.name,
+          kind: column.kind,
+          done: column.done,
+          wipLimit: column.wipLimit,
+          position: column.position,
+        };
+      });
+      await tx`
+        INSERT INTO columns ${tx(columnRows)}
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, done = excluded.done,
+          wip_limit = excluded.wip_limit, position = excluded.position`;
+    }
+    const firstColumnOf = (status: Task["status"]) =>
+      [...(project.columns ?? [])]
+        .sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1))
+        .find((column) => column.kind === status)?.id;
     let unassignedTasks = 0;
     let updated = 0;
     const taskRows = project.tasks.map((task) => {
@@ -227,6 +278,7 @@ export async function writeImport(
         title: task.title,
         description: task.description,
         status: task.status,
+        columnId: columnIds.get(task.columnId ?? firstColumnOf(task.status) ?? "") ?? null,
         priority: task.priority,
         dueAt: task.dueAt,
         labels: task.labels,
@@ -326,6 +378,11 @@ export async function writeImport(
     }
     for (let start = 0; start < mentionRows.length; start += 10000) {
       await tx`INSERT INTO comment_mentions ${tx(mentionRows.slice(start, start + 10000))}`;
+    }
+    if (project.columns) {
+      // The columns the file does not name go; every task of the project is in one it names now.
+      await tx`
+        DELETE FROM columns WHERE project_id = ${projectId} AND id <> ALL(${[...columnIds.values()]}::uuid[])`;
     }
     const skippedMembers = project.members.filter(
       (member) => !memberByEmail.has(member.email.toLowerCase()),

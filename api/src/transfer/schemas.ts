@@ -1,8 +1,13 @@
 // The export document. People are referenced by email, so a file imports into another TaskPlatform as
 // well as back into this one. Version 2 adds project and task ids, which a restore puts back in
-// place; a copy ignores them, and version 1 files (no ids) still import as a copy.
+// place; a copy ignores them, and version 1 files (no ids) still import as a copy. Version 3 adds each
+// project's columns and each task's column; files without them (versions 1 and 2) import unchanged,
+// every task landing in the first column of its status's kind. Tasks of any version may carry
+// `checklist` and `comments` (optional, so files from before them import unchanged), and `archivedAt`
+// and project labels with colours (optional likewise).
 import { z } from "zod";
 import { checklistTextSchema, MAX_CHECKLIST_ITEMS } from "../checklists/schemas.ts";
+import { columnName, MAX_COLUMNS, wipLimit } from "../columns/schemas.ts";
 import { commentBodySchema } from "../comments/schemas.ts";
 import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
 import { ROLES } from "../projects/access.ts";
@@ -15,7 +20,7 @@ import {
 } from "../tasks/schemas.ts";
 
 export const EXPORT_FORMAT = "taskplatform-export";
-export const EXPORT_VERSION = 2;
+export const EXPORT_VERSION = 3;
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -41,6 +46,8 @@ export const exportedTask = z.strictObject({
   dueAt: timestamp.nullable(),
   labels: labelsSchema,
   assigneeEmail: z.email().nullable(),
+  /** A column of the same project's `columns` (format 3); its kind is the task's status. */
+  columnId: z.uuid().optional(),
   position: z.number().finite(),
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -54,6 +61,15 @@ export const exportedTask = z.strictObject({
   comments: z.array(exportedComment).max(5000).optional(),
   /** Optional: files written before archiving existed have none (not archived). */
   archivedAt: timestamp.nullable().optional(),
+});
+
+export const exportedColumn = z.strictObject({
+  id: z.uuid(),
+  name: columnName,
+  kind: statusSchema,
+  done: z.boolean(),
+  wipLimit,
+  position: z.number().finite(),
 });
 
 export const exportedProject = z.strictObject({
@@ -70,12 +86,14 @@ export const exportedProject = z.strictObject({
     .max(1000)
     .optional(),
   members: z.array(z.strictObject({ email: z.email(), role: z.enum(ROLES) })).max(1000),
+  /** Format 3: the board's columns. Without them the project gets the default three. */
+  columns: z.array(exportedColumn).min(1).max(MAX_COLUMNS).optional(),
   tasks: z.array(exportedTask).max(20_000),
 });
 
 const documentHeader = {
   format: z.literal(EXPORT_FORMAT),
-  version: z.union([z.literal(1), z.literal(EXPORT_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(EXPORT_VERSION)]),
   exportedAt: timestamp,
 };
 
@@ -87,6 +105,10 @@ export const exportDocument = z
     document.projects.forEach((project, p) => {
       const entries: [string | undefined, (string | number)[]][] = [
         [project.id, ["projects", p, "id"]],
+        ...(project.columns ?? []).map((column, c): [string, (string | number)[]] => [
+          column.id,
+          ["projects", p, "columns", c, "id"],
+        ]),
         ...project.tasks.map((task, i): [string | undefined, (string | number)[]] => [
           task.id,
           ["projects", p, "tasks", i, "id"],
@@ -97,6 +119,28 @@ export const exportDocument = z
         if (seen.has(id)) ctx.addIssue({ code: "custom", path, message: "appears twice in the file" });
         seen.add(id);
       }
+      // Columns: every kind has one (a status maps to the first column of its kind), and a task's
+      // column is one of its project's.
+      const columns = new Map((project.columns ?? []).map((column) => [column.id, column]));
+      if (project.columns) {
+        for (const kind of statusSchema.options) {
+          if (!project.columns.some((column) => column.kind === kind))
+            ctx.addIssue({
+              code: "custom",
+              path: ["projects", p, "columns"],
+              message: `needs a ${kind} column`,
+            });
+        }
+      }
+      project.tasks.forEach((task, i) => {
+        if (task.columnId !== undefined && !columns.has(task.columnId)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["projects", p, "tasks", i, "columnId"],
+            message: "is not one of the project's columns",
+          });
+        }
+      });
     });
   });
 
@@ -107,7 +151,11 @@ export const MAX_REPORTED_ISSUES = 50;
 
 const arrayOfAny = (max: number) => z.array(z.unknown()).max(max);
 const documentShell = z.strictObject({ ...documentHeader, projects: arrayOfAny(500) });
-const projectShell = exportedProject.extend({ members: arrayOfAny(1000), tasks: arrayOfAny(20_000) });
+const projectShell = exportedProject.extend({
+  members: arrayOfAny(1000),
+  columns: arrayOfAny(MAX_COLUMNS).optional(),
+  tasks: arrayOfAny(20_000),
+});
 const memberSchema = exportedProject.shape.members.element;
 
 /**
@@ -130,9 +178,14 @@ export function parseExportDocument(
     const projects = (input as { projects: unknown[] }).projects;
     projects.forEach((project, p) => {
       if (issues.length >= MAX_REPORTED_ISSUES || !check(projectShell, project, ["projects", p])) return;
-      const { members, tasks } = project as { members: unknown[]; tasks: unknown[] };
+      const { members, tasks, columns } = project as {
+        members: unknown[];
+        tasks: unknown[];
+        columns?: unknown[];
+      };
       for (const [key, schema, items] of [
         ["members", memberSchema, members],
+        ["columns", exportedColumn, columns ?? []],
         ["tasks", exportedTask, tasks],
       ] as const) {
         for (let i = 0; i < items.length && issues.length < MAX_REPORTED_ISSUES; i++) {

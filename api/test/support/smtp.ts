@@ -1,6 +1,6 @@
-// A real SMTP server on loopback for tests (the smtp-server package), not a mocked transport. A message
-// counts as received only when the server answered "250" on a connection that was still open: a client
-// that went away before the reply (a replica killed mid-send) did not deliver it, as with a real MTA.
+// A real SMTP server on loopback for tests (the smtp-server package), not a mocked transport. hold()
+// stops every transaction at RCPT TO (before any message data) until release(): a test can kill a
+// client in the middle of its SMTP transactions and know the server never accepted those messages.
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { freePort } from "./services.ts";
 
@@ -18,10 +18,15 @@ export interface TestSmtp {
   url: string;
   port: number;
   received: ReceivedMail[];
-  /** Messages whose sender went away before the server's reply (not delivered). */
+  /** Transactions whose client went away before the server accepted the message (not delivered). */
   abandoned: number;
-  /** Connections open right now that are inside DATA (a client mid-send). */
+  /** Transactions in progress right now (after MAIL FROM, before the server's final reply). */
   readonly sending: number;
+  /** Transactions waiting at RCPT TO because of hold(). */
+  readonly held: number;
+  /** Holds every transaction at RCPT TO (before the message is sent) until release(). */
+  hold(): void;
+  release(): void;
   /** Resolves once at least `count` messages (matching `filter`) arrived; rejects after timeoutMs. */
   waitFor(
     count: number,
@@ -53,7 +58,9 @@ export async function startTestSmtp(options: { replyDelayMs?: number } = {}): Pr
   const port = await freePort();
   const received: ReceivedMail[] = [];
   const closed = new Set<string>();
-  const inData = new Set<string>();
+  const inTransaction = new Set<string>();
+  let holding = false;
+  let waiting: Array<{ session: string; go: () => void }> = [];
   let failures: { count: number; code: number } = { count: 0, code: 0 };
   const state = { abandoned: 0 };
   const server = new SMTPServer({
@@ -64,16 +71,23 @@ export async function startTestSmtp(options: { replyDelayMs?: number } = {}): Pr
     logger: false,
     onClose(session: SMTPServerSession) {
       closed.add(session.id);
-      if (inData.delete(session.id)) state.abandoned += 1;
+      if (inTransaction.delete(session.id)) state.abandoned += 1;
+    },
+    onMailFrom(_address, session, callback) {
+      inTransaction.add(session.id);
+      callback();
+    },
+    onRcptTo(_address, session, callback) {
+      if (holding) waiting.push({ session: session.id, go: () => callback() });
+      else callback();
     },
     onData(stream, session, callback) {
-      inData.add(session.id);
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", () => {
         const finish = () => {
           if (closed.has(session.id)) return callback(new Error("connection closed"));
-          inData.delete(session.id);
+          inTransaction.delete(session.id);
           if (failures.count > 0) {
             failures.count -= 1;
             const error = Object.assign(new Error(`test server refuses (${failures.code})`), {
@@ -112,7 +126,19 @@ export async function startTestSmtp(options: { replyDelayMs?: number } = {}): Pr
       return state.abandoned;
     },
     get sending() {
-      return inData.size;
+      return inTransaction.size;
+    },
+    get held() {
+      return waiting.filter((w) => !closed.has(w.session)).length;
+    },
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      const go = waiting;
+      waiting = [];
+      for (const w of go) w.go();
     },
     async waitFor(count, filter = () => true, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

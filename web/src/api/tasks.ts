@@ -9,7 +9,7 @@ export const tasksApi = {
     return request<Page<Task>>(`/api/tasks?${query}`, { signal });
   },
   task: (id: string) => request<Task>(`/api/tasks/${id}`),
-  createTask: (input: TaskInput & { projectId: string; title: string }) =>
+  createTask: (input: TaskInput & { projectId: string; title: string; columnId?: string }) =>
     request<Task>("/api/tasks", json("POST", input)),
   updateTask: (id: string, input: TaskInput, version?: number) =>
     request<Task>(`/api/tasks/${id}`, {
@@ -17,8 +17,12 @@ export const tasksApi = {
       body: input,
       headers: version === undefined ? {} : { "If-Match": `"${version}"` },
     }),
-  moveTask: (id: string, status: string, position: number) =>
-    request<Task>(`/api/tasks/${id}/move`, json("POST", { status, position })),
+  /** To a column by id, or to the first column of a status's kind. */
+  moveTask: (id: string, status: string, position: number, columnId?: string) =>
+    request<Task>(
+      `/api/tasks/${id}/move`,
+      json("POST", columnId ? { columnId, position } : { status, position }),
+    ),
   archiveTask: (id: string) => request<Task>(`/api/tasks/${id}/archive`, { method: "POST" }),
   restoreTask: (id: string) => request<Task>(`/api/tasks/${id}/restore`, { method: "POST" }),
   deleteTask: (id: string, keepalive = false) =>

@@ -4,6 +4,7 @@
 import type { Activity, ActivityPage } from "../../../api/src/activity/schemas.ts";
 import type { Session, User } from "../../../api/src/auth/schemas.ts";
 import type { ChecklistItem, TaskCounts } from "../../../api/src/checklists/schemas.ts";
+import type { Board, Column } from "../../../api/src/columns/schemas.ts";
 import type { Comment } from "../../../api/src/comments/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
 import type { Invitation, InvitationPreview, InviteResult } from "../../../api/src/invitations/schemas.ts";
@@ -16,7 +17,9 @@ import type { ImportResult } from "../../../api/src/transfer/schemas.ts";
 export type {
   Activity,
   ActivityPage,
+  Board,
   ChecklistItem,
+  Column,
   Comment,
   ImportResult,
   Invitation,
@@ -50,6 +53,7 @@ export const LIMITS = {
   projectDescription: 2000,
   taskTitle: 200,
   taskDescription: 10_000,
+  columnName: 100,
   checklistText: 500,
   comment: 10_000,
 } as const;

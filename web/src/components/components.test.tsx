@@ -4,7 +4,7 @@ import { fireEvent, render, waitFor } from "@solidjs/testing-library";
 import type { JSX } from "solid-js";
 import { baseTask } from "../../test/fixtures";
 import type { api } from "../api/client";
-import type { Project } from "../api/types";
+import type { Project, Task } from "../api/types";
 import Board, { dropIndex } from "../pages/Board";
 import SignUp from "../pages/SignUp";
 import type { LabelsStore } from "../stores/labels";
@@ -172,13 +172,34 @@ describe("Board", () => {
     const items = [
       baseTask,
       { ...baseTask, id: "t2", title: "Write docs", position: 2048, assigneeId: null },
-      { ...baseTask, id: "t3", title: "Celebrate", status: "done" as const, position: 1024 },
+      { ...baseTask, id: "t3", title: "Celebrate", status: "done" as const, columnId: "c3", position: 1024 },
     ];
+    const column = (id: string, name: string, kind: Task["status"], position: number) => ({
+      id,
+      projectId: "p1",
+      name,
+      kind,
+      done: kind === "done",
+      wipLimit: id === "c1" ? 1 : null,
+      position,
+    });
+    const columns = [
+      column("c1", "To do", "todo", 1024),
+      column("c2", "In progress", "in_progress", 2048),
+      column("c3", "Done", "done", 3072),
+    ];
+    const columnMoves: unknown[] = [];
     const client = {
-      tasks: async () => ({ items, nextCursor: null }),
-      moveTask: async (id: string, status: string, position: number) => {
-        moves.push([id, status, position]);
-        return { ...items.find((t) => t.id === id), status, position: 5000, version: 2 };
+      board: async () => ({ columns, tasks: items }),
+      moveTask: async (id: string, status: string, position: number, columnId?: string) => {
+        moves.push([id, status, position, columnId]);
+        return { ...items.find((t) => t.id === id), status, columnId, position: 5000, version: 2 };
+      },
+      moveColumn: async (_projectId: string, id: string, position: number) => {
+        columnMoves.push([id, position]);
+        const order = columns.filter((c) => c.id !== id);
+        order.splice(position, 0, columns.find((c) => c.id === id) as (typeof columns)[number]);
+        return { items: order.map((c, i) => ({ ...c, position: (i + 1) * 1024 })) };
       },
     } as unknown as typeof api;
     const tasks = createTasksStore("p1", client);
@@ -209,17 +230,18 @@ describe("Board", () => {
       </MemoryRouter>
     ));
     await r.findByText("Write docs");
-    return { r, moves, opened, tasks };
+    return { r, moves, opened, tasks, columnMoves };
   }
 
   test("renders three columns with counts, cards in order, and the assignee's name", async () => {
     const { r } = await renderBoard("editor");
     const columns = [...r.container.querySelectorAll("section[data-status]")];
     expect(columns.map((c) => c.querySelector("h2")?.textContent)).toEqual([
-      "To do 2",
+      "To do 2/1 tasks, over the limit",
       "In progress 0",
       "Done 1",
     ]);
+    expect(r.getByText("Over the limit of 1")).toBeTruthy();
     expect([...(columns[0]?.querySelectorAll(".card-title") ?? [])].map((e) => e.textContent)).toEqual([
       "Ship it",
       "Write docs",
@@ -238,7 +260,7 @@ describe("Board", () => {
     const { r, moves, tasks } = await renderBoard("editor");
     const card = r.getByText("Write docs").closest("button") as HTMLElement;
     fireEvent.keyDown(card, { key: "ArrowRight", shiftKey: true });
-    await waitFor(() => expect(moves).toEqual([["t2", "in_progress", 0]]));
+    await waitFor(() => expect(moves).toEqual([["t2", "in_progress", 0, "c2"]]));
     expect(tasks.column("in_progress").map((t) => t.title)).toEqual(["Write docs"]);
     await r.findByText("Write docs moved to In progress, position 1 of 1.");
   });
@@ -251,7 +273,7 @@ describe("Board", () => {
       });
       return b;
     });
-    await waitFor(() => expect(moves).toEqual([["t1", "todo", 1]]));
+    await waitFor(() => expect(moves).toEqual([["t1", "todo", 1, "c1"]]));
   });
 
   test("viewers get no add controls and cannot move cards", async () => {
@@ -264,6 +286,26 @@ describe("Board", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(moves).toEqual([]);
+  });
+
+  test("owners reorder columns with Move left/right; editors get no column controls", async () => {
+    const { r, columnMoves, tasks } = await renderBoard("owner");
+    fireEvent.click(r.getByRole("button", { name: "Move To do right" }));
+    await waitFor(() => expect(columnMoves).toEqual([["c1", 1]]));
+    await waitFor(() => expect(tasks.columns.map((c) => c.name)).toEqual(["In progress", "To do", "Done"]));
+    expect(r.getByLabelText("New column")).toBeTruthy();
+    const editor = await renderBoard("editor");
+    expect(editor.r.queryByRole("button", { name: "Move To do right" })).toBeNull();
+    expect(editor.r.queryByLabelText("New column")).toBeNull();
+  });
+
+  test("shortcuts: e edits the focused card, n opens a new task in the first column", async () => {
+    const { r, opened } = await renderBoard("editor");
+    const card = r.getByText("Write docs").closest("button") as HTMLElement;
+    card.focus();
+    fireEvent.keyDown(card, { key: "e" });
+    fireEvent.keyDown(document.body, { key: "n" });
+    expect(opened).toEqual([{ taskId: "t2" }, { status: "todo", columnId: "c1" }]);
   });
 
   test("clicking a card opens it", async () => {

@@ -12,6 +12,8 @@ import { createTasksStore, type TasksStore } from "./tasks";
 export interface DialogTarget {
   taskId?: string;
   status?: Status;
+  /** A new task in this column (its kind is the status). */
+  columnId?: string;
 }
 
 export interface ProjectContextValue {

@@ -13,6 +13,7 @@ function task(overrides: Partial<Task> = {}): Task {
     title: `Task ${seq}`,
     description: "",
     status: "todo",
+    columnId: "",
     priority: "medium",
     dueAt: null,
     labels: [],
@@ -369,7 +370,7 @@ describe("tasks store over the real API client, several requests about one task"
     const store = createTasksStore("p1");
     const loading = store.load();
     await until(() => calls.length === 1, "the list request");
-    calls[0]?.reply(200, { items, nextCursor: null });
+    calls[0]?.reply(200, { columns: [], tasks: items });
     await loading;
     calls = [];
     return store;

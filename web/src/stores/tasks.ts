@@ -2,9 +2,10 @@
 // with undo (the DELETE is sent when the undo window closes), and live events merged in.
 import { createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
+import { type ColumnInput, columnsApi } from "../api/columns";
 import { ApiError, allPages, isTemporary } from "../api/http";
 import { tasksApi } from "../api/tasks";
-import type { LiveEvent, Status, Task, TaskInput } from "../api/types";
+import type { Column, LiveEvent, Status, Task, TaskInput } from "../api/types";
 import { STATUSES } from "../api/types";
 import { errorToast, showToast } from "./toast";
 
@@ -17,12 +18,24 @@ export interface TasksStore {
   /** Fetches the board; `attempt` counts the retries of a failed reload. */
   load(attempt?: number): Promise<void>;
   column(status: Status): Task[];
+  /** The project's columns in board order (from the board's load and live column events). */
+  columns: Column[];
+  /** A column's tasks in board order. */
+  inColumn(columnId: string): Task[];
   byId(id: string): Task | undefined;
-  create(input: TaskInput & { title: string }): Promise<Task | undefined>;
+  /** With `columnId`, into that column (its kind is the status); else the first column of `status`. */
+  create(input: TaskInput & { title: string; columnId?: string }): Promise<Task | undefined>;
   /** `baseVersion`: the version the user edited (a stale one gives 409 and rolls back). */
   update(id: string, patch: TaskInput, baseVersion?: number): Promise<Task>;
   /** Moves to `index` (0-based, counted without the task) of `status`'s column. */
   move(id: string, status: Status, index: number): Promise<void>;
+  /** Moves to `index` (0-based, counted without the task) of column `columnId`. */
+  moveToColumn(id: string, columnId: string, index: number): Promise<void>;
+  /** Column management (owners): the server's answer is applied (no optimistic change). */
+  addColumn(input: ColumnInput & { name: string }): Promise<Column>;
+  changeColumn(id: string, input: ColumnInput): Promise<Column>;
+  reorderColumn(id: string, index: number): Promise<void>;
+  deleteColumn(id: string, moveTo?: string): Promise<void>;
   remove(id: string): void;
   /** Takes the task off the board at once and archives it; a toast offers Undo (restore). */
   archive(id: string): Promise<void>;
@@ -51,8 +64,22 @@ export function positionAt(column: Task[], index: number): number {
 /** A reload of a board on screen (resync, reconnect) that fails is tried again this many times, backing off. */
 const RELOAD_ATTEMPTS = 5;
 
-export function createTasksStore(projectId: string, client = tasksApi, reloadRetryMs = 1000): TasksStore {
+export function createTasksStore(
+  projectId: string,
+  client: typeof tasksApi & Partial<typeof columnsApi> = { ...tasksApi, ...columnsApi },
+  reloadRetryMs = 1000,
+): TasksStore {
   const [tasks, setTasks] = createStore<Task[]>([]);
+  const [columns, setColumns] = createStore<Column[]>([]);
+  const putColumn = (column: Column) =>
+    setColumns(
+      produce((list) => {
+        const current = list.find((c) => c.id === column.id);
+        if (current) Object.assign(current, column);
+        else list.push({ ...column });
+        list.sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1));
+      }),
+    );
   const [state, setState] = createSignal<"loading" | "ready" | "error">("loading");
   const [error, setError] = createSignal<unknown>();
   const pendingDeletes = new Map<string, { task: Task; toast: number }>();
@@ -134,11 +161,20 @@ export function createTasksStore(projectId: string, client = tasksApi, reloadRet
     tasks,
     state,
     error,
+    columns,
     async load(attempt = 0) {
       try {
-        const items = await allPages((cursor) =>
-          client.tasks({ projectId, sort: "position", limit: "100", cursor }),
-        );
+        // The board in one request (its columns and every task); page by page without it.
+        let items: Task[];
+        if (client.board) {
+          const board = await client.board(projectId);
+          setColumns(reconcile(board.columns, { key: "id" }));
+          items = board.tasks;
+        } else {
+          items = await allPages((cursor) =>
+            client.tasks({ projectId, sort: "position", limit: "100", cursor }),
+          );
+        }
         setTasks(
           reconcile(
             items.filter((t) => !pendingDeletes.has(t.id)),
@@ -158,21 +194,28 @@ export function createTasksStore(projectId: string, client = tasksApi, reloadRet
       }
     },
     column: (status) => tasks.filter((t) => t.status === status).sort(byPosition),
+    inColumn: (columnId) => tasks.filter((t) => t.columnId === columnId).sort(byPosition),
     byId: (id) => tasks.find((t) => t.id === id),
     async create(input) {
       const now = new Date().toISOString();
-      const status = input.status ?? "todo";
+      const chosen = input.columnId ? columns.find((c) => c.id === input.columnId) : undefined;
+      const status = chosen?.kind ?? input.status ?? "todo";
+      const columnId = chosen?.id ?? columns.find((c) => c.kind === status)?.id ?? "";
       const temp: Task = {
         id: `temp-${++tempId}`,
         projectId,
         title: input.title,
         description: input.description ?? "",
         status,
+        columnId,
         priority: input.priority ?? "medium",
         dueAt: input.dueAt ?? null,
         labels: input.labels ?? [],
         assigneeId: input.assigneeId ?? null,
-        position: positionAt(store.column(status), Number.MAX_SAFE_INTEGER),
+        position: positionAt(
+          columnId ? store.inColumn(columnId) : store.column(status),
+          Number.MAX_SAFE_INTEGER,
+        ),
         version: 0,
         createdAt: now,
         updatedAt: now,
@@ -182,9 +225,12 @@ export function createTasksStore(projectId: string, client = tasksApi, reloadRet
       // The store owns `temp` from here on (adopt() may rewrite its id): keep the placeholder id apart.
       const placeholderId = temp.id;
       setTasks((list) => [...list, temp]);
+      // A column says the status: the API takes one of the two.
+      const { columnId: into, status: _status, ...rest } = input;
+      const body = chosen && into ? { ...rest, columnId: into, projectId } : { ...input, projectId };
       // Creates go one after another, so the server appends them in the order they were made (a form
       // used twice in a row): sent together, the second could land above the first.
-      const request = creates.then(() => client.createTask({ ...input, projectId }));
+      const request = creates.then(() => client.createTask(body));
       creates = request.catch(() => {});
       try {
         const task = await request;
@@ -215,6 +261,59 @@ export function createTasksStore(projectId: string, client = tasksApi, reloadRet
       } catch (e) {
         errorToast(e, "Could not move the task");
       }
+    },
+    async moveToColumn(id, columnId, index) {
+      const task = tasks.find((t) => t.id === id);
+      const column = columns.find((c) => c.id === columnId);
+      if (!task || !column) return;
+      const others = store.inColumn(columnId).filter((t) => t.id !== id);
+      const position = Math.max(0, Math.min(index, others.length));
+      const current = store.inColumn(task.columnId).findIndex((t) => t.id === id);
+      if (task.columnId === columnId && current === position) return;
+      const completedAt = column.done ? (task.completedAt ?? new Date().toISOString()) : null;
+      try {
+        await send(
+          task,
+          { columnId, status: column.kind, completedAt, position: positionAt(others, position) },
+          () => client.moveTask(id, column.kind, position, columnId),
+        );
+      } catch (e) {
+        errorToast(e, "Could not move the task");
+      }
+    },
+    async addColumn(input) {
+      const column = await (client.createColumn ?? columnsApi.createColumn)(projectId, input);
+      putColumn(column);
+      return column;
+    },
+    async changeColumn(id, input) {
+      const column = await (client.updateColumn ?? columnsApi.updateColumn)(projectId, id, input);
+      putColumn(column);
+      return column;
+    },
+    async reorderColumn(id, index) {
+      const ids = columns.map((c) => c.id).filter((c) => c !== id);
+      ids.splice(Math.max(0, Math.min(index, ids.length)), 0, id);
+      const before = columns.map((c) => ({ ...c }));
+      // Shown at once; the server's order replaces it (or the old one comes back with a toast).
+      setColumns(
+        produce((list) => {
+          for (const column of list) column.position = ids.indexOf(column.id);
+          list.sort((a, b) => a.position - b.position);
+        }),
+      );
+      try {
+        const answer = await (client.moveColumn ?? columnsApi.moveColumn)(projectId, id, index);
+        setColumns(reconcile(answer.items, { key: "id" }));
+      } catch (e) {
+        setColumns(reconcile(before, { key: "id" }));
+        errorToast(e, "Could not move the column");
+      }
+    },
+    async deleteColumn(id, moveTo) {
+      await (client.deleteColumn ?? columnsApi.deleteColumn)(projectId, id, moveTo);
+      setColumns((list) => list.filter((c) => c.id !== id));
+      if (moveTo) await store.load();
     },
     remove(id) {
       const task = tasks.find((t) => t.id === id);
@@ -295,6 +394,16 @@ export function createTasksStore(projectId: string, client = tasksApi, reloadRet
         case "task.deleted":
         case "task.archived":
           drop(event.task.id);
+          break;
+        case "column.created":
+        case "column.updated":
+          putColumn(event.column);
+          break;
+        case "column.deleted":
+          setColumns((list) => list.filter((c) => c.id !== event.column.id));
+          break;
+        case "column.reordered":
+          setColumns(reconcile(event.columns, { key: "id" }));
           break;
         case "task.restored":
           if (event.task.projectId === projectId) upsert(event.task);

@@ -15,6 +15,7 @@ const FIELD_LABEL: Record<string, string> = {
   dueAt: "due date",
   labels: "labels",
   assigneeId: "assignee",
+  column: "column",
 };
 
 /** One entry as a sentence (without the actor). */
@@ -52,10 +53,21 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
       return `renamed the label “${text(data.from)}” to “${text(data.to)}” (${taskCount(data.tasks)})`;
     case "label.deleted":
       return `deleted the label “${text(data.name)}” (${taskCount(data.tasks)})`;
-    case "task.moved":
+    case "task.moved": {
+      // Entries since columns name them ({id, name}); older ones have the statuses only.
+      const column = (value: unknown) =>
+        (value as { id?: string; name?: string } | null | undefined) ?? undefined;
+      const from = column(data.fromColumn);
+      const to = column(data.toColumn);
+      if (to?.id) {
+        return from?.id === to.id
+          ? `reordered the task in ${show("column", to.name)}`
+          : `moved the task from ${from ? show("column", from.name) : show("status", data.from)} to ${show("column", to.name)}`;
+      }
       return data.from === data.to
         ? `reordered the task in ${show("status", data.to)}`
         : `moved the task from ${show("status", data.from)} to ${show("status", data.to)}`;
+    }
     case "task.updated": {
       const changes = (data.changes ?? {}) as Record<string, { from: unknown; to: unknown }>;
       return `changed ${Object.entries(changes)

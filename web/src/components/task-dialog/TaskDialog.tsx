@@ -72,6 +72,7 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
           <TaskForm
             task={task()}
             status={props.target.status}
+            columnId={props.target.columnId}
             head={
               <div class="dialog-head">
                 <h2 id="task-dialog-title">{isNew ? "New task" : ctx.canEdit() ? "Edit task" : "Task"}</h2>

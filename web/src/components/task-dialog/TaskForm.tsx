@@ -22,8 +22,10 @@ import { changedFields, readTaskForm, taskFormProblems, toDateInput } from "./ta
 export function TaskForm(props: {
   /** The copy being edited; none for a new task. */
   task: Task | undefined;
-  /** A new task's column. */
+  /** A new task's status. */
   status?: Status;
+  /** A new task's column (of kind `status`), kept unless the status is changed in the form. */
+  columnId?: string;
   /** Heading and close button, above the fields. */
   head: JSX.Element;
   onReload: () => void;
@@ -65,7 +67,10 @@ export function TaskForm(props: {
     setConflict(false);
     try {
       const task = props.task;
-      if (!task) await ctx.tasks.create(values);
+      if (!task)
+        await ctx.tasks.create(
+          props.columnId && values.status === props.status ? { ...values, columnId: props.columnId } : values,
+        );
       else {
         const patch = changedFields(task, values);
         if (Object.keys(patch).length > 0) await ctx.tasks.update(task.id, patch, task.version);
