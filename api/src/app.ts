@@ -23,6 +23,7 @@ import { observe } from "./http/observe.ts";
 import { cleanQuery } from "./http/query.ts";
 import { rateLimit } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
+import { invitationRoutes } from "./invitations/routes.ts";
 import { labelRoutes } from "./labels/routes.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { preferenceRoutes } from "./preferences/routes.ts";
@@ -60,7 +61,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
       }),
     )
     .use("/auth/*", noStore())
-    .route("/auth", authRoutes(deps))
+    .route("/auth", authRoutes(deps, publish))
     .route("/events", eventRoutes(deps, hub));
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
@@ -71,6 +72,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/projects", projectRoutes(deps, publish))
     .route("/projects", columnRoutes(deps, publish))
     .route("/projects", labelRoutes(deps, publish))
+    .route("/projects", invitationRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))
     .route("/tasks", commentRoutes(deps, publish))
     .route("/", checklistRoutes(deps, publish))

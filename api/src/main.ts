@@ -108,7 +108,15 @@ async function refuseToStart(sql: Sql, log: Logger, error: unknown, what = "cann
 }
 
 async function serve(mode: "serve" | "dev"): Promise<void> {
-  const config = readConfig(mode);
+  const readConfigured = readConfig(mode);
+  // Generated before the runtime: the job worker derives the links it mails with it (auth/link-tokens.ts).
+  const generatedSecret = !readConfigured.jwtSecret;
+  const config = {
+    ...readConfigured,
+    jwtSecret:
+      readConfigured.jwtSecret ??
+      Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url"),
+  };
   const runtime = await createRuntime(config, {
     renewablePool: true,
     embeddedDataDir: join(config.dataDir, "pglite"),
@@ -127,11 +135,11 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
   if (!(await runtime.storeReady(2000)))
     log.warn("redis not reachable yet; continuing, /api/ready reports it");
 
-  let jwtSecret = config.jwtSecret;
-  if (!jwtSecret) {
-    jwtSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-    backends.push("JWT_SECRET: generated for this development run only; sign-ins end when it restarts");
-  }
+  const jwtSecret = config.jwtSecret;
+  if (generatedSecret)
+    backends.push(
+      "JWT_SECRET: generated for this development run only; sign-ins and mailed links end when it restarts",
+    );
   let staticDir = config.staticDir;
   if (!staticDir && mode === "dev") {
     const built = resolve(import.meta.dir, "../../web/dist");

@@ -10,6 +10,7 @@ import { commentOperations } from "./comments/openapi.ts";
 import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
+import { invitationOperations } from "./invitations/openapi.ts";
 import { labelOperations } from "./labels/openapi.ts";
 import { preferenceOperations } from "./preferences/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
@@ -25,6 +26,7 @@ export const OPERATIONS: Operation[] = [
   ...authOperations,
   ...projectOperations,
   ...columnOperations,
+  ...invitationOperations,
   ...labelOperations,
   ...taskOperations,
   ...checklistOperations,

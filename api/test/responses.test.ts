@@ -66,6 +66,15 @@ test("every JSON answer is exactly its documented response schema", async () => 
     body: { email: other.email, role: "viewer" },
   });
   await documented("GET", `/api/projects/${project.id}/members`, { token });
+  await documented("POST", `/api/projects/${project.id}/invitations`, {
+    token,
+    body: { email: "pending-contract@example.test", role: "viewer" },
+  });
+  const pending = await documented("GET", `/api/projects/${project.id}/invitations`, { token });
+  await documented("POST", `/api/projects/${project.id}/invitations/${pending.items[0].id}/resend`, {
+    token,
+  });
+  await documented("POST", "/api/auth/password-reset", { body: { email: "nobody-contract@example.test" } });
   await documented("PATCH", `/api/projects/${project.id}/members/${other.id}`, {
     token,
     body: { role: "editor" },

@@ -6,7 +6,9 @@ import { ProjectLayout } from "./pages/ProjectLayout";
 
 export const routes: RouteDefinition[] = [
   { path: "/signin", component: lazy(() => import("./pages/SignIn")) },
-  { path: "/signup", component: lazy(() => import("./pages/SignUp")) },
+  { path: ["/signup", "/invitation"], component: lazy(() => import("./pages/SignUp")) },
+  { path: "/forgot-password", component: lazy(() => import("./pages/ForgotPassword")) },
+  { path: "/reset-password", component: lazy(() => import("./pages/ResetPassword")) },
   {
     path: "/",
     component: Shell,

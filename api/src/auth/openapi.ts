@@ -3,10 +3,13 @@ import { list, type Operation } from "../http/operation.ts";
 import {
   authResult,
   changePasswordBody,
+  completeResetBody,
   loginBody,
   meResult,
   refreshResult,
   registerBody,
+  resetRequestBody,
+  resetRequestResult,
   sessionSchema,
 } from "./schemas.ts";
 
@@ -77,5 +80,24 @@ export const authOperations: Operation[] = [
     auth: true,
     body: changePasswordBody,
     status: 204,
+  },
+  {
+    tag: "auth",
+    method: "post",
+    path: "/api/auth/password-reset",
+    summary:
+      "Forgot password: the same answer for every address; an account's address gets a link valid 30 minutes (429 past 10 an hour per client address, 3 per e-mail address)",
+    body: resetRequestBody,
+    response: resetRequestResult,
+    status: 202,
+  },
+  {
+    tag: "auth",
+    method: "post",
+    path: "/api/auth/password-reset/complete",
+    summary:
+      "Set a new password with a reset link (single use): every session of the account ends, this browser is signed in; 404 for a used, expired or forged link",
+    body: completeResetBody,
+    response: authResult,
   },
 ];

@@ -1,15 +1,36 @@
-// /api/auth: register, login, refresh (rotating cookie), logout, me, sessions, password change.
+// /api/auth: register (with an invitation link or without), login, refresh (rotating cookie), logout,
+// me, sessions, password change, password reset (auth/password-reset.ts), an invitation link's preview.
 
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Deps } from "../deps.ts";
+import type { Publish } from "../events/publisher.ts";
 import { requireAuth } from "../http/auth.ts";
 import type { AppEnv } from "../http/context.ts";
 import { ApiError, notFound, validationFailed } from "../http/errors.ts";
 import { validate } from "../http/validate.ts";
+import { findByTokenHash } from "../invitations/repository.ts";
+import { previewBody } from "../invitations/schemas.ts";
+import { acceptOnSignUp, createInvitationService, invalidInvitation } from "../invitations/service.ts";
+import { tokenHash } from "./link-tokens.ts";
+import {
+  consumeReset,
+  isResetOpen,
+  queueResetRequest,
+  RESET_WINDOW_SECONDS,
+  RESETS_PER_ACCOUNT,
+  RESETS_PER_ADDRESS,
+} from "./password-reset.ts";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
-import { changePasswordBody, loginBody, registerBody, sessionParam } from "./schemas.ts";
+import {
+  changePasswordBody,
+  completeResetBody,
+  loginBody,
+  registerBody,
+  resetRequestBody,
+  sessionParam,
+} from "./schemas.ts";
 import { createSessions } from "./sessions.ts";
 import { signAccessToken } from "./tokens.ts";
 import { describeUserAgent } from "./user-agent.ts";
@@ -18,8 +39,13 @@ import { findUserByEmail, findUserById, insertUser, toPublicUser, updatePassword
 /** `__Host-` pins the cookie to this origin: Secure, Path=/, no Domain. */
 const REFRESH_COOKIE = "tp_refresh";
 
-export function authRoutes(deps: Deps) {
+/** The one answer to "forgot password", whatever the address. */
+export const RESET_ANSWER =
+  "If an account uses this address, a link to choose a new password is on its way. It works for 30 minutes.";
+
+export function authRoutes(deps: Deps, publish: Publish) {
   const { sql, store, config, metrics } = deps;
+  const invitations = createInvitationService(deps, publish);
   const sessions = createSessions(store, {
     ttlSeconds: config.refreshTokenTtlSeconds,
     accessTtlSeconds: config.accessTokenTtlSeconds,
@@ -60,18 +86,98 @@ export function authRoutes(deps: Deps) {
   return new Hono<AppEnv>()
     .post("/register", validate("json", registerBody), async (c) => {
       const body = c.req.valid("json");
+      if (body.invitationToken) {
+        // Checked before anything is written or hashed (again, atomically, when joining below).
+        const invitation = await findByTokenHash(sql, tokenHash(body.invitationToken));
+        if (!invitation) throw invalidInvitation();
+      }
       const userId = crypto.randomUUID();
       // The session is created first: if the store is down nothing is written, no CPU is spent on
       // hashing, and the user can retry.
       const { accessToken, sessionId } = await issue(c, userId);
       const passwordHash = await hashPassword(body.password);
-      const user = await insertUser(sql, { id: userId, email: body.email, name: body.name, passwordHash });
-      if (!user) {
+      const refuse = async (error: unknown): Promise<never> => {
         await sessions.revoke(userId, sessionId);
         deleteCookie(c, REFRESH_COOKIE, { prefix: "host" });
-        throw new ApiError(409, "email_taken", "an account with this email already exists");
+        throw error;
+      };
+      const created = await sql
+        .begin(async (tx) => {
+          const user = await insertUser(tx, { id: userId, email: body.email, name: body.name, passwordHash });
+          if (!user) throw new ApiError(409, "email_taken", "an account with this email already exists");
+          const joined = body.invitationToken
+            ? await acceptOnSignUp(tx, body.invitationToken, user)
+            : undefined;
+          return { user, joined };
+        })
+        .catch(refuse);
+      const { user, joined } = created;
+      if (joined) {
+        await publish({
+          type: "member.added",
+          projectId: joined.projectId,
+          actorId: user.id,
+          member: joined.member,
+        });
       }
-      return c.json({ user: toPublicUser(user), accessToken }, 201);
+      return c.json(
+        { user: toPublicUser(user), accessToken, ...(joined ? { joinedProjectId: joined.projectId } : {}) },
+        201,
+      );
+    })
+    .post("/invitation", validate("json", previewBody), async (c) => {
+      return c.json(await invitations.preview(c.req.valid("json").token));
+    })
+    .post("/password-reset", validate("json", resetRequestBody), async (c) => {
+      const { email } = c.req.valid("json");
+      // The same work for every address: one slot from both budgets, one queued job. Whether an
+      // account uses the address is found out by the job, after this answer (password-reset.ts).
+      const budgets = [
+        { key: `password-reset:ip:${c.get("clientIp")}`, limit: RESETS_PER_ADDRESS },
+        { key: `password-reset:account:${email}`, limit: RESETS_PER_ACCOUNT },
+      ];
+      const { taken, windows } = await store.take(
+        budgets.map((budget) => budget.key),
+        budgets.map((budget) => budget.limit),
+        RESET_WINDOW_SECONDS,
+      );
+      if (!taken) {
+        metrics.rateLimited.inc({ scope: "password_reset" });
+        const full = windows.filter((window, i) => window.count >= (budgets[i]?.limit ?? 0));
+        throw new ApiError(
+          429,
+          "too_many_attempts",
+          "Too many password reset requests; try again later.",
+          undefined,
+          { "Retry-After": String(Math.max(1, ...full.map((window) => window.resetSeconds))) },
+        );
+      }
+      await queueResetRequest(sql, email);
+      return c.json({ message: RESET_ANSWER }, 202);
+    })
+    .post("/password-reset/complete", validate("json", completeResetBody), async (c) => {
+      const { token, password } = c.req.valid("json");
+      const invalid = () =>
+        new ApiError(
+          404,
+          "reset_link_invalid",
+          "This link is not valid any more: it was used, has expired or is not complete. Ask for a new one.",
+        );
+      // A link that cannot work costs no hashing.
+      if (!(await isResetOpen(sql, token))) throw invalid();
+      const passwordHash = await hashPassword(password);
+      const userId = await sql.begin(async (tx) => {
+        const owner = await consumeReset(tx, token);
+        if (owner) await updatePasswordHash(tx, owner, passwordHash);
+        return owner;
+      });
+      if (!userId) throw invalid();
+      // Every session of the account ends (this browser gets a new one below).
+      await sessions.revokeAllExcept(userId, undefined);
+      const user = await findUserById(sql, userId);
+      if (!user) throw invalid();
+      const { accessToken } = await issue(c, userId);
+      return c.json({ user: toPublicUser(user), accessToken });
     })
     .post("/login", validate("json", loginBody), async (c) => {
       const { email, password } = c.req.valid("json");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TOKEN_PATTERN } from "./link-tokens.ts";
 import { passwordSchema } from "./passwords.ts";
 
 export const emailSchema = z
@@ -8,11 +9,19 @@ export const emailSchema = z
   .pipe(z.email({ message: "must be an email address" }).max(254));
 export const nameSchema = z.string().trim().min(1, "is required").max(100);
 
+const linkTokenSchema = z.string().regex(TOKEN_PATTERN, "is not a valid link");
+
 export const registerBody = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
   name: nameSchema,
+  /** From an invitation link: the new account joins the invitation's project (the address must match). */
+  invitationToken: linkTokenSchema.optional(),
 });
+/** "Forgot password": answered alike for every address. */
+export const resetRequestBody = z.strictObject({ email: emailSchema });
+export const resetRequestResult = z.object({ message: z.string() });
+export const completeResetBody = z.strictObject({ token: linkTokenSchema, password: passwordSchema });
 export const loginBody = z.strictObject({
   email: z.string().trim().toLowerCase().min(1).max(254),
   password: z.string().min(1).max(1024),
@@ -29,7 +38,12 @@ export const userSchema = z.object({
   name: z.string(),
   createdAt: z.iso.datetime(),
 });
-export const authResult = z.object({ user: userSchema, accessToken: z.string() });
+export const authResult = z.object({
+  user: userSchema,
+  accessToken: z.string(),
+  /** Sign-up with an invitation: the project the new account joined. */
+  joinedProjectId: z.uuid().optional(),
+});
 export const refreshResult = z.object({ accessToken: z.string() });
 export const meResult = z.object({ user: userSchema });
 export const sessionSchema = z.object({

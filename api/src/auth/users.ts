@@ -1,5 +1,5 @@
 // Users repository: SQL only, `sql` passed in.
-import type { Sql } from "../db/client.ts";
+import type { Queryable } from "../db/client.ts";
 import type { WithDates } from "../json-types.ts";
 import type { User } from "./schemas.ts";
 
@@ -15,14 +15,14 @@ export const toPublicUser = ({ id, email, name, createdAt }: UserRow | PublicUse
   createdAt,
 });
 
-export async function findUserByEmail(sql: Sql, email: string): Promise<UserRow | undefined> {
+export async function findUserByEmail(sql: Queryable, email: string): Promise<UserRow | undefined> {
   const [row] = await sql<
     UserRow[]
   >`SELECT id, email, name, password_hash, created_at FROM users WHERE email = ${email}`;
   return row;
 }
 
-export async function findUserById(sql: Sql, id: string): Promise<UserRow | undefined> {
+export async function findUserById(sql: Queryable, id: string): Promise<UserRow | undefined> {
   const [row] = await sql<
     UserRow[]
   >`SELECT id, email, name, password_hash, created_at FROM users WHERE id = ${id}`;
@@ -30,7 +30,7 @@ export async function findUserById(sql: Sql, id: string): Promise<UserRow | unde
 }
 
 export async function insertUser(
-  sql: Sql,
+  sql: Queryable,
   user: { id: string; email: string; name: string; passwordHash: string },
 ): Promise<UserRow | undefined> {
   const [row] = await sql<UserRow[]>`
@@ -40,6 +40,10 @@ export async function insertUser(
   return row;
 }
 
-export async function updatePasswordHash(sql: Sql, userId: string, passwordHash: string): Promise<void> {
+export async function updatePasswordHash(
+  sql: Queryable,
+  userId: string,
+  passwordHash: string,
+): Promise<void> {
   await sql`UPDATE users SET password_hash = ${passwordHash}, updated_at = now() WHERE id = ${userId}`;
 }

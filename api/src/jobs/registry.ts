@@ -1,18 +1,26 @@
 // Every job kind and every schedule the worker runs, by name: the one list a feature adds its
 // background work to (like ../openapi.ts for routes).
 
+import { PASSWORD_RESET_JOB, passwordResetHandler } from "../auth/password-reset.ts";
+import { invitationMailHandler } from "../invitations/mail.ts";
+import { INVITATION_MAIL_JOB } from "../invitations/service.ts";
 import { MAIL_JOB, type MailDeps, mailJobHandler } from "../mail/send.ts";
 import { reminderJobHandler, reminderScan } from "../reminders/jobs.ts";
 import { REMINDER_JOB } from "../reminders/repository.ts";
 import { pruneFinished } from "./repository.ts";
 import type { JobHandler, Schedule } from "./worker.ts";
 
-export type BackgroundDeps = MailDeps & { config: MailDeps["config"] & { jobs: { retentionDays: number } } };
+export type BackgroundDeps = MailDeps & {
+  /** jwtSecret: the key links in mails are derived with (auth/link-tokens.ts). */
+  config: MailDeps["config"] & { jobs: { retentionDays: number }; jwtSecret?: string };
+};
 
 export function jobHandlers(deps: BackgroundDeps): Record<string, JobHandler> {
   return {
     [MAIL_JOB]: mailJobHandler(deps),
     [REMINDER_JOB]: reminderJobHandler(deps),
+    [INVITATION_MAIL_JOB]: invitationMailHandler(deps),
+    [PASSWORD_RESET_JOB]: passwordResetHandler(deps),
   };
 }
 

@@ -1,7 +1,6 @@
 // The project and member routes as OpenAPI operations, from the schemas they validate with (assembled by ../openapi.ts).
 import { list, type Operation } from "../http/operation.ts";
 import {
-  addMemberBody,
   createProjectBody,
   memberSchema,
   projectSchema,
@@ -76,16 +75,6 @@ export const projectOperations: Operation[] = [
     summary: "Members",
     auth: true,
     response: list(memberSchema),
-  },
-  {
-    tag: "members",
-    method: "post",
-    path: "/api/projects/{id}/members",
-    summary: "Invite by email (owner)",
-    auth: true,
-    body: addMemberBody,
-    response: memberSchema,
-    status: 201,
   },
   {
     tag: "members",

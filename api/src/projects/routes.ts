@@ -6,7 +6,6 @@ import type { Publish } from "../events/publisher.ts";
 import type { AppEnv } from "../http/context.ts";
 import { validate } from "../http/validate.ts";
 import {
-  addMemberBody,
   createProjectBody,
   memberParam,
   projectIdParam,
@@ -43,17 +42,6 @@ export function projectRoutes(deps: Deps, publish: Publish) {
     })
     .get("/:id/members", validate("param", projectIdParam), async (c) => {
       return c.json({ items: await projects.members(c.get("user").id, c.req.valid("param").id) });
-    })
-    .post("/:id/members", validate("param", projectIdParam), validate("json", addMemberBody), async (c) => {
-      const { email, role } = c.req.valid("json");
-      const member = await projects.addMember(
-        c.get("user").id,
-        c.get("clientIp"),
-        c.req.valid("param").id,
-        email,
-        role,
-      );
-      return c.json(member, 201);
     })
     .patch(
       "/:id/members/:userId",

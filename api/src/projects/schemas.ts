@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { emailSchema } from "../auth/schemas.ts";
 import { ROLES } from "./access.ts";
 
 // The limits of the projects table's CHECKs (zod counts code points, as PostgreSQL's length() does).
@@ -16,7 +15,6 @@ export const updateProjectBody = z
   .strictObject({ name: projectName.optional(), description: projectDescription.optional() })
   .refine((body) => Object.keys(body).length > 0, "at least one field is required");
 export const roleSchema = z.enum(ROLES);
-export const addMemberBody = z.strictObject({ email: emailSchema, role: roleSchema });
 export const updateMemberBody = z.strictObject({ role: roleSchema });
 
 export const projectSchema = z.object({

@@ -2,38 +2,16 @@
 // here; single statements run on the pool (atomic on their own; a second statement joining one later
 // wraps it in sql.begin). Events are published only after the commit.
 import { recordActivity } from "../activity/repository.ts";
-import { findUserByEmail } from "../auth/users.ts";
 import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound } from "../http/errors.ts";
-import { StoreUnavailableError } from "../store/store.ts";
 import { unassignMember } from "../tasks/repository.ts";
 import { type Role, requireRole, requireWritable } from "./access.ts";
 import * as projects from "./repository.ts";
 
-/**
- * Adding a member answers whether an e-mail has an account (404 otherwise): the form needs to say so,
- * and the member list would tell anyway. Sign-up tells too, at most 30 times a minute per address
- * (RATE_LIMIT_AUTH_IP). Unknown e-mails are therefore counted per user and per address, and past
- * this many an hour adding members is refused for everyone, known e-mails included, so a script
- * cannot use the member form to check a list of addresses. Typos rarely add up to twenty.
- */
-export const MEMBER_LOOKUP_MISSES = 20;
-export const MEMBER_LOOKUP_WINDOW_SECONDS = 3600;
-
 export function createProjectService(deps: Deps, publish: Publish) {
-  const { sql, store, metrics } = deps;
-
-  /** Like the request rate limits, this one is skipped while the store is down rather than refusing. */
-  const withStore = async <T>(run: () => Promise<T>, fallback: T): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) return fallback;
-      throw error;
-    }
-  };
+  const { sql, metrics } = deps;
 
   const readProject = async (projectId: string, userId: string) => {
     const project = await timed(metrics, "projects.get", () => projects.getProject(sql, projectId, userId));
@@ -133,37 +111,6 @@ export function createProjectService(deps: Deps, publish: Publish) {
     async members(userId: string, projectId: string) {
       await requireRole(sql, projectId, userId, "viewer");
       return timed(metrics, "members.list", () => projects.listMembers(sql, projectId));
-    },
-
-    /** Adds the account with this e-mail; `clientIp` counts toward the unknown-e-mail budget. */
-    async addMember(actorId: string, clientIp: string, projectId: string, email: string, role: Role) {
-      await requireRole(sql, projectId, actorId, "owner");
-      const missKeys = [`member-lookups:user:${actorId}`, `member-lookups:ip:${clientIp}`];
-      const counters = await withStore(() => Promise.all(missKeys.map((key) => store.peek(key))), []);
-      const blocked = counters.filter((counter) => counter.count >= MEMBER_LOOKUP_MISSES);
-      if (blocked.length > 0) {
-        metrics.rateLimited.inc({ scope: "member_lookup" });
-        const retryAfter = Math.max(...blocked.map((counter) => counter.resetSeconds));
-        const minutes = Math.ceil(retryAfter / 60);
-        throw new ApiError(
-          429,
-          "too_many_unknown_emails",
-          `Too many of the e-mail addresses tried have no account. Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`,
-          undefined,
-          { "Retry-After": String(retryAfter) },
-        );
-      }
-      const user = await findUserByEmail(sql, email);
-      if (!user) {
-        await withStore(() => store.hit(missKeys, MEMBER_LOOKUP_WINDOW_SECONDS), []);
-        throw new ApiError(404, "user_not_found", "no account uses this email; ask them to sign up first");
-      }
-      if (!(await timed(metrics, "members.add", () => projects.addMember(sql, projectId, user.id, role)))) {
-        throw new ApiError(409, "already_member", "this person is already a member");
-      }
-      const member = { userId: user.id, email: user.email, name: user.name, role };
-      await publish({ type: "member.added", projectId, actorId, member });
-      return member;
     },
 
     async updateMember(actorId: string, projectId: string, userId: string, role: Role) {

@@ -90,7 +90,7 @@ export async function addMember(base: string, owner: User, projectId: string, me
     token: owner.token,
     body: { email: member.email, role },
   });
-  expect(reply.status).toBe(201);
+  expect(reply.status).toBe(202);
 }
 
 export async function createTask(base: string, user: User, projectId: string, title: string): Promise<Reply> {

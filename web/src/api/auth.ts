@@ -3,8 +3,16 @@ import { json, request } from "./http";
 import type { Session, User } from "./types";
 
 export const authApi = {
-  register: (input: { email: string; password: string; name: string }) =>
-    request<{ user: User; accessToken: string }>("/api/auth/register", json("POST", input)),
+  register: (input: { email: string; password: string; name: string; invitationToken?: string }) =>
+    request<{ user: User; accessToken: string; joinedProjectId?: string }>(
+      "/api/auth/register",
+      json("POST", input),
+    ),
+  /** "Forgot password": the same answer for every address. */
+  requestReset: (email: string) =>
+    request<{ message: string }>("/api/auth/password-reset", json("POST", { email })),
+  completeReset: (input: { token: string; password: string }) =>
+    request<{ user: User; accessToken: string }>("/api/auth/password-reset/complete", json("POST", input)),
   login: (input: { email: string; password: string }) =>
     request<{ user: User; accessToken: string }>("/api/auth/login", json("POST", input)),
   logout: () => request<void>("/api/auth/logout", { method: "POST", retry: false }),

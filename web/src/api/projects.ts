@@ -13,8 +13,6 @@ export const projectsApi = {
   restoreProject: (id: string) => request<Project>(`/api/projects/${id}/restore`, { method: "POST" }),
   deleteProject: (id: string) => request<void>(`/api/projects/${id}`, { method: "DELETE" }),
   members: (id: string) => request<Page<Member>>(`/api/projects/${id}/members`),
-  addMember: (id: string, input: { email: string; role: Role }) =>
-    request<Member>(`/api/projects/${id}/members`, json("POST", input)),
   updateMember: (id: string, userId: string, role: Role) =>
     request<Member>(`/api/projects/${id}/members/${userId}`, json("PATCH", { role })),
   removeMember: (id: string, userId: string) =>

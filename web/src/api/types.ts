@@ -7,6 +7,7 @@ import type { ChecklistItem, TaskCounts } from "../../../api/src/checklists/sche
 import type { Board, Column } from "../../../api/src/columns/schemas.ts";
 import type { Comment } from "../../../api/src/comments/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
+import type { Invitation, InvitationPreview, InviteResult } from "../../../api/src/invitations/schemas.ts";
 import type { Label, LabelColor } from "../../../api/src/labels/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
@@ -21,6 +22,9 @@ export type {
   Column,
   Comment,
   ImportResult,
+  Invitation,
+  InvitationPreview,
+  InviteResult,
   Label,
   LabelColor,
   LiveEvent,

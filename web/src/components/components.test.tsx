@@ -107,7 +107,8 @@ function fakeSession(overrides: Partial<SessionApi> = {}): SessionApi {
     status: () => "anonymous",
     user: () => null,
     signIn: async () => {},
-    signUp: async () => {},
+    signUp: async () => undefined,
+    resetPassword: async () => {},
     signOut: async () => {},
     restore: async () => {},
     expire: () => {},
@@ -129,7 +130,7 @@ function inRouter(path: string, page: () => JSX.Element, session = fakeSession()
 
 describe("SignUp", () => {
   test("checks the form before sending it", async () => {
-    const signUp = mock(async () => {});
+    const signUp = mock(async () => undefined);
     const r = inRouter("/signup", SignUp, fakeSession({ signUp }));
     fireEvent.click(await r.findByRole("button", { name: "Create account" }));
     await r.findByText("Enter your name.");

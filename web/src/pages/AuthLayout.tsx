@@ -18,8 +18,20 @@ export function AuthLayout(props: { title: string; children: JSX.Element }) {
 }
 
 /** The account's email, as sign-in and sign-up both ask for it. */
-export function EmailField(props: { error?: string }) {
-  return <Field label="Email" name="email" type="email" autocomplete="email" required error={props.error} />;
+export function EmailField(props: { error?: string; value?: string; readOnly?: boolean; hint?: string }) {
+  return (
+    <Field
+      label="Email"
+      name="email"
+      type="email"
+      autocomplete="email"
+      required
+      error={props.error}
+      value={props.value ?? ""}
+      readOnly={props.readOnly}
+      hint={props.hint}
+    />
+  );
 }
 
 /** Only same-app paths are accepted as a redirect target after sign-in. */

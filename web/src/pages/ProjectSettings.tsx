@@ -1,10 +1,13 @@
-// Project settings: rename, members (invite, role, remove) for owners, delete with confirmation.
+// Project settings: rename, members (invite by e-mail, pending invitations, role, remove) for owners,
+// delete with confirmation.
 import { useNavigate } from "@solidjs/router";
 import { createSignal, For, lazy, Show } from "solid-js";
 import { LIMITS, type Role } from "../api/types";
 import { applyApiError } from "../components/applyApiError";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { EMAIL_RE, Field, SelectField, TextareaField, tooLong } from "../components/Field";
+import { PendingInvitations } from "../components/PendingInvitations";
+import { createInvitationsStore } from "../stores/invitations";
 import { useProject } from "../stores/project";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
@@ -32,6 +35,7 @@ export default function ProjectSettings() {
   // Controlled: form.reset() would pick the first option (owner), not the default.
   const [inviteEmail, setInviteEmail] = createSignal("");
   const [inviteRole, setInviteRole] = createSignal<Role>("editor");
+  const invitations = createInvitationsStore(ctx.project().id, ctx.isOwner, () => ctx.members.refetch());
   const [confirm, setConfirm] = createSignal<
     null | { kind: "delete" } | { kind: "remove"; userId: string; name: string }
   >(null);
@@ -60,18 +64,18 @@ export default function ProjectSettings() {
     if (!EMAIL_RE.test(email)) return setInviteErrors({ email: "Enter a valid email address." });
     setInviteErrors({});
     try {
-      await ctx.members.invite(email, role);
+      await invitations.invite(email, role);
       setInviteEmail("");
       setInviteRole("editor");
-      showToast(`${email} added as ${role}.`, { kind: "success" });
+      // The server does not say whether the address has an account: neither does this.
+      showToast(`Invited ${email} as ${role}.`, { kind: "success" });
     } catch (err) {
       applyApiError(err, {
         setErrors: setInviteErrors,
-        fallback: "Could not add the member",
+        fallback: "Could not send the invitation",
         byStatus: {
-          404: { email: "No account uses this email. Ask them to sign up first." },
           409: { email: "Already a member." },
-          // Too many e-mails without an account: the server's sentence says when to try again.
+          // Too many invitations this hour: the server's sentence says when to try again.
           429: (error) => ({ email: error.message }),
         },
       });
@@ -236,6 +240,8 @@ export default function ProjectSettings() {
               </button>
             </div>
             <p class="hint">
+              Someone with an account joins at once; anyone else gets an e-mail with a link to sign up, valid
+              for 7 days.{" "}
               <For each={ROLES}>
                 {(role, i) => (
                   <>
@@ -246,6 +252,7 @@ export default function ProjectSettings() {
               </For>
             </p>
           </form>
+          <PendingInvitations store={invitations} />
         </Show>
       </section>
 

@@ -60,6 +60,9 @@ export default function SignIn() {
           </button>
         </form>
         <p class="muted">
+          <A href="/forgot-password">Forgot your password?</A>
+        </p>
+        <p class="muted">
           New here?{" "}
           <A href={`/signup${params.next ? `?next=${encodeURIComponent(safeNext(params.next))}` : ""}`}>
             Create an account

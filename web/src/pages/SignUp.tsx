@@ -1,5 +1,8 @@
-import { A, Navigate } from "@solidjs/router";
-import { createSignal, Show } from "solid-js";
+// Sign-up; at /invitation#<token> (the link of an invitation mail) the invited address is filled in,
+// the page says who invited to which project, and the new account lands in that project.
+import { A, Navigate, useLocation, useNavigate } from "@solidjs/router";
+import { createResource, createSignal, Show } from "solid-js";
+import { invitationsApi } from "../api/invitations";
 import { LIMITS } from "../api/types";
 import { applyApiError } from "../components/applyApiError";
 import { EMAIL_RE, Field, FormError, passwordProblem, tooLong } from "../components/Field";
@@ -8,6 +11,15 @@ import { AuthLayout, EmailField } from "./AuthLayout";
 
 export default function SignUp() {
   const session = useSession();
+  const location = useLocation();
+  const navigate = useNavigate();
+  // The token travels in the fragment: never sent to a server, never in an access log or a Referer.
+  const token = location.pathname === "/invitation" ? window.location.hash.slice(1) : "";
+  const [invitation] = createResource(
+    () => token || undefined,
+    (value) => invitationsApi.preview(value).catch(() => null),
+  );
+  const invited = () => (token ? invitation() : undefined);
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [formError, setFormError] = createSignal("");
   const [busy, setBusy] = createSignal(false);
@@ -31,7 +43,10 @@ export default function SignUp() {
     if (Object.keys(next).length) return;
     setBusy(true);
     try {
-      await session.signUp(name, email, password);
+      const joined = invited()
+        ? await session.signUp(name, email, password, token)
+        : await session.signUp(name, email, password);
+      if (joined) navigate(`/projects/${joined}`, { replace: true });
     } catch (err) {
       applyApiError(err, {
         setErrors,
@@ -42,6 +57,7 @@ export default function SignUp() {
             ...error.fields,
             email: error.fields.email ?? "An account with this email already exists.",
           }),
+          404: "This invitation link is not valid any more. Ask for a new one, or sign up without it.",
         },
       });
     } finally {
@@ -50,8 +66,22 @@ export default function SignUp() {
   };
 
   return (
-    <Show when={session.status() !== "authenticated"} fallback={<Navigate href="/" />}>
-      <AuthLayout title="Create your account">
+    <Show when={session.status() !== "authenticated" || busy()} fallback={<Navigate href="/" />}>
+      <AuthLayout title={token ? "Join your team" : "Create your account"}>
+        <Show when={token && invitation.state === "ready" && invitation() === null}>
+          <p class="form-error" role="alert">
+            This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new
+            one, or create an account without it.
+          </p>
+        </Show>
+        <Show when={invited()}>
+          {(about) => (
+            <p class="invitation-note">
+              {about().invitedByName ?? "Someone"} invited you to <strong>{about().projectName}</strong>.
+              Create your account to join.
+            </p>
+          )}
+        </Show>
         <form class="stack" onSubmit={submit} noValidate>
           <FormError message={formError()} />
           <Field
@@ -64,7 +94,17 @@ export default function SignUp() {
             max={LIMITS.userName}
             error={errors().name}
           />
-          <EmailField error={errors().email} />
+          <Show
+            when={!token || invitation.state === "ready"}
+            fallback={<p class="muted">Loading the invitation…</p>}
+          >
+            <EmailField
+              error={errors().email}
+              value={invited()?.email}
+              readOnly={Boolean(invited())}
+              hint={invited() ? "The address the invitation was sent to." : undefined}
+            />
+          </Show>
           <Field
             label="Password"
             name="password"

@@ -9,7 +9,6 @@ export interface MembersStore {
   /** The member's name; undefined for nobody (null) or someone who is not (or no longer) a member. */
   nameOf(userId: string | null): string | undefined;
   refetch(): void;
-  invite(email: string, role: Role): Promise<Member>;
   changeRole(userId: string, role: Role): Promise<void>;
   remove(userId: string): Promise<void>;
   /** Removes the signed-in user; no refetch: the list is no longer theirs to read. */
@@ -27,11 +26,6 @@ export function createMembersStore(projectId: string, client = projectsApi): Mem
     items,
     nameOf: (userId) => (userId ? items().find((m) => m.userId === userId)?.name : undefined),
     refetch: () => void refetch(),
-    async invite(email, role) {
-      const member = await client.addMember(projectId, { email, role });
-      void refetch();
-      return member;
-    },
     async changeRole(userId, role) {
       try {
         await client.updateMember(projectId, userId, role);

@@ -14,7 +14,15 @@ export interface SessionApi {
   status: () => SessionStatus;
   user: () => User | null;
   signIn(email: string, password: string): Promise<void>;
-  signUp(name: string, email: string, password: string): Promise<void>;
+  /** With an invitation link's token the account joins its project: the project's id is returned. */
+  signUp(
+    name: string,
+    email: string,
+    password: string,
+    invitationToken?: string,
+  ): Promise<string | undefined>;
+  /** Sets a new password with a reset link (every other session ends) and signs in. */
+  resetPassword(token: string, password: string): Promise<void>;
   signOut(): Promise<void>;
   restore(): Promise<void>;
   /** The session ended elsewhere (refresh refused): forget it locally. */
@@ -53,8 +61,13 @@ export function createSession(): SessionApi {
       const res = await authApi.login({ email, password });
       signedIn(res.user, res.accessToken);
     },
-    async signUp(name, email, password) {
-      const res = await authApi.register({ name, email, password });
+    async signUp(name, email, password, invitationToken) {
+      const res = await authApi.register({ name, email, password, invitationToken });
+      signedIn(res.user, res.accessToken);
+      return res.joinedProjectId;
+    },
+    async resetPassword(token, password) {
+      const res = await authApi.completeReset({ token, password });
       signedIn(res.user, res.accessToken);
     },
     async signOut() {

@@ -6,7 +6,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type RunningApi, startApi } from "../../../api/test/support/api-process.ts";
-import { startPostgres, startRedis } from "../../../api/test/support/services.ts";
+import { freePort, startPostgres, startRedis } from "../../../api/test/support/services.ts";
+import { startTestSmtp, type TestSmtp } from "../../../api/test/support/smtp.ts";
 import { generateCert, startNginx } from "../../../proxy/test/harness.ts";
 
 export const repoRoot = join(import.meta.dir, "..", "..", "..");
@@ -27,12 +28,19 @@ export interface Stack {
   startApi(): Promise<void>;
   /** nginx's access and error logs so far (a stack started with `nginx: true`). */
   proxyLogs(): string;
+  /** The SMTP server the API sends to (a stack started with `smtp: true`). */
+  smtp?: TestSmtp;
   stop(): Promise<void>;
 }
 
 export interface StackOptions {
   /** Runs the real proxy configuration (proxy/) in front of the API, over TLS. */
   nginx?: boolean;
+  /**
+   * A real SMTP server on loopback (api/test/support/smtp.ts) that the API sends to (SMTP_URL), links in
+   * mails pointing at the API itself (PUBLIC_URL), and a job worker that polls every 100 ms.
+   */
+  smtp?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -54,14 +62,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       () => pg.stop(),
       () => redis.stop(),
     );
+    let smtp: TestSmtp | undefined;
+    let mailEnv: Record<string, string> = {};
+    let fixedPort: number | undefined;
+    if (options.smtp) {
+      smtp = await startTestSmtp();
+      stoppers.push(() => (smtp as TestSmtp).close());
+      fixedPort = await freePort();
+      mailEnv = { SMTP_URL: smtp.url, PUBLIC_URL: `http://127.0.0.1:${fixedPort}`, JOBS_POLL_MS: "100" };
+    }
     const apiOptions = {
       databaseUrl: pg.url,
       redisUrl: redis.url,
+      port: fixedPort,
       env: {
         STATIC_DIR: distDir,
         LOG_LEVEL: "warn",
         // The suite signs up and in many times from one address.
         RATE_LIMIT_AUTH_IP: "1000",
+        ...mailEnv,
       },
     };
     api = await startApi(apiOptions);
@@ -99,6 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         api = await startApi({ ...apiOptions, port });
       },
       proxyLogs: () => proxyLogs(),
+      smtp,
       stop: stopAll,
     };
   } catch (error) {
