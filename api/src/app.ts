@@ -24,6 +24,7 @@ import { cleanQuery } from "./http/query.ts";
 import { rateLimit } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
 import { labelRoutes } from "./labels/routes.ts";
+import { notificationRoutes } from "./notifications/routes.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
@@ -64,7 +65,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
-  for (const path of ["/projects/*", "/tasks/*", "/export", "/import"]) api.use(path, signedIn);
+  for (const path of ["/projects/*", "/tasks/*", "/notifications/*", "/export", "/import"])
+    api.use(path, signedIn);
   api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
@@ -74,6 +76,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/tasks", commentRoutes(deps, publish))
     .route("/", checklistRoutes(deps, publish))
     .route("/", activityRoutes(deps))
+    .route("/", notificationRoutes(deps, publish))
     .route("/", transferRoutes(deps, publish));
 
   const app = new Hono<AppEnv>()

@@ -11,6 +11,7 @@ import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
 import { labelOperations } from "./labels/openapi.ts";
+import { notificationOperations } from "./notifications/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
@@ -29,6 +30,7 @@ export const OPERATIONS: Operation[] = [
   ...checklistOperations,
   ...commentOperations,
   ...activityOperations,
+  ...notificationOperations,
   ...transferOperations,
   ...eventOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },

@@ -7,6 +7,7 @@ import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound } from "../http/errors.ts";
+import { announce, notify } from "../notifications/service.ts";
 import { StoreUnavailableError } from "../store/store.ts";
 import { unassignMember } from "../tasks/repository.ts";
 import { type Role, requireRole, requireWritable } from "./access.ts";
@@ -158,11 +159,23 @@ export function createProjectService(deps: Deps, publish: Publish) {
         await withStore(() => store.hit(missKeys, MEMBER_LOOKUP_WINDOW_SECONDS), []);
         throw new ApiError(404, "user_not_found", "no account uses this email; ask them to sign up first");
       }
-      if (!(await timed(metrics, "members.add", () => projects.addMember(sql, projectId, user.id, role)))) {
-        throw new ApiError(409, "already_member", "this person is already a member");
-      }
+      const notified = await timed(metrics, "members.add", () =>
+        sql.begin(async (tx) => {
+          if (!(await projects.addMember(tx, projectId, user.id, role))) {
+            throw new ApiError(409, "already_member", "this person is already a member");
+          }
+          return notify(tx, {
+            kind: "added_to_project",
+            recipients: [user.id],
+            projectId,
+            actorId,
+            data: { role },
+          });
+        }),
+      );
       const member = { userId: user.id, email: user.email, name: user.name, role };
       await publish({ type: "member.added", projectId, actorId, member });
+      await announce(sql, publish, notified);
       return member;
     },
 
