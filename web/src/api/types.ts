@@ -8,6 +8,11 @@ import type { Board, Column } from "../../../api/src/columns/schemas.ts";
 import type { Comment } from "../../../api/src/comments/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
 import type { Label, LabelColor } from "../../../api/src/labels/schemas.ts";
+import type {
+  Notification,
+  NotificationKind,
+  NotificationPage,
+} from "../../../api/src/notifications/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
@@ -25,6 +30,9 @@ export type {
   LabelColor,
   LiveEvent,
   Member,
+  Notification,
+  NotificationKind,
+  NotificationPage,
   Project,
   Role,
   Session,

@@ -9,25 +9,9 @@ import { createCommentsStore } from "../../stores/discussion";
 import { useProject } from "../../stores/project";
 import { useSession } from "../../stores/session";
 import { CharCount, charCount } from "../Field";
+import { relativeTime } from "../relative-time";
 import { Markdown } from "./Markdown";
 import { insertMention, mentionQuery } from "./mentions";
-
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-export function relativeTime(iso: string, now = Date.now()): string {
-  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
-  const steps: [Intl.RelativeTimeFormatUnit, number][] = [
-    ["year", 31_536_000],
-    ["month", 2_592_000],
-    ["week", 604_800],
-    ["day", 86_400],
-    ["hour", 3600],
-    ["minute", 60],
-  ];
-  for (const [unit, size] of steps) {
-    if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
-  }
-  return "just now";
-}
 
 /** A Markdown textarea with Write/Preview and member autocomplete. */
 function Composer(props: {
