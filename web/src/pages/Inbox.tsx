@@ -136,10 +136,10 @@ export default function Inbox() {
                     <button
                       type="button"
                       class="btn btn-small btn-ghost"
-                      aria-label={`Mark “${item.taskTitle ?? item.projectName}” as read`}
                       onClick={() => void inbox.markRead(item.id)}
                     >
                       Mark read
+                      <span class="visually-hidden">: {item.taskTitle ?? item.projectName}</span>
                     </button>
                   </Show>
                 </li>
