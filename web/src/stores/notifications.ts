@@ -151,3 +151,30 @@ export function notificationsStore(): NotificationsStore {
   }
   return shared;
 }
+
+/** Whether the user watches a task (hears of its comments); commenting makes them watch it. */
+export function createWatchStore(taskId: string, client = notificationsApi) {
+  const [watching, setWatching] = createSignal<boolean | undefined>();
+  return {
+    watching,
+    async load() {
+      try {
+        setWatching((await client.watching(taskId)).watching);
+      } catch {
+        // The toggle stays hidden; the rest of the dialog works.
+      }
+    },
+    /** After one's own comment: the server made the author a watcher. */
+    commented: () => setWatching(true),
+    async toggle() {
+      const next = !watching();
+      setWatching(next);
+      try {
+        setWatching((await client.setWatching(taskId, next)).watching);
+      } catch (e) {
+        setWatching(!next);
+        errorToast(e, next ? "Could not watch the task" : "Could not stop watching the task");
+      }
+    },
+  };
+}

@@ -6,6 +6,7 @@ import { live } from "../../api/events";
 import { ApiError } from "../../api/http";
 import { type Comment, LIMITS, type Member } from "../../api/types";
 import { createCommentsStore } from "../../stores/discussion";
+import { createWatchStore } from "../../stores/notifications";
 import { useProject } from "../../stores/project";
 import { useSession } from "../../stores/session";
 import { CharCount, charCount } from "../Field";
@@ -204,7 +205,12 @@ export function Comments(props: { taskId: string }) {
     });
   });
 
-  const add = (body: string) => store.add(body);
+  const watch = createWatchStore(props.taskId);
+  onMount(() => void watch.load());
+  const add = async (body: string) => {
+    await store.add(body);
+    watch.commented();
+  };
   const remove = async (comment: Comment) => {
     setError("");
     try {
@@ -216,12 +222,25 @@ export function Comments(props: { taskId: string }) {
 
   return (
     <section class="task-part" aria-labelledby="comments-heading">
-      <h3 id="comments-heading">
-        Comments{" "}
-        <Show when={comments().length}>
-          <span class="badge">{comments().length}</span>
+      <div class="comments-head">
+        <h3 id="comments-heading">
+          Comments{" "}
+          <Show when={comments().length}>
+            <span class="badge">{comments().length}</span>
+          </Show>
+        </h3>
+        <Show when={watch.watching() !== undefined}>
+          {/* Watchers (and the assignee) are told of every new comment in their inbox. */}
+          <button
+            type="button"
+            class="btn btn-small"
+            aria-pressed={watch.watching() === true}
+            onClick={() => void watch.toggle()}
+          >
+            Watch
+          </button>
         </Show>
-      </h3>
+      </div>
       <Show when={error()}>
         <p class="form-error" role="alert">
           {error()}
