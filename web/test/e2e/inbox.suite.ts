@@ -3,8 +3,7 @@
 // marking all read in one tab drops the other's count; a notification's link opens the task dialog;
 // a 375 px phone; axe in light and dark.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/inbox.suite.ts
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import AxeBuilder from "@axe-core/playwright";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
 import {
   addMember,
@@ -15,7 +14,7 @@ import {
   signUp as signUpByApi,
   type User,
 } from "../../../api/test/support/client.ts";
-import { newSession, type Session, type Stack, signIn, startStack } from "./harness";
+import { type newSession, type Session, seriousOrWorse, signIn, suiteStack } from "./harness";
 
 setDefaultTimeout(180_000);
 
@@ -28,43 +27,26 @@ const bellSays = (page: Page, unread: number) =>
     .getByRole("link", { name: unread === 0 ? /^Notifications$/ : `Notifications, ${unread} unread` })
     .waitFor({ timeout: 15_000 });
 
-const seriousOrWorse = async (page: Page) => {
-  const result = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-};
-
-let stack: Stack;
-const sessions: Session[] = [];
+const suite = suiteStack();
+/** The API itself, for set-up calls. */
+const api = () => suite.stack().apiUrl;
 let ada: User;
 let bob: User;
 let projectId: string;
 
 beforeAll(async () => {
-  stack = await startStack();
-  ada = await signUpByApi(stack.apiUrl, "ada");
-  bob = await signUpByApi(stack.apiUrl, "bob");
-  projectId = await createProject(stack.apiUrl, ada, "Inbox");
-  await addMember(stack.apiUrl, ada, projectId, bob);
-});
-afterAll(async () => {
-  for (const s of sessions) {
-    expect(s.foreign).toEqual([]);
-    expect(s.errors).toEqual([]);
-    await s.context.close().catch(() => {});
-  }
-  await stack?.stop();
+  ada = await signUpByApi(api(), "ada");
+  bob = await signUpByApi(api(), "bob");
+  projectId = await createProject(api(), ada, "Inbox");
+  await addMember(api(), ada, projectId, bob);
 });
 
 async function open(user: User, path: string, options: Parameters<typeof newSession>[1] = {}) {
-  const session = await newSession(stack, options);
-  sessions.push(session);
+  const session = await suite.open(options);
   await signIn(session.page, user.email, PASSWORD);
   await session.page.goto(path);
   await liveState(session.page).filter({ hasText: "Live" }).waitFor({ timeout: 15_000 });
+  expect(session.errors).toEqual([]);
   return session;
 }
 
@@ -77,14 +59,12 @@ async function secondTab(session: Session, path: string) {
 }
 
 const readAllByApi = async (user: User) =>
-  expect(
-    (await call(stack.apiUrl, "POST", "/api/notifications/read-all", { token: user.token })).status,
-  ).toBe(200);
+  expect((await call(api(), "POST", "/api/notifications/read-all", { token: user.token })).status).toBe(200);
 
 describe("inbox", () => {
   test("Ada assigns Bob and mentions him: Bob's bell rises live in two tabs; mark all read in one drops the other's; the link opens the task", async () => {
     const title = "Write the release notes";
-    expect((await createTask(stack.apiUrl, ada, projectId, title)).status).toBe(201);
+    expect((await createTask(api(), ada, projectId, title)).status).toBe(201);
     const adaSession = await open(ada, `/projects/${projectId}`);
     const a = adaSession.page;
     const bobSession = await open(bob, "/");
@@ -135,9 +115,9 @@ describe("inbox", () => {
     expect(
       (
         await call(
-          stack.apiUrl,
+          api(),
           "POST",
-          `/api/tasks/${(await createTask(stack.apiUrl, ada, projectId, "Proofread")).body.id}/comments`,
+          `/api/tasks/${(await createTask(api(), ada, projectId, "Proofread")).body.id}/comments`,
           {
             token: ada.token,
             body: { body: `@[bob](user:${bob.id}) one more` },
@@ -163,14 +143,14 @@ describe("inbox", () => {
 
   test("on a 375 px phone: the bell, the inbox and mark read fit and work by touch", async () => {
     await readAllByApi(bob);
-    expect((await createTask(stack.apiUrl, ada, projectId, "Phone task")).status).toBe(201);
-    const tasks = await call(stack.apiUrl, "GET", `/api/tasks?projectId=${projectId}&q=Phone`, {
+    expect((await createTask(api(), ada, projectId, "Phone task")).status).toBe(201);
+    const tasks = await call(api(), "GET", `/api/tasks?projectId=${projectId}&q=Phone`, {
       token: ada.token,
     });
     const taskId = tasks.body.items[0].id;
     expect(
       (
-        await call(stack.apiUrl, "PATCH", `/api/tasks/${taskId}`, {
+        await call(api(), "PATCH", `/api/tasks/${taskId}`, {
           token: ada.token,
           body: { assigneeId: bob.id },
         })
@@ -194,8 +174,8 @@ describe("inbox", () => {
   for (const scheme of ["light", "dark"] as const) {
     test(`axe (${scheme}): the header with an unread count and the inbox have no serious or critical violations`, async () => {
       await readAllByApi(bob);
-      const task = await createTask(stack.apiUrl, ada, projectId, `Axe ${scheme}`);
-      await call(stack.apiUrl, "POST", `/api/tasks/${task.body.id}/comments`, {
+      const task = await createTask(api(), ada, projectId, `Axe ${scheme}`);
+      await call(api(), "POST", `/api/tasks/${task.body.id}/comments`, {
         token: ada.token,
         body: { body: `Look, @[bob](user:${bob.id}): a **long** excerpt ${"that goes on ".repeat(20)}` },
       });
@@ -211,7 +191,7 @@ describe("inbox", () => {
       await page.getByRole("button", { name: "Unread (0)" }).click();
       await page.getByRole("heading", { name: "You're all caught up" }).waitFor();
       expect(await seriousOrWorse(page)).toEqual([]);
-      await session.context.close();
+      expect(session.errors).toEqual([]);
     });
   }
 });
