@@ -239,8 +239,12 @@ export function suiteStack(options: StackOptions = {}) {
   };
 }
 
-/** axe's serious and critical WCAG 2.1 A/AA violations on the page, one line each (none: []). */
+/**
+ * axe's serious and critical WCAG 2.1 A/AA violations on the page, one line each (none: []), once no
+ * animation is running (a fading toast or dialog would be measured half-transparent).
+ */
 export async function seriousOrWorse(page: Page): Promise<string[]> {
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
   const result = await new AxeBuilder({ page })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
     .analyze();
