@@ -14,11 +14,10 @@ import {
   signUp as signUpByApi,
   type User,
 } from "../../../api/test/support/client.ts";
-import { type newSession, type Session, seriousOrWorse, signIn, suiteStack } from "./harness";
+import { card, type newSession, type Session, seriousOrWorse, signIn, suiteStack } from "./harness";
 
 setDefaultTimeout(180_000);
 
-const card = (page: Page, title: string) => page.locator(".card", { hasText: title });
 const liveState = (page: Page) => page.getByTestId("live-state");
 const bell = (page: Page) => page.getByTestId("notification-bell");
 /** Waits until the bell's accessible name says `unread` unread (0: none). */
