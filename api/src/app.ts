@@ -26,6 +26,7 @@ import { requestId } from "./http/request-id.ts";
 import { labelRoutes } from "./labels/routes.ts";
 import { notificationRoutes } from "./notifications/routes.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
+import { preferenceRoutes } from "./preferences/routes.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
 import { transferRoutes } from "./transfer/routes.ts";
@@ -65,7 +66,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
-  for (const path of ["/projects/*", "/tasks/*", "/notifications/*", "/export", "/import"])
+  for (const path of ["/projects/*", "/tasks/*", "/notifications/*", "/export", "/import", "/me/*"])
     api.use(path, signedIn);
   api.use("/export", noStore());
   api
@@ -77,7 +78,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/", checklistRoutes(deps, publish))
     .route("/", activityRoutes(deps))
     .route("/", notificationRoutes(deps, publish))
-    .route("/", transferRoutes(deps, publish));
+    .route("/", transferRoutes(deps, publish))
+    .route("/me", preferenceRoutes(deps));
 
   const app = new Hono<AppEnv>()
     .use(

@@ -12,6 +12,7 @@ import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
 import { labelOperations } from "./labels/openapi.ts";
 import { notificationOperations } from "./notifications/openapi.ts";
+import { preferenceOperations } from "./preferences/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
@@ -33,6 +34,7 @@ export const OPERATIONS: Operation[] = [
   ...notificationOperations,
   ...transferOperations,
   ...eventOperations,
+  ...preferenceOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },
 ];
 
