@@ -9,6 +9,7 @@ import archiveLabels from "./0007_archive_labels.sql" with { type: "text" };
 import columnManagement from "./0008_column_management.sql" with { type: "text" };
 import jobsMail from "./0009_jobs_mail.sql" with { type: "text" };
 import jobsMailDueIndex from "./0009_jobs_mail_due_index.sql" with { type: "text" };
+import notifications from "./0010_notifications.sql" with { type: "text" };
 import invitationsPasswordResets from "./0011_invitations_password_resets.sql" with { type: "text" };
 
 export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
@@ -21,5 +22,6 @@ export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0008_column_management", sql: columnManagement },
   { version: "0009_jobs_mail", sql: jobsMail },
   { version: "0009_jobs_mail_due_index", sql: jobsMailDueIndex },
+  { version: "0010_notifications", sql: notifications },
   { version: "0011_invitations_password_resets", sql: invitationsPasswordResets },
 ];

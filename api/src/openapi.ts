@@ -12,6 +12,7 @@ import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
 import { invitationOperations } from "./invitations/openapi.ts";
 import { labelOperations } from "./labels/openapi.ts";
+import { notificationOperations } from "./notifications/openapi.ts";
 import { preferenceOperations } from "./preferences/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
@@ -32,6 +33,7 @@ export const OPERATIONS: Operation[] = [
   ...checklistOperations,
   ...commentOperations,
   ...activityOperations,
+  ...notificationOperations,
   ...transferOperations,
   ...eventOperations,
   ...preferenceOperations,

@@ -10,6 +10,7 @@ import { type Config, ConfigError } from "./config.ts";
 import { createSql, type Sql } from "./db/client.ts";
 import { replaceablePool } from "./db/pool.ts";
 import { createEventHub, type EventHub } from "./events/hub.ts";
+import { createPublisher } from "./events/publisher.ts";
 import { jobHandlers, schedules } from "./jobs/registry.ts";
 import { createJobRunner, type JobRunner } from "./jobs/worker.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -134,7 +135,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const mailer = config.mail.smtpUrl
     ? createSmtpMailer({ url: config.mail.smtpUrl, timeoutMs: config.mail.timeoutMs })
     : createFileMailer({ dir: join(config.dataDir, "mail"), printLinks: options.printMailLinks ?? false });
-  const background = { sql: database.sql, mailer, config, metrics, log };
+  const background = {
+    sql: database.sql,
+    mailer,
+    config,
+    metrics,
+    log,
+    publish: createPublisher(store, log),
+  };
   const jobs = createJobRunner({
     sql: database.sql,
     log,

@@ -277,6 +277,14 @@ describe("due-date reminders", () => {
     expect(mailsFor(late)).toHaveLength(1);
     expect(mailsFor(far)).toHaveLength(0);
     expect(mailsFor(nobody)).toHaveLength(0);
+    // The same reminders reach the assignee's inbox, once each.
+    const inbox = await t.sql<{ kind: string; title: string }[]>`
+      SELECT n.kind, t.title FROM notifications n JOIN tasks t ON t.id = n.task_id
+      WHERE n.user_id = ${owner.id} AND t.title IN (${soon}, ${late}, ${far}, ${nobody}) ORDER BY n.kind`;
+    expect([...inbox]).toEqual([
+      { kind: "due_soon", title: soon },
+      { kind: "overdue", title: late },
+    ]);
     expect(soonMail?.subject).toBe(`Due within 24 hours: ${soon}`);
     expect(lateMail?.subject).toBe(`Overdue: ${late}`);
     expect(soonMail?.envelopeTo).toEqual([owner.email]);

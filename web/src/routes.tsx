@@ -15,6 +15,7 @@ export const routes: RouteDefinition[] = [
     children: [
       { path: "/", component: lazy(() => import("./pages/Home")) },
       { path: "/settings", component: lazy(() => import("./pages/Account")) },
+      { path: "/notifications", component: lazy(() => import("./pages/Inbox")) },
       {
         path: "/projects/:projectId",
         component: ProjectLayout,

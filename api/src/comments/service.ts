@@ -7,6 +7,7 @@ import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound } from "../http/errors.ts";
+import { announce, type Created, followersOf, notify, watchTask } from "../notifications/service.ts";
 import { assertTaskWritable, type Role } from "../projects/access.ts";
 import * as tasks from "../tasks/repository.ts";
 import * as comments from "./repository.ts";
@@ -42,6 +43,30 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
     return ids;
   };
 
+  /**
+   * In the comment's transaction: `mentioned` people get "mentioned"; the task's assignee and watchers
+   * who were not mentioned get "commented" (for a new comment only). The author is never told, and
+   * starts watching the task on a new comment.
+   */
+  const notifyAbout = async (
+    tx: Queryable,
+    comment: { projectId: string; taskId: string; commentId: string; authorId: string; body: string },
+    mentioned: string[],
+    isNew: boolean,
+  ): Promise<Created[]> => {
+    const about = {
+      projectId: comment.projectId,
+      taskId: comment.taskId,
+      actorId: comment.authorId,
+      data: { commentId: comment.commentId, excerpt: excerpt(comment.body) },
+    };
+    const created = await notify(tx, { ...about, kind: "mentioned", recipients: mentioned });
+    if (!isNew) return created;
+    const followers = (await followersOf(tx, comment.taskId)).filter((id) => !mentioned.includes(id));
+    await watchTask(tx, comment.taskId, comment.authorId);
+    return [...created, ...(await notify(tx, { ...about, kind: "commented", recipients: followers }))];
+  };
+
   const commentOf = async (db: Queryable, taskId: string, commentId: string) => {
     const comment = await comments.findComment(db, taskId, commentId);
     if (!comment) throw notFound("comment");
@@ -56,7 +81,7 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
 
     async add(userId: string, taskId: string, body: string) {
       const { task } = await readTask(taskId, userId);
-      const { comment, count } = await timed(metrics, "comments.add", () =>
+      const { comment, count, notified } = await timed(metrics, "comments.add", () =>
         sql.begin(async (tx) => {
           const mentions = await checkedMentions(tx, task.projectId, body);
           const id = await comments.insertComment(tx, taskId, userId, body);
@@ -68,9 +93,16 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
             kind: "comment.added",
             data: { commentId: id, excerpt: excerpt(body) },
           });
+          const notified = await notifyAbout(
+            tx,
+            { projectId: task.projectId, taskId, commentId: id, authorId: userId, body },
+            mentions,
+            true,
+          );
           return {
             comment: await commentOf(tx, taskId, id),
             count: await comments.countComments(tx, taskId),
+            notified,
           };
         }),
       );
@@ -81,12 +113,13 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
         comment,
         commentCount: count,
       });
+      await announce(sql, publish, notified);
       return comment;
     },
 
     async update(userId: string, taskId: string, commentId: string, body: string) {
       const { task } = await readTask(taskId, userId);
-      const { comment, count } = await timed(metrics, "comments.update", () =>
+      const { comment, count, notified } = await timed(metrics, "comments.update", () =>
         sql.begin(async (tx) => {
           const current = await commentOf(tx, taskId, commentId);
           if (current.authorId !== userId) {
@@ -95,6 +128,14 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
           const mentions = await checkedMentions(tx, task.projectId, body);
           await comments.updateCommentBody(tx, commentId, body);
           await comments.setMentions(tx, commentId, mentions);
+          // Only people the edit mentions for the first time hear of it.
+          const added = mentions.filter((id) => !current.mentions.includes(id));
+          const notified = await notifyAbout(
+            tx,
+            { projectId: task.projectId, taskId, commentId, authorId: userId, body },
+            added,
+            false,
+          );
           await recordActivity(tx, {
             projectId: task.projectId,
             taskId,
@@ -105,6 +146,7 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
           return {
             comment: await commentOf(tx, taskId, commentId),
             count: await comments.countComments(tx, taskId),
+            notified,
           };
         }),
       );
@@ -115,6 +157,7 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
         comment,
         commentCount: count,
       });
+      await announce(sql, publish, notified);
       return comment;
     },
 

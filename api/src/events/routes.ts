@@ -1,4 +1,5 @@
-// GET /api/events: Server-Sent Events of the projects the user belongs to, for as long as the user's
+// GET /api/events: Server-Sent Events of the projects the user belongs to (and the user's own
+// notifications), for as long as the user's
 // access token and session last. POST /api/events/ticket trades the bearer token for a single-use
 // ticket that EventSource can carry in the URL. Reconnects with Last-Event-ID replay what was missed
 // while the stream still holds it (EVENTS_RETAINED events); otherwise the client gets `resync` and
@@ -104,6 +105,12 @@ export function eventRoutes(deps: Deps, hub: EventHub) {
           if (isGapMarker(data)) {
             await stream.writeSSE({ id: event.id, event: "resync", data: event.data });
             memberships = await membershipsOf(sql, userId).catch(() => memberships);
+            return;
+          }
+          // A user's own events (their inbox) go to every connection of theirs, whatever the projects.
+          if (data.recipientId !== undefined) {
+            if (data.recipientId === userId)
+              await stream.writeSSE({ id: event.id, event: data.type, data: event.data });
             return;
           }
           const aboutMe = "member" in data && data.member.userId === userId;

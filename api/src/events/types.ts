@@ -6,6 +6,7 @@ import type { Column } from "../columns/schemas.ts";
 import type { Comment } from "../comments/repository.ts";
 import type { Jsonify } from "../json-types.ts";
 import type { Label } from "../labels/repository.ts";
+import type { NotificationRow } from "../notifications/repository.ts";
 import type { MemberView, ProjectView } from "../projects/repository.ts";
 import type { Task } from "../tasks/repository.ts";
 
@@ -13,9 +14,30 @@ interface About {
   projectId: string;
   /** The user whose request caused the event. */
   actorId: string;
+  /** Project events go to the project's members, never to one user (UserEvent). */
+  recipientId?: undefined;
 }
 
-export type DomainEvent = About &
+/**
+ * An event for one user only, whichever projects they are in: the stream sends it to that user's
+ * connections (every tab) and to nobody else.
+ */
+interface ToRecipient {
+  recipientId: string;
+  /** The user whose request caused it; null for the scheduler's reminders. */
+  actorId: string | null;
+  projectId?: undefined;
+}
+
+export type UserEvent = ToRecipient &
+  /** `unread`: the recipient's unread count after it. */
+  (
+    | { type: "notification.created"; notification: NotificationRow; unread: number }
+    /** `ids` were marked read (`all`: every unread one was). */
+    | { type: "notification.read"; ids: string[]; all: boolean; unread: number }
+  );
+
+export type ProjectEvent = About &
   (
     | { type: "task.created" | "task.updated" | "task.moved"; task: Task }
     | { type: "task.deleted"; task: Pick<Task, "id" | "projectId"> }
@@ -48,6 +70,8 @@ export type DomainEvent = About &
     | { type: "comment.created" | "comment.updated"; comment: Comment; commentCount: number }
     | { type: "comment.deleted"; comment: Pick<Comment, "id" | "taskId">; commentCount: number }
   );
+
+export type DomainEvent = ProjectEvent | UserEvent;
 
 /** A published event as read back from the stream: JSON, timestamps as ISO strings. */
 export type StoredDomainEvent = Jsonify<DomainEvent>;

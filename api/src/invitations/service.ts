@@ -9,6 +9,7 @@ import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { enqueueJob } from "../jobs/repository.ts";
+import { announce, notify } from "../notifications/service.ts";
 import { type Role, requireRole } from "../projects/access.ts";
 import * as projects from "../projects/repository.ts";
 import { StoreUnavailableError } from "../store/store.ts";
@@ -83,11 +84,17 @@ export function createInvitationService(deps: Deps, publish: Publish) {
           await projects.lockProjectForMemberChange(tx, projectId);
           const user = await findUserByEmail(tx, email);
           if (user) {
-            // The one place an existing account joins by invitation: the "added to a project"
-            // notification of the inbox feature is called here, in this transaction.
+            // An existing account joins at once and hears of it in its inbox (same transaction).
             if (!(await projects.addMember(tx, projectId, user.id, role)))
               throw new ApiError(409, "already_member", "this person is already a member");
-            return { userId: user.id, email: user.email, name: user.name, role };
+            const notified = await notify(tx, {
+              kind: "added_to_project",
+              recipients: [user.id],
+              projectId,
+              actorId,
+              data: { role },
+            });
+            return { member: { userId: user.id, email: user.email, name: user.name, role }, notified };
           }
           const nonce = newNonce();
           const id = await invitations.upsertPending(tx, {
@@ -104,7 +111,10 @@ export function createInvitationService(deps: Deps, publish: Publish) {
           return undefined;
         }),
       );
-      if (added) await publish({ type: "member.added", projectId, actorId, member: added });
+      if (added) {
+        await publish({ type: "member.added", projectId, actorId, member: added.member });
+        await announce(sql, publish, added.notified);
+      }
       return { email, role };
     },
 

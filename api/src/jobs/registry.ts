@@ -2,6 +2,7 @@
 // background work to (like ../openapi.ts for routes).
 
 import { PASSWORD_RESET_JOB, passwordResetHandler } from "../auth/password-reset.ts";
+import type { Publish } from "../events/publisher.ts";
 import { invitationMailHandler } from "../invitations/mail.ts";
 import { INVITATION_MAIL_JOB } from "../invitations/service.ts";
 import { MAIL_JOB, type MailDeps, mailJobHandler } from "../mail/send.ts";
@@ -11,6 +12,8 @@ import { pruneFinished } from "./repository.ts";
 import type { JobHandler, Schedule } from "./worker.ts";
 
 export type BackgroundDeps = MailDeps & {
+  /** Events from background work (a reminder's notification reaches its recipient's open tabs). */
+  publish: Publish;
   /** jwtSecret: the key links in mails are derived with (auth/link-tokens.ts). */
   config: MailDeps["config"] & { jobs: { retentionDays: number }; jwtSecret?: string };
 };

@@ -1,8 +1,10 @@
 // Due-date reminders: the scan every replica's scheduler runs (idempotent: unique job keys), and the
 // job that decides at run time whether the reminder is still wanted and then mails it, once per key.
+import type { Publish } from "../events/publisher.ts";
 import type { JobHandler, Schedule } from "../jobs/worker.ts";
 import type { OutgoingMail } from "../mail/mail.ts";
 import { deliverMail, type MailDeps } from "../mail/send.ts";
+import { announce, notify } from "../notifications/service.ts";
 import {
   enqueueDueReminders,
   findReminderTarget,
@@ -39,7 +41,7 @@ export function reminderMail(type: ReminderType, target: ReminderTarget, publicU
   };
 }
 
-export function reminderJobHandler(deps: MailDeps): JobHandler {
+export function reminderJobHandler(deps: MailDeps & { publish: Publish }): JobHandler {
   return async (job) => {
     const payload = job.payload as { type?: ReminderType; taskId?: string; dueAtMs?: number };
     if (
@@ -52,6 +54,19 @@ export function reminderJobHandler(deps: MailDeps): JobHandler {
     const target = await findReminderTarget(deps.sql, reminder);
     // Completed, archived, rescheduled, unassigned, or the reminder turned off since: nothing to send.
     if (!target) return;
+    // The inbox first (once per job key, however often the job runs), then the mail (once per key).
+    const created = await deps.sql.begin((tx) =>
+      notify(tx, {
+        kind: reminder.type === "due24h" ? "due_soon" : "overdue",
+        recipients: [target.userId],
+        projectId: target.projectId,
+        taskId: target.taskId,
+        actorId: null,
+        data: { dueAt: target.dueAt.toISOString() },
+        dedupeKey: job.key,
+      }),
+    );
+    await announce(deps.sql, deps.publish, created);
     await deliverMail(deps, job.key, reminderMail(reminder.type, target, deps.config.publicUrl));
   };
 }

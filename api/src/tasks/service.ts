@@ -8,6 +8,7 @@ import type { Publish } from "../events/publisher.ts";
 import { ApiError, notFound, validationFailed } from "../http/errors.ts";
 import type { Label } from "../labels/repository.ts";
 import * as labels from "../labels/repository.ts";
+import { announce, type Created, notify } from "../notifications/service.ts";
 import {
   assertNotArchived,
   assertRole,
@@ -123,6 +124,23 @@ export function createTaskService(deps: Deps, publish: Publish) {
     }
   };
 
+  /** Tells a new assignee (not the actor: assigning oneself is no news) in the write's transaction. */
+  const notifyAssignee = async (
+    tx: Queryable,
+    actorId: string,
+    task: tasks.Task,
+    previousAssignee: string | null,
+  ): Promise<Created[]> =>
+    task.assigneeId && task.assigneeId !== previousAssignee
+      ? notify(tx, {
+          kind: "assigned",
+          recipients: [task.assigneeId],
+          projectId: task.projectId,
+          taskId: task.id,
+          actorId,
+        })
+      : [];
+
   /**
    * Runs `write` on the task in one transaction, with its project and then the task locked, if the
    * task still exists and is at `expectedVersion` (when given).
@@ -163,7 +181,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
     async create(userId: string, input: tasks.NewTask): Promise<tasks.Task> {
       await requireWritable(sql, input.projectId, userId, "editor");
       await assertAssignable(input.projectId, input.assigneeId);
-      const { task, created } = await timed(metrics, "tasks.create", () =>
+      const { task, created, notified } = await timed(metrics, "tasks.create", () =>
         sql.begin(async (tx) => {
           await tasks.lockProject(tx, input.projectId);
           const names = await newLabelNames(tx, input.projectId, input.labels);
@@ -176,11 +194,16 @@ export function createTaskService(deps: Deps, publish: Publish) {
             kind: "task.created",
             data: { title: task.title, status: task.status, column: { id: column.id, name: column.name } },
           });
-          return { task, created: await createdLabels(tx, input.projectId, names) };
+          return {
+            task,
+            created: await createdLabels(tx, input.projectId, names),
+            notified: await notifyAssignee(tx, userId, task, null),
+          };
         }),
       );
       await publishLabels(task.projectId, userId, created);
       await publish({ type: "task.created", projectId: task.projectId, actorId: userId, task });
+      await announce(sql, publish, notified);
       return task;
     },
 
@@ -193,6 +216,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
       const existing = await readTask(id, userId, "editor");
       await assertAssignable(existing.projectId, changes.assigneeId);
       let created: Label[] = [];
+      let notified: Created[] = [];
       const outcome = await writeTask("tasks.update", id, expectedVersion(), async (tx, current) => {
         assertTaskActive(current);
         // A changed status takes the task to the first column of that kind; otherwise it stays put.
@@ -218,6 +242,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
           });
         }
         created = await createdLabels(tx, current.projectId, names);
+        notified = await notifyAssignee(tx, userId, task, current.assigneeId);
         return { kind: "ok", task };
       });
       if (outcome.kind === "ok") {
@@ -228,6 +253,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
           actorId: userId,
           task: outcome.task,
         });
+        await announce(sql, publish, notified);
       }
       return outcome;
     },

@@ -9,6 +9,11 @@ import type { Comment } from "../../../api/src/comments/schemas.ts";
 import type { LiveEvent } from "../../../api/src/events/types.ts";
 import type { Invitation, InvitationPreview, InviteResult } from "../../../api/src/invitations/schemas.ts";
 import type { Label, LabelColor } from "../../../api/src/labels/schemas.ts";
+import type {
+  Notification,
+  NotificationKind,
+  NotificationPage,
+} from "../../../api/src/notifications/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
@@ -29,6 +34,9 @@ export type {
   LabelColor,
   LiveEvent,
   Member,
+  Notification,
+  NotificationKind,
+  NotificationPage,
   Project,
   Role,
   Session,

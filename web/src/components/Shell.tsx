@@ -2,9 +2,10 @@
 import { A, Navigate, useLocation, useNavigate } from "@solidjs/router";
 import { createEffect, createSignal, type JSX, Match, on, Show, Switch } from "solid-js";
 import { live } from "../api/events";
+import { notificationsStore } from "../stores/notifications";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
-import { LogoIcon, MenuIcon, UserIcon } from "./Icons";
+import { BellIcon, LogoIcon, MenuIcon, UserIcon } from "./Icons";
 import { Sidebar } from "./Sidebar";
 
 export function LiveIndicator() {
@@ -20,17 +21,45 @@ export function LiveIndicator() {
   );
 }
 
+/** The inbox link: its accessible name carries the unread count ("Notifications, 3 unread"). */
+export function NotificationBell() {
+  const inbox = notificationsStore();
+  const count = () => inbox.unread();
+  return (
+    <A
+      href="/notifications"
+      class="btn btn-ghost bell"
+      aria-label={count() > 0 ? `Notifications, ${count()} unread` : "Notifications"}
+      data-testid="notification-bell"
+    >
+      <BellIcon />
+      <Show when={count() > 0}>
+        <span class="bell-count" aria-hidden="true">
+          {count() > 99 ? "99+" : count()}
+        </span>
+      </Show>
+    </A>
+  );
+}
+
 export function Shell(props: { children?: JSX.Element }) {
   const session = useSession();
   const location = useLocation();
   const navigate = useNavigate();
   const projects = projectsStore();
+  const inbox = notificationsStore();
   const [menuOpen, setMenuOpen] = createSignal(false);
 
   createEffect(
     on(session.status, (status) => {
-      if (status === "authenticated") void projects.load();
-      if (status === "anonymous") projects.clear();
+      if (status === "authenticated") {
+        void projects.load();
+        void inbox.loadCount();
+      }
+      if (status === "anonymous") {
+        projects.clear();
+        inbox.clear();
+      }
     }),
   );
   createEffect(
@@ -73,6 +102,7 @@ export function Shell(props: { children?: JSX.Element }) {
             </A>
             <div class="topbar-end">
               <LiveIndicator />
+              <NotificationBell />
               <A href="/settings" class="btn btn-ghost account-link">
                 <UserIcon />
                 <span class="visually-hidden">Account settings: </span>

@@ -1,12 +1,13 @@
 // Frame of one project: heading, tabs and the task dialog around the page, with the project's
 // stores (stores/project.ts) provided to the board, list, settings and dialog.
-import { A, useParams } from "@solidjs/router";
+import { A, useParams, useSearchParams } from "@solidjs/router";
 import { createEffect, createSignal, type JSX, lazy, Match, on, onCleanup, Show, Switch } from "solid-js";
 import type { Project } from "../api/types";
 import { ActivityIcon, ArchiveIcon, BoardIcon, GearIcon, ListIcon } from "../components/Icons";
 import { BoardSkeleton, Empty } from "../components/States";
 import { type DialogTarget, openProject, ProjectContext, type ProjectContextValue } from "../stores/project";
 import { projectsStore } from "../stores/projects";
+import { showToast } from "../stores/toast";
 
 const TaskDialog = lazy(() => import("../components/task-dialog/TaskDialog"));
 
@@ -52,6 +53,16 @@ function ProjectFrame(props: { id: string; project: () => Project; children?: JS
     labels,
     openTask: (target) => setDialog(target),
   };
+  // `?task=<id>` (a notification's link) opens the task's dialog once the board's tasks are in.
+  const [search, setSearch] = useSearchParams();
+  createEffect(
+    on([() => search.task, tasks.state], ([taskId, state]) => {
+      if (typeof taskId !== "string" || !taskId || state !== "ready") return;
+      setSearch({ task: undefined }, { replace: true });
+      if (tasks.byId(taskId)) setDialog({ taskId });
+      else showToast("This task is archived or no longer exists.", { kind: "error" });
+    }),
+  );
   createEffect(
     on(
       () => props.project().name,

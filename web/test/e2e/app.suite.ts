@@ -3,14 +3,13 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "playwright-core";
 import {
   card,
   column,
   createProject,
   PASSWORD,
   screenshotDir,
+  seriousOrWorse,
   signIn,
   signUp,
   suiteStack,
@@ -357,15 +356,6 @@ describe("list view, account and data", () => {
 });
 
 describe("accessibility, screenshots, small screens", () => {
-  const seriousOrWorse = async (page: Page) => {
-    const result = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-      .analyze();
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  };
-
   let jay: { email: string; projectId: string } | undefined;
   const seedJay = async () => {
     if (jay) return jay;

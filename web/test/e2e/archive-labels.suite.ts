@@ -3,7 +3,6 @@
 // cards), keyboard only, a 375 px phone, and axe in light and dark.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/archive-labels.suite.ts
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import AxeBuilder from "@axe-core/playwright";
 import type { Locator, Page } from "playwright-core";
 import {
   addMember,
@@ -14,7 +13,16 @@ import {
   type User,
 } from "../../../api/test/support/client.ts";
 import { LABEL_COLORS } from "../../src/api/types";
-import { card, newSession, type Session, type Stack, signIn, startStack, until } from "./harness";
+import {
+  card,
+  newSession,
+  type Session,
+  type Stack,
+  seriousOrWorse,
+  signIn,
+  startStack,
+  until,
+} from "./harness";
 
 setDefaultTimeout(300_000);
 
@@ -305,16 +313,6 @@ describe("a 375 px phone", () => {
 });
 
 describe("accessibility", () => {
-  const seriousOrWorse = async (page: Page) => {
-    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
-    const result = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-      .analyze();
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  };
-
   for (const scheme of ["light", "dark"] as const) {
     test(`board with label chips, task dialog, Archived view, label manager: no serious or critical axe violations (${scheme})`, async () => {
       const { owner, projectId } = await seed(`Axe ${scheme}`);

@@ -3,7 +3,6 @@
 // and dark; injected HTML never runs.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/discussion.suite.ts
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "playwright-core";
 import {
   addMember,
@@ -14,21 +13,12 @@ import {
   signUp as signUpByApi,
   type User,
 } from "../../../api/test/support/client.ts";
-import { newSession, type Session, type Stack, signIn, startStack } from "./harness";
+import { newSession, type Session, type Stack, seriousOrWorse, signIn, startStack } from "./harness";
 
 setDefaultTimeout(180_000);
 
 const card = (page: Page, title: string) => page.locator(".card", { hasText: title });
 const liveState = (page: Page) => page.getByTestId("live-state");
-
-const seriousOrWorse = async (page: Page) => {
-  const result = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-};
 
 let stack: Stack;
 const sessions: Session[] = [];

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type RunningApi, startApi } from "../../../api/test/support/api-process.ts";
 import { freePort, startPostgres, startRedis } from "../../../api/test/support/services.ts";
@@ -256,6 +257,20 @@ export function suiteStack(options: StackOptions = {}) {
       return session;
     },
   };
+}
+
+/**
+ * axe's serious and critical WCAG 2.1 A/AA violations on the page, one line each (none: []), once no
+ * animation is running (a fading toast or dialog would be measured half-transparent).
+ */
+export async function seriousOrWorse(page: Page): Promise<string[]> {
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
+  const result = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 let counter = 0;

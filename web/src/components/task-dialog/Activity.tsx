@@ -5,7 +5,7 @@ import { live } from "../../api/events";
 import { type Activity, PRIORITY_LABEL, type Priority, STATUS_LABEL, type Status } from "../../api/types";
 import { createActivityStore } from "../../stores/discussion";
 import { useProject } from "../../stores/project";
-import { relativeTime } from "./Comments";
+import { relativeTime } from "../relative-time";
 
 const FIELD_LABEL: Record<string, string> = {
   title: "title",

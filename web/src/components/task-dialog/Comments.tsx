@@ -6,28 +6,13 @@ import { live } from "../../api/events";
 import { ApiError } from "../../api/http";
 import { type Comment, LIMITS, type Member } from "../../api/types";
 import { createCommentsStore } from "../../stores/discussion";
+import { createWatchStore } from "../../stores/notifications";
 import { useProject } from "../../stores/project";
 import { useSession } from "../../stores/session";
 import { CharCount, charCount } from "../Field";
+import { relativeTime } from "../relative-time";
 import { Markdown } from "./Markdown";
 import { insertMention, mentionQuery } from "./mentions";
-
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-export function relativeTime(iso: string, now = Date.now()): string {
-  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
-  const steps: [Intl.RelativeTimeFormatUnit, number][] = [
-    ["year", 31_536_000],
-    ["month", 2_592_000],
-    ["week", 604_800],
-    ["day", 86_400],
-    ["hour", 3600],
-    ["minute", 60],
-  ];
-  for (const [unit, size] of steps) {
-    if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
-  }
-  return "just now";
-}
 
 /** A Markdown textarea with Write/Preview and member autocomplete. */
 function Composer(props: {
@@ -220,7 +205,12 @@ export function Comments(props: { taskId: string }) {
     });
   });
 
-  const add = (body: string) => store.add(body);
+  const watch = createWatchStore(props.taskId);
+  onMount(() => void watch.load());
+  const add = async (body: string) => {
+    await store.add(body);
+    watch.commented();
+  };
   const remove = async (comment: Comment) => {
     setError("");
     try {
@@ -232,12 +222,25 @@ export function Comments(props: { taskId: string }) {
 
   return (
     <section class="task-part" aria-labelledby="comments-heading">
-      <h3 id="comments-heading">
-        Comments{" "}
-        <Show when={comments().length}>
-          <span class="badge">{comments().length}</span>
+      <div class="comments-head">
+        <h3 id="comments-heading">
+          Comments{" "}
+          <Show when={comments().length}>
+            <span class="badge">{comments().length}</span>
+          </Show>
+        </h3>
+        <Show when={watch.watching() !== undefined}>
+          {/* Watchers (and the assignee) are told of every new comment in their inbox. */}
+          <button
+            type="button"
+            class="btn btn-small"
+            aria-pressed={watch.watching() === true}
+            onClick={() => void watch.toggle()}
+          >
+            Watch
+          </button>
         </Show>
-      </h3>
+      </div>
       <Show when={error()}>
         <p class="form-error" role="alert">
           {error()}
