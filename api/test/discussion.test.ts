@@ -98,6 +98,78 @@ describe("checklists", () => {
   });
 });
 
+describe("the task list's hasOpenChecklist filter", () => {
+  test("true: tasks with an unticked item; false: the others; cached lists follow every checklist write", async () => {
+    const project = (
+      await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Open items" } })
+    ).body.id as string;
+    for (const [user, role] of [
+      [editor, "editor"],
+      [viewer, "viewer"],
+    ] as const) {
+      await t.call("POST", `/api/projects/${project}/members`, {
+        token: owner.token,
+        body: { email: user.email, role },
+      });
+    }
+    const add = async (title: string) =>
+      (await t.call("POST", "/api/tasks", { token: owner.token, body: { projectId: project, title } })).body
+        .id as string;
+    const [open, ticked, bare] = [await add("Open"), await add("Ticked"), await add("Bare")];
+    const item = (
+      await t.call("POST", `/api/tasks/${open}/checklist`, { token: owner.token, body: { text: "a" } })
+    ).body.id as string;
+    await t.call("POST", `/api/tasks/${ticked}/checklist`, {
+      token: owner.token,
+      body: { text: "b", done: true },
+    });
+    const titles = async (value: string) => {
+      const res = await t.call("GET", `/api/tasks?projectId=${project}&hasOpenChecklist=${value}`, {
+        token: owner.token,
+      });
+      expect(res.status).toBe(200);
+      return (res.body.items as { title: string }[]).map((task) => task.title);
+    };
+    const version = async () =>
+      (await t.sql<{ v: string }[]>`SELECT tasks_version::text AS v FROM projects WHERE id = ${project}`)[0]
+        ?.v;
+    // Each list asked twice: the second answer comes from the cache, keyed by tasks_version.
+    const both = async () => {
+      const first = [await titles("true"), await titles("false")];
+      expect([await titles("true"), await titles("false")]).toEqual(first);
+      return first;
+    };
+    expect(await both()).toEqual([["Open"], ["Ticked", "Bare"]]);
+
+    const before = await version();
+    await t.call("PATCH", `/api/tasks/${open}/checklist/${item}`, {
+      token: editor.token,
+      body: { done: true },
+    });
+    expect(await version()).not.toBe(before);
+    expect(await both()).toEqual([[], ["Open", "Ticked", "Bare"]]);
+    const added = (
+      await t.call("POST", `/api/tasks/${bare}/checklist`, { token: editor.token, body: { text: "c" } })
+    ).body.id as string;
+    expect(await both()).toEqual([["Bare"], ["Open", "Ticked"]]);
+    await t.call("DELETE", `/api/tasks/${bare}/checklist/${added}`, { token: editor.token });
+    expect(await both()).toEqual([[], ["Open", "Ticked", "Bare"]]);
+    // A refused write (a viewer's) changes nothing, and a wrong value is a 422 naming the parameter.
+    expect(
+      (await t.call("POST", `/api/tasks/${bare}/checklist`, { token: viewer.token, body: { text: "no" } }))
+        .status,
+    ).toBe(403);
+    expect(await both()).toEqual([[], ["Open", "Ticked", "Bare"]]);
+    for (const value of ["yes", "1", ""]) {
+      const res = await t.call("GET", `/api/tasks?projectId=${project}&hasOpenChecklist=${value}`, {
+        token: owner.token,
+      });
+      expect(res.status).toBe(422);
+      expect(JSON.stringify(res.body.error.details)).toContain("hasOpenChecklist");
+    }
+  });
+});
+
 describe("comments", () => {
   test("viewers comment; authors edit their own; owners delete any; newest last", async () => {
     const task = await newTask("Discuss");
