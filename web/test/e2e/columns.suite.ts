@@ -175,7 +175,8 @@ describe("the task dialog's column picker", () => {
     await card(bob.page, "Picked").locator("button:not([disabled])").waitFor();
     await card(bob.page, "Picked").getByRole("button").click();
     const dialog = bob.page.getByRole("dialog", { name: "Edit task" });
-    const picker = dialog.getByLabel("Column");
+    const picker = dialog.getByLabel("Column", { exact: true });
+    await picker.waitFor();
     expect(await picker.locator("option").allTextContents()).toEqual([
       "To do",
       "In progress",
@@ -199,7 +200,9 @@ describe("the task dialog's column picker", () => {
     // Reopened, the dialog shows the task's new column.
     await card(bob.page, "Picked").getByRole("button").click();
     expect(
-      await dialog.getByLabel("Column").evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text),
+      await dialog
+        .getByLabel("Column", { exact: true })
+        .evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text),
     ).toBe("Review");
     await bob.page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
@@ -208,7 +211,9 @@ describe("the task dialog's column picker", () => {
     await bob.page.getByRole("button", { name: "Add task to Review" }).click();
     const fresh = bob.page.getByRole("dialog", { name: "New task" });
     expect(
-      await fresh.getByLabel("Column").evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text),
+      await fresh
+        .getByLabel("Column", { exact: true })
+        .evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text),
     ).toBe("Review");
     await fresh.getByLabel("Title").fill("Straight to review");
     await fresh.getByRole("button", { name: "Create task" }).click();
@@ -252,14 +257,14 @@ describe("open checklist items", () => {
     await page.getByLabel("Open checklist items").check();
 
     // The list: the filter is in the URL; the server filters (hasOpenChecklist=true).
-    await page.getByRole("link", { name: "List" }).click();
-    await page.getByLabel("Checklist").selectOption({ label: "Open items" });
+    await page.getByRole("link", { name: "List", exact: true }).click();
+    await page.getByLabel("Checklist", { exact: true }).selectOption({ label: "Open items" });
     await until(async () => page.url().includes("hasOpenChecklist=true"), "the filter in the URL");
-    const rows = () => page.locator(".tasks-table tbody th").allTextContents();
+    const rows = () => page.locator(".tasks-table tbody th button.link").allTextContents();
     await until(async () => JSON.stringify(await rows()) === '["Has open items"]', "one row");
-    await page.getByLabel("Checklist").selectOption({ label: "None open" });
+    await page.getByLabel("Checklist", { exact: true }).selectOption({ label: "None open" });
     await until(async () => (await rows()).join() === "All ticked,No checklist", "the two others");
-    await page.getByLabel("Checklist").selectOption({ label: "Open items" });
+    await page.getByLabel("Checklist", { exact: true }).selectOption({ label: "Open items" });
     await until(async () => JSON.stringify(await rows()) === '["Has open items"]', "one row again");
 
     // Its last open item ticked elsewhere: the list (refetched live, not served from a stale cache)
@@ -269,7 +274,7 @@ describe("open checklist items", () => {
       body: { done: true },
     });
     await page.getByText("No matching tasks").waitFor();
-    await page.getByRole("link", { name: "Board" }).click();
+    await page.getByRole("link", { name: "Board", exact: true }).click();
     await card(page, "All ticked").waitFor();
     await page.getByLabel("Open checklist items").check();
     await until(async () => (await titles()).length === 0, "no card with open items");
@@ -342,13 +347,15 @@ describe("keyboard only", () => {
     // Edited from the keyboard: e, then the dialog's Column field moves it back to To do.
     await page.keyboard.press("e");
     await edit.waitFor();
-    await page.getByLabel("Column").focus();
+    await edit.getByLabel("Column", { exact: true }).focus();
     await page.keyboard.press("ArrowUp");
     expect(
-      await page.getByLabel("Column").evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text),
+      await edit
+        .getByLabel("Column", { exact: true })
+        .evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text),
     ).toBe("To do");
     // Enter on a select opens it; Enter in the title submits the form.
-    await page.getByLabel("Title").focus();
+    await edit.getByLabel("Title").focus();
     await page.keyboard.press("Enter");
     await edit.waitFor({ state: "detached" });
     await section(page, "To do").locator(".card", { hasText: "Typed only" }).waitFor();
@@ -544,14 +551,21 @@ describe("the README's screenshots", () => {
     await still();
     await page.screenshot({ path: join(dir, "board.png") });
 
-    await page.setViewportSize({ width: 1280, height: 1100 });
-    await card(page, "Draft the announcement").getByRole("button").click();
-    const dialog = page.getByRole("dialog", { name: "Edit task" });
-    await dialog.getByText("Review with Mia").waitFor();
-    await dialog.getByText("they match the new plans").waitFor();
+    // The dialog in a taller window, so its checklist and comments are in the picture.
+    const tall = (await open({ height: 1100 })).page;
+    await signIn(tall, jay.email, API_PASSWORD);
+    await tall.goto(`/projects/${project}`);
+    await card(tall, "Draft the announcement").getByText("1/3").waitFor();
+    await card(tall, "Draft the announcement").getByRole("button").click();
+    const dialog = tall.getByRole("dialog", { name: "Edit task" });
+    await dialog.locator(".checklist").getByText("Review with Mia").waitFor();
+    await dialog.locator(".comment").getByText("they match the new plans").waitFor();
     await dialog.getByText("Preview the description").click();
     await dialog.locator(".preview strong", { hasText: "blog" }).waitFor();
-    await still();
-    await page.screenshot({ path: join(dir, "task-dialog.png") });
+    await tall.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
+    // Still modal once the Markdown renderer has loaded (it once suspended the page, which took the
+    // dialog out of the document and put it back as a plain, backdrop-less one).
+    expect(await dialog.evaluate((d) => d.matches(":modal"))).toBe(true);
+    await tall.screenshot({ path: join(dir, "task-dialog.png") });
   });
 });
