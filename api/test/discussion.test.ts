@@ -427,3 +427,48 @@ describe("migration 0006 is expand-only", () => {
     }
   });
 });
+
+describe("metrics", () => {
+  test("the board, column, checklist, comment and activity routes are counted by route template, never by id", async () => {
+    const task = await newTask("Measured");
+    const columns = (await t.call("GET", `/api/projects/${projectId}/columns`, { token: owner.token })).body
+      .items as { id: string }[];
+    const item = await t.call("POST", `/api/tasks/${task.id}/checklist`, {
+      token: owner.token,
+      body: { text: "x" },
+    });
+    const comment = await t.call("POST", `/api/tasks/${task.id}/comments`, {
+      token: owner.token,
+      body: { body: "y" },
+    });
+    const calls: [string, string, unknown?][] = [
+      ["GET", `/api/projects/${projectId}/board`],
+      ["PATCH", `/api/projects/${projectId}/columns/${columns[0]?.id}`, { wipLimit: 5 }],
+      ["PATCH", `/api/tasks/${task.id}/checklist/${item.body.id}`, { done: true }],
+      ["PATCH", `/api/tasks/${task.id}/comments/${comment.body.id}`, { body: "z" }],
+      ["GET", `/api/tasks/${task.id}/activity`],
+      ["GET", `/api/projects/${projectId}/task-counts`],
+      ["POST", `/api/tasks/${task.id}/move`, { columnId: columns[1]?.id, position: 0 }],
+      ["GET", `/api/tasks?projectId=${projectId}&hasOpenChecklist=true`],
+    ];
+    for (const [method, path, body] of calls) {
+      const res = await t.call(method, path, { token: owner.token, body });
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    }
+    const text = (await t.call("GET", "/metrics")).text;
+    for (const [method, route] of [
+      ["GET", "/api/projects/:id/board"],
+      ["PATCH", "/api/projects/:id/columns/:columnId"],
+      ["POST", "/api/tasks/:id/checklist"],
+      ["PATCH", "/api/tasks/:id/checklist/:itemId"],
+      ["POST", "/api/tasks/:id/comments"],
+      ["PATCH", "/api/tasks/:id/comments/:commentId"],
+      ["GET", "/api/tasks/:id/activity"],
+      ["GET", "/api/projects/:id/task-counts"],
+      ["POST", "/api/tasks/:id/move"],
+    ]) {
+      expect(text).toContain(`http_requests_total{method="${method}",route="${route}",status=`);
+    }
+    expect(text).not.toMatch(/route="[^"]*[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+});
