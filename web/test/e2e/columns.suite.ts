@@ -262,6 +262,8 @@ describe("open checklist items", () => {
     await until(async () => page.url().includes("hasOpenChecklist=true"), "the filter in the URL");
     const rows = () => page.locator(".tasks-table tbody th button.link").allTextContents();
     await until(async () => JSON.stringify(await rows()) === '["Has open items"]', "one row");
+    // The list shows the checklist progress too.
+    await page.locator(".tasks-table tbody th", { hasText: "Has open items" }).getByText("1/2").waitFor();
     await page.getByLabel("Checklist", { exact: true }).selectOption({ label: "None open" });
     await until(async () => (await rows()).join() === "All ticked,No checklist", "the two others");
     await page.getByLabel("Checklist", { exact: true }).selectOption({ label: "Open items" });
