@@ -3,7 +3,7 @@
 // column's header, or its Move left/right buttons) and delete columns; the column settings dialog is a
 // lazy chunk. Board shortcuts: n, /, e, ? (help), Esc. The cards shown can be narrowed by title and to
 // those with open checklist items.
-import { createSignal, For, lazy, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { createSignal, For, lazy, Match, onCleanup, onMount, Show, Suspense, Switch } from "solid-js";
 import { type Column, LIMITS } from "../api/types";
 import { CharCount, tooLong } from "../components/Field";
 import { GearIcon, PlusIcon } from "../components/Icons";
@@ -378,9 +378,12 @@ export default function Board() {
             </button>
           </form>
         </dialog>
-        <Show when={columns().find((c) => c.id === settings())}>
-          {(column) => <ColumnSettings column={column()} onClose={() => setSettings(null)} />}
-        </Show>
+        {/* Its own boundary, as the task dialog's: loading the chunk leaves the board in place. */}
+        <Suspense>
+          <Show when={columns().find((c) => c.id === settings())}>
+            {(column) => <ColumnSettings column={column()} onClose={() => setSettings(null)} />}
+          </Show>
+        </Suspense>
       </Match>
     </Switch>
   );

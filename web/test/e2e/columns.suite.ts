@@ -313,9 +313,19 @@ describe("keyboard only", () => {
     await page.keyboard.press("Escape");
     await help.waitFor({ state: "hidden" });
 
+    // The task dialog's chunk loads now, the first time: the board stays on screen meanwhile (the app's
+    // "Loading" never replaces the page).
+    await page.evaluate(() => {
+      const w = window as unknown as { blanked: boolean };
+      w.blanked = false;
+      new MutationObserver(() => {
+        if (document.querySelector(".page-loading")) w.blanked = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     await page.keyboard.press("n");
     const dialog = page.getByRole("dialog", { name: "New task" });
     await dialog.waitFor();
+    expect(await page.evaluate(() => (window as unknown as { blanked: boolean }).blanked)).toBe(false);
     await page.keyboard.type("Typed only");
     await page.keyboard.press("Enter");
     await dialog.waitFor({ state: "detached" });
