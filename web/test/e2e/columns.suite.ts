@@ -316,15 +316,30 @@ describe("keyboard only", () => {
     // The task dialog's chunk loads now, the first time: the board stays on screen meanwhile (the app's
     // "Loading" never replaces the page).
     await page.evaluate(() => {
-      const w = window as unknown as { blanked: boolean };
+      const w = window as unknown as { blanked: boolean; keys: string[] };
       w.blanked = false;
+      w.keys = [];
       new MutationObserver(() => {
         if (document.querySelector(".page-loading")) w.blanked = true;
       }).observe(document.body, { childList: true, subtree: true });
+      document.addEventListener(
+        "keydown",
+        (e) => w.keys.push(`${e.key} on ${(e.target as Element).tagName}`),
+        true,
+      );
     });
     await page.keyboard.press("n");
     const dialog = page.getByRole("dialog", { name: "New task" });
-    await dialog.waitFor();
+    await dialog.waitFor().catch(async (error) => {
+      // What the page was doing, for the failure message.
+      const seen = await page.evaluate(() => ({
+        keys: (window as unknown as { keys: string[] }).keys,
+        focused: document.activeElement?.outerHTML.slice(0, 100),
+        openDialogs: [...document.querySelectorAll("dialog")].map((d) => `${d.className} open=${d.open}`),
+        text: document.querySelector("main")?.textContent?.slice(0, 300),
+      }));
+      throw new Error(`no New task dialog after n: ${JSON.stringify(seen)}`, { cause: error });
+    });
     expect(await page.evaluate(() => (window as unknown as { blanked: boolean }).blanked)).toBe(false);
     await page.keyboard.type("Typed only");
     await page.keyboard.press("Enter");
