@@ -5,6 +5,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/pg-backup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pg-backup.sh"
 
 usage() {
   cat <<USAGE
@@ -61,31 +63,5 @@ else
   db_label=$POSTGRES_DB
   run_pg() { "$ENGINE" exec -i "$ctr" "$@"; }
 fi
-db_label=$(printf '%s' "$db_label" | tr -c 'A-Za-z0-9_-' '_')
-
-umask 077
-mkdir -p "$dir"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-name="taskplatform-$db_label-$stamp.dump"
-partial="$dir/.$name.partial"
-trap 'rm -f "$partial"' EXIT
-
-log "backing up database '$db_label' ($mode) to $dir/$name"
-run_pg pg_dump -Fc --no-owner --no-privileges "${conn[@]}" </dev/null >"$partial" ||
-  die "pg_dump failed; no backup written"
-[[ -s "$partial" ]] || die "pg_dump produced an empty file"
-run_pg pg_restore --list <"$partial" >/dev/null || die "the new archive does not read back (pg_restore --list); not kept"
-
-mv "$partial" "$dir/$name"
-(cd "$dir" && sha256sum "$name" >"$name.sha256")
-size=$(wc -c <"$dir/$name" | tr -d ' ')
-log "wrote $dir/$name ($size bytes) and $name.sha256"
-
-if ((keep > 0)); then
-  mapfile -t archives < <(find "$dir" -maxdepth 1 -type f -name 'taskplatform-*.dump' -printf '%f\n' | sort -r)
-  for old in "${archives[@]:keep}"; do
-    rm -f "$dir/$old" "$dir/$old.sha256"
-    log "removed old backup $old (keeping $keep)"
-  done
-fi
-printf '%s\n' "$dir/$name"
+pg_backup "$dir" "$keep" "$db_label" "$mode" run_pg "${conn[@]}"
+printf '%s\n' "$PG_BACKUP_FILE"

@@ -5,6 +5,12 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/report.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/report.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/wait-healthy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/wait-healthy.sh"
+REPORT_PASS="PASS  "
+REPORT_FAIL="FAIL  "
 
 usage() {
   cat <<USAGE
@@ -64,11 +70,6 @@ command -v curl >/dev/null || die "curl is required"
 url=${url%/}
 http_url=${http_url%/}
 
-passed=0
-failed=0
-failures=()
-pass() { printf 'PASS  %s\n' "$1"; passed=$((passed + 1)); }
-fail() { printf 'FAIL  %s: %s\n' "$1" "$2"; failed=$((failed + 1)); failures+=("$1: $2"); }
 skip() { printf 'SKIP  %s: %s\n' "$1" "$2"; }
 
 tmp=$(mktemp -d)
@@ -174,14 +175,14 @@ fi
 if ((restart)) && [[ -n "$project_id" ]]; then
   echo "restarting the stack…"
   if compose restart >"$tmp/restart" 2>&1; then
-    deadline=$((SECONDS + ${DEPLOY_TIMEOUT:-180}))
-    until [[ "$(http GET /api/ready)" == 200 ]] && ! container_states | awk '$2 != "healthy" && $2 != "running" && $2 != "completed"' | grep -q .; do
-      ((SECONDS < deadline)) || break
+    back_up() {
+      [[ "$(http GET /api/ready)" == 200 ]] && ! container_states | awk '$2 != "healthy" && $2 != "running" && $2 != "completed"' | grep -q . && return 0
       # compose restarts the proxy before the api (reverse dependency order): an nginx that resolves
       # `api` only at load keeps the old address (502) until reloaded
       [[ "$(http GET /api/ready)" == 502 ]] && reload_proxy
-      sleep 3
-    done
+      return 1
+    }
+    wait_until "${DEPLOY_TIMEOUT:-180}" 3 back_up || true
     code=$(http POST /api/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}")
     token=$(json_field accessToken)
     code=$(http GET "/api/tasks?projectId=$project_id" "" "$token")
@@ -229,15 +230,13 @@ if ((monitoring)); then
       # under Podman the containers come back on new addresses that DNS discovery (refreshed every 15 s
       # for the api, 30 s for the others) finds only then: wait up to a refresh plus two scrape intervals
       # (15 s) for every active target to be up.
-      deadline=$((SECONDS + 75))
-      while :; do
+      targets_up() {
         target_health >"$tmp/targets" || true
         up=$(awk '$3 == "up"' "$tmp/targets" | wc -l)
         down=$(awk '$3 != "up"' "$tmp/targets" | wc -l)
-        if ((up > 0 && down == 0)) || ((SECONDS >= deadline)); then break; fi
-        sleep 3
-      done
-      if ((up > 0 && down == 0)); then
+        ((up > 0 && down == 0))
+      }
+      if wait_until 75 3 targets_up; then
         pass "Prometheus targets up ($up)"
       else
         down_jobs=$(awk '$3 != "up" {print $1 "@" $2 " (" $3 ")"}' "$tmp/targets" | tr '\n' ' ')
@@ -263,9 +262,4 @@ else
 fi
 
 echo
-if ((failed)); then
-  echo "FAILURES:"
-  printf '  - %s\n' "${failures[@]}"
-fi
-echo "test-complete: $passed passed, $failed failed"
-((failed == 0))
+report_summary "FAILURES:" "test-complete: "

@@ -13,6 +13,10 @@ set -euo pipefail
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib.sh
 source "$SELF_DIR/../scripts/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/pg-backup.sh
+source "$SELF_DIR/../scripts/lib/pg-backup.sh"
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/wait-healthy.sh
+source "$SELF_DIR/../scripts/lib/wait-healthy.sh"
 
 MIN_PODMAN="5.0"
 ME=$(id -un)
@@ -235,22 +239,23 @@ build_images() {
   done
 }
 
+# True when every enabled service's unit is active (Notify=healthy: started means healthy); the others
+# in PENDING ("service=state").
+units_active() {
+  local svc state
+  PENDING=()
+  while IFS= read -r svc; do
+    state=$(systemctl --user is-active "$UNIT_PREFIX-$svc.service" 2>/dev/null || true)
+    [[ "$state" == active ]] || PENDING+=("$svc=$state")
+  done < <(enabled_services)
+  ((${#PENDING[@]} == 0))
+}
+
 wait_healthy() {
-  local timeout=${DEPLOY_TIMEOUT:-180} deadline svc state pending
-  deadline=$((SECONDS + timeout))
-  while :; do
-    pending=()
-    while IFS= read -r svc; do
-      state=$(systemctl --user is-active "$UNIT_PREFIX-$svc.service" 2>/dev/null || true)
-      [[ "$state" == active ]] || pending+=("$svc=$state")
-    done < <(enabled_services)
-    ((${#pending[@]} == 0)) && return 0
-    if ((SECONDS >= deadline)); then
-      warn "not healthy after ${timeout}s: ${pending[*]}"
-      return 1
-    fi
-    sleep 3
-  done
+  local timeout=${DEPLOY_TIMEOUT:-180}
+  wait_until "$timeout" 3 units_active && return 0
+  warn "not healthy after ${timeout}s: ${PENDING[*]}"
+  return 1
 }
 
 # --------------------------------------------------------------------------------------------- commands
@@ -419,36 +424,12 @@ db_settings() {
   PG_CONTAINER="$UNIT_PREFIX-postgres"
 }
 
-# Same archive format, names, checksum and rotation as scripts/backup.sh, so archives move freely between
-# the compose and the Quadlet deployment (and scripts/restore.sh --local can read these too).
+# pg_dump in the postgres container: scripts/lib/pg-backup.sh, as scripts/backup.sh, so archives move freely
+# between the compose and the Quadlet deployment (and scripts/restore.sh --local can read these too).
+run_pg() { podman exec -i "$PG_CONTAINER" "$@"; }
 cmd_backup() {
   db_settings
-  local label stamp name size old archives=()
-  label=$(printf '%s' "$POSTGRES_DB" | tr -c 'A-Za-z0-9_-' '_')
-  umask 077
-  mkdir -p "$BACKUP_DIR"
-  stamp=$(date -u +%Y%m%dT%H%M%SZ)
-  name="taskplatform-$label-$stamp.dump"
-  BACKUP_PARTIAL="$BACKUP_DIR/.$name.partial"
-  local partial=$BACKUP_PARTIAL
-  trap 'rm -f "$BACKUP_PARTIAL"' EXIT
-  log "backup: pg_dump '$POSTGRES_DB' in $PG_CONTAINER -> $BACKUP_DIR/$name"
-  podman exec -i "$PG_CONTAINER" pg_dump -Fc --no-owner --no-privileges -U "$POSTGRES_USER" -d "$POSTGRES_DB" \
-    </dev/null >"$partial" || die "pg_dump failed; no backup written"
-  [[ -s "$partial" ]] || die "pg_dump produced an empty file"
-  podman exec -i "$PG_CONTAINER" pg_restore --list <"$partial" >/dev/null ||
-    die "the new archive does not read back (pg_restore --list); not kept"
-  mv "$partial" "$BACKUP_DIR/$name"
-  (cd "$BACKUP_DIR" && sha256sum "$name" >"$name.sha256")
-  size=$(wc -c <"$BACKUP_DIR/$name" | tr -d ' ')
-  log "backup: wrote $BACKUP_DIR/$name ($size bytes) and $name.sha256"
-  if ((BACKUP_RETENTION > 0)); then
-    mapfile -t archives < <(find "$BACKUP_DIR" -maxdepth 1 -type f -name 'taskplatform-*.dump' -printf '%f\n' | sort -r)
-    for old in "${archives[@]:BACKUP_RETENTION}"; do
-      rm -f "$BACKUP_DIR/$old" "$BACKUP_DIR/$old.sha256"
-      log "backup: removed old $old (keeping $BACKUP_RETENTION)"
-    done
-  fi
+  pg_backup "$BACKUP_DIR" "$BACKUP_RETENTION" "$POSTGRES_DB" "in $PG_CONTAINER" run_pg -U "$POSTGRES_USER" -d "$POSTGRES_DB"
   log "backup: done"
 }
 
@@ -471,7 +452,7 @@ cmd_restore() {
   elif ((!skip_checksum)); then
     die "REFUSED: no checksum file $file.sha256 (use --skip-checksum for a file you trust); nothing was changed"
   fi
-  toc=$(podman exec -i "$PG_CONTAINER" pg_restore --list <"$file" 2>&1) ||
+  toc=$(run_pg pg_restore --list <"$file" 2>&1) ||
     die "REFUSED: $file is not a readable pg_dump archive; nothing was changed"
   grep -Eq 'TABLE [a-z_]+ schema_migrations ' <<<"$toc" ||
     die "REFUSED: $file is not a TaskPlatform database archive (no schema_migrations); nothing was changed"
@@ -486,8 +467,8 @@ cmd_restore() {
   log "restore: loading $file into $POSTGRES_DB (one transaction)"
   if ! {
     printf 'BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n'
-    podman exec -i "$PG_CONTAINER" pg_restore --no-owner --no-privileges -f - <"$file" && printf 'COMMIT;\n'
-  } | podman exec -i "$PG_CONTAINER" psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -f - >/dev/null; then
+    run_pg pg_restore --no-owner --no-privileges -f - <"$file" && printf 'COMMIT;\n'
+  } | run_pg psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -f - >/dev/null; then
     die "restore FAILED and was rolled back: the database still holds the data it had before"
   fi
   # shellcheck disable=SC2016 # expanded inside the container

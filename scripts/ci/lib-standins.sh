@@ -193,23 +193,41 @@ standins_bun_binary() {
   echo "$dir/package/bin/bun"
 }
 
-# Builds one stand-in folder and tags it with every reference given.
+# The line of exporter/images.txt for a stand-in built from exporter/Dockerfile; fails for the others.
+standins_exporter_line() { grep -m 1 "^$1|" "$STANDINS_DIR/exporter/images.txt"; }
+
+# The folder whose Dockerfile builds a stand-in: its own, or exporter/ for those in exporter/images.txt.
+standins_folder_dir() {
+  if standins_exporter_line "$1" >/dev/null; then echo "$STANDINS_DIR/exporter"; else echo "$STANDINS_DIR/$1"; fi
+}
+
+# Builds one stand-in and tags it with every reference given.
 standins_build_one() {
   local folder=$1 log=$2
   shift 2
-  local ctx version tag_args=() ref
+  local ctx version tag_args=() build_args=() ref line name source target busybox user port data cmd
   ctx=$(mktemp -d /var/tmp/tp-standin.XXXXXX)
-  cp -a "$STANDINS_DIR/$folder/." "$ctx/"
+  cp -a "$(standins_folder_dir "$folder")/." "$ctx/"
   cp -a "$STANDINS_DIR/_common/." "$ctx/"
   if [[ "$folder" == bun ]]; then
     version=${1##*:}
     version=${version%%-*}
     cp "$(standins_bun_binary "$version")" "$ctx/bun.bin"
   fi
+  if line=$(standins_exporter_line "$folder"); then
+    IFS='|' read -r name source target busybox user port data cmd <<<"$line"
+    build_args=(--build-arg "NAME=$name" --build-arg "SOURCE=$source" --build-arg "TARGET=$target"
+      --build-arg "BUSYBOX=$busybox" --build-arg "RUN_AS=$user" --build-arg "PORT=$port")
+    {
+      [[ -z "$data" ]] || printf 'WORKDIR %s\nVOLUME ["%s"]\n' "$data" "$data"
+      printf 'ENTRYPOINT ["%s"]\n' "$target"
+      [[ -z "$cmd" ]] || printf 'CMD %s\n' "$cmd"
+    } >>"$ctx/Dockerfile"
+  fi
   for ref in "$@"; do tag_args+=(-t "$ref"); done
   local status=0
-  "$DOCKER" build -q --build-arg "BASE=$STANDINS_BASE" --build-arg "TOOLS=$STANDINS_TOOLS" "${tag_args[@]}" \
-    "$ctx" >"$log" 2>&1 || status=$?
+  "$DOCKER" build -q --build-arg "BASE=$STANDINS_BASE" --build-arg "TOOLS=$STANDINS_TOOLS" "${build_args[@]}" \
+    "${tag_args[@]}" "$ctx" >"$log" 2>&1 || status=$?
   rm -rf "$ctx"
   return "$status"
 }
@@ -231,7 +249,7 @@ standins_build_all() {
     fi
     if [[ -z "$folder" ]]; then
       if standins_image_exists "$ref"; then continue; fi
-      standins_log "no stand-in for $ref (add a folder to $STANDINS_DIR and map it in standins_folder_for)"
+      standins_log "no stand-in for $ref (add a folder to $STANDINS_DIR or a line to exporter/images.txt, and map it in standins_folder_for)"
       failed=1
       continue
     fi
@@ -254,7 +272,7 @@ standins_build_all() {
     if ((phase == 1)); then
       for key in "${!refs_by_folder[@]}"; do
         # shellcheck disable=SC2016  # literal text in the Dockerfiles
-        if grep -q 'FROM ${TOOLS}' "$STANDINS_DIR/${key%@*}/Dockerfile"; then
+        if grep -q 'FROM ${TOOLS}' "$(standins_folder_dir "${key%@*}")/Dockerfile"; then
           standins_build_tools &
           tools_pid=$!
           break
@@ -268,7 +286,7 @@ standins_build_all() {
     for key in "${!refs_by_folder[@]}"; do
       folder=${key%@*}
       # shellcheck disable=SC2016  # literal text in the Dockerfiles
-      if grep -q 'FROM ${TOOLS}' "$STANDINS_DIR/$folder/Dockerfile"; then
+      if grep -q 'FROM ${TOOLS}' "$(standins_folder_dir "$folder")/Dockerfile"; then
         ((phase == 2)) || continue
       else
         ((phase == 1)) || continue

@@ -28,44 +28,30 @@ project's images).
 EOF
 }
 
-# Not root (GitHub's runner user): again through sudo when it needs no password.
+# Not root (GitHub's runner user): again through sudo when it needs no password, with this PATH (sudo's
+# secure_path would drop the user's bun).
 if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-  exec sudo -n -E bash "${BASH_SOURCE[0]}" "$@"
+  exec sudo -n -E env "PATH=$PATH" bash "${BASH_SOURCE[0]}" "$@"
 fi
 
-KEEP=0
-while (($#)); do
-  case "$1" in
-    --keep) KEEP=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib/report.sh
+source "$HERE/../lib/report.sh"
+report_flags --keep=KEEP -- "$@"
 
 # Everything runs inside main(): bash reads a function whole, so editing this file mid-run is harmless.
 main() {
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 # shellcheck source=scripts/ci/lib-engine.sh
 source "$HERE/lib-engine.sh"
 # shellcheck source=scripts/ci/lib-standins.sh
 source "$HERE/lib-standins.sh"
+# shellcheck source=scripts/lib/wait-healthy.sh
+source "$HERE/../lib/wait-healthy.sh"
 
 STARTED=$SECONDS
 TIMEOUT=${PODMAN_TIMEOUT:-240}
-PASSED=0
-FAILED=0
-FAILURES=()
 SUMMARY=()
-say() { printf '\n== %s\n' "$*"; }
-pass() { PASSED=$((PASSED + 1)); printf 'ok   %s\n' "$*"; }
-fail() { FAILED=$((FAILED + 1)); FAILURES+=("$*"); printf 'FAIL %s\n' "$*"; }
-check() { # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
 # run "shown command line" command...: prints the command as a user types it, then its output.
 run() {
   printf '$ %s\n' "$1" >&2
@@ -77,12 +63,7 @@ finish() {
   joined=$(printf '%s, ' "${SUMMARY[@]}")
   printf '\npodman quick start: %s\n' "${joined%, }"
   printf 'podman-quickstart: %d s in all\n' "$((SECONDS - STARTED))"
-  if ((${#FAILURES[@]})); then
-    printf 'failed:\n'
-    printf '  - %s\n' "${FAILURES[@]}"
-  fi
-  printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-  ((FAILED == 0))
+  report_summary "failed:"
 }
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -271,9 +252,7 @@ mkdir "$WORK"
   tar --null -T - -cf - | tar -xf - -C "$WORK")
 cd "$WORK"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+free_port() { bun "$HERE/ci-tool.ts" free-port; }
 
 # ---------------------------------------------------------------------------------------------------
 say "the quick start"
@@ -300,14 +279,11 @@ fi
 # podman-compose 1.0.3 ignores profiles: it would start all 15 services. Grafana, Loki, Alloy and cAdvisor
 # have no stand-in here (no registry): name the others, as the README says for leaving services out.
 SERVICES=() LEFT_OUT=()
-while read -r svc img; do
+while read -r svc img build; do
   skip=0
-  for ref in "${left_out_refs[@]}"; do [[ "$img" == "$ref" ]] && skip=1; done
+  for ref in "${left_out_refs[@]}"; do [[ "$build" != build && "$img" == "$ref" ]] && skip=1; done
   if ((skip)); then LEFT_OUT+=("$svc"); else SERVICES+=("$svc"); fi
-done < <(python3 -c '
-import yaml
-for n, s in yaml.safe_load(open("compose.yaml"))["services"].items():
-    print(n, "" if s.get("build") else s.get("image", ""))')
+done < <(bun "$HERE/ci-tool.ts" services compose.yaml)
 echo "left out (no stand-in image): ${LEFT_OUT[*]:-none}"
 UP_STARTED=$SECONDS
 if run "podman-compose up -d ${SERVICES[*]}" podman-compose up -d "${SERVICES[@]}" >.up.log 2>&1; then
@@ -323,6 +299,7 @@ run "podman-compose ps" podman-compose ps 2>/dev/null | grep -v '^podman ps' | c
 # checked with the command in their org.taskplatform.health-exec label instead (README).
 HC_OK=() EXEC_OK=() NOT_OK=()
 declare -A EXEC_LINE=() # the podman exec lines that passed, as typed (the README must show them)
+# True when every container passes.
 health_round() {
   local c label
   HC_OK=() EXEC_OK=() NOT_OK=()
@@ -342,16 +319,9 @@ health_round() {
       NOT_OK+=("$c")
     fi
   done
+  ((${#CONTAINERS[@]} > 0 && ${#NOT_OK[@]} == 0))
 }
-wait_healthy() { # seconds → 0 when every container passes
-  local deadline=$((SECONDS + $1))
-  while :; do
-    health_round
-    ((${#CONTAINERS[@]} > 0 && ${#NOT_OK[@]} == 0)) && return 0
-    ((SECONDS < deadline)) || return 1
-    sleep 2
-  done
-}
+wait_healthy() { wait_until "$1" 2 health_round; } # seconds → 0 when every container passes
 if wait_healthy "$TIMEOUT"; then
   COLD=$((SECONDS - UP_STARTED))
   pass "${#CONTAINERS[@]}/${#SERVICES[@]} containers healthy $COLD s after up: ${#HC_OK[@]} by podman healthcheck run, ${#EXEC_OK[@]} by podman exec of their health-exec label (${EXEC_OK[*]:-none}: no /bin/sh)"
@@ -420,14 +390,7 @@ login_and_find() { # → 0 when the user logs in and the task is listed
   token=$(field accessToken)
   [[ "$(api GET "/api/tasks?projectId=$PROJECT_ID" "" "$token")" == 200 ]] && grep -qF "$TITLE" .resp
 }
-wait_for() { # seconds command... → 0 as soon as the command succeeds
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 2
-  done
-}
+wait_for() { wait_until "$1" 2 "${@:2}"; } # seconds command... → 0 as soon as the command succeeds
 t=$SECONDS
 run "podman-compose restart" podman-compose restart >.restart.log 2>&1 || tail -n 5 .restart.log
 if wait_healthy "$TIMEOUT"; then

@@ -104,6 +104,57 @@ function scratchRepo(): string {
   return dir;
 }
 
+describe("shared pieces (scripts/lib, scripts/ci/ci-tool.ts)", () => {
+  const bash = (script: string, args: string[] = []) =>
+    run([
+      "bash",
+      "-c",
+      `set -euo pipefail; source scripts/lib/report.sh; source scripts/lib/wait-healthy.sh; ${script}`,
+      "t",
+      ...args,
+    ]);
+
+  test("report.sh counts checks and ends with the line .ci/run reads", () => {
+    const res = bash(
+      'pass one; fail two why; check three true; check four false; report_summary "failed:" "x: "',
+    );
+    expect(res.out).toBe(
+      "ok   one\nFAIL two: why\nok   three\nFAIL four\nfailed:\n  - two: why\n  - four\nx: 2 passed, 2 failed\n",
+    );
+    expect(res.code).toBe(1);
+  });
+
+  test("report_flags sets the flags given, prints usage for --help, refuses anything else", () => {
+    const flags =
+      'usage() { echo USAGE; }; report_flags --keep=KEEP --other=OTHER -- "$@"; echo "$KEEP $OTHER"';
+    expect(bash(flags, ["--other"]).out).toBe("0 1\n");
+    expect(bash(flags, ["--help"])).toMatchObject({ code: 0, out: "USAGE\n" });
+    const bad = bash(flags, ["--nope"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("unknown argument: --nope");
+  });
+
+  test("wait_until polls until the command succeeds, or gives up after the time", () => {
+    expect(bash('n=0; more() { n=$((n + 1)); ((n >= 3)); }; wait_until 10 0.1 more; echo "$n"').out).toBe(
+      "3\n",
+    );
+    const late = bash("start=$SECONDS; wait_until 1 0.2 false || echo gave up after $((SECONDS - start))");
+    expect(late.out).toMatch(/^gave up after [12]\n$/);
+  });
+
+  test("ci-tool.ts: services of a compose file, a JSON field, a free port", () => {
+    const tool = join(root, "scripts/ci/ci-tool.ts");
+    const services = run(["bun", tool, "services", "compose.yaml"]).out.split("\n");
+    expect(services.find((l) => l.startsWith("api "))).toMatch(/^api localhost\/taskplatform-api:\S+ build$/);
+    expect(services).toContain("postgres docker.io/library/postgres:15.14-bookworm -");
+    const json = Bun.spawnSync(["bun", tool, "json", "accessToken"], {
+      stdin: Buffer.from('{"accessToken":"t1"}'),
+    });
+    expect(json.stdout.toString()).toBe("t1\n");
+    expect(Number(run(["bun", tool, "free-port"]).out)).toBeGreaterThan(0);
+  });
+});
+
 describe("conventions", () => {
   test("the scripts are the ones the docs name", () => {
     for (const name of [
@@ -118,8 +169,17 @@ describe("conventions", () => {
     }
   });
 
-  test("shellcheck is clean on every script (and the proxy entrypoint)", () => {
-    const files = [...scriptNames.map((f) => join(root, "scripts", f)), join(root, "proxy/entrypoint.sh")];
+  test("shellcheck is clean on every script, the shared pieces, the CI scripts (and the proxy entrypoint)", () => {
+    const files = [
+      ...scriptNames.map((f) => join(root, "scripts", f)),
+      ...["lib/*.sh", "ci/*.sh", "ci/stack/*.sh"].flatMap((glob) =>
+        [...new Bun.Glob(glob).scanSync(join(root, "scripts"))].map((f) => join(root, "scripts", f)),
+      ),
+      join(root, "scripts/ci/standins/exporter/extras.sh"),
+      join(root, "proxy/entrypoint.sh"),
+    ];
+    expect(files).toContain(join(root, "scripts/lib/report.sh"));
+    expect(files).toContain(join(root, "scripts/ci/stack/10-engine.sh"));
     const res = run(["shellcheck", "-x", ...files]);
     expect(res.out + res.err).toBe("");
     expect(res.code).toBe(0);

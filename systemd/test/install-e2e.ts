@@ -87,6 +87,7 @@ beforeAll(() => {
   }
   cpSync(systemdDir, join(root, "systemd"), { recursive: true, filter: (src) => !src.includes("/test") });
   cpSync(join(repoRoot, "scripts", "lib.sh"), join(root, "scripts", "lib.sh"));
+  cpSync(join(repoRoot, "scripts", "lib"), join(root, "scripts", "lib"), { recursive: true });
   cpSync(join(repoRoot, ".env.example"), join(root, ".env"));
   for (const s of [
     "db_password",
