@@ -47,7 +47,7 @@ done
 
 require_engine
 [[ -f "$TP_ROOT/.env" ]] || die "no .env: run ./scripts/setup.sh first"
-for secret in db_password redis_password jwt_secret grafana_admin_password tls/server.crt tls/server.key; do
+for secret in db_password redis_password jwt_secret smtp_url grafana_admin_password tls/server.crt tls/server.key; do
   [[ -s "$TP_ROOT/secrets/$secret" ]] || die "missing secrets/$secret: run ./scripts/setup.sh first"
 done
 log "engine: $ENGINE, compose: ${COMPOSE[*]}, project: $(project_name)"

@@ -12,7 +12,7 @@ Usage: scripts/setup.sh [options]
   1. checks prerequisites (bash, openssl, a container engine with a compose tool)
   2. creates .env from .env.example if missing
   3. generates random secrets into secrets/ (directory 0700): db_password, redis_password,
-     jwt_secret, grafana_admin_password
+     jwt_secret, grafana_admin_password; creates secrets/smtp_url without a server (edit it to send mail)
   4. creates the TLS certificate (scripts/generate-ssl.sh: a name-constrained local CA in secrets/ca,
      the server certificate in secrets/tls)
   5. builds the images (compose build)
@@ -98,6 +98,13 @@ new_secret db_password 24
 new_secret redis_password 24
 new_secret jwt_secret 48
 new_secret grafana_admin_password 16
+# The SMTP server (docs/production.md#mail): smtps://user:password@host:465 or smtp://…:587 (STARTTLS).
+# A blank line until you set one (podman refuses empty secrets): the API then writes mail to files.
+if [[ ! -s "$secrets/smtp_url" ]]; then
+  printf '\n' >"$secrets/smtp_url"
+  chmod 0644 "$secrets/smtp_url"
+  log "created secrets/smtp_url without a server: put smtps://user:password@host:465 in it to send mail"
+fi
 
 # 4. TLS
 ssl_args=(--out "$secrets/tls" --ca-dir "$secrets/ca" "${hostnames[@]}")

@@ -31,6 +31,7 @@ SECRET_FILES=(
   db_password=secrets/db_password
   redis_password=secrets/redis_password
   jwt_secret=secrets/jwt_secret
+  smtp_url=secrets/smtp_url
   grafana_admin_password=secrets/grafana_admin_password
   tls_cert=secrets/tls/server.crt
   tls_key=secrets/tls/server.key

@@ -7,6 +7,8 @@ import columns from "./0004_columns.sql" with { type: "text" };
 import checklistsCommentsActivity from "./0006_checklists_comments_activity.sql" with { type: "text" };
 import archiveLabels from "./0007_archive_labels.sql" with { type: "text" };
 import columnManagement from "./0008_column_management.sql" with { type: "text" };
+import jobsMail from "./0009_jobs_mail.sql" with { type: "text" };
+import jobsMailDueIndex from "./0009_jobs_mail_due_index.sql" with { type: "text" };
 
 export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0001_init", sql: init },
@@ -16,4 +18,6 @@ export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0006_checklists_comments_activity", sql: checklistsCommentsActivity },
   { version: "0007_archive_labels", sql: archiveLabels },
   { version: "0008_column_management", sql: columnManagement },
+  { version: "0009_jobs_mail", sql: jobsMail },
+  { version: "0009_jobs_mail_due_index", sql: jobsMailDueIndex },
 ];

@@ -25,6 +25,7 @@ import { rateLimit } from "./http/rate-limit.ts";
 import { requestId } from "./http/request-id.ts";
 import { labelRoutes } from "./labels/routes.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
+import { preferenceRoutes } from "./preferences/routes.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
 import { transferRoutes } from "./transfer/routes.ts";
@@ -64,7 +65,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
-  for (const path of ["/projects/*", "/tasks/*", "/export", "/import"]) api.use(path, signedIn);
+  for (const path of ["/projects/*", "/tasks/*", "/export", "/import", "/me/*"]) api.use(path, signedIn);
   api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
@@ -74,7 +75,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/tasks", commentRoutes(deps, publish))
     .route("/", checklistRoutes(deps, publish))
     .route("/", activityRoutes(deps))
-    .route("/", transferRoutes(deps, publish));
+    .route("/", transferRoutes(deps, publish))
+    .route("/me", preferenceRoutes(deps));
 
   const app = new Hono<AppEnv>()
     .use(

@@ -65,6 +65,50 @@ describe("loadConfig", () => {
     );
   });
 
+  test("mail and jobs: defaults, TLS per URL scheme, MAIL_FROM on one line, a lease longer than a send", () => {
+    const config = loadConfig(production, "serve");
+    expect(config.mail).toEqual({
+      smtpUrl: undefined,
+      from: "TaskPlatform <taskplatform@localhost>",
+      timeoutMs: 20_000,
+    });
+    expect(config.publicUrl).toBe("http://localhost:4000");
+    expect(config.jobs).toMatchObject({
+      enabled: true,
+      concurrency: 2,
+      leaseSeconds: 120,
+      retentionDays: 14,
+    });
+    const custom = loadConfig(
+      {
+        ...production,
+        SMTP_URL: "smtps://u:p@mail.example",
+        PUBLIC_URL: "https://tasks.example/",
+        MAIL_FROM: "Tasks <t@x.example>",
+      },
+      "serve",
+    );
+    expect(custom.mail.smtpUrl).toBe("smtps://u:p@mail.example");
+    expect(custom.publicUrl).toBe("https://tasks.example");
+    expect(errorOf(() => loadConfig({ ...production, SMTP_URL: "http://mail.example" }, "serve"))).toBe(
+      "SMTP_URL: must be an smtp:// or smtps:// URL",
+    );
+    expect(
+      errorOf(() => loadConfig({ ...production, MAIL_FROM: "A <a@x.example>\r\nBcc: b@x" }, "serve")),
+    ).toBe("MAIL_FROM: must be an address or Name <address> on one line");
+    expect(errorOf(() => loadConfig({ ...production, PUBLIC_URL: "javascript:alert(1)" }, "serve"))).toBe(
+      "PUBLIC_URL: must be an http:// or https:// URL",
+    );
+    expect(
+      errorOf(() =>
+        loadConfig({ ...production, MAIL_TIMEOUT_SECONDS: "60", JOBS_LEASE_SECONDS: "60" }, "serve"),
+      ),
+    ).toBe("JOBS_LEASE_SECONDS: must be at least 2 × MAIL_TIMEOUT_SECONDS + 5");
+    expect(errorOf(() => loadConfig({ ...production, JOBS_RETENTION_DAYS: "2" }, "serve"))).toContain(
+      "JOBS_RETENTION_DAYS",
+    );
+  });
+
   test("TRUST_PROXY: a list of addresses and CIDRs; true means loopback and private networks", () => {
     const trusted = (value: string) =>
       loadConfig({ ...production, TRUST_PROXY: value }, "serve").trustedProxies;
@@ -81,9 +125,9 @@ describe("loadConfig", () => {
     const dir = mkdtempSync(join(tmpdir(), "tp-config-"));
     for (const name of SECRET_NAMES) {
       const value = name.endsWith("_URL")
-        ? name.startsWith("REDIS")
-          ? "redis://from-file:6379"
-          : "postgres://from-file/db"
+        ? ({ REDIS_URL: "redis://from-file:6379", SMTP_URL: "smtps://user:pw@mail.example:465" }[
+            name as string
+          ] ?? "postgres://from-file/db")
         : "s".repeat(40);
       const file = join(dir, name);
       writeFileSync(file, `${value}\n`);
@@ -93,13 +137,17 @@ describe("loadConfig", () => {
         [`${name}_FILE`]: file,
       };
       const config = loadConfig(env, "serve");
+      if (name === "SMTP_URL") {
+        expect(config.mail.smtpUrl).toBe(value);
+        continue;
+      }
       const key = {
         DATABASE_URL: "databaseUrl",
         DATABASE_PASSWORD: "databasePassword",
         REDIS_URL: "redisUrl",
         REDIS_PASSWORD: "redisPassword",
         JWT_SECRET: "jwtSecret",
-      }[name];
+      }[name as string];
       expect(config[key as keyof typeof config]).toBe(value);
       expect(
         errorOf(() => loadConfig({ ...production, [name]: value, [`${name}_FILE`]: file }, "serve")),

@@ -10,6 +10,7 @@ export const SECRET_NAMES = [
   "REDIS_URL",
   "REDIS_PASSWORD",
   "JWT_SECRET",
+  "SMTP_URL",
 ] as const;
 
 /** `serve` is production (everything required); `dev` fills gaps with embedded defaults. */
@@ -38,6 +39,14 @@ const trustedProxies = z.string().transform((value, ctx) => {
 });
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+// `Name <address>` or a bare address: one line (CR/LF would inject headers), at most 300 characters.
+const mailFrom = z
+  .string()
+  .max(300)
+  .regex(/^[^\r\n<>]*<[^\s<>@]+@[^\s<>@]+>$|^[^\s<>@]+@[^\s<>@]+$/, {
+    message: "must be an address or Name <address> on one line",
+  });
 
 const schema = z
   .object({
@@ -69,6 +78,25 @@ const schema = z
     SSE_HEARTBEAT_SECONDS: positiveInt(15),
     // false: serve/dev only check that the schema is current (a deploy step runs `migrate` first)
     MIGRATE_ON_START: booleanFlag.default(true),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, message: "must be an smtp:// or smtps:// URL" }).optional(),
+    MAIL_FROM: mailFrom.default("TaskPlatform <taskplatform@localhost>"),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).optional(),
+    MAIL_TIMEOUT_SECONDS: positiveInt(20),
+    JOBS_ENABLED: booleanFlag.default(true),
+    JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
+    JOBS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    JOBS_LEASE_SECONDS: positiveInt(120),
+    // At least a week: longer than the overdue reminders look back (reminders/repository.ts), so a
+    // finished reminder's key is still there when the scan sees its task again.
+    JOBS_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(14),
+    JOBS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+    SCHEDULER_INTERVAL_SECONDS: positiveInt(60),
+  })
+  // A lease shorter than a send could let a second replica start the same mail while the first still
+  // waits for the SMTP server (docs/architecture.md, "Mail and background jobs").
+  .refine((env) => env.JOBS_LEASE_SECONDS >= 2 * env.MAIL_TIMEOUT_SECONDS + 5, {
+    path: ["JOBS_LEASE_SECONDS"],
+    message: "must be at least 2 × MAIL_TIMEOUT_SECONDS + 5",
   })
   // The names the code uses. Config is the type of what this returns: no hand-kept interface.
   .transform((env) => ({
@@ -105,6 +133,23 @@ const schema = z
     eventsRetained: env.EVENTS_RETAINED,
     sseHeartbeatSeconds: env.SSE_HEARTBEAT_SECONDS,
     migrateOnStart: env.MIGRATE_ON_START,
+    mail: {
+      /** undefined: messages are written as .eml files under DATA_DIR/mail (mail/file.ts). */
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      timeoutMs: env.MAIL_TIMEOUT_SECONDS * 1000,
+    },
+    /** Base of every link in a mail, without a trailing slash. */
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    jobs: {
+      enabled: env.JOBS_ENABLED,
+      concurrency: env.JOBS_CONCURRENCY,
+      pollMs: env.JOBS_POLL_MS,
+      leaseSeconds: env.JOBS_LEASE_SECONDS,
+      retentionDays: env.JOBS_RETENTION_DAYS,
+      retryBaseMs: env.JOBS_RETRY_BASE_MS,
+      schedulerIntervalSeconds: env.SCHEDULER_INTERVAL_SECONDS,
+    },
   }));
 
 export type Config = z.output<typeof schema>;

@@ -112,6 +112,7 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
   const runtime = await createRuntime(config, {
     renewablePool: true,
     embeddedDataDir: join(config.dataDir, "pglite"),
+    printMailLinks: mode === "dev",
   }).catch((error: unknown) => {
     // A configuration this build cannot serve (dev without DATABASE_URL in the executable).
     if (error instanceof ConfigError) fail(error.message, EXIT_CONFIG);
@@ -141,6 +142,7 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
   // Above nginx's upstream keepalive_timeout (60 s) so the proxy always closes idle connections first.
   const server = Bun.serve({ fetch: app.fetch, port: config.port, hostname: config.host, idleTimeout: 75 });
   runtime.watchDatabase();
+  if (config.jobs.enabled) runtime.jobs.start();
   log.info("listening", { url: `http://${config.host}:${server.port}`, mode, backends });
   if (mode === "dev") {
     process.stdout.write(
@@ -157,9 +159,12 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
     log.info("shutting down", { signal });
     // SSE responses never end by themselves: end them first, or server.stop() waits out the grace.
     hub.close();
+    // No new job starts; a running one finishes (or its lease hands it to another replica).
+    const jobsStopped = runtime.jobs.stop();
     const force = setTimeout(() => server.stop(true), SHUTDOWN_GRACE_MS);
     await server.stop();
     clearTimeout(force);
+    await jobsStopped;
     await runtime.close();
     log.info("stopped");
     process.exit(0);

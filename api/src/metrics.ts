@@ -15,6 +15,14 @@ export interface Metrics {
   authFailures: Counter<"reason">;
   authLogins: Counter<"result">;
   rateLimited: Counter<"scope">;
+  /** Jobs in the table by state (queued: due and unclaimed; running: leased; failed: given up). */
+  jobs: Gauge<"state">;
+  /** Seconds the oldest due, unclaimed job has waited: how far the workers and the scheduler lag. */
+  jobsLag: Gauge;
+  jobsProcessed: Counter<"kind" | "result">;
+  schedulerLastRun: Gauge;
+  mailSent: Counter<"kind">;
+  mailFailed: Counter<"kind" | "reason">;
 }
 
 export function createMetrics(): Metrics {
@@ -111,6 +119,40 @@ export function createMetrics(): Metrics {
       name: "rate_limited_total",
       help: "Requests refused by a rate limit, by scope",
       labelNames: ["scope"],
+      registers,
+    }),
+    jobs: new Gauge({
+      name: "jobs",
+      help: "Background jobs by state: queued (due, unclaimed), running (leased), failed (given up)",
+      labelNames: ["state"],
+      registers,
+    }),
+    jobsLag: new Gauge({
+      name: "jobs_lag_seconds",
+      help: "How long the oldest due, unclaimed job has waited (scheduler and worker lag)",
+      registers,
+    }),
+    jobsProcessed: new Counter({
+      name: "jobs_processed_total",
+      help: "Job attempts by kind and result (done, retried, deferred, failed)",
+      labelNames: ["kind", "result"],
+      registers,
+    }),
+    schedulerLastRun: new Gauge({
+      name: "scheduler_last_run_timestamp_seconds",
+      help: "When this replica last ran the scheduled steps (reminder scan, pruning)",
+      registers,
+    }),
+    mailSent: new Counter({
+      name: "mail_sent_total",
+      help: "Mails accepted by the SMTP server (or written to a file in development), by kind",
+      labelNames: ["kind"],
+      registers,
+    }),
+    mailFailed: new Counter({
+      name: "mail_failed_total",
+      help: "Mail attempts that failed, by kind and reason (temporary: retried; permanent: given up)",
+      labelNames: ["kind", "reason"],
       registers,
     }),
   };

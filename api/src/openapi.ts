@@ -11,6 +11,7 @@ import { eventOperations } from "./events/openapi.ts";
 import { healthOperations } from "./health/openapi.ts";
 import type { Operation } from "./http/operation.ts";
 import { labelOperations } from "./labels/openapi.ts";
+import { preferenceOperations } from "./preferences/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
@@ -31,6 +32,7 @@ export const OPERATIONS: Operation[] = [
   ...activityOperations,
   ...transferOperations,
   ...eventOperations,
+  ...preferenceOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },
 ];
 

@@ -1,12 +1,21 @@
 // The backends one API instance runs on, built from the configuration in one place: the PostgreSQL
-// pool (or embedded PGlite), the store (Redis or in-process), metrics, the log and the event hub.
+// pool (or embedded PGlite), the store (Redis or in-process), metrics, the log, the event hub, the
+// mailer (SMTP or .eml files) and the job runner (started by main.ts once it listens).
 // serve, dev and the test harness all start here, so a new backend (mail, blob storage, jobs) or a new
 // way to reach one (multi-host PostgreSQL, Redis Sentinel) is added once, with its place in close().
+
+import { hostname } from "node:os";
+import { join } from "node:path";
 import { type Config, ConfigError } from "./config.ts";
 import { createSql, type Sql } from "./db/client.ts";
 import { replaceablePool } from "./db/pool.ts";
 import { createEventHub, type EventHub } from "./events/hub.ts";
+import { jobHandlers, schedules } from "./jobs/registry.ts";
+import { createJobRunner, type JobRunner } from "./jobs/worker.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createFileMailer } from "./mail/file.ts";
+import type { Mailer } from "./mail/mail.ts";
+import { createSmtpMailer } from "./mail/smtp.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createMemoryStore } from "./store/memory.ts";
 import { createRedisStore } from "./store/redis.ts";
@@ -24,6 +33,8 @@ export interface RuntimeOptions {
   embeddedDataDir?: string;
   /** Default: logged at debug (readiness reports Redis down, with the reason, on its own). */
   onRedisError?: (error: Error) => void;
+  /** Without SMTP_URL: print each mail's link to the console (dev only: links may carry tokens). */
+  printMailLinks?: boolean;
 }
 
 export interface Runtime {
@@ -32,6 +43,9 @@ export interface Runtime {
   metrics: Metrics;
   log: Logger;
   hub: EventHub;
+  mailer: Mailer;
+  /** Background jobs and the scheduler: not running until jobs.start() (main.ts, after listen). */
+  jobs: JobRunner;
   /** One line per backend chosen, for the start-up log and the dev banner. */
   backends: string[];
   /** Resolves true once the store can take commands (Redis connected), false after timeoutMs. */
@@ -41,7 +55,10 @@ export interface Runtime {
    * retries. Embedded PGlite serves one connection at a time and never restarts under us: no watchdog.
    */
   watchDatabase(): void;
-  /** Ends SSE subscriptions, then the pool, the store and last the embedded database the pool used. */
+  /**
+   * Stops the job runner (waiting briefly for running jobs), ends SSE subscriptions, then the mailer,
+   * the pool, the store and last the embedded database the pool used.
+   */
   close(): Promise<void>;
 }
 
@@ -114,17 +131,43 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const database = await openDatabase(config, metrics, log, options);
   const { store, ready, description } = openStore(config, log, options);
   const hub = createEventHub(store, log);
+  const mailer = config.mail.smtpUrl
+    ? createSmtpMailer({ url: config.mail.smtpUrl, timeoutMs: config.mail.timeoutMs })
+    : createFileMailer({ dir: join(config.dataDir, "mail"), printLinks: options.printMailLinks ?? false });
+  const background = { sql: database.sql, mailer, config, metrics, log };
+  const jobs = createJobRunner({
+    sql: database.sql,
+    log,
+    metrics,
+    handlers: jobHandlers(background),
+    schedules: schedules(background),
+    workerId: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`,
+    concurrency: config.jobs.concurrency,
+    pollMs: config.jobs.pollMs,
+    leaseSeconds: config.jobs.leaseSeconds,
+    schedulerIntervalMs: config.jobs.schedulerIntervalSeconds * 1000,
+    retryBaseMs: config.jobs.retryBaseMs,
+  });
   return {
     sql: database.sql,
     store,
     metrics,
     log,
     hub,
-    backends: [database.description, description],
+    mailer,
+    jobs,
+    backends: [
+      database.description,
+      description,
+      mailer.description,
+      config.jobs.enabled ? "jobs: worker and scheduler on" : "jobs: off (JOBS_ENABLED=false)",
+    ],
     storeReady: ready,
     watchDatabase: database.watch,
     async close() {
+      await jobs.stop();
       hub.close();
+      mailer.close();
       await database.sql.end({ timeout: 5 }).catch(() => {});
       await store.close().catch(() => {});
       await database.stop().catch(() => {});

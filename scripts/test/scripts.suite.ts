@@ -234,6 +234,9 @@ describe("setup.sh", () => {
     expect(new Set(Object.keys(lengths).map((n) => readFileSync(join(dir, "secrets", n), "utf8"))).size).toBe(
       4,
     );
+    // No SMTP server until the operator puts one in; a blank line, not empty (podman refuses empty secrets).
+    expect(readFileSync(join(dir, "secrets/smtp_url"), "utf8")).toBe("\n");
+    expect(res.out + res.err).toContain("secrets/smtp_url");
     expect(statSync(join(dir, "secrets/tls")).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, "secrets/ca/ca.key")).mode & 0o777).toBe(0o600);
     const san = run([
@@ -610,6 +613,7 @@ exit 0
       "db_password",
       "redis_password",
       "jwt_secret",
+      "smtp_url",
       "grafana_admin_password",
       "tls/server.crt",
       "tls/server.key",

@@ -93,6 +93,7 @@ beforeAll(() => {
     "db_password",
     "redis_password",
     "jwt_secret",
+    "smtp_url",
     "grafana_admin_password",
     "tls/server.crt",
     "tls/server.key",
@@ -130,7 +131,7 @@ describe("deploy-quadlet.sh install/uninstall (fakes)", () => {
       expect(c).toContain(
         `podman build --quiet -t localhost/taskplatform-proxy:latest -f ${root}/proxy/Containerfile ${root}`,
       );
-      for (const s of ["db_password", "redis_password", "jwt_secret", "grafana_admin_password"]) {
+      for (const s of ["db_password", "redis_password", "jwt_secret", "smtp_url", "grafana_admin_password"]) {
         expect(c).toContain(`podman secret create --replace taskplatform-${s} ${root}/secrets/${s}`);
       }
       expect(c).toContain(

@@ -3,7 +3,7 @@
 import { z } from "zod";
 
 export interface Operation {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   auth?: boolean;

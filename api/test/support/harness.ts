@@ -92,7 +92,7 @@ export async function freshRuntime(
   return { ...runtime, config: { ...config, jwtSecret: TEST_JWT_SECRET }, databaseUrl: config.databaseUrl };
 }
 
-export interface TestApp extends Pick<Runtime, "sql" | "store" | "metrics"> {
+export interface TestApp extends Pick<Runtime, "sql" | "store" | "metrics" | "jobs"> {
   app: ReturnType<typeof createApp>;
   logs: string[];
   close(): Promise<void>;
@@ -178,6 +178,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     sql: runtime.sql,
     store: runtime.store,
     metrics: runtime.metrics,
+    jobs: runtime.jobs,
     logs,
     async close() {
       await server?.stop(true);

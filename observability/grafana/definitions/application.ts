@@ -1,5 +1,6 @@
 // Is the API healthy for its users? Traffic, errors and latency per route, the SLOs' error budgets,
-// database pool and cache, live connections, logins and rate limits, and the API's logs from Loki.
+// database pool and cache, live connections, logins and rate limits, mail and background jobs, and the
+// API's logs from Loki.
 import { dashboard } from "../lib/dashboard.ts";
 import { LOKI } from "../lib/datasources.ts";
 import { logs, stat, timeseries, ZERO_TO_100_PERCENT } from "../lib/panels.ts";
@@ -206,6 +207,58 @@ export const application = dashboard({
               expr: `sum by (scope) (increase(rate_limited_total{${API_JOB}}[1h]))`,
               legend: "{{scope}}",
               instant: true,
+            },
+          ],
+        }),
+      ],
+    },
+    {
+      title: "Mail and background jobs",
+      panels: [
+        timeseries({
+          title: "Mails per second by kind",
+          description:
+            "Mails the SMTP server accepted, and failed attempts (temporary: retried with backoff; permanent: given up), by kind.",
+          unit: "ops",
+          w: 12,
+          targets: [
+            {
+              expr: `sum by (kind) (rate(mail_sent_total{${API_JOB}}[${RATE_INTERVAL}]))`,
+              legend: "sent {{kind}}",
+            },
+            {
+              expr: `sum by (kind, reason) (rate(mail_failed_total{${API_JOB}}[${RATE_INTERVAL}]))`,
+              legend: "failed {{kind}} ({{reason}})",
+            },
+          ],
+        }),
+        timeseries({
+          title: "Jobs by state",
+          description:
+            "Jobs in PostgreSQL: queued (due, not claimed), running (leased by a replica), failed (given up). Every replica reports the same table, hence max.",
+          unit: "short",
+          w: 12,
+          targets: [{ expr: `max by (state) (jobs{${API_JOB}})`, legend: "{{state}}" }],
+        }),
+        timeseries({
+          title: "Scheduler and worker lag",
+          description:
+            "How long the oldest due, unclaimed job has waited. Above 5 minutes for 10 minutes fires SchedulerLagging.",
+          unit: "s",
+          w: 12,
+          targets: [{ expr: `max(jobs_lag_seconds{${API_JOB}})`, legend: "lag" }],
+        }),
+        timeseries({
+          title: "Job attempts by result",
+          description:
+            "Job attempts per second by kind and result: done, retried, deferred (another attempt holds the mail), failed.",
+          unit: "ops",
+          w: 12,
+          stack: true,
+          targets: [
+            {
+              expr: `sum by (kind, result) (rate(jobs_processed_total{${API_JOB}}[${RATE_INTERVAL}]))`,
+              legend: "{{kind}} {{result}}",
             },
           ],
         }),

@@ -1,4 +1,4 @@
-// Account: profile, active sessions (sign out others), change password, export / import.
+// Account: profile, active sessions (sign out others), mail notifications, change password, export / import.
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import type { ImportResult, Session } from "../api/types";
 import { applyApiError } from "../components/applyApiError";
@@ -9,6 +9,7 @@ import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
 import { createTransferStore, type ImportPreview } from "../stores/transfer";
+import Notifications from "./Notifications";
 
 /** "Firefox 128 on Linux" from what the API parsed out of the user agent. */
 export function describeSession(s: Pick<Session, "browser" | "os">): string {
@@ -248,6 +249,8 @@ export default function Account() {
           </Match>
         </Switch>
       </section>
+
+      <Notifications />
 
       <section class="panel" aria-labelledby="password-heading">
         <h2 id="password-heading">Change password</h2>

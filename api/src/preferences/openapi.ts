@@ -1,0 +1,23 @@
+// The preference routes as OpenAPI operations (assembled by ../openapi.ts).
+import type { Operation } from "../http/operation.ts";
+import { preferencesSchema, updatePreferencesBody } from "./schemas.ts";
+
+export const preferenceOperations: Operation[] = [
+  {
+    tag: "preferences",
+    method: "get",
+    path: "/api/me/preferences",
+    summary: "Your mail preferences (reminders)",
+    auth: true,
+    response: preferencesSchema,
+  },
+  {
+    tag: "preferences",
+    method: "put",
+    path: "/api/me/preferences",
+    summary: "Change your mail preferences (fields left out keep their values)",
+    auth: true,
+    body: updatePreferencesBody,
+    response: preferencesSchema,
+  },
+];
