@@ -98,6 +98,78 @@ describe("checklists", () => {
   });
 });
 
+describe("the task list's hasOpenChecklist filter", () => {
+  test("true: tasks with an unticked item; false: the others; cached lists follow every checklist write", async () => {
+    const project = (
+      await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Open items" } })
+    ).body.id as string;
+    for (const [user, role] of [
+      [editor, "editor"],
+      [viewer, "viewer"],
+    ] as const) {
+      await t.call("POST", `/api/projects/${project}/members`, {
+        token: owner.token,
+        body: { email: user.email, role },
+      });
+    }
+    const add = async (title: string) =>
+      (await t.call("POST", "/api/tasks", { token: owner.token, body: { projectId: project, title } })).body
+        .id as string;
+    const [open, ticked, bare] = [await add("Open"), await add("Ticked"), await add("Bare")];
+    const item = (
+      await t.call("POST", `/api/tasks/${open}/checklist`, { token: owner.token, body: { text: "a" } })
+    ).body.id as string;
+    await t.call("POST", `/api/tasks/${ticked}/checklist`, {
+      token: owner.token,
+      body: { text: "b", done: true },
+    });
+    const titles = async (value: string) => {
+      const res = await t.call("GET", `/api/tasks?projectId=${project}&hasOpenChecklist=${value}`, {
+        token: owner.token,
+      });
+      expect(res.status).toBe(200);
+      return (res.body.items as { title: string }[]).map((task) => task.title);
+    };
+    const version = async () =>
+      (await t.sql<{ v: string }[]>`SELECT tasks_version::text AS v FROM projects WHERE id = ${project}`)[0]
+        ?.v;
+    // Each list asked twice: the second answer comes from the cache, keyed by tasks_version.
+    const both = async () => {
+      const first = [await titles("true"), await titles("false")];
+      expect([await titles("true"), await titles("false")]).toEqual(first);
+      return first;
+    };
+    expect(await both()).toEqual([["Open"], ["Ticked", "Bare"]]);
+
+    const before = await version();
+    await t.call("PATCH", `/api/tasks/${open}/checklist/${item}`, {
+      token: editor.token,
+      body: { done: true },
+    });
+    expect(await version()).not.toBe(before);
+    expect(await both()).toEqual([[], ["Open", "Ticked", "Bare"]]);
+    const added = (
+      await t.call("POST", `/api/tasks/${bare}/checklist`, { token: editor.token, body: { text: "c" } })
+    ).body.id as string;
+    expect(await both()).toEqual([["Bare"], ["Open", "Ticked"]]);
+    await t.call("DELETE", `/api/tasks/${bare}/checklist/${added}`, { token: editor.token });
+    expect(await both()).toEqual([[], ["Open", "Ticked", "Bare"]]);
+    // A refused write (a viewer's) changes nothing, and a wrong value is a 422 naming the parameter.
+    expect(
+      (await t.call("POST", `/api/tasks/${bare}/checklist`, { token: viewer.token, body: { text: "no" } }))
+        .status,
+    ).toBe(403);
+    expect(await both()).toEqual([[], ["Open", "Ticked", "Bare"]]);
+    for (const value of ["yes", "1", ""]) {
+      const res = await t.call("GET", `/api/tasks?projectId=${project}&hasOpenChecklist=${value}`, {
+        token: owner.token,
+      });
+      expect(res.status).toBe(422);
+      expect(JSON.stringify(res.body.error.details)).toContain("hasOpenChecklist");
+    }
+  });
+});
+
 describe("comments", () => {
   test("viewers comment; authors edit their own; owners delete any; newest last", async () => {
     const task = await newTask("Discuss");
@@ -353,5 +425,50 @@ describe("migration 0006 is expand-only", () => {
     } finally {
       await data.close();
     }
+  });
+});
+
+describe("metrics", () => {
+  test("the board, column, checklist, comment and activity routes are counted by route template, never by id", async () => {
+    const task = await newTask("Measured");
+    const columns = (await t.call("GET", `/api/projects/${projectId}/columns`, { token: owner.token })).body
+      .items as { id: string }[];
+    const item = await t.call("POST", `/api/tasks/${task.id}/checklist`, {
+      token: owner.token,
+      body: { text: "x" },
+    });
+    const comment = await t.call("POST", `/api/tasks/${task.id}/comments`, {
+      token: owner.token,
+      body: { body: "y" },
+    });
+    const calls: [string, string, unknown?][] = [
+      ["GET", `/api/projects/${projectId}/board`],
+      ["PATCH", `/api/projects/${projectId}/columns/${columns[0]?.id}`, { wipLimit: 5 }],
+      ["PATCH", `/api/tasks/${task.id}/checklist/${item.body.id}`, { done: true }],
+      ["PATCH", `/api/tasks/${task.id}/comments/${comment.body.id}`, { body: "z" }],
+      ["GET", `/api/tasks/${task.id}/activity`],
+      ["GET", `/api/projects/${projectId}/task-counts`],
+      ["POST", `/api/tasks/${task.id}/move`, { columnId: columns[1]?.id, position: 0 }],
+      ["GET", `/api/tasks?projectId=${projectId}&hasOpenChecklist=true`],
+    ];
+    for (const [method, path, body] of calls) {
+      const res = await t.call(method, path, { token: owner.token, body });
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    }
+    const text = (await t.call("GET", "/metrics")).text;
+    for (const [method, route] of [
+      ["GET", "/api/projects/:id/board"],
+      ["PATCH", "/api/projects/:id/columns/:columnId"],
+      ["POST", "/api/tasks/:id/checklist"],
+      ["PATCH", "/api/tasks/:id/checklist/:itemId"],
+      ["POST", "/api/tasks/:id/comments"],
+      ["PATCH", "/api/tasks/:id/comments/:commentId"],
+      ["GET", "/api/tasks/:id/activity"],
+      ["GET", "/api/projects/:id/task-counts"],
+      ["POST", "/api/tasks/:id/move"],
+    ]) {
+      expect(text).toContain(`http_requests_total{method="${method}",route="${route}",status=`);
+    }
+    expect(text).not.toMatch(/route="[^"]*[0-9a-f]{8}-[0-9a-f]{4}-/);
   });
 });

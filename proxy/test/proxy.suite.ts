@@ -888,6 +888,29 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
       page.on("pageerror", (err) => problems.push(err.message));
       await signUp(page, "Proxy Test", `browser-${Date.now()}@example.test`);
       await createProject(page, "Through nginx");
+      // Markdown (a lazy chunk: marked + DOMPurify) in a description preview and a comment, a column
+      // with a WIP limit over its count, the dialog's column picker: none needs an inline style or script.
+      await page.getByLabel("New task title").fill("Markdown under the CSP");
+      await page.keyboard.press("Enter");
+      const card = page.locator(".card", { hasText: "Markdown under the CSP" });
+      await card.locator("button:not([disabled])").waitFor();
+      await card.getByRole("button").click();
+      const dialog = page.getByRole("dialog", { name: "Edit task" });
+      await dialog
+        .getByLabel("Description")
+        .fill('**bold** [a link](https://example.com) <span style="color:red">styled?</span>');
+      await dialog.getByText("Preview the description").click();
+      await dialog.locator(".preview strong", { hasText: "bold" }).waitFor();
+      await dialog.locator('.preview a[rel="noopener noreferrer"]').waitFor();
+      await dialog.getByLabel("New comment", { exact: true }).fill("*emphasis* and `code`");
+      await page.keyboard.press("Control+Enter");
+      await dialog.locator(".comment em", { hasText: "emphasis" }).waitFor();
+      expect(await dialog.evaluate((d) => d.matches(":modal"))).toBe(true);
+      await dialog.getByLabel("Column", { exact: true }).selectOption({ label: "Done" });
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await page
+        .locator('section[data-status="done"] .card', { hasText: "Markdown under the CSP" })
+        .waitFor();
       await page.goto("/settings");
       await page.waitForLoadState("networkidle").catch(() => {});
       const violations = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);

@@ -1,5 +1,6 @@
 // Checklist use cases. Viewers read; editors add, edit, tick, reorder and delete. Each write runs in
-// one transaction with the task row locked (so the item cap holds under concurrent adds), records its
+// one transaction with the project row (bumping tasks_version: lists filtered on checklist state are
+// cached) and then the task row locked (so the item cap holds under concurrent adds), records its
 // activity in it, and publishes the task's whole checklist after the commit.
 import { recordActivity } from "../activity/repository.ts";
 import { type Queryable, timed } from "../db/client.ts";
@@ -36,6 +37,9 @@ export function createChecklistService({ sql, metrics }: Deps, publish: Publish)
     const task = await readTask(taskId, userId, "editor");
     const outcome = await timed(metrics, operation, () =>
       sql.begin(async (tx) => {
+        // The project first, as every task writer does (one lock order): it bumps tasks_version, so
+        // cached task lists filtered on checklist state (hasOpenChecklist) are not served stale.
+        await tasks.lockProject(tx, task.projectId);
         const count = await checklist.lockChecklist(tx, taskId);
         if (count === undefined) throw notFound("task");
         const result = await run(tx, count, task.projectId);

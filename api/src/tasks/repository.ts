@@ -135,6 +135,11 @@ export async function listTasksJson(
   if (query.priority) conditions.push(db`priority = ${query.priority}`);
   if (query.label) conditions.push(db`labels @> ARRAY[${query.label}]::text[]`);
   if (query.assigneeId) conditions.push(db`assignee_id = ${query.assigneeId}`);
+  if (query.hasOpenChecklist) {
+    // Depends on checklist rows: every checklist write bumps tasks_version too (checklists/service.ts).
+    const open = db`EXISTS (SELECT 1 FROM checklist_items c WHERE c.task_id = t.id AND NOT c.done)`;
+    conditions.push(query.hasOpenChecklist === "true" ? open : db`NOT ${open}`);
+  }
   if (query.dueBefore) conditions.push(db`due_at < ${query.dueBefore}::timestamptz`);
   if (query.dueAfter) conditions.push(db`due_at >= ${query.dueAfter}::timestamptz`);
   if (query.q) {

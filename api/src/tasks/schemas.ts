@@ -96,6 +96,8 @@ export const listTasksQuery = z.strictObject({
   sort: z.enum(TASK_SORTS).default("position"),
   /** false (default): tasks in use; true: archived tasks only; include: both. */
   archived: z.enum(ARCHIVED_FILTERS).default("false"),
+  /** true: tasks with at least one unticked checklist item; false: tasks with none (or no checklist). */
+  hasOpenChecklist: z.enum(["true", "false"]).optional(),
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });

@@ -64,6 +64,11 @@ export const UserIcon = () => (
     <path d="M4 21a8 8 0 0 1 16 0" />
   </Svg>
 );
+export const CommentIcon = () => (
+  <Svg size={12}>
+    <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />
+  </Svg>
+);
 export const CalendarIcon = () => (
   <Svg size={14}>
     <rect x="3" y="5" width="18" height="16" rx="2" />

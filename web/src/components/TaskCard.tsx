@@ -1,6 +1,6 @@
 import { For, Show } from "solid-js";
 import { PRIORITY_LABEL, type Task } from "../api/types";
-import { CalendarIcon } from "./Icons";
+import { CalendarIcon, CommentIcon } from "./Icons";
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "";
@@ -32,8 +32,7 @@ export function DiscussionBadges(props: {
       </Show>
       <Show when={props.counts?.comments}>
         <span class="badge comment-count">
-          <span aria-hidden="true">💬 </span>
-          {props.counts?.comments}
+          <CommentIcon /> {props.counts?.comments}
           <span class="visually-hidden"> {props.counts?.comments === 1 ? "comment" : "comments"}</span>
         </span>
       </Show>

@@ -1,8 +1,9 @@
 // Board view: the project's own columns, drag and drop (HTML5) to move and reorder cards, Shift+arrow
 // keys as the keyboard alternative, announcements in a live region. Owners add, rename, reorder (drag a
 // column's header, or its Move left/right buttons) and delete columns; the column settings dialog is a
-// lazy chunk. Board shortcuts: n, /, e, ? (help), Esc.
-import { createSignal, For, lazy, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+// lazy chunk. Board shortcuts: n, /, e, ? (help), Esc. The cards shown can be narrowed by title and to
+// those with open checklist items.
+import { createSignal, For, lazy, Match, onCleanup, onMount, Show, Suspense, Switch } from "solid-js";
 import { type Column, LIMITS } from "../api/types";
 import { CharCount, tooLong } from "../components/Field";
 import { GearIcon, PlusIcon } from "../components/Icons";
@@ -49,16 +50,25 @@ export default function Board() {
   const [over, setOver] = createSignal<{ columnId: string; index: number } | null>(null);
   const [announcement, setAnnouncement] = createSignal("");
   const [filter, setFilter] = createSignal("");
+  /** Only cards with an unticked checklist item (from the board's counts, kept live). */
+  const [openOnly, setOpenOnly] = createSignal(false);
   const [settings, setSettings] = createSignal<string | null>(null);
   let helpDialog!: HTMLDialogElement;
   let filterInput!: HTMLInputElement;
 
   const columns = () => tasks.columns;
   const columnIndex = (id: string) => columns().findIndex((c) => c.id === id);
+  const hasOpenItems = (taskId: string) => {
+    const counts = ctx.counts?.of(taskId);
+    return !!counts && counts.checklistDone < counts.checklistTotal;
+  };
   const shown = (column: Column) => {
     const words = filter().trim().toLowerCase();
     const all = tasks.inColumn(column.id);
-    return words ? all.filter((t) => t.title.toLowerCase().includes(words)) : all;
+    if (!words && !openOnly()) return all;
+    return all.filter(
+      (t) => (!words || t.title.toLowerCase().includes(words)) && (!openOnly() || hasOpenItems(t.id)),
+    );
   };
   const firstTodo = () => columns().find((c) => c.kind === "todo");
 
@@ -197,6 +207,15 @@ export default function Board() {
             value={filter()}
             onInput={(e) => setFilter(e.currentTarget.value)}
           />
+          <div class="field-check">
+            <input
+              type="checkbox"
+              id="board-open-checklist"
+              checked={openOnly()}
+              onChange={(e) => setOpenOnly(e.currentTarget.checked)}
+            />
+            <label for="board-open-checklist">Open checklist items</label>
+          </div>
           <button type="button" class="btn btn-ghost" onClick={() => helpDialog.showModal()}>
             Shortcuts <kbd>?</kbd>
           </button>
@@ -359,9 +378,12 @@ export default function Board() {
             </button>
           </form>
         </dialog>
-        <Show when={columns().find((c) => c.id === settings())}>
-          {(column) => <ColumnSettings column={column()} onClose={() => setSettings(null)} />}
-        </Show>
+        {/* Its own boundary, as the task dialog's: loading the chunk leaves the board in place. */}
+        <Suspense>
+          <Show when={columns().find((c) => c.id === settings())}>
+            {(column) => <ColumnSettings column={column()} onClose={() => setSettings(null)} />}
+          </Show>
+        </Suspense>
       </Match>
     </Switch>
   );

@@ -18,6 +18,7 @@ export const FILTER_KEYS = [
   "dueBefore",
   "q",
   "archived",
+  "hasOpenChecklist",
   "sort",
 ] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -27,6 +28,13 @@ const ARCHIVED_OPTIONS = ["include", "true"] as const;
 const ARCHIVED_LABEL: Record<(typeof ARCHIVED_OPTIONS)[number], string> = {
   include: "Included",
   true: "Only archived",
+};
+
+/** The checklist filter (none: any task). */
+const CHECKLIST_OPTIONS = ["true", "false"] as const;
+const CHECKLIST_LABEL: Record<(typeof CHECKLIST_OPTIONS)[number], string> = {
+  true: "Open items",
+  false: "None open",
 };
 
 const SORTABLE: { key: string; label: string }[] = [
@@ -134,6 +142,13 @@ export default function List() {
           none="Hidden"
           options={ARCHIVED_OPTIONS}
           optionLabel={(option) => ARCHIVED_LABEL[option]}
+        />
+        <SelectField
+          label="Checklist"
+          {...filterControl("hasOpenChecklist", "f-checklist")}
+          none="Any"
+          options={CHECKLIST_OPTIONS}
+          optionLabel={(option) => CHECKLIST_LABEL[option]}
         />
         <Field label="Due from" type="date" {...filterControl("dueAfter", "f-due-after")} />
         <Field label="Due until" type="date" {...filterControl("dueBefore", "f-due-before")} />

@@ -1,7 +1,18 @@
 // Frame of one project: heading, tabs and the task dialog around the page, with the project's
 // stores (stores/project.ts) provided to the board, list, settings and dialog.
 import { A, useParams, useSearchParams } from "@solidjs/router";
-import { createEffect, createSignal, type JSX, lazy, Match, on, onCleanup, Show, Switch } from "solid-js";
+import {
+  createEffect,
+  createSignal,
+  type JSX,
+  lazy,
+  Match,
+  on,
+  onCleanup,
+  Show,
+  Suspense,
+  Switch,
+} from "solid-js";
 import type { Project } from "../api/types";
 import { ActivityIcon, ArchiveIcon, BoardIcon, GearIcon, ListIcon } from "../components/Icons";
 import { BoardSkeleton, Empty } from "../components/States";
@@ -109,9 +120,13 @@ function ProjectFrame(props: { id: string; project: () => Project; children?: JS
         </p>
       </Show>
       {props.children}
-      <Show when={dialog()}>
-        {(target) => <TaskDialog target={target()} onClose={() => setDialog(null)} />}
-      </Show>
+      {/* Its own boundary: the dialog's chunk loading the first time leaves the page in place (the app's
+          boundary would swap the whole page for "Loading" and back, losing the focused card). */}
+      <Suspense>
+        <Show when={dialog()}>
+          {(target) => <TaskDialog target={target()} onClose={() => setDialog(null)} />}
+        </Show>
+      </Suspense>
     </ProjectContext.Provider>
   );
 }

@@ -364,10 +364,10 @@ describe("accessibility, screenshots, small screens", () => {
     await signUp(setup.page, "Jay", email);
     const projectId = await createProject(setup.page, "Product launch");
     const seed: [string, string, string][] = [
-      ["Draft the announcement", "todo", "high"],
-      ["Record the demo video", "todo", "medium"],
-      ["Update the pricing page", "in_progress", "urgent"],
-      ["Set up the status page", "done", "low"],
+      ["Draft the announcement", "To do", "high"],
+      ["Record the demo video", "To do", "medium"],
+      ["Update the pricing page", "In progress", "urgent"],
+      ["Set up the status page", "Done", "low"],
     ];
     for (const [title] of seed) {
       await setup.page.getByLabel("New task title").fill(title);
@@ -377,7 +377,7 @@ describe("accessibility, screenshots, small screens", () => {
     for (const [title, status, priority] of seed) {
       await card(setup.page, title).getByRole("button").click();
       const dialog = setup.page.getByRole("dialog", { name: "Edit task" });
-      await dialog.getByLabel("Status").selectOption(status);
+      await dialog.getByLabel("Column").selectOption({ label: status });
       await dialog.getByLabel("Priority").selectOption(priority);
       await dialog.getByLabel("Labels").fill(title.includes("page") ? "web" : "launch");
       await dialog.getByLabel("Due date").fill("2030-06-01");
@@ -442,7 +442,7 @@ describe("accessibility, screenshots, small screens", () => {
     await page.screenshot({ path: join(screenshotDir, "board-360-light.png"), fullPage: true });
     await card(page, "Small screen task").getByRole("button").click();
     const dialog = page.getByRole("dialog", { name: "Edit task" });
-    await dialog.getByLabel("Status").selectOption("done");
+    await dialog.getByLabel("Column").selectOption({ label: "Done" });
     await dialog.getByRole("button", { name: "Save" }).click();
     await dialog.waitFor({ state: "hidden" });
     await column(page, "done").locator(".card", { hasText: "Small screen task" }).waitFor();

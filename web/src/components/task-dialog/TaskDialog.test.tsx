@@ -3,7 +3,7 @@ import { fireEvent, render, waitFor } from "@solidjs/testing-library";
 import { baseTask } from "../../../test/fixtures";
 import type { api } from "../../api/client";
 import { ApiError } from "../../api/http";
-import type { Project, Task, TaskInput } from "../../api/types";
+import type { Column, Project, Task, TaskInput } from "../../api/types";
 import type { LabelsStore } from "../../stores/labels";
 import type { MembersStore } from "../../stores/members";
 import { type DialogTarget, ProjectContext } from "../../stores/project";
@@ -26,14 +26,28 @@ const members = {
   nameOf: (userId: string | null) => (userId === "u2" ? "Bob" : undefined),
 } as MembersStore;
 
+const column = (id: string, name: string, kind: Column["kind"], position: number): Column => ({
+  id,
+  projectId: "p1",
+  name,
+  kind,
+  done: kind === "done",
+  wipLimit: null,
+  position,
+});
+const columns = [column("c1", "To do", "todo", 0), column("c9", "Review", "in_progress", 1)];
+
 async function openDialog(
   target: DialogTarget,
   updateTask: (id: string, input: TaskInput, version?: number) => Promise<Task>,
+  moveTask?: (id: string, status: string, position: number, columnId?: string) => Promise<Task>,
 ) {
   const client = {
-    tasks: async () => ({ items: [saved], nextCursor: null }),
+    // Copies: the store writes into what it is given, and each test starts from `saved`.
+    board: async () => ({ columns: columns.map((c) => ({ ...c })), tasks: [{ ...saved }] }),
     task: async () => ({ ...saved, title: "Ship it today", version: 4 }),
     updateTask,
+    moveTask,
   } as unknown as typeof api;
   const tasks = createTasksStore("p1", client);
   await tasks.load();
@@ -75,6 +89,33 @@ describe("TaskDialog", () => {
     fireEvent.click(r.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(closed()).toBe(1));
     expect(sent).toEqual([["t1", { title: "Ship it now", assigneeId: "u2" }, 3]]);
+  });
+
+  test("another column: the fields are saved first (with their version), then the task moves there", async () => {
+    const sent: unknown[] = [];
+    const { r, closed } = await openDialog(
+      { taskId: "t1" },
+      async (id, input, version) => {
+        sent.push(["update", id, input, version]);
+        return { ...saved, ...input, version: 4 } as Task;
+      },
+      async (id, status, position, columnId) => {
+        sent.push(["move", id, status, position, columnId]);
+        return { ...saved, columnId: "c9", status: "in_progress", version: 5 } as Task;
+      },
+    );
+    const picker = r.getByLabelText("Column") as HTMLSelectElement;
+    expect([...picker.options].map((o) => o.textContent)).toEqual(["To do", "Review"]);
+    fireEvent.input(r.getByLabelText("Title"), { target: { value: "Ship it now" } });
+    fireEvent.change(r.getByLabelText("Priority"), { target: { value: "high" } });
+    fireEvent.change(picker, { target: { value: "c9" } });
+    fireEvent.click(r.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(sent).toHaveLength(2));
+    expect(sent).toEqual([
+      ["update", "t1", { title: "Ship it now" }, 3],
+      ["move", "t1", "in_progress", 0, "c9"],
+    ]);
+    expect(closed()).toBe(1);
   });
 
   test("a stale edit (409) says so and reloads the task's current values", async () => {

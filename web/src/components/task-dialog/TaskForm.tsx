@@ -1,30 +1,24 @@
-// The task's own fields (title, description, status, priority, due date, assignee, labels) and the
-// dialog's buttons. Saves through the tasks store: a new task is created, an existing one gets only
-// the fields that changed, with the version it was opened with (a stale one is refused with 409).
+// The task's own fields (title, description, column, priority, due date, assignee, labels) and the
+// dialog's buttons. Saves through the tasks store: a new task is created in the chosen column, an
+// existing one gets only the fields that changed, with the version it was opened with (a stale one is
+// refused with 409), and then, if another column was chosen, a move to the end of that column (the
+// column move API; the column's kind becomes the status, a done column completes the task).
 import { createSignal, type JSX, Show } from "solid-js";
-import {
-  LIMITS,
-  PRIORITIES,
-  PRIORITY_LABEL,
-  STATUS_LABEL,
-  STATUSES,
-  type Status,
-  type Task,
-} from "../../api/types";
+import { LIMITS, PRIORITIES, PRIORITY_LABEL, type Status, type Task } from "../../api/types";
 import { useProject } from "../../stores/project";
 import { applyApiError } from "../applyApiError";
 import { Field, SelectField, TextareaField } from "../Field";
 import { ArchiveIcon } from "../Icons";
 import { LabelsField } from "./LabelsField";
 import { Markdown } from "./Markdown";
-import { changedFields, readTaskForm, taskFormProblems, toDateInput } from "./task-form";
+import { changedFields, initialColumn, readTaskForm, taskFormProblems, toDateInput } from "./task-form";
 
 export function TaskForm(props: {
   /** The copy being edited; none for a new task. */
   task: Task | undefined;
-  /** A new task's status. */
+  /** A new task's status: it starts in the first column of that kind… */
   status?: Status;
-  /** A new task's column (of kind `status`), kept unless the status is changed in the form. */
+  /** …or in this column (the one it was added to). */
   columnId?: string;
   /** Heading and close button, above the fields. */
   head: JSX.Element;
@@ -67,13 +61,15 @@ export function TaskForm(props: {
     setConflict(false);
     try {
       const task = props.task;
-      if (!task)
-        await ctx.tasks.create(
-          props.columnId && values.status === props.status ? { ...values, columnId: props.columnId } : values,
-        );
-      else {
-        const patch = changedFields(task, values);
+      if (!task) {
+        const { columnId, ...fields } = values;
+        await ctx.tasks.create(columnId ? { ...fields, columnId } : { ...fields, status: props.status });
+      } else {
+        const { patch, columnId } = changedFields(task, values);
+        // The fields first, with the version the dialog opened with (a move would make it stale).
         if (Object.keys(patch).length > 0) await ctx.tasks.update(task.id, patch, task.version);
+        // Shown at once; a refused move rolls back with a toast of its own.
+        if (columnId) void ctx.tasks.moveToColumn(task.id, columnId, ctx.tasks.inColumn(columnId).length);
       }
       props.onClose();
     } catch (err) {
@@ -132,11 +128,11 @@ export function TaskForm(props: {
       </Show>
       <div class="grid-2">
         <SelectField
-          label="Status"
-          {...taskField("status")}
-          options={STATUSES}
-          optionLabel={(status) => STATUS_LABEL[status]}
-          value={props.task?.status ?? props.status ?? "todo"}
+          label="Column"
+          {...taskField("columnId")}
+          options={ctx.tasks.columns.map((c) => c.id)}
+          optionLabel={(id) => ctx.tasks.columns.find((c) => c.id === id)?.name ?? ""}
+          value={props.task?.columnId ?? initialColumn(ctx.tasks.columns, props)}
         />
         <SelectField
           label="Priority"

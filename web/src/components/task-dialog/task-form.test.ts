@@ -3,6 +3,7 @@ import { baseTask } from "../../../test/fixtures";
 import {
   changedFields,
   fromDateInput,
+  initialColumn,
   parseLabels,
   type TaskFormValues,
   taskFormProblems,
@@ -11,8 +12,8 @@ import {
 
 const task = { ...baseTask, assigneeId: null };
 // The form showing `task` unchanged.
-const { title, description, status, priority, dueAt, labels, assigneeId } = task;
-const values: TaskFormValues = { title, description, status, priority, dueAt, labels, assigneeId };
+const { title, description, columnId, priority, dueAt, labels, assigneeId } = task;
+const values: TaskFormValues = { title, description, columnId, priority, dueAt, labels, assigneeId };
 
 describe("task form", () => {
   test("dates: the day in the input, noon UTC on the wire", () => {
@@ -35,15 +36,38 @@ describe("task form", () => {
     });
   });
 
-  test("the patch holds only what changed", () => {
-    expect(changedFields(task, values)).toEqual({});
+  test("the patch holds only what changed; another column is a move, not a patch", () => {
+    expect(changedFields(task, values)).toEqual({ patch: {} });
     expect(changedFields(task, { ...values, priority: "low", labels: ["release", "web"] })).toEqual({
-      priority: "low",
-      labels: ["release", "web"],
+      patch: { priority: "low", labels: ["release", "web"] },
     });
     expect(changedFields(task, { ...values, dueAt: null, description: "Notes" })).toEqual({
-      dueAt: null,
-      description: "Notes",
+      patch: { dueAt: null, description: "Notes" },
     });
+    expect(changedFields(task, { ...values, columnId: "c2", title: "Ship" })).toEqual({
+      patch: { title: "Ship" },
+      columnId: "c2",
+    });
+    // No column chosen (the board's columns not loaded): no move.
+    expect(changedFields(task, { ...values, columnId: "" })).toEqual({ patch: {} });
+  });
+
+  test("a new task starts in the column it was added to, else the first of its status, else the first", () => {
+    const column = (id: string, kind: "todo" | "in_progress" | "done") => ({
+      id,
+      projectId: "p1",
+      name: id,
+      kind,
+      done: kind === "done",
+      wipLimit: null,
+      position: 0,
+    });
+    const columns = [column("review", "in_progress"), column("todo", "todo"), column("doing", "in_progress")];
+    expect(initialColumn(columns, { columnId: "doing", status: "in_progress" })).toBe("doing");
+    expect(initialColumn(columns, { status: "in_progress" })).toBe("review");
+    expect(initialColumn(columns, {})).toBe("todo");
+    expect(initialColumn(columns, { status: "done" })).toBe("review");
+    expect(initialColumn(columns, { columnId: "gone" })).toBe("todo");
+    expect(initialColumn([], {})).toBeUndefined();
   });
 });

@@ -1,13 +1,14 @@
 // The task form's data: what the fields hold, read from the form, checked before sending, and
-// turned into the smallest patch for an existing task.
+// turned into the smallest change for an existing task (a new column is a move, the rest a patch).
 import type { FieldErrors } from "../../api/http";
-import { LIMITS, type Priority, type Status, type Task, type TaskInput } from "../../api/types";
+import { type Column, LIMITS, type Priority, type Status, type Task, type TaskInput } from "../../api/types";
 import { tooLong } from "../Field";
 
 export interface TaskFormValues {
   title: string;
   description: string;
-  status: Status;
+  /** The project's column the task is in (its kind is the status); "" when the board has none loaded. */
+  columnId: string;
   priority: Priority;
   dueAt: string | null;
   labels: string[];
@@ -38,7 +39,7 @@ export function readTaskForm(form: HTMLFormElement): TaskFormValues {
   return {
     title: String(data.get("title") ?? "").trim(),
     description: String(data.get("description") ?? ""),
-    status: String(data.get("status") ?? "todo") as Status,
+    columnId: String(data.get("columnId") ?? ""),
     priority: String(data.get("priority") ?? "medium") as Priority,
     dueAt: fromDateInput(String(data.get("dueAt") ?? "")),
     labels: parseLabels(String(data.get("labels") ?? "")),
@@ -56,12 +57,28 @@ export function taskFormProblems(values: TaskFormValues): FieldErrors {
   return problems;
 }
 
-/** The fields that differ from `task`. */
-export function changedFields(task: Pick<Task, keyof TaskFormValues>, values: TaskFormValues): TaskInput {
+/** What differs from `task`: `patch` for PATCH /api/tasks/:id, `columnId` when the column changed. */
+export function changedFields(
+  task: Pick<Task, keyof TaskFormValues>,
+  values: TaskFormValues,
+): { patch: TaskInput; columnId?: string } {
   const patch: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) {
+  const { columnId, ...fields } = values;
+  for (const [key, value] of Object.entries(fields)) {
     const before = (task as unknown as Record<string, unknown>)[key];
     if (JSON.stringify(before ?? null) !== JSON.stringify(value ?? null)) patch[key] = value;
   }
-  return patch as TaskInput;
+  return { patch: patch as TaskInput, ...(columnId && columnId !== task.columnId ? { columnId } : {}) };
+}
+
+/** The column a new task's dialog starts in: the one it was opened from, else the first of `status`. */
+export function initialColumn(
+  columns: readonly Column[],
+  target: { columnId?: string; status?: Status },
+): string | undefined {
+  return (
+    columns.find((c) => c.id === target.columnId)?.id ??
+    columns.find((c) => c.kind === (target.status ?? "todo"))?.id ??
+    columns[0]?.id
+  );
 }
