@@ -2,11 +2,14 @@
 // promtool check config / check rules / test rules, amtool check-config and routing, blackbox-exporter
 // --config.check, yamllint.
 // Run: bun test ./observability/test/promtool.suite.ts
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OBS, RULES_DIR } from "./support.ts";
+
+// Each test runs promtool, amtool or yamllint: a second or two of CPU, many more on a loaded machine.
+setDefaultTimeout(60_000);
 
 function run(cmd: string[], cwd = OBS): { code: number; out: string } {
   const bin = Bun.which(cmd[0] as string);
