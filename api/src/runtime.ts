@@ -15,7 +15,7 @@ import { jobHandlers, schedules } from "./jobs/registry.ts";
 import { createJobRunner, type JobRunner } from "./jobs/worker.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createFileMailer } from "./mail/file.ts";
-import type { Mailer } from "./mail/mail.ts";
+import { MAIL_KINDS, type Mailer } from "./mail/mail.ts";
 import { createSmtpMailer } from "./mail/smtp.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createMemoryStore } from "./store/memory.ts";
@@ -143,6 +143,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     publish: createPublisher(store, log),
   };
+  // Every kind's mail series from the start (at 0): the delivery alert and the panels see them at once.
+  for (const kind of MAIL_KINDS) {
+    metrics.mailSent.inc({ kind }, 0);
+    for (const reason of ["temporary", "permanent"]) metrics.mailFailed.inc({ kind, reason }, 0);
+  }
   const jobs = createJobRunner({
     sql: database.sql,
     log,

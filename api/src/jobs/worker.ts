@@ -66,6 +66,10 @@ const STATS_INTERVAL_MS = 15_000;
 
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { sql, log, metrics, handlers, workerId } = options;
+  // Every kind's series from the start (at 0): the dashboard's attempts panel is never "no data".
+  for (const kind of Object.keys(handlers))
+    for (const result of ["done", "retried", "deferred", "failed"])
+      metrics.jobsProcessed.inc({ kind, result }, 0);
   let running = false;
   const inFlight = new Set<Promise<unknown>>();
   let wakeSleepers: Array<() => void> = [];

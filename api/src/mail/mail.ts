@@ -2,9 +2,15 @@
 // Two mailers, same interface, chosen once in runtime.ts: smtp.ts (SMTP_URL) and file.ts (no SMTP_URL:
 // each message becomes an .eml file under DATA_DIR/mail, its link printed in development).
 
+/**
+ * The kinds of mail the features send. Their metric series exist from the start (at 0), so dashboards
+ * and the delivery alert see them before the first mail of a kind: add a new kind here.
+ */
+export const MAIL_KINDS = ["invitation", "password-reset", "reminder.due24h", "reminder.overdue"];
+
 /** A mail as a feature describes it. Plain text, English; render.ts adds HTML and the footer. */
 export interface OutgoingMail {
-  /** What the mail is, for metrics and logs: a fixed name such as "reminder.due24h", "invitation". */
+  /** What the mail is, for metrics and logs: one of MAIL_KINDS. */
   kind: string;
   /** The recipient's address (≤ 254 characters; Unicode is sent as SMTPUTF8 when the server allows it). */
   to: string;
