@@ -5,7 +5,7 @@ import type { JSX } from "solid-js";
 import { baseTask } from "../../test/fixtures";
 import type { api } from "../api/client";
 import type { Project, Task } from "../api/types";
-import Board, { dropIndex } from "../pages/Board";
+import Board, { dropIndex, notAShortcut } from "../pages/Board";
 import SignUp from "../pages/SignUp";
 import type { LabelsStore } from "../stores/labels";
 import type { MembersStore } from "../stores/members";
@@ -88,6 +88,24 @@ test("dropIndex picks the slot under the pointer", () => {
   expect(dropIndex(cards, 30)).toBe(1);
   expect(dropIndex(cards, 200)).toBe(2);
   expect(dropIndex([], 5)).toBe(0);
+});
+
+test("board shortcuts: not in fields or open dialogs, nor with modifiers; a just-closed dialog's button does not block them", () => {
+  document.body.innerHTML = `<input id="field"><dialog id="help"><button id="close">Close</button></dialog><button id="card">Card</button>`;
+  const press = (id: string, init: KeyboardEventInit = {}) => {
+    const event = new KeyboardEvent("keydown", { key: "n", bubbles: true, ...init });
+    Object.defineProperty(event, "target", { value: document.getElementById(id) });
+    return notAShortcut(event);
+  };
+  expect(press("card")).toBe(false);
+  expect(press("field")).toBe(true);
+  expect(press("card", { ctrlKey: true })).toBe(true);
+  // Focus still on the closed dialog's button (the browser has not moved it yet): the board's key.
+  expect(press("close")).toBe(false);
+  (document.getElementById("help") as HTMLDialogElement).setAttribute("open", "");
+  expect(press("close")).toBe(true);
+  expect(press("card")).toBe(true);
+  document.body.innerHTML = "";
 });
 
 test("Toasts show the message and run the action", async () => {

@@ -30,14 +30,18 @@ export function dropIndex(cards: { top: number; height: number }[], y: number): 
   return index === -1 ? cards.length : index;
 }
 
-/** A key press typed into a field, or with a modifier, is not a board shortcut. */
-const typing = (e: KeyboardEvent) => {
+/**
+ * A key press typed into a field, with a modifier, or while a dialog is open is not a board shortcut.
+ * A closed dialog does not count: right after one closes, focus may still sit on its button for a
+ * moment (until the browser moves it), and an "n" pressed then is meant for the board.
+ */
+export const notAShortcut = (e: KeyboardEvent) => {
   const target = e.target as HTMLElement | null;
   return (
     e.ctrlKey ||
     e.metaKey ||
     e.altKey ||
-    !!target?.closest("input, textarea, select, [contenteditable], dialog") ||
+    !!target?.closest("input, textarea, select, [contenteditable], dialog[open]") ||
     !!document.querySelector("dialog[open]")
   );
 };
@@ -154,7 +158,7 @@ export default function Board() {
         filterInput.blur();
         return;
       }
-      if (typing(e)) return;
+      if (notAShortcut(e)) return;
       if (e.key === "?") {
         e.preventDefault();
         helpDialog.showModal();
