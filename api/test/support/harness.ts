@@ -100,6 +100,8 @@ export interface TestApp extends Pick<Runtime, "sql" | "store" | "metrics" | "jo
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
   /** Registers a fresh user and returns their token and refresh cookie. */
   signUp(name?: string): Promise<TestUser>;
+  /** POST /api/auth/login's status for these credentials. */
+  loginStatus(email: string, password: string): Promise<number>;
   /** A project of `owner`'s with `members` added (an account is added at once: 202); returns its id. */
   createProject(
     owner: TestUser,
@@ -200,6 +202,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
         fetch: (request, bun) => app.fetch(request, bun),
       });
       return `http://127.0.0.1:${server.port}`;
+    },
+    async loginStatus(email, password) {
+      return (await call("POST", "/api/auth/login", { body: { email, password } })).status;
     },
     async createProject(owner, name, members = []) {
       const created = await call("POST", "/api/projects", { token: owner.token, body: { name } });
