@@ -15,6 +15,8 @@ SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$SELF_DIR/../scripts/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/pg-backup.sh
 source "$SELF_DIR/../scripts/lib/pg-backup.sh"
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/pitr.sh
+source "$SELF_DIR/../scripts/lib/pitr.sh"
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/wait-healthy.sh
 source "$SELF_DIR/../scripts/lib/wait-healthy.sh"
 
@@ -233,7 +235,7 @@ create_secrets() {
 
 build_images() {
   local tag=${TP_IMAGE_TAG:-latest} name
-  for name in api proxy; do
+  for name in api proxy db; do
     [[ -f "$TP_ROOT/$name/Containerfile" ]] || die "missing $name/Containerfile"
     log "building localhost/taskplatform-$name:$tag"
     podman build --quiet -t "localhost/taskplatform-$name:$tag" -f "$TP_ROOT/$name/Containerfile" "$TP_ROOT" >/dev/null
@@ -308,7 +310,8 @@ cmd_install() {
     die "the Quadlet generator rejected the units (see above)"
   fi
 
-  mkdir -p "$QUADLET_DIR" "$SYSTEMD_USER_DIR"
+  # backups/metrics: node-exporter's textfile directory (Podman refuses a missing bind source)
+  mkdir -p "$QUADLET_DIR" "$SYSTEMD_USER_DIR" "$TP_ROOT/backups/metrics"
   # API replicas beyond API_REPLICAS: stop them and drop their units
   for f in "$QUADLET_DIR/$UNIT_PREFIX"-api-[0-9]*.container; do
     [[ -e "$f" && ! -e "$staging/${f##*/}" ]] || continue
@@ -431,6 +434,8 @@ run_pg() { podman exec -i "$PG_CONTAINER" "$@"; }
 cmd_backup() {
   db_settings
   pg_backup "$BACKUP_DIR" "$BACKUP_RETENTION" "$POSTGRES_DB" "in $PG_CONTAINER" run_pg -U "$POSTGRES_USER" -d "$POSTGRES_DB"
+  backup_metric pg_dump
+  pitr_backup run_pg auto
   log "backup: done"
 }
 

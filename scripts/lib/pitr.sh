@@ -13,7 +13,8 @@ PITR_STANZA=${PGBACKREST_STANZA:-taskplatform}
 # Directory: BACKUP_METRICS_DIR, default <repository>/backups/metrics (compose and Quadlet mount it).
 backup_metric() {
   local kind=$1 dir=${BACKUP_METRICS_DIR:-$TP_ROOT/backups/metrics} file tmp
-  if ! mkdir -p "$dir"; then
+  # readable by node-exporter's user (pg_backup's umask 077 is still in force)
+  if ! { mkdir -p "$dir" && chmod 0755 "$dir"; }; then
     warn "cannot write backup metrics to $dir"
     return 0
   fi

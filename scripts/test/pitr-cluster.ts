@@ -2,7 +2,7 @@
 // the point-in-time recovery suite and bench/pitr.ts. The server is api/test/support/services.ts's; its
 // settings go to postgresql.auto.conf (ALTER SYSTEM), so they are part of every backup and a server that
 // scripts/restore.sh starts again with pg_ctl comes back on the same port, socket and archive_command.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningService, startPostgres } from "../../api/test/support/services.ts";
@@ -34,6 +34,15 @@ export interface ArchivingPostgres {
   restore(args: string[], env?: Record<string, string>): Result;
   /** pgbackrest info --output=json, parsed. */
   info(): PgBackRestInfo;
+  /** The postmaster's pid: unchanged means nobody restarted the server. */
+  postmasterPid(): number;
+  /**
+   * Waits until the WAL segment holding `lsn` is archived (pg_stat_archiver); resolves with the milliseconds
+   * from `since` until then.
+   */
+  waitArchived(lsn: string, since: number, timeoutMs: number): Promise<number>;
+  /** Crash and disk loss: immediate shutdown, then the data directory is deleted. */
+  loseDataDirectory(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -149,6 +158,25 @@ export async function startArchivingPostgres(archiveTimeout = 10): Promise<Archi
       ]);
       if (res.code !== 0) throw new Error(`pgbackrest info: ${res.err}`);
       return (JSON.parse(res.out) as PgBackRestInfo[])[0] as PgBackRestInfo;
+    },
+    postmasterPid: () => Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]),
+    async waitArchived(lsn, since, timeoutMs) {
+      const segment = psql(`SELECT pg_walfile_name('${lsn}')`);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        // segment names sort in WAL order (timeline first); the tail of 00000002.history sorts below them
+        if (psql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver").slice(0, 24) >= segment)
+          return Date.now() - since;
+        await Bun.sleep(100);
+      }
+      throw new Error(
+        `WAL segment ${segment} not archived within ${timeoutMs} ms: ${psql("SELECT row_to_json(a) FROM pg_stat_archiver a")}`,
+      );
+    },
+    async loseDataDirectory() {
+      process.kill(this.postmasterPid(), "SIGQUIT");
+      while (existsSync(join(data, "postmaster.pid"))) await Bun.sleep(50);
+      rmSync(data, { recursive: true, force: true });
     },
     async stop() {
       await stopPostgres(pg);

@@ -3,7 +3,7 @@
 // latest state after the data directory is lost. Prints the measured RPO (archive lag) and RTO.
 // Run: bun test ./scripts/test/pitr.suite.ts   (needs the Debian packages postgresql, pgbackrest, jq)
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ArchivingPostgres, startArchivingPostgres } from "./pitr-cluster.ts";
 
@@ -14,26 +14,6 @@ let db: ArchivingPostgres;
 function notes(): string[] {
   const out = db.psql("SELECT string_agg(id || ':' || body, ',' ORDER BY id) FROM notes");
   return out === "" ? [] : out.split(",");
-}
-
-/** Waits until the WAL segment holding `lsn` is archived; resolves with the time that took (ms). */
-async function archivedAfter(lsn: string, since: number, timeoutMs: number): Promise<number> {
-  const segment = db.psql(`SELECT pg_walfile_name('${lsn}')`);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const last = db.psql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-    // segment names sort in WAL order within a timeline (timeline first)
-    if (last.slice(0, 24) >= segment) return Date.now() - since;
-    await Bun.sleep(100);
-  }
-  const log = db.run(["tail", "-n", "30", join(db.data, "pitr-startup.log")]).out;
-  const archiver = db.psql("SELECT row_to_json(a) FROM pg_stat_archiver a");
-  throw new Error(`WAL segment ${segment} not archived within ${timeoutMs} ms: ${archiver}\n${log}`);
-}
-
-/** The server's postmaster pid: unchanged means nobody stopped it. */
-function postmasterPid(): string {
-  return db.psql("SELECT pg_backend_pid() IS NOT NULL") && db.run(["head", "-1", join(db.data, "postmaster.pid")]).out;
 }
 
 beforeAll(async () => {
@@ -88,13 +68,17 @@ describe("restore.sh --to", () => {
   let rto = 0;
 
   test("refuses, before touching anything: a time in the future, before the oldest backup, nonsense, an unreachable repository", () => {
-    const pid = postmasterPid();
+    const pid = db.postmasterPid();
     db.psql("INSERT INTO notes VALUES (0, 'untouched')");
     const cases: [string[], Record<string, string>, RegExp][] = [
       [["--to", "2999-01-01 00:00:00+00"], {}, /REFUSED: --to .* is in the future/],
       [["--to", "2000-01-01 00:00:00+00"], {}, /REFUSED: no backup ended before 2000-01-01/],
       [["--to", "yesterday-ish; DROP TABLE notes"], {}, /REFUSED: --to .* is neither 'latest' nor a time/],
-      [["--to", "latest"], { PGBACKREST_REPO1_PATH: join(db.root, "nowhere") }, /REFUSED: .*(not reachable|stanza)/],
+      [
+        ["--to", "latest"],
+        { PGBACKREST_REPO1_PATH: join(db.root, "nowhere") },
+        /REFUSED: .*(not reachable|stanza)/,
+      ],
       [["--to", "latest", "some.dump"], {}, /either FILE or --to/],
     ];
     for (const [args, env, message] of cases) {
@@ -106,7 +90,7 @@ describe("restore.sh --to", () => {
     const asked = db.restore(["--to", "latest"]);
     expect(asked.code).toBe(1);
     expect(asked.err).toContain("--yes");
-    expect(postmasterPid()).toBe(pid);
+    expect(db.postmasterPid()).toBe(pid);
     expect(notes()).toEqual(["0:untouched"]);
     db.psql("DELETE FROM notes");
   });
@@ -137,10 +121,12 @@ describe("restore.sh --to", () => {
     // stack; the WalArchivingLagging alert watches it) + the archive-push time measured here. The switch is
     // forced so the number does not hang on the checkpointer's timer, which on this loaded 2-core machine
     // did not fire for over 90 s in some runs.
-    const lsn = db.psql("INSERT INTO notes VALUES (5, 'measuring archive lag') RETURNING pg_current_wal_lsn()");
+    const lsn = db.psql(
+      "INSERT INTO notes VALUES (5, 'measuring archive lag') RETURNING pg_current_wal_lsn()",
+    );
     const switched = Date.now();
     db.psql("SELECT pg_switch_wal()");
-    const lag = await archivedAfter(lsn, switched, 30_000);
+    const lag = await db.waitArchived(lsn, switched, 30_000);
     console.log(
       `pitr: RPO archive-push ${(lag / 1000).toFixed(1)} s after the segment switch (RPO <= archive_timeout + that)`,
     );
@@ -151,20 +137,24 @@ describe("restore.sh --to", () => {
     db.psql("INSERT INTO notes VALUES (6, 'C')");
     const lsn = db.psql("SELECT pg_current_wal_lsn()");
     db.psql("SELECT pg_switch_wal()");
-    await archivedAfter(lsn, Date.now(), 30_000);
-    // crash and loss: immediate stop, data directory gone
-    const pid = Number(postmasterPid().trim());
-    process.kill(pid, "SIGQUIT");
-    while (existsSync(join(db.data, "postmaster.pid"))) await Bun.sleep(50);
-    rmSync(db.data, { recursive: true, force: true });
+    await db.waitArchived(lsn, Date.now(), 30_000);
+    await db.loseDataDirectory();
 
     const started = performance.now();
     const res = db.restore(["--yes", "--to", "latest"]);
     const took = performance.now() - started;
     expect(res.code, res.err).toBe(0);
     expect(res.err).toContain("the server is down");
-    expect(notes()).toEqual(["1:A", "2:before the noted time", "4:after the restore", "5:measuring archive lag", "6:C"]);
+    expect(notes()).toEqual([
+      "1:A",
+      "2:before the noted time",
+      "4:after the restore",
+      "5:measuring archive lag",
+      "6:C",
+    ]);
     expect(db.psql("SELECT pg_is_in_recovery()")).toBe("f");
-    console.log(`pitr: RTO ${(took / 1000).toFixed(1)} s to restore the latest state into an empty data directory`);
+    console.log(
+      `pitr: RTO ${(took / 1000).toFixed(1)} s to restore the latest state into an empty data directory`,
+    );
   });
 });

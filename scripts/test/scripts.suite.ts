@@ -146,7 +146,9 @@ describe("shared pieces (scripts/lib, scripts/ci/ci-tool.ts)", () => {
     const tool = join(root, "scripts/ci/ci-tool.ts");
     const services = run(["bun", tool, "services", "compose.yaml"]).out.split("\n");
     expect(services.find((l) => l.startsWith("api "))).toMatch(/^api localhost\/taskplatform-api:\S+ build$/);
-    expect(services).toContain("postgres docker.io/library/postgres:15.14-bookworm -");
+    expect(services.find((l) => l.startsWith("postgres "))).toMatch(
+      /^postgres localhost\/taskplatform-db:\S+ build$/,
+    );
     const json = Bun.spawnSync(["bun", tool, "json", "accessToken"], {
       stdin: Buffer.from('{"accessToken":"t1"}'),
     });
