@@ -23,7 +23,7 @@ let dir: string;
 
 function run(cmd: string[], env: Record<string, string> = {}) {
   const res = Bun.spawnSync(cmd, {
-    env: { ...process.env, TP_ENV_FILE: "/nonexistent", ...env },
+    env: { ...process.env, TP_ENV_FILE: "/nonexistent", BACKUP_METRICS_DIR: `${dir}-metrics`, ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -75,7 +75,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopPostgres(pg);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) for (const d of [dir, `${dir}-metrics`]) rmSync(d, { recursive: true, force: true });
 });
 
 describe("backup.sh", () => {
@@ -97,6 +97,10 @@ describe("backup.sh", () => {
     const verify = Bun.spawnSync(["sha256sum", "-c", `${latest.split("/").pop()}.sha256`], { cwd: dir });
     expect(verify.exitCode).toBe(0);
     expect(run(["pg_restore", "--list", latest]).out).toContain("TABLE DATA public tasks");
+    // the success, for the BackupTooOld alert (node-exporter's textfile collector)
+    expect(readFileSync(`${dir}-metrics/taskplatform_backup_pg_dump.prom`, "utf8")).toMatch(
+      /^taskplatform_backup_last_success_timestamp_seconds\{kind="pg_dump"\} \d{10}$/m,
+    );
   });
 
   test("fails clearly when the database is unreachable, leaving no partial file", () => {

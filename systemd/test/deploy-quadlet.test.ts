@@ -132,7 +132,7 @@ describe("deploy-quadlet.sh", () => {
       const envFile = join(work, "backup.env");
       writeFileSync(
         envFile,
-        `POSTGRES_USER=tp\nPOSTGRES_DB=tpdb\nBACKUP_DIR=${backups}\nBACKUP_RETENTION=3\n`,
+        `POSTGRES_USER=tp\nPOSTGRES_DB=tpdb\nBACKUP_DIR=${backups}\nBACKUP_RETENTION=3\nBACKUP_METRICS_DIR=${work}/metrics\n`,
       );
       const result = run(["backup"], { TP_ENV_FILE: envFile });
       expect(result.err).toContain("backup: done");
@@ -159,6 +159,15 @@ describe("deploy-quadlet.sh", () => {
         "exec -i taskplatform-postgres pg_dump -Fc --no-owner --no-privileges -U tp -d tpdb",
       );
       expect(calls).toContain("exec -i taskplatform-postgres pg_restore --list");
+      // then the pgBackRest backup for point-in-time recovery, and both successes as metrics
+      expect(calls).toContain("exec -i taskplatform-postgres pgbackrest --stanza=taskplatform stanza-create");
+      expect(calls).toMatch(
+        /exec -i taskplatform-postgres pgbackrest --stanza=taskplatform --type=(full|diff) backup/,
+      );
+      expect(readdirSync(join(work, "metrics")).sort()).toEqual([
+        "taskplatform_backup_pg_dump.prom",
+        "taskplatform_backup_pgbackrest.prom",
+      ]);
     },
     TIMEOUT,
   );
