@@ -97,7 +97,7 @@ pitr_flush_wal() {
   "$@" -X -q -c 'SELECT txid_current()' </dev/null >/dev/null ||
     die "REFUSED: cannot run a query on the running server; nothing was changed"
   "$runner" pgbackrest --stanza="$PITR_STANZA" check </dev/null >&2 ||
-    die "REFUSED: WAL archiving does not work right now (pgbackrest check failed); nothing was changed"
+    die "REFUSED: WAL archiving does not work right now (pgbackrest check failed); nothing was changed. If the data volume was lost and PostgreSQL started an empty new cluster, stop it first (docker compose stop postgres) and run the restore again"
 }
 
 # pitr_restore RUNNER PGDATA: pgBackRest restore into PGDATA (server stopped), --delta (only changed files
