@@ -22,7 +22,8 @@ FILE is a pg_dump archive of scripts/backup.sh. --to restores the database as it
 "2026-12-03 17:00:00+00"; any form \`date -d\` reads, without a zone it is local time) or at the newest
 archived WAL (latest) from the pgBackRest repository. Before anything is changed it checks that the
 repository answers, that a backup ended before TIME, and that TIME is not in the future; with the server
-up it also archives the current WAL first, so nothing committed before the restore is lost.
+up it also archives the current WAL first, so nothing committed before the restore is lost. --to needs
+jq on this host (it reads pgBackRest's JSON).
 
 Options:
   --to TIME|latest   point-in-time recovery with pgBackRest instead of a FILE
