@@ -149,7 +149,7 @@ log "waiting up to ${timeout}s for the new replicas to be healthy"
 start=$SECONDS
 for id in "${new[@]}"; do
   until replica_healthy "$id"; do
-    [[ "$("$ENGINE" inspect -f '{{.State.Status}}' "$id" </dev/null 2>/dev/null)" =~ ^(exited|dead)$ ]] &&
+    [[ "$("$ENGINE" inspect -f '{{.State.Status}}' "$id" </dev/null 2>/dev/null)" =~ ^(exited|dead|restarting)$ ]] &&
       rollback "new replica $id exited: $("$ENGINE" logs --tail 3 "$id" 2>&1 </dev/null | tr '\n' ' ')"
     ((SECONDS - start < timeout)) || rollback "new replica $id not healthy after ${timeout}s"
     sleep 2

@@ -239,7 +239,7 @@ if (import.meta.main) {
   const base = option("base");
   if (!base) {
     console.error(
-      "usage: bun scripts/ci/upgrade-load.ts --base URL [--rps N] [--streams N] [--seconds N] [--out FILE]",
+      "usage: bun scripts/ci/upgrade-load.ts --base URL [--rps N] [--streams N] [--users N] [--seconds N] [--ready FILE] [--out FILE]",
     );
     process.exit(2);
   }
@@ -247,6 +247,7 @@ if (import.meta.main) {
     base,
     rps: Number(option("rps") ?? 50),
     streams: Number(option("streams") ?? 20),
+    users: Number(option("users") ?? 5),
   });
   const ready = option("ready");
   if (ready) await Bun.write(ready, "ready\n");
