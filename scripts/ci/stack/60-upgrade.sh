@@ -18,9 +18,14 @@ step_upgrade() {
   check_load "upgrade"
   check "every api replica runs the new image" replicas_run localhost/taskplatform-api:next
 
-  # The broken image: the API exits at once (unknown subcommand), so it never gets healthy.
-  printf 'FROM %s\nENTRYPOINT ["/app/taskplatform-api", "no-such-command"]\n' "$base_image" |
-    "$DOCKER" build -q -t localhost/taskplatform-api:broken - >/dev/null
+  # A broken release: its migrations are this release's (so the migrate step passes), but `serve`
+  # fails at once, so its replicas crash-loop and never become healthy.
+  local broken
+  broken=$(mktemp -d /var/tmp/tp-broken.XXXXXX)
+  cp -a "$WORK/." "$broken"
+  sed -i 's|await serve(command);|fail("a deliberately broken release", 1);|' "$broken/api/src/main.ts"
+  check "the broken release builds" "$DOCKER" build -q -f "$broken/api/Containerfile" -t localhost/taskplatform-api:broken "$broken"
+  rm -rf "$broken"
   upgrade_under_load broken "$WORK/.rollback.log" --timeout 90
   status=$UPGRADE_STATUS
   check "upgrade to a broken image exits 3 (rolled back)" test "$status" -eq 3
@@ -62,9 +67,14 @@ check_load() {
   fi
   echo "  $what under load: $(ci_tool json sent <"$LOAD_REPORT") requests at $(ci_tool json achievedRps <"$LOAD_REPORT" | cut -c1-5)/s," \
     "longest $(ci_tool json longestMs <"$LOAD_REPORT" | cut -d. -f1) ms, $(ci_tool json reconnects <"$LOAD_REPORT") stream reconnects"
+  local failed=0
   for field in non2xx connectionErrors missedEvents resyncs; do
-    check "$what: $field = 0" test "$(ci_tool json "$field" <"$LOAD_REPORT")" = 0
+    if [[ "$(ci_tool json "$field" <"$LOAD_REPORT")" == 0 ]]; then pass "$what: $field = 0"; else
+      fail "$what: $field = 0" "$(ci_tool json "$field" <"$LOAD_REPORT")"
+      failed=1
+    fi
   done
+  ((failed == 0)) || sed 's/^/    report: /' "$LOAD_REPORT"
 }
 
 # True when every running api container runs IMAGE.
