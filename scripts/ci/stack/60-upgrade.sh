@@ -74,7 +74,7 @@ check_load() {
       failed=1
     fi
   done
-  ((failed == 0)) || sed 's/^/    report: /' "$LOAD_REPORT"
+  ((failed == 0)) || load_diagnostics
 }
 
 # True when every running api container runs IMAGE.
@@ -86,4 +86,17 @@ replicas_run() {
     image=$("$DOCKER" inspect -f '{{.Image}}' "$id")
     [[ "$image" == "$want" ]] || return 1
   done < <(project_containers --filter "label=com.docker.compose.service=api")
+}
+
+# What the report, the API replicas' error lines and the proxy's failed answers say, after a failed check.
+load_diagnostics() {
+  local id
+  sed 's/^/    report: /' "$LOAD_REPORT"
+  while read -r id; do
+    [[ -n "$id" ]] || continue
+    "$DOCKER" logs --since 5m "$id" 2>&1 | grep -E '"level":"(warn|error)"' | tail -n 8 | sed "s/^/    api ${id:0:12}: /"
+  done < <(project_containers -a --filter "label=com.docker.compose.service=api")
+  "$DOCKER" logs --since 5m "$(cid proxy)" 2>/dev/null | grep -E '"status":(5[0-9][0-9]|429),' | tail -n 8 | sed 's/^/    proxy: /'
+  "$DOCKER" logs --since 5m "$(cid redis)" 2>&1 | tail -n 5 | sed 's/^/    redis: /'
+  "$DOCKER" logs --since 5m "$(cid postgres)" 2>&1 | grep -Ev '^\s*$' | tail -n 5 | sed 's/^/    postgres: /'
 }
