@@ -79,7 +79,12 @@ export function localIso(date: Date): string {
 const formats = {
   month: new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric" }),
   weekday: new Intl.DateTimeFormat(undefined, { weekday: "short" }),
-  day: new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" }),
+  day: new Intl.DateTimeFormat(undefined, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+  }),
   shortDay: new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" }),
   time: new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" }),
 };

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { baseTask } from "../../test/fixtures";
 import { ApiError } from "../api/http";
 import type { LiveEvent, Task } from "../api/types";
-import { baseTask } from "../../test/fixtures";
 import { createCalendarStore } from "./store";
 
 const DECEMBER = { from: "2026-12-01T00:00:00.000Z", to: "2027-01-01T00:00:00.000Z" };
@@ -104,8 +104,15 @@ describe("calendar store", () => {
   test("one project, or only my tasks: live events outside them stay out", async () => {
     const { store } = setup([]);
     await store.load({ ...DECEMBER, projectId: "p1", assignedToMe: true });
-    store.apply(event("task.created", task("other project", "2026-12-05T10:00:00.000Z", { projectId: "p2", assigneeId: "me" })));
-    store.apply(event("task.created", task("someone else's", "2026-12-05T10:00:00.000Z", { assigneeId: "u2" })));
+    store.apply(
+      event(
+        "task.created",
+        task("other project", "2026-12-05T10:00:00.000Z", { projectId: "p2", assigneeId: "me" }),
+      ),
+    );
+    store.apply(
+      event("task.created", task("someone else's", "2026-12-05T10:00:00.000Z", { assigneeId: "u2" })),
+    );
     store.apply(event("task.created", task("mine", "2026-12-05T10:00:00.000Z", { assigneeId: "me" })));
     expect(store.tasks.map((t) => t.id)).toEqual(["mine"]);
   });
