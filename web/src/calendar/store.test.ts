@@ -15,6 +15,9 @@ const task = (id: string, dueAt: string, extra: Partial<Task> = {}): Task => ({
 const event = (type: "task.updated" | "task.created", t: Task) =>
   ({ type, projectId: t.projectId, actorId: "u9", task: t }) as LiveEvent;
 
+/** Lets the requests queued so far go out (they start in a microtask). */
+const queued = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+
 function deferred<T>() {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
@@ -47,6 +50,7 @@ describe("calendar store", () => {
     answerWith(() => gate.promise);
     const moved = store.moveToDay("a", "2026-12-18");
     const shown = new Date(store.tasks[0]?.dueAt as string);
+    await queued();
     expect(shown.getDate()).toBe(18);
     expect(shown.getTime() - new Date("2026-12-15T14:30:00.000Z").getTime()).toBe(3 * 86_400_000);
     expect(patches).toEqual([{ id: "a", dueAt: store.tasks[0]?.dueAt, version: 3 }]);
@@ -73,6 +77,28 @@ describe("calendar store", () => {
     gate.reject(new ApiError(409, "conflict", "changed"));
     await expect(moved).rejects.toThrow();
     expect(store.tasks[0]?.dueAt).toBe("2026-12-03T08:00:00.000Z");
+  });
+
+  test("quick moves of one task go one after another, each with the version the previous one produced", async () => {
+    const { store, patches, answerWith } = setup([task("a", "2026-12-15T14:30:00.000Z", { version: 3 })]);
+    await store.load(DECEMBER);
+    const gates = [deferred<Task>(), deferred<Task>()];
+    answerWith(() => (gates[patches.length - 1] as ReturnType<typeof deferred<Task>>).promise);
+    const first = store.moveToDay("a", "2026-12-16");
+    const second = store.moveToDay("a", "2026-12-17");
+    expect(new Date(store.tasks[0]?.dueAt as string).getDate()).toBe(17);
+    await queued();
+    expect(patches).toHaveLength(1);
+    gates[0]?.resolve(task("a", patches[0]?.dueAt as string, { version: 4 }));
+    await first;
+    // The optimistic day stays while the second move is under way.
+    expect(new Date(store.tasks[0]?.dueAt as string).getDate()).toBe(17);
+    expect(patches.map((p) => p.version)).toEqual([3, 4]);
+    gates[1]?.reject(new ApiError(500, "internal", "down"));
+    await expect(second).rejects.toThrow("down");
+    // Back to what the server has: the first move's result.
+    expect(store.tasks[0]?.dueAt).toBe(patches[0]?.dueAt as string);
+    expect(store.tasks[0]?.version).toBe(4);
   });
 
   test("live events: in the window it appears, out of it or archived it leaves", async () => {

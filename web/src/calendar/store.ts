@@ -1,6 +1,8 @@
 // Tasks due in the window a calendar view shows: loaded from /api/calendar, kept live by the event
-// stream, and moved to another day optimistically (PATCH dueAt with If-Match; rolled back on failure
-// unless the server has sent a newer copy meanwhile).
+// stream, and moved to another day optimistically (PATCH dueAt with If-Match). Moves of one task go
+// out one after another, each with the version the previous one produced, so quick Shift+arrow
+// presses do not refuse each other; once the last one ends the task settles on the newest copy the
+// server sent (its answer, or a live event): the result on success, a rollback on failure.
 import { createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import { type CalendarWindow, calendarApi } from "../api/calendar";
@@ -35,8 +37,9 @@ export function createCalendarStore(
   const [truncated, setTruncated] = createSignal(false);
   let current: CalendarWindow | undefined;
   let loading: AbortController | undefined;
-  /** Moves of ours not answered yet: their optimistic copies outlive a reload. */
-  const moving = new Map<string, Task>();
+  /** Tasks with moves of ours under way: their count, the server's newest copy, the request queue. */
+  const inflight = new Map<string, { count: number; server: Task; queue: Promise<unknown> }>();
+  const copy = (task: Task): Task => ({ ...task, labels: [...task.labels] });
 
   const shows = (task: Task) => {
     if (!current || !task.dueAt || task.archivedAt) return false;
@@ -61,6 +64,12 @@ export function createCalendarStore(
         else list.push({ ...task });
       }),
     );
+  /** A copy from the server: held back while our moves of the task are under way. */
+  const receive = (task: Task) => {
+    const entry = inflight.get(task.id);
+    if (!entry) return put(task);
+    if (task.version >= entry.server.version) entry.server = copy(task);
+  };
   const drop = (id: string) => setTasks((list) => list.filter((t) => t.id !== id));
 
   const store: CalendarStore = {
@@ -77,9 +86,12 @@ export function createCalendarStore(
       try {
         const answer = await client.due(window, mine.signal);
         if (loading !== mine) return;
-        const items = answer.items.map((task) => moving.get(task.id) ?? task);
-        for (const task of moving.values())
-          if (shows(task) && !items.some((t) => t.id === task.id)) items.push(task);
+        // A task being moved keeps its optimistic copy (the answer may predate the move).
+        const items = answer.items.filter((task) => !inflight.has(task.id));
+        for (const id of inflight.keys()) {
+          const shown = tasks.find((t) => t.id === id);
+          if (shown && shows(shown)) items.push(copy(shown));
+        }
         setTasks(reconcile(items, { key: "id" }));
         setTruncated(answer.truncated);
         setState("ready");
@@ -90,28 +102,32 @@ export function createCalendarStore(
       }
     },
     async moveToDay(id, day) {
-      const before = tasks.find((t) => t.id === id);
-      if (!before?.dueAt) throw new Error("no such task in the calendar");
-      const saved = { ...before, labels: [...before.labels] };
-      const dueAt = onDay(saved.dueAt as string, day);
-      const optimistic = { ...saved, dueAt };
-      moving.set(id, optimistic);
+      const task = tasks.find((t) => t.id === id);
+      if (!task?.dueAt) throw new Error("no such task in the calendar");
+      const entry = inflight.get(id) ?? { count: 0, server: copy(task), queue: Promise.resolve() };
+      inflight.set(id, entry);
+      entry.count += 1;
+      const dueAt = onDay(task.dueAt, day);
       setTasks((t) => t.id === id, { dueAt });
+      const request = entry.queue.then(() => client.updateTask(id, { dueAt }, entry.server.version));
+      entry.queue = request.catch(() => {});
       try {
-        const answer = await client.updateTask(id, { dueAt }, saved.version);
-        put(answer);
+        const answer = await request;
+        if (answer.version >= entry.server.version) entry.server = copy(answer);
         return answer;
-      } catch (e) {
-        // Back to the day it had, unless a newer copy (a live event) came meanwhile.
-        setTasks(
-          produce((list) => {
-            const held = list.find((t) => t.id === id);
-            if (held && held.version === saved.version) Object.assign(held, saved);
-          }),
-        );
-        throw e;
       } finally {
-        if (moving.get(id) === optimistic) moving.delete(id);
+        entry.count -= 1;
+        // Deleted meanwhile (a live event ended its entry): nothing to settle.
+        if (entry.count === 0 && inflight.get(id) === entry) {
+          inflight.delete(id);
+          setTasks(
+            produce((list) => {
+              const held = list.find((t) => t.id === id);
+              if (held) Object.assign(held, entry.server);
+            }),
+          );
+          put(entry.server);
+        }
       }
     },
     apply(event) {
@@ -122,9 +138,10 @@ export function createCalendarStore(
         case "task.moved":
         case "task.restored":
         case "task.archived":
-          put(event.task);
+          receive(event.task);
           break;
         case "task.deleted":
+          inflight.delete(event.task.id);
           drop(event.task.id);
           break;
         // Whole projects came or went, or events were missed: read the window again.

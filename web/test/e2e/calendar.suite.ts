@@ -87,7 +87,7 @@ beforeAll(async () => {
 describe("month view", () => {
   test("shows my projects' tasks on their local days, never another user's; the header and project links lead here", async () => {
     const { page } = await signedIn(ada);
-    await page.getByRole("link", { name: "Calendar" }).first().click();
+    await page.locator(".topbar").getByRole("link", { name: "Calendar" }).click();
     await page.waitForURL(/\/calendar$/);
     await page.goto(MONTH);
     await page.getByRole("heading", { level: 1, name: "December 2030" }).waitFor();
@@ -119,7 +119,10 @@ describe("month view", () => {
 
     // The project's own calendar: its tab, only its tasks.
     await page.goto(`/projects/${launch}`);
-    await page.getByRole("link", { name: "Calendar" }).last().click();
+    await page
+      .getByRole("navigation", { name: "Project views" })
+      .getByRole("link", { name: "Calendar" })
+      .click();
     await page.waitForURL(new RegExp(`/projects/${launch}/calendar$`));
     await page.goto(`/projects/${launch}/calendar?date=2030-12-15`);
     await waitForDay(page, "Book the venue", "2030-12-03");
