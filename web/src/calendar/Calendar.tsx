@@ -93,24 +93,23 @@ function CalendarPage(props: {
   const [announcement, setAnnouncement] = createSignal("");
   const [dragging, setDragging] = createSignal<string | null>(null);
   const [overDay, setOverDay] = createSignal<DayKey | null>(null);
-  const [narrow, setNarrow] = createSignal(window.matchMedia(AGENDA_QUERY).matches);
   const media = window.matchMedia(AGENDA_QUERY);
+  const [narrow, setNarrow] = createSignal(media.matches);
   const onMedia = () => setNarrow(media.matches);
   media.addEventListener("change", onMedia);
   onCleanup(() => media.removeEventListener("change", onMedia));
   onCleanup(live.subscribe((event) => store.apply(event)));
 
-  createEffect(
-    on([view, () => dayKey(cursor()), mine], () => {
-      const { from, to } = viewWindow(view(), cursor());
-      void store.load({
-        from: localIso(from),
-        to: localIso(to),
-        projectId: props.projectId,
-        assignedToMe: mine(),
-      });
-    }),
-  );
+  const load = () => {
+    const { from, to } = viewWindow(view(), cursor());
+    void store.load({
+      from: localIso(from),
+      to: localIso(to),
+      projectId: props.projectId,
+      assignedToMe: mine(),
+    });
+  };
+  createEffect(on([view, () => dayKey(cursor()), mine], load));
   // The active day follows the shown period (Previous/Next, a link with ?date=).
   createEffect(on(() => dayKey(cursor()), setActive));
 
@@ -213,15 +212,15 @@ function CalendarPage(props: {
       goTo(next);
       return;
     }
-    const from = taskId ? dayOf(store.tasks.find((t) => t.id === taskId)?.dueAt ?? "") : active();
+    const focusedTask = store.tasks.find((t) => t.id === taskId);
+    const from = focusedTask?.dueAt ? dayOf(focusedTask.dueAt) : active();
     const next = dayFrom(from, e.key);
     if (!next) return;
     e.preventDefault();
-    if (taskId && e.shiftKey) {
-      const task = store.tasks.find((t) => t.id === taskId);
-      if (!task || !canEdit(task) || e.key === "Home" || e.key === "End") return;
-      void move(task, next);
-      focusTask(next, taskId);
+    if (focusedTask && e.shiftKey) {
+      if (!canEdit(focusedTask) || e.key === "Home" || e.key === "End") return;
+      void move(focusedTask, next);
+      focusTask(next, focusedTask.id);
       goTo(next);
       return;
     }
@@ -303,7 +302,7 @@ function CalendarPage(props: {
       </p>
       <Switch>
         <Match when={store.state() === "error"}>
-          <ErrorView error={store.error()} retry={() => setSearch({ date: dayKey(cursor()) })} />
+          <ErrorView error={store.error()} retry={load} />
         </Match>
         <Match when={store.state() === "loading"}>
           <RowsSkeleton rows={5} />
