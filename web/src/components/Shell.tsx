@@ -5,7 +5,7 @@ import { live } from "../api/events";
 import { notificationsStore } from "../stores/notifications";
 import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
-import { BellIcon, CalendarIcon, LogoIcon, MenuIcon, UserIcon } from "./Icons";
+import { BellIcon, LogoIcon, MenuIcon, UserIcon } from "./Icons";
 import { Sidebar } from "./Sidebar";
 
 export function LiveIndicator() {
@@ -102,12 +102,6 @@ export function Shell(props: { children?: JSX.Element }) {
             </A>
             <div class="topbar-end">
               <LiveIndicator />
-              <A href="/calendar" class="btn btn-ghost" activeClass="active" aria-label="Calendar">
-                <CalendarIcon />
-                <span class="hide-narrow" aria-hidden="true">
-                  Calendar
-                </span>
-              </A>
               <NotificationBell />
               <A href="/settings" class="btn btn-ghost account-link">
                 <UserIcon />

@@ -85,9 +85,9 @@ beforeAll(async () => {
 });
 
 describe("month view", () => {
-  test("shows my projects' tasks on their local days, never another user's; the header and project links lead here", async () => {
+  test("shows my projects' tasks on their local days, never another user's; the sidebar's and the project's links lead here", async () => {
     const { page } = await signedIn(ada);
-    await page.locator(".topbar").getByRole("link", { name: "Calendar" }).click();
+    await page.getByRole("navigation", { name: "Projects" }).getByRole("link", { name: "Calendar" }).click();
     await page.waitForURL(/\/calendar$/);
     await page.goto(MONTH);
     await page.getByRole("heading", { level: 1, name: "December 2030" }).waitFor();

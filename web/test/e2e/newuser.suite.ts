@@ -341,7 +341,7 @@ describe("phone-sized screens", () => {
       await page.locator(".cal-agenda").waitFor();
       await expectFits(page, device, "project calendar");
       await page.goto("/calendar?date=2030-05-01");
-      await page.locator(".cal-agenda").getByText("Finished on a phone").waitFor();
+      await page.locator(".cal-agenda .cal-title", { hasText: "Finished on a phone" }).waitFor();
       await expectFits(page, device, "calendar");
       await page.goBack();
       await page.locator(".cal-agenda").waitFor();
