@@ -275,9 +275,20 @@ describe("phone and accessibility", () => {
   test("the README's screenshot", async () => {
     const dir = process.env.UPDATE_DOCS_SCREENSHOTS ? join(repoRoot, "docs", "screenshots") : screenshotDir;
     mkdirSync(dir, { recursive: true });
+    // A fuller month for the picture (the last test: the others never see these).
+    for (const [title, due, extra] of [
+      ["Kick-off with the agency", "2030-12-02T08:00:00.000Z", { status: "done" }],
+      ["Draft the press release", "2030-12-04T12:00:00.000Z", {}],
+      ["Approve the budget", "2030-12-11T13:30:00.000Z", { assigneeId: ada.id }],
+      ["Rehearse the demo", "2030-12-16T15:00:00.000Z", {}],
+      ["Launch day", "2030-12-19T07:00:00.000Z", { priority: "urgent" }],
+      ["Send the newsletter", "2030-12-19T12:00:00.000Z", {}],
+      ["Retrospective", "2030-12-23T14:00:00.000Z", {}],
+    ] as const)
+      await addTask(ada, launch, title, due, extra);
     const { page } = await signedIn(ada);
     await page.goto(MONTH);
-    await waitForDay(page, "Bob's review", "2030-12-11");
+    await waitForDay(page, "Retrospective", "2030-12-23");
     await page.getByTestId("live-state").filter({ hasText: "Live" }).waitFor();
     await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
     await page.screenshot({ path: join(dir, "calendar.png") });
