@@ -218,7 +218,13 @@ function CalendarPage(props: {
     if (!next) return;
     e.preventDefault();
     if (focusedTask && e.shiftKey) {
-      if (!canEdit(focusedTask) || e.key === "Home" || e.key === "End") return;
+      if (e.key === "Home" || e.key === "End") return;
+      if (!canEdit(focusedTask)) {
+        setAnnouncement(
+          `${focusedTask.title} cannot be moved: ${projectName(focusedTask)} is read-only for you.`,
+        );
+        return;
+      }
       void move(focusedTask, next);
       focusTask(next, focusedTask.id);
       goTo(next);
@@ -386,6 +392,7 @@ function CalendarPage(props: {
                                       class="cal-task"
                                       classList={{ done: task.status === "done" }}
                                       data-task-id={task.id}
+                                      title={task.title}
                                       tabindex={isActive() ? 0 : -1}
                                       draggable={canEdit(task)}
                                       aria-describedby="cal-help"

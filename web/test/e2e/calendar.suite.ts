@@ -100,6 +100,11 @@ describe("month view", () => {
     expect(await day(page, "2030-11-25").getAttribute("class")).toContain("outside");
     expect(await page.locator("th").first().textContent()).toMatch(/^Mon/);
     expect(await page.getByText("Eve's plan").count()).toBe(0);
+    // Shift+arrows on a task Ada may only read say so and move nothing.
+    await chip(page, "Bob's review").focus();
+    await page.keyboard.press("Shift+ArrowRight");
+    await page.getByRole("status").filter({ hasText: "Bob's review cannot be moved" }).waitFor();
+    expect(await dayOf(page, "Bob's review")).toBe("2030-12-11");
     // A viewer cannot drag Bob's project's task; Ada's own can be.
     expect(await chip(page, "Bob's review").getAttribute("draggable")).toBe("false");
     expect(await chip(page, "Book the venue").getAttribute("draggable")).toBe("true");
