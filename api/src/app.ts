@@ -68,16 +68,9 @@ export function createApp(deps: Deps & { hub: EventHub }) {
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
-  for (const path of [
-    "/projects/*",
-    "/tasks/*",
-    "/notifications/*",
-    "/export",
-    "/import",
-    "/me/*",
-    "/calendar",
-  ])
+  for (const path of ["/projects/*", "/tasks/*", "/notifications/*", "/export", "/import", "/me/*"])
     api.use(path, signedIn);
+  api.use("/calendar", signedIn);
   api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
