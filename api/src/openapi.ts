@@ -17,6 +17,7 @@ import { preferenceOperations } from "./preferences/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
+import { trelloOperations } from "./trello/openapi.ts";
 
 const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
@@ -35,6 +36,7 @@ export const OPERATIONS: Operation[] = [
   ...activityOperations,
   ...notificationOperations,
   ...transferOperations,
+  ...trelloOperations,
   ...eventOperations,
   ...preferenceOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },
