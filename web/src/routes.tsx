@@ -16,6 +16,7 @@ export const routes: RouteDefinition[] = [
       { path: "/", component: lazy(() => import("./pages/Home")) },
       { path: "/settings", component: lazy(() => import("./pages/Account")) },
       { path: "/notifications", component: lazy(() => import("./pages/Inbox")) },
+      { path: "/import/trello", component: lazy(() => import("./pages/ImportTrello")) },
       {
         path: "/projects/:projectId",
         component: ProjectLayout,

@@ -21,6 +21,7 @@ import {
   seriousOrWorse,
   signIn,
   startStack,
+  tabTo,
   until,
 } from "./harness";
 
@@ -76,18 +77,6 @@ async function onBoard(page: Page, user: User, projectId: string) {
 }
 
 /** Presses Tab until the focused element's accessible text is `name` (keyboard only). */
-async function tabTo(page: Page, name: string | RegExp, limit = 100) {
-  for (let i = 0; i < limit; i++) {
-    await page.keyboard.press("Tab");
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null;
-      return (el?.getAttribute("aria-label") || el?.textContent || "").trim();
-    });
-    if (typeof name === "string" ? focused === name : name.test(focused)) return;
-  }
-  throw new Error(`Tab never reached ${name}`);
-}
-
 const chipClass = (page: Page, text: string) =>
   page.locator(".card .label", { hasText: text }).first().getAttribute("class");
 
