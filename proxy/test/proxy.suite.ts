@@ -530,16 +530,16 @@ describe("nginx in front of two stub upstreams", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("a Trello export may be larger: up to 11 MiB reach /api/imports/trello (the API refuses over 10)", async () => {
+  test("a Trello export may be larger: up to 21 MiB reach /api/imports/trello (the API refuses over 20)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tp-trello-"));
-    const export5 = join(dir, "five");
-    const export12 = join(dir, "twelve");
-    writeFileSync(export5, "x".repeat(5 * 1024 * 1024));
-    writeFileSync(export12, "x".repeat(12 * 1024 * 1024));
-    const ok = await curl(`${base}/api/imports/trello`, ["-X", "POST", "--data-binary", `@${export5}`]);
+    const export15 = join(dir, "fifteen");
+    const export22 = join(dir, "twenty-two");
+    writeFileSync(export15, "x".repeat(15 * 1024 * 1024));
+    writeFileSync(export22, "x".repeat(22 * 1024 * 1024));
+    const ok = await curl(`${base}/api/imports/trello`, ["-X", "POST", "--data-binary", `@${export15}`]);
     expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.body)).toEqual({ bytes: 5 * 1024 * 1024 });
-    const tooBig = await curl(`${base}/api/imports/trello`, ["-X", "POST", "--data-binary", `@${export12}`]);
+    expect(JSON.parse(ok.body)).toEqual({ bytes: 15 * 1024 * 1024 });
+    const tooBig = await curl(`${base}/api/imports/trello`, ["-X", "POST", "--data-binary", `@${export22}`]);
     expect(tooBig.status).toBe(413);
     rmSync(dir, { recursive: true, force: true });
   });

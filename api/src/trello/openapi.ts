@@ -8,7 +8,7 @@ export const trelloOperations: Operation[] = [
     method: "post",
     path: "/api/imports/trello",
     summary:
-      "Import a Trello board export (the file of Trello's “Export as JSON”, at most 10 MB) into a new project owned by the caller; dryRun=true answers the preview and writes nothing (200)",
+      "Import a Trello board export (the file of Trello's “Export as JSON”, at most 20 MB) into a new project owned by the caller; dryRun=true answers the preview and writes nothing (200)",
     auth: true,
     query: trelloImportQuery,
     body: trelloBoard,

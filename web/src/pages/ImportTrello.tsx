@@ -19,9 +19,9 @@ export function previewSummary(result: TrelloImportResult): string {
 }
 
 /** The API's limit (api/src/trello/schemas.ts): a bigger file is refused here, before it is sent. */
-const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
 const TOO_LARGE =
-  "This file is larger than 10 MB, the most an import from Trello takes. Archive or delete old cards in Trello, or split the board, and export it again.";
+  "This file is larger than 20 MB, the most an import from Trello takes. Archive or delete old cards in Trello, or split the board, and export it again.";
 
 const message = (error: unknown) =>
   error instanceof ApiError ? error.message : "Could not read the file. Try again.";
@@ -88,7 +88,7 @@ export default function ImportTrello() {
         <p class="muted">
           In Trello, open the board's menu, choose “Print, export and share”, then “Export as JSON”, and save
           the file. Its lists become columns and its cards tasks, with their labels, checklists and comments,
-          in a new project of yours. Nothing is created before you confirm. Files of up to 10 MB and 5,000
+          in a new project of yours. Nothing is created before you confirm. Files of up to 20 MB and 5,000
           cards.
         </p>
         <div class="row row-wrap">
