@@ -16,15 +16,7 @@ let projectId: string;
 const newTask = async (title: string, body: Record<string, unknown> = {}, project = projectId) =>
   (await t.call("POST", "/api/tasks", { token: editor.token, body: { projectId: project, title, ...body } }))
     .body as { id: string; version: number };
-const newProject = async (name: string) => {
-  const id = (await t.call("POST", "/api/projects", { token: owner.token, body: { name } })).body
-    .id as string;
-  await t.call("POST", `/api/projects/${id}/members`, {
-    token: owner.token,
-    body: { email: editor.email, role: "editor" },
-  });
-  return id;
-};
+const newProject = (name: string) => t.createProject(owner, name, [[editor, "editor"]]);
 /** The transaction id that wrote a row (xmin): rows written by one transaction share it. */
 const taskXmin = async (id: string) =>
   (await t.sql<{ x: string }[]>`SELECT xmin::text AS x FROM tasks WHERE id = ${id}`)[0]?.x;

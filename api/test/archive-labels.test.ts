@@ -8,6 +8,7 @@ import type { Sql } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
 import type { StoredDomainEvent } from "../src/events/types.ts";
 import { createTestApp, freshRuntime, type TestApp, type TestUser } from "./support/harness.ts";
+import { planOfRequest, seedArchivedTasks } from "./support/query-plans.ts";
 
 // Real servers outlast the 5 s default on a loaded machine.
 setDefaultTimeout(60_000);
@@ -21,20 +22,11 @@ let projectId: string;
 
 type Task = { id: string; title: string; labels: string[]; version: number; archivedAt: string | null };
 
-const newProject = async (name: string) => {
-  const id = (await t.call("POST", "/api/projects", { token: owner.token, body: { name } })).body
-    .id as string;
-  for (const [member, role] of [
+const newProject = (name: string) =>
+  t.createProject(owner, name, [
     [editor, "editor"],
     [viewer, "viewer"],
-  ] as const) {
-    await t.call("POST", `/api/projects/${id}/members`, {
-      token: owner.token,
-      body: { email: member.email, role },
-    });
-  }
-  return id;
-};
+  ]);
 const create = async (body: Record<string, unknown>, token = editor.token, project = projectId) =>
   (await t.call("POST", "/api/tasks", { token, body: { projectId: project, ...body } })).body as Task;
 const titles = async (query: string, project = projectId, token = viewer.token) => {
@@ -274,36 +266,15 @@ describe("labels", () => {
 describe("the default list stays on its index", () => {
   test("with many archived tasks, the board's query runs on tasks_active_position_idx (EXPLAIN)", async () => {
     const big = await newProject("Big archive");
-    await t.sql.begin(async (tx) => {
-      await tx`SET LOCAL statement_timeout = 0`;
-      const others = await tx<{ id: string }[]>`
-        INSERT INTO projects (name) SELECT 'filler ' || g FROM generate_series(1, 19) g RETURNING id`;
-      const ids = [big, ...others.map((p) => p.id)];
-      await tx`
-        INSERT INTO tasks (project_id, title, position, archived_at)
-        SELECT (${ids}::uuid[])[1 + g % 20], 'task ' || g, g, CASE WHEN g % 4 <> 0 THEN now() END
-        FROM generate_series(1, 40000) g`;
-    });
-    await t.sql`ANALYZE tasks`;
-    const statements: { text: string; parameters: unknown[] }[] = [];
-    const options = t.sql.options as { debug: unknown };
-    options.debug = (_connection: number, text: string, parameters: unknown[]) => {
-      if (text.includes("FROM tasks t WHERE")) statements.push({ text, parameters });
-    };
-    try {
+    await seedArchivedTasks(t.sql, big, 4);
+    const plan = await planOfRequest(t.sql, "FROM tasks t WHERE", async () => {
       const res = await t.call("GET", `/api/tasks?projectId=${big}`, { token: owner.token });
       expect(res.status).toBe(200);
       expect(res.body.items).toHaveLength(50);
-      const [statement] = statements;
-      if (!statement) throw new Error("no list query was sent");
-      const rows = await t.sql.unsafe(`EXPLAIN ${statement.text}`, statement.parameters as string[]);
-      const plan = rows.map((row) => Object.values(row)[0]).join("\n");
-      expect(plan).toMatch(/Index Scan using tasks_active_position_idx/);
-      expect(plan).not.toContain("Seq Scan");
-      expect(plan).not.toContain("Sort");
-    } finally {
-      options.debug = false;
-    }
+    });
+    expect(plan).toMatch(/Index Scan using tasks_active_position_idx/);
+    expect(plan).not.toContain("Seq Scan");
+    expect(plan).not.toContain("Sort");
   }, 120_000);
 });
 

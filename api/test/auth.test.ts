@@ -240,17 +240,8 @@ describe("refresh sessions", () => {
       401,
     );
     expect((await t.call("POST", "/api/auth/refresh", { cookie: user.cookie })).status).toBe(200);
-    expect(
-      (await t.call("POST", "/api/auth/login", { body: { email: user.email, password: user.password } }))
-        .status,
-    ).toBe(401);
-    expect(
-      (
-        await t.call("POST", "/api/auth/login", {
-          body: { email: user.email, password: "a brand new passphrase" },
-        })
-      ).status,
-    ).toBe(200);
+    expect(await t.loginStatus(user.email, user.password)).toBe(401);
+    expect(await t.loginStatus(user.email, "a brand new passphrase")).toBe(200);
   });
 });
 

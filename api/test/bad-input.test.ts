@@ -13,8 +13,7 @@ let projectId: string;
 beforeAll(async () => {
   t = await createTestApp();
   user = await t.signUp();
-  projectId = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Inputs" } })).body
-    .id;
+  projectId = await t.createProject(user, "Inputs");
 }, 120_000);
 afterAll(() => t.close());
 
@@ -263,8 +262,7 @@ describe("labels and archive", () => {
   });
 
   test("a label id from another project, an unknown one or not an id at all: 404", async () => {
-    const other = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Other" } })).body
-      .id;
+    const other = await t.createProject(user, "Other");
     const foreign = (await createLabel({ name: "foreign" }, other)).body;
     for (const method of ["PATCH", "DELETE"]) {
       const body = method === "PATCH" ? { name: "stolen" } : undefined;

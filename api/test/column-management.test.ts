@@ -6,6 +6,7 @@ import { createApp } from "../src/app.ts";
 import { createSql } from "../src/db/client.ts";
 import { openEvents, payload } from "./support/client.ts";
 import { createTestApp, freshRuntime, type TestApp, type TestUser } from "./support/harness.ts";
+import { planOfRequest, seedArchivedTasks } from "./support/query-plans.ts";
 
 setDefaultTimeout(60_000);
 
@@ -36,16 +37,10 @@ const move = (id: string, body: unknown, user = editor) =>
 beforeAll(async () => {
   t = await createTestApp();
   [owner, editor, viewer] = [await t.signUp("Owner"), await t.signUp("Editor"), await t.signUp("Viewer")];
-  projectId = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Cols" } })).body.id;
-  for (const [user, role] of [
+  projectId = await t.createProject(owner, "Cols", [
     [editor, "editor"],
     [viewer, "viewer"],
-  ] as const) {
-    await t.call("POST", `/api/projects/${projectId}/members`, {
-      token: owner.token,
-      body: { email: user.email, role },
-    });
-  }
+  ]);
 });
 afterAll(() => t.close());
 
@@ -156,8 +151,7 @@ describe("columns", () => {
   });
 
   test("a column id from another project is a 4xx, never a 500", async () => {
-    const other = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Other" } }))
-      .body.id;
+    const other = await t.createProject(owner, "Other");
     const [foreign] = await columnsOf(other);
     const task = await newTask("Stay home");
     const moved = await move(task.id, { columnId: foreign?.id, position: 0 });
@@ -283,8 +277,7 @@ describe("columns", () => {
       expect(res.status).toBe(422);
     }
     expect((await addColumn({ name: "é".repeat(100) })).status).toBe(201);
-    const other = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Many" } })).body
-      .id;
+    const other = await t.createProject(owner, "Many");
     const answers: number[] = [];
     for (let i = 0; i < 48; i++) answers.push((await addColumn({ name: `C${i}` }, owner, other)).status);
     expect(answers.filter((s) => s === 201)).toHaveLength(47);
@@ -437,12 +430,7 @@ describe("with archive (migration 0007)", () => {
   const archive = (id: string) => t.call("POST", `/api/tasks/${id}/archive`, { token: editor.token });
 
   beforeAll(async () => {
-    archiveProject = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Shelf" } }))
-      .body.id;
-    await t.call("POST", `/api/projects/${archiveProject}/members`, {
-      token: owner.token,
-      body: { email: editor.email, role: "editor" },
-    });
+    archiveProject = await t.createProject(owner, "Shelf", [[editor, "editor"]]);
   });
 
   test("the board leaves archived tasks out; moves count the cards in use only", async () => {
@@ -501,38 +489,16 @@ describe("with archive (migration 0007)", () => {
   });
 
   test("with many archived tasks, the board reads its tasks from tasks_active_position_idx (EXPLAIN)", async () => {
-    const big = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Big shelf" } }))
-      .body.id as string;
-    await t.sql.begin(async (tx) => {
-      await tx`SET LOCAL statement_timeout = 0`;
-      const others = await tx<{ id: string }[]>`
-        INSERT INTO projects (name) SELECT 'filler ' || g FROM generate_series(1, 19) g RETURNING id`;
-      const ids = [big, ...others.map((p) => p.id)];
-      await tx`
-        INSERT INTO tasks (project_id, title, position, archived_at)
-        SELECT (${ids}::uuid[])[1 + g % 20], 'task ' || g, g, CASE WHEN g % 3 <> 0 THEN now() END
-        FROM generate_series(1, 40000) g`;
-    });
-    await t.sql`ANALYZE tasks`;
-    const statements: { text: string; parameters: unknown[] }[] = [];
-    const options = t.sql.options as { debug: unknown };
-    options.debug = (_connection: number, text: string, parameters: unknown[]) => {
-      if (text.includes("string_agg")) statements.push({ text, parameters });
-    };
-    try {
+    const big = await t.createProject(owner, "Big shelf");
+    await seedArchivedTasks(t.sql, big, 3);
+    const plan = await planOfRequest(t.sql, "string_agg", async () => {
       const res = await t.call("GET", `/api/projects/${big}/board`, { token: owner.token });
       expect(res.status).toBe(200);
       // Two of three of the project's 2,000 tasks are archived.
       expect(res.body.tasks).toHaveLength(666);
-      const [statement] = statements;
-      if (!statement) throw new Error("no board query was sent");
-      const rows = await t.sql.unsafe(`EXPLAIN ${statement.text}`, statement.parameters as string[]);
-      const plan = rows.map((row) => Object.values(row)[0]).join("\n");
-      // A (bitmap) index scan of the partial index: archived rows are never read.
-      expect(plan).toMatch(/Index Scan (using|on) tasks_active_position_idx/);
-      expect(plan).not.toMatch(/Seq Scan on tasks/);
-    } finally {
-      options.debug = false;
-    }
+    });
+    // A (bitmap) index scan of the partial index: archived rows are never read.
+    expect(plan).toMatch(/Index Scan (using|on) tasks_active_position_idx/);
+    expect(plan).not.toMatch(/Seq Scan on tasks/);
   }, 120_000);
 });

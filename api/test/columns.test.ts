@@ -135,8 +135,7 @@ describe("this version", () => {
     // This file's own database: the trigger stays off for the rest of it.
     await t.sql`ALTER TABLE tasks DISABLE TRIGGER tasks_column_from_status`;
     const owner = await t.signUp("Owner");
-    const projectId = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "New" } }))
-      .body.id;
+    const projectId = await t.createProject(owner, "New");
     expect(await columnsOf(t.sql, projectId)).toEqual(DEFAULT_COLUMNS);
 
     const created = await t.call("POST", "/api/tasks", {

@@ -11,8 +11,7 @@ let projectId: string;
 beforeAll(async () => {
   t = await createTestApp();
   user = await t.signUp();
-  projectId = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Ancient" } })).body
-    .id;
+  projectId = await t.createProject(user, "Ancient");
 }, 120_000);
 afterAll(() => t.close());
 

@@ -26,16 +26,10 @@ beforeAll(async () => {
     t.signUp("Viewer"),
     t.signUp("Outsider"),
   ]);
-  projectId = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Talk" } })).body.id;
-  for (const [user, role] of [
+  projectId = await t.createProject(owner, "Talk", [
     [editor, "editor"],
     [viewer, "viewer"],
-  ] as const) {
-    await t.call("POST", `/api/projects/${projectId}/members`, {
-      token: owner.token,
-      body: { email: user.email, role },
-    });
-  }
+  ]);
 }, 120_000);
 afterAll(() => t.close());
 
@@ -100,18 +94,10 @@ describe("checklists", () => {
 
 describe("the task list's hasOpenChecklist filter", () => {
   test("true: tasks with an unticked item; false: the others; cached lists follow every checklist write", async () => {
-    const project = (
-      await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Open items" } })
-    ).body.id as string;
-    for (const [user, role] of [
+    const project = await t.createProject(owner, "Open items", [
       [editor, "editor"],
       [viewer, "viewer"],
-    ] as const) {
-      await t.call("POST", `/api/projects/${project}/members`, {
-        token: owner.token,
-        body: { email: user.email, role },
-      });
-    }
+    ]);
     const add = async (title: string) =>
       (await t.call("POST", "/api/tasks", { token: owner.token, body: { projectId: project, title } })).body
         .id as string;
@@ -319,8 +305,7 @@ describe("activity", () => {
   });
 
   test("deleting a task keeps its history in the project feed; deleting the project removes it", async () => {
-    const scratch = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Scratch" } }))
-      .body.id;
+    const scratch = await t.createProject(owner, "Scratch");
     const task = (
       await t.call("POST", "/api/tasks", { token: owner.token, body: { projectId: scratch, title: "Gone" } })
     ).body;
@@ -335,8 +320,7 @@ describe("activity", () => {
 
 describe("board counts", () => {
   test("checklist progress and comment counts for the whole board in a constant number of queries", async () => {
-    const board = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Counts" } }))
-      .body.id;
+    const board = await t.createProject(owner, "Counts");
     const addTasks = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const task = (

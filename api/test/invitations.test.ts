@@ -20,9 +20,7 @@ beforeAll(async () => {
   smtp = await startTestSmtp();
   t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL, JOBS_RETRY_BASE_MS: "50" });
   owner = await t.signUp("Olivia\r\nBcc: victim@example.test");
-  projectId = (
-    await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Launch\nX-Evil: 1" } })
-  ).body.id;
+  projectId = await t.createProject(owner, "Launch\nX-Evil: 1");
 });
 
 afterAll(async () => {
@@ -228,8 +226,7 @@ describe("inviting", () => {
 
     // Another owner's project and its invitation: invisible from here.
     const other = await t.signUp("Other owner");
-    const theirs = (await t.call("POST", "/api/projects", { token: other.token, body: { name: "Theirs" } }))
-      .body.id;
+    const theirs = await t.createProject(other, "Theirs");
     await invite(unique("theirs"), { project: theirs, token: other.token });
     const [theirInvitation] = (
       await t.call("GET", `/api/projects/${theirs}/invitations`, { token: other.token })
@@ -285,8 +282,7 @@ describe("inviting", () => {
   test(`at most ${INVITATIONS_PER_HOUR} an hour per owner: then 429 JSON for every address alike`, async () => {
     const prober = await t.signUp("Prober");
     const known = await t.signUp("Known");
-    const probe = (await t.call("POST", "/api/projects", { token: prober.token, body: { name: "Probe" } }))
-      .body.id;
+    const probe = await t.createProject(prober, "Probe");
     const ip = "192.0.2.77";
     for (let i = 0; i < INVITATIONS_PER_HOUR; i++) {
       const reply = await invite(unique(`probe${i}`), { project: probe, token: prober.token, ip });

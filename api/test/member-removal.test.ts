@@ -13,14 +13,10 @@ afterAll(() => t.close());
 
 test("removing a member sets assignee to null on their tasks, bumping versions; others keep theirs", async () => {
   const [owner, leaving, staying] = await Promise.all([t.signUp("O"), t.signUp("L"), t.signUp("S")]);
-  const projectId = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "P" } })).body
-    .id;
-  for (const member of [leaving, staying]) {
-    await t.call("POST", `/api/projects/${projectId}/members`, {
-      token: owner.token,
-      body: { email: member.email, role: "editor" },
-    });
-  }
+  const projectId = await t.createProject(owner, "P", [
+    [leaving, "editor"],
+    [staying, "editor"],
+  ]);
   const create = (title: string, assigneeId: string) =>
     t.call("POST", "/api/tasks", { token: owner.token, body: { projectId, title, assigneeId } });
   const mine = (await create("theirs", leaving.id)).body;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
+import { planOfRequest } from "./support/query-plans.ts";
 
 // Real servers, argon2id and property runs outlast the 5 s default on a loaded machine.
 setDefaultTimeout(60_000);
@@ -43,12 +44,7 @@ beforeAll(async () => {
     t.signUp("Viewer"),
     t.signUp("Outsider"),
   ]);
-  projectId = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Board" } })).body
-    .id;
-  await t.call("POST", `/api/projects/${projectId}/members`, {
-    token: owner.token,
-    body: { email: viewer.email, role: "viewer" },
-  });
+  projectId = await t.createProject(owner, "Board", [[viewer, "viewer"]]);
 }, 120_000);
 afterAll(() => t.close());
 
@@ -188,8 +184,7 @@ describe("update with optimistic concurrency", () => {
   });
 
   test("concurrent creates, edits and moves in one project all succeed (no deadlock between writers)", async () => {
-    const board = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Busy" } })).body
-      .id;
+    const board = await t.createProject(owner, "Busy");
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       ids.push(
@@ -262,8 +257,7 @@ describe("update with optimistic concurrency", () => {
 
 describe("board moves", () => {
   test("moving places the task at the requested index of the target column", async () => {
-    const board = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Moves" } }))
-      .body.id;
+    const board = await t.createProject(owner, "Moves");
     const make = async (title: string) =>
       (await t.call("POST", "/api/tasks", { token: owner.token, body: { projectId: board, title } }))
         .body as Task;
@@ -323,8 +317,7 @@ describe("board moves", () => {
   });
 
   test("repeated moves into the same gap renumber the column and keep the order right", async () => {
-    const board = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Gaps" } })).body
-      .id;
+    const board = await t.createProject(owner, "Gaps");
     const first = (
       await t.call("POST", "/api/tasks", { token: owner.token, body: { projectId: board, title: "first" } })
     ).body;
@@ -361,8 +354,7 @@ describe("board moves", () => {
 describe("list: filters, search, sort and cursor pages", () => {
   let searchProject: string;
   beforeAll(async () => {
-    searchProject = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Search" } }))
-      .body.id;
+    searchProject = await t.createProject(owner, "Search");
     const add = (body: Record<string, unknown>) =>
       t.call("POST", "/api/tasks", { token: owner.token, body: { projectId: searchProject, ...body } });
     await add({
@@ -442,8 +434,7 @@ describe("list: filters, search, sort and cursor pages", () => {
   });
 
   test("cursor pagination visits every task exactly once, for every sort", async () => {
-    const pages = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Pages" } }))
-      .body.id;
+    const pages = await t.createProject(owner, "Pages");
     const priorities = ["low", "medium", "high", "urgent"];
     for (let i = 0; i < 57; i++) {
       await t.call("POST", "/api/tasks", {
@@ -510,7 +501,7 @@ describe("search as you type", () => {
     return titles(res.body.items);
   };
   beforeAll(async () => {
-    board = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Typing" } })).body.id;
+    board = await t.createProject(owner, "Typing");
     for (const [title, description] of [
       ["Quarterly analytics review", "🚀 launch the dashboards"],
       ["Deploy the hotfix", "🔥 on call, see #123"],
@@ -616,8 +607,7 @@ describe("cache", () => {
   });
 
   test("no stale list after a write has returned, under concurrent writes and reads", async () => {
-    const board = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Hammer" } }))
-      .body.id;
+    const board = await t.createProject(owner, "Hammer");
     const readAll = () => t.call("GET", `/api/tasks?projectId=${board}&limit=100`, { token: owner.token });
     const writers = Array.from({ length: 4 }, async (_, writer) => {
       for (let i = 0; i < 10; i++) {
@@ -670,8 +660,7 @@ describe("cache", () => {
 
 describe("search plan", () => {
   test("on a large table the list's search query runs on the project search index (EXPLAIN)", async () => {
-    const big = (await t.call("POST", "/api/projects", { token: owner.token, body: { name: "Big" } })).body
-      .id;
+    const big = await t.createProject(owner, "Big");
     const others = await t.sql<{ id: string }[]>`
       INSERT INTO projects (name) SELECT 'filler ' || g FROM generate_series(1, 29) g RETURNING id`;
     const ids = [big, ...others.map((p) => p.id)];
@@ -690,39 +679,25 @@ describe("search plan", () => {
         SELECT ${big}, 'Quarterly analytics review ' || g, '🚀 budget', 60000 + g FROM generate_series(1, 5) g`;
     });
     await t.sql`ANALYZE tasks`;
-    // postgres.js's debug hook hands over every statement as sent: EXPLAIN the endpoint's real query.
-    const statements: { text: string; parameters: unknown[] }[] = [];
-    const options = t.sql.options as { debug: unknown };
-    options.debug = (_connection: number, text: string, parameters: unknown[]) => {
-      if (text.includes("FROM tasks t WHERE")) statements.push({ text, parameters });
-    };
-    const planOf = async (q: string) => {
-      statements.length = 0;
-      const res = await t.call("GET", `/api/tasks?${new URLSearchParams({ projectId: big, q })}`, {
-        token: owner.token,
-      });
-      expect(res.status).toBe(200);
-      const [statement] = statements;
-      if (!statement) throw new Error(`no list query was sent for ${q}`);
-      const rows = await t.sql.unsafe(`EXPLAIN ${statement.text}`, statement.parameters as string[]);
-      return rows.map((row) => Object.values(row)[0]).join("\n");
-    };
-    try {
-      for (const q of ["analyt", "quarterly analy", "analytics 🚀", "review -hiring"]) {
-        // The tsquery must be an index condition: the same index also matches on project_id alone.
-        expect({ q, plan: await planOf(q) }).toEqual({
-          q,
-          plan: expect.stringMatching(
-            /Bitmap Index Scan on tasks_project_search_idx.*\n\s+Index Cond: .*search @@/,
-          ),
+    const planOf = (q: string) =>
+      planOfRequest(t.sql, "FROM tasks t WHERE", async () => {
+        const res = await t.call("GET", `/api/tasks?${new URLSearchParams({ projectId: big, q })}`, {
+          token: owner.token,
         });
-      }
-      // Emoji alone: no index can find them, but the scan stays inside the project.
-      const emojiOnly = await planOf("🚀");
-      expect(emojiOnly).not.toContain("Seq Scan on tasks");
-      expect(emojiOnly).toMatch(/Index Scan using tasks_(active_position|position|board)_idx/);
-    } finally {
-      options.debug = false;
+        expect(res.status).toBe(200);
+      });
+    for (const q of ["analyt", "quarterly analy", "analytics 🚀", "review -hiring"]) {
+      // The tsquery must be an index condition: the same index also matches on project_id alone.
+      expect({ q, plan: await planOf(q) }).toEqual({
+        q,
+        plan: expect.stringMatching(
+          /Bitmap Index Scan on tasks_project_search_idx.*\n\s+Index Cond: .*search @@/,
+        ),
+      });
     }
+    // Emoji alone: no index can find them, but the scan stays inside the project.
+    const emojiOnly = await planOf("🚀");
+    expect(emojiOnly).not.toContain("Seq Scan on tasks");
+    expect(emojiOnly).toMatch(/Index Scan using tasks_(active_position|position|board)_idx/);
   }, 120_000);
 });

@@ -32,8 +32,6 @@ const importAs = (token: string, body: unknown, query = "") =>
   t.call("POST", `/api/import${query}`, { token, body });
 const projectNames = async (token: string) =>
   ((await t.call("GET", "/api/projects", { token })).body.items as { name: string }[]).map((p) => p.name);
-const newProject = async (token: string, name: string) =>
-  (await t.call("POST", "/api/projects", { token, body: { name } })).body.id as string;
 const addTask = async (token: string, projectId: string, body: Record<string, unknown>) =>
   (await t.call("POST", "/api/tasks", { token, body: { projectId, ...body } })).body;
 /** Without project, task and column ids; a task's column is named by its index in the project's columns. */
@@ -83,8 +81,8 @@ const versionOneFile = () => ({
 
 describe("export", () => {
   test("holds only my projects, with members, tasks and their ids; people by e-mail only", async () => {
-    const mine = await newProject(alice.token, "Alice's");
-    await newProject(bob.token, "Bob's");
+    const mine = await t.createProject(alice, "Alice's");
+    await t.createProject(bob, "Bob's");
     await t.call("POST", `/api/projects/${mine}/members`, {
       token: alice.token,
       body: { email: bob.email, role: "editor" },
@@ -265,7 +263,7 @@ describe("import as a copy", () => {
 
 describe("import restores", () => {
   test("my own export puts my projects back in place: same ids, no copies, later changes undone", async () => {
-    const project = await newProject(alice.token, "Restorable");
+    const project = await t.createProject(alice, "Restorable");
     const keep = await addTask(alice.token, project, { title: "Keep", description: "original" });
     const lose = await addTask(alice.token, project, { title: "Deleted later" });
     const snapshot = await exportOf(alice.token);
@@ -307,7 +305,7 @@ describe("import restores", () => {
   });
 
   test("columns come back too: a column added since goes, a deleted one returns with its tasks", async () => {
-    const project = await newProject(alice.token, "Board restore");
+    const project = await t.createProject(alice, "Board restore");
     const review = (
       await t.call("POST", `/api/projects/${project}/columns`, {
         token: alice.token,
@@ -335,7 +333,7 @@ describe("import restores", () => {
   });
 
   test("a deleted project comes back with its ids; members are not re-added", async () => {
-    const project = await newProject(alice.token, "Deleted and back");
+    const project = await t.createProject(alice, "Deleted and back");
     // Cached while empty: the project that comes back under this id must not be served this list.
     expect(
       (await t.call("GET", `/api/tasks?projectId=${project}`, { token: alice.token })).body.items,
@@ -371,11 +369,7 @@ describe("import restores", () => {
   });
 
   test("only owners restore: editors and strangers are refused by name and nothing changes", async () => {
-    const project = await newProject(alice.token, "Owned by Alice");
-    await t.call("POST", `/api/projects/${project}/members`, {
-      token: alice.token,
-      body: { email: bob.email, role: "editor" },
-    });
+    const project = await t.createProject(alice, "Owned by Alice", [[bob, "editor"]]);
     await addTask(alice.token, project, { title: "Untouched" });
     const bobsFile = await exportOf(bob.token);
     const aliceExport = await exportOf(alice.token);
@@ -399,7 +393,7 @@ describe("import restores", () => {
   });
 
   test("a task id from another project is not taken over: the task is created anew", async () => {
-    const bobs = await newProject(bob.token, "Bob's private");
+    const bobs = await t.createProject(bob, "Bob's private");
     const secret = await addTask(bob.token, bobs, { title: "Bob's secret" });
     const file = { ...versionOneFile(), version: 2 };
     const projectId = crypto.randomUUID();
@@ -687,11 +681,7 @@ describe("checklists and comments", () => {
   test("export holds them (authors and mentions by email); restore puts them back; a copy drops mentions of people not imported", async () => {
     const alice = await t.signUp("Alice");
     const bob = await t.signUp("Bob");
-    const projectId = await newProject(alice.token, "Talkative");
-    await t.call("POST", `/api/projects/${projectId}/members`, {
-      token: alice.token,
-      body: { email: bob.email, role: "editor" },
-    });
+    const projectId = await t.createProject(alice, "Talkative", [[bob, "editor"]]);
     const task = (await addTask(alice.token, projectId, { title: "Discussed" })).id as string;
     for (const text of ["first", "second"]) {
       await t.call("POST", `/api/tasks/${task}/checklist`, { token: alice.token, body: { text } });

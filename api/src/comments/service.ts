@@ -73,6 +73,25 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
     return comment;
   };
 
+  /** Inside the write's transaction: the comment as stored and the task's new comment count. */
+  const written = async (tx: Queryable, taskId: string, commentId: string, notified: Created[]) => ({
+    comment: await commentOf(tx, taskId, commentId),
+    count: await comments.countComments(tx, taskId),
+    notified,
+  });
+
+  /** After the commit: the comment to every open board, then the notifications the write produced. */
+  const broadcast = async (
+    type: "comment.created" | "comment.updated",
+    projectId: string,
+    actorId: string,
+    { comment, count, notified }: Awaited<ReturnType<typeof written>>,
+  ) => {
+    await publish({ type, projectId, actorId, comment, commentCount: count });
+    await announce(sql, publish, notified);
+    return comment;
+  };
+
   return {
     async list(userId: string, taskId: string) {
       await readTask(taskId, userId, false);
@@ -81,7 +100,7 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
 
     async add(userId: string, taskId: string, body: string) {
       const { task } = await readTask(taskId, userId);
-      const { comment, count, notified } = await timed(metrics, "comments.add", () =>
+      const result = await timed(metrics, "comments.add", () =>
         sql.begin(async (tx) => {
           const mentions = await checkedMentions(tx, task.projectId, body);
           const id = await comments.insertComment(tx, taskId, userId, body);
@@ -99,27 +118,15 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
             mentions,
             true,
           );
-          return {
-            comment: await commentOf(tx, taskId, id),
-            count: await comments.countComments(tx, taskId),
-            notified,
-          };
+          return written(tx, taskId, id, notified);
         }),
       );
-      await publish({
-        type: "comment.created",
-        projectId: task.projectId,
-        actorId: userId,
-        comment,
-        commentCount: count,
-      });
-      await announce(sql, publish, notified);
-      return comment;
+      return broadcast("comment.created", task.projectId, userId, result);
     },
 
     async update(userId: string, taskId: string, commentId: string, body: string) {
       const { task } = await readTask(taskId, userId);
-      const { comment, count, notified } = await timed(metrics, "comments.update", () =>
+      const result = await timed(metrics, "comments.update", () =>
         sql.begin(async (tx) => {
           const current = await commentOf(tx, taskId, commentId);
           if (current.authorId !== userId) {
@@ -143,22 +150,10 @@ export function createCommentService({ sql, metrics }: Deps, publish: Publish) {
             kind: "comment.edited",
             data: { commentId, excerpt: excerpt(body) },
           });
-          return {
-            comment: await commentOf(tx, taskId, commentId),
-            count: await comments.countComments(tx, taskId),
-            notified,
-          };
+          return written(tx, taskId, commentId, notified);
         }),
       );
-      await publish({
-        type: "comment.updated",
-        projectId: task.projectId,
-        actorId: userId,
-        comment,
-        commentCount: count,
-      });
-      await announce(sql, publish, notified);
-      return comment;
+      return broadcast("comment.updated", task.projectId, userId, result);
     },
 
     async remove(userId: string, taskId: string, commentId: string) {

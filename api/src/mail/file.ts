@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
-import type { Mailer, RenderedMail } from "./mail.ts";
+import { type Mailer, messageOf, type RenderedMail } from "./mail.ts";
 
 export function createFileMailer(options: { dir: string; printLinks: boolean }): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
@@ -13,15 +13,7 @@ export function createFileMailer(options: { dir: string; printLinks: boolean }):
   return {
     description: `mail: written as .eml files to ${options.dir} (set SMTP_URL to send)`,
     async send(mail: RenderedMail) {
-      const info = await transport.sendMail({
-        from: mail.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: mail.messageId,
-        headers: mail.headers,
-      });
+      const info = await transport.sendMail(messageOf(mail));
       await mkdir(options.dir, { recursive: true });
       count += 1;
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");

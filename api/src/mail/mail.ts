@@ -48,6 +48,12 @@ export interface RenderedMail {
   link?: string;
 }
 
+/** What nodemailer is handed to build the message, whichever transport carries it. */
+export function messageOf(mail: RenderedMail) {
+  const { from, to, subject, text, html, messageId, headers } = mail;
+  return { from, to, subject, text, html, messageId, headers };
+}
+
 export interface Mailer {
   /** One line for the start-up log (never a password). */
   description: string;

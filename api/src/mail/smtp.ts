@@ -3,7 +3,7 @@
 // does not). Every phase has a timeout (connect, greeting, each read), so a send never outlives the
 // job's lease (config.ts keeps JOBS_LEASE_SECONDS ≥ 2 × MAIL_TIMEOUT_SECONDS + 5).
 import nodemailer from "nodemailer";
-import { type Mailer, MailRejectedError, type RenderedMail } from "./mail.ts";
+import { type Mailer, MailRejectedError, messageOf, type RenderedMail } from "./mail.ts";
 
 export function describeSmtpUrl(url: string): string {
   const parsed = new URL(url);
@@ -27,15 +27,7 @@ export function createSmtpMailer(options: { url: string; timeoutMs: number }): M
     description: describeSmtpUrl(options.url),
     async send(mail: RenderedMail) {
       try {
-        await transport.sendMail({
-          from: mail.from,
-          to: mail.to,
-          subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
-          messageId: mail.messageId,
-          headers: mail.headers,
-        });
+        await transport.sendMail(messageOf(mail));
       } catch (error) {
         const code = (error as { responseCode?: number }).responseCode;
         // 5xx: the server refused this message for good (unknown mailbox, address it cannot take).

@@ -93,6 +93,15 @@ export async function addMember(base: string, owner: User, projectId: string, me
   expect(reply.status).toBe(202);
 }
 
+/** Ada, owner of a new project, and Bob, its editor: the cast of the two-user suites. */
+export async function adaAndBob(base: string, projectName: string) {
+  const ada = await signUp(base, "ada");
+  const bob = await signUp(base, "bob");
+  const projectId = await createProject(base, ada, projectName);
+  await addMember(base, ada, projectId, bob);
+  return { ada, bob, projectId };
+}
+
 export async function createTask(base: string, user: User, projectId: string, title: string): Promise<Reply> {
   return call(base, "POST", "/api/tasks", { token: user.token, body: { projectId, title } });
 }

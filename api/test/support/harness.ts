@@ -100,9 +100,19 @@ export interface TestApp extends Pick<Runtime, "sql" | "store" | "metrics" | "jo
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
   /** Registers a fresh user and returns their token and refresh cookie. */
   signUp(name?: string): Promise<TestUser>;
+  /** POST /api/auth/login's status for these credentials. */
+  loginStatus(email: string, password: string): Promise<number>;
+  /** A project of `owner`'s with `members` added (an account is added at once: 202); returns its id. */
+  createProject(
+    owner: TestUser,
+    name: string,
+    members?: readonly (readonly [TestUser, Role])[],
+  ): Promise<string>;
   /** The app on a real loopback socket (started on first use, stopped by close()); returns its URL. */
   listen(): string;
 }
+
+type Role = "owner" | "editor" | "viewer";
 
 export interface CallOptions {
   token?: string;
@@ -192,6 +202,22 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
         fetch: (request, bun) => app.fetch(request, bun),
       });
       return `http://127.0.0.1:${server.port}`;
+    },
+    async loginStatus(email, password) {
+      return (await call("POST", "/api/auth/login", { body: { email, password } })).status;
+    },
+    async createProject(owner, name, members = []) {
+      const created = await call("POST", "/api/projects", { token: owner.token, body: { name } });
+      if (created.status !== 201)
+        throw new Error(`project creation failed: ${created.status} ${created.text}`);
+      for (const [member, role] of members) {
+        const added = await call("POST", `/api/projects/${created.body.id}/members`, {
+          token: owner.token,
+          body: { email: member.email, role },
+        });
+        if (added.status !== 202) throw new Error(`adding ${role} failed: ${added.status} ${added.text}`);
+      }
+      return created.body.id as string;
     },
     async signUp(name = "Test User") {
       userCount += 1;

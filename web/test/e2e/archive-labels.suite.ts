@@ -2,7 +2,7 @@
 // the other's board, a restore brings it back; a label renamed in settings changes on the other's
 // cards), keyboard only, a 375 px phone, and axe in light and dark.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/archive-labels.suite.ts
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Locator, Page } from "playwright-core";
 import {
   addMember,
@@ -13,43 +13,17 @@ import {
   type User,
 } from "../../../api/test/support/client.ts";
 import { LABEL_COLORS } from "../../src/api/types";
-import {
-  card,
-  newSession,
-  type Session,
-  type Stack,
-  seriousOrWorse,
-  signIn,
-  startStack,
-  tabTo,
-  until,
-} from "./harness";
+import { card, seriousOrWorse, signIn, suiteStack, tabTo, until } from "./harness";
 
 setDefaultTimeout(300_000);
 
-let stack: Stack;
-const sessions: Session[] = [];
-const open = async (options?: Parameters<typeof newSession>[1]) => {
-  const session = await newSession(stack, options);
-  sessions.push(session);
-  return session;
-};
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  for (const s of sessions) {
-    expect(s.foreign).toEqual([]);
-    expect(s.errors).toEqual([]);
-    await s.context.close().catch(() => {});
-  }
-  await stack?.stop();
-});
+const suite = suiteStack();
+/** The API itself, for set-up calls. */
+const api = () => suite.stack().apiUrl;
+const { open } = suite;
 
 const addTask = async (user: User, projectId: string, title: string, labels: string[] = []) => {
-  const reply = await call(stack.apiUrl, "POST", "/api/tasks", {
+  const reply = await call(api(), "POST", "/api/tasks", {
     token: user.token,
     body: { projectId, title, labels },
   });
@@ -59,10 +33,10 @@ const addTask = async (user: User, projectId: string, title: string, labels: str
 
 /** An owner and an editor of one project with a few labelled tasks. */
 async function seed(name: string) {
-  const owner = await signUpByApi(stack.apiUrl, "owner");
-  const editor = await signUpByApi(stack.apiUrl, "editor");
-  const projectId = await createProject(stack.apiUrl, owner, name);
-  await addMember(stack.apiUrl, owner, projectId, editor, "editor");
+  const owner = await signUpByApi(api(), "owner");
+  const editor = await signUpByApi(api(), "editor");
+  const projectId = await createProject(api(), owner, name);
+  await addMember(api(), owner, projectId, editor, "editor");
   await addTask(owner, projectId, "Fix the login bug", ["bug", "web"]);
   await addTask(owner, projectId, "Plan the release", ["release"]);
   await addTask(owner, projectId, "Old idea");
@@ -118,7 +92,7 @@ describe("two users live", () => {
     await item.getByRole("button", { name: "Delete “Old idea”" }).click();
     await ann.page.getByRole("alertdialog").getByRole("button", { name: "Delete task" }).click();
     await item.waitFor({ state: "detached" });
-    const left = await call(stack.apiUrl, "GET", `/api/tasks?projectId=${projectId}&archived=include`, {
+    const left = await call(api(), "GET", `/api/tasks?projectId=${projectId}&archived=include`, {
       token: owner.token,
     });
     expect(left.body.items.map((task: { title: string }) => task.title).sort()).toEqual([
@@ -208,7 +182,7 @@ describe("the list", () => {
   test("hides archived tasks unless asked; search finds them with Archived: Included", async () => {
     const { owner, projectId } = await seed("Search archive");
     const old = await addTask(owner, projectId, "Old budget notes");
-    await call(stack.apiUrl, "POST", `/api/tasks/${old.id}/archive`, { token: owner.token });
+    await call(api(), "POST", `/api/tasks/${old.id}/archive`, { token: owner.token });
     const { page } = await open();
     await signIn(page, owner.email, PASSWORD);
     await page.goto(`/projects/${projectId}/list?q=budget`);
@@ -307,14 +281,14 @@ describe("accessibility", () => {
       const { owner, projectId } = await seed(`Axe ${scheme}`);
       // Every palette colour on a card.
       for (const color of LABEL_COLORS) {
-        await call(stack.apiUrl, "POST", `/api/projects/${projectId}/labels`, {
+        await call(api(), "POST", `/api/projects/${projectId}/labels`, {
           token: owner.token,
           body: { name: color, color },
         });
       }
       await addTask(owner, projectId, "Every colour", LABEL_COLORS);
       const archived = await addTask(owner, projectId, "Archived one");
-      await call(stack.apiUrl, "POST", `/api/tasks/${archived.id}/archive`, { token: owner.token });
+      await call(api(), "POST", `/api/tasks/${archived.id}/archive`, { token: owner.token });
 
       const { page } = await open({ colorScheme: scheme });
       const failures: string[] = [];

@@ -5,7 +5,7 @@
 // Run: bun run --cwd web build && bun test ./web/test/e2e/columns.suite.ts
 // The README's screenshots (docs/screenshots/board.png, task-dialog.png) are written by the last test;
 // with UPDATE_DOCS_SCREENSHOTS=1 into docs/screenshots/, otherwise into web/screenshots/ (git-ignored).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -21,41 +21,22 @@ import {
 import {
   card,
   createProject,
-  newSession,
   repoRoot,
-  type Session,
-  type Stack,
   screenshotDir,
   seriousOrWorse,
   signIn,
   signUp,
-  startStack,
+  suiteStack,
   uniqueEmail,
   until,
 } from "./harness";
 
 setDefaultTimeout(300_000);
 
-let stack: Stack;
-const sessions: Session[] = [];
-const open = async (options?: Parameters<typeof newSession>[1]) => {
-  const session = await newSession(stack, options);
-  sessions.push(session);
-  return session;
-};
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  for (const s of sessions) {
-    expect(s.foreign).toEqual([]);
-    expect(s.errors).toEqual([]);
-    await s.context.close().catch(() => {});
-  }
-  await stack?.stop();
-});
+const suite = suiteStack();
+/** The API itself, for set-up calls. */
+const api = () => suite.stack().apiUrl;
+const { open } = suite;
 
 /** The board's column names, in order. */
 const columnNames = (page: Page) =>
@@ -222,14 +203,14 @@ describe("the task dialog's column picker", () => {
 
 describe("open checklist items", () => {
   test("the board's toggle and the list's Checklist filter show tasks with unticked items, and follow a tick live", async () => {
-    const owner = await signUpByApi(stack.apiUrl, "Olga");
-    const project = await createProjectByApi(stack.apiUrl, owner, "Checklists");
+    const owner = await signUpByApi(api(), "Olga");
+    const project = await createProjectByApi(api(), owner, "Checklists");
     const ids: Record<string, string> = {};
     for (const title of ["Has open items", "All ticked", "No checklist"])
-      ids[title] = (await createTask(stack.apiUrl, owner, project, title)).body.id;
+      ids[title] = (await createTask(api(), owner, project, title)).body.id;
     const item = async (title: string, text: string, done: boolean) =>
       (
-        await call(stack.apiUrl, "POST", `/api/tasks/${ids[title]}/checklist`, {
+        await call(api(), "POST", `/api/tasks/${ids[title]}/checklist`, {
           token: owner.token,
           body: { text, done },
         })
@@ -268,7 +249,7 @@ describe("open checklist items", () => {
 
     // Its last open item ticked elsewhere: the list (refetched live, not served from a stale cache)
     // and the board leave it out.
-    await call(stack.apiUrl, "PATCH", `/api/tasks/${ids["Has open items"]}/checklist/${openItem}`, {
+    await call(api(), "PATCH", `/api/tasks/${ids["Has open items"]}/checklist/${openItem}`, {
       token: owner.token,
       body: { done: true },
     });
@@ -463,16 +444,16 @@ describe("phone and accessibility", () => {
 
 describe("the README's screenshots", () => {
   test("the board (custom columns, WIP counts, checklist and comment badges) and the task dialog", async () => {
-    const api = stack.apiUrl;
+    const apiUrl = api();
     const ok = async (method: string, path: string, token: string, body?: unknown) => {
-      const res = await call(api, method, path, { token, body });
+      const res = await call(apiUrl, method, path, { token, body });
       expect(res.status).toBeLessThan(300);
       return res.body;
     };
-    const jay: User = await signUpByApi(api, "Jay");
-    const mia: User = await signUpByApi(api, "Mia");
-    const project = await createProjectByApi(api, jay, "Product launch");
-    await addMember(api, jay, project, mia);
+    const jay: User = await signUpByApi(apiUrl, "Jay");
+    const mia: User = await signUpByApi(apiUrl, "Mia");
+    const project = await createProjectByApi(apiUrl, jay, "Product launch");
+    await addMember(apiUrl, jay, project, mia);
     const board = await ok("GET", `/api/projects/${project}/board`, jay.token);
     const columnId = (name: string) =>
       (board.columns as { id: string; name: string }[]).find((c) => c.name === name)?.id as string;

@@ -2,48 +2,33 @@
 // real API process (PostgreSQL, Redis). Two users live; keyboard only on a 375 px phone; axe in light
 // and dark; injected HTML never runs.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/discussion.suite.ts
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
-import {
-  addMember,
-  call,
-  createProject,
-  createTask,
-  PASSWORD,
-  signUp as signUpByApi,
-  type User,
-} from "../../../api/test/support/client.ts";
-import { newSession, type Session, type Stack, seriousOrWorse, signIn, startStack } from "./harness";
+import { adaAndBob, call, createTask, PASSWORD, type User } from "../../../api/test/support/client.ts";
+import { type newSession, seriousOrWorse, signIn, suiteStack } from "./harness";
 
 setDefaultTimeout(180_000);
 
 const card = (page: Page, title: string) => page.locator(".card", { hasText: title });
 const liveState = (page: Page) => page.getByTestId("live-state");
 
-let stack: Stack;
-const sessions: Session[] = [];
+const suite = suiteStack();
+/** The API itself, for set-up calls. */
+const api = () => suite.stack().apiUrl;
 let ada: User;
 let bob: User;
 let projectId: string;
 
 beforeAll(async () => {
-  stack = await startStack();
-  ada = await signUpByApi(stack.apiUrl, "ada");
-  bob = await signUpByApi(stack.apiUrl, "bob");
-  projectId = await createProject(stack.apiUrl, ada, "Discussion");
-  await addMember(stack.apiUrl, ada, projectId, bob);
-});
-afterAll(async () => {
-  for (const s of sessions) await s.context.close().catch(() => {});
-  await stack?.stop();
+  ({ ada, bob, projectId } = await adaAndBob(api(), "Discussion"));
 });
 
 /** A task with a two-item checklist, made through the API. */
 async function seededTask(title: string): Promise<string> {
-  const task = await createTask(stack.apiUrl, ada, projectId, title);
+  const task = await createTask(api(), ada, projectId, title);
   expect(task.status).toBe(201);
   for (const text of ["Write notes", "Book room"]) {
-    const item = await call(stack.apiUrl, "POST", `/api/tasks/${task.body.id}/checklist`, {
+    const item = await call(api(), "POST", `/api/tasks/${task.body.id}/checklist`, {
       token: ada.token,
       body: { text },
     });
@@ -53,8 +38,7 @@ async function seededTask(title: string): Promise<string> {
 }
 
 async function openBoard(user: User, options: Parameters<typeof newSession>[1] = {}) {
-  const session = await newSession(stack, options);
-  sessions.push(session);
+  const session = await suite.open(options);
   await signIn(session.page, user.email, PASSWORD);
   await session.page.goto(`/projects/${projectId}`);
   await liveState(session.page).filter({ hasText: "Live" }).waitFor({ timeout: 10_000 });
@@ -134,13 +118,13 @@ describe("discussion", () => {
       "![pixel](https://evil.example/p.png)",
     ];
     for (const body of hostile) {
-      const res = await call(stack.apiUrl, "POST", `/api/tasks/${taskId}/comments`, {
+      const res = await call(api(), "POST", `/api/tasks/${taskId}/comments`, {
         token: ada.token,
         body: { body },
       });
       expect(res.status).toBe(201);
     }
-    await call(stack.apiUrl, "PATCH", `/api/tasks/${taskId}`, {
+    await call(api(), "PATCH", `/api/tasks/${taskId}`, {
       token: ada.token,
       body: { description: '<img src=x onerror="window.__pwned=4"> [x](javascript:alert(1))' },
     });
@@ -192,7 +176,7 @@ describe("discussion", () => {
     test(`the task dialog with checklist, comments and activity has no serious or critical axe violations (${scheme})`, async () => {
       const title = `Accessible ${scheme}`;
       const taskId = await seededTask(title);
-      await call(stack.apiUrl, "POST", `/api/tasks/${taskId}/comments`, {
+      await call(api(), "POST", `/api/tasks/${taskId}/comments`, {
         token: ada.token,
         body: { body: `Hello @[bob](user:${bob.id}), see [the docs](https://example.com) and \`code\`` },
       });

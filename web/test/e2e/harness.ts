@@ -230,7 +230,8 @@ async function explained(page: Page, what: string, flow: () => Promise<void>): P
 
 /**
  * One stack for a suite file: started before its tests and stopped after them. Every browser session
- * opened through `open` is closed at the end, after checking it asked no other origin for anything.
+ * opened through `open` is closed at the end, after checking it asked no other origin for anything and
+ * threw no uncaught exception.
  */
 export function suiteStack(options: StackOptions = {}) {
   let started: Stack | undefined;
@@ -241,6 +242,7 @@ export function suiteStack(options: StackOptions = {}) {
   afterAll(async () => {
     for (const s of sessions) {
       expect(s.foreign).toEqual([]);
+      expect(s.errors).toEqual([]);
       await s.context.close().catch(() => {});
     }
     await started?.stop();

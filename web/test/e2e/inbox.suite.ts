@@ -5,15 +5,7 @@
 // Run: bun run --cwd web build && bun test ./web/test/e2e/inbox.suite.ts
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
-import {
-  addMember,
-  call,
-  createProject,
-  createTask,
-  PASSWORD,
-  signUp as signUpByApi,
-  type User,
-} from "../../../api/test/support/client.ts";
+import { adaAndBob, call, createTask, PASSWORD, type User } from "../../../api/test/support/client.ts";
 import { card, type newSession, type Session, seriousOrWorse, signIn, suiteStack } from "./harness";
 
 setDefaultTimeout(180_000);
@@ -34,10 +26,7 @@ let bob: User;
 let projectId: string;
 
 beforeAll(async () => {
-  ada = await signUpByApi(api(), "ada");
-  bob = await signUpByApi(api(), "bob");
-  projectId = await createProject(api(), ada, "Inbox");
-  await addMember(api(), ada, projectId, bob);
+  ({ ada, bob, projectId } = await adaAndBob(api(), "Inbox"));
 });
 
 async function open(user: User, path: string, options: Parameters<typeof newSession>[1] = {}) {
