@@ -2,7 +2,7 @@
 // API on real PostgreSQL and Redis, one test per mapping, then bad files.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { TRELLO_LIMITS } from "../src/trello/schemas.ts";
-import { sample, scrape } from "./support/client.ts";
+import { openEvents, payload, sample, scrape } from "./support/client.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 
 setDefaultTimeout(60_000);
@@ -350,6 +350,22 @@ describe("limits of one card", () => {
              (SELECT count(*)::int FROM activity WHERE project_id = ${reply.body.project.id}) AS activity`;
     expect(row).toEqual({ tasks: 5000, activity: 1 + 5000 + 500 });
   });
+});
+
+test("the importer's open tabs hear of the new project (project.created) after the commit", async () => {
+  const stream = await openEvents(t.listen(), { token: bob.token });
+  try {
+    await stream.waitFor((message) => message.event === "ready");
+    const reply = await upload(bob.token, FIXTURE);
+    expect(reply.status).toBe(201);
+    const event = await stream.waitFor(
+      (message) =>
+        message.event === "project.created" && payload(message).projectId === reply.body.project.id,
+    );
+    expect(payload(event).project).toMatchObject({ id: reply.body.project.id, name: "Website relaunch" });
+  } finally {
+    stream.close();
+  }
 });
 
 test("one transaction: a write that fails part-way leaves no project, task or history behind", async () => {
