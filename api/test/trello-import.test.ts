@@ -523,6 +523,32 @@ describe("bad files", () => {
     expect((await upload(alice.token, file, "?dryRun=true")).status).toBe(200);
   });
 
+  test("more imports at once than a replica runs: 429 with Retry-After, and the running ones finish", async () => {
+    const text = new TextEncoder().encode(JSON.stringify(FIXTURE));
+    const held = Array.from({ length: TRELLO_LIMITS.concurrent }, () => {
+      let finish!: () => void;
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(text.slice(0, 10));
+          await new Promise<void>((resolve) => {
+            finish = resolve;
+          });
+          controller.enqueue(text.slice(10));
+          controller.close();
+        },
+      });
+      return { finish: () => finish(), reply: raw(body as unknown as Uint8Array) };
+    });
+    // The held requests are inside the route (reading their bodies) once the next one is turned away.
+    let busy = await raw(JSON.stringify(FIXTURE));
+    for (let i = 0; i < 50 && busy.status !== 429; i++) busy = await raw(JSON.stringify(FIXTURE));
+    refused(busy, 429, "imports_busy", /Other imports are running right now/);
+    expect(busy.headers.get("retry-after")).toBe("30");
+    for (const request of held) request.finish();
+    for (const request of held) expect((await request.reply).status).toBe(200);
+    expect((await raw(JSON.stringify(FIXTURE))).status).toBe(200);
+  });
+
   test("signed out: 401, and the file is not read", async () => {
     const reply = await t.call("POST", "/api/imports/trello", { body: FIXTURE });
     expect(reply.status).toBe(401);

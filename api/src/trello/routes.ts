@@ -61,8 +61,22 @@ export function trelloRoutes(deps: Deps, publish: Publish) {
   for (const result of RESULTS) metrics.imports.inc({ source: "trello", result }, 0);
   const counted = (result: (typeof RESULTS)[number]) => metrics.imports.inc({ source: "trello", result });
 
+  // A 13 MB export at the card limit costs about 200 MB while it is read and mapped: a replica runs
+  // TRELLO_LIMITS.concurrent at a time, and asks the others to come back.
+  let running = 0;
   return new Hono<AppEnv>().post("/imports/trello", validate("query", trelloImportQuery), async (c) => {
     const { dryRun } = c.req.valid("query");
+    if (running >= TRELLO_LIMITS.concurrent) {
+      counted("refused");
+      throw new ApiError(
+        429,
+        "imports_busy",
+        "Other imports are running right now. Try again in a minute.",
+        undefined,
+        { "Retry-After": "30" },
+      );
+    }
+    running += 1;
     try {
       const board = checkBoard(await readTrelloFile(c));
       const result = await service.import(c.get("user").id, board, dryRun);
@@ -79,6 +93,8 @@ export function trelloRoutes(deps: Deps, publish: Publish) {
       }
       counted(error instanceof ApiError && error.status < 500 ? "refused" : "failed");
       throw error;
+    } finally {
+      running -= 1;
     }
   });
 }

@@ -19,6 +19,8 @@ export const TRELLO_LIMITS = {
   checkItems: 50_000,
   actions: 50_000,
   members: 1000,
+  /** Imports a process runs at once: each holds its file and the parsed board in memory. */
+  concurrent: 2,
   /** Trello's own limit for a name, a description or a comment: a longer text was not made by Trello. */
   text: 16_384,
 } as const;
