@@ -32,6 +32,7 @@ import { preferenceRoutes } from "./preferences/routes.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
 import { transferRoutes } from "./transfer/routes.ts";
+import { TRELLO_IMPORT_PATH, trelloRoutes } from "./trello/routes.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -41,7 +42,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   const limits = config.rateLimit;
   const health = createHealthRoutes(deps);
   const api = new Hono<AppEnv>()
-    .use(jsonBody({ maxBytes: MAX_BODY_BYTES }), cleanQuery())
+    .use(jsonBody({ maxBytes: MAX_BODY_BYTES, ownBody: [TRELLO_IMPORT_PATH] }), cleanQuery())
     .route("/", health.api)
     .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
     .use(
@@ -68,7 +69,15 @@ export function createApp(deps: Deps & { hub: EventHub }) {
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
-  for (const path of ["/projects/*", "/tasks/*", "/notifications/*", "/export", "/import", "/me/*"])
+  for (const path of [
+    "/projects/*",
+    "/tasks/*",
+    "/notifications/*",
+    "/export",
+    "/import",
+    "/imports/*",
+    "/me/*",
+  ])
     api.use(path, signedIn);
   api.use("/calendar", signedIn);
   api.use("/export", noStore());
@@ -83,6 +92,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/", activityRoutes(deps))
     .route("/", notificationRoutes(deps, publish))
     .route("/", transferRoutes(deps, publish))
+    .route("/", trelloRoutes(deps, publish))
     .route("/me", preferenceRoutes(deps))
     .route("/calendar", calendarRoutes(deps));
 

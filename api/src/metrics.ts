@@ -23,6 +23,8 @@ export interface Metrics {
   schedulerLastRun: Gauge;
   mailSent: Counter<"kind">;
   mailFailed: Counter<"kind" | "reason">;
+  /** Imports from other tools, by source and result (preview, created, refused, failed). */
+  imports: Counter<"source" | "result">;
 }
 
 export function createMetrics(): Metrics {
@@ -153,6 +155,12 @@ export function createMetrics(): Metrics {
       name: "mail_failed_total",
       help: "Mail attempts that failed, by kind and reason (temporary: retried; permanent: given up)",
       labelNames: ["kind", "reason"],
+      registers,
+    }),
+    imports: new Counter({
+      name: "imports_total",
+      help: "Imports from other tools by source and result: preview, created, refused (a bad file), failed",
+      labelNames: ["source", "result"],
       registers,
     }),
   };

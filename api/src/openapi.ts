@@ -18,6 +18,7 @@ import { preferenceOperations } from "./preferences/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
+import { trelloOperations } from "./trello/openapi.ts";
 
 const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
@@ -36,6 +37,7 @@ export const OPERATIONS: Operation[] = [
   ...activityOperations,
   ...notificationOperations,
   ...transferOperations,
+  ...trelloOperations,
   ...eventOperations,
   ...preferenceOperations,
   ...calendarOperations,

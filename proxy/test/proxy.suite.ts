@@ -150,7 +150,10 @@ function startStub(name: string, port: number) {
           items: Array.from({ length: 200 }, (_, i) => ({ id: i, title: `task ${i}` })),
         });
       }
-      if (url.pathname === "/api/import" && req.method === "POST") {
+      if (
+        (url.pathname === "/api/import" || url.pathname === "/api/imports/trello") &&
+        req.method === "POST"
+      ) {
         return Response.json({ bytes: (await req.arrayBuffer()).byteLength });
       }
       if (url.pathname.startsWith("/api/auth/")) {
@@ -530,6 +533,20 @@ describe("nginx in front of two stub upstreams", () => {
     const ok = await curl(`${base}/api/import`, ["-X", "POST", "--data-binary", `@${small}`]);
     expect(ok.status).toBe(200);
     const tooBig = await curl(`${base}/api/import`, ["-X", "POST", "--data-binary", `@${big}`]);
+    expect(tooBig.status).toBe(413);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a Trello export may be larger: up to 21 MiB reach /api/imports/trello (the API refuses over 20)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-trello-"));
+    const export15 = join(dir, "fifteen");
+    const export22 = join(dir, "twenty-two");
+    writeFileSync(export15, "x".repeat(15 * 1024 * 1024));
+    writeFileSync(export22, "x".repeat(22 * 1024 * 1024));
+    const ok = await curl(`${base}/api/imports/trello`, ["-X", "POST", "--data-binary", `@${export15}`]);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toEqual({ bytes: 15 * 1024 * 1024 });
+    const tooBig = await curl(`${base}/api/imports/trello`, ["-X", "POST", "--data-binary", `@${export22}`]);
     expect(tooBig.status).toBe(413);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -10,6 +10,7 @@ export const ACTIVITY_KINDS = [
   "task.restored",
   "project.archived",
   "project.restored",
+  "project.imported",
   "label.renamed",
   "label.deleted",
   "checklist.added",
@@ -36,6 +37,7 @@ export const activitySchema = z.object({
   kind: z.enum(ACTIVITY_KINDS),
   /**
    * task.created/deleted/archived/restored: {title}; project.archived/restored: {} (no task);
+   * project.imported: {source: "trello", board, tasks} (no task; the board's name, tasks created);
    * label.renamed: {from, to, tasks} and label.deleted: {name, tasks} (no task; tasks: how many carried it);
    * task.updated: {changes: {field: {from, to}}} (a column change: `column` with the names);
    * task.moved: {from, to} (statuses), {fromColumn, toColumn} ({id, name}), index; checklist.*: {itemId, text} (edited: {from, to} too); comment.*: {commentId, excerpt}.

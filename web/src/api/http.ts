@@ -180,7 +180,11 @@ async function send(path: string, options: RequestOptions): Promise<{ res: Respo
   const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
   let payload: BodyInit | undefined;
-  if (options.body !== undefined) {
+  if (options.body instanceof Blob) {
+    // A JSON file the user picked: sent as it is, never parsed here.
+    headers["Content-Type"] = "application/json";
+    payload = options.body;
+  } else if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify(options.body);
   }

@@ -18,6 +18,7 @@ import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
 import type { ImportResult } from "../../../api/src/transfer/schemas.ts";
+import type { TrelloImportResult } from "../../../api/src/trello/schemas.ts";
 
 export type {
   Activity,
@@ -42,6 +43,7 @@ export type {
   Session,
   Task,
   TaskCounts,
+  TrelloImportResult,
   User,
 };
 export type Status = TaskStatus;

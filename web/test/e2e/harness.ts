@@ -336,6 +336,19 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Presses Tab until the focused element's name (aria-label, text, or its label's text) is `name`. */
+export async function tabTo(page: Page, name: string | RegExp, limit = 100) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement | null;
+      return (el?.getAttribute("aria-label") || el?.textContent || el?.labels?.[0]?.textContent || "").trim();
+    });
+    if (typeof name === "string" ? focused === name : name.test(focused)) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
+}
+
 export type Column = "todo" | "in_progress" | "done";
 export const column = (page: Page, status: Column) => page.locator(`section[data-status="${status}"]`);
 export const card = (page: Page, title: string) => page.locator(".card", { hasText: title });

@@ -49,6 +49,8 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
       return "archived the project";
     case "project.restored":
       return "restored the project";
+    case "project.imported":
+      return `imported the project from Trello (“${text(data.board)}”, ${taskCount(data.tasks)})`;
     case "label.renamed":
       return `renamed the label “${text(data.from)}” to “${text(data.to)}” (${taskCount(data.tasks)})`;
     case "label.deleted":
