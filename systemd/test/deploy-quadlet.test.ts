@@ -320,7 +320,8 @@ describe("deploy-quadlet.sh upgrade (fake podman + systemctl)", () => {
       }
       const unit = call.match(/^systemctl --user (stop|start) (taskplatform-api(?:-\d+)?)\.service$/);
       if (unit) {
-        const [, verb, ctr] = unit as unknown as [string, string, string];
+        const verb = unit[1];
+        const ctr = unit[2] ?? "";
         if (verb === "stop") {
           expect(upstream.has(ctr)).toBe(false);
           stopped.add(ctr);
