@@ -560,7 +560,7 @@ cmd_restore() {
 
 UPGRADE_PROXY="$UNIT_PREFIX-proxy"
 UPGRADE_REPLICAS=() # services (api, api-2, …)
-UPGRADE_TOUCHED=()  # those stopped so far (rolled back in reverse on failure)
+UPGRADE_TOUCHED=()  # those stopped so far (put back on the previous image in reverse on failure)
 
 unit_file() { printf '%s\n' "$QUADLET_DIR/$UNIT_PREFIX-$1.container"; }
 unit_image() { sed -n 's/^Image=//p' "$(unit_file "$1")" | tail -n 1; }
@@ -592,6 +592,7 @@ replace_replica() {
     return 1
   }
   log "$ctr: out of the proxy's upstream ($others serve); stopping it"
+  [[ " ${UPGRADE_TOUCHED[*]} " == *" $svc "* ]] || UPGRADE_TOUCHED+=("$svc")
   systemctl --user stop "$unit" || {
     REPLICA_FAILURE="could not stop $unit"
     return 1
@@ -680,7 +681,6 @@ cmd_upgrade() {
 
   for svc in "${UPGRADE_REPLICAS[@]}"; do
     ctr="$UNIT_PREFIX-$svc"
-    UPGRADE_TOUCHED+=("$svc")
     replace_replica "$svc" "$image" "$UPGRADE_TIMEOUT" || upgrade_rollback "$REPLICA_FAILURE"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     address=$(frontend_address "$ctr")

@@ -30,7 +30,8 @@ function run(args: string[], extraEnv: Record<string, string> = {}) {
 // its input or says recovery ended, pgbackrest info prints the JSON the test wrote; for upgrade: container
 // taskplatform-api-N has address 10.89.0.N on the frontend network and runs the image its installed
 // unit names, whose healthcheck fails when a file broken-TAG exists; the proxy's log is the file
-// proxy-log) and systemctl (records calls, every unit is active).
+// proxy-log; nginx -t fails when a file nginx-refuses exists) and systemctl (records calls, every unit is
+// active unless a file inactive-UNIT exists).
 const FAKE_PODMAN = `#!/usr/bin/env bash
 printf '%s\\n' "$*" >>"$FAKE_DIR/calls"
 case "$1" in
@@ -57,11 +58,15 @@ case "$tool" in
   psql) if [[ "$*" == *pg_is_in_recovery* ]]; then echo f; else cat >"$FAKE_DIR/psql.input"; fi ;;
   pgbackrest) [[ "$*" != *"--output=json info"* ]] || cat "$FAKE_DIR/pgbackrest-info.json" ;;
   /app/taskplatform-api) [[ ! -e "$FAKE_DIR/broken-$(sed -n 's/^Image=.*://p' "$HOME/.config/containers/systemd/$ctr.container")" ]] ;;
+  nginx) [[ ! -e "$FAKE_DIR/nginx-refuses" ]] ;;
 esac
 `;
 const FAKE_SYSTEMCTL = `#!/usr/bin/env bash
 printf 'systemctl %s\\n' "$*" >>"$FAKE_DIR/calls"
-[[ "$2" == is-active ]] && echo active
+if [[ "$2" == is-active ]]; then
+  if [[ -e "$FAKE_DIR/inactive-$3" ]]; then echo inactive; exit 3; fi
+  echo active
+fi
 exit 0
 `;
 
@@ -288,7 +293,8 @@ describe("deploy-quadlet.sh upgrade (fake podman + systemctl)", () => {
     writeFileSync(envFile, `POSTGRES_USER=tp\nPOSTGRES_DB=tpdb\nTP_IMAGE_TAG=v1\nAPI_REPLICAS=${replicas}\n`);
     rmSync(quadletDir(), { recursive: true, force: true });
     expect(run(["render", quadletDir(), "--env-file", envFile]).code).toBe(0);
-    for (const f of readdirSync(work)) if (f.startsWith("broken-")) rmSync(join(work, f));
+    for (const f of readdirSync(work))
+      if (/^(broken-|inactive-|nginx-refuses)/.test(f)) rmSync(join(work, f));
     writeFileSync(join(work, "proxy-log"), proxyLog);
     writeFileSync(join(work, "calls"), "");
     return (args: string[]) => run(["upgrade", ...args], { TP_ENV_FILE: envFile });
@@ -412,6 +418,29 @@ describe("deploy-quadlet.sh upgrade (fake podman + systemctl)", () => {
         `upstream ${replicas.join(",")}`,
       ]);
       for (const ctr of replicas) expect(imageOf(ctr)).toBe("localhost/taskplatform-api:v1");
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "nothing is stopped when the proxy refuses the upstream (exit 3) or a unit is not active (exit 1)",
+    () => {
+      let upgrade = scene(2);
+      writeFileSync(join(work, "nginx-refuses"), "");
+      const refused = upgrade(["--image", "v2", "--canary", "0"]);
+      expect(refused.code).toBe(3);
+      expect(refused.err).toContain(
+        "ROLLING BACK: the proxy did not accept the upstream without taskplatform-api",
+      );
+      expect(calls().filter((c) => /^systemctl --user (stop|start) /.test(c))).toEqual([]);
+      expect(imageOf("taskplatform-api")).toBe("localhost/taskplatform-api:v1");
+
+      upgrade = scene(2);
+      writeFileSync(join(work, "inactive-taskplatform-api-2.service"), "");
+      const inactive = upgrade(["--image", "v2"]);
+      expect(inactive.code).toBe(1);
+      expect(inactive.err).toContain("taskplatform-api-2.service is not active");
+      expect(calls().filter((c) => !c.includes(" is-active "))).toEqual([]);
     },
     TIMEOUT,
   );
