@@ -23,6 +23,8 @@ export interface Metrics {
   schedulerLastRun: Gauge;
   mailSent: Counter<"kind">;
   mailFailed: Counter<"kind" | "reason">;
+  attachmentUploadFailures: Counter<"reason">;
+  attachmentBytes: Counter<"direction">;
 }
 
 export function createMetrics(): Metrics {
@@ -153,6 +155,18 @@ export function createMetrics(): Metrics {
       name: "mail_failed_total",
       help: "Mail attempts that failed, by kind and reason (temporary: retried; permanent: given up)",
       labelNames: ["kind", "reason"],
+      registers,
+    }),
+    attachmentUploadFailures: new Counter({
+      name: "attachment_upload_failures_total",
+      help: "Attachment uploads that failed, by reason (too_large, quota_exceeded, bad_name, refused, interrupted, storage)",
+      labelNames: ["reason"],
+      registers,
+    }),
+    attachmentBytes: new Counter({
+      name: "attachment_bytes_total",
+      help: "Attachment bytes stored (upload) and sent or handed to nginx (download)",
+      labelNames: ["direction"],
       registers,
     }),
   };

@@ -2,7 +2,7 @@
 // Content-Length are limited too), nested at most MAX_JSON_DEPTH levels (checked before parsing), valid
 // UTF-8, no NUL characters and no lone UTF-16 surrogates.
 // The parsed text is handed to Hono's body cache, where @hono/zod-validator reads it.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.ts";
 import { ApiError } from "./errors.ts";
 
@@ -100,11 +100,15 @@ export function findBadString(value: unknown): Path | undefined {
   return undefined;
 }
 
-export function jsonBody(options: { maxBytes: number }): MiddlewareHandler<AppEnv> {
+export function jsonBody(options: {
+  maxBytes: number;
+  /** Routes that stream their own (non-JSON) body and enforce their own limit: attachment uploads. */
+  streamed?: (c: Context<AppEnv>) => boolean;
+}): MiddlewareHandler<AppEnv> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   return async function jsonBodyMiddleware(c, next) {
     const raw = c.req.raw;
-    if (!METHODS_WITH_BODY.has(c.req.method) || raw.body === null) return next();
+    if (!METHODS_WITH_BODY.has(c.req.method) || raw.body === null || options.streamed?.(c)) return next();
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
     if (declared > options.maxBytes) {
       throw new ApiError(413, "payload_too_large", `request body exceeds ${options.maxBytes} bytes`);
