@@ -79,16 +79,18 @@ export function buildOpenApiDocument(version: string) {
             },
           }
         : {}),
-      ...(op.binaryBody ? { requestBody: { required: true, content: { "application/octet-stream": BINARY } } } : {}),
+      ...(op.binaryBody
+        ? { requestBody: { required: true, content: { "application/octet-stream": BINARY } } }
+        : {}),
       responses: {
         [success]: op.binaryResponse
           ? { description: "The bytes", content: { "application/octet-stream": BINARY } }
           : op.response
-          ? {
-              description: "OK",
-              content: { "application/json": { schema: jsonSchema(op.response, "output") } },
-            }
-          : { description: "OK" },
+            ? {
+                description: "OK",
+                content: { "application/json": { schema: jsonSchema(op.response, "output") } },
+              }
+            : { description: "OK" },
         ...(op.noContent ? { 204: { description: op.noContent } } : {}),
         default: {
           description: "Error",

@@ -11,6 +11,7 @@ export const removeBlobHandler =
   (blobs: BlobStore): JobHandler =>
   async (job) => {
     const key = (job.payload as { storageKey?: unknown }).storageKey;
-    if (typeof key !== "string" || !isStorageKey(key)) throw new PermanentJobError("no storage key in the payload");
+    if (typeof key !== "string" || !isStorageKey(key))
+      throw new PermanentJobError("no storage key in the payload");
     await blobs.remove(key);
   };

@@ -8,11 +8,17 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 export const LINK_TTL_SECONDS = 15 * 60;
 
 const sign = (secret: string, attachmentId: string, userId: string, expires: number) =>
-  createHmac("sha256", secret).update(`attachment-download:${attachmentId}:${userId}:${expires}`).digest("base64url");
+  createHmac("sha256", secret)
+    .update(`attachment-download:${attachmentId}:${userId}:${expires}`)
+    .digest("base64url");
 
 export function downloadLink(secret: string, attachmentId: string, userId: string, now = Date.now()) {
   const expires = Math.floor(now / 1000) + LINK_TTL_SECONDS;
-  const query = new URLSearchParams({ u: userId, e: String(expires), s: sign(secret, attachmentId, userId, expires) });
+  const query = new URLSearchParams({
+    u: userId,
+    e: String(expires),
+    s: sign(secret, attachmentId, userId, expires),
+  });
   return {
     url: `/api/attachments/${attachmentId}/content?${query}`,
     expiresAt: new Date(expires * 1000).toISOString(),

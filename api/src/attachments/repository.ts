@@ -24,7 +24,9 @@ export const listAttachments = (db: Queryable, taskId: string) =>
   db<AttachmentRow[]>`${select(db)} WHERE a.task_id = ${taskId} ORDER BY a.created_at, a.id`;
 
 export async function findAttachment(db: Queryable, taskId: string, attachmentId: string) {
-  const [row] = await db<AttachmentRow[]>`${select(db)} WHERE a.id = ${attachmentId} AND a.task_id = ${taskId}`;
+  const [row] = await db<
+    AttachmentRow[]
+  >`${select(db)} WHERE a.id = ${attachmentId} AND a.task_id = ${taskId}`;
   return row;
 }
 

@@ -2,8 +2,9 @@
 // name in ?name=), one attachment's metadata, delete (editors). /api/attachments/:attachmentId/content:
 // the bytes, for a signed link (links.ts) — streamed by the API, or by nginx after the API authorised
 // (X-Accel-Redirect, when ATTACHMENTS_ACCEL_REDIRECT is set). Use cases: service.ts.
-import { Hono } from "hono";
+
 import type { Context } from "hono";
+import { Hono } from "hono";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import type { AppEnv } from "../http/context.ts";

@@ -81,7 +81,10 @@ export function createAttachmentService({ sql, metrics, config, blobs, log }: De
     async list(userId: string, taskId: string) {
       const { task } = await readTask(taskId, userId);
       const [rows, bytes] = await timed(metrics, "attachments.list", () =>
-        Promise.all([attachments.listAttachments(sql, taskId), attachments.projectUsage(sql, task.projectId)]),
+        Promise.all([
+          attachments.listAttachments(sql, taskId),
+          attachments.projectUsage(sql, task.projectId),
+        ]),
       );
       return {
         items: rows.map((row) => view(row, userId)),
@@ -171,9 +174,11 @@ export function createAttachmentService({ sql, metrics, config, blobs, log }: De
         );
       } catch (error) {
         // No row points at the bytes: remove them now (the task may have been deleted meanwhile).
-        await blobs.remove(storageKey).catch((cause: Error) =>
-          log.warn("attachment bytes not removed", { storageKey, reason: cause.message }),
-        );
+        await blobs
+          .remove(storageKey)
+          .catch((cause: Error) =>
+            log.warn("attachment bytes not removed", { storageKey, reason: cause.message }),
+          );
         failure(error instanceof ApiError && error.code === "quota_exceeded" ? "quota_exceeded" : "refused");
         throw error;
       }
@@ -182,7 +187,12 @@ export function createAttachmentService({ sql, metrics, config, blobs, log }: De
       const attachment = view(row, userId);
       // Without the uploader's link: every receiver lists the task's attachments with links of its own.
       const { url: _url, urlExpiresAt: _expires, ...announced } = attachment;
-      await publish({ type: "attachment.added", projectId: task.projectId, actorId: userId, attachment: announced });
+      await publish({
+        type: "attachment.added",
+        projectId: task.projectId,
+        actorId: userId,
+        attachment: announced,
+      });
       return attachment;
     },
 

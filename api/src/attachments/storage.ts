@@ -105,7 +105,10 @@ export const S3_PART_SIZE = 5 * 1024 * 1024;
 const S3_QUEUE_SIZE = 2;
 
 export function createS3Store(settings: S3Settings): BlobStore {
-  let client: Promise<{ sdk: Awaited<ReturnType<typeof loadSdk>>; s3: import("@aws-sdk/client-s3").S3Client }>;
+  let client: Promise<{
+    sdk: Awaited<ReturnType<typeof loadSdk>>;
+    s3: import("@aws-sdk/client-s3").S3Client;
+  }>;
   const connect = () => {
     client ??= loadSdk().then((sdk) => ({
       sdk,
@@ -148,7 +151,9 @@ export function createS3Store(settings: S3Settings): BlobStore {
     async get(key) {
       const { sdk, s3 } = await connect();
       try {
-        const answer = await s3.send(new sdk.GetObjectCommand({ Bucket: settings.bucket, Key: checkedKey(key) }));
+        const answer = await s3.send(
+          new sdk.GetObjectCommand({ Bucket: settings.bucket, Key: checkedKey(key) }),
+        );
         return answer.Body?.transformToWebStream() as ReadableStream<Uint8Array> | undefined;
       } catch (error) {
         if (isMissing(error)) return undefined;
