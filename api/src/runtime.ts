@@ -6,6 +6,7 @@
 
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { UPLOAD_FAILURE_REASONS } from "./attachments/service.ts";
 import { type BlobStore, createBlobStore } from "./attachments/storage.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { createSql, type Sql } from "./db/client.ts";
@@ -153,6 +154,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     metrics.mailSent.inc({ kind }, 0);
     for (const reason of ["temporary", "permanent"]) metrics.mailFailed.inc({ kind, reason }, 0);
   }
+  for (const reason of UPLOAD_FAILURE_REASONS) metrics.attachmentUploadFailures.inc({ reason }, 0);
+  for (const direction of ["upload", "download"]) metrics.attachmentBytes.inc({ direction }, 0);
   const jobs = createJobRunner({
     sql: database.sql,
     log,

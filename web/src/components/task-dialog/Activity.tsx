@@ -137,8 +137,8 @@ export function ActivityList(props: { taskId?: string; projectId: string; showTa
               : "attachment" in event
                 ? event.attachment.taskId
                 : "task" in event
-                ? event.task.id
-                : undefined;
+                  ? event.task.id
+                  : undefined;
         if (about !== props.taskId) return;
       }
       // Bursts (a drag, several ticks) reload once.
