@@ -2,11 +2,8 @@
 // S3-compatible bucket (ATTACHMENTS_BACKEND=s3, through the official AWS SDK, imported on first use so
 // a process that never uses it never loads it). Both stream: a file is never held in memory whole.
 // Keys are `<projectId>/<attachmentId>` (two UUIDs, checked), so no client text reaches a path.
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Config } from "../config.ts";
 
 /** A body longer than the limit: nothing is kept. */
@@ -71,10 +68,12 @@ export function createDirectoryStore(root: string): BlobStore {
       const partial = `${path}.partial`;
       const limit = limited(maxBytes);
       try {
-        await pipeline(
-          Readable.fromWeb(body.pipeThrough(limit.stream) as import("node:stream/web").ReadableStream),
-          createWriteStream(partial, { flags: "wx", mode: 0o640 }),
-        );
+        const handle = await open(partial, "wx", 0o640);
+        try {
+          for await (const chunk of body.pipeThrough(limit.stream)) await handle.write(chunk);
+        } finally {
+          await handle.close();
+        }
         await rename(partial, path);
       } catch (error) {
         await rm(partial, { force: true });
