@@ -79,7 +79,7 @@ test("a 100 MB upload and download stream through the API without holding the fi
   const user = await signUp(api.url, "big");
   const projectId = await createProject(api.url, user);
   const taskId = (await createTask(api.url, user, projectId, "Big file")).body.id;
-  const upload = (body: BodyInit, name: string) =>
+  const upload = (body: RequestInit["body"], name: string) =>
     fetch(`${api.url}/api/tasks/${taskId}/attachments?name=${name}`, {
       method: "POST",
       headers: { authorization: `Bearer ${user.token}`, "content-type": "application/octet-stream" },
