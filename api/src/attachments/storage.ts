@@ -68,7 +68,8 @@ export function createDirectoryStore(root: string): BlobStore {
       const partial = `${path}.partial`;
       const limit = limited(maxBytes);
       try {
-        const handle = await open(partial, "wx", 0o640);
+        // 0644: the proxy (another user) reads the files it serves by X-Accel-Redirect.
+        const handle = await open(partial, "wx", 0o644);
         try {
           for await (const chunk of body.pipeThrough(limit.stream)) await handle.write(chunk);
         } finally {
