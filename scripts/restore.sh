@@ -3,9 +3,13 @@
 # .sha256 checksum, that the file is a readable pg_dump archive (pg_restore --list) and that it is a
 # TaskPlatform database (has schema_migrations). The restore itself is ONE transaction: the public schema
 # is replaced and the archive loaded with ON_ERROR_STOP, so any failure rolls back to the current data.
+# Then the attachment files are replaced by FILE's attachments archive (FILE minus .dump plus
+# .attachments.tar), checked before anything is touched like the database archive.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/attachments-backup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/attachments-backup.sh"
 
 usage() {
   cat <<USAGE
@@ -16,6 +20,7 @@ Options:
   --skip-checksum    restore a file that has no FILE.sha256 (the archive checks still run)
   --local            use local pg_restore/psql instead of the stack's postgres container
   --dbname CONN      with --local: connection string or name (default: PG* environment variables)
+  --attachments DIR  with --local: the attachments directory to replace (default: ATTACHMENTS_DIR)
   --keep-api         (stack) do not stop the api service during the restore
   --keep-cache       (stack) do not flush Redis (cache and sessions) after the restore
   -h, --help         this help
@@ -33,12 +38,14 @@ skip_checksum=0
 keep_api=0
 keep_cache=0
 file=""
+attachments=${ATTACHMENTS_DIR:-}
 while (($#)); do
   case "$1" in
     --yes | -y) yes=1; shift ;;
     --skip-checksum) skip_checksum=1; shift ;;
     --local) mode=local; shift ;;
     --dbname) dbname=${2:?--dbname needs a value}; shift 2 ;;
+    --attachments) attachments=${2:?--attachments needs a directory}; shift 2 ;;
     --keep-api) keep_api=1; shift ;;
     --keep-cache) keep_cache=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -88,6 +95,19 @@ grep -Eq 'TABLE [a-z_]+ schema_migrations ' <<<"$toc" ||
 tables=$(grep -Ec ' TABLE DATA ' <<<"$toc" || true)
 log "archive ok: $tables tables with data"
 
+# 4. the attachment files' archive, when there is one and somewhere to put it
+files_tar=$(attachments_tar_of "$file")
+restore_files=0
+if [[ ! -f "$files_tar" ]]; then
+  warn "no $files_tar: the attachment files are left as they are"
+elif [[ "$mode" == local && -z "$attachments" ]]; then
+  warn "$files_tar found but no --attachments DIR (or ATTACHMENTS_DIR): the attachment files are left as they are"
+else
+  attachments_check "$files_tar"
+  restore_files=1
+  log "attachments archive ok"
+fi
+
 if ((!yes)); then
   [[ -t 0 ]] || die "not a terminal: pass --yes to confirm replacing the data in $target"
   read -r -p "Replace ALL data in $target with $file? [y/N] " answer
@@ -110,7 +130,7 @@ if [[ "$mode" == container && $keep_api -eq 0 ]]; then
   trap restart_api EXIT
 fi
 
-# 4. one transaction: drop and recreate the public schema, load the archive. COMMIT is sent only when
+# 5. one transaction: drop and recreate the public schema, load the archive. COMMIT is sent only when
 # pg_restore read the whole archive; a SQL error stops psql (ON_ERROR_STOP). Either way: rollback.
 log "restoring into $target"
 if ! {
@@ -118,6 +138,11 @@ if ! {
   run_pg pg_restore --no-owner --no-privileges -f - <"$file" && printf 'COMMIT;\n'
 } | run_pg psql -X -q -v ON_ERROR_STOP=1 "${conn[@]}" -f - >/dev/null; then
   die "restore FAILED and was rolled back: the database still holds the data it had before"
+fi
+
+# 6. the files, once the database is back (the api is still stopped in the stack)
+if ((restore_files)); then
+  attachments_restore "$files_tar" "$mode" "$attachments"
 fi
 
 if [[ "$mode" == container && $keep_cache -eq 0 ]]; then
