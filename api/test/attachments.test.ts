@@ -379,3 +379,56 @@ test("other JSON routes still refuse non-JSON bodies (the upload route alone str
   });
   expect(res.status).toBe(415);
 });
+
+describe("export and import (format 4: metadata only; the bytes are in the backup)", () => {
+  test("the export lists each task's attachments; a restore keeps them, a copy creates none", async () => {
+    const user = await t.signUp("Exporter");
+    const project = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Exported" } }))
+      .body.id as string;
+    const taskId = (
+      await t.call("POST", "/api/tasks", { token: user.token, body: { projectId: project, title: "T" } })
+    ).body.id as string;
+    const png = (await upload(taskId, "shot.png", PNG, user.token)).body;
+    const text = (await upload(taskId, "notes.txt", "n", user.token)).body;
+
+    const exported = (await t.call("GET", "/api/export", { token: user.token })).body;
+    expect(exported.version).toBe(4);
+    expect(exported.projects[0].tasks[0].attachments).toEqual([
+      {
+        id: png.id,
+        name: "shot.png",
+        size: PNG.length,
+        imageType: "image/png",
+        uploaderEmail: user.email,
+        createdAt: png.createdAt,
+      },
+      {
+        id: text.id,
+        name: "notes.txt",
+        size: 1,
+        imageType: null,
+        uploaderEmail: user.email,
+        createdAt: text.createdAt,
+      },
+    ]);
+
+    const restored = await t.call("POST", "/api/import?mode=restore", { token: user.token, body: exported });
+    expect(restored.status).toBe(201);
+    expect((await t.call("GET", "/api/export", { token: user.token })).body.projects).toEqual(
+      exported.projects,
+    );
+    expect((await download(png.url)).status).toBe(200);
+
+    const other = await t.signUp("Copier");
+    expect((await t.call("POST", "/api/import", { token: other.token, body: exported })).status).toBe(201);
+    const copy = (await t.call("GET", "/api/export", { token: other.token })).body;
+    expect(copy.projects[0].tasks[0].title).toBe("T");
+    expect(copy.projects[0].tasks[0].attachments).toBeUndefined();
+
+    const bad = structuredClone(exported);
+    bad.projects[0].tasks[0].attachments[0].name = "";
+    bad.projects[0].tasks[0].attachments[1].size = -1;
+    const refused = await t.call("POST", "/api/import", { token: other.token, body: bad });
+    expect(refused.status).toBe(422);
+  });
+});
