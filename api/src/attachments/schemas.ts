@@ -36,3 +36,4 @@ export const attachmentList = z.object({
 });
 
 export type Attachment = z.infer<typeof attachmentSchema>;
+export type AttachmentList = z.infer<typeof attachmentList>;
