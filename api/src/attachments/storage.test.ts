@@ -114,6 +114,24 @@ function body(size: number, fill = 1): ReadableStream<Uint8Array> {
   });
 }
 
+test("the API's modules load no AWS SDK until the S3 backend is used (a directory deployment never does)", () => {
+  const storage = JSON.stringify(`${import.meta.dir}/storage.ts`);
+  const script = `
+    await import(${JSON.stringify(`${import.meta.dir}/../app.ts`)});
+    await import(${JSON.stringify(`${import.meta.dir}/../runtime.ts`)});
+    const { createS3Store } = await import(${storage});
+    const sdk = () => Object.keys(require.cache).filter((path) => path.includes("@aws-sdk")).length;
+    const before = sdk();
+    await createS3Store({ bucket: "b", region: "us-east-1", endpoint: "http://127.0.0.1:1", forcePathStyle: true })
+      .remove("${KEY}").catch(() => {});
+    console.log(JSON.stringify({ before, after: sdk() }));`;
+  const run = Bun.spawnSync([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+  expect(run.exitCode, run.stderr.toString()).toBe(0);
+  const { before, after } = JSON.parse(run.stdout.toString().trim().split("\n").pop() ?? "{}");
+  expect(before).toBe(0);
+  expect(after).toBeGreaterThan(0);
+});
+
 describe("S3 backend (against a fake)", () => {
   test("a small file is one signed PutObject to bucket/key; it reads back and is removed", async () => {
     const stored = await store.put(KEY, body(1000, 0x89), 10_000);
