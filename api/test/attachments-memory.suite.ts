@@ -3,11 +3,11 @@
 // the file's size. CI: .ci/suites "api processes".
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningApi, startApi } from "./support/api-process.ts";
-import { call, createProject, createTask, signUp } from "./support/client.ts";
+import { call, createProject, createTask, eventually, scrape, signUp } from "./support/client.ts";
 import { createDatabase, type RestartableService, startPostgres, startRedis } from "./support/services.ts";
 
 setDefaultTimeout(180_000);
@@ -124,4 +124,41 @@ test("a 100 MB upload and download stream through the API without holding the fi
 
   const metrics = await call(api.url, "GET", "/metrics");
   expect(metrics.text).toMatch(/attachment_bytes_total\{direction="upload"\} 106[0-9]{6}/);
+});
+
+test("an upload the client breaks off leaves no file and counts as interrupted", async () => {
+  const user = await signUp(api.url, "quitter");
+  const projectId = await createProject(api.url, user);
+  const taskId = (await createTask(api.url, user, projectId, "Broken off")).body.id;
+  const abort = new AbortController();
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent >= 4 * 1024 * 1024) {
+        // Wait until the API has written part of the file, then go away mid-body.
+        await eventually(
+          async () => readdirSync(join(dir, projectId)).some((name) => name.endsWith(".partial")),
+          "a partial file",
+        );
+        abort.abort();
+        return;
+      }
+      sent += CHUNK;
+      controller.enqueue(new Uint8Array(CHUNK).fill(1));
+    },
+  });
+  const upload = fetch(`${api.url}/api/tasks/${taskId}/attachments?name=broken.bin`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${user.token}`, "content-length": String(FILE_BYTES) },
+    body,
+    signal: abort.signal,
+  });
+  await expect(upload).rejects.toThrow();
+  await eventually(
+    async () => (await scrape(api.url)).get('attachment_upload_failures_total{reason="interrupted"}') === 1,
+    "the interrupted upload counted",
+  );
+  expect(readdirSync(join(dir, projectId))).toEqual([]);
+  const list = await call(api.url, "GET", `/api/tasks/${taskId}/attachments`, { token: user.token });
+  expect(list.body.items).toEqual([]);
 });
