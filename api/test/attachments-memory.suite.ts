@@ -15,10 +15,11 @@ setDefaultTimeout(180_000);
 const FILE_BYTES = 100 * 1024 * 1024;
 const CHUNK = 256 * 1024;
 /**
- * A copy of the file in memory would add at least 100 MB. Streaming measured +25 to +40 MB here (Bun's
- * socket buffers and chunks the garbage collector has not yet returned), whatever the file's size.
+ * Reading the body whole before writing it (the control, tried once by hand) measured +195 MB here.
+ * Streaming measured +24 to +54 MB for this file and up to +69 MB for 180 MB: chunks the garbage
+ * collector has not returned yet, not the file (Bun applies backpressure to request bodies).
  */
-const MAX_GROWTH_BYTES = 60 * 1024 * 1024;
+const MAX_GROWTH_BYTES = 80 * 1024 * 1024;
 
 let pg: RestartableService;
 let redis: RestartableService;
@@ -101,6 +102,8 @@ test("a 100 MB upload and download stream through the API without holding the fi
   expect(attachment.size).toBe(FILE_BYTES);
   expect(statSync(join(dir, projectId, attachment.id)).size).toBe(FILE_BYTES);
 
+  // From where the upload left the process: what the download itself adds.
+  const beforeDownload = rssOf(api.proc.pid);
   const stopDown = watchRss(api.proc.pid);
   const res = await fetch(`${api.url}${attachment.url}`);
   expect(res.status).toBe(200);
@@ -117,10 +120,10 @@ test("a 100 MB upload and download stream through the API without holding the fi
 
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   console.log(
-    `[rss] baseline ${mb(baseline)}, upload peak ${mb(uploadPeak)} (+${mb(uploadPeak - baseline)}), download peak ${mb(downloadPeak)} (+${mb(downloadPeak - baseline)})`,
+    `[rss] baseline ${mb(baseline)}, upload peak ${mb(uploadPeak)} (+${mb(uploadPeak - baseline)}), download peak ${mb(downloadPeak)} (+${mb(downloadPeak - beforeDownload)})`,
   );
   expect(uploadPeak - baseline).toBeLessThan(MAX_GROWTH_BYTES);
-  expect(downloadPeak - baseline).toBeLessThan(MAX_GROWTH_BYTES);
+  expect(downloadPeak - beforeDownload).toBeLessThan(MAX_GROWTH_BYTES);
 
   const metrics = await call(api.url, "GET", "/metrics");
   expect(metrics.text).toMatch(/attachment_bytes_total\{direction="upload"\} 106[0-9]{6}/);
