@@ -167,6 +167,9 @@ describe("names", () => {
       ["invoice\u202Egnp.exe", "invoicegnp.exe"],
       ["  ..hidden.  ", "hidden"],
       ["Überweisung “März” 😀.pdf", "Überweisung “März” 😀.pdf"],
+      ["'; DROP TABLE attachments;--.txt", "'; DROP TABLE attachments;--.txt"],
+      // Text, stored as given: SQL is parameterised and the web app renders names as text.
+      ['<img src=x onerror="alert(1)">.html', '<img src=x onerror="alert(1)">.html'],
       [`${"x".repeat(400)}.pdf`, `${"x".repeat(250)}….pdf`],
     ];
     for (const [given, stored] of cases) {
