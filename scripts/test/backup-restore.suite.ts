@@ -132,6 +132,43 @@ describe("backup.sh", () => {
     expect(run(["pg_restore", "--list", latest]).out).toContain("TABLE DATA public tasks");
   });
 
+  test("the attachments archive is written beside its database archive and rotated with it", async () => {
+    const own = mkdtempSync(join(tmpdir(), "tp-backups-files-"));
+    const made: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = run([
+        "bash",
+        join(scripts, "backup.sh"),
+        "--local",
+        "--dbname",
+        pg.url,
+        "--dir",
+        own,
+        "--keep",
+        "1",
+        "--attachments",
+        files,
+      ]);
+      expect(res.code, res.err).toBe(0);
+      made.push(res.out.trim());
+      if (i === 0) await Bun.sleep(1100); // names carry a per-second timestamp
+    }
+    const latest = made[1] as string;
+    expect(readdirSync(own).sort()).toEqual(
+      [
+        latest,
+        `${latest}.sha256`,
+        latest.replace(/\.dump$/, ".attachments.tar"),
+        latest.replace(/\.dump$/, ".attachments.tar.sha256"),
+      ]
+        .map((path) => path.split("/").pop())
+        .sort(),
+    );
+    const listing = run(["tar", "-tf", latest.replace(/\.dump$/, ".attachments.tar")]).out;
+    expect(listing).toContain(`./${ATTACHMENT(1)}`);
+    rmSync(own, { recursive: true, force: true });
+  });
+
   test("fails clearly when the database is unreachable, leaving no partial file", () => {
     const before = readdirSync(dir).length;
     const res = run([
