@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { serveStatic } from "hono/bun";
 import { version } from "../package.json" with { type: "json" };
 import { activityRoutes } from "./activity/routes.ts";
+import { attachmentDownloadRoutes, attachmentRoutes, isAttachmentUpload } from "./attachments/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { calendarRoutes } from "./calendar/routes.ts";
 import { checklistRoutes } from "./checklists/routes.ts";
@@ -42,7 +43,13 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   const limits = config.rateLimit;
   const health = createHealthRoutes(deps);
   const api = new Hono<AppEnv>()
-    .use(jsonBody({ maxBytes: MAX_BODY_BYTES, ownBody: [TRELLO_IMPORT_PATH] }), cleanQuery())
+    .use(
+      jsonBody({
+        maxBytes: MAX_BODY_BYTES,
+        streamed: (c) => isAttachmentUpload(c) || c.req.path === TRELLO_IMPORT_PATH,
+      }),
+      cleanQuery(),
+    )
     .route("/", health.api)
     .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
     .use(
@@ -88,6 +95,9 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/projects", invitationRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))
     .route("/tasks", commentRoutes(deps, publish))
+    .route("/tasks", attachmentRoutes(deps, publish))
+    // Signed links (attachments/links.ts), no Authorization header: <a download> and <img> open them.
+    .route("/attachments", attachmentDownloadRoutes(deps, publish))
     .route("/", checklistRoutes(deps, publish))
     .route("/", activityRoutes(deps))
     .route("/", notificationRoutes(deps, publish))

@@ -98,7 +98,7 @@ describe("export", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toContain("attachment");
     const doc = res.body as ExportDoc;
-    expect(doc).toMatchObject({ format: "taskplatform-export", version: 3 });
+    expect(doc).toMatchObject({ format: "taskplatform-export", version: 4 });
     expect(doc.projects.map((p) => p.name)).toEqual(["Alice's"]);
     const [project] = doc.projects;
     expect(project?.id).toBe(mine);
@@ -466,9 +466,9 @@ describe("wrong files are explained", () => {
   });
 
   test("an export from a newer version", async () => {
-    const res = await post({ ...versionOneFile(), version: 4 });
+    const res = await post({ ...versionOneFile(), version: 5 });
     expect(res.status).toBe(422);
-    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 4)");
+    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 5)");
   });
 
   test("a field error names the project, the task and the field", async () => {

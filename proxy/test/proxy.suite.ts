@@ -262,6 +262,17 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(nginxIdle).toBeLessThan(10);
   });
 
+  test("nginx's attachment upload limit agrees with the API's default ATTACHMENTS_MAX_BYTES", async () => {
+    const conf = readFileSync(join(proxyDir, "conf.d/taskplatform.conf"), "utf8");
+    const block = /location ~ \^\/api\/tasks\/\[\^\/\]\+\/attachments\$ \{([^}]*)\}/.exec(conf)?.[1] ?? "";
+    const size = /client_max_body_size (\d+)m;/.exec(block)?.[1];
+    expect(size).toBeDefined();
+    const { loadConfig } = await import("../../api/src/config.ts");
+    const { attachments } = loadConfig({}, "dev");
+    expect(Number(size) * 1024 * 1024).toBe(attachments.maxBytes);
+    expect(block).toContain("proxy_request_buffering off;");
+  });
+
   test("rejects a bad port or upstream", () => {
     expect(() => render("1.28.0", "", { PUBLIC_HTTPS_PORT: "x" })).toThrow();
     expect(() => render("1.28.0", "", { API_UPSTREAM: "a;b" })).toThrow();
@@ -697,6 +708,8 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
   let redis: RunningService;
   let apis: RunningApi[];
   let base: string;
+  /** The attachments volume both API instances write and nginx reads (X-Accel-Redirect). */
+  let attachmentsDir: string;
 
   async function call(path: string, init: RequestInit & { token?: string } = {}) {
     const headers = new Headers(init.headers);
@@ -710,12 +723,15 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     dist ??= spaDist();
     pg = await startPostgres();
     redis = await startRedis();
+    attachmentsDir = mkdtempSync(join(tmpdir(), "tp-attachments-"));
     // The API's own auth limit is raised so that every 429 below is nginx's.
     const env = {
       TRUST_PROXY: "true",
       RATE_LIMIT_AUTH_IP: "10000",
       LOGIN_FAILURES_MAX: "10000",
       LOG_LEVEL: "info",
+      ATTACHMENTS_DIR: attachmentsDir,
+      ATTACHMENTS_ACCEL_REDIRECT: "/_attachments/",
     };
     apis = [];
     for (let i = 0; i < 2; i++) apis.push(await startApi({ databaseUrl: pg.url, redisUrl: redis.url, env }));
@@ -724,6 +740,7 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
       distDir: dist.dir,
       certFile: cert.certFile,
       keyFile: cert.keyFile,
+      attachmentsDir,
     });
     base = `https://localhost:${nginx.httpsPort}`;
   });
@@ -733,6 +750,7 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     for (const api of apis ?? []) await api.stop();
     await redis?.stop();
     await stopPostgres(pg);
+    if (attachmentsDir) rmSync(attachmentsDir, { recursive: true, force: true });
   });
 
   test("health and readiness through the proxy, with the security headers", async () => {
@@ -768,6 +786,97 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     const res = await curl(`${base}/api/openapi.json`, ["-H", "Accept-Encoding: gzip"]);
     expect(res.status).toBe(200);
     expect(res.headers["content-encoding"]).toBe("gzip");
+  });
+
+  describe("attachments", () => {
+    let token: string;
+    let taskId: string;
+    let files: string;
+
+    beforeAll(async () => {
+      const reg = await call("/api/auth/register", {
+        method: "POST",
+        body: JSON.stringify({
+          email: `files-${Date.now()}@example.test`,
+          password: "correct horse battery staple",
+          name: "F",
+        }),
+      });
+      token = ((await reg.json()) as { accessToken: string }).accessToken;
+      const project = await call("/api/projects", {
+        method: "POST",
+        token,
+        body: JSON.stringify({ name: "Files" }),
+      });
+      const projectId = ((await project.json()) as { id: string }).id;
+      const task = await call("/api/tasks", {
+        method: "POST",
+        token,
+        body: JSON.stringify({ projectId, title: "T" }),
+      });
+      taskId = ((await task.json()) as { id: string }).id;
+      files = mkdtempSync(join(tmpdir(), "tp-upload-"));
+    });
+    afterAll(() => rmSync(files, { recursive: true, force: true }));
+
+    const uploadFile = (name: string, path: string) =>
+      curl(`${base}/api/tasks/${taskId}/attachments?name=${encodeURIComponent(name)}`, [
+        "--max-time",
+        "60",
+        "-H",
+        `Authorization: Bearer ${token}`,
+        "-H",
+        "Content-Type: application/octet-stream",
+        "--data-binary",
+        `@${path}`,
+      ]);
+
+    test("a 5 MB file goes up through nginx (over the 1 MiB JSON limit) and comes down from nginx by X-Accel-Redirect", async () => {
+      const path = join(files, "five.bin");
+      const bytes = Buffer.alloc(5 * 1024 * 1024, "tp-attachment-");
+      writeFileSync(path, bytes);
+      const up = await uploadFile("five ü.bin", path);
+      expect(up.status).toBe(201);
+      const attachment = JSON.parse(up.body) as { id: string; projectId: string; url: string };
+
+      const down = await fetch(`${base}${attachment.url}`, { tls: bunTls });
+      expect(down.status).toBe(200);
+      expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).toBe(true);
+      expect(down.headers.get("content-disposition")).toBe(
+        `attachment; filename="five _.bin"; filename*=UTF-8''five%20%C3%BC.bin`,
+      );
+      expect(down.headers.get("content-type")).toBe("application/octet-stream");
+      expect(down.headers.get("x-accel-redirect")).toBeNull();
+      expect(down.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(down.headers.get("content-security-policy")).toContain("default-src 'self'");
+      // nginx sent the bytes from the volume: after the redirect its $uri is the internal location's.
+      const entry = nginx
+        .accessEntries()
+        .findLast((e) => e.path === `/_attachments/${attachment.projectId}/${attachment.id}`);
+      expect(entry?.bytes).toBe(bytes.length);
+      expect(entry?.upstreamStatus).toBe("200");
+
+      // The internal location cannot be asked for directly.
+      const direct = await curl(`${base}/_attachments/${attachment.projectId}/${attachment.id}`);
+      expect(direct.status).toBe(404);
+      expect(direct.body).not.toContain("tp-attachment-");
+      // A link with a forged signature: the API's 404, nothing from the volume.
+      const forged = new URL(attachment.url, base);
+      forged.searchParams.set("s", "A".repeat(43));
+      const refused = await curl(`${base}${forged.pathname}${forged.search}`);
+      expect(refused.status).toBe(404);
+      expect(refused.body).not.toContain("tp-attachment-");
+    });
+
+    test("a file over client_max_body_size (25 MiB) is refused by nginx with 413", async () => {
+      const path = join(files, "big.bin");
+      writeFileSync(path, Buffer.alloc(25 * 1024 * 1024 + 1));
+      const res = await uploadFile("big.bin", path);
+      expect(res.status).toBe(413);
+      const exact = join(files, "exact.bin");
+      writeFileSync(exact, Buffer.alloc(25 * 1024 * 1024));
+      expect((await uploadFile("exact.bin", exact)).status).toBe(201);
+    });
   });
 
   test("SSE streams through the proxy live: a task created elsewhere arrives while the stream is open", async () => {

@@ -1,6 +1,8 @@
 // Every job kind and every schedule the worker runs, by name: the one list a feature adds its
 // background work to (like ../openapi.ts for routes).
 
+import { REMOVE_BLOB_JOB, removeBlobHandler } from "../attachments/jobs.ts";
+import type { BlobStore } from "../attachments/storage.ts";
 import { PASSWORD_RESET_JOB, passwordResetHandler } from "../auth/password-reset.ts";
 import type { Publish } from "../events/publisher.ts";
 import { invitationMailHandler } from "../invitations/mail.ts";
@@ -14,6 +16,8 @@ import type { JobHandler, Schedule } from "./worker.ts";
 export type BackgroundDeps = MailDeps & {
   /** Events from background work (a reminder's notification reaches its recipient's open tabs). */
   publish: Publish;
+  /** Attachment bytes, removed by a job when their rows are deleted. */
+  blobs: BlobStore;
   /** jwtSecret: the key links in mails are derived with (auth/link-tokens.ts). */
   config: MailDeps["config"] & { jobs: { retentionDays: number }; jwtSecret?: string };
 };
@@ -24,6 +28,7 @@ export function jobHandlers(deps: BackgroundDeps): Record<string, JobHandler> {
     [REMINDER_JOB]: reminderJobHandler(deps),
     [INVITATION_MAIL_JOB]: invitationMailHandler(deps),
     [PASSWORD_RESET_JOB]: passwordResetHandler(deps),
+    [REMOVE_BLOB_JOB]: removeBlobHandler(deps.blobs),
   };
 }
 

@@ -1,5 +1,6 @@
 // Export and import of a user's projects: SQL only, the queryable passed in first. Import writes in
 // the transaction service.ts opens.
+import type { InlineImageType } from "../attachments/files.ts";
 import { MENTION_PATTERN } from "../comments/schemas.ts";
 import type { Queryable } from "../db/client.ts";
 import type { LabelColor } from "../labels/schemas.ts";
@@ -104,13 +105,37 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
                 FROM comment_mentions m JOIN users mu ON mu.id = m.user_id WHERE m.comment_id = c.id), '[]') AS mentions
     FROM comments c JOIN tasks t ON t.id = c.task_id LEFT JOIN users u ON u.id = c.author_id
     WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY c.task_id, c.created_at, c.id`;
+  const attachments = await db<
+    {
+      taskId: string;
+      id: string;
+      name: string;
+      size: number;
+      imageType: InlineImageType | null;
+      uploaderEmail: string | null;
+      createdAt: Date;
+    }[]
+  >`
+    SELECT a.task_id, a.id, a.name, a.size::float8 AS size, a.image_type, u.email AS uploader_email, a.created_at
+    FROM attachments a LEFT JOIN users u ON u.id = a.uploader_id
+    WHERE a.project_id = ANY(${ids}::uuid[]) ORDER BY a.task_id, a.created_at, a.id`;
+  const attachmentsOf = groupBy(attachments, (attachment) => attachment.taskId);
   const checklistOf = groupBy(checklists, (item) => item.taskId);
   const commentsOf = groupBy(comments, (comment) => comment.taskId);
-  /** The task's checklist and comments, as fields that are absent when empty. */
+  /** The task's attachments (metadata), checklist and comments, as fields that are absent when empty. */
   const discussion = (taskId: string) => {
     const items = checklistOf.get(taskId) ?? [];
     const notes = commentsOf.get(taskId) ?? [];
+    const files = attachmentsOf.get(taskId) ?? [];
     return {
+      ...(files.length
+        ? {
+            attachments: files.map(({ taskId: _taskId, createdAt, ...file }) => ({
+              ...file,
+              createdAt: createdAt.toISOString(),
+            })),
+          }
+        : {}),
       ...(items.length ? { checklist: items.map(({ text, done }) => ({ text, done })) } : {}),
       ...(notes.length
         ? {
