@@ -91,6 +91,8 @@ const schema = z
     JOBS_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(14),
     JOBS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
     SCHEDULER_INTERVAL_SECONDS: positiveInt(60),
+    // The UTC hour from which each day's digests go out (0: from midnight).
+    DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(7),
   })
   // A lease shorter than a send could let a second replica start the same mail while the first still
   // waits for the SMTP server (docs/architecture.md, "Mail and background jobs").
@@ -139,6 +141,8 @@ const schema = z
       from: env.MAIL_FROM,
       timeoutMs: env.MAIL_TIMEOUT_SECONDS * 1000,
     },
+    /** Daily digests are queued from this UTC hour on (notification-mail/repository.ts). */
+    digestHourUtc: env.DIGEST_HOUR_UTC,
     /** Base of every link in a mail, without a trailing slash. */
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     jobs: {
