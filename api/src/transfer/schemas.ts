@@ -4,12 +4,14 @@
 // project's columns and each task's column; files without them (versions 1 and 2) import unchanged,
 // every task landing in the first column of its status's kind. Tasks of any version may carry
 // `checklist` and `comments` (optional, so files from before them import unchanged), and `archivedAt`
-// and project labels with colours (optional likewise).
+// and project labels with colours (optional likewise). Version 4 adds the exporting user's mail
+// preferences (`preferences`, never tokens); optional on import, where they become the importer's.
 import { z } from "zod";
 import { checklistTextSchema, MAX_CHECKLIST_ITEMS } from "../checklists/schemas.ts";
 import { columnName, MAX_COLUMNS, wipLimit } from "../columns/schemas.ts";
 import { commentBodySchema } from "../comments/schemas.ts";
 import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
+import { updatePreferencesBody } from "../preferences/schemas.ts";
 import { ROLES } from "../projects/access.ts";
 import {
   descriptionSchema,
@@ -20,7 +22,7 @@ import {
 } from "../tasks/schemas.ts";
 
 export const EXPORT_FORMAT = "taskplatform-export";
-export const EXPORT_VERSION = 3;
+export const EXPORT_VERSION = 4;
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -93,8 +95,10 @@ export const exportedProject = z.strictObject({
 
 const documentHeader = {
   format: z.literal(EXPORT_FORMAT),
-  version: z.union([z.literal(1), z.literal(2), z.literal(EXPORT_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(EXPORT_VERSION)]),
   exportedAt: timestamp,
+  /** Format 4: the exporting user's mail preferences (any subset on import; what is left out stays). */
+  preferences: updatePreferencesBody.optional(),
 };
 
 export const exportDocument = z
@@ -232,6 +236,8 @@ export const importResult = z.object({
   ),
   /** Tasks written (created and updated) over all projects. */
   tasks: z.int(),
+  /** The file's mail preferences were applied to the importer's (format 4 files carry them). */
+  preferences: z.boolean(),
   skippedMembers: z.int(),
   unassignedTasks: z.int(),
 });
