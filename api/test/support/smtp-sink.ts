@@ -25,7 +25,10 @@ setInterval(() => {
     const mail = smtp.received[written];
     if (!mail) continue;
     writeFileSync(join(dir, `${written + 1}.eml`), mail.raw);
-    writeFileSync(join(dir, `${written + 1}.txt`), `To: ${mail.envelopeTo.join(", ")}\n\n${decodedBody(mail.raw)}`);
+    writeFileSync(
+      join(dir, `${written + 1}.txt`),
+      `To: ${mail.envelopeTo.join(", ")}\n\n${decodedBody(mail.raw)}`,
+    );
     console.log(`received ${written + 1}: ${mail.envelopeTo.length} recipient(s), ${mail.raw.length} bytes`);
   }
 }, 200);
