@@ -35,7 +35,7 @@ step_mail() {
   check "a user signs up through the proxy" test "$(status)" = 201
   api POST /api/auth/password-reset "{\"email\":\"$email\"}"
   check "a password reset is asked for through the proxy (202)" test "$(status)" = 202
-  if wait_until 60 0.5 mail_to "$email"; then
+  if wait_until 60 0.5 mail_to "$email" >/dev/null; then
     pass "the reset mail arrived at the SMTP server outside the stack"
   else
     tail -n 5 "$WORK/.smtp-sink.log"
