@@ -2,14 +2,14 @@
 // and a real SMTP server (the stack's `smtp` option). Bob reaches the "assigned" setting with Tab, turns
 // it off with the arrow keys; Ada then assigns him a task and mentions him: only the mention is mailed,
 // and its footer links back to this page. Turning all mail off disables the per-kind settings and
-// survives a reload.
+// survives a reload. axe in light and dark, with mail on and all off.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/mail-preferences.suite.ts
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { adaAndBob, call, createTask, PASSWORD, type User } from "../../../api/test/support/client.ts";
 import { decodedBody } from "../../../api/test/support/mail-links.ts";
 import type { TestSmtp } from "../../../api/test/support/smtp.ts";
-import { signIn, suiteStack } from "./harness";
+import { seriousOrWorse, signIn, suiteStack } from "./harness";
 
 setDefaultTimeout(180_000);
 
@@ -107,4 +107,25 @@ describe("mail preferences", () => {
     expect(await assigned.inputValue()).toBe("off");
     expect(await assigned.isDisabled()).toBe(true);
   });
+
+  for (const scheme of ["light", "dark"] as const) {
+    test(`axe (${scheme}): the mail settings, on and all off, have no serious or critical violations`, async () => {
+      const session = await suite.open({ colorScheme: scheme });
+      const page = session.page;
+      await signIn(page, ada.email, PASSWORD);
+      await page.goto("/settings#notifications");
+      const allMail = page.getByLabel("Send me notification mails");
+      await page.getByLabel("I'm added to a project").waitFor();
+      expect(await seriousOrWorse(page)).toEqual([]);
+      const save = saved(page);
+      await allMail.click();
+      expect((await save).status()).toBe(200);
+      await expect(page.getByLabel("Someone mentions me").isDisabled()).resolves.toBe(true);
+      expect(await seriousOrWorse(page)).toEqual([]);
+      // Back on, for the other scheme's run.
+      const back = saved(page);
+      await allMail.click();
+      expect((await back).status()).toBe(200);
+    });
+  }
 });
