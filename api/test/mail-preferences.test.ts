@@ -4,8 +4,11 @@
 // once per user and day, only what is unread since the previous one, nothing when there is nothing.
 // The two-replica version of the digest is in api/test/mail.suite.ts.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { migrations } from "../migrations/index.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { findPreferences } from "../src/preferences/repository.ts";
 import { DEFAULT_PREFERENCES } from "../src/preferences/schemas.ts";
-import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
+import { createTestApp, freshRuntime, type TestApp, type TestUser } from "./support/harness.ts";
 import { decodedBody } from "./support/mail-links.ts";
 import { startTestSmtp, type TestSmtp } from "./support/smtp.ts";
 
@@ -327,5 +330,39 @@ describe("daily digest", () => {
     expect(jobs?.n).toBe(0);
     // Ada has only immediate kinds: never a digest.
     expect(digestsTo(ada)).toHaveLength(0);
+  });
+});
+
+describe("migration 0012 is expand-only", () => {
+  test("the previous version's preference statements keep working; its rows read as the defaults", async () => {
+    const before = migrations.findIndex((m) => m.version === "0012_mail_preferences_digests");
+    const data = await freshRuntime({}, undefined, migrations.slice(0, before));
+    try {
+      const { sql } = data;
+      const [user] = await sql<{ id: string }[]>`
+        INSERT INTO users (email, name, password_hash) VALUES ('prev@example.test', 'Prev', 'x') RETURNING id`;
+      const userId = user?.id ?? "";
+      expect(await migrate(sql)).toEqual(migrations.slice(before).map((m) => m.version));
+      // What the previous version runs: its upsert of the two reminder switches, and its read.
+      await sql`
+        INSERT INTO notification_preferences (user_id, due_soon_reminders, overdue_reminders)
+        VALUES (${userId}, coalesce(${false}::boolean, true), coalesce(${null}::boolean, true))
+        ON CONFLICT (user_id) DO UPDATE SET
+          due_soon_reminders = coalesce(${false}::boolean, notification_preferences.due_soon_reminders),
+          overdue_reminders = coalesce(${null}::boolean, notification_preferences.overdue_reminders),
+          updated_at = now()
+        RETURNING due_soon_reminders, overdue_reminders`;
+      const [old] =
+        await sql`SELECT due_soon_reminders, overdue_reminders FROM notification_preferences WHERE user_id = ${userId}`;
+      expect({ ...old }).toEqual({ dueSoonReminders: false, overdueReminders: true });
+      expect(await findPreferences(sql, userId)).toEqual({ ...DEFAULT_PREFERENCES, dueSoonReminders: false });
+      // An account removed takes its digest records with it.
+      await sql`INSERT INTO mail_digests (user_id, day, after_id, through_id) VALUES (${userId}, '2026-01-01', 0, 5)`;
+      await sql`DELETE FROM users WHERE id = ${userId}`;
+      const [left] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM mail_digests`;
+      expect(left?.n).toBe(0);
+    } finally {
+      await data.close();
+    }
   });
 });
