@@ -1,6 +1,7 @@
 // notification_preferences: SQL only. No row, or a kind the user never set, means the defaults.
+import type postgres from "postgres";
 import type { Queryable } from "../db/client.ts";
-import { NOTIFICATION_KINDS } from "../notifications/schemas.ts";
+import { NOTIFICATION_KINDS, type NotificationKind } from "../notifications/schemas.ts";
 import {
   DEFAULT_MAIL_DELIVERY,
   DEFAULT_PREFERENCES,
@@ -35,10 +36,9 @@ function preferencesOf(row: Row | undefined): Preferences {
  * for a query that LEFT JOINs the recipient's notification_preferences as `np`; `kind` is a column
  * reference such as db`n.kind` or a value.
  */
-export const mailDeliverySql = (db: Queryable, kind: unknown) => db`
+export const mailDeliverySql = (db: Queryable, kind: postgres.Fragment | NotificationKind) => db`
   CASE WHEN coalesce(np.mail_enabled, true)
-    THEN coalesce(np.mail_delivery ->> ${kind as string},
-                  ${db.json(DEFAULT_MAIL_DELIVERY)}::jsonb ->> ${kind as string})
+    THEN coalesce(np.mail_delivery ->> ${kind}, ${db.json(DEFAULT_MAIL_DELIVERY)}::jsonb ->> ${kind})
     ELSE 'off' END`;
 
 export async function findPreferences(sql: Queryable, userId: string): Promise<Preferences> {
