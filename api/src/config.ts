@@ -109,6 +109,8 @@ const schema = z
     S3_FORCE_PATH_STYLE: booleanFlag.default(false),
     S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    // The UTC hour from which each day's digests go out (0: from midnight).
+    DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(7),
   })
   // A lease shorter than a send could let a second replica start the same mail while the first still
   // waits for the SMTP server (docs/architecture.md, "Mail and background jobs").
@@ -165,6 +167,8 @@ const schema = z
       from: env.MAIL_FROM,
       timeoutMs: env.MAIL_TIMEOUT_SECONDS * 1000,
     },
+    /** Daily digests are queued from this UTC hour on (notification-mail/repository.ts). */
+    digestHourUtc: env.DIGEST_HOUR_UTC,
     /** Base of every link in a mail, without a trailing slash. */
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     jobs: {

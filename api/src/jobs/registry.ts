@@ -8,6 +8,8 @@ import type { Publish } from "../events/publisher.ts";
 import { invitationMailHandler } from "../invitations/mail.ts";
 import { INVITATION_MAIL_JOB } from "../invitations/service.ts";
 import { MAIL_JOB, type MailDeps, mailJobHandler } from "../mail/send.ts";
+import { digestHandler, digestScan, notificationMailHandler } from "../notification-mail/jobs.ts";
+import { DIGEST_JOB, NOTIFICATION_MAIL_JOB } from "../notification-mail/repository.ts";
 import { reminderJobHandler, reminderScan } from "../reminders/jobs.ts";
 import { REMINDER_JOB } from "../reminders/repository.ts";
 import { pruneFinished } from "./repository.ts";
@@ -19,7 +21,7 @@ export type BackgroundDeps = MailDeps & {
   /** Attachment bytes, removed by a job when their rows are deleted. */
   blobs: BlobStore;
   /** jwtSecret: the key links in mails are derived with (auth/link-tokens.ts). */
-  config: MailDeps["config"] & { jobs: { retentionDays: number }; jwtSecret?: string };
+  config: MailDeps["config"] & { jobs: { retentionDays: number }; jwtSecret?: string; digestHourUtc: number };
 };
 
 export function jobHandlers(deps: BackgroundDeps): Record<string, JobHandler> {
@@ -29,12 +31,15 @@ export function jobHandlers(deps: BackgroundDeps): Record<string, JobHandler> {
     [INVITATION_MAIL_JOB]: invitationMailHandler(deps),
     [PASSWORD_RESET_JOB]: passwordResetHandler(deps),
     [REMOVE_BLOB_JOB]: removeBlobHandler(deps.blobs),
+    [NOTIFICATION_MAIL_JOB]: notificationMailHandler(deps),
+    [DIGEST_JOB]: digestHandler(deps),
   };
 }
 
 export function schedules(deps: BackgroundDeps): Schedule[] {
   return [
     reminderScan(deps),
+    digestScan(deps),
     { name: "prune", run: () => pruneFinished(deps.sql, deps.config.jobs.retentionDays) },
   ];
 }

@@ -4,6 +4,7 @@ import type { InlineImageType } from "../attachments/files.ts";
 import { MENTION_PATTERN } from "../comments/schemas.ts";
 import type { Queryable } from "../db/client.ts";
 import type { LabelColor } from "../labels/schemas.ts";
+import { findPreferences, savePreferences } from "../preferences/repository.ts";
 import type { Role } from "../projects/access.ts";
 import type { Task } from "../tasks/repository.ts";
 import {
@@ -154,6 +155,7 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
     exportedAt: new Date().toISOString(),
+    preferences: await findPreferences(db, userId),
     projects: projects.map((project) => ({
       id: project.id,
       name: project.name,
@@ -423,6 +425,8 @@ export async function writeImport(
   }
   const total = (count: (project: ImportResult["projects"][number]) => number) =>
     results.reduce((sum, project) => sum + count(project), 0);
+  // The file's mail preferences become the importer's (theirs, in the usual case of one's own export).
+  if (document.preferences) await savePreferences(tx, userId, document.preferences);
   return {
     kind: "ok",
     result: {
@@ -432,6 +436,7 @@ export async function writeImport(
       tasks: total((project) => project.tasks.created + project.tasks.updated),
       skippedMembers: total((project) => project.skippedMembers),
       unassignedTasks: total((project) => project.unassignedTasks),
+      preferences: document.preferences !== undefined,
     },
   };
 }

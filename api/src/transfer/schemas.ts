@@ -6,13 +6,16 @@
 // `checklist` and `comments` (optional, so files from before them import unchanged), and `archivedAt`
 // and project labels with colours (optional likewise). Version 4 lists each task's `attachments`
 // (metadata only: the bytes are in the backup, scripts/backup.sh); an import reads and checks the list
-// but creates no attachment from it, and a restore leaves a task's attachments as they are.
+// but creates no attachment from it, and a restore leaves a task's attachments as they are. Version 4
+// also adds the exporting user's mail preferences (`preferences`, never tokens); optional on import,
+// where they become the importer's.
 import { z } from "zod";
 import { INLINE_IMAGE_TYPES } from "../attachments/files.ts";
 import { checklistTextSchema, MAX_CHECKLIST_ITEMS } from "../checklists/schemas.ts";
 import { columnName, MAX_COLUMNS, wipLimit } from "../columns/schemas.ts";
 import { commentBodySchema } from "../comments/schemas.ts";
 import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
+import { updatePreferencesBody } from "../preferences/schemas.ts";
 import { ROLES } from "../projects/access.ts";
 import {
   descriptionSchema,
@@ -112,6 +115,8 @@ const documentHeader = {
   format: z.literal(EXPORT_FORMAT),
   version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(EXPORT_VERSION)]),
   exportedAt: timestamp,
+  /** Format 4: the exporting user's mail preferences (any subset on import; what is left out stays). */
+  preferences: updatePreferencesBody.optional(),
 };
 
 export const exportDocument = z
@@ -249,6 +254,8 @@ export const importResult = z.object({
   ),
   /** Tasks written (created and updated) over all projects. */
   tasks: z.int(),
+  /** The file's mail preferences were applied to the importer's (format 4 files carry them). */
+  preferences: z.boolean(),
   skippedMembers: z.int(),
   unassignedTasks: z.int(),
 });

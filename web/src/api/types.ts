@@ -15,6 +15,7 @@ import type {
   NotificationKind,
   NotificationPage,
 } from "../../../api/src/notifications/schemas.ts";
+import type { MailDelivery, Preferences, UpdatePreferences } from "../../../api/src/preferences/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
@@ -37,16 +38,19 @@ export type {
   Label,
   LabelColor,
   LiveEvent,
+  MailDelivery,
   Member,
   Notification,
   NotificationKind,
   NotificationPage,
+  Preferences,
   Project,
   Role,
   Session,
   Task,
   TaskCounts,
   TrelloImportResult,
+  UpdatePreferences,
   User,
 };
 export type Status = TaskStatus;

@@ -89,7 +89,8 @@ export function importDone(result: ImportResult): string {
   ]
     .filter(Boolean)
     .join(" and ");
-  return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}`;
+  const preferences = result.preferences ? " Your mail preferences in the file were applied." : "";
+  return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}${preferences}`;
 }
 
 export default function Account() {
