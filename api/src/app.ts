@@ -13,7 +13,7 @@ import type { EventHub } from "./events/hub.ts";
 import { createPublisher } from "./events/publisher.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { createHealthRoutes } from "./health/routes.ts";
-import { authenticate, requireAuth } from "./http/auth.ts";
+import { authenticate, requireAuth, userLimit } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
 import { type AppEnv, provideDeps } from "./http/context.ts";
@@ -57,7 +57,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
             limit: limits.authIp,
             identity: c.req.path.startsWith("/api/auth/") ? c.get("clientIp") : undefined,
           },
-          { scope: "user", limit: limits.user, identity: c.get("user")?.id },
+          userLimit(c, limits.user),
         ],
       }),
     )
