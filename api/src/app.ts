@@ -26,7 +26,6 @@ import { requestId } from "./http/request-id.ts";
 import { invitationRoutes } from "./invitations/routes.ts";
 import { labelRoutes } from "./labels/routes.ts";
 import { notificationRoutes } from "./notifications/routes.ts";
-import { buildOpenApiDocument } from "./openapi.ts";
 import { preferenceRoutes } from "./preferences/routes.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
@@ -42,7 +41,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   const api = new Hono<AppEnv>()
     .use(jsonBody({ maxBytes: MAX_BODY_BYTES }), cleanQuery())
     .route("/", health.api)
-    .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
+    // Loaded on the first request for it: every start would otherwise pay for the whole document.
+    .get("/openapi.json", async (c) => c.json((await import("./openapi.ts")).buildOpenApiDocument(version)))
     .use(
       authenticate({ secret: config.jwtSecret }),
       rateLimit({
