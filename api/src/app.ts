@@ -15,7 +15,7 @@ import type { EventHub } from "./events/hub.ts";
 import { createPublisher } from "./events/publisher.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { createHealthRoutes } from "./health/routes.ts";
-import { authenticate, requireAuth } from "./http/auth.ts";
+import { authenticate, requireAuth, userLimit } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
 import { type AppEnv, provideDeps } from "./http/context.ts";
@@ -28,7 +28,6 @@ import { requestId } from "./http/request-id.ts";
 import { invitationRoutes } from "./invitations/routes.ts";
 import { labelRoutes } from "./labels/routes.ts";
 import { notificationRoutes } from "./notifications/routes.ts";
-import { buildOpenApiDocument } from "./openapi.ts";
 import { preferenceRoutes } from "./preferences/routes.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
@@ -51,7 +50,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
       cleanQuery(),
     )
     .route("/", health.api)
-    .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
+    // Loaded on the first request for it: every start would otherwise pay for the whole document.
+    .get("/openapi.json", async (c) => c.json((await import("./openapi.ts")).buildOpenApiDocument(version)))
     .use(
       authenticate({ secret: config.jwtSecret }),
       rateLimit({
@@ -66,7 +66,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
             limit: limits.authIp,
             identity: c.req.path.startsWith("/api/auth/") ? c.get("clientIp") : undefined,
           },
-          { scope: "user", limit: limits.user, identity: c.get("user")?.id },
+          userLimit(c, limits.user),
         ],
       }),
     )
