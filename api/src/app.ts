@@ -5,6 +5,7 @@ import { serveStatic } from "hono/bun";
 import { version } from "../package.json" with { type: "json" };
 import { activityRoutes } from "./activity/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { calendarFeedRoutes, publicCalendarRoutes, redactFeedPath } from "./calendar/routes.ts";
 import { checklistRoutes } from "./checklists/routes.ts";
 import { columnRoutes } from "./columns/routes.ts";
 import { commentRoutes } from "./comments/routes.ts";
@@ -43,6 +44,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .use(jsonBody({ maxBytes: MAX_BODY_BYTES }), cleanQuery())
     .route("/", health.api)
     .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
+    // The feed's token is its credential: before authentication, with limits of its own.
+    .route("/calendar", publicCalendarRoutes(deps))
     .use(
       authenticate({ secret: config.jwtSecret }),
       rateLimit({
@@ -81,14 +84,15 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/", activityRoutes(deps))
     .route("/", notificationRoutes(deps, publish))
     .route("/", transferRoutes(deps, publish))
-    .route("/me", preferenceRoutes(deps));
+    .route("/me", preferenceRoutes(deps))
+    .route("/me", calendarFeedRoutes(deps));
 
   const app = new Hono<AppEnv>()
     .use(
       provideDeps(deps),
       requestId(),
       clientIp({ trustedProxies: config.trustedProxies }),
-      observe({ log, metrics }),
+      observe({ log, metrics, redactPath: redactFeedPath }),
     )
     .get("/metrics", async (c) =>
       c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),

@@ -23,6 +23,8 @@ export interface Metrics {
   schedulerLastRun: Gauge;
   mailSent: Counter<"kind">;
   mailFailed: Counter<"kind" | "reason">;
+  /** Calendar feed fetches by result (ok, not_modified, not_found, rate_limited, error). */
+  calendarFeedRequests: Counter<"result">;
 }
 
 export function createMetrics(): Metrics {
@@ -153,6 +155,12 @@ export function createMetrics(): Metrics {
       name: "mail_failed_total",
       help: "Mail attempts that failed, by kind and reason (temporary: retried; permanent: given up)",
       labelNames: ["kind", "reason"],
+      registers,
+    }),
+    calendarFeedRequests: new Counter({
+      name: "calendar_feed_requests_total",
+      help: "Calendar feed fetches by result (ok, not_modified, not_found, rate_limited, error)",
+      labelNames: ["result"],
       registers,
     }),
   };

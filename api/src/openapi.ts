@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { activityOperations } from "./activity/openapi.ts";
 import { authOperations } from "./auth/openapi.ts";
+import { calendarOperations } from "./calendar/openapi.ts";
 import { checklistOperations } from "./checklists/openapi.ts";
 import { columnOperations } from "./columns/openapi.ts";
 import { commentOperations } from "./comments/openapi.ts";
@@ -37,6 +38,7 @@ export const OPERATIONS: Operation[] = [
   ...transferOperations,
   ...eventOperations,
   ...preferenceOperations,
+  ...calendarOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },
 ];
 
