@@ -15,7 +15,8 @@ export const calendarOperations: Operation[] = [
     tag: "calendar",
     method: "post",
     path: "/api/me/calendar-feed",
-    summary: "Create your calendar feed, or give it a new URL (the old one stops working); the URL is answered once",
+    summary:
+      "Create your calendar feed, or give it a new URL (the old one stops working); the URL is answered once",
     auth: true,
     body: createFeedBody,
     response: createdFeedSchema,

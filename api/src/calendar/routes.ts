@@ -31,7 +31,12 @@ export function calendarFeedRoutes(deps: Deps) {
     });
 }
 
-const RESULTS: Record<number, string> = { 200: "ok", 304: "not_modified", 404: "not_found", 429: "rate_limited" };
+const RESULTS: Record<number, string> = {
+  200: "ok",
+  304: "not_modified",
+  404: "not_found",
+  429: "rate_limited",
+};
 
 /** The file name in the path: `<token>.ics`. */
 const fileOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);

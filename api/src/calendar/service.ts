@@ -3,9 +3,9 @@
 // reads one user's feed and nothing else: it is no access token (the API reads those from the
 // Authorization header only, and a feed token is no JWT), and the feed route reads no Authorization.
 import { randomBytes } from "node:crypto";
+import { tokenHash } from "../auth/link-tokens.ts";
 import { timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
-import { tokenHash } from "../auth/link-tokens.ts";
 import { notFound } from "../http/errors.ts";
 import { buildCalendar } from "./ical.ts";
 import * as feeds from "./repository.ts";
@@ -20,7 +20,11 @@ const statusOf = (row: feeds.FeedRow | undefined): FeedStatus => ({
 
 export const feedPath = (token: string) => `/api/calendar/${token}.ics`;
 
-export function createCalendarFeedService({ sql, config, metrics }: Pick<Deps, "sql" | "config" | "metrics">) {
+export function createCalendarFeedService({
+  sql,
+  config,
+  metrics,
+}: Pick<Deps, "sql" | "config" | "metrics">) {
   return {
     async status(userId: string): Promise<FeedStatus> {
       return statusOf(await feeds.findFeed(sql, userId));
