@@ -52,7 +52,7 @@ function eventsOf(text: string): Map<string, ICAL.Event> {
 
 describe("the feed's contents", () => {
   let feed: Awaited<ReturnType<typeof createFeed>>;
-  const ids: Record<string, string> = {};
+  const ids = {} as Record<"mine" | "bobs" | "undated" | "done" | "archived" | "elsewhere", string>;
 
   beforeAll(async () => {
     const other = await t.createProject(bob, "Bob's own");
@@ -83,18 +83,13 @@ describe("the feed's contents", () => {
     expect(res.headers.get("cache-control")).toBe("private, no-cache");
     const events = eventsOf(res.text);
     expect([...events.keys()].sort()).toEqual([ids.mine, ids.bobs].sort());
-    const mine = events.get(ids.mine as string);
+    const mine = events.get(ids.mine);
     expect(mine?.summary).toBe("Mine");
     expect(mine?.startDate.toString()).toBe("2027-01-10");
     expect(mine?.component.getFirstPropertyValue("url")).toBe(
       `${PUBLIC_URL}/projects/${shared}?task=${ids.mine}`,
     );
-    expect(
-      events
-        .get(ids.bobs as string)
-        ?.startDate.toJSDate()
-        .toISOString(),
-    ).toBe("2027-01-11T15:45:00.000Z");
+    expect(events.get(ids.bobs)?.startDate.toJSDate().toISOString()).toBe("2027-01-11T15:45:00.000Z");
     // The same UID on the next fetch.
     expect([...eventsOf((await t.call("GET", feed.path)).text).keys()].sort()).toEqual(
       [...events.keys()].sort(),
@@ -133,7 +128,7 @@ describe("the feed's contents", () => {
     const changed = await t.call("GET", feed.path, { headers: { "if-none-match": etag as string } });
     expect(changed.status).toBe(200);
     expect(changed.headers.get("etag")).not.toBe(etag);
-    const event = eventsOf(changed.text).get(ids.bobs as string);
+    const event = eventsOf(changed.text).get(ids.bobs);
     expect(event?.summary).toBe("Bob's, renamed");
     // iCalendar times have whole seconds: the edit's time, cut to the second.
     const lastModified = event?.component.getFirstPropertyValue("last-modified") as ICAL.Time;
@@ -145,13 +140,13 @@ describe("the feed's contents", () => {
 
   test("leaving a project takes its tasks out of the feed", async () => {
     const bobFeed = await createFeed(bob);
-    expect(eventsOf((await t.call("GET", bobFeed.path)).text).has(ids.mine as string)).toBe(true);
+    expect(eventsOf((await t.call("GET", bobFeed.path)).text).has(ids.mine)).toBe(true);
     expect(
       (await t.call("DELETE", `/api/projects/${shared}/members/${bob.id}`, { token: ada.token })).status,
     ).toBe(204);
     const events = eventsOf((await t.call("GET", bobFeed.path)).text);
-    expect(events.has(ids.mine as string)).toBe(false);
-    expect(events.has(ids.elsewhere as string)).toBe(true);
+    expect(events.has(ids.mine)).toBe(false);
+    expect(events.has(ids.elsewhere)).toBe(true);
   });
 });
 

@@ -43,7 +43,7 @@ describe("buildCalendar", () => {
     const modified = first.getFirstPropertyValue("last-modified") as ICAL.Time;
     expect(stamp.toJSDate().toISOString()).toBe("2026-12-01T10:15:30.000Z");
     expect(modified.toJSDate().toISOString()).toBe("2026-12-01T10:15:30.000Z");
-    expect(first.getFirstPropertyValue("sequence")).toBe(4);
+    expect(Number(first.getFirstPropertyValue("sequence"))).toBe(4);
     expect(first.getFirstPropertyValue("rrule")).toBeNull();
   });
 
