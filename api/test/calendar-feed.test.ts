@@ -1,9 +1,9 @@
 // The private calendar feed on real PostgreSQL and Redis: contents (read with ical.js), ETag/304,
 // regenerate and revoke, the token as a credential of the feed only, hostile URLs, logs and limits.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import ICAL from "ical.js";
 import { tokenHash } from "../src/auth/link-tokens.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
+import { type ICAL, parseEvents } from "./support/ics.ts";
 
 setDefaultTimeout(60_000);
 
@@ -38,17 +38,9 @@ async function addTask(user: TestUser, projectId: string, body: Record<string, u
   return res.body.id;
 }
 
-/** The feed's events by task id, parsed with ical.js. */
-function eventsOf(text: string): Map<string, ICAL.Event> {
-  const calendar = new ICAL.Component(ICAL.parse(text));
-  expect(calendar.name).toBe("vcalendar");
-  return new Map(
-    calendar.getAllSubcomponents("vevent").map((component) => {
-      const event = new ICAL.Event(component);
-      return [event.uid.replace(/@tasks\.example\.test$/, ""), event];
-    }),
-  );
-}
+/** The feed's events by task id. */
+const eventsOf = (text: string): Map<string, ICAL.Event> =>
+  new Map(parseEvents(text).map((event) => [event.uid.replace(/@tasks\.example\.test$/, ""), event]));
 
 describe("the feed's contents", () => {
   let feed: Awaited<ReturnType<typeof createFeed>>;

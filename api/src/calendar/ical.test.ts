@@ -1,6 +1,6 @@
 // The feed's body, read back with ical.js (an independent RFC 5545 parser), not by string matching.
 import { describe, expect, test } from "bun:test";
-import ICAL from "ical.js";
+import { type ICAL, parseCalendar, parseEvents } from "../../test/support/ics.ts";
 import { buildCalendar, DESCRIPTION_LIMIT, type FeedTask, rruleValue } from "./ical.ts";
 
 const options = { publicUrl: "https://tasks.example.test", name: "TaskPlatform: tasks of Ada" };
@@ -17,21 +17,16 @@ const task = (over: Partial<FeedTask> = {}): FeedTask => ({
   ...over,
 });
 
-function parse(body: string) {
-  const calendar = new ICAL.Component(ICAL.parse(body));
-  return { calendar, events: calendar.getAllSubcomponents("vevent") };
-}
-
 describe("buildCalendar", () => {
   test("a VCALENDAR 2.0 with one VEVENT per task: UID, DTSTAMP, LAST-MODIFIED, URL, SEQUENCE", () => {
     const body = buildCalendar([task(), task({ id: "a2b4c6d8-0000-4000-8000-000000000001" })], options);
     // RFC 5545 §3.1: lines end with CRLF.
     expect(body.split("\r\n").every((line) => !line.includes("\n"))).toBe(true);
-    const { calendar, events } = parse(body);
+    const { calendar, events } = parseCalendar(body);
     expect(calendar.getFirstPropertyValue("version")).toBe("2.0");
     expect(calendar.getFirstPropertyValue("x-wr-calname")).toBe(options.name);
     expect(events).toHaveLength(2);
-    const [first] = events;
+    const first = events[0]?.component;
     if (!first) throw new Error("no event");
     expect(first.getFirstPropertyValue("uid")).toBe(
       "6f1c1c8e-1d8e-4f51-9b7a-3b4a1f0e2a10@tasks.example.test",
@@ -54,10 +49,9 @@ describe("buildCalendar", () => {
   });
 
   test("a due date at midnight UTC is an all-day event on that day; any other time is that moment", () => {
-    const { events } = parse(
+    const [allDay, timed] = parseEvents(
       buildCalendar([task(), task({ id: "b", dueAt: new Date("2027-03-05T14:30:00.000Z") })], options),
     );
-    const [allDay, timed] = events.map((event) => new ICAL.Event(event));
     expect(allDay?.startDate.isDate).toBe(true);
     expect(allDay?.startDate.toString()).toBe("2026-12-24");
     expect(allDay?.endDate.toString()).toBe("2026-12-25");
@@ -71,34 +65,36 @@ describe("buildCalendar", () => {
     const description = "line one\r\nBEGIN:VEVENT\nUID:injected\n;,\\";
     const body = buildCalendar([task({ title, description, projectName: "P;r,o\\j" })], options);
     expect(body.split("\r\n").every((line) => Buffer.byteLength(line) <= 75)).toBe(true);
-    const { events } = parse(body);
+    const events = parseEvents(body);
     expect(events).toHaveLength(1);
-    const event = new ICAL.Event(events[0]);
-    expect(event.summary).toBe(title);
-    expect(event.description).toBe(`Project: P;r,o\\j\n\n${description.replace(/\r\n/g, "\n")}`);
-    expect(event.uid).toBe(`${task().id}@tasks.example.test`);
+    const [event] = events;
+    expect(event?.summary).toBe(title);
+    expect(event?.description).toBe(`Project: P;r,o\\j\n\n${description.replace(/\r\n/g, "\n")}`);
+    expect(event?.uid).toBe(`${task().id}@tasks.example.test`);
   });
 
   test("long descriptions are cut with an ellipsis", () => {
-    const { events } = parse(buildCalendar([task({ description: "x".repeat(5000) })], options));
-    const text = new ICAL.Event(events[0]).description;
+    const [event] = parseEvents(buildCalendar([task({ description: "x".repeat(5000) })], options));
+    const text = event?.description;
     expect(text).toBe(`Project: Launch\n\n${"x".repeat(DESCRIPTION_LIMIT - 1)}…`);
   });
 
   test("years 0001–0099 and no tasks at all still parse", () => {
-    const { events } = parse(buildCalendar([task({ dueAt: new Date("0099-06-01T10:30:00.000Z") })], options));
-    expect(new ICAL.Event(events[0]).startDate.year).toBe(99);
-    expect(parse(buildCalendar([], options)).events).toEqual([]);
+    const [event] = parseEvents(
+      buildCalendar([task({ dueAt: new Date("0099-06-01T10:30:00.000Z") })], options),
+    );
+    expect(event?.startDate.year).toBe(99);
+    expect(parseEvents(buildCalendar([], options))).toEqual([]);
   });
 
   test("a task's rrule is emitted as RRULE and expands to its occurrences", () => {
     const rule = "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4";
-    const { events } = parse(
+    const [event] = parseEvents(
       buildCalendar([task({ dueAt: new Date("2026-12-07T09:00:00.000Z"), rrule: rule })], options),
     );
-    const event = new ICAL.Event(events[0]);
+    if (!event) throw new Error("no event");
     expect(event.isRecurring()).toBe(true);
-    const recur = events[0]?.getFirstPropertyValue("rrule") as ICAL.Recur;
+    const recur = event.component.getFirstPropertyValue("rrule") as ICAL.Recur;
     expect({ freq: recur.freq, count: recur.count, byDay: recur.parts.BYDAY }).toEqual({
       freq: "WEEKLY",
       count: 4,
@@ -117,10 +113,10 @@ describe("buildCalendar", () => {
 
   test("a rule that would add lines of its own is left out, the event kept", () => {
     const body = buildCalendar([task({ rrule: "FREQ=DAILY\r\nATTENDEE:mailto:evil@example.test" })], options);
-    const { events } = parse(body);
+    const events = parseEvents(body);
     expect(events).toHaveLength(1);
-    expect(events[0]?.getFirstPropertyValue("rrule")).toBeNull();
-    expect(events[0]?.getFirstPropertyValue("attendee")).toBeNull();
+    expect(events[0]?.component.getFirstPropertyValue("rrule")).toBeNull();
+    expect(events[0]?.component.getFirstPropertyValue("attendee")).toBeNull();
   });
 });
 
