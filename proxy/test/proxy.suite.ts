@@ -698,6 +698,9 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
       RATE_LIMIT_AUTH_IP: "10000",
       LOGIN_FAILURES_MAX: "10000",
       LOG_LEVEL: "info",
+      // As in production: every replica links (and names calendar events) with the same public URL,
+      // so the feed's body and ETag are the same whichever replica answers.
+      PUBLIC_URL: "https://tasks.example.test",
     };
     apis = [];
     for (let i = 0; i < 2; i++) apis.push(await startApi({ databaseUrl: pg.url, redisUrl: redis.url, env }));
