@@ -323,6 +323,19 @@ export async function registerUser(stack: Stack, name: string, email: string): P
   if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${await res.text()}`);
 }
 
+/** Presses Tab until the focused element's accessible text is `name` (keyboard only). */
+export async function tabTo(page: Page, name: string | RegExp, limit = 100) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return (el?.getAttribute("aria-label") || el?.textContent || "").trim();
+    });
+    if (typeof name === "string" ? focused === name : name.test(focused)) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
+}
+
 /** Polls `check` until it holds; the error names what never happened. */
 export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
