@@ -323,13 +323,13 @@ export async function registerUser(stack: Stack, name: string, email: string): P
   if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${await res.text()}`);
 }
 
-/** Presses Tab until the focused element's accessible text is `name` (keyboard only). */
+/** Presses Tab until the focused element's accessible text (a control's: its label's) is `name` (keyboard only). */
 export async function tabTo(page: Page, name: string | RegExp, limit = 100) {
   for (let i = 0; i < limit; i++) {
     await page.keyboard.press("Tab");
     const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null;
-      return (el?.getAttribute("aria-label") || el?.textContent || "").trim();
+      const el = document.activeElement as HTMLInputElement | null;
+      return (el?.getAttribute("aria-label") || el?.labels?.[0]?.textContent || el?.textContent || "").trim();
     });
     if (typeof name === "string" ? focused === name : name.test(focused)) return;
   }
