@@ -23,6 +23,7 @@ export const createdFeedSchema = feedStatusSchema.extend({
 export const updateFeedBody = z.strictObject({ assignedOnly: z.boolean() });
 
 export type FeedStatus = z.infer<typeof feedStatusSchema>;
+export type CreatedFeed = z.infer<typeof createdFeedSchema>;
 
 /** `<token>.ics`: the token has the form of every link token (43 base64url characters). */
 const FEED_FILE = new RegExp(`^(${TOKEN_PATTERN.source.slice(1, -1)})\\.ics$`);
