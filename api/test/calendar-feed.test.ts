@@ -246,6 +246,16 @@ describe("the token is a credential of the feed only", () => {
     const { token, path } = await createFeed(ada);
     await t.call("GET", path);
     await t.call("GET", `/api/calendar/${token.slice(1)}.ics`);
+    // An encoded path reaching the same route is logged redacted too.
+    expect((await t.call("GET", `/api/%63alendar/${token}.ics`)).status).toBe(200);
+    for (const path of [
+      `/api/calendar%2F${token}.ics`,
+      `//api//calendar/${token}.ics`,
+      `/API/Calendar/${token}.ics`,
+    ])
+      expect((await t.call("GET", path)).status).toBe(404);
+    // A token in the wrong place is not written either.
+    expect((await t.call("GET", `/api/tasks/${token}`, { token: ada.token })).status).toBe(404);
     const logs = t.logs.join("\n");
     expect(logs).toContain('"path":"/api/calendar/[redacted]"');
     expect(logs).not.toContain(token);

@@ -41,9 +41,14 @@ const RESULTS: Record<number, string> = {
 /** The file name in the path: `<token>.ics`. */
 const fileOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
-/** The request log's path for a feed URL: the token is a credential. */
+/** A feed URL however it is spelt: doubled slashes, another case, an encoded slash (Hono keeps %2F). */
+const FEED_PATH = /^\/+api\/+calendar(?:\/|%2f)/i;
+/** Anything of a feed token's length elsewhere in a path (UUIDs, at 36, are shorter). */
+const TOKEN_LIKE = /[A-Za-z0-9_-]{43,}/g;
+
+/** The request log's path: a feed URL's token is a credential, and so is anything that looks like one. */
 export const redactFeedPath = (path: string) =>
-  path.startsWith("/api/calendar/") ? "/api/calendar/[redacted]" : path;
+  FEED_PATH.test(path) ? "/api/calendar/[redacted]" : path.replace(TOKEN_LIKE, "[redacted]");
 
 export function publicCalendarRoutes(deps: Deps) {
   const { store, metrics, log, config } = deps;
