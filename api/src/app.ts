@@ -5,7 +5,7 @@ import { serveStatic } from "hono/bun";
 import { version } from "../package.json" with { type: "json" };
 import { activityRoutes } from "./activity/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
-import { calendarFeedRoutes, publicCalendarRoutes, redactFeedPath } from "./calendar/routes.ts";
+import { calendarFeedRoutes, publicCalendarRoutes, redactFeedPath } from "./calendar-feed/routes.ts";
 import { checklistRoutes } from "./checklists/routes.ts";
 import { columnRoutes } from "./columns/routes.ts";
 import { commentRoutes } from "./comments/routes.ts";
@@ -45,7 +45,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/", health.api)
     .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
     // The feed's token is its credential: before authentication, with limits of its own.
-    .route("/calendar", publicCalendarRoutes(deps))
+    .route("/ical", publicCalendarRoutes(deps))
     .use(
       authenticate({ secret: config.jwtSecret }),
       rateLimit({

@@ -8,7 +8,7 @@ import { type ICAL, parseEvents } from "./support/ics.ts";
 setDefaultTimeout(60_000);
 
 const PUBLIC_URL = "https://tasks.example.test";
-const FEED_URL = /^https:\/\/tasks\.example\.test\/api\/calendar\/([A-Za-z0-9_-]{43})\.ics$/;
+const FEED_URL = /^https:\/\/tasks\.example\.test\/api\/ical\/([A-Za-z0-9_-]{43})\.ics$/;
 
 let t: TestApp;
 let ada: TestUser;
@@ -29,7 +29,7 @@ async function createFeed(user: TestUser, body: Record<string, unknown> = {}) {
   expect(res.status).toBe(201);
   const [, token] = FEED_URL.exec(res.body.url) ?? [];
   if (!token) throw new Error(`not a feed URL: ${res.body.url}`);
-  return { token, path: `/api/calendar/${token}.ics`, body: res.body };
+  return { token, path: `/api/ical/${token}.ics`, body: res.body };
 }
 
 async function addTask(user: TestUser, projectId: string, body: Record<string, unknown>): Promise<string> {
@@ -206,29 +206,29 @@ describe("the token is a credential of the feed only", () => {
     const { token } = await createFeed(ada);
     for (const path of ["/api/auth/me", "/api/projects", "/api/me/calendar-feed"])
       expect((await t.call("GET", path, { token })).status).toBe(401);
-    expect((await t.call("GET", `/api/calendar/${ada.token}.ics`)).status).toBe(404);
-    expect(
-      (await t.call("GET", `/api/calendar/${encodeURIComponent(`Bearer ${ada.token}`)}.ics`)).status,
-    ).toBe(404);
+    expect((await t.call("GET", `/api/ical/${ada.token}.ics`)).status).toBe(404);
+    expect((await t.call("GET", `/api/ical/${encodeURIComponent(`Bearer ${ada.token}`)}.ics`)).status).toBe(
+      404,
+    );
   });
 
   test("hostile and malformed feed URLs are 404 JSON, never 500", async () => {
     const { token } = await createFeed(bob);
     const paths = [
-      `/api/calendar/${token}`,
-      `/api/calendar/${token}.ICS`,
-      `/api/calendar/${token}.ics.ics`,
-      `/api/calendar/${token.slice(1)}.ics`,
-      `/api/calendar/${token}A.ics`,
-      `/api/calendar/${token.slice(0, 42)}%00.ics`,
-      `/api/calendar/${token.slice(0, 42)}'.ics`,
-      "/api/calendar/'%20OR%201=1;--.ics",
-      "/api/calendar/..%2F..%2Fetc%2Fpasswd.ics",
-      `/api/calendar/${"A".repeat(43)}.ics`,
-      `/api/calendar/${"é".repeat(43)}.ics`,
-      `/api/calendar/${"A".repeat(20_000)}.ics`,
-      `/api/calendar/${token}.ics/more`,
-      "/api/calendar/",
+      `/api/ical/${token}`,
+      `/api/ical/${token}.ICS`,
+      `/api/ical/${token}.ics.ics`,
+      `/api/ical/${token.slice(1)}.ics`,
+      `/api/ical/${token}A.ics`,
+      `/api/ical/${token.slice(0, 42)}%00.ics`,
+      `/api/ical/${token.slice(0, 42)}'.ics`,
+      "/api/ical/'%20OR%201=1;--.ics",
+      "/api/ical/..%2F..%2Fetc%2Fpasswd.ics",
+      `/api/ical/${"A".repeat(43)}.ics`,
+      `/api/ical/${"é".repeat(43)}.ics`,
+      `/api/ical/${"A".repeat(20_000)}.ics`,
+      `/api/ical/${token}.ics/more`,
+      "/api/ical/",
     ];
     for (const path of paths) {
       const res = await t.call("GET", path);
@@ -239,25 +239,21 @@ describe("the token is a credential of the feed only", () => {
       expect(res.body.error.code).toBe("not_found");
     }
     for (const method of ["POST", "PUT", "DELETE"])
-      expect((await t.call(method, `/api/calendar/${token}.ics`, { body: {} })).status).toBe(404);
+      expect((await t.call(method, `/api/ical/${token}.ics`, { body: {} })).status).toBe(404);
   });
 
   test("the request log never has a feed's token", async () => {
     const { token, path } = await createFeed(ada);
     await t.call("GET", path);
-    await t.call("GET", `/api/calendar/${token.slice(1)}.ics`);
+    await t.call("GET", `/api/ical/${token.slice(1)}.ics`);
     // An encoded path reaching the same route is logged redacted too.
-    expect((await t.call("GET", `/api/%63alendar/${token}.ics`)).status).toBe(200);
-    for (const path of [
-      `/api/calendar%2F${token}.ics`,
-      `//api//calendar/${token}.ics`,
-      `/API/Calendar/${token}.ics`,
-    ])
+    expect((await t.call("GET", `/api/%69cal/${token}.ics`)).status).toBe(200);
+    for (const path of [`/api/ical%2F${token}.ics`, `//api//ical/${token}.ics`, `/API/Ical/${token}.ics`])
       expect((await t.call("GET", path)).status).toBe(404);
     // A token in the wrong place is not written either.
     expect((await t.call("GET", `/api/tasks/${token}`, { token: ada.token })).status).toBe(404);
     const logs = t.logs.join("\n");
-    expect(logs).toContain('"path":"/api/calendar/[redacted]"');
+    expect(logs).toContain('"path":"/api/ical/[redacted]"');
     expect(logs).not.toContain(token);
     expect(logs).not.toContain(token.slice(1));
   });
@@ -288,7 +284,7 @@ describe("limits and metrics", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     // Another feed from the same address (a calendar service fetching many feeds) is not held back.
     expect((await limited.call("GET", await feedOf(other))).status).toBe(200);
-    expect((await limited.call("GET", `/api/calendar/${"x".repeat(43)}.ics`)).status).toBe(404);
+    expect((await limited.call("GET", `/api/ical/${"x".repeat(43)}.ics`)).status).toBe(404);
 
     const counted = Object.fromEntries(
       (await limited.metrics.calendarFeedRequests.get()).values.map((v) => [v.labels.result, v.value]),

@@ -654,9 +654,9 @@ describe("nginx with a configured public name and an upstream that goes away", (
     expect(failed).toMatchObject({ path: "/api/events", status: 502 });
     expect(String(failed?.upstreamAddr)).toBe(`127.0.0.1:${upstreamPort}`);
     const feedToken = "FEEDSECRET789abcdefghijklmnopqrstuvwxyz0123";
-    const feed = await curl(`${base}/api/calendar/${feedToken}.ics`, ["-H", "X-Request-ID: feed-down"]);
+    const feed = await curl(`${base}/api/ical/${feedToken}.ics`, ["-H", "X-Request-ID: feed-down"]);
     expect(feed.status).toBe(502);
-    expect(await entry("feed-down")).toMatchObject({ path: "/api/calendar/[redacted]", status: 502 });
+    expect(await entry("feed-down")).toMatchObject({ path: "/api/ical/[redacted]", status: 502 });
     // control: the same failure elsewhere is in the error log, so the log is written and read here
     expect((await curl(`${base}/api/echo?q=visible`)).status).toBe(502);
     const deadline = Date.now() + 10_000;
@@ -828,7 +828,7 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     const created = await call("/api/me/calendar-feed", { method: "POST", token: accessToken, body: "{}" });
     expect(created.status).toBe(201);
     const path = new URL(((await created.json()) as { url: string }).url).pathname;
-    const token = path.slice("/api/calendar/".length, -".ics".length);
+    const token = path.slice("/api/ical/".length, -".ics".length);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const feed = await curl(`${base}${path}`, ["--compressed", "-H", "X-Request-ID: feed-ok"]);
@@ -842,9 +842,7 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     const again = await curl(`${base}${path}`, ["--compressed", "-H", `If-None-Match: ${etag}`]);
     expect(again.status).toBe(304);
     // a token of the wrong form, and a revoked feed: 404 (a path the error log would name if it logged)
-    expect((await curl(`${base}/api/calendar/${token}x.ics`, ["-H", "X-Request-ID: feed-bad"])).status).toBe(
-      404,
-    );
+    expect((await curl(`${base}/api/ical/${token}x.ics`, ["-H", "X-Request-ID: feed-bad"])).status).toBe(404);
     expect((await call("/api/me/calendar-feed", { method: "DELETE", token: accessToken })).status).toBe(204);
     expect((await curl(`${base}${path}`)).status).toBe(404);
 
@@ -852,13 +850,13 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     const entries = () => nginx.accessEntries().filter((e) => String(e.requestId).startsWith("feed-"));
     while (entries().length < 2 && Date.now() < deadline) await Bun.sleep(50);
     expect(entries().map((e) => [e.requestId, e.path, e.status])).toEqual([
-      ["feed-ok", "/api/calendar/[redacted]", 200],
-      ["feed-bad", "/api/calendar/[redacted]", 404],
+      ["feed-ok", "/api/ical/[redacted]", 200],
+      ["feed-bad", "/api/ical/[redacted]", 404],
     ]);
     const apiLine = () =>
       apis.flatMap((a) => a.output().split("\n")).find((l) => l.includes('"requestId":"feed-bad"'));
     while (!apiLine() && Date.now() < deadline) await Bun.sleep(50);
-    expect(JSON.parse(apiLine() as string).path).toBe("/api/calendar/[redacted]");
+    expect(JSON.parse(apiLine() as string).path).toBe("/api/ical/[redacted]");
     for (const [name, text] of [
       ["access log", readFileSync(nginx.accessLog, "utf8")],
       ["error log", readFileSync(nginx.errorLog, "utf8")],

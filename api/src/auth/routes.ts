@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { deleteFeed } from "../calendar/repository.ts";
+import { deleteFeed } from "../calendar-feed/repository.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { requireAuth } from "../http/auth.ts";

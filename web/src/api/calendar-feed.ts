@@ -1,5 +1,5 @@
 // The signed-in user's calendar feed: /api/me/calendar-feed. The URL comes back once, from create.
-import type { CreatedFeed, FeedStatus } from "../../../api/src/calendar/schemas.ts";
+import type { CreatedFeed, FeedStatus } from "../../../api/src/calendar-feed/schemas.ts";
 import { json, request } from "./http";
 
 export type { FeedStatus as CalendarFeedStatus };

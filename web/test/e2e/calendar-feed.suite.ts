@@ -65,7 +65,7 @@ describe("calendar feed", () => {
     await urlField(page).waitFor();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("calendar-feed-url");
     const first = await urlField(page).inputValue();
-    expect(first).toMatch(/\/api\/calendar\/[A-Za-z0-9_-]{43}\.ics$/);
+    expect(first).toMatch(/\/api\/ical\/[A-Za-z0-9_-]{43}\.ics$/);
     await section.getByText("not fetched yet").waitFor();
     expect(await fetchFeed(first)).toEqual(["Review the feed", "Ship the feed"]);
 

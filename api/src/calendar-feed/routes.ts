@@ -1,5 +1,5 @@
 // /api/me/calendar-feed (signed in): the feed's status, a new URL, the option, revoke.
-// /api/calendar/<token>.ics (public, the token is the credential): the calendar. Mounted before the
+// /api/ical/<token>.ics (public, the token is the credential): the calendar. Mounted before the
 // API's authentication and general rate limits: it reads no Authorization header, and has its own
 // limits (per address, shared with the API, and per feed).
 import { Hono } from "hono";
@@ -42,13 +42,13 @@ const RESULTS: Record<number, string> = {
 const fileOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
 /** A feed URL however it is spelt: doubled slashes, another case, an encoded slash (Hono keeps %2F). */
-const FEED_PATH = /^\/+api\/+calendar(?:\/|%2f)/i;
+const FEED_PATH = /^\/+api\/+ical(?:\/|%2f)/i;
 /** Anything of a feed token's length elsewhere in a path (UUIDs, at 36, are shorter). */
 const TOKEN_LIKE = /[A-Za-z0-9_-]{43,}/g;
 
 /** The request log's path: a feed URL's token is a credential, and so is anything that looks like one. */
 export const redactFeedPath = (path: string) =>
-  FEED_PATH.test(path) ? "/api/calendar/[redacted]" : path.replace(TOKEN_LIKE, "[redacted]");
+  FEED_PATH.test(path) ? "/api/ical/[redacted]" : path.replace(TOKEN_LIKE, "[redacted]");
 
 export function publicCalendarRoutes(deps: Deps) {
   const { store, metrics, log, config } = deps;

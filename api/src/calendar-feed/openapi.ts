@@ -2,9 +2,9 @@
 import type { Operation } from "../http/operation.ts";
 import { createdFeedSchema, createFeedBody, feedStatusSchema, updateFeedBody } from "./schemas.ts";
 
-export const calendarOperations: Operation[] = [
+export const calendarFeedOperations: Operation[] = [
   {
-    tag: "calendar",
+    tag: "calendar-feed",
     method: "get",
     path: "/api/me/calendar-feed",
     summary: "Your calendar feed: whether it exists, its option, when it was last fetched (never its URL)",
@@ -12,7 +12,7 @@ export const calendarOperations: Operation[] = [
     response: feedStatusSchema,
   },
   {
-    tag: "calendar",
+    tag: "calendar-feed",
     method: "post",
     path: "/api/me/calendar-feed",
     summary:
@@ -23,7 +23,7 @@ export const calendarOperations: Operation[] = [
     status: 201,
   },
   {
-    tag: "calendar",
+    tag: "calendar-feed",
     method: "patch",
     path: "/api/me/calendar-feed",
     summary: "Change the feed's option (only tasks assigned to you), keeping its URL; 404 without a feed",
@@ -32,7 +32,7 @@ export const calendarOperations: Operation[] = [
     response: feedStatusSchema,
   },
   {
-    tag: "calendar",
+    tag: "calendar-feed",
     method: "delete",
     path: "/api/me/calendar-feed",
     summary: "Revoke your calendar feed: its URL answers 404 from now on",
@@ -40,9 +40,9 @@ export const calendarOperations: Operation[] = [
     status: 204,
   },
   {
-    tag: "calendar",
+    tag: "calendar-feed",
     method: "get",
-    path: "/api/calendar/{file}",
+    path: "/api/ical/{file}",
     summary:
       "The calendar (text/calendar, RFC 5545) behind a feed URL, `<token>.ics`; ETag and If-None-Match (304); an unknown, revoked or malformed token is 404",
   },

@@ -18,7 +18,7 @@ const statusOf = (row: feeds.FeedRow | undefined): FeedStatus => ({
   lastUsedAt: row?.lastUsedAt?.toISOString() ?? null,
 });
 
-export const feedPath = (token: string) => `/api/calendar/${token}.ics`;
+export const feedPath = (token: string) => `/api/ical/${token}.ics`;
 
 export function createCalendarFeedService({
   sql,
