@@ -60,23 +60,10 @@ if ((build)); then
   log "building images"
   compose build "${services[@]}"
 fi
-# Migrations first: a one-off container of the (new) api image applies them before any new replica
-# starts, while the running replicas keep serving (schema changes are expand-only within a release; see
-# docs/production.md, Upgrading). Success is read from its log too: podman-compose 1.0.3's `run` exits 0
-# whatever the container did.
+# Migrations first (run_migrations, scripts/lib.sh), when the api or the proxy is among what starts.
 migrate=$((${#services[@]} == 0))
 for service in "${services[@]}"; do [[ "$service" == api || "$service" == proxy ]] && migrate=1; done
-if ((migrate)); then
-  log "applying database migrations (one-off api container: migrate)"
-  compose up -d postgres
-  migrate_log=$(mktemp)
-  migrated=0
-  if compose run --rm -T --no-deps -e LOG_LEVEL=info api migrate 2>&1 | tee "$migrate_log" >&2; then
-    grep -Eq '"msg":"(migrations applied|no pending migrations)"' "$migrate_log" && migrated=1
-  fi
-  rm -f "$migrate_log"
-  ((migrated)) || die "migrations failed (output above): no api replica was started or replaced; running ones keep serving"
-fi
+((migrate)) && run_migrations
 
 log "starting ${services[*]:-the stack} (api replicas: $replicas)"
 compose up -d --no-build --scale "api=$replicas" "${services[@]}"

@@ -1,3 +1,4 @@
+-- contract step: drops only the index this migration replaces; no query names an index
 -- Full-text search always runs inside one project. A GIN index over (project_id, search) — btree_gin
 -- lets GIN index the uuid — finds a project's matching tasks with one index scan, where the plain
 -- tsvector index found every project's matches and intersected them with another index (4x slower on

@@ -5,6 +5,7 @@ import { serveStatic } from "hono/bun";
 import { version } from "../package.json" with { type: "json" };
 import { activityRoutes } from "./activity/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { calendarRoutes } from "./calendar/routes.ts";
 import { calendarFeedRoutes, publicCalendarRoutes, redactFeedPath } from "./calendar-feed/routes.ts";
 import { checklistRoutes } from "./checklists/routes.ts";
 import { columnRoutes } from "./columns/routes.ts";
@@ -72,6 +73,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
   for (const path of ["/projects/*", "/tasks/*", "/notifications/*", "/export", "/import", "/me/*"])
     api.use(path, signedIn);
+  api.use("/calendar", signedIn);
   api.use("/export", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
@@ -85,7 +87,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/", notificationRoutes(deps, publish))
     .route("/", transferRoutes(deps, publish))
     .route("/me", preferenceRoutes(deps))
-    .route("/me", calendarFeedRoutes(deps));
+    .route("/me", calendarFeedRoutes(deps))
+    .route("/calendar", calendarRoutes(deps));
 
   const app = new Hono<AppEnv>()
     .use(

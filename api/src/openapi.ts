@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { activityOperations } from "./activity/openapi.ts";
 import { authOperations } from "./auth/openapi.ts";
+import { calendarOperations } from "./calendar/openapi.ts";
 import { calendarFeedOperations } from "./calendar-feed/openapi.ts";
 import { checklistOperations } from "./checklists/openapi.ts";
 import { columnOperations } from "./columns/openapi.ts";
@@ -38,6 +39,7 @@ export const OPERATIONS: Operation[] = [
   ...transferOperations,
   ...eventOperations,
   ...preferenceOperations,
+  ...calendarOperations,
   ...calendarFeedOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },
 ];

@@ -13,6 +13,7 @@ import {
   startPostgres,
   startRedis,
 } from "../../api/test/support/services.ts";
+import { startUpgradeLoad } from "../../scripts/ci/upgrade-load.ts";
 import { stopPostgres } from "../../scripts/test/pg.ts";
 import { generateCert, proxyDir, type RunningNginx, spaDist, startNginx } from "./harness.ts";
 
@@ -240,6 +241,12 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(conf).toContain("server a:1 max_fails=3 fail_timeout=10s;");
     expect(conf).toContain("server b:2 max_fails=3 fail_timeout=10s;");
     expect(conf).toMatch(/keepalive_timeout [1-9]s;/);
+  });
+
+  test("replicas named by address (scripts/upgrade.sh's switch) get no resolve parameter on any nginx", () => {
+    const conf = render("1.28.0", "nameserver 127.0.0.11\n", { API_UPSTREAM: "172.18.0.7:4000 api-2:4000" });
+    expect(conf).toContain("server 172.18.0.7:4000 max_fails=3 fail_timeout=10s;");
+    expect(conf).toContain("server api-2:4000 max_fails=3 fail_timeout=10s resolve;");
   });
 
   test("upstream keepalive closes idle connections before the API does", () => {
@@ -1044,4 +1051,76 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     expect(statuses).toContain(429);
     expect(readFileSync(nginx.errorLog, "utf8")).toContain("limiting requests, excess");
   });
+});
+
+describe("an upgrade's switch through the real nginx (what scripts/upgrade.sh does to the proxy)", () => {
+  let nginx: RunningNginx;
+  let pg: RestartableService;
+  let redis: RunningService;
+  const apis: RunningApi[] = [];
+
+  afterAll(async () => {
+    await nginx?.stop();
+    for (const api of apis) await api.stop();
+    await redis?.stop();
+    await stopPostgres(pg);
+  });
+
+  test("old replicas → new by a graceful reload, the old ones drained by SIGTERM: no request fails, every stream reconnects and misses nothing", async () => {
+    cert ??= generateCert();
+    dist ??= spaDist();
+    pg = await startPostgres();
+    redis = await startRedis();
+    // The load is 50 requests/s from one address and five users: above the API's default per-address
+    // and per-user limits, which a real audience spreads over many addresses.
+    const env = {
+      TRUST_PROXY: "true",
+      RATE_LIMIT_IP: "100000",
+      RATE_LIMIT_USER: "100000",
+      LOG_LEVEL: "info",
+    };
+    for (let i = 0; i < 2; i++) apis.push(await startApi({ databaseUrl: pg.url, redisUrl: redis.url, env }));
+    const address = (api: RunningApi) => `127.0.0.1:${api.port}`;
+    nginx = await startNginx({
+      upstreams: apis.map(address),
+      distDir: dist.dir,
+      certFile: cert.certFile,
+      keyFile: cert.keyFile,
+    });
+    const base = `https://localhost:${nginx.httpsPort}`;
+    const load = await startUpgradeLoad({ base, rps: 50, streams: 20 });
+    const waitForTraffic = async (what: string, check: () => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await Bun.sleep(100);
+      }
+    };
+    const servedBy = (api: RunningApi) =>
+      nginx.accessEntries().filter((e) => String(e.upstreamAddr).endsWith(address(api))).length;
+    await waitForTraffic("both old replicas to serve", () => apis.every((api) => servedBy(api) > 100));
+
+    const next = await startApi({ databaseUrl: pg.url, redisUrl: redis.url, env });
+    const old = [...apis];
+    apis.push(next);
+    nginx.switchUpstreams([address(next)]);
+    const before = servedBy(next);
+    await waitForTraffic("the new replica to serve", () => servedBy(next) > before + 150);
+    // Drain: in-flight requests finish, event streams end and their clients come back through nginx.
+    const exits = await Promise.all(old.map((api) => api.stop("SIGTERM")));
+    expect(exits).toEqual([0, 0]);
+    const after = servedBy(next);
+    await waitForTraffic("more traffic on the new replica", () => servedBy(next) > after + 150);
+    const report = await load.stop();
+    console.log(`upgrade switch under load: ${JSON.stringify(report)}`);
+    expect({
+      non2xx: report.non2xx,
+      connectionErrors: report.connectionErrors,
+      streamsReconnected: report.streamsReconnected,
+      missedEvents: report.missedEvents,
+      resyncs: report.resyncs,
+    }).toEqual({ non2xx: 0, connectionErrors: 0, streamsReconnected: 20, missedEvents: 0, resyncs: 0 });
+    expect(report.created).toBeGreaterThan(50);
+    expect(report.achievedRps).toBeGreaterThan(40);
+  }, 180_000);
 });

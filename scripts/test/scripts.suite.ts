@@ -809,3 +809,148 @@ describe("the compose policy suite bites", () => {
     expect(out).toMatch(/ 3 fail/);
   });
 });
+
+describe("upgrade.sh with a fake docker", () => {
+  let dir: string;
+  let bin: string;
+  const address = (id: string) =>
+    `10.0.0.${id.startsWith("new") ? 10 + Number(id.slice(-1)) : Number(id.slice(-1))}`;
+
+  /**
+   * Two old api replicas and a proxy; `compose up --scale` adds new-1 and new-2. Per container: its
+   * status (file status-ID, default running) and whether its healthcheck passes (file unhealthy-ID);
+   * the proxy's access log is the file proxy-log. Every call is logged.
+   */
+  function fakeDocker() {
+    const script = `#!/bin/sh
+echo "$*" >> "${bin}/calls.log"
+case "$1" in
+  info) exit 0 ;;
+  compose)
+    [ "$2" = version ] && { echo "Docker Compose version v2.99.0"; exit 0; }
+    case "$*" in
+      *" run "*" api migrate"*) echo '{"level":"info","msg":"no pending migrations"}' ;;
+      *" up -d --no-deps --no-recreate --scale api=4 api"*) printf 'new-1\\nnew-2\\n' >> "${bin}/api-ids" ;;
+    esac
+    exit 0 ;;
+  ps)
+    case "$*" in
+      *service=api*) cat "${bin}/api-ids" ;;
+      *service=proxy*) echo proxy-1 ;;
+    esac
+    exit 0 ;;
+  image) exit 0 ;;
+  logs) [ "$4" = proxy-1 ] && cat "${bin}/proxy-log"; exit 0 ;;
+  exec)
+    case "$*" in
+      *healthcheck*) for id in "$@"; do [ -f "${bin}/unhealthy-$id" ] && exit 1; done ;;
+    esac
+    exit 0 ;;
+  inspect)
+    tmpl="$3"; id="$4"
+    case "$tmpl" in
+      *Networks*) case "$id" in new-*) n=1$(echo "$id" | tr -dc 0-9) ;; *) n=$(echo "$id" | tr -dc 0-9) ;; esac
+        echo "taskplatform_backend 10.9.9.$n"; echo "taskplatform_frontend 10.0.0.$((n))" ;;
+      *health-exec*) echo "/app/taskplatform-api healthcheck" ;;
+      *State.Status*) cat "${bin}/status-$id" 2>/dev/null || echo running ;;
+    esac ;;
+  stop | rm) for id in "$@"; do grep -vx "$id" "${bin}/api-ids" > "${bin}/ids.tmp"; mv "${bin}/ids.tmp" "${bin}/api-ids"; done ;;
+esac
+exit 0
+`;
+    writeFileSync(join(bin, "docker"), script);
+    chmodSync(join(bin, "docker"), 0o755);
+  }
+
+  /** A fresh scene: old-1 and old-2 run; the proxy served `ok` answers and `errors` 502s from new-1. */
+  function scene(ok: number, errors: number, state: Record<string, string> = {}) {
+    rmSync(bin, { recursive: true, force: true });
+    mkdirSync(bin);
+    fakeDocker();
+    writeFileSync(join(bin, "api-ids"), "old-1\nold-2\n");
+    const line = (status: number) =>
+      `{"msg":"access","status":${status},"upstreamAddr":"10.0.0.2:4000, ${address("new-1")}:4000"}\n`;
+    writeFileSync(join(bin, "proxy-log"), line(200).repeat(ok) + line(502).repeat(errors));
+    for (const [id, what] of Object.entries(state)) {
+      if (what === "unhealthy") writeFileSync(join(bin, `unhealthy-${id}`), "");
+      else writeFileSync(join(bin, `status-${id}`), `${what}\n`);
+    }
+  }
+
+  beforeAll(() => {
+    dir = scratchRepo();
+    bin = join(dir, "fakebin");
+  });
+
+  const upgrade = (args: string[]) =>
+    run(["bash", join(dir, "scripts/upgrade.sh"), "--no-build", "--canary", "0", ...args], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, TP_ENV_FILE: "" },
+    });
+  const calls = () => readFileSync(join(bin, "calls.log"), "utf8");
+  const upstreamsSet = () =>
+    [...calls().matchAll(/API_UPSTREAM=([^\n]*?) proxy-1/g)].map((m) => m[1]?.trim());
+
+  test("healthy new replicas: migrate, switch the proxy to them, drain and remove the old, back to the service name", () => {
+    scene(200, 1);
+    const res = upgrade([]);
+    expect(res.code, res.err).toBe(0);
+    expect(res.err).toContain("canary passed: 201 answers, 1 5xx");
+    expect(upstreamsSet()).toEqual(["10.0.0.11:4000 10.0.0.12:4000", "api:4000"]);
+    const log = calls();
+    expect(log).toContain("run --rm -T --no-deps -e LOG_LEVEL=info api migrate");
+    // the old replicas stop only after the proxy sends everything to the new ones
+    expect(log.indexOf("stop -t 30 old-1 old-2")).toBeGreaterThan(log.indexOf("API_UPSTREAM=10.0.0.11"));
+    expect(log).toContain("rm old-1 old-2");
+    expect(log).not.toMatch(/^(stop|rm) .*new-/m);
+  });
+
+  test("too many 5xx from the new replicas in the canary: back to the old replicas, exit 3", () => {
+    scene(90, 10);
+    const res = upgrade(["--max-5xx", "0.05"]);
+    expect(res.code).toBe(3);
+    expect(res.err).toContain("10 of 100 answers of the new replicas were 5xx (more than 0.05)");
+    expect(res.err).toContain("rolled back: the 2 previous replica(s) serve as before");
+    expect(upstreamsSet()).toEqual([
+      "10.0.0.11:4000 10.0.0.12:4000",
+      "10.0.0.1:4000 10.0.0.2:4000",
+      "api:4000",
+    ]);
+    expect(calls()).toContain("rm -f new-1 new-2");
+    expect(calls()).not.toMatch(/stop -t \d+ old-1/);
+  });
+
+  test("a new replica that crash-loops: never switched to, removed, exit 3", () => {
+    scene(0, 0, { "new-2": "restarting" });
+    const res = upgrade([]);
+    expect(res.code).toBe(3);
+    expect(res.err).toContain("new replica new-2 exited");
+    expect(upstreamsSet()).toEqual(["api:4000"]);
+    expect(calls()).toContain("rm -f new-1 new-2");
+  });
+
+  test("a new replica that never passes its healthcheck: rolled back at the timeout", () => {
+    scene(0, 0, { "new-1": "unhealthy" });
+    const res = upgrade(["--timeout", "0"]);
+    expect(res.code).toBe(3);
+    expect(res.err).toContain("new replica new-1 not healthy after 0s");
+  });
+
+  test("--dry-run prints the plan and changes nothing; bad options are refused before any engine call", () => {
+    scene(0, 0);
+    const dry = upgrade(["--dry-run"]);
+    expect(dry.code, dry.err).toBe(0);
+    expect(dry.err).toContain(
+      "start 2 new replica(s) of localhost/taskplatform-api:latest beside the old ones",
+    );
+    expect(calls()).not.toContain(" up ");
+    for (const [args, message] of [
+      [["--image", "x;rm"], "--image must be an image tag"],
+      [["--max-5xx", "2"], "--max-5xx must be a ratio"],
+      [["--canary", "soon"], "take seconds"],
+    ] as const) {
+      const res = upgrade([...args]);
+      expect(res.code).toBe(1);
+      expect(res.err).toContain(message);
+    }
+  });
+});

@@ -51,10 +51,16 @@ export async function startApi(options: {
   timeoutMs?: number;
   /** The compiled executable to run instead of the source. */
   executable?: string;
+  /** Another checkout's api/src/main.ts to run instead of this one's (an earlier release). */
+  entry?: string;
 }): Promise<RunningApi> {
   const port = options.port ?? (await freePort());
   let output = "";
-  const command = options.executable ? [options.executable] : SOURCE_COMMAND;
+  const command = options.executable
+    ? [options.executable]
+    : options.entry
+      ? ["bun", options.entry]
+      : SOURCE_COMMAND;
   const proc = Bun.spawn([...command, "serve"], {
     env: {
       ...process.env,

@@ -163,6 +163,8 @@ export async function newSession(
     /** A phone: honours the viewport meta tag and touch. Desktop Chromium at the same width hides
      * overflow bugs, because its layout viewport never grows with the page. */
     phone?: boolean;
+    /** The browser's time zone (IANA name); the machine's without it. */
+    timezoneId?: string;
   } = {},
 ): Promise<Session> {
   const context = await stack.browser.newContext({
@@ -170,6 +172,7 @@ export async function newSession(
     colorScheme: options.colorScheme ?? "light",
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     reducedMotion: "reduce",
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
     ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
     // nginx serves the test's own certificate.
     ignoreHTTPSErrors: true,
