@@ -7,6 +7,7 @@ import { activityRoutes } from "./activity/routes.ts";
 import { attachmentDownloadRoutes, attachmentRoutes, isAttachmentUpload } from "./attachments/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { calendarRoutes } from "./calendar/routes.ts";
+import { calendarFeedRoutes, publicCalendarRoutes, redactFeedPath } from "./calendar-feed/routes.ts";
 import { checklistRoutes } from "./checklists/routes.ts";
 import { columnRoutes } from "./columns/routes.ts";
 import { commentRoutes } from "./comments/routes.ts";
@@ -52,6 +53,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/", health.api)
     // Loaded on the first request for it: every start would otherwise pay for the whole document.
     .get("/openapi.json", async (c) => c.json((await import("./openapi.ts")).buildOpenApiDocument(version)))
+    // The feed's token is its credential: before authentication, with limits of its own.
+    .route("/ical", publicCalendarRoutes(deps))
     .use(
       authenticate({ secret: config.jwtSecret }),
       rateLimit({
@@ -104,6 +107,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/", transferRoutes(deps, publish))
     .route("/", trelloRoutes(deps, publish))
     .route("/me", preferenceRoutes(deps))
+    .route("/me", calendarFeedRoutes(deps))
     .route("/calendar", calendarRoutes(deps));
 
   const app = new Hono<AppEnv>()
@@ -111,7 +115,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
       provideDeps(deps),
       requestId(),
       clientIp({ trustedProxies: config.trustedProxies }),
-      observe({ log, metrics }),
+      observe({ log, metrics, redactPath: redactFeedPath }),
     )
     .get("/metrics", async (c) =>
       c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),

@@ -31,7 +31,13 @@ describe("loadConfig", () => {
     expect(config.logLevel).toBe("info");
     expect(config.trustedProxies).toEqual([]);
     expect(config.accessTokenTtlSeconds).toBe(900);
-    expect(config.rateLimit).toEqual({ windowSeconds: 60, ip: 1200, user: 600, authIp: 30 });
+    expect(config.rateLimit).toEqual({
+      windowSeconds: 60,
+      ip: 1200,
+      user: 600,
+      authIp: 30,
+      calendarFeed: 20,
+    });
   });
 
   test("serve requires the database, Redis and the JWT secret; dev does not", () => {

@@ -72,6 +72,7 @@ const schema = z
     RATE_LIMIT_IP: positiveInt(1200),
     RATE_LIMIT_USER: positiveInt(600),
     RATE_LIMIT_AUTH_IP: positiveInt(30),
+    RATE_LIMIT_CALENDAR_FEED: positiveInt(20),
     LOGIN_FAILURES_MAX: positiveInt(10),
     LOGIN_FAILURES_ACCOUNT_MAX: positiveInt(100),
     LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
@@ -151,6 +152,8 @@ const schema = z
       ip: env.RATE_LIMIT_IP,
       user: env.RATE_LIMIT_USER,
       authIp: env.RATE_LIMIT_AUTH_IP,
+      /** Fetches of one calendar feed per window (calendar apps poll every few minutes at most). */
+      calendarFeed: env.RATE_LIMIT_CALENDAR_FEED,
     },
     /** Failed sign-ins per window: `max` per account and address and per address, `accountMax` per account. */
     loginFailures: {

@@ -27,6 +27,8 @@ export interface Metrics {
   imports: Counter<"source" | "result">;
   attachmentUploadFailures: Counter<"reason">;
   attachmentBytes: Counter<"direction">;
+  /** Calendar feed fetches by result (ok, not_modified, not_found, rate_limited, error). */
+  calendarFeedRequests: Counter<"result">;
 }
 
 export function createMetrics(): Metrics {
@@ -175,6 +177,12 @@ export function createMetrics(): Metrics {
       name: "attachment_bytes_total",
       help: "Attachment bytes stored (upload) and sent or handed to nginx (download)",
       labelNames: ["direction"],
+      registers,
+    }),
+    calendarFeedRequests: new Counter({
+      name: "calendar_feed_requests_total",
+      help: "Calendar feed fetches by result (ok, not_modified, not_found, rate_limited, error)",
+      labelNames: ["result"],
       registers,
     }),
   };

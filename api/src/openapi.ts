@@ -6,6 +6,7 @@ import { activityOperations } from "./activity/openapi.ts";
 import { attachmentOperations } from "./attachments/openapi.ts";
 import { authOperations } from "./auth/openapi.ts";
 import { calendarOperations } from "./calendar/openapi.ts";
+import { calendarFeedOperations } from "./calendar-feed/openapi.ts";
 import { checklistOperations } from "./checklists/openapi.ts";
 import { columnOperations } from "./columns/openapi.ts";
 import { commentOperations } from "./comments/openapi.ts";
@@ -43,6 +44,7 @@ export const OPERATIONS: Operation[] = [
   ...eventOperations,
   ...preferenceOperations,
   ...calendarOperations,
+  ...calendarFeedOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },
 ];
 

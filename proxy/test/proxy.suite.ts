@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningApi, startApi } from "../../api/test/support/api-process.ts";
+import { parseEvents } from "../../api/test/support/ics.ts";
 import {
   freePort,
   type RestartableService,
@@ -660,7 +661,7 @@ describe("nginx with a configured public name and an upstream that goes away", (
     }
   });
 
-  test("credentials in /api/events URLs reach neither nginx log, with the upstream up and down (502)", async () => {
+  test("credentials in /api/events and calendar feed URLs reach neither nginx log, with the upstream up and down (502)", async () => {
     const url = `${base}/api/events?access_token=SECRET123&ticket=SECRET456`;
     const entry = async (requestId: string) => {
       const deadline = Date.now() + 10_000;
@@ -687,6 +688,10 @@ describe("nginx with a configured public name and an upstream that goes away", (
     const failed = await entry("secret-down");
     expect(failed).toMatchObject({ path: "/api/events", status: 502 });
     expect(String(failed?.upstreamAddr)).toBe(`127.0.0.1:${upstreamPort}`);
+    const feedToken = "FEEDSECRET789abcdefghijklmnopqrstuvwxyz0123";
+    const feed = await curl(`${base}/api/ical/${feedToken}.ics`, ["-H", "X-Request-ID: feed-down"]);
+    expect(feed.status).toBe(502);
+    expect(await entry("feed-down")).toMatchObject({ path: "/api/ical/[redacted]", status: 502 });
     // control: the same failure elsewhere is in the error log, so the log is written and read here
     expect((await curl(`${base}/api/echo?q=visible`)).status).toBe(502);
     const deadline = Date.now() + 10_000;
@@ -698,6 +703,7 @@ describe("nginx with a configured public name and an upstream that goes away", (
       const text = readFileSync(log, "utf8");
       expect(text, log).not.toContain("SECRET123");
       expect(text, log).not.toContain("SECRET456");
+      expect(text, log).not.toContain("FEEDSECRET789");
     }
   });
 });
@@ -732,6 +738,9 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
       LOG_LEVEL: "info",
       ATTACHMENTS_DIR: attachmentsDir,
       ATTACHMENTS_ACCEL_REDIRECT: "/_attachments/",
+      // As in production: every replica links (and names calendar events) with the same public URL,
+      // so the feed's body and ETag are the same whichever replica answers.
+      PUBLIC_URL: "https://tasks.example.test",
     };
     apis = [];
     for (let i = 0; i < 2; i++) apis.push(await startApi({ databaseUrl: pg.url, redisUrl: redis.url, env }));
@@ -928,6 +937,65 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     // the token in the query string is not written to the access log
     await Bun.sleep(100);
     expect(readFileSync(nginx.accessLog, "utf8")).not.toContain(accessToken);
+  });
+
+  test("a calendar feed through the proxy: parsed by ical.js, 304 on its gzip ETag, the token in no log", async () => {
+    const reg = await call("/api/auth/register", {
+      method: "POST",
+      body: JSON.stringify({
+        email: `feed-${Date.now()}@example.test`,
+        password: "a sturdy passphrase 42",
+        name: "Feed",
+      }),
+    });
+    const { accessToken } = (await reg.json()) as { accessToken: string };
+    const proj = (await (
+      await call("/api/projects", {
+        method: "POST",
+        token: accessToken,
+        body: JSON.stringify({ name: "Cal" }),
+      })
+    ).json()) as { id: string };
+    const task = { projectId: proj.id, title: "Due through nginx", dueAt: "2027-02-01T00:00:00Z" };
+    await call("/api/tasks", { method: "POST", token: accessToken, body: JSON.stringify(task) });
+    const created = await call("/api/me/calendar-feed", { method: "POST", token: accessToken, body: "{}" });
+    expect(created.status).toBe(201);
+    const path = new URL(((await created.json()) as { url: string }).url).pathname;
+    const token = path.slice("/api/ical/".length, -".ics".length);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const feed = await curl(`${base}${path}`, ["--compressed", "-H", "X-Request-ID: feed-ok"]);
+    expect(feed.status).toBe(200);
+    expect(feed.headers["content-type"]).toBe("text/calendar; charset=utf-8");
+    expect(feed.headers["content-encoding"]).toBe("gzip");
+    expect(parseEvents(feed.body).map((event) => event.summary)).toEqual([task.title]);
+    // nginx's gzip makes the API's strong ETag weak; the API still recognises it.
+    const etag = feed.headers.etag as string;
+    expect(etag).toStartWith('W/"');
+    const again = await curl(`${base}${path}`, ["--compressed", "-H", `If-None-Match: ${etag}`]);
+    expect(again.status).toBe(304);
+    // a token of the wrong form, and a revoked feed: 404 (a path the error log would name if it logged)
+    expect((await curl(`${base}/api/ical/${token}x.ics`, ["-H", "X-Request-ID: feed-bad"])).status).toBe(404);
+    expect((await call("/api/me/calendar-feed", { method: "DELETE", token: accessToken })).status).toBe(204);
+    expect((await curl(`${base}${path}`)).status).toBe(404);
+
+    const deadline = Date.now() + 10_000;
+    const entries = () => nginx.accessEntries().filter((e) => String(e.requestId).startsWith("feed-"));
+    while (entries().length < 2 && Date.now() < deadline) await Bun.sleep(50);
+    expect(entries().map((e) => [e.requestId, e.path, e.status])).toEqual([
+      ["feed-ok", "/api/ical/[redacted]", 200],
+      ["feed-bad", "/api/ical/[redacted]", 404],
+    ]);
+    const apiLine = () =>
+      apis.flatMap((a) => a.output().split("\n")).find((l) => l.includes('"requestId":"feed-bad"'));
+    while (!apiLine() && Date.now() < deadline) await Bun.sleep(50);
+    expect(JSON.parse(apiLine() as string).path).toBe("/api/ical/[redacted]");
+    for (const [name, text] of [
+      ["access log", readFileSync(nginx.accessLog, "utf8")],
+      ["error log", readFileSync(nginx.errorLog, "utf8")],
+      ["API output", apis.map((a) => a.output()).join("\n")],
+    ])
+      expect(text, name).not.toContain(token);
   });
 
   test("/metrics is served by the API but not reachable through the proxy", async () => {

@@ -333,6 +333,19 @@ export async function registerUser(stack: Stack, name: string, email: string): P
   if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${await res.text()}`);
 }
 
+/** Presses Tab until the focused element's accessible text (a control's: its label's) is `name` (keyboard only). */
+export async function tabTo(page: Page, name: string | RegExp, limit = 100) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement | null;
+      return (el?.getAttribute("aria-label") || el?.labels?.[0]?.textContent || el?.textContent || "").trim();
+    });
+    if (typeof name === "string" ? focused === name : name.test(focused)) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
+}
+
 /** Polls `check` until it holds; the error names what never happened. */
 export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -341,19 +354,6 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
     await Bun.sleep(100);
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Presses Tab until the focused element's name (aria-label, text, or its label's text) is `name`. */
-export async function tabTo(page: Page, name: string | RegExp, limit = 100) {
-  for (let i = 0; i < limit; i++) {
-    await page.keyboard.press("Tab");
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLInputElement | null;
-      return (el?.getAttribute("aria-label") || el?.textContent || el?.labels?.[0]?.textContent || "").trim();
-    });
-    if (typeof name === "string" ? focused === name : name.test(focused)) return;
-  }
-  throw new Error(`Tab never reached ${name}`);
 }
 
 export type Column = "todo" | "in_progress" | "done";
