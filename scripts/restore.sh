@@ -5,6 +5,8 @@
 # .sha256 checksum, that the file is a readable pg_dump archive (pg_restore --list) and that it is a
 # TaskPlatform database (has schema_migrations). The restore itself is ONE transaction: the public schema
 # is replaced and the archive loaded with ON_ERROR_STOP, so any failure rolls back to the current data.
+# Then the attachment files are replaced by FILE's attachments archive (FILE minus .dump plus
+# .attachments.tar), checked before anything is touched like the database archive.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -12,6 +14,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/pitr.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/wait-healthy.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/wait-healthy.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/attachments-backup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/attachments-backup.sh"
 
 usage() {
   cat <<USAGE
@@ -33,6 +37,7 @@ Options:
   --dbname CONN      with --local: connection string or name (default: PG* environment variables)
   --keep-api         (stack) do not stop the api service during the restore
   --keep-cache       (stack) do not flush Redis (cache and sessions) after the restore
+  --attachments DIR  with --local: the attachments directory to replace (default: ATTACHMENTS_DIR)
   --pgdata DIR       with --local --to: the server's data directory (default: PGDATA); the server is
                      stopped and started with pg_ctl
   --os-user USER     with --local --to: run pgbackrest and pg_ctl as USER (default: the owner of DIR)
@@ -54,6 +59,7 @@ file=""
 to=""
 pgdata=${PGDATA:-}
 os_user=""
+attachments=${ATTACHMENTS_DIR:-}
 while (($#)); do
   case "$1" in
     --yes | -y) yes=1; shift ;;
@@ -63,6 +69,7 @@ while (($#)); do
     --keep-api) keep_api=1; shift ;;
     --keep-cache) keep_cache=1; shift ;;
     --to) to=${2:?--to needs a time or latest}; shift 2 ;;
+    --attachments) attachments=${2:?--attachments needs a directory}; shift 2 ;;
     --pgdata) pgdata=${2:?--pgdata needs a directory}; shift 2 ;;
     --os-user) os_user=${2:?--os-user needs a user}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
@@ -238,10 +245,23 @@ grep -Eq 'TABLE [a-z_]+ schema_migrations ' <<<"$toc" ||
 tables=$(grep -Ec ' TABLE DATA ' <<<"$toc" || true)
 log "archive ok: $tables tables with data"
 
+# 4. the attachment files' archive, when there is one and somewhere to put it
+files_tar=$(attachments_tar_of "$file")
+restore_files=0
+if [[ ! -f "$files_tar" ]]; then
+  warn "no $files_tar: the attachment files are left as they are"
+elif [[ "$mode" == local && -z "$attachments" ]]; then
+  warn "$files_tar found but no --attachments DIR (or ATTACHMENTS_DIR): the attachment files are left as they are"
+else
+  attachments_check "$files_tar"
+  restore_files=1
+  log "attachments archive ok"
+fi
+
 confirm "$file"
 stop_api
 
-# 4. one transaction: drop and recreate the public schema, load the archive. COMMIT is sent only when
+# 5. one transaction: drop and recreate the public schema, load the archive. COMMIT is sent only when
 # pg_restore read the whole archive; a SQL error stops psql (ON_ERROR_STOP). Either way: rollback.
 log "restoring into $target"
 if ! {
@@ -249,6 +269,11 @@ if ! {
   run_pg pg_restore --no-owner --no-privileges -f - <"$file" && printf 'COMMIT;\n'
 } | run_pg psql -X -q -v ON_ERROR_STOP=1 "${conn[@]}" -f - >/dev/null; then
   die "restore FAILED and was rolled back: the database still holds the data it had before"
+fi
+
+# 6. the files, once the database is back (the api is still stopped in the stack)
+if ((restore_files)); then
+  attachments_restore "$files_tar" "$mode" "$attachments"
 fi
 
 flush_cache

@@ -22,6 +22,8 @@ export const ACTIVITY_KINDS = [
   "comment.added",
   "comment.edited",
   "comment.deleted",
+  "attachment.added",
+  "attachment.deleted",
 ] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
@@ -40,7 +42,7 @@ export const activitySchema = z.object({
    * project.imported: {source: "trello", board, tasks} (no task; the board's name, tasks created);
    * label.renamed: {from, to, tasks} and label.deleted: {name, tasks} (no task; tasks: how many carried it);
    * task.updated: {changes: {field: {from, to}}} (a column change: `column` with the names);
-   * task.moved: {from, to} (statuses), {fromColumn, toColumn} ({id, name}), index; checklist.*: {itemId, text} (edited: {from, to} too); comment.*: {commentId, excerpt}.
+   * task.moved: {from, to} (statuses), {fromColumn, toColumn} ({id, name}), index; checklist.*: {itemId, text} (edited: {from, to} too); comment.*: {commentId, excerpt}; attachment.*: {attachmentId, name, size}.
    */
   data: z.record(z.string(), z.unknown()),
   createdAt: z.iso.datetime(),

@@ -2,7 +2,7 @@
 // Content-Length are limited too), nested at most MAX_JSON_DEPTH levels (checked before parsing), valid
 // UTF-8, no NUL characters and no lone UTF-16 surrogates.
 // The parsed text is handed to Hono's body cache, where @hono/zod-validator reads it.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.ts";
 import { ApiError } from "./errors.ts";
 
@@ -108,13 +108,15 @@ export function findBadString(value: unknown): Path | undefined {
   return undefined;
 }
 
-/** `ownBody`: paths whose routes read and check their body themselves (an uploaded file). */
-export function jsonBody(options: { maxBytes: number; ownBody?: string[] }): MiddlewareHandler<AppEnv> {
+export function jsonBody(options: {
+  maxBytes: number;
+  /** Routes that read their own (non-JSON) body and enforce their own limit: attachment uploads, imports. */
+  streamed?: (c: Context<AppEnv>) => boolean;
+}): MiddlewareHandler<AppEnv> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const ownBody = new Set(options.ownBody);
   return async function jsonBodyMiddleware(c, next) {
     const raw = c.req.raw;
-    if (!METHODS_WITH_BODY.has(c.req.method) || raw.body === null || ownBody.has(c.req.path)) return next();
+    if (!METHODS_WITH_BODY.has(c.req.method) || raw.body === null || options.streamed?.(c)) return next();
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
     if (declared > options.maxBytes) throw bodyTooLarge(options.maxBytes);
     const bytes = await readLimited(raw.body, options.maxBytes);

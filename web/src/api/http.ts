@@ -133,6 +133,8 @@ export async function refreshToken(): Promise<string | null> {
 export interface RequestOptions {
   method?: string;
   body?: unknown;
+  /** Sent as is (application/octet-stream): a file to upload, streamed by the browser. */
+  rawBody?: Blob;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   keepalive?: boolean;
@@ -187,6 +189,9 @@ async function send(path: string, options: RequestOptions): Promise<{ res: Respo
   } else if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify(options.body);
+  } else if (options.rawBody) {
+    headers["Content-Type"] = "application/octet-stream";
+    payload = options.rawBody;
   }
   let res: Response;
   try {

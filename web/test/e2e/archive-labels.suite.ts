@@ -50,7 +50,6 @@ async function onBoard(page: Page, user: User, projectId: string) {
   await until(async () => (await page.getByTestId("live-state").textContent()) === "Live", "live");
 }
 
-/** Presses Tab until the focused element's accessible text is `name` (keyboard only). */
 const chipClass = (page: Page, text: string) =>
   page.locator(".card .label", { hasText: text }).first().getAttribute("class");
 

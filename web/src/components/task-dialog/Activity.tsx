@@ -98,6 +98,10 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
       return "edited a comment";
     case "comment.deleted":
       return "deleted a comment";
+    case "attachment.added":
+      return `attached “${text(data.name)}”`;
+    case "attachment.deleted":
+      return `removed the attachment “${text(data.name)}”`;
   }
 }
 
@@ -132,9 +136,11 @@ export function ActivityList(props: { taskId?: string; projectId: string; showTa
             ? event.taskId
             : "comment" in event
               ? event.comment.taskId
-              : "task" in event
-                ? event.task.id
-                : undefined;
+              : "attachment" in event
+                ? event.attachment.taskId
+                : "task" in event
+                  ? event.task.id
+                  : undefined;
         if (about !== props.taskId) return;
       }
       // Bursts (a drag, several ticks) reload once.
