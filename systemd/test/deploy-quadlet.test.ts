@@ -376,6 +376,21 @@ describe("deploy-quadlet.sh upgrade (fake podman + systemctl)", () => {
   );
 
   test(
+    "without --image: builds the api image under TP_IMAGE_TAG before any replica stops; the units keep their tag",
+    () => {
+      const result = scene(2)(["--canary", "0"]);
+      expect(result.code).toBe(0);
+      const log = calls();
+      const build = log.findIndex((c) => c.startsWith("build --quiet -t localhost/taskplatform-api:v1 -f "));
+      expect(build).toBeGreaterThanOrEqual(0);
+      expect(build).toBeLessThan(log.indexOf("systemctl --user stop taskplatform-api.service"));
+      expect(imageOf("taskplatform-api-2")).toBe("localhost/taskplatform-api:v1");
+      expect(result.err).not.toContain("set TP_IMAGE_TAG");
+    },
+    TIMEOUT,
+  );
+
+  test(
     "the new image fails its healthcheck: previous image back, the replica restarted on it, upstream restored, exit 3",
     () => {
       const upgrade = scene(3);
