@@ -11,6 +11,7 @@ import jobsMail from "./0009_jobs_mail.sql" with { type: "text" };
 import jobsMailDueIndex from "./0009_jobs_mail_due_index.sql" with { type: "text" };
 import notifications from "./0010_notifications.sql" with { type: "text" };
 import invitationsPasswordResets from "./0011_invitations_password_resets.sql" with { type: "text" };
+import recurrence from "./0013_recurrence.sql" with { type: "text" };
 
 export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0001_init", sql: init },
@@ -24,4 +25,5 @@ export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0009_jobs_mail_due_index", sql: jobsMailDueIndex },
   { version: "0010_notifications", sql: notifications },
   { version: "0011_invitations_password_resets", sql: invitationsPasswordResets },
+  { version: "0013_recurrence", sql: recurrence },
 ];

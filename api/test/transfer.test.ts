@@ -98,7 +98,7 @@ describe("export", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toContain("attachment");
     const doc = res.body as ExportDoc;
-    expect(doc).toMatchObject({ format: "taskplatform-export", version: 3 });
+    expect(doc).toMatchObject({ format: "taskplatform-export", version: 4 });
     expect(doc.projects.map((p) => p.name)).toEqual(["Alice's"]);
     const [project] = doc.projects;
     expect(project?.id).toBe(mine);
@@ -573,6 +573,18 @@ describe("round trips", () => {
             // A file lists comments oldest first (ties keep their order).
           )
           .map((comments) => [...comments].sort((a, b) => a.createdAt.localeCompare(b.createdAt))),
+        // Format 4; absent for a task that does not repeat. Rules in canonical form, as exports write them.
+        recurrence: fc.record({
+          rule: fc.constantFrom(
+            "FREQ=DAILY",
+            "FREQ=WEEKLY;BYDAY=MO,WE",
+            "FREQ=MONTHLY;BYMONTHDAY=31;COUNT=3",
+            "FREQ=WEEKLY;INTERVAL=2;UNTIL=20261231T000000Z",
+            "FREQ=MONTHLY;BYDAY=-1FR",
+          ),
+          from: fc.constantFrom("due", "completion"),
+          timeZone: fc.constantFrom("UTC", "Europe/Paris", "America/New_York"),
+        }),
       },
       {
         requiredKeys: [
@@ -645,7 +657,7 @@ describe("round trips", () => {
         const user = await t.signUp("Prop");
         const doc = {
           format: "taskplatform-export",
-          version: 3,
+          version: 4,
           exportedAt: new Date().toISOString(),
           projects,
         };

@@ -4,13 +4,15 @@
 // project's columns and each task's column; files without them (versions 1 and 2) import unchanged,
 // every task landing in the first column of its status's kind. Tasks of any version may carry
 // `checklist` and `comments` (optional, so files from before them import unchanged), and `archivedAt`
-// and project labels with colours (optional likewise).
+// and project labels with colours (optional likewise). Version 4 adds a repeating task's `recurrence`
+// (optional: absent for tasks that do not repeat and in older files).
 import { z } from "zod";
 import { checklistTextSchema, MAX_CHECKLIST_ITEMS } from "../checklists/schemas.ts";
 import { columnName, MAX_COLUMNS, wipLimit } from "../columns/schemas.ts";
 import { commentBodySchema } from "../comments/schemas.ts";
 import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
 import { ROLES } from "../projects/access.ts";
+import { recurrenceAnchor, ruleSchema, timeZoneSchema } from "../recurrence/schemas.ts";
 import {
   descriptionSchema,
   labelsSchema,
@@ -20,7 +22,7 @@ import {
 } from "../tasks/schemas.ts";
 
 export const EXPORT_FORMAT = "taskplatform-export";
-export const EXPORT_VERSION = 3;
+export const EXPORT_VERSION = 4;
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -61,6 +63,11 @@ export const exportedTask = z.strictObject({
   comments: z.array(exportedComment).max(5000).optional(),
   /** Optional: files written before archiving existed have none (not archived). */
   archivedAt: timestamp.nullable().optional(),
+  /** Format 4: how the task repeats; absent when it does not. */
+  recurrence: z
+    .strictObject({ rule: ruleSchema, from: recurrenceAnchor, timeZone: timeZoneSchema })
+    .nullable()
+    .optional(),
 });
 
 export const exportedColumn = z.strictObject({
@@ -93,7 +100,7 @@ export const exportedProject = z.strictObject({
 
 const documentHeader = {
   format: z.literal(EXPORT_FORMAT),
-  version: z.union([z.literal(1), z.literal(2), z.literal(EXPORT_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(EXPORT_VERSION)]),
   exportedAt: timestamp,
 };
 
