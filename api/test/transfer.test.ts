@@ -466,9 +466,9 @@ describe("wrong files are explained", () => {
   });
 
   test("an export from a newer version", async () => {
-    const res = await post({ ...versionOneFile(), version: 4 });
+    const res = await post({ ...versionOneFile(), version: 5 });
     expect(res.status).toBe(422);
-    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 4)");
+    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 5)");
   });
 
   test("a field error names the project, the task and the field", async () => {

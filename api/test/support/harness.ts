@@ -204,7 +204,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     call,
     async replica() {
       const other = await createRuntime(runtime.config, { log: createLogger("silent") });
-      return { call: caller(createApp(other), defaultIp), close: () => other.close() };
+      return {
+        call: caller(createApp({ ...other, config: runtime.config }), defaultIp),
+        close: () => other.close(),
+      };
     },
     listen() {
       server ??= Bun.serve({
