@@ -16,8 +16,17 @@ const FREQUENCY_LABEL: Record<RepeatFrequency | "none" | "custom", string> = {
   yearly: "Yearly",
   custom: "Custom (set elsewhere)",
 };
-const UNIT: Record<RepeatFrequency, string> = { daily: "days", weekly: "weeks", monthly: "months", yearly: "years" };
-const END_LABEL: Record<RepeatEnd, string> = { never: "Never", count: "After a number of times", until: "On a date" };
+const UNIT: Record<RepeatFrequency, string> = {
+  daily: "days",
+  weekly: "weeks",
+  monthly: "months",
+  yearly: "years",
+};
+const END_LABEL: Record<RepeatEnd, string> = {
+  never: "Never",
+  count: "After a number of times",
+  until: "On a date",
+};
 const DAY_LABEL: Record<WeekdayCode, string> = {
   MO: "Mon",
   TU: "Tue",

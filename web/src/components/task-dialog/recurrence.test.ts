@@ -9,8 +9,14 @@ describe("Repeat choices → RRULE", () => {
     [choices({ frequency: "weekly", weekdays: ["FR", "MO", "WE"] }), "FREQ=WEEKLY;BYDAY=MO,WE,FR"],
     [choices({ frequency: "weekly", interval: 2 }), "FREQ=WEEKLY;INTERVAL=2"],
     [choices({ frequency: "monthly", monthDay: 31 }), "FREQ=MONTHLY;BYMONTHDAY=31"],
-    [choices({ frequency: "monthly", interval: 3, end: "count", count: 4 }), "FREQ=MONTHLY;INTERVAL=3;COUNT=4"],
-    [choices({ frequency: "yearly", end: "until", until: "2027-06-30" }), "FREQ=YEARLY;UNTIL=20270630T235959Z"],
+    [
+      choices({ frequency: "monthly", interval: 3, end: "count", count: 4 }),
+      "FREQ=MONTHLY;INTERVAL=3;COUNT=4",
+    ],
+    [
+      choices({ frequency: "yearly", end: "until", until: "2027-06-30" }),
+      "FREQ=YEARLY;UNTIL=20270630T235959Z",
+    ],
     // Choices that do not apply to the frequency are left out.
     [choices({ frequency: "daily", weekdays: ["MO"], monthDay: 3 }), "FREQ=DAILY"],
   ])("%o → %s", (chosen, rule) => {
@@ -39,7 +45,9 @@ describe("Repeat choices → RRULE", () => {
   });
 
   test("rules are described in words", () => {
-    expect(describeRule("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=3")).toBe("every week on Monday, Wednesday for 3 times");
+    expect(describeRule("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=3")).toBe(
+      "every week on Monday, Wednesday for 3 times",
+    );
     expect(describeRule("FREQ=MONTHLY;BYDAY=-1FR")).toBe("every month on the last Friday");
   });
 });

@@ -76,7 +76,8 @@ export function changedFields(
   }
   // The task's zone is the server's: only the rule and its anchor are the form's.
   const before = task.recurrence ? { rule: task.recurrence.rule, from: task.recurrence.from } : null;
-  if (recurrence !== undefined && JSON.stringify(before) !== JSON.stringify(recurrence)) patch.recurrence = recurrence;
+  if (recurrence !== undefined && JSON.stringify(before) !== JSON.stringify(recurrence))
+    patch.recurrence = recurrence;
   return { patch: patch as TaskInput, ...(columnId && columnId !== task.columnId ? { columnId } : {}) };
 }
 
