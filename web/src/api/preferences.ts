@@ -1,9 +1,11 @@
-// Mail preferences: /api/me/preferences.
+// Preferences (reminder mails, time zone): /api/me/preferences.
 import { json, request } from "./http";
 
 export interface Preferences {
   dueSoonReminders: boolean;
   overdueReminders: boolean;
+  /** IANA zone repeating tasks' dates are computed in. */
+  timeZone: string;
 }
 
 export const preferencesApi = {

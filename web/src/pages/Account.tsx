@@ -10,6 +10,7 @@ import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
 import { createTransferStore, type ImportPreview } from "../stores/transfer";
 import Notifications from "./Notifications";
+import TimeZoneSetting from "./TimeZoneSetting";
 
 /** "Firefox 128 on Linux" from what the API parsed out of the user agent. */
 export function describeSession(s: Pick<Session, "browser" | "os">): string {
@@ -251,6 +252,8 @@ export default function Account() {
       </section>
 
       <Notifications />
+
+      <TimeZoneSetting />
 
       <section class="panel" aria-labelledby="password-heading">
         <h2 id="password-heading">Change password</h2>

@@ -1,18 +1,18 @@
 // Account → Mail notifications: the switches every reminder mail links to (/settings#notifications).
 import { For, Show } from "solid-js";
-import type { Preferences } from "../api/preferences";
 import { ErrorView, RowsSkeleton } from "../components/States";
 import { createPreferencesStore } from "../stores/preferences";
 import { errorToast } from "../stores/toast";
 
-const SWITCHES: { key: keyof Preferences; label: string }[] = [
+type MailSwitch = "dueSoonReminders" | "overdueReminders";
+const SWITCHES: { key: MailSwitch; label: string }[] = [
   { key: "dueSoonReminders", label: "Mail me 24 hours before a task assigned to me is due" },
   { key: "overdueReminders", label: "Mail me when a task assigned to me becomes overdue" },
 ];
 
 export default function Notifications() {
   const store = createPreferencesStore();
-  const change = (key: keyof Preferences, value: boolean) =>
+  const change = (key: MailSwitch, value: boolean) =>
     store.set(key, value).catch((error: unknown) => errorToast(error, "The preference was not saved"));
   return (
     <section class="panel" id="notifications" aria-labelledby="notifications-heading">

@@ -1,11 +1,11 @@
-// The signed-in user's mail preferences. A switch changes at once and rolls back if the server refuses.
+// The signed-in user's preferences. A change shows at once and rolls back if the server refuses.
 import { createResource, type Resource } from "solid-js";
 import { type Preferences, preferencesApi } from "../api/preferences";
 
 export interface PreferencesStore {
   preferences: Resource<Preferences>;
-  /** Saves one switch; on failure the switch goes back and the error is thrown. */
-  set(key: keyof Preferences, value: boolean): Promise<void>;
+  /** Saves one preference; on failure it goes back and the error is thrown. */
+  set<K extends keyof Preferences>(key: K, value: Preferences[K]): Promise<void>;
 }
 
 export function createPreferencesStore(client = preferencesApi): PreferencesStore {

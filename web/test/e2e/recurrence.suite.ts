@@ -35,7 +35,12 @@ const tasksTitled = async (user: User, projectId: string, title: string) =>
   (
     (await call(api(), "GET", `/api/tasks?projectId=${projectId}&sort=dueAt`, { token: user.token }))
       .body as {
-      items: { title: string; dueAt: string; status: string; recurrence: { rule: string } | null }[];
+      items: {
+        title: string;
+        dueAt: string;
+        status: string;
+        recurrence: { rule: string; timeZone: string } | null;
+      }[];
     }
   ).items.filter((task) => task.title === title);
 
@@ -84,8 +89,41 @@ describe("a weekly repeat, live", () => {
   });
 });
 
+describe("the time zone setting", () => {
+  test("chosen in the account settings, it is the zone of the repeats set afterwards", async () => {
+    const title = "Stand-up";
+    const { bob, projectId } = await seed("Zones", title);
+    const { page } = await open();
+    await signIn(page, bob.email, PASSWORD);
+    await page.goto("/settings");
+    const zone = page.getByLabel("Your time zone");
+    await zone.selectOption("Europe/Paris");
+    await until(
+      async () =>
+        (await call(api(), "GET", "/api/me/preferences", { token: bob.token })).body.timeZone ===
+        "Europe/Paris",
+      "the zone to be saved",
+    );
+    await page.reload();
+    expect(await page.getByLabel("Your time zone").inputValue()).toBe("Europe/Paris");
+
+    await page.goto(`/projects/${projectId}`);
+    await card(page, title).getByRole("button").click();
+    const dialog = page.getByRole("dialog", { name: "Edit task" });
+    await dialog.getByLabel("Repeats").selectOption("daily");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await until(
+      async () =>
+        JSON.stringify((await tasksTitled(bob, projectId, title))[0]?.recurrence) ===
+        JSON.stringify({ rule: "FREQ=DAILY", from: "due", timeZone: "Europe/Paris" }),
+      "the repeat in Paris time",
+    );
+  });
+});
+
 describe("a 375 px phone", () => {
-  const onScreen = async (page: Page, target: Locator, what: string) => {
+  const onScreen = async (target: Locator, what: string) => {
     await target.scrollIntoViewIfNeeded();
     const box = await target.boundingBox();
     if (!box || box.x < 0 || box.x + box.width > 375.5)
@@ -109,7 +147,7 @@ describe("a 375 px phone", () => {
       ["Next date counts from", dialog.getByLabel("Next date counts from")],
       ["Save", dialog.getByRole("button", { name: "Save" })],
     ] as const) {
-      await onScreen(page, target, what);
+      await onScreen(target, what);
     }
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     expect(await seriousOrWorse(page)).toEqual([]);
