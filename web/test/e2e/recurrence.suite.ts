@@ -1,6 +1,7 @@
 // End-to-end: recurring tasks in Chromium. An editor sets a weekly repeat in the task dialog and
 // completes the task; the next occurrence appears live on the other member's board (and the repeat
-// icon on both). A 375 px phone sets a monthly repeat and completes a task the same way.
+// icon on both). Keyboard only; the time zone setting; a 375 px phone sets a monthly repeat and completes
+// a task the same way.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/recurrence.suite.ts
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Locator, Page } from "playwright-core";
@@ -86,6 +87,41 @@ describe("a weekly repeat, live", () => {
       // Thursday of the same week (UTC, Bob's zone).
       ["todo", "2026-03-26T12:00:00.000Z"],
     ]);
+  });
+});
+
+describe("keyboard only", () => {
+  /** Presses Tab until the focused element has `id`. */
+  const tabToId = async (page: Page, id: string) => {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press("Tab");
+      if ((await page.evaluate(() => document.activeElement?.id)) === id) return;
+    }
+    throw new Error(`Tab never reached #${id}`);
+  };
+
+  test("a daily repeat set and saved with Tab, arrows and Enter", async () => {
+    const title = "Check the mail";
+    const { bob, projectId } = await seed("Keys", title);
+    const { page } = await open();
+    await onBoard(page, bob, projectId, title);
+    await card(page, title).getByRole("button").focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Edit task" });
+    await dialog.waitFor();
+    await tabToId(page, "task-repeatFrequency");
+    // Closed, a focused select takes the next option with ArrowDown: "Does not repeat" → "Daily".
+    await page.keyboard.press("ArrowDown");
+    await dialog.locator("#task-repeat-summary", { hasText: "every day" }).waitFor();
+    await tabToId(page, "task-repeatEnd");
+    await page.keyboard.press("ArrowDown");
+    await tabToId(page, "task-repeatCount");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("3");
+    await page.keyboard.press("Enter");
+    await dialog.waitFor({ state: "detached" });
+    await repeatIcon(page, title).waitFor();
+    expect((await tasksTitled(bob, projectId, title))[0]?.recurrence?.rule).toBe("FREQ=DAILY;COUNT=3");
   });
 });
 
