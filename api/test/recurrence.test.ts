@@ -41,6 +41,12 @@ const createTask = async (body: Record<string, unknown>, token = ada.token) => {
   return res.body;
 };
 
+/** The events published since `mark` (a stream id from store.lastEventId()), parsed. */
+const eventsSince = async (mark: string) =>
+  (await t.store.eventsSince(mark)).events.map(
+    (event) => JSON.parse(event.data) as { type: string; task?: { id: string }; taskId?: string },
+  );
+
 const tasksTitled = async (title: string) =>
   (
     await t.call("GET", `/api/tasks?projectId=${projectId}&archived=include&limit=100&sort=dueAt`, {
@@ -154,6 +160,7 @@ describe("completing a repeating task", () => {
       body: { done: true },
     });
 
+    const mark = await t.store.lastEventId();
     const done = await t.call("PATCH", `/api/tasks/${task.id}`, {
       token: bob.token,
       body: { status: "done" },
@@ -188,6 +195,13 @@ describe("completing a repeating task", () => {
     });
     const born = await t.call("GET", `/api/tasks/${next.id}/activity`, { token: ada.token });
     expect(born.body.items.at(-1)).toMatchObject({ kind: "task.created", data: { recurredFrom: task.id } });
+    // Published like any created task (after the completion's update), with its checklist.
+    const events = (await eventsSince(mark)).map((event) => [event.type, event.task?.id ?? event.taskId]);
+    expect(events).toEqual([
+      ["task.updated", task.id],
+      ["task.created", next.id],
+      ["checklist.changed", next.id],
+    ]);
   });
 
   test("happens once: reopening and completing again, or moving into a done column, creates no second one", async () => {
@@ -240,6 +254,7 @@ describe("completing a repeating task", () => {
             token: bob.token,
             body: { status: "done", position: 0 },
           });
+        const mark = await t.store.lastEventId();
         const results = await Promise.all([
           complete(t.call),
           complete(replica.call),
@@ -252,6 +267,10 @@ describe("completing a repeating task", () => {
         const [guards] = await t.sql<{ count: number }[]>`
           SELECT count(*)::int AS count FROM task_recurrences WHERE task_id = ${task.id}`;
         expect(guards?.count).toBe(1);
+        const created = (await eventsSince(mark)).filter((event) => event.type === "task.created");
+        expect(created.map((event) => event.task?.id)).toEqual([
+          series.find((s: { id: string }) => s.id !== task.id).id,
+        ]);
       }
     } finally {
       await replica.close();
