@@ -2,7 +2,8 @@
 # Renders /tmp/nginx/runtime.conf (the only part of the nginx configuration that differs between
 # nginx versions and deployments), then runs nginx in the foreground as PID 1.
 #
-#   API_UPSTREAM        space-separated host:port list of the API (default "api:4000")
+#   API_UPSTREAM        space-separated host:port list of the API (default "api:4000"); rendered again
+#                       with the replicas' addresses by scripts/upgrade.sh while it switches replicas
 #   PUBLIC_HTTPS_PORT   the published HTTPS port, for the HTTP→HTTPS redirect (default 443)
 #   PUBLIC_HOSTNAME     the name the HTTP→HTTPS redirect points to (default localhost); a request for
 #                       localhost, 127.0.0.1 or [::1] keeps its own name, any other Host gets this one
@@ -50,6 +51,14 @@ if [ -r "$resolv_conf" ]; then
 fi
 [ -n "$resolvers" ] || resolve=no
 
+# True for an IPv4 address:port.
+is_address() {
+  case "$1" in
+    [0-9]*.[0-9]*.[0-9]*.[0-9]*:*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 mkdir -p "$runtime_dir"
 tmp="$runtime_dir/runtime.conf.tmp"
 {
@@ -64,7 +73,8 @@ tmp="$runtime_dir/runtime.conf.tmp"
     case "$server" in
       *[!A-Za-z0-9.:_-]*) echo "invalid API_UPSTREAM entry '$server'" >&2; exit 2 ;;
     esac
-    if [ "$resolve" = yes ]; then
+    # An address needs no resolving (scripts/upgrade.sh lists the replicas it switches to by address).
+    if [ "$resolve" = yes ] && ! is_address "$server"; then
       echo "    server $server max_fails=3 fail_timeout=10s resolve;"
     else
       echo "    server $server max_fails=3 fail_timeout=10s;"

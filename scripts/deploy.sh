@@ -60,24 +60,13 @@ if ((build)); then
   log "building images"
   compose build "${services[@]}"
 fi
-# Migrations first: a one-off container of the (new) api image applies them before any new replica
-# starts, while the running replicas keep serving (schema changes are expand-only within a release; see
-# docs/production.md, Upgrading). Success is read from its log too: podman-compose 1.0.3's `run` exits 0
-# whatever the container did.
+# Migrations first (run_migrations, scripts/lib.sh), when the api or the proxy is among what starts.
 migrate=$((${#services[@]} == 0))
 for service in "${services[@]}"; do [[ "$service" == api || "$service" == proxy ]] && migrate=1; done
-if ((migrate)); then
-  log "applying database migrations (one-off api container: migrate)"
-  compose up -d postgres
-  migrate_log=$(mktemp)
-  migrated=0
-  if compose run --rm -T --no-deps -e LOG_LEVEL=info api migrate 2>&1 | tee "$migrate_log" >&2; then
-    grep -Eq '"msg":"(migrations applied|no pending migrations)"' "$migrate_log" && migrated=1
-  fi
-  rm -f "$migrate_log"
-  ((migrated)) || die "migrations failed (output above): no api replica was started or replaced; running ones keep serving"
-fi
+((migrate)) && run_migrations
 
+# node-exporter's textfile directory (backup metrics of scripts/backup.sh): Podman refuses a missing bind source
+mkdir -p "$TP_ROOT/backups/metrics"
 log "starting ${services[*]:-the stack} (api replicas: $replicas)"
 compose up -d --no-build --scale "api=$replicas" "${services[@]}"
 
@@ -135,6 +124,11 @@ if ((wait)); then
     sleep 3
   done
   log "all $(wc -l <<<"$states" | tr -d ' ') containers healthy after $((SECONDS - start))s"
+fi
+# WAL archiving needs pgBackRest's stanza (idempotent; scripts/backup.sh takes the first full backup)
+if postgres_ctr=$(service_containers postgres | head -n 1) && [[ -n "$postgres_ctr" ]]; then
+  "$ENGINE" exec "$postgres_ctr" pgbackrest --stanza=taskplatform stanza-create </dev/null >&2 ||
+    warn "pgBackRest stanza-create failed: WAL is not archived until it succeeds (scripts/backup.sh retries it)"
 fi
 
 compose ps || true

@@ -206,3 +206,19 @@ reload_proxy() {
   proxy=$(service_containers proxy | head -n 1)
   [[ -n "$proxy" ]] && "$ENGINE" exec "$proxy" nginx -s reload </dev/null >/dev/null 2>&1
 }
+
+# Applies the database migrations with a one-off container of the api image (the new one, during a
+# deploy or an upgrade) before any new replica starts, while the running replicas keep serving (schema
+# changes are expand-only within a release; see docs/production.md, Migrations). Success is read from
+# its log too: podman-compose 1.0.3's `run` exits 0 whatever the container did.
+run_migrations() {
+  log "applying database migrations (one-off api container: migrate)"
+  compose up -d postgres
+  local migrate_log migrated=0
+  migrate_log=$(mktemp)
+  if compose run --rm -T --no-deps -e LOG_LEVEL=info api migrate 2>&1 | tee "$migrate_log" >&2; then
+    grep -Eq '"msg":"(migrations applied|no pending migrations)"' "$migrate_log" && migrated=1
+  fi
+  rm -f "$migrate_log"
+  ((migrated)) || die "migrations failed (output above): no api replica was started or replaced; running ones keep serving"
+}

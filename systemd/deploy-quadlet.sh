@@ -15,6 +15,8 @@ SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$SELF_DIR/../scripts/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/pg-backup.sh
 source "$SELF_DIR/../scripts/lib/pg-backup.sh"
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/pitr.sh
+source "$SELF_DIR/../scripts/lib/pitr.sh"
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/wait-healthy.sh
 source "$SELF_DIR/../scripts/lib/wait-healthy.sh"
 
@@ -53,6 +55,8 @@ Commands:
   backup                              pg_dump -Fc into BACKUP_DIR (+ .sha256), keep the newest BACKUP_RETENTION;
                                       same format as scripts/backup.sh
   restore FILE [--skip-checksum]      restore a backup archive in one transaction (api/proxy stopped meanwhile)
+  restore --to TIME|latest            point-in-time recovery from the pgBackRest repository (checks first;
+                                      api/proxy and postgres stopped meanwhile; see scripts/restore.sh)
   -h, --help                          this help
 
 Settings come from .env (copy of .env.example made by scripts/setup.sh). Run as the user that should own
@@ -233,7 +237,7 @@ create_secrets() {
 
 build_images() {
   local tag=${TP_IMAGE_TAG:-latest} name
-  for name in api proxy; do
+  for name in api proxy db; do
     [[ -f "$TP_ROOT/$name/Containerfile" ]] || die "missing $name/Containerfile"
     log "building localhost/taskplatform-$name:$tag"
     podman build --quiet -t "localhost/taskplatform-$name:$tag" -f "$TP_ROOT/$name/Containerfile" "$TP_ROOT" >/dev/null
@@ -308,7 +312,8 @@ cmd_install() {
     die "the Quadlet generator rejected the units (see above)"
   fi
 
-  mkdir -p "$QUADLET_DIR" "$SYSTEMD_USER_DIR"
+  # backups/metrics: node-exporter's textfile directory (Podman refuses a missing bind source)
+  mkdir -p "$QUADLET_DIR" "$SYSTEMD_USER_DIR" "$TP_ROOT/backups/metrics"
   # API replicas beyond API_REPLICAS: stop them and drop their units
   for f in "$QUADLET_DIR/$UNIT_PREFIX"-api-[0-9]*.container; do
     [[ -e "$f" && ! -e "$staging/${f##*/}" ]] || continue
@@ -431,7 +436,58 @@ run_pg() { podman exec -i "$PG_CONTAINER" "$@"; }
 cmd_backup() {
   db_settings
   pg_backup "$BACKUP_DIR" "$BACKUP_RETENTION" "$POSTGRES_DB" "in $PG_CONTAINER" run_pg -U "$POSTGRES_USER" -d "$POSTGRES_DB"
+  backup_metric pg_dump
+  pitr_backup run_pg auto
   log "backup: done"
+}
+
+# The units that serve users: the proxy and every API replica (stopped while the database is restored).
+app_units() {
+  local svc
+  printf '%s\n' "$UNIT_PREFIX-proxy.service"
+  while IFS= read -r svc; do
+    [[ "$svc" == api || "$svc" == api-[0-9]* ]] && printf '%s\n' "$UNIT_PREFIX-$svc.service"
+  done < <(enabled_services)
+}
+
+# Point-in-time recovery: scripts/lib/pitr.sh's steps, as scripts/restore.sh --to runs them under compose.
+# Server up: exec into the postgres container; server stopped: a one-off container of the same image on
+# the same volumes (Quadlet names them systemd-<unit>).
+run_pg_stopped() {
+  podman run --rm -i --user postgres --read-only --tmpfs /tmp \
+    -e "PGBACKREST_STANZA=$PITR_STANZA" -e "PGBACKREST_PG1_USER=$POSTGRES_USER" \
+    -v "systemd-$UNIT_PREFIX-postgres_data:/var/lib/postgresql/data" \
+    -v "systemd-$UNIT_PREFIX-pgbackrest_repo:/var/lib/pgbackrest" \
+    "localhost/taskplatform-db:${TP_IMAGE_TAG:-latest}" "$@"
+}
+cmd_restore_pitr() {
+  local started=$SECONDS stop=() psql_db
+  db_settings
+  pitr_target "$1"
+  psql_db=(run_pg psql -U "$POSTGRES_USER" -d "$POSTGRES_DB")
+  if run_pg pg_isready -q -h 127.0.0.1 </dev/null >/dev/null 2>&1; then
+    pitr_verify run_pg
+    pitr_flush_wal run_pg "${psql_db[@]}"
+  else
+    pitr_verify run_pg_stopped
+    warn "the server is down: WAL it had not archived yet cannot be restored"
+  fi
+  mapfile -t stop < <(app_units)
+  log "restore: stopping ${stop[*]} and $UNIT_PREFIX-postgres.service"
+  systemctl --user stop "${stop[@]}" "$UNIT_PREFIX-postgres.service"
+  trap 'systemctl --user start taskplatform.target || true' EXIT
+  pitr_restore run_pg_stopped /var/lib/postgresql/data/pgdata
+  # Notify=healthy: returns once PostgreSQL accepts connections (hot standby during a long replay)
+  systemctl --user start "$UNIT_PREFIX-postgres.service"
+  wait_until "${PITR_RECOVERY_TIMEOUT:-3600}" 1 pitr_promoted "${psql_db[@]}" ||
+    die "recovery did not finish: journalctl --user -u $UNIT_PREFIX-postgres.service"
+  # shellcheck disable=SC2016 # expanded inside the container
+  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
+    warn "could not flush Redis (cache, sessions)"
+  trap - EXIT
+  systemctl --user start taskplatform.target
+  wait_healthy || die "services not healthy after the restore"
+  log "restore: done, $PITR_TARGET in $((SECONDS - started)) s"
 }
 
 cmd_restore() {
@@ -439,6 +495,10 @@ cmd_restore() {
   while (($#)); do
     case "$1" in
       --skip-checksum) skip_checksum=1 ;;
+      --to)
+        cmd_restore_pitr "${2:?--to needs a time or latest}"
+        return
+        ;;
       -*) die "unknown option: $1" ;;
       *) file=$1 ;;
     esac
@@ -459,10 +519,8 @@ cmd_restore() {
     die "REFUSED: $file is not a TaskPlatform database archive (no schema_migrations); nothing was changed"
 
   log "restore: stopping proxy and api"
-  local stop=("$UNIT_PREFIX-proxy.service") svc
-  while IFS= read -r svc; do
-    [[ "$svc" == api || "$svc" == api-[0-9]* ]] && stop+=("$UNIT_PREFIX-$svc.service")
-  done < <(enabled_services)
+  local stop=()
+  mapfile -t stop < <(app_units)
   systemctl --user stop "${stop[@]}"
   trap 'systemctl --user start taskplatform.target || true' EXIT
   log "restore: loading $file into $POSTGRES_DB (one transaction)"

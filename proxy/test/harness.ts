@@ -17,6 +17,8 @@ export interface RunningNginx {
   errorLog: string;
   /** Parsed JSON access-log lines written so far. */
   accessEntries(): Record<string, unknown>[];
+  /** Renders the upstream again (as scripts/upgrade.sh does in the container) and reloads gracefully. */
+  switchUpstreams(upstreams: string[]): void;
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,8 @@ export interface NginxOptions {
   distDir: string;
   certFile: string;
   keyFile: string;
+  /** What the attachments volume holds (the API's ATTACHMENTS_DIR); default an empty directory. */
+  attachmentsDir?: string;
   /** PUBLIC_HOSTNAME for the entrypoint (the HTTP→HTTPS redirect target); default localhost. */
   publicHostname?: string;
 }
@@ -41,6 +45,7 @@ export function renderConfig(
     ["/etc/nginx/snippets/", `${dir}/snippets/`],
     ["/tmp/nginx/", `${dir}/run/`],
     ["/usr/share/nginx/html", opts.distDir],
+    ["/var/lib/taskplatform/attachments/", `${opts.attachmentsDir ?? `${dir}/attachments`}/`],
     ["/run/secrets/tls_cert", opts.certFile],
     ["/run/secrets/tls_key", opts.keyFile],
     ["listen 8080 ", `listen 127.0.0.1:${ports.http} `],
@@ -74,18 +79,21 @@ export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
   mkdirSync(join(dir, "run"), { recursive: true });
 
   // The container's entrypoint renders runtime.conf; run it in render-only mode.
-  const entry = Bun.spawnSync(["sh", join(proxyDir, "entrypoint.sh")], {
-    env: {
-      ...process.env,
-      TP_RENDER_ONLY: "1",
-      TP_RUNTIME_DIR: join(dir, "run"),
-      API_UPSTREAM: opts.upstreams.join(" "),
-      PUBLIC_HTTPS_PORT: String(ports.https),
-      PUBLIC_HOSTNAME: opts.publicHostname ?? "localhost",
-    },
-    stderr: "pipe",
-  });
-  if (entry.exitCode !== 0) throw new Error(`entrypoint.sh failed: ${entry.stderr.toString()}`);
+  const renderRuntime = (upstreams: string[]) => {
+    const entry = Bun.spawnSync(["sh", join(proxyDir, "entrypoint.sh")], {
+      env: {
+        ...process.env,
+        TP_RENDER_ONLY: "1",
+        TP_RUNTIME_DIR: join(dir, "run"),
+        API_UPSTREAM: upstreams.join(" "),
+        PUBLIC_HTTPS_PORT: String(ports.https),
+        PUBLIC_HOSTNAME: opts.publicHostname ?? "localhost",
+      },
+      stderr: "pipe",
+    });
+    if (entry.exitCode !== 0) throw new Error(`entrypoint.sh failed: ${entry.stderr.toString()}`);
+  };
+  renderRuntime(opts.upstreams);
 
   // An empty OpenSSL config: the protocol/cipher policy under test must come from nginx.conf alone,
   // not from Debian's system-wide MinProtocol.
@@ -126,6 +134,13 @@ export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
         .split("\n")
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
+    switchUpstreams(upstreams: string[]) {
+      renderRuntime(upstreams);
+      const test = Bun.spawnSync(["nginx", "-t", "-q", "-p", dir, "-c", conf], { env, stderr: "pipe" });
+      if (test.exitCode !== 0) throw new Error(`nginx -t failed:\n${test.stderr.toString()}`);
+      // SIGHUP is `nginx -s reload`: new workers with the new upstream, old ones finish what they serve.
+      proc.kill("SIGHUP");
+    },
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -146,7 +146,9 @@ describe("shared pieces (scripts/lib, scripts/ci/ci-tool.ts)", () => {
     const tool = join(root, "scripts/ci/ci-tool.ts");
     const services = run(["bun", tool, "services", "compose.yaml"]).out.split("\n");
     expect(services.find((l) => l.startsWith("api "))).toMatch(/^api localhost\/taskplatform-api:\S+ build$/);
-    expect(services).toContain("postgres docker.io/library/postgres:15.14-bookworm -");
+    expect(services.find((l) => l.startsWith("postgres "))).toMatch(
+      /^postgres localhost\/taskplatform-db:\S+ build$/,
+    );
     const json = Bun.spawnSync(["bun", tool, "json", "accessToken"], {
       stdin: Buffer.from('{"accessToken":"t1"}'),
     });
@@ -583,7 +585,14 @@ case "$1" in
     exit 0 ;;
   ps) printf '${ids.join("\\n")}\\n'; exit 0 ;;
   logs) echo "last log line of $3"; exit 0 ;;
-  exec) exit 0 ;;
+  exec)
+    # restore.sh --to: pgBackRest's repository (the backup's stop time from a file the test writes), and a
+    # server that has left recovery
+    case "$*" in
+      *"pgbackrest --stanza=taskplatform --output=json info"*) cat "${bin}/pgbackrest-info.json" ;;
+      *pg_is_in_recovery*) echo f ;;
+    esac
+    exit 0 ;;
   inspect)
     tmpl="$3"; id="$4"
     state=running; restarts=0
@@ -698,6 +707,64 @@ exit 0
     }
   });
 
+  test("restore.sh --to drives the stack: checks first, then api and postgres down, pgBackRest restore in a one-off container, back up", () => {
+    const restore = (args: string[]) =>
+      run(["bash", join(dir, "scripts/restore.sh"), ...args], {
+        env: { PATH: `${bin}:/usr/bin:/bin`, TP_ENV_FILE: "" },
+      });
+    const info = (code: number, stop: number) =>
+      writeFileSync(
+        join(bin, "pgbackrest-info.json"),
+        JSON.stringify([
+          {
+            name: "taskplatform",
+            status: { code, message: code === 0 ? "ok" : "no valid backups" },
+            backup: code === 0 ? [{ label: "20260101-030000F", timestamp: { start: stop - 60, stop } }] : [],
+          },
+        ]),
+      );
+    fakeDocker({ "taskplatform-db": "healthy", "taskplatform-api-1": "healthy" });
+    const compose = "compose -p taskplatform -f compose.yaml";
+
+    // refused before anything is stopped: no backup, or none that ended before the time
+    for (const [code, stop, message] of [
+      [2, 0, "REFUSED: pgBackRest stanza 'taskplatform': no valid backups"],
+      [0, Date.parse("2026-02-01T00:00:00Z") / 1000, "REFUSED: no backup ended before 2026-01-01"],
+    ] as const) {
+      rmSync(join(bin, "calls.log"), { force: true });
+      info(code, stop);
+      const refused = restore(["--yes", "--to", "2026-01-01 00:00:00+00"]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain(message);
+      expect(readFileSync(join(bin, "calls.log"), "utf8")).not.toContain(" stop ");
+    }
+
+    rmSync(join(bin, "calls.log"), { force: true });
+    info(0, Date.parse("2025-12-31T03:00:00Z") / 1000);
+    const res = restore(["--yes", "--to", "2026-01-01 00:00:00+00"]);
+    expect(res.code, res.err).toBe(0);
+    expect(res.err).toContain("backup 20260101-030000F covers 2026-01-01 00:00:00.000000+00");
+    const calls = readFileSync(join(bin, "calls.log"), "utf8").trim().split("\n");
+    const order = [
+      "exec -i taskplatform-db pgbackrest --stanza=taskplatform --output=json info",
+      "exec -i taskplatform-db psql -U taskplatform -d taskplatform -X -q -c SELECT txid_current()",
+      "exec -i taskplatform-db pgbackrest --stanza=taskplatform check",
+      `${compose} stop api`,
+      `${compose} stop postgres`,
+      `${compose} run --rm --no-deps -T postgres mkdir -p -m 0700 /var/lib/postgresql/data/pgdata`,
+      `${compose} run --rm --no-deps -T postgres pgbackrest --stanza=taskplatform --delta --type=time --target=2026-01-01 00:00:00.000000+00 --target-action=promote restore`,
+      `${compose} start postgres`,
+      "exec -i taskplatform-db psql -U taskplatform -d taskplatform -X -At -c SELECT pg_is_in_recovery()",
+      `${compose} start api`,
+    ];
+    // every step happened, in this order
+    expect(order.filter((call) => !calls.includes(call))).toEqual([]);
+    const at = order.map((call) => calls.indexOf(call));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(calls.some((c) => c.includes("FLUSHALL"))).toBe(true);
+    expect(res.err).toContain("stack healthy");
+  });
+
   test("fails at once, not at the timeout, when a container crash-loops (restarting)", () => {
     fakeDocker({ "taskplatform-api-1": "healthy", "taskplatform-postgres-1": "restarting" });
     const started = Date.now();
@@ -807,5 +874,150 @@ describe("the compose policy suite bites", () => {
     expect(out).toMatch(/\(fail\) service api > no secret in environment/);
     expect(out).toMatch(/\(fail\) service postgres > published ports/);
     expect(out).toMatch(/ 3 fail/);
+  });
+});
+
+describe("upgrade.sh with a fake docker", () => {
+  let dir: string;
+  let bin: string;
+  const address = (id: string) =>
+    `10.0.0.${id.startsWith("new") ? 10 + Number(id.slice(-1)) : Number(id.slice(-1))}`;
+
+  /**
+   * Two old api replicas and a proxy; `compose up --scale` adds new-1 and new-2. Per container: its
+   * status (file status-ID, default running) and whether its healthcheck passes (file unhealthy-ID);
+   * the proxy's access log is the file proxy-log. Every call is logged.
+   */
+  function fakeDocker() {
+    const script = `#!/bin/sh
+echo "$*" >> "${bin}/calls.log"
+case "$1" in
+  info) exit 0 ;;
+  compose)
+    [ "$2" = version ] && { echo "Docker Compose version v2.99.0"; exit 0; }
+    case "$*" in
+      *" run "*" api migrate"*) echo '{"level":"info","msg":"no pending migrations"}' ;;
+      *" up -d --no-deps --no-recreate --scale api=4 api"*) printf 'new-1\\nnew-2\\n' >> "${bin}/api-ids" ;;
+    esac
+    exit 0 ;;
+  ps)
+    case "$*" in
+      *service=api*) cat "${bin}/api-ids" ;;
+      *service=proxy*) echo proxy-1 ;;
+    esac
+    exit 0 ;;
+  image) exit 0 ;;
+  logs) [ "$4" = proxy-1 ] && cat "${bin}/proxy-log"; exit 0 ;;
+  exec)
+    case "$*" in
+      *healthcheck*) for id in "$@"; do [ -f "${bin}/unhealthy-$id" ] && exit 1; done ;;
+    esac
+    exit 0 ;;
+  inspect)
+    tmpl="$3"; id="$4"
+    case "$tmpl" in
+      *Networks*) case "$id" in new-*) n=1$(echo "$id" | tr -dc 0-9) ;; *) n=$(echo "$id" | tr -dc 0-9) ;; esac
+        echo "taskplatform_backend 10.9.9.$n"; echo "taskplatform_frontend 10.0.0.$((n))" ;;
+      *health-exec*) echo "/app/taskplatform-api healthcheck" ;;
+      *State.Status*) cat "${bin}/status-$id" 2>/dev/null || echo running ;;
+    esac ;;
+  stop | rm) for id in "$@"; do grep -vx "$id" "${bin}/api-ids" > "${bin}/ids.tmp"; mv "${bin}/ids.tmp" "${bin}/api-ids"; done ;;
+esac
+exit 0
+`;
+    writeFileSync(join(bin, "docker"), script);
+    chmodSync(join(bin, "docker"), 0o755);
+  }
+
+  /** A fresh scene: old-1 and old-2 run; the proxy served `ok` answers and `errors` 502s from new-1. */
+  function scene(ok: number, errors: number, state: Record<string, string> = {}) {
+    rmSync(bin, { recursive: true, force: true });
+    mkdirSync(bin);
+    fakeDocker();
+    writeFileSync(join(bin, "api-ids"), "old-1\nold-2\n");
+    const line = (status: number) =>
+      `{"msg":"access","status":${status},"upstreamAddr":"10.0.0.2:4000, ${address("new-1")}:4000"}\n`;
+    writeFileSync(join(bin, "proxy-log"), line(200).repeat(ok) + line(502).repeat(errors));
+    for (const [id, what] of Object.entries(state)) {
+      if (what === "unhealthy") writeFileSync(join(bin, `unhealthy-${id}`), "");
+      else writeFileSync(join(bin, `status-${id}`), `${what}\n`);
+    }
+  }
+
+  beforeAll(() => {
+    dir = scratchRepo();
+    bin = join(dir, "fakebin");
+  });
+
+  const upgrade = (args: string[]) =>
+    run(["bash", join(dir, "scripts/upgrade.sh"), "--no-build", "--canary", "0", ...args], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, TP_ENV_FILE: "" },
+    });
+  const calls = () => readFileSync(join(bin, "calls.log"), "utf8");
+  const upstreamsSet = () =>
+    [...calls().matchAll(/API_UPSTREAM=([^\n]*?) proxy-1/g)].map((m) => m[1]?.trim());
+
+  test("healthy new replicas: migrate, switch the proxy to them, drain and remove the old, back to the service name", () => {
+    scene(200, 1);
+    const res = upgrade([]);
+    expect(res.code, res.err).toBe(0);
+    expect(res.err).toContain("canary passed: 201 answers, 1 5xx");
+    expect(upstreamsSet()).toEqual(["10.0.0.11:4000 10.0.0.12:4000", "api:4000"]);
+    const log = calls();
+    expect(log).toContain("run --rm -T --no-deps -e LOG_LEVEL=info api migrate");
+    // the old replicas stop only after the proxy sends everything to the new ones
+    expect(log.indexOf("stop -t 30 old-1 old-2")).toBeGreaterThan(log.indexOf("API_UPSTREAM=10.0.0.11"));
+    expect(log).toContain("rm old-1 old-2");
+    expect(log).not.toMatch(/^(stop|rm) .*new-/m);
+  });
+
+  test("too many 5xx from the new replicas in the canary: back to the old replicas, exit 3", () => {
+    scene(90, 10);
+    const res = upgrade(["--max-5xx", "0.05"]);
+    expect(res.code).toBe(3);
+    expect(res.err).toContain("10 of 100 answers of the new replicas were 5xx (more than 0.05)");
+    expect(res.err).toContain("rolled back: the 2 previous replica(s) serve as before");
+    expect(upstreamsSet()).toEqual([
+      "10.0.0.11:4000 10.0.0.12:4000",
+      "10.0.0.1:4000 10.0.0.2:4000",
+      "api:4000",
+    ]);
+    expect(calls()).toContain("rm -f new-1 new-2");
+    expect(calls()).not.toMatch(/stop -t \d+ old-1/);
+  });
+
+  test("a new replica that crash-loops: never switched to, removed, exit 3", () => {
+    scene(0, 0, { "new-2": "restarting" });
+    const res = upgrade([]);
+    expect(res.code).toBe(3);
+    expect(res.err).toContain("new replica new-2 exited");
+    expect(upstreamsSet()).toEqual(["api:4000"]);
+    expect(calls()).toContain("rm -f new-1 new-2");
+  });
+
+  test("a new replica that never passes its healthcheck: rolled back at the timeout", () => {
+    scene(0, 0, { "new-1": "unhealthy" });
+    const res = upgrade(["--timeout", "0"]);
+    expect(res.code).toBe(3);
+    expect(res.err).toContain("new replica new-1 not healthy after 0s");
+  });
+
+  test("--dry-run prints the plan and changes nothing; bad options are refused before any engine call", () => {
+    scene(0, 0);
+    const dry = upgrade(["--dry-run"]);
+    expect(dry.code, dry.err).toBe(0);
+    expect(dry.err).toContain(
+      "start 2 new replica(s) of localhost/taskplatform-api:latest beside the old ones",
+    );
+    expect(calls()).not.toContain(" up ");
+    for (const [args, message] of [
+      [["--image", "x;rm"], "--image must be an image tag"],
+      [["--max-5xx", "2"], "--max-5xx must be a ratio"],
+      [["--canary", "soon"], "take seconds"],
+    ] as const) {
+      const res = upgrade([...args]);
+      expect(res.code).toBe(1);
+      expect(res.err).toContain(message);
+    }
   });
 });

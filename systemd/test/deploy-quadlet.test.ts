@@ -27,7 +27,8 @@ function run(args: string[], extraEnv: Record<string, string> = {}) {
 }
 
 // Fakes on PATH: podman (pg_dump prints an "archive", pg_restore --list a table of contents, psql records
-// its input) and systemctl (records calls, every unit is active).
+// its input or says recovery ended, pgbackrest info prints the JSON the test wrote) and systemctl (records
+// calls, every unit is active).
 const FAKE_PODMAN = `#!/usr/bin/env bash
 printf '%s\\n' "$*" >>"$FAKE_DIR/calls"
 [[ "$1" == exec ]] || exit 0
@@ -37,7 +38,8 @@ ctr=$1 tool=$2
 case "$tool" in
   pg_dump) echo "PGDMP fake archive of $ctr" ;;
   pg_restore) if [[ "$3" == --list ]]; then cat >/dev/null; echo "; 1 TABLE public schema_migrations tp"; else cat; fi ;;
-  psql) cat >"$FAKE_DIR/psql.input" ;;
+  psql) if [[ "$*" == *pg_is_in_recovery* ]]; then echo f; else cat >"$FAKE_DIR/psql.input"; fi ;;
+  pgbackrest) [[ "$*" != *"--output=json info"* ]] || cat "$FAKE_DIR/pgbackrest-info.json" ;;
 esac
 `;
 const FAKE_SYSTEMCTL = `#!/usr/bin/env bash
@@ -132,7 +134,7 @@ describe("deploy-quadlet.sh", () => {
       const envFile = join(work, "backup.env");
       writeFileSync(
         envFile,
-        `POSTGRES_USER=tp\nPOSTGRES_DB=tpdb\nBACKUP_DIR=${backups}\nBACKUP_RETENTION=3\n`,
+        `POSTGRES_USER=tp\nPOSTGRES_DB=tpdb\nBACKUP_DIR=${backups}\nBACKUP_RETENTION=3\nBACKUP_METRICS_DIR=${work}/metrics\n`,
       );
       const result = run(["backup"], { TP_ENV_FILE: envFile });
       expect(result.err).toContain("backup: done");
@@ -159,6 +161,15 @@ describe("deploy-quadlet.sh", () => {
         "exec -i taskplatform-postgres pg_dump -Fc --no-owner --no-privileges -U tp -d tpdb",
       );
       expect(calls).toContain("exec -i taskplatform-postgres pg_restore --list");
+      // then the pgBackRest backup for point-in-time recovery, and both successes as metrics
+      expect(calls).toContain("exec -i taskplatform-postgres pgbackrest --stanza=taskplatform stanza-create");
+      expect(calls).toMatch(
+        /exec -i taskplatform-postgres pgbackrest --stanza=taskplatform --type=(full|diff) backup/,
+      );
+      expect(readdirSync(join(work, "metrics")).sort()).toEqual([
+        "taskplatform_backup_pg_dump.prom",
+        "taskplatform_backup_pgbackrest.prom",
+      ]);
     },
     TIMEOUT,
   );
@@ -195,6 +206,47 @@ describe("deploy-quadlet.sh", () => {
       );
       expect(sql).toContain("PGDMP archive body");
       expect(sql.endsWith("COMMIT;\n")).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "restore --to: checks first (a future time stops nothing), then api/proxy and postgres down, pgBackRest restore in a one-off container on the volumes, started, promoted",
+    () => {
+      const envFile = join(work, "backup.env");
+      const stop = Date.parse("2025-12-31T03:00:00Z") / 1000;
+      writeFileSync(
+        join(work, "pgbackrest-info.json"),
+        JSON.stringify([
+          {
+            name: "taskplatform",
+            status: { code: 0, message: "ok" },
+            backup: [{ label: "20251231-030000F", timestamp: { start: stop - 60, stop } }],
+          },
+        ]),
+      );
+      writeFileSync(join(work, "calls"), "");
+      const future = run(["restore", "--to", "2999-01-01 00:00:00+00"], { TP_ENV_FILE: envFile });
+      expect(future.code).toBe(1);
+      expect(future.err).toContain("is in the future");
+      expect(readFileSync(join(work, "calls"), "utf8")).not.toContain("stop");
+
+      const result = run(["restore", "--to", "2026-01-01 00:00:00+00"], { TP_ENV_FILE: envFile });
+      expect(result.err).toContain("restore: done");
+      expect(result.code).toBe(0);
+      const calls = readFileSync(join(work, "calls"), "utf8").trim().split("\n");
+      const order = [
+        "exec -i taskplatform-postgres pgbackrest --stanza=taskplatform --output=json info",
+        "exec -i taskplatform-postgres pgbackrest --stanza=taskplatform check",
+        "systemctl --user stop taskplatform-proxy.service taskplatform-api.service taskplatform-api-2.service taskplatform-postgres.service",
+        "run --rm -i --user postgres --read-only --tmpfs /tmp -e PGBACKREST_STANZA=taskplatform -e PGBACKREST_PG1_USER=tp -v systemd-taskplatform-postgres_data:/var/lib/postgresql/data -v systemd-taskplatform-pgbackrest_repo:/var/lib/pgbackrest localhost/taskplatform-db:latest pgbackrest --stanza=taskplatform --delta --type=time --target=2026-01-01 00:00:00.000000+00 --target-action=promote restore",
+        "systemctl --user start taskplatform-postgres.service",
+        "exec -i taskplatform-postgres psql -U tp -d tpdb -X -At -c SELECT pg_is_in_recovery()",
+        "systemctl --user start taskplatform.target",
+      ];
+      expect(order.filter((call) => !calls.includes(call))).toEqual([]);
+      const at = order.map((call) => calls.indexOf(call));
+      expect(at).toEqual([...at].sort((a, b) => a - b));
     },
     TIMEOUT,
   );

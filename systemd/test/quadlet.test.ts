@@ -35,8 +35,29 @@ import {
 const OPTIONAL_WITHOUT_UNIT: Record<string, string> = {
   cadvisor:
     "reads the Docker socket and /var/lib/docker as root; rootless Quadlet containers are plain systemd services, whose CPU/memory systemd already accounts (systemd-cgtop, node-exporter)",
-  loki: "the log pipeline of the compose path; under Quadlet every container logs to journald (LogDriver=journald): journalctl --user",
-  alloy: "ships container logs from the Docker API to Loki; under Quadlet the logs are in journald",
+};
+
+/**
+ * Where a unit must differ from its compose service: the compose side as it becomes under Quadlet (a
+ * volume replaced by others, keyed by its container path; labels), with why (also in the unit).
+ */
+const QUADLET_DIFFERENCES: Record<
+  string,
+  { why: string; volumes?: Record<string, string[]>; labels?: Record<string, string> }
+> = {
+  alloy: {
+    why: "containers log to journald under Quadlet: Alloy reads the journal, not the Docker API",
+    volumes: {
+      "/etc/alloy/docker.alloy": [
+        `${repoRoot}/observability/alloy/journal.alloy:/etc/alloy/journal.alloy:ro`,
+      ],
+      "/var/run/docker.sock": ["/var/log/journal:/var/log/journal:ro", "/etc/machine-id:/etc/machine-id:ro"],
+    },
+    labels: {
+      "org.taskplatform.policy.root-user":
+        "reads the host's journal (the deploying user's own); no capabilities",
+    },
+  },
 };
 
 /** The `# profile: NAME` marker of an optional unit. */
@@ -387,7 +408,9 @@ describe("systemd integration", () => {
       readFileSync(join(dir, "taskplatform.target.d", "50-profiles.conf"), "utf8"),
       "50-profiles.conf",
     );
-    const optional = templates.filter((u) => u.kind === "container" && unitProfile(u) === "grafana");
+    const optional = templates.filter(
+      (u) => u.kind === "container" && ["grafana", "logs"].includes(unitProfile(u) ?? ""),
+    );
     expect(optional.length).toBeGreaterThan(0);
     expect(values(dropin, "Unit", "Wants").sort()).toEqual(
       optional.map((u) => serviceUnit(serviceName(u))).sort(),
@@ -545,7 +568,8 @@ function drift(name: string, svc: Service, unit: Unit): string[] {
       return kept.length ? `:${kept.join(",")}` : "";
     }),
   );
-  eq("volumes", sorted(cVols), sorted(unitVols));
+  const translated = cVols.flatMap((v) => QUADLET_DIFFERENCES[name]?.volumes?.[v.split(":")[1] ?? ""] ?? [v]);
+  eq("volumes", sorted(translated), sorted(unitVols));
   const cTmpfs = svc.tmpfs === undefined ? [] : Array.isArray(svc.tmpfs) ? svc.tmpfs : [svc.tmpfs];
   eq("tmpfs", sorted(cTmpfs), sorted(values(unit, "Container", "Tmpfs")));
   const cSecrets = (svc.secrets ?? []).map((s) =>
@@ -607,7 +631,11 @@ function drift(name: string, svc: Service, unit: Unit): string[] {
   const cLabels = Array.isArray(svc.labels)
     ? Object.fromEntries(svc.labels.map((l) => [l.split("=")[0], l.split("=").slice(1).join("=")]))
     : (svc.labels ?? {});
-  eq("labels", cLabels, Object.fromEntries(keyValues(unit, "Container", "Label")));
+  eq(
+    "labels",
+    { ...cLabels, ...QUADLET_DIFFERENCES[name]?.labels },
+    Object.fromEntries(keyValues(unit, "Container", "Label")),
+  );
 
   // depends_on → Requires= + After=
   const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});

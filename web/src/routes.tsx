@@ -16,6 +16,8 @@ export const routes: RouteDefinition[] = [
       { path: "/", component: lazy(() => import("./pages/Home")) },
       { path: "/settings", component: lazy(() => import("./pages/Account")) },
       { path: "/notifications", component: lazy(() => import("./pages/Inbox")) },
+      { path: "/calendar", component: lazy(() => import("./calendar/Calendar")) },
+      { path: "/import/trello", component: lazy(() => import("./pages/ImportTrello")) },
       {
         path: "/projects/:projectId",
         component: ProjectLayout,
@@ -23,6 +25,12 @@ export const routes: RouteDefinition[] = [
           { path: "/", component: lazy(() => import("./pages/Board")) },
           { path: "/list", component: lazy(() => import("./pages/List")) },
           { path: "/activity", component: lazy(() => import("./pages/Activity")) },
+          {
+            path: "/calendar",
+            component: lazy(() =>
+              import("./calendar/Calendar").then((m) => ({ default: m.ProjectCalendar })),
+            ),
+          },
           { path: "/archived", component: lazy(() => import("./pages/Archived")) },
           { path: "/settings", component: lazy(() => import("./pages/ProjectSettings")) },
         ],

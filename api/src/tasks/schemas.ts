@@ -32,7 +32,7 @@ export const descriptionSchema = z
   .string()
   .refine((value) => codePoints(value) <= 10_000, "must be at most 10,000 characters");
 // PostgreSQL's calendar has no year 0 (1 BC precedes AD 1); refused here with the field named.
-const isoDate = z.iso
+export const isoDate = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
   .refine((value) => !value.startsWith("0000"), "must be in year 0001 or later");
 export const labelsSchema = z

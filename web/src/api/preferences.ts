@@ -1,15 +1,10 @@
-// Preferences (reminder mails, time zone): /api/me/preferences.
+// Preferences (mail, reminders, time zone): /api/me/preferences.
 import { json, request } from "./http";
+import type { Preferences, UpdatePreferences } from "./types";
 
-export interface Preferences {
-  dueSoonReminders: boolean;
-  overdueReminders: boolean;
-  /** IANA zone repeating tasks' dates are computed in. */
-  timeZone: string;
-}
+export type { Preferences, UpdatePreferences };
 
 export const preferencesApi = {
   get: () => request<Preferences>("/api/me/preferences"),
-  update: (changes: Partial<Preferences>) =>
-    request<Preferences>("/api/me/preferences", json("PUT", changes)),
+  update: (changes: UpdatePreferences) => request<Preferences>("/api/me/preferences", json("PUT", changes)),
 };

@@ -131,6 +131,12 @@ export function Sidebar(props: { id: string }) {
         </Match>
       </Switch>
       <div class="sidebar-foot">
+        <A href="/calendar" activeClass="active">
+          Calendar
+        </A>
+        <A href="/import/trello" activeClass="active">
+          Import from Trello
+        </A>
         <A href="/settings" activeClass="active">
           Account &amp; data
         </A>

@@ -1,4 +1,5 @@
-// Account: profile, active sessions (sign out others), mail notifications, change password, export / import.
+// Account: profile, active sessions (sign out others), mail notifications, calendar feed, change password,
+// export / import.
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import type { ImportResult, Session } from "../api/types";
 import { applyApiError } from "../components/applyApiError";
@@ -9,6 +10,7 @@ import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
 import { createTransferStore, type ImportPreview } from "../stores/transfer";
+import CalendarFeed from "./CalendarFeed";
 import Notifications from "./Notifications";
 import TimeZoneSetting from "./TimeZoneSetting";
 
@@ -90,7 +92,8 @@ export function importDone(result: ImportResult): string {
   ]
     .filter(Boolean)
     .join(" and ");
-  return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}`;
+  const preferences = result.preferences ? " Your mail preferences in the file were applied." : "";
+  return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}${preferences}`;
 }
 
 export default function Account() {
@@ -254,6 +257,8 @@ export default function Account() {
       <Notifications />
 
       <TimeZoneSetting />
+
+      <CalendarFeed />
 
       <section class="panel" aria-labelledby="password-heading">
         <h2 id="password-heading">Change password</h2>

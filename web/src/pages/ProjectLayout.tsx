@@ -14,7 +14,7 @@ import {
   Switch,
 } from "solid-js";
 import type { Project } from "../api/types";
-import { ActivityIcon, ArchiveIcon, BoardIcon, GearIcon, ListIcon } from "../components/Icons";
+import { ActivityIcon, ArchiveIcon, BoardIcon, CalendarIcon, GearIcon, ListIcon } from "../components/Icons";
 import { BoardSkeleton, Empty } from "../components/States";
 import { type DialogTarget, openProject, ProjectContext, type ProjectContextValue } from "../stores/project";
 import { projectsStore } from "../stores/projects";
@@ -102,6 +102,9 @@ function ProjectFrame(props: { id: string; project: () => Project; children?: JS
           </A>
           <A href={`${base()}/list`} activeClass="active">
             <ListIcon /> List
+          </A>
+          <A href={`${base()}/calendar`} activeClass="active">
+            <CalendarIcon /> Calendar
           </A>
           <A href={`${base()}/activity`} activeClass="active">
             <ActivityIcon /> Activity

@@ -11,7 +11,9 @@ const DEVICE_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 export default function TimeZoneSetting() {
   const store = createPreferencesStore();
   const save = (zone: string) =>
-    store.set("timeZone", zone).catch((error: unknown) => errorToast(error, "The time zone was not saved"));
+    store
+      .update({ timeZone: zone })
+      .catch((error: unknown) => errorToast(error, "The time zone was not saved"));
   return (
     <section class="panel" id="time-zone" aria-labelledby="time-zone-heading">
       <h2 id="time-zone-heading">Time zone</h2>

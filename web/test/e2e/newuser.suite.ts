@@ -131,6 +131,8 @@ describe("every form works twice in a row", () => {
     await role.selectOption("viewer");
     await page.getByRole("button", { name: "Invite" }).click();
     await page.locator(".member", { hasText: "Vera Viewer" }).waitFor();
+    // The member may show (live event) before the invite's answer: the toast says the form is done.
+    await page.getByText(`Invited ${viewer} as viewer.`).waitFor();
     expect(await page.getByLabel("Email").inputValue()).toBe("");
     expect(await role.inputValue()).toBe("editor");
 
@@ -334,6 +336,17 @@ describe("phone-sized screens", () => {
       await page.getByRole("link", { name: "List" }).tap();
       await page.locator(".tasks-table").waitFor();
       await expectFits(page, device, "list");
+      await page
+        .getByRole("navigation", { name: "Project views" })
+        .getByRole("link", { name: "Calendar" })
+        .tap();
+      await page.locator(".cal-agenda").waitFor();
+      await expectFits(page, device, "project calendar");
+      await page.goto("/calendar?date=2030-05-01");
+      await page.locator(".cal-agenda .cal-title", { hasText: "Finished on a phone" }).waitFor();
+      await expectFits(page, device, "calendar");
+      await page.goBack();
+      await page.locator(".cal-agenda").waitFor();
       await page.getByRole("link", { name: "Settings", exact: true }).tap();
       await page.getByRole("heading", { name: "Members" }).waitFor();
       await expectFits(page, device, "project settings");

@@ -53,6 +53,8 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
       return "archived the project";
     case "project.restored":
       return "restored the project";
+    case "project.imported":
+      return `imported the project from Trello (“${text(data.board)}”, ${taskCount(data.tasks)})`;
     case "label.renamed":
       return `renamed the label “${text(data.from)}” to “${text(data.to)}” (${taskCount(data.tasks)})`;
     case "label.deleted":
@@ -100,6 +102,10 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
       return "edited a comment";
     case "comment.deleted":
       return "deleted a comment";
+    case "attachment.added":
+      return `attached “${text(data.name)}”`;
+    case "attachment.deleted":
+      return `removed the attachment “${text(data.name)}”`;
   }
 }
 
@@ -134,9 +140,11 @@ export function ActivityList(props: { taskId?: string; projectId: string; showTa
             ? event.taskId
             : "comment" in event
               ? event.comment.taskId
-              : "task" in event
-                ? event.task.id
-                : undefined;
+              : "attachment" in event
+                ? event.attachment.taskId
+                : "task" in event
+                  ? event.task.id
+                  : undefined;
         if (about !== props.taskId) return;
       }
       // Bursts (a drag, several ticks) reload once.

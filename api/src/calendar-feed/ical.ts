@@ -1,0 +1,89 @@
+// The feed's body: an RFC 5545 calendar of tasks, one VEVENT per task, built with ical-generator.
+// Pure: the same tasks give the same bytes (DTSTAMP is the task's last change, not "now"), so the
+// ETag (hono/etag: a hash of the body) only changes when a task in the feed, or the set of tasks,
+// does. No METHOD: without one, DTSTAMP means the same as LAST-MODIFIED (RFC 5545 §3.8.7.2).
+import ical from "ical-generator";
+
+export interface FeedTask {
+  id: string;
+  projectId: string;
+  projectName: string;
+  title: string;
+  description: string;
+  dueAt: Date;
+  updatedAt: Date;
+  version: number;
+  /** An RFC 5545 RRULE value (`FREQ=WEEKLY;BYDAY=MO`, with or without `RRULE:`), for a repeating task. */
+  rrule?: string | null;
+}
+
+export interface FeedOptions {
+  /** Base of the links back to the tasks (PUBLIC_URL, no trailing slash). */
+  publicUrl: string;
+  /** The calendar's display name in the subscriber's app. */
+  name: string;
+}
+
+/** Descriptions are cut here: a calendar entry is a pointer to the task, not a copy of it. */
+export const DESCRIPTION_LIMIT = 1000;
+
+const FREQ = /(?:^|;)FREQ=(?:SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(?:;|$)/;
+/** RRULE parts (NAME=value;…): letters, digits, signs, commas; an UNTIL like 20270101T000000Z. */
+const RRULE_VALUE = /^[A-Z]+=[A-Z0-9,+-]+(?:;[A-Z]+=[A-Z0-9,+-]+)*$/;
+
+/**
+ * The RRULE value to emit, or undefined. ical-generator writes a string rule into the file as it is, so
+ * anything but one well-formed rule line (a CR/LF would start a property of its own) is left out.
+ * rrule.js's `toString()` form ("DTSTART:…\nRRULE:…") is accepted: the event's own start is DTSTART.
+ */
+export function rruleValue(rule: string | null | undefined): string | undefined {
+  if (!rule || rule.length > 500) return undefined;
+  const lines = rule.split(/\r?\n/).filter((line) => line !== "" && !line.startsWith("DTSTART"));
+  if (lines.length !== 1) return undefined;
+  const value = (lines[0] as string).replace(/^RRULE:/, "");
+  return RRULE_VALUE.test(value) && FREQ.test(value) ? value : undefined;
+}
+
+/** A due date at exactly midnight UTC is a date (the web app's date picker): an all-day event. */
+const isDateOnly = (date: Date) => date.getTime() % 86_400_000 === 0;
+
+export function taskUrl(publicUrl: string, task: Pick<FeedTask, "id" | "projectId">): string {
+  return `${publicUrl}/projects/${task.projectId}?task=${task.id}`;
+}
+
+export function buildCalendar(tasks: readonly FeedTask[], options: FeedOptions): string {
+  const host = new URL(options.publicUrl).hostname;
+  const calendar = ical({
+    name: options.name,
+    prodId: { company: "TaskPlatform", product: "calendar-feed", language: "EN" },
+    // Calendar apps that honour it poll hourly at most.
+    ttl: 3600,
+  });
+  for (const task of tasks) {
+    const allDay = isDateOnly(task.dueAt);
+    const description = [...task.description];
+    const rrule = rruleValue(task.rrule);
+    calendar.createEvent({
+      id: `${task.id}@${host}`,
+      sequence: task.version,
+      stamp: task.updatedAt,
+      lastModified: task.updatedAt,
+      start: task.dueAt,
+      allDay,
+      // All day: the due date's day (DTEND is exclusive). Otherwise a point in time (no DTEND).
+      end: allDay ? new Date(task.dueAt.getTime() + 86_400_000) : null,
+      summary: task.title,
+      description: [
+        `Project: ${task.projectName}`,
+        description.length > DESCRIPTION_LIMIT
+          ? `${description.slice(0, DESCRIPTION_LIMIT - 1).join("")}…`
+          : task.description,
+      ]
+        .filter(Boolean)
+        .join("\n\n"),
+      url: taskUrl(options.publicUrl, task),
+      ...(rrule ? { repeating: rrule } : {}),
+    });
+  }
+  return calendar.toString();
+}
