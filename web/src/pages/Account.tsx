@@ -92,7 +92,9 @@ export function importDone(result: ImportResult): string {
   ]
     .filter(Boolean)
     .join(" and ");
-  const preferences = result.preferences ? " Your mail preferences in the file were applied." : "";
+  const preferences = result.preferences
+    ? " Your preferences in the file (mail, time zone) were applied."
+    : "";
   return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}${preferences}`;
 }
 
