@@ -142,6 +142,86 @@ describe("the feed's contents", () => {
   });
 });
 
+describe("repeating tasks", () => {
+  /** The first `limit` start instants of an event's series, as ical.js expands them. */
+  const expand = (event: ICAL.Event | undefined, limit = 10) => {
+    if (!event) throw new Error("no event");
+    const iterator = event.iterator();
+    const starts: string[] = [];
+    for (let next = iterator.next(); next && starts.length < limit; next = iterator.next())
+      starts.push(next.toJSDate().toISOString());
+    return starts;
+  };
+
+  test("a task repeating from its due date expands in its zone across DST, as the API's next occurrences", async () => {
+    const cleo = await t.signUp("Cleo");
+    const projectId = await t.createProject(cleo, "Rituals");
+    // No zone in the task: the owner's preference is the rule's zone.
+    const zone = await t.call("PUT", "/api/me/preferences", {
+      token: cleo.token,
+      body: { timeZone: "Europe/Paris" },
+    });
+    expect(zone.status).toBe(200);
+    // Mondays and Thursdays at 09:00 in Paris; Paris moves to summer time on Sunday 2027-03-28.
+    const weekly = await addTask(cleo, projectId, {
+      title: "Stand-up",
+      dueAt: "2027-03-22T08:00:00Z",
+      recurrence: { rule: "FREQ=WEEKLY;BYDAY=MO,TH;COUNT=4" },
+    });
+    const fromCompletion = await addTask(cleo, projectId, {
+      title: "Water the plants",
+      dueAt: "2027-03-23T17:00:00Z",
+      recurrence: { rule: "FREQ=DAILY;INTERVAL=3", from: "completion" },
+    });
+    const feed = await createFeed(cleo);
+    const text = (await t.call("GET", feed.path)).text;
+    const events = eventsOf(text);
+    const event = events.get(weekly);
+    expect(event?.startDate.zone?.tzid).toBe("Europe/Paris");
+    expect(event?.startDate.toString()).toBe("2027-03-22T09:00:00");
+    const expected = [
+      "2027-03-22T08:00:00.000Z",
+      "2027-03-25T08:00:00.000Z",
+      "2027-03-29T07:00:00.000Z",
+      "2027-04-01T07:00:00.000Z",
+    ];
+    expect(expand(event)).toEqual(expected);
+    // Its next dates depend on when it is done: one event, no RRULE.
+    expect(events.get(fromCompletion)?.isRecurring()).toBe(false);
+
+    // Completing it: the API's next occurrence is the feed's second date, and its event goes on from there.
+    const done = await t.call("PATCH", `/api/tasks/${weekly}`, {
+      token: cleo.token,
+      body: { status: "done" },
+    });
+    expect(done.status).toBe(200);
+    const after = eventsOf((await t.call("GET", feed.path)).text);
+    expect(after.has(weekly)).toBe(false);
+    const [nextId] = [...after.keys()].filter((id) => id !== fromCompletion);
+    const next = await t.call("GET", `/api/tasks/${nextId}`, { token: cleo.token });
+    expect(next.body.dueAt).toBe(expected[1]);
+    expect(expand(after.get(nextId as string))).toEqual(expected.slice(1));
+  });
+
+  test("in UTC: a UTC start, no VTIMEZONE, the same expansion", async () => {
+    const dan = await t.signUp("Dan");
+    const projectId = await t.createProject(dan, "Daily");
+    const daily = await addTask(dan, projectId, {
+      title: "Inbox zero",
+      dueAt: "2027-05-03T06:30:00Z",
+      recurrence: { rule: "FREQ=DAILY;COUNT=3", timeZone: "UTC" },
+    });
+    const feed = await createFeed(dan);
+    const text = (await t.call("GET", feed.path)).text;
+    expect(text).not.toContain("BEGIN:VTIMEZONE");
+    expect(expand(eventsOf(text).get(daily))).toEqual([
+      "2027-05-03T06:30:00.000Z",
+      "2027-05-04T06:30:00.000Z",
+      "2027-05-05T06:30:00.000Z",
+    ]);
+  });
+});
+
 describe("create, regenerate, revoke", () => {
   test("status never shows the URL; only the token's hash is stored", async () => {
     const carol = await t.signUp("Carol");

@@ -501,17 +501,19 @@ describe("wrong files are explained", () => {
     expect((await exportOf(user.token)).preferences).toEqual(before);
     const partial = await importAs(
       user.token,
-      file({ version: 4, preferences: { mailDelivery: { assigned: "digest" } } }),
+      file({ version: 4, preferences: { mailDelivery: { assigned: "digest" }, timeZone: "Europe/Paris" } }),
     );
     expect(partial.status).toBe(201);
     expect((await exportOf(user.token)).preferences).toEqual({
       ...before,
       mailDelivery: { ...before.mailDelivery, assigned: "digest" },
+      timeZone: "Europe/Paris",
     });
     for (const preferences of [
       { mailDelivery: { assigned: "weekly" } },
       { mailDelivery: { nosuch: "off" } },
       { mailEnabled: "no" },
+      { timeZone: "Mars/Olympus" },
       { token: "x" },
       "off",
     ]) {
@@ -624,6 +626,18 @@ describe("round trips", () => {
             // A file lists comments oldest first (ties keep their order).
           )
           .map((comments) => [...comments].sort((a, b) => a.createdAt.localeCompare(b.createdAt))),
+        // Format 4; absent for a task that does not repeat. Rules in canonical form, as exports write them.
+        recurrence: fc.record({
+          rule: fc.constantFrom(
+            "FREQ=DAILY",
+            "FREQ=WEEKLY;BYDAY=MO,WE",
+            "FREQ=MONTHLY;BYMONTHDAY=31;COUNT=3",
+            "FREQ=WEEKLY;INTERVAL=2;UNTIL=20261231T000000Z",
+            "FREQ=MONTHLY;BYDAY=-1FR",
+          ),
+          from: fc.constantFrom("due", "completion"),
+          timeZone: fc.constantFrom("UTC", "Europe/Paris", "America/New_York"),
+        }),
       },
       {
         requiredKeys: [
@@ -699,6 +713,13 @@ describe("round trips", () => {
         Object.fromEntries(
           NOTIFICATION_KINDS.map((kind) => [kind, fc.constantFrom(...MAIL_DELIVERIES)]),
         ) as Record<NotificationKind, fc.Arbitrary<MailDelivery>>,
+      ),
+      timeZone: fc.constantFrom(
+        "UTC",
+        "Europe/Paris",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Australia/Lord_Howe",
       ),
     });
     await fc.assert(

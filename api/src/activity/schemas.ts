@@ -8,6 +8,8 @@ export const ACTIVITY_KINDS = [
   "task.deleted",
   "task.archived",
   "task.restored",
+  /** Completing a repeating task created its next occurrence: `{nextTaskId, dueAt}`. */
+  "task.recurred",
   "project.archived",
   "project.restored",
   "project.imported",

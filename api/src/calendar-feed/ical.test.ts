@@ -111,6 +111,33 @@ describe("buildCalendar", () => {
     ]);
   });
 
+  test("a repeating event starts at its wall-clock time in its zone (with that zone's VTIMEZONE), UTC without one", () => {
+    const rrule = "FREQ=WEEKLY;BYDAY=TU;COUNT=2";
+    const dueAt = new Date("2027-03-22T23:30:00.000Z"); // Tuesday 00:30 in Tokyo, still Monday in UTC
+    const body = buildCalendar(
+      [
+        task({ dueAt, rrule, timeZone: "Asia/Tokyo" }),
+        task({ id: "d3c1f5a2-7b7e-4c39-9f0e-1a2b3c4d5e6f", dueAt, rrule, timeZone: "Invented/Nowhere" }),
+      ],
+      options,
+    );
+    const { calendar, events } = parseCalendar(body);
+    expect(
+      calendar.getAllSubcomponents("vtimezone").map((zone) => zone.getFirstPropertyValue("tzid")),
+    ).toEqual(["Asia/Tokyo"]);
+    const starts = events.map((event) => [event.startDate.zone?.tzid, event.startDate.toString()]);
+    expect(starts).toEqual([
+      ["Asia/Tokyo", "2027-03-23T08:30:00"],
+      ["UTC", "2027-03-22T23:30:00Z"],
+    ]);
+    // BYDAY=TU is a Tuesday in Tokyo (in UTC, the series would be a day late).
+    const iterator = events[0]?.iterator();
+    const dates = [iterator?.next(), iterator?.next(), iterator?.next()].map((next) =>
+      next?.toJSDate().toISOString(),
+    );
+    expect(dates).toEqual(["2027-03-22T23:30:00.000Z", "2027-03-29T23:30:00.000Z", undefined]);
+  });
+
   test("a rule that would add lines of its own is left out, the event kept", () => {
     const body = buildCalendar([task({ rrule: "FREQ=DAILY\r\nATTENDEE:mailto:evil@example.test" })], options);
     const events = parseEvents(body);

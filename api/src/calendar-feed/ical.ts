@@ -2,7 +2,14 @@
 // Pure: the same tasks give the same bytes (DTSTAMP is the task's last change, not "now"), so the
 // ETag (hono/etag: a hash of the body) only changes when a task in the feed, or the set of tasks,
 // does. No METHOD: without one, DTSTAMP means the same as LAST-MODIFIED (RFC 5545 §3.8.7.2).
+//
+// A repeating task's event starts at its due date's wall-clock time in the rule's zone (DTSTART;TZID=…
+// with that zone's VTIMEZONE), so the calendar app expands the RRULE as the API computes the next
+// occurrences (recurrence/rule.ts): a weekly 09:00 Europe/Paris task stays at 09:00 in Paris across the
+// DST changes, and BYDAY names the weekdays there.
+import { TZDate } from "@date-fns/tz";
 import ical from "ical-generator";
+import { tzlib_get_ical_block, tzlib_get_timezones } from "timezones-ical-library";
 
 export interface FeedTask {
   id: string;
@@ -15,6 +22,8 @@ export interface FeedTask {
   version: number;
   /** An RFC 5545 RRULE value (`FREQ=WEEKLY;BYDAY=MO`, with or without `RRULE:`), for a repeating task. */
   rrule?: string | null;
+  /** The IANA zone the rule's days and times are in (tasks.recurrence_time_zone); UTC when absent. */
+  timeZone?: string | null;
 }
 
 export interface FeedOptions {
@@ -44,6 +53,20 @@ export function rruleValue(rule: string | null | undefined): string | undefined 
   return RRULE_VALUE.test(value) && FREQ.test(value) ? value : undefined;
 }
 
+/** The zones a VTIMEZONE can be written for (the library's tz data; Intl may know a zone it does not). */
+const VTIMEZONES = new Set(tzlib_get_timezones() as string[]);
+
+/** The zone to write a repeating event's start in: null for UTC or a zone without a VTIMEZONE. */
+function eventZone(zone: string | null | undefined): string | null {
+  return zone && zone !== "UTC" && VTIMEZONES.has(zone) ? zone : null;
+}
+
+/** The VTIMEZONE component of a zone, for ical-generator to add once per zone the events use. */
+function vtimezone(zone: string): string | null {
+  const block = tzlib_get_ical_block(zone);
+  return Array.isArray(block) ? (block[0] ?? null) : null;
+}
+
 /** A due date at exactly midnight UTC is a date (the web app's date picker): an all-day event. */
 const isDateOnly = (date: Date) => date.getTime() % 86_400_000 === 0;
 
@@ -58,17 +81,21 @@ export function buildCalendar(tasks: readonly FeedTask[], options: FeedOptions):
     prodId: { company: "TaskPlatform", product: "calendar-feed", language: "EN" },
     // Calendar apps that honour it poll hourly at most.
     ttl: 3600,
+    // No calendar-wide zone (times stay UTC); only the VTIMEZONEs of the repeating events' zones.
+    timezone: { name: null, generator: vtimezone },
   });
   for (const task of tasks) {
     const allDay = isDateOnly(task.dueAt);
     const description = [...task.description];
     const rrule = rruleValue(task.rrule);
+    const zone = rrule && !allDay ? eventZone(task.timeZone) : null;
     calendar.createEvent({
       id: `${task.id}@${host}`,
       sequence: task.version,
       stamp: task.updatedAt,
       lastModified: task.updatedAt,
-      start: task.dueAt,
+      start: zone ? new TZDate(task.dueAt.getTime(), zone) : task.dueAt,
+      ...(zone ? { timezone: zone } : {}),
       allDay,
       // All day: the due date's day (DTEND is exclusive). Otherwise a point in time (no DTEND).
       end: allDay ? new Date(task.dueAt.getTime() + 86_400_000) : null,

@@ -78,12 +78,15 @@ export async function useFeed(
 
 /**
  * The open tasks with a due date in the user's projects (current memberships, neither task nor
- * project archived, not done), optionally only those assigned to the user; by due date.
+ * project archived, not done), optionally only those assigned to the user; by due date. A task that
+ * repeats from its due date carries its rule and zone; one that repeats from its completion does not
+ * (its next dates depend on when it is done), so it is a single event.
  */
 export async function feedTasks(sql: Queryable, userId: string, assignedOnly: boolean): Promise<FeedTask[]> {
   return sql<FeedTask[]>`
     SELECT t.id, t.project_id, p.name AS project_name, t.title, t.description, t.due_at, t.updated_at,
-      t.version
+      t.version, CASE WHEN t.recurrence_from = 'due' THEN t.recurrence_rule END AS rrule,
+      t.recurrence_time_zone AS time_zone
     FROM project_members m
     JOIN projects p ON p.id = m.project_id AND p.archived_at IS NULL
     JOIN tasks t ON t.project_id = m.project_id

@@ -17,6 +17,7 @@ interface Row {
   mailEnabled: boolean;
   /** jsonb as text: postgres.js would camelCase the keys of a jsonb column (added_to_project). */
   mailDelivery: string;
+  timeZone: string;
 }
 
 /** The stored choices over the defaults (a kind or value this version does not know is ignored). */
@@ -41,10 +42,13 @@ export const mailDeliverySql = (db: Queryable, kind: postgres.Fragment | Notific
     THEN coalesce(np.mail_delivery ->> ${kind}, ${db.json(DEFAULT_MAIL_DELIVERY)}::jsonb ->> ${kind})
     ELSE 'off' END`;
 
+const preferenceColumns = (sql: Queryable) => sql`
+  due_soon_reminders, overdue_reminders, mail_enabled, mail_delivery::text,
+  coalesce(time_zone, ${DEFAULT_PREFERENCES.timeZone}) AS time_zone`;
+
 export async function findPreferences(sql: Queryable, userId: string): Promise<Preferences> {
   const [row] = await sql<Row[]>`
-    SELECT due_soon_reminders, overdue_reminders, mail_enabled, mail_delivery::text
-    FROM notification_preferences WHERE user_id = ${userId}`;
+    SELECT ${preferenceColumns(sql)} FROM notification_preferences WHERE user_id = ${userId}`;
   return preferencesOf(row);
 }
 
@@ -58,18 +62,20 @@ export async function savePreferences(
   const overdue = changes.overdueReminders ?? null;
   const enabled = changes.mailEnabled ?? null;
   const delivery = sql.json(changes.mailDelivery ?? {});
+  const timeZone = changes.timeZone ?? null;
   const [row] = await sql<Row[]>`
     INSERT INTO notification_preferences
-      (user_id, due_soon_reminders, overdue_reminders, mail_enabled, mail_delivery)
+      (user_id, due_soon_reminders, overdue_reminders, mail_enabled, mail_delivery, time_zone)
     VALUES (${userId}, coalesce(${dueSoon}::boolean, true), coalesce(${overdue}::boolean, true),
-            coalesce(${enabled}::boolean, true), ${delivery}::jsonb)
+            coalesce(${enabled}::boolean, true), ${delivery}::jsonb, ${timeZone}::text)
     ON CONFLICT (user_id) DO UPDATE SET
       due_soon_reminders = coalesce(${dueSoon}::boolean, notification_preferences.due_soon_reminders),
       overdue_reminders = coalesce(${overdue}::boolean, notification_preferences.overdue_reminders),
       mail_enabled = coalesce(${enabled}::boolean, notification_preferences.mail_enabled),
       mail_delivery = notification_preferences.mail_delivery || ${delivery}::jsonb,
+      time_zone = coalesce(${timeZone}::text, notification_preferences.time_zone),
       updated_at = now()
-    RETURNING due_soon_reminders, overdue_reminders, mail_enabled, mail_delivery::text`;
+    RETURNING ${preferenceColumns(sql)}`;
   if (!row) throw new Error("preferences not saved");
   return preferencesOf(row);
 }

@@ -1,8 +1,10 @@
 // Notification preferences: which mails a user gets. The reminder switches turn a due-date reminder off
 // altogether (inbox and mail); the mail settings say, per notification kind, whether its mail goes out
 // at once, in the daily digest, or not at all, and `mailEnabled: false` stops every notification mail.
+// The user's time zone lives here too (same row, same GET/PUT).
 import { z } from "zod";
 import { NOTIFICATION_KINDS, type NotificationKind } from "../notifications/schemas.ts";
+import { timeZoneSchema } from "../recurrence/schemas.ts";
 
 export const MAIL_DELIVERIES = ["immediately", "digest", "off"] as const;
 export type MailDelivery = (typeof MAIL_DELIVERIES)[number];
@@ -37,11 +39,13 @@ export const preferencesSchema = z.object({
   mailEnabled: z.boolean(),
   /** Per notification kind: mail it at once, in the daily digest, or not at all. */
   mailDelivery: deliveryByKind,
+  /** The IANA zone your repeating tasks' days and times are computed in (default UTC). */
+  timeZone: z.string(),
 });
 
 /** PUT: any subset, `mailDelivery` too; the others keep their values. */
 export const updatePreferencesBody = preferencesSchema
-  .extend({ mailDelivery: deliveryByKind.partial() })
+  .extend({ mailDelivery: deliveryByKind.partial(), timeZone: timeZoneSchema })
   .partial()
   .strict();
 
@@ -53,4 +57,5 @@ export const DEFAULT_PREFERENCES: Preferences = {
   overdueReminders: true,
   mailEnabled: true,
   mailDelivery: DEFAULT_MAIL_DELIVERY,
+  timeZone: "UTC",
 };

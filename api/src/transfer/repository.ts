@@ -6,7 +6,7 @@ import type { Queryable } from "../db/client.ts";
 import type { LabelColor } from "../labels/schemas.ts";
 import { findPreferences, savePreferences } from "../preferences/repository.ts";
 import type { Role } from "../projects/access.ts";
-import type { Task } from "../tasks/repository.ts";
+import { RECURRENCE_JSON, type Task } from "../tasks/repository.ts";
 import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
@@ -85,7 +85,7 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
   type ExportedRow = Omit<Task, "assigneeId" | "version"> & { assigneeEmail: string | null };
   const tasks = await db<ExportedRow[]>`
     SELECT t.id, t.project_id, t.title, t.description, t.status, t.column_id, t.priority, t.due_at, t.labels, u.email AS assignee_email,
-           t.position, t.created_at, t.updated_at, t.completed_at, t.archived_at
+           t.position, t.created_at, t.updated_at, t.completed_at, t.archived_at, ${db.unsafe(RECURRENCE_JSON)} AS recurrence
     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
     WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY t.status, t.position, t.id`;
   const checklists = await db<{ taskId: string; text: string; done: boolean }[]>`
@@ -170,15 +170,27 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
         .map(({ projectId: _projectId, ...column }) => column),
       tasks: tasks
         .filter((task) => task.projectId === project.id)
-        .map(({ projectId: _projectId, dueAt, createdAt, updatedAt, completedAt, archivedAt, ...task }) => ({
-          ...task,
-          dueAt: iso(dueAt),
-          createdAt: createdAt.toISOString(),
-          updatedAt: updatedAt.toISOString(),
-          completedAt: iso(completedAt),
-          archivedAt: iso(archivedAt),
-          ...discussion(task.id),
-        })),
+        .map(
+          ({
+            projectId: _projectId,
+            dueAt,
+            createdAt,
+            updatedAt,
+            completedAt,
+            archivedAt,
+            recurrence,
+            ...task
+          }) => ({
+            ...task,
+            ...(recurrence ? { recurrence } : {}),
+            dueAt: iso(dueAt),
+            createdAt: createdAt.toISOString(),
+            updatedAt: updatedAt.toISOString(),
+            completedAt: iso(completedAt),
+            archivedAt: iso(archivedAt),
+            ...discussion(task.id),
+          }),
+        ),
     })),
   };
 }
@@ -315,6 +327,9 @@ export async function writeImport(
         updatedAt: task.updatedAt,
         completedAt: task.completedAt,
         archivedAt: task.archivedAt ?? null,
+        recurrenceRule: task.recurrence?.rule ?? null,
+        recurrenceFrom: task.recurrence?.from ?? null,
+        recurrenceTimeZone: task.recurrence?.timeZone ?? null,
       };
     });
     let deleted = 0;
@@ -337,7 +352,9 @@ export async function writeImport(
           priority = excluded.priority, due_at = excluded.due_at, labels = excluded.labels,
           assignee_id = excluded.assignee_id, position = excluded.position, created_at = excluded.created_at,
           updated_at = excluded.updated_at, completed_at = excluded.completed_at,
-          archived_at = excluded.archived_at, version = tasks.version + 1`;
+          archived_at = excluded.archived_at, recurrence_rule = excluded.recurrence_rule,
+          recurrence_from = excluded.recurrence_from, recurrence_time_zone = excluded.recurrence_time_zone,
+          version = tasks.version + 1`;
     }
     // Labels: the tasks' names were added by migration 0007's trigger (default colour); the file's
     // labels bring their colours, and a restore drops labels made since that no task carries.

@@ -8,7 +8,8 @@
 // (metadata only: the bytes are in the backup, scripts/backup.sh); an import reads and checks the list
 // but creates no attachment from it, and a restore leaves a task's attachments as they are. Version 4
 // also adds the exporting user's mail preferences (`preferences`, never tokens); optional on import,
-// where they become the importer's.
+// where they become the importer's (the time zone among them). Version 4 also adds a repeating task's
+// `recurrence` (optional: absent for tasks that do not repeat and in older files).
 import { z } from "zod";
 import { INLINE_IMAGE_TYPES } from "../attachments/files.ts";
 import { checklistTextSchema, MAX_CHECKLIST_ITEMS } from "../checklists/schemas.ts";
@@ -17,6 +18,7 @@ import { commentBodySchema } from "../comments/schemas.ts";
 import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
 import { updatePreferencesBody } from "../preferences/schemas.ts";
 import { ROLES } from "../projects/access.ts";
+import { recurrenceAnchor, ruleSchema, timeZoneSchema } from "../recurrence/schemas.ts";
 import {
   descriptionSchema,
   labelsSchema,
@@ -67,6 +69,11 @@ export const exportedTask = z.strictObject({
   comments: z.array(exportedComment).max(5000).optional(),
   /** Optional: files written before archiving existed have none (not archived). */
   archivedAt: timestamp.nullable().optional(),
+  /** Format 4: how the task repeats; absent when it does not. */
+  recurrence: z
+    .strictObject({ rule: ruleSchema, from: recurrenceAnchor, timeZone: timeZoneSchema })
+    .nullable()
+    .optional(),
   /** Format 4, absent when none: what was attached (no bytes; an import creates none of them). */
   attachments: z
     .array(
@@ -115,7 +122,7 @@ const documentHeader = {
   format: z.literal(EXPORT_FORMAT),
   version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(EXPORT_VERSION)]),
   exportedAt: timestamp,
-  /** Format 4: the exporting user's mail preferences (any subset on import; what is left out stays). */
+  /** Format 4: the exporting user's mail preferences and time zone (any subset on import; what is left out stays). */
   preferences: updatePreferencesBody.optional(),
 };
 

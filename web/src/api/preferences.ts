@@ -1,4 +1,4 @@
-// Mail preferences: /api/me/preferences.
+// Preferences (mail, reminders, time zone): /api/me/preferences.
 import { json, request } from "./http";
 import type { Preferences, UpdatePreferences } from "./types";
 

@@ -66,7 +66,7 @@ describe("import confirmation texts", () => {
       "Import finished: restored 1 project and created 1 project with 3 tasks. 1 membership of other people was left out. 1 task was left unassigned.",
     );
     expect(importDone({ ...done, preferences: true })).toEndWith(
-      " Your mail preferences in the file were applied.",
+      " Your preferences in the file (mail, time zone) were applied.",
     );
   });
 });

@@ -12,6 +12,7 @@ import { errorToast, showToast } from "../stores/toast";
 import { createTransferStore, type ImportPreview } from "../stores/transfer";
 import CalendarFeed from "./CalendarFeed";
 import Notifications from "./Notifications";
+import TimeZoneSetting from "./TimeZoneSetting";
 
 /** "Firefox 128 on Linux" from what the API parsed out of the user agent. */
 export function describeSession(s: Pick<Session, "browser" | "os">): string {
@@ -91,7 +92,9 @@ export function importDone(result: ImportResult): string {
   ]
     .filter(Boolean)
     .join(" and ");
-  const preferences = result.preferences ? " Your mail preferences in the file were applied." : "";
+  const preferences = result.preferences
+    ? " Your preferences in the file (mail, time zone) were applied."
+    : "";
   return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}${preferences}`;
 }
 
@@ -254,6 +257,8 @@ export default function Account() {
       </section>
 
       <Notifications />
+
+      <TimeZoneSetting />
 
       <CalendarFeed />
 

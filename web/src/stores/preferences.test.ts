@@ -15,6 +15,7 @@ const DEFAULTS: Preferences = {
     overdue: "immediately",
     added_to_project: "immediately",
   },
+  timeZone: "UTC",
 };
 
 test("a change shows at once, saves, and goes back when the server refuses", async () => {
@@ -44,4 +45,8 @@ test("a change shows at once, saves, and goes back when the server refuses", asy
   expect(store.preferences()?.mailDelivery.commented).toBe("off");
   await expect(saving).rejects.toThrow("refused");
   expect(store.preferences()).toEqual(saved);
+  refuse = false;
+  await store.update({ timeZone: "Europe/Paris" });
+  expect(server.timeZone).toBe("Europe/Paris");
+  expect(store.preferences()).toEqual({ ...saved, timeZone: "Europe/Paris" });
 });

@@ -1,4 +1,4 @@
-// The signed-in user's mail preferences. A change shows at once and rolls back if the server refuses.
+// The signed-in user's preferences. A change shows at once and rolls back if the server refuses.
 import { createResource, type Resource } from "solid-js";
 import { type Preferences, preferencesApi, type UpdatePreferences } from "../api/preferences";
 

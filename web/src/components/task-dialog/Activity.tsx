@@ -16,6 +16,7 @@ const FIELD_LABEL: Record<string, string> = {
   labels: "labels",
   assigneeId: "assignee",
   column: "column",
+  recurrence: "repeat",
 };
 
 /** One entry as a sentence (without the actor). */
@@ -29,6 +30,7 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
     if (field === "assigneeId") return nameOf(String(value)) ?? "a former member";
     if (field === "dueAt") return new Date(String(value)).toLocaleDateString(undefined, { timeZone: "UTC" });
     if (field === "labels") return (value as string[]).join(", ") || "none";
+    if (field === "recurrence") return (value as { rule?: string }).rule ?? "none";
     const shown = String(value);
     return `“${shown.length > 60 ? `${shown.slice(0, 59)}…` : shown}”`;
   };
@@ -45,6 +47,8 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
       return `archived the task “${text(data.title)}”`;
     case "task.restored":
       return `restored the task “${text(data.title)}”`;
+    case "task.recurred":
+      return `completed the task; it repeats, next due ${show("dueAt", data.dueAt)}`;
     case "project.archived":
       return "archived the project";
     case "project.restored":
