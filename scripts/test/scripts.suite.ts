@@ -684,7 +684,9 @@ exit 0
     const migrate = calls.indexOf(
       "compose -p taskplatform -f compose.yaml run --rm -T --no-deps -e LOG_LEVEL=info api migrate",
     );
-    expect(migrate).toBeGreaterThan(calls.indexOf("compose -p taskplatform -f compose.yaml up -d --no-recreate postgres"));
+    expect(migrate).toBeGreaterThan(
+      calls.indexOf("compose -p taskplatform -f compose.yaml up -d --no-recreate postgres"),
+    );
     expect(calls.indexOf("up -d --no-build --scale api=2")).toBeGreaterThan(migrate);
 
     // only services without the api: nothing to migrate
