@@ -246,6 +246,13 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(conf).toMatch(/keepalive_timeout [1-9]s;/);
   });
 
+  test("the per-address API rate is PROXY_API_RATE (default 50/s); anything but a positive number is refused", () => {
+    expect(render("1.28.0", "")).toContain("limit_req_zone $binary_remote_addr zone=tp_api:10m rate=50r/s;");
+    expect(render("1.28.0", "", { PROXY_API_RATE: "200" })).toContain("zone=tp_api:10m rate=200r/s;");
+    for (const bad of ["0", "-5", "50r/s", "1;evil"])
+      expect(() => render("1.28.0", "", { PROXY_API_RATE: bad }), bad).toThrow();
+  });
+
   test("replicas named by address (scripts/upgrade.sh's switch) get no resolve parameter on any nginx", () => {
     const conf = render("1.28.0", "nameserver 127.0.0.11\n", { API_UPSTREAM: "172.18.0.7:4000 api-2:4000" });
     expect(conf).toContain("server 172.18.0.7:4000 max_fails=3 fail_timeout=10s;");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Step: scripts/upgrade.sh under load through the TLS proxy: 50 requests/s of reads and writes and 20
+# Step: scripts/upgrade.sh under load through the TLS proxy: 60 requests/s of reads and writes and 20
 # event streams (scripts/ci/upgrade-load.ts) while the API replicas are replaced, then the same with an
 # image that never becomes healthy, which must be rolled back (sourced by scripts/ci/stack-test.sh).
 step_upgrade() {
@@ -47,7 +47,7 @@ upgrade_under_load() {
   LOAD_LOG="$WORK/.load-$tag.log"
   rm -f "$ready" "$LOAD_REPORT"
   # Two users: sign-ups count against the proxy's auth limit (20/min), which the earlier steps used too.
-  bun "$REPO/scripts/ci/upgrade-load.ts" --base "$BASE_URL" --rps 50 --streams 20 --users 2 --ready "$ready" \
+  bun "$REPO/scripts/ci/upgrade-load.ts" --base "$BASE_URL" --rps 60 --streams 20 --users 2 --ready "$ready" \
     --out "$LOAD_REPORT" >"$LOAD_LOG" 2>&1 &
   loader=$!
   if ! wait_until 60 1 test -e "$ready"; then
