@@ -48,13 +48,22 @@ describe("buildCalendar", () => {
     expect(buildCalendar([task({ title: "Ship it!" })], options)).not.toBe(body);
   });
 
-  test("a due date at midnight UTC is an all-day event on that day; any other time is that moment", () => {
-    const [allDay, timed] = parseEvents(
-      buildCalendar([task(), task({ id: "b", dueAt: new Date("2027-03-05T14:30:00.000Z") })], options),
+  test("a due date at midnight or noon UTC (the date picker's) is an all-day event on that day; any other time is that moment", () => {
+    const [allDay, timed, picked] = parseEvents(
+      buildCalendar(
+        [
+          task(),
+          task({ id: "b", dueAt: new Date("2027-03-05T14:30:00.000Z") }),
+          task({ id: "c", dueAt: new Date("1969-07-20T12:00:00.000Z") }),
+        ],
+        options,
+      ),
     );
     expect(allDay?.startDate.isDate).toBe(true);
     expect(allDay?.startDate.toString()).toBe("2026-12-24");
     expect(allDay?.endDate.toString()).toBe("2026-12-25");
+    expect(picked?.startDate.isDate).toBe(true);
+    expect(picked?.startDate.toString()).toBe("1969-07-20");
     expect(timed?.startDate.isDate).toBe(false);
     expect(timed?.startDate.toJSDate().toISOString()).toBe("2027-03-05T14:30:00.000Z");
     expect(timed?.startDate.zone?.tzid).toBe("UTC");

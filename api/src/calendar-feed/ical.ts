@@ -67,8 +67,12 @@ function vtimezone(zone: string): string | null {
   return Array.isArray(block) ? (block[0] ?? null) : null;
 }
 
-/** A due date at exactly midnight UTC is a date (the web app's date picker): an all-day event. */
-const isDateOnly = (date: Date) => date.getTime() % 86_400_000 === 0;
+const DAY_MS = 86_400_000;
+/**
+ * A due date without a time of day is an all-day event: noon UTC is how the web app's date picker stores
+ * a date (the calendar view reads it the same way), midnight UTC how API clients often write one.
+ */
+const isDateOnly = (date: Date) => [0, DAY_MS / 2].includes(((date.getTime() % DAY_MS) + DAY_MS) % DAY_MS);
 
 export function taskUrl(publicUrl: string, task: Pick<FeedTask, "id" | "projectId">): string {
   return `${publicUrl}/projects/${task.projectId}?task=${task.id}`;
