@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { ApiError, type api } from "../api/client";
 import type { Task } from "../api/types";
 import { byPosition, createTasksStore, positionAt } from "./tasks";
+import { deferred } from "../../test/fixtures";
 import { toasts } from "./toast";
 
 let seq = 0;
@@ -27,16 +28,6 @@ function task(overrides: Partial<Task> = {}): Task {
     recurrence: null,
     ...overrides,
   };
-}
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 type Client = typeof api;
