@@ -472,6 +472,18 @@ run_pg_stopped() {
     -v "systemd-$UNIT_PREFIX-pgbackrest_repo:/var/lib/pgbackrest" \
     "localhost/taskplatform-db:${TP_IMAGE_TAG:-latest}" "$@"
 }
+
+# The end of either restore: Redis's cache and sessions describe the data before it, so they go; then
+# the stopped units come back and the EXIT trap that would restart them on failure is no longer needed.
+restart_after_restore() {
+  # shellcheck disable=SC2016 # expanded inside the container
+  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
+    warn "could not flush Redis (cache, sessions)"
+  trap - EXIT
+  systemctl --user start taskplatform.target
+  wait_healthy || die "services not healthy after the restore"
+}
+
 cmd_restore_pitr() {
   local started=$SECONDS stop=() psql_db
   db_settings
@@ -493,12 +505,7 @@ cmd_restore_pitr() {
   systemctl --user start "$UNIT_PREFIX-postgres.service"
   wait_until "${PITR_RECOVERY_TIMEOUT:-3600}" 1 pitr_promoted "${psql_db[@]}" ||
     die "recovery did not finish: journalctl --user -u $UNIT_PREFIX-postgres.service"
-  # shellcheck disable=SC2016 # expanded inside the container
-  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
-    warn "could not flush Redis (cache, sessions)"
-  trap - EXIT
-  systemctl --user start taskplatform.target
-  wait_healthy || die "services not healthy after the restore"
+  restart_after_restore
   log "restore: done, $PITR_TARGET in $((SECONDS - started)) s"
 }
 
@@ -542,12 +549,7 @@ cmd_restore() {
   } | run_pg psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -f - >/dev/null; then
     die "restore FAILED and was rolled back: the database still holds the data it had before"
   fi
-  # shellcheck disable=SC2016 # expanded inside the container
-  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
-    warn "could not flush Redis (cache, sessions)"
-  trap - EXIT
-  systemctl --user start taskplatform.target
-  wait_healthy || die "services not healthy after the restore"
+  restart_after_restore
   log "restore: done"
 }
 
