@@ -67,7 +67,8 @@ afterAll(async () => {
 async function jobsSettled(kind: string, total: number) {
   await eventually(
     async () => {
-      const [row] = await db`SELECT count(*) FILTER (WHERE done_at IS NULL AND failed_at IS NULL)::int AS open,
+      const [row] =
+        await db`SELECT count(*) FILTER (WHERE done_at IS NULL AND failed_at IS NULL)::int AS open,
         count(*)::int AS total FROM jobs WHERE kind = ${kind}`;
       const [sending] = await db`SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'sending'`;
       return row?.total === total && row?.open === 0 && sending?.n === 0;

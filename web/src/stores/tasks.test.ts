@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { deferred } from "../../test/fixtures";
 import { ApiError, type api } from "../api/client";
 import type { Task } from "../api/types";
 import { byPosition, createTasksStore, positionAt } from "./tasks";
-import { deferred } from "../../test/fixtures";
 import { toasts } from "./toast";
 
 let seq = 0;
