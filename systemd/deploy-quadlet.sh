@@ -654,7 +654,7 @@ cmd_upgrade() {
   mapfile -t UPGRADE_REPLICAS < <(enabled_services | grep -E '^api(-[0-9]+)?$')
   ((${#UPGRADE_REPLICAS[@]} >= 2)) ||
     die "an upgrade without downtime needs API_REPLICAS >= 2 (one serves while the other is replaced): set it in .env, run install --no-build"
-  local image="localhost/taskplatform-api:$tag" svc ctr since address answers errors end
+  local image="localhost/taskplatform-api:$tag" svc ctr since address
   if ((dry_run)); then
     log "plan (dry run; nothing changes):"
     log "  1. $( ((build)) && echo "build $image (api/Containerfile)" || echo "use $image as it is")"
@@ -686,16 +686,9 @@ cmd_upgrade() {
     replace_replica "$svc" "$image" "$UPGRADE_TIMEOUT" || upgrade_rollback "$REPLICA_FAILURE"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     address=$(frontend_address "$ctr")
-    end=$((SECONDS + canary))
-    while ((SECONDS < end)); do
-      replica_healthy "$ctr" || upgrade_rollback "$ctr unhealthy during the canary"
-      sleep 2
-    done
-    read -r answers errors < <(answers_of "$UPGRADE_PROXY" "$since" "$address")
-    if too_many_5xx "$answers" "$errors" "$max_5xx"; then
-      upgrade_rollback "$errors of $answers answers of $ctr were 5xx (more than $max_5xx)"
-    fi
-    log "$ctr: canary passed ($answers answers, $errors 5xx)"
+    canary_watch "$canary" "$UPGRADE_PROXY" "$since" "$address" "$max_5xx" "$ctr" "$ctr" ||
+      upgrade_rollback "$CANARY_FAILURE"
+    log "$ctr: canary passed ($CANARY_ANSWERS answers, $CANARY_ERRORS 5xx)"
   done
   log "upgraded: ${#UPGRADE_REPLICAS[@]} replica(s) run $image"
   [[ "$tag" == "${TP_IMAGE_TAG:-latest}" ]] || log "set TP_IMAGE_TAG=$tag in .env: install renders the units from it"
