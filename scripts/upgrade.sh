@@ -118,16 +118,9 @@ switch_time=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 set_upstream "$proxy" "$new_upstream" || rollback "the proxy did not accept the new upstream"
 switched=1
 log "proxy switched to the new replicas ($new_upstream); canary for ${canary}s"
-end=$((SECONDS + canary))
-while ((SECONDS < end)); do
-  for id in "${new[@]}"; do replica_healthy "$id" || rollback "new replica $id unhealthy during the canary"; done
-  sleep 2
-done
-read -r answers errors < <(answers_of "$proxy" "$switch_time" "$new_upstream")
-if too_many_5xx "$answers" "$errors" "$max_5xx"; then
-  rollback "$errors of $answers answers of the new replicas were 5xx (more than $max_5xx)"
-fi
-log "canary passed: $answers answers, $errors 5xx"
+canary_watch "$canary" "$proxy" "$switch_time" "$new_upstream" "$max_5xx" "the new replicas" "${new[@]}" ||
+  rollback "$CANARY_FAILURE"
+log "canary passed: $CANARY_ANSWERS answers, $CANARY_ERRORS 5xx"
 
 log "draining the old replicas (SIGTERM, up to ${drain}s): ${old[*]}"
 "$ENGINE" stop -t "$drain" "${old[@]}" </dev/null >/dev/null

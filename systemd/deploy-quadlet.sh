@@ -472,6 +472,18 @@ run_pg_stopped() {
     -v "systemd-$UNIT_PREFIX-pgbackrest_repo:/var/lib/pgbackrest" \
     "localhost/taskplatform-db:${TP_IMAGE_TAG:-latest}" "$@"
 }
+
+# The end of either restore: Redis's cache and sessions describe the data before it, so they go; then
+# the stopped units come back and the EXIT trap that would restart them on failure is no longer needed.
+restart_after_restore() {
+  # shellcheck disable=SC2016 # expanded inside the container
+  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
+    warn "could not flush Redis (cache, sessions)"
+  trap - EXIT
+  systemctl --user start taskplatform.target
+  wait_healthy || die "services not healthy after the restore"
+}
+
 cmd_restore_pitr() {
   local started=$SECONDS stop=() psql_db
   db_settings
@@ -493,12 +505,7 @@ cmd_restore_pitr() {
   systemctl --user start "$UNIT_PREFIX-postgres.service"
   wait_until "${PITR_RECOVERY_TIMEOUT:-3600}" 1 pitr_promoted "${psql_db[@]}" ||
     die "recovery did not finish: journalctl --user -u $UNIT_PREFIX-postgres.service"
-  # shellcheck disable=SC2016 # expanded inside the container
-  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
-    warn "could not flush Redis (cache, sessions)"
-  trap - EXIT
-  systemctl --user start taskplatform.target
-  wait_healthy || die "services not healthy after the restore"
+  restart_after_restore
   log "restore: done, $PITR_TARGET in $((SECONDS - started)) s"
 }
 
@@ -542,12 +549,7 @@ cmd_restore() {
   } | run_pg psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -f - >/dev/null; then
     die "restore FAILED and was rolled back: the database still holds the data it had before"
   fi
-  # shellcheck disable=SC2016 # expanded inside the container
-  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
-    warn "could not flush Redis (cache, sessions)"
-  trap - EXIT
-  systemctl --user start taskplatform.target
-  wait_healthy || die "services not healthy after the restore"
+  restart_after_restore
   log "restore: done"
 }
 
@@ -652,7 +654,7 @@ cmd_upgrade() {
   mapfile -t UPGRADE_REPLICAS < <(enabled_services | grep -E '^api(-[0-9]+)?$')
   ((${#UPGRADE_REPLICAS[@]} >= 2)) ||
     die "an upgrade without downtime needs API_REPLICAS >= 2 (one serves while the other is replaced): set it in .env, run install --no-build"
-  local image="localhost/taskplatform-api:$tag" svc ctr since address answers errors end
+  local image="localhost/taskplatform-api:$tag" svc ctr since address
   if ((dry_run)); then
     log "plan (dry run; nothing changes):"
     log "  1. $( ((build)) && echo "build $image (api/Containerfile)" || echo "use $image as it is")"
@@ -684,16 +686,9 @@ cmd_upgrade() {
     replace_replica "$svc" "$image" "$UPGRADE_TIMEOUT" || upgrade_rollback "$REPLICA_FAILURE"
     since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     address=$(frontend_address "$ctr")
-    end=$((SECONDS + canary))
-    while ((SECONDS < end)); do
-      replica_healthy "$ctr" || upgrade_rollback "$ctr unhealthy during the canary"
-      sleep 2
-    done
-    read -r answers errors < <(answers_of "$UPGRADE_PROXY" "$since" "$address")
-    if too_many_5xx "$answers" "$errors" "$max_5xx"; then
-      upgrade_rollback "$errors of $answers answers of $ctr were 5xx (more than $max_5xx)"
-    fi
-    log "$ctr: canary passed ($answers answers, $errors 5xx)"
+    canary_watch "$canary" "$UPGRADE_PROXY" "$since" "$address" "$max_5xx" "$ctr" "$ctr" ||
+      upgrade_rollback "$CANARY_FAILURE"
+    log "$ctr: canary passed ($CANARY_ANSWERS answers, $CANARY_ERRORS 5xx)"
   done
   log "upgraded: ${#UPGRADE_REPLICAS[@]} replica(s) run $image"
   [[ "$tag" == "${TP_IMAGE_TAG:-latest}" ]] || log "set TP_IMAGE_TAG=$tag in .env: install renders the units from it"

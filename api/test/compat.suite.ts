@@ -78,25 +78,7 @@ describe("the previous release on today's schema", () => {
   });
 
   test("a task written by the previous release reads the same in this one, and back", async () => {
-    const created = await call(previous.url, "POST", "/api/tasks", {
-      token: ada.token,
-      body: {
-        projectId,
-        title: "Written by the old API",
-        description: "**keep** me",
-        status: "in_progress",
-        priority: "high",
-        dueAt: "2031-05-04T10:00:00.000Z",
-        labels: ["compat"],
-        assigneeId: bob.id,
-      },
-    });
-    expect(created.status).toBe(201);
-    const readByCurrent = await call(current.url, "GET", `/api/tasks/${created.body.id}`, {
-      token: bob.token,
-    });
-    expect(readByCurrent.status).toBe(200);
-    expect(readByCurrent.body).toMatchObject({
+    const written = {
       title: "Written by the old API",
       description: "**keep** me",
       status: "in_progress",
@@ -104,8 +86,17 @@ describe("the previous release on today's schema", () => {
       dueAt: "2031-05-04T10:00:00.000Z",
       labels: ["compat"],
       assigneeId: bob.id,
-      version: created.body.version,
+    };
+    const created = await call(previous.url, "POST", "/api/tasks", {
+      token: ada.token,
+      body: { projectId, ...written },
     });
+    expect(created.status).toBe(201);
+    const readByCurrent = await call(current.url, "GET", `/api/tasks/${created.body.id}`, {
+      token: bob.token,
+    });
+    expect(readByCurrent.status).toBe(200);
+    expect(readByCurrent.body).toMatchObject({ ...written, version: created.body.version });
     // Every task has a column in today's schema, whoever wrote it.
     expect(readByCurrent.body.columnId).toEqual(expect.any(String));
 

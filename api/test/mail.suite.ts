@@ -63,6 +63,21 @@ afterAll(async () => {
   await Promise.all([pg?.stop(), redis?.stop(), smtp?.close()]);
 });
 
+/** Waits until all `total` jobs of `kind` are done and no mail is left mid-send: nothing more can arrive. */
+async function jobsSettled(kind: string, total: number) {
+  await eventually(
+    async () => {
+      const [row] =
+        await db`SELECT count(*) FILTER (WHERE done_at IS NULL AND failed_at IS NULL)::int AS open,
+        count(*)::int AS total FROM jobs WHERE kind = ${kind}`;
+      const [sending] = await db`SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'sending'`;
+      return row?.total === total && row?.open === 0 && sending?.n === 0;
+    },
+    `every ${kind} job done`,
+    60_000,
+  );
+}
+
 async function createDueTask(base: string, user: User, projectId: string, title: string, dueInMs: number) {
   const reply = await call(base, "POST", "/api/tasks", {
     token: user.token,
@@ -134,18 +149,7 @@ describe("two replicas, one killed mid-send", () => {
     smtp.release();
     const restarted = await replica();
 
-    // Every reminder job finished and no mail left mid-send: nothing more can arrive.
-    await eventually(
-      async () => {
-        const [row] =
-          await db`SELECT count(*) FILTER (WHERE done_at IS NULL AND failed_at IS NULL)::int AS open,
-          count(*)::int AS total FROM jobs WHERE kind = 'reminder.send'`;
-        const [sending] = await db`SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'sending'`;
-        return row?.total === N + 6 && row?.open === 0 && sending?.n === 0;
-      },
-      "every reminder job done",
-      60_000,
-    );
+    await jobsSettled("reminder.send", N + 6);
     const elapsed = performance.now() - started;
     const reminders = smtp.received.filter((mail) => mail.subject.startsWith("Due within 24 hours:"));
     const perTitle = titles.map((title) => reminders.filter((mail) => mail.subject.endsWith(title)).length);
@@ -235,17 +239,7 @@ describe("daily digests with two replicas, one killed mid-send", () => {
     smtp.release();
     const restarted = await replica();
 
-    await eventually(
-      async () => {
-        const [row] =
-          await db`SELECT count(*) FILTER (WHERE done_at IS NULL AND failed_at IS NULL)::int AS open,
-          count(*)::int AS total FROM jobs WHERE kind = 'digest.send'`;
-        const [sending] = await db`SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'sending'`;
-        return row?.total === M && row?.open === 0 && sending?.n === 0;
-      },
-      "every digest job done",
-      60_000,
-    );
+    await jobsSettled("digest.send", M);
     const elapsed = performance.now() - started;
     // Two more scheduler runs on each surviving replica queue nothing more.
     const lastRun = async (api: RunningApi) =>

@@ -57,6 +57,30 @@ answers_of() {
 # too_many_5xx ANSWERS ERRORS MAX_RATIO: true when more than MAX_RATIO of the answers were 5xx.
 too_many_5xx() { awk -v a="$1" -v e="$2" -v max="$3" 'BEGIN { exit !(a > 0 && e / a > max) }'; }
 
+# canary_watch SECONDS PROXY SINCE UPSTREAM MAX_5XX WHAT ID...: every replica ID stays healthy for
+# SECONDS, then at most MAX_5XX of the proxy's answers from UPSTREAM since SINCE were 5xx. Leaves the
+# counts in CANARY_ANSWERS and CANARY_ERRORS; fails with the reason in CANARY_FAILURE (WHAT names the
+# replicas in it).
+canary_watch() {
+  local seconds=$1 proxy=$2 since=$3 upstream=$4 max_5xx=$5 what=$6 id end
+  shift 6
+  end=$((SECONDS + seconds))
+  while ((SECONDS < end)); do
+    for id in "$@"; do
+      if ! replica_healthy "$id"; then
+        CANARY_FAILURE="new replica $id unhealthy during the canary"
+        return 1
+      fi
+    done
+    sleep 2
+  done
+  read -r CANARY_ANSWERS CANARY_ERRORS < <(answers_of "$proxy" "$since" "$upstream")
+  if too_many_5xx "$CANARY_ANSWERS" "$CANARY_ERRORS" "$max_5xx"; then
+    CANARY_FAILURE="$CANARY_ERRORS of $CANARY_ANSWERS answers of $what were 5xx (more than $max_5xx)"
+    return 1
+  fi
+}
+
 # replica_wait ID START TIMEOUT: waits until container ID passes its healthcheck; fails with the reason
 # in REPLICA_FAILURE when it exits or crash-loops, or when TIMEOUT seconds have passed since START
 # (a $SECONDS value).

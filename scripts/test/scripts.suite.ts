@@ -91,6 +91,27 @@ function enginelessPath(): string {
 }
 const NO_ENGINE_PATH = enginelessPath();
 
+/**
+ * Writes the fake `docker` into `bin`: it logs every call to calls.log and answers `info` and
+ * `compose version`; `compose` is the rest of its compose arm, `arms` more arms of `case "$1"`.
+ */
+function writeFakeDocker(bin: string, compose: string, arms: string) {
+  const script = `#!/bin/sh
+echo "$*" >> "${bin}/calls.log"
+case "$1" in
+  info) exit 0 ;;
+  compose)
+    [ "$2" = version ] && { echo "Docker Compose version v2.99.0"; exit 0; }
+${compose}
+    exit 0 ;;
+${arms}
+esac
+exit 0
+`;
+  writeFileSync(join(bin, "docker"), script);
+  chmodSync(join(bin, "docker"), 0o755);
+}
+
 /** A scratch copy of the parts of the repository the scripts use. */
 function scratchRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), "tp-scripts-"));
@@ -570,20 +591,15 @@ describe("deploy.sh with a fake docker", () => {
    */
   function fakeDocker(health: Record<string, string>) {
     const ids = Object.keys(health);
-    const script = `#!/bin/sh
-echo "$*" >> "${bin}/calls.log"
-case "$1" in
-  info) exit 0 ;;
-  compose)
-    [ "$2" = version ] && { echo "Docker Compose version v2.99.0"; exit 0; }
-    # the one-off migrate container: what the API prints (exit 0 even on failure, as podman-compose 1.0.3)
+    writeFakeDocker(
+      bin,
+      `    # the one-off migrate container: what the API prints (exit 0 even on failure, as podman-compose 1.0.3)
     case "$*" in
       *" run "*" api migrate"*)
         if [ -f "${bin}/migrate-fails" ]; then echo "taskplatform-api: migration 0009_x failed: boom"
         else echo '{"level":"info","msg":"no pending migrations"}'; fi ;;
-    esac
-    exit 0 ;;
-  ps) printf '${ids.join("\\n")}\\n'; exit 0 ;;
+    esac`,
+      `  ps) printf '${ids.join("\\n")}\\n'; exit 0 ;;
   logs) echo "last log line of $3"; exit 0 ;;
   exec)
     # restore.sh --to: pgBackRest's repository (the backup's stop time from a file the test writes), and a
@@ -604,12 +620,8 @@ case "$1" in
       *Health.Log*) echo "probe output for $id" ;;
       *Health.Status*) cat "${bin}/health-$id" ;;
       *State.Status*) echo "$state" ;;
-    esac ;;
-esac
-exit 0
-`;
-    writeFileSync(join(bin, "docker"), script);
-    chmodSync(join(bin, "docker"), 0o755);
+    esac ;;`,
+    );
     for (const [id, state] of Object.entries(health)) writeFileSync(join(bin, `health-${id}`), `${state}\n`);
   }
 
@@ -891,18 +903,13 @@ describe("upgrade.sh with a fake docker", () => {
    * the proxy's access log is the file proxy-log. Every call is logged.
    */
   function fakeDocker() {
-    const script = `#!/bin/sh
-echo "$*" >> "${bin}/calls.log"
-case "$1" in
-  info) exit 0 ;;
-  compose)
-    [ "$2" = version ] && { echo "Docker Compose version v2.99.0"; exit 0; }
-    case "$*" in
+    writeFakeDocker(
+      bin,
+      `    case "$*" in
       *" run "*" api migrate"*) echo '{"level":"info","msg":"no pending migrations"}' ;;
       *" up -d --no-deps --no-recreate --scale api=4 api"*) printf 'new-1\\nnew-2\\n' >> "${bin}/api-ids" ;;
-    esac
-    exit 0 ;;
-  ps)
+    esac`,
+      `  ps)
     case "$*" in
       *service=api*) cat "${bin}/api-ids" ;;
       *service=proxy*) echo proxy-1 ;;
@@ -923,12 +930,8 @@ case "$1" in
       *health-exec*) echo "/app/taskplatform-api healthcheck" ;;
       *State.Status*) cat "${bin}/status-$id" 2>/dev/null || echo running ;;
     esac ;;
-  stop | rm) for id in "$@"; do grep -vx "$id" "${bin}/api-ids" > "${bin}/ids.tmp"; mv "${bin}/ids.tmp" "${bin}/api-ids"; done ;;
-esac
-exit 0
-`;
-    writeFileSync(join(bin, "docker"), script);
-    chmodSync(join(bin, "docker"), 0o755);
+  stop | rm) for id in "$@"; do grep -vx "$id" "${bin}/api-ids" > "${bin}/ids.tmp"; mv "${bin}/ids.tmp" "${bin}/api-ids"; done ;;`,
+    );
   }
 
   /** A fresh scene: old-1 and old-2 run; the proxy served `ok` answers and `errors` 502s from new-1. */

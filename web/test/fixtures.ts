@@ -20,3 +20,14 @@ export const baseTask: Task = {
   archivedAt: null,
   recurrence: null,
 };
+
+/** A promise a test settles when it chooses: an answer still in flight. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

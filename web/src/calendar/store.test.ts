@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { baseTask } from "../../test/fixtures";
+import { baseTask, deferred } from "../../test/fixtures";
 import { ApiError } from "../api/http";
 import type { LiveEvent, Task } from "../api/types";
 import { createCalendarStore } from "./store";
@@ -17,16 +17,6 @@ const event = (type: "task.updated" | "task.created", t: Task) =>
 
 /** Lets the requests queued so far go out (they start in a microtask). */
 const queued = () => new Promise<void>((resolve) => queueMicrotask(resolve));
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 function setup(items: Task[]) {
   const patches: { id: string; dueAt: unknown; version?: number }[] = [];

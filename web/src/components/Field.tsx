@@ -163,3 +163,29 @@ export function passwordProblem(password: string): string | undefined {
   if (length > 128) return "Use at most 128 characters.";
   return undefined;
 }
+
+/**
+ * A button that picks one JSON file. The input is emptied after each pick, so choosing the same file
+ * again (after fixing it) is a change too.
+ */
+export function JsonFileButton(props: {
+  label: string;
+  disabled: boolean;
+  onFile: (file: File | undefined) => void;
+}) {
+  return (
+    <label class="btn file-btn" classList={{ disabled: props.disabled }}>
+      {props.label}
+      <input
+        type="file"
+        accept="application/json,.json"
+        class="visually-hidden"
+        disabled={props.disabled}
+        onChange={(e) => {
+          props.onFile(e.currentTarget.files?.[0]);
+          e.currentTarget.value = "";
+        }}
+      />
+    </label>
+  );
+}

@@ -3,7 +3,7 @@
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import type { ImportResult, Session } from "../api/types";
 import { applyApiError } from "../components/applyApiError";
-import { Field, passwordProblem } from "../components/Field";
+import { Field, JsonFileButton, passwordProblem } from "../components/Field";
 import { ErrorView, RowsSkeleton } from "../components/States";
 import { createAccountStore } from "../stores/account";
 import { projectsStore } from "../stores/projects";
@@ -305,19 +305,11 @@ export default function Account() {
           <button type="button" class="btn" onClick={exportData}>
             Export data
           </button>
-          <label class="btn file-btn" classList={{ disabled: importing() }}>
-            {importing() ? "Reading…" : "Import data"}
-            <input
-              type="file"
-              accept="application/json,.json"
-              class="visually-hidden"
-              disabled={importing()}
-              onChange={(e) => {
-                void previewImport(e.currentTarget.files?.[0]);
-                e.currentTarget.value = "";
-              }}
-            />
-          </label>
+          <JsonFileButton
+            label={importing() ? "Reading…" : "Import data"}
+            disabled={importing()}
+            onFile={(file) => void previewImport(file)}
+          />
         </div>
         <Show when={pending()}>
           {(chosen) => {

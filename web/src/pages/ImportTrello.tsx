@@ -6,6 +6,7 @@ import { createSignal, For, Show } from "solid-js";
 import { ApiError } from "../api/http";
 import { importsApi } from "../api/imports";
 import { STATUS_LABEL, type TrelloImportResult } from "../api/types";
+import { JsonFileButton } from "../components/Field";
 import { projectsStore } from "../stores/projects";
 import { showToast } from "../stores/toast";
 
@@ -92,19 +93,11 @@ export default function ImportTrello() {
           cards.
         </p>
         <div class="row row-wrap">
-          <label class="btn file-btn" classList={{ disabled: busy() }}>
-            {busy() && !preview() ? "Reading…" : "Choose a Trello file"}
-            <input
-              type="file"
-              accept="application/json,.json"
-              class="visually-hidden"
-              disabled={busy()}
-              onChange={(e) => {
-                void choose(e.currentTarget.files?.[0]);
-                e.currentTarget.value = "";
-              }}
-            />
-          </label>
+          <JsonFileButton
+            label={busy() && !preview() ? "Reading…" : "Choose a Trello file"}
+            disabled={busy()}
+            onFile={(file) => void choose(file)}
+          />
         </div>
         <Show when={problem()}>
           <p class="field-error" role="alert" tabindex="-1" ref={problemText}>

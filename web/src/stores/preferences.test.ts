@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { createRoot } from "solid-js";
+import { DEFAULT_MAIL_DELIVERY } from "../../../api/src/preferences/schemas.ts";
 import type { Preferences, preferencesApi, UpdatePreferences } from "../api/preferences";
 import { createPreferencesStore, withChanges } from "./preferences";
 
@@ -7,14 +8,7 @@ const DEFAULTS: Preferences = {
   dueSoonReminders: true,
   overdueReminders: true,
   mailEnabled: true,
-  mailDelivery: {
-    assigned: "immediately",
-    mentioned: "immediately",
-    commented: "digest",
-    due_soon: "immediately",
-    overdue: "immediately",
-    added_to_project: "immediately",
-  },
+  mailDelivery: DEFAULT_MAIL_DELIVERY,
   timeZone: "UTC",
 };
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { deferred } from "../../test/fixtures";
 import { ApiError, type api } from "../api/client";
 import type { Task } from "../api/types";
 import { byPosition, createTasksStore, positionAt } from "./tasks";
@@ -27,16 +28,6 @@ function task(overrides: Partial<Task> = {}): Task {
     recurrence: null,
     ...overrides,
   };
-}
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 type Client = typeof api;

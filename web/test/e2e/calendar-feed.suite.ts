@@ -5,27 +5,23 @@
 // Run: bun run --cwd web build && bun test ./web/test/e2e/calendar-feed.suite.ts
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { adaAndBob, call, PASSWORD, type User } from "../../../api/test/support/client.ts";
+import { call, PASSWORD, type User } from "../../../api/test/support/client.ts";
 import { parseEvents } from "../../../api/test/support/ics.ts";
-import { type newSession, seriousOrWorse, signIn, suiteStack, tabTo } from "./harness";
+import { adaAndBobSuite, type newSession, seriousOrWorse, signIn, tabTo } from "./harness";
 
 setDefaultTimeout(180_000);
 
-const suite = suiteStack();
-const api = () => suite.stack().apiUrl;
-let ada: User;
-let bob: User;
-let projectId: string;
+const suite = adaAndBobSuite("Calendar");
+const { api, people } = suite;
 
 beforeAll(async () => {
-  ({ ada, bob, projectId } = await adaAndBob(api(), "Calendar"));
   for (const [title, assignee] of [
-    ["Ship the feed", ada],
-    ["Review the feed", bob],
+    ["Ship the feed", people.ada],
+    ["Review the feed", people.bob],
   ] as const) {
     const res = await call(api(), "POST", "/api/tasks", {
-      token: ada.token,
-      body: { projectId, title, dueAt: "2027-05-03T00:00:00Z", assigneeId: assignee.id },
+      token: people.ada.token,
+      body: { projectId: people.projectId, title, dueAt: "2027-05-03T00:00:00Z", assigneeId: assignee.id },
     });
     expect(res.status).toBe(201);
   }
@@ -54,7 +50,7 @@ async function fetchFeed(url: string): Promise<string[] | number> {
 
 describe("calendar feed", () => {
   test("keyboard only: create and copy the URL, narrow it, make a new one (the old one dies), turn it off", async () => {
-    const session = await openSettings(ada);
+    const session = await openSettings(people.ada);
     const page = session.page;
     await session.context.grantPermissions(["clipboard-read", "clipboard-write"]);
     const section = feedSection(page);
@@ -113,7 +109,7 @@ describe("calendar feed", () => {
   });
 
   test("on a 375 px phone: the section fits, the URL is made and copied by touch", async () => {
-    const session = await openSettings(bob, { width: 375, height: 740, phone: true });
+    const session = await openSettings(people.bob, { width: 375, height: 740, phone: true });
     const page = session.page;
     await session.context.grantPermissions(["clipboard-read", "clipboard-write"]);
     await feedSection(page).getByRole("button", { name: "Create feed URL" }).tap();
@@ -132,8 +128,10 @@ describe("calendar feed", () => {
   for (const scheme of ["light", "dark"] as const) {
     test(`axe (${scheme}): the section with a fresh URL has no serious or critical violations`, async () => {
       // Whatever an earlier test left: no feed yet.
-      expect((await call(api(), "DELETE", "/api/me/calendar-feed", { token: ada.token })).status).toBe(204);
-      const session = await openSettings(ada, { colorScheme: scheme });
+      expect((await call(api(), "DELETE", "/api/me/calendar-feed", { token: people.ada.token })).status).toBe(
+        204,
+      );
+      const session = await openSettings(people.ada, { colorScheme: scheme });
       const page = session.page;
       await feedSection(page).getByRole("button", { name: "Create feed URL" }).click();
       await urlField(page).waitFor();

@@ -2,34 +2,25 @@
 // real API process (PostgreSQL, Redis). Two users live; keyboard only on a 375 px phone; axe in light
 // and dark; injected HTML never runs.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/discussion.suite.ts
-import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { adaAndBob, call, createTask, PASSWORD, type User } from "../../../api/test/support/client.ts";
-import { type newSession, seriousOrWorse, signIn, suiteStack } from "./harness";
+import { call, createTask, PASSWORD, type User } from "../../../api/test/support/client.ts";
+import { adaAndBobSuite, type newSession, seriousOrWorse, signIn } from "./harness";
 
 setDefaultTimeout(180_000);
 
 const card = (page: Page, title: string) => page.locator(".card", { hasText: title });
 const liveState = (page: Page) => page.getByTestId("live-state");
 
-const suite = suiteStack();
-/** The API itself, for set-up calls. */
-const api = () => suite.stack().apiUrl;
-let ada: User;
-let bob: User;
-let projectId: string;
-
-beforeAll(async () => {
-  ({ ada, bob, projectId } = await adaAndBob(api(), "Discussion"));
-});
-
+const suite = adaAndBobSuite("Discussion");
+const { api, people } = suite;
 /** A task with a two-item checklist, made through the API. */
 async function seededTask(title: string): Promise<string> {
-  const task = await createTask(api(), ada, projectId, title);
+  const task = await createTask(api(), people.ada, people.projectId, title);
   expect(task.status).toBe(201);
   for (const text of ["Write notes", "Book room"]) {
     const item = await call(api(), "POST", `/api/tasks/${task.body.id}/checklist`, {
-      token: ada.token,
+      token: people.ada.token,
       body: { text },
     });
     expect(item.status).toBe(201);
@@ -40,7 +31,7 @@ async function seededTask(title: string): Promise<string> {
 async function openBoard(user: User, options: Parameters<typeof newSession>[1] = {}) {
   const session = await suite.open(options);
   await signIn(session.page, user.email, PASSWORD);
-  await session.page.goto(`/projects/${projectId}`);
+  await session.page.goto(`/projects/${people.projectId}`);
   await liveState(session.page).filter({ hasText: "Live" }).waitFor({ timeout: 10_000 });
   return session;
 }
@@ -49,8 +40,8 @@ describe("discussion", () => {
   test("two users live: a comment with a mention and a ticked item reach the other's open dialog and card (keyboard only, 375 px phone)", async () => {
     const title = "Plan the launch";
     await seededTask(title);
-    const phone = await openBoard(ada, { width: 375, height: 740, phone: true });
-    const desk = await openBoard(bob);
+    const phone = await openBoard(people.ada, { width: 375, height: 740, phone: true });
+    const desk = await openBoard(people.bob);
     const a = phone.page;
     const b = desk.page;
     await card(b, title).getByText("0/2").waitFor();
@@ -119,16 +110,16 @@ describe("discussion", () => {
     ];
     for (const body of hostile) {
       const res = await call(api(), "POST", `/api/tasks/${taskId}/comments`, {
-        token: ada.token,
+        token: people.ada.token,
         body: { body },
       });
       expect(res.status).toBe(201);
     }
     await call(api(), "PATCH", `/api/tasks/${taskId}`, {
-      token: ada.token,
+      token: people.ada.token,
       body: { description: '<img src=x onerror="window.__pwned=4"> [x](javascript:alert(1))' },
     });
-    const session = await openBoard(bob);
+    const session = await openBoard(people.bob);
     const page = session.page;
     const dialogs: string[] = [];
     page.on("dialog", async (dialog) => {
@@ -177,10 +168,12 @@ describe("discussion", () => {
       const title = `Accessible ${scheme}`;
       const taskId = await seededTask(title);
       await call(api(), "POST", `/api/tasks/${taskId}/comments`, {
-        token: ada.token,
-        body: { body: `Hello @[bob](user:${bob.id}), see [the docs](https://example.com) and \`code\`` },
+        token: people.ada.token,
+        body: {
+          body: `Hello @[bob](user:${people.bob.id}), see [the docs](https://example.com) and \`code\``,
+        },
       });
-      const session = await openBoard(ada, { colorScheme: scheme });
+      const session = await openBoard(people.ada, { colorScheme: scheme });
       const page = session.page;
       await card(page, title).locator("button.card-open").click();
       const dialog = page.getByRole("dialog");
@@ -188,7 +181,7 @@ describe("discussion", () => {
       await dialog.locator(".activity li").first().waitFor();
       expect(await seriousOrWorse(page)).toEqual([]);
       await page.keyboard.press("Escape");
-      await page.goto(`/projects/${projectId}/activity`);
+      await page.goto(`/projects/${people.projectId}/activity`);
       await page.getByRole("heading", { name: "Activity", level: 2 }).waitFor();
       await page.locator(".activity li").first().waitFor();
       expect(await seriousOrWorse(page)).toEqual([]);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type RunningApi, startApi } from "../../../api/test/support/api-process.ts";
+import { adaAndBob } from "../../../api/test/support/client.ts";
 import { freePort, startPostgres, startRedis } from "../../../api/test/support/services.ts";
 import { startTestSmtp, type TestSmtp } from "../../../api/test/support/smtp.ts";
 import { generateCert, startNginx } from "../../../proxy/test/harness.ts";
@@ -269,6 +270,20 @@ export function suiteStack(options: StackOptions = {}) {
       return session;
     },
   };
+}
+
+/**
+ * A suite's stack (suiteStack) with Ada and Bob, members of one project named `projectName`, made
+ * through the API before the tests; `people` holds them once they exist.
+ */
+export function adaAndBobSuite(projectName: string, options: StackOptions = {}) {
+  const suite = suiteStack(options);
+  const api = () => suite.stack().apiUrl;
+  const people = {} as Awaited<ReturnType<typeof adaAndBob>>;
+  beforeAll(async () => {
+    Object.assign(people, await adaAndBob(api(), projectName));
+  });
+  return { ...suite, api, people };
 }
 
 /**

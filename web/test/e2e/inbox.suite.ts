@@ -3,10 +3,10 @@
 // marking all read in one tab drops the other's count; a notification's link opens the task dialog;
 // a 375 px phone; axe in light and dark.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/inbox.suite.ts
-import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { adaAndBob, call, createTask, PASSWORD, type User } from "../../../api/test/support/client.ts";
-import { card, type newSession, type Session, seriousOrWorse, signIn, suiteStack } from "./harness";
+import { call, createTask, PASSWORD, type User } from "../../../api/test/support/client.ts";
+import { adaAndBobSuite, card, type newSession, type Session, seriousOrWorse, signIn } from "./harness";
 
 setDefaultTimeout(180_000);
 
@@ -18,17 +18,8 @@ const bellSays = (page: Page, unread: number) =>
     .getByRole("link", { name: unread === 0 ? /^Notifications$/ : `Notifications, ${unread} unread` })
     .waitFor({ timeout: 15_000 });
 
-const suite = suiteStack();
-/** The API itself, for set-up calls. */
-const api = () => suite.stack().apiUrl;
-let ada: User;
-let bob: User;
-let projectId: string;
-
-beforeAll(async () => {
-  ({ ada, bob, projectId } = await adaAndBob(api(), "Inbox"));
-});
-
+const suite = adaAndBobSuite("Inbox");
+const { api, people } = suite;
 async function open(user: User, path: string, options: Parameters<typeof newSession>[1] = {}) {
   const session = await suite.open(options);
   await signIn(session.page, user.email, PASSWORD);
@@ -52,10 +43,10 @@ const readAllByApi = async (user: User) =>
 describe("inbox", () => {
   test("Ada assigns Bob and mentions him: Bob's bell rises live in two tabs; mark all read in one drops the other's; the link opens the task", async () => {
     const title = "Write the release notes";
-    expect((await createTask(api(), ada, projectId, title)).status).toBe(201);
-    const adaSession = await open(ada, `/projects/${projectId}`);
+    expect((await createTask(api(), people.ada, people.projectId, title)).status).toBe(201);
+    const adaSession = await open(people.ada, `/projects/${people.projectId}`);
     const a = adaSession.page;
-    const bobSession = await open(bob, "/");
+    const bobSession = await open(people.bob, "/");
     const board = bobSession.page;
     // Being added to the project is Bob's first notification.
     await bellSays(board, 1);
@@ -79,7 +70,7 @@ describe("inbox", () => {
     await dialog.waitFor({ state: "detached" });
     await card(a, title).locator("button.card-open").click();
     const composer = a.getByRole("dialog").getByLabel("New comment", { exact: true });
-    await composer.fill(`Can you take this, @[bob](user:${bob.id})?`);
+    await composer.fill(`Can you take this, @[bob](user:${people.bob.id})?`);
     await a.getByRole("dialog").getByRole("button", { name: "Comment", exact: true }).click();
     await bellSays(board, 3);
     await bellSays(inbox, 3);
@@ -105,10 +96,10 @@ describe("inbox", () => {
         await call(
           api(),
           "POST",
-          `/api/tasks/${(await createTask(api(), ada, projectId, "Proofread")).body.id}/comments`,
+          `/api/tasks/${(await createTask(api(), people.ada, people.projectId, "Proofread")).body.id}/comments`,
           {
-            token: ada.token,
-            body: { body: `@[bob](user:${bob.id}) one more` },
+            token: people.ada.token,
+            body: { body: `@[bob](user:${people.bob.id}) one more` },
           },
         )
       ).status,
@@ -119,32 +110,32 @@ describe("inbox", () => {
     await inbox.getByRole("button", { name: "Unread (1)" }).click();
     await inbox.waitForFunction(() => document.querySelectorAll(".inbox-item").length === 1);
     await fresh.getByRole("link", { name: "Proofread" }).click();
-    await inbox.waitForURL(`**/projects/${projectId}`);
+    await inbox.waitForURL(`**/projects/${people.projectId}`);
     const opened = inbox.getByRole("dialog");
     await opened.getByRole("heading", { name: "Edit task" }).waitFor();
     await expect(opened.getByLabel("Title").inputValue()).resolves.toBe("Proofread");
     // Following the link read it, in both tabs.
     await bellSays(inbox, 0);
     await bellSays(board, 0);
-    await readAllByApi(bob);
+    await readAllByApi(people.bob);
   });
 
   test("on a 375 px phone: the bell, the inbox and mark read fit and work by touch", async () => {
-    await readAllByApi(bob);
-    expect((await createTask(api(), ada, projectId, "Phone task")).status).toBe(201);
-    const tasks = await call(api(), "GET", `/api/tasks?projectId=${projectId}&q=Phone`, {
-      token: ada.token,
+    await readAllByApi(people.bob);
+    expect((await createTask(api(), people.ada, people.projectId, "Phone task")).status).toBe(201);
+    const tasks = await call(api(), "GET", `/api/tasks?projectId=${people.projectId}&q=Phone`, {
+      token: people.ada.token,
     });
     const taskId = tasks.body.items[0].id;
     expect(
       (
         await call(api(), "PATCH", `/api/tasks/${taskId}`, {
-          token: ada.token,
-          body: { assigneeId: bob.id },
+          token: people.ada.token,
+          body: { assigneeId: people.bob.id },
         })
       ).status,
     ).toBe(200);
-    const phone = await open(bob, "/", { width: 375, height: 740, phone: true });
+    const phone = await open(people.bob, "/", { width: 375, height: 740, phone: true });
     const page = phone.page;
     await bellSays(page, 1);
     await bell(page).tap();
@@ -161,13 +152,15 @@ describe("inbox", () => {
 
   for (const scheme of ["light", "dark"] as const) {
     test(`axe (${scheme}): the header with an unread count and the inbox have no serious or critical violations`, async () => {
-      await readAllByApi(bob);
-      const task = await createTask(api(), ada, projectId, `Axe ${scheme}`);
+      await readAllByApi(people.bob);
+      const task = await createTask(api(), people.ada, people.projectId, `Axe ${scheme}`);
       await call(api(), "POST", `/api/tasks/${task.body.id}/comments`, {
-        token: ada.token,
-        body: { body: `Look, @[bob](user:${bob.id}): a **long** excerpt ${"that goes on ".repeat(20)}` },
+        token: people.ada.token,
+        body: {
+          body: `Look, @[bob](user:${people.bob.id}): a **long** excerpt ${"that goes on ".repeat(20)}`,
+        },
       });
-      const session = await open(bob, "/notifications", { colorScheme: scheme });
+      const session = await open(people.bob, "/notifications", { colorScheme: scheme });
       const page = session.page;
       await bellSays(page, 1);
       await page.locator(".inbox-item.unread").first().waitFor();

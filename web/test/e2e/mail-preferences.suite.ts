@@ -4,26 +4,18 @@
 // and its footer links back to this page. Turning all mail off disables the per-kind settings and
 // survives a reload. axe in light and dark, with mail on and all off.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/mail-preferences.suite.ts
-import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { adaAndBob, call, createTask, PASSWORD, type User } from "../../../api/test/support/client.ts";
+import { call, createTask, PASSWORD } from "../../../api/test/support/client.ts";
 import { decodedBody } from "../../../api/test/support/mail-links.ts";
 import type { TestSmtp } from "../../../api/test/support/smtp.ts";
-import { seriousOrWorse, signIn, suiteStack } from "./harness";
+import { adaAndBobSuite, seriousOrWorse, signIn } from "./harness";
 
 setDefaultTimeout(180_000);
 
-const suite = suiteStack({ smtp: true });
-const api = () => suite.stack().apiUrl;
+const suite = adaAndBobSuite("Mail settings", { smtp: true });
+const { api, people } = suite;
 const smtp = (): TestSmtp => suite.stack().smtp as TestSmtp;
-let ada: User;
-let bob: User;
-let projectId: string;
-
-beforeAll(async () => {
-  ({ ada, bob, projectId } = await adaAndBob(api(), "Mail settings"));
-});
-
 /** Presses Tab until the element with this id has the focus (at most `max` times). */
 async function tabTo(page: Page, id: string, max = 60) {
   for (let i = 0; i < max; i += 1) {
@@ -40,7 +32,7 @@ describe("mail preferences", () => {
   test("on a phone, by keyboard: assignments off; a mention still comes, linking back to the settings", async () => {
     const phone = await suite.open({ width: 375, height: 740, phone: true });
     const page = phone.page;
-    await signIn(page, bob.email, PASSWORD);
+    await signIn(page, people.bob.email, PASSWORD);
     await page.goto("/settings#notifications");
     const assigned = page.getByLabel("A task is assigned to me");
     await expect(assigned.inputValue()).resolves.toBe("immediately");
@@ -63,29 +55,29 @@ describe("mail preferences", () => {
 
     // Ada assigns Bob a task, then mentions him on it: the mention is mailed, the assignment is not.
     const title = `Quiet assignment ${crypto.randomUUID().slice(0, 6)}`;
-    const task = await createTask(api(), ada, projectId, title);
+    const task = await createTask(api(), people.ada, people.projectId, title);
     expect(
       (
         await call(api(), "PATCH", `/api/tasks/${task.body.id}`, {
-          token: ada.token,
-          body: { assigneeId: bob.id },
+          token: people.ada.token,
+          body: { assigneeId: people.bob.id },
         })
       ).status,
     ).toBe(200);
     expect(
       (
         await call(api(), "POST", `/api/tasks/${task.body.id}/comments`, {
-          token: ada.token,
-          body: { body: `@[bob](user:${bob.id}) have a look` },
+          token: people.ada.token,
+          body: { body: `@[bob](user:${people.bob.id}) have a look` },
         })
       ).status,
     ).toBe(201);
     const [mention] = await smtp().waitFor(
       1,
-      (m) => m.envelopeTo.includes(bob.email) && decodedBody(m.raw).includes("mentioned you"),
+      (m) => m.envelopeTo.includes(people.bob.email) && decodedBody(m.raw).includes("mentioned you"),
       30_000,
     );
-    const toBob = smtp().received.filter((m) => m.envelopeTo.includes(bob.email));
+    const toBob = smtp().received.filter((m) => m.envelopeTo.includes(people.bob.email));
     expect(toBob.filter((m) => decodedBody(m.raw).includes("assigned"))).toHaveLength(0);
     const link = /(http:\/\/127\.0\.0\.1:\d+\/settings#notifications)/.exec(
       decodedBody(mention?.raw ?? ""),
@@ -112,7 +104,7 @@ describe("mail preferences", () => {
     test(`axe (${scheme}): the mail settings, on and all off, have no serious or critical violations`, async () => {
       const session = await suite.open({ colorScheme: scheme });
       const page = session.page;
-      await signIn(page, ada.email, PASSWORD);
+      await signIn(page, people.ada.email, PASSWORD);
       await page.goto("/settings#notifications");
       const allMail = page.getByLabel("Send me notification mails");
       await page.getByLabel("I'm added to a project").waitFor();

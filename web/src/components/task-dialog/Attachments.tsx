@@ -7,6 +7,7 @@ import { live } from "../../api/events";
 import { ApiError } from "../../api/http";
 import type { Attachment, AttachmentList } from "../../api/types";
 import { useProject } from "../../stores/project";
+import { FormError } from "../Field";
 
 /** 1,234,567 bytes → "1.2 MB". */
 export function formatBytes(bytes: number): string {
@@ -130,11 +131,7 @@ export function Attachments(props: { taskId: string; dropTarget: () => HTMLEleme
           <span class="badge">{items().length}</span>
         </Show>
       </h3>
-      <Show when={error()}>
-        <p class="form-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError message={error()} />
       <Show when={list() && !items().length && !ctx.canEdit()}>
         <p class="muted">No attachments.</p>
       </Show>

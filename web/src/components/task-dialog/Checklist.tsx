@@ -7,7 +7,7 @@ import { ApiError } from "../../api/http";
 import { type ChecklistItem, LIMITS } from "../../api/types";
 import { createChecklistStore } from "../../stores/discussion";
 import { useProject } from "../../stores/project";
-import { charCount } from "../Field";
+import { charCount, FormError } from "../Field";
 
 export function Checklist(props: { taskId: string }) {
   const ctx = useProject();
@@ -77,11 +77,7 @@ export function Checklist(props: { taskId: string }) {
           </span>
         </Show>
       </h3>
-      <Show when={error()}>
-        <p class="form-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError message={error()} />
       <Show when={loaded() && !items().length && !ctx.canEdit()}>
         <p class="muted">No checklist.</p>
       </Show>
