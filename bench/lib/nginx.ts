@@ -24,14 +24,18 @@ export async function startBenchNginx(upstreams: string[]): Promise<BenchNginx> 
     keyFile: cert.keyFile,
   });
   const confPath = join(nginx.dir, "nginx.conf");
-  const original = readFileSync(confPath, "utf8");
   const changes: string[] = [];
-  const patched = original.replace(/(limit_req_zone [^;]*rate=)(\d+r\/[sm])/g, (_all, head, rate) => {
-    changes.push(`${rate} → 100000r/s`);
-    return `${head}100000r/s`;
-  });
-  if (changes.length === 0) throw new Error("no limit_req_zone found in the rendered nginx.conf");
-  writeFileSync(confPath, patched);
+  // tp_auth is in nginx.conf, tp_api in the runtime.conf entrypoint.sh renders (PROXY_API_RATE).
+  for (const file of [confPath, join(nginx.dir, "run", "runtime.conf")]) {
+    const original = readFileSync(file, "utf8");
+    const patched = original.replace(/(limit_req_zone [^;]*rate=)(\d+r\/[sm])/g, (_all, head, rate) => {
+      changes.push(`${rate} → 100000r/s`);
+      return `${head}100000r/s`;
+    });
+    writeFileSync(file, patched);
+  }
+  if (changes.length < 2)
+    throw new Error(`expected the tp_auth and tp_api limit_req_zones, changed: ${changes}`);
   const reload = Bun.spawnSync(["nginx", "-p", nginx.dir, "-c", confPath, "-s", "reload"], {
     env: { ...process.env, OPENSSL_CONF: join(nginx.dir, "openssl.cnf") },
     stderr: "pipe",
