@@ -124,9 +124,9 @@ export function createFanout(options: {
   let checkingSessions = false;
 
   const addTo = <K>(index: Map<K, Set<LiveStream>>, key: K, stream: LiveStream) => {
-    let set = index.get(key);
-    if (!set) index.set(key, (set = new Set()));
-    set.add(stream);
+    const set = index.get(key);
+    if (set) set.add(stream);
+    else index.set(key, new Set([stream]));
   };
   const removeFrom = <K>(index: Map<K, Set<LiveStream>>, key: K, stream: LiveStream) => {
     const set = index.get(key);
