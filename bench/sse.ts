@@ -69,7 +69,8 @@ interface Client {
 
 function openStream(port: number, token: string): Promise<Client> {
   let tail = "";
-  let lastSeen = -1;
+  // Concurrent POSTs may publish out of their numbering order: remember each event seen.
+  const seen = new Set<number>();
   let status = "";
   let markReady: () => void = () => {};
   let fail: (error: Error) => void = () => {};
@@ -99,8 +100,8 @@ function openStream(port: number, token: string): Promise<Client> {
         marker.lastIndex = 0;
         for (let match = marker.exec(text); match; match = marker.exec(text)) {
           const k = Number(match[1]);
-          if (k <= lastSeen) continue;
-          lastSeen = k;
+          if (seen.has(k)) continue;
+          seen.add(k);
           latencies[k]?.push(now - (sentAt[k] ?? now));
         }
       },

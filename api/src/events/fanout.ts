@@ -157,29 +157,36 @@ export function createFanout(options: {
     }
   };
 
-  const write = (stream: LiveStream, bytes: Uint8Array) => {
+  /** Buffers bytes for the stream; flush() sends what was buffered (one write to the socket). */
+  const put = (stream: LiveStream, bytes: Uint8Array) => {
     try {
       stream.sink?.write(bytes);
+    } catch {
+      close(stream);
+    }
+  };
+  const flush = (stream: LiveStream) => {
+    try {
       stream.sink?.flush();
     } catch {
       close(stream);
     }
   };
 
-  /** Sends the event if it is the stream's; `live` events may also change the stream's projects. */
+  /** Buffers the event if it is the stream's (the caller flushes); `live` events may also change the stream's projects. */
   const deliver = (stream: LiveStream, event: SharedEvent, live: boolean) => {
     if (event.ms < stream.lastMs || (event.ms === stream.lastMs && event.seq <= stream.lastSeq)) return;
     stream.lastMs = event.ms;
     stream.lastSeq = event.seq;
     const data = event.data;
     if (isGapMarker(data)) {
-      write(stream, event.bytes);
+      put(stream, event.bytes);
       void refreshMemberships([stream.userId]);
       return;
     }
     // A user's own events (their inbox) go to every connection of theirs, whatever the projects.
     if (data.recipientId !== undefined) {
-      if (data.recipientId === stream.userId) write(stream, event.bytes);
+      if (data.recipientId === stream.userId) put(stream, event.bytes);
       return;
     }
     const aboutMe = "member" in data && data.member.userId === stream.userId;
@@ -197,43 +204,62 @@ export function createFanout(options: {
     // Being removed is news to the removed user even when it is replayed after they left.
     const mine = joined !== undefined && event.ms >= joined;
     if (!mine && !(data.type === "member.removed" && aboutMe)) return;
-    write(stream, event.bytes);
+    put(stream, event.bytes);
     if (live && removesMe) leave(stream, data.projectId);
   };
 
-  /** The running streams a piece of work may concern (each still decides in deliver()). */
+  /** The streams a piece of work may concern (each still decides in deliver()). */
   const recipients = (work: Work): Iterable<LiveStream> => {
-    if (work === GAP || work === HEARTBEAT || isGapMarker(work.data)) return [...streams];
+    if (work === GAP || work === HEARTBEAT || isGapMarker(work.data)) return streams;
     const data = work.data;
-    if (data.recipientId !== undefined) return [...(byUser.get(data.recipientId) ?? [])];
-    const members = byProject.get(data.projectId);
+    if (data.recipientId !== undefined) return byUser.get(data.recipientId) ?? [];
+    const members = byProject.get(data.projectId) ?? [];
     const newcomer =
       "member" in data ? data.member.userId : data.type === "project.created" ? data.actorId : undefined;
     const also = newcomer === undefined ? undefined : byUser.get(newcomer);
-    if (!also) return [...(members ?? [])];
-    return new Set([...(members ?? []), ...also]);
+    return also ? new Set([...members, ...also]) : members;
+  };
+
+  /** A snapshot (the indexes change while a delivery yields) of the streams a batch concerns. */
+  const recipientsOfBatch = (batch: Work[]): LiveStream[] => {
+    if (batch.length === 1) return [...recipients(batch[0] as Work)];
+    const union = new Set<LiveStream>();
+    for (const work of batch) {
+      const targets = recipients(work);
+      if (targets === streams) return [...streams];
+      for (const stream of targets) union.add(stream);
+    }
+    return [...union];
+  };
+
+  const apply = (stream: LiveStream, work: Work) => {
+    if (work === HEARTBEAT) put(stream, HEARTBEAT_BYTES);
+    else if (work === GAP) put(stream, INTERRUPTED);
+    else deliver(stream, work, true);
   };
 
   const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+  // Everything queued when a pass starts goes out together: a stream gets all of it in one socket
+  // write, so a burst that arrives faster than one pass costs one write per stream, not one per event.
   const pump = async () => {
     if (pumping) return;
     pumping = true;
     try {
-      for (let work = queue.shift(); work !== undefined; work = queue.shift()) {
+      while (queue.length > 0) {
+        const batch = queue.splice(0);
         let sliceStart = performance.now();
         let count = 0;
-        for (const stream of recipients(work)) {
+        for (const stream of recipientsOfBatch(batch)) {
           if (stream.closed || stream.backlog) continue;
-          if (work === HEARTBEAT) write(stream, HEARTBEAT_BYTES);
-          else if (work === GAP) write(stream, INTERRUPTED);
-          else deliver(stream, work, true);
+          for (const work of batch) apply(stream, work);
+          flush(stream);
           if (++count % 64 === 0 && performance.now() - sliceStart > SLICE_MS) {
             await yieldToLoop();
             sliceStart = performance.now();
           }
         }
-        if (work === GAP) void refreshMemberships([...byUser.keys()]);
+        if (batch.includes(GAP)) void refreshMemberships([...byUser.keys()]);
       }
     } finally {
       pumping = false;
@@ -358,7 +384,7 @@ export function createFanout(options: {
       stream.sink = sink;
       metrics.sseClients.inc();
       starting.delete(stream);
-      for (const bytes of start.opening) write(stream, bytes);
+      for (const bytes of start.opening) put(stream, bytes);
       [stream.lastMs, stream.lastSeq] = parseId(start.lastSent);
       stream.memberships = start.memberships;
       for (const event of start.replay) {
@@ -370,10 +396,11 @@ export function createFanout(options: {
       setMemberships(stream, stream.memberships);
       for (const item of backlog) {
         if (item === GAP) {
-          write(stream, INTERRUPTED);
+          put(stream, INTERRUPTED);
           void refreshMemberships([stream.userId]);
         } else deliver(stream, item, true);
       }
+      flush(stream);
       return stream.ended;
     },
     close,
