@@ -22,6 +22,7 @@ import type { Socket } from "bun";
 import { SQL } from "bun";
 import { createDatabase, startPostgres, startRedis } from "../api/test/support/services.ts";
 import { type ApiProcess, repoRoot, startApiProcess } from "./lib/api-binary.ts";
+import type { WriterCommand, WriterReply, WriterSetup } from "./lib/sse-writer.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +42,7 @@ const BURST_INTERVAL_MS = 100;
 const USERS = 10;
 const OPEN_CONCURRENCY = 250;
 
+let nextEvent = 0;
 const log = (message: string) => process.stderr.write(`[sse-bench] ${message}\n`);
 const p95 = (values: number[]) => {
   if (values.length === 0) return Number.NaN;
@@ -56,29 +58,32 @@ const rssMb = (pid: number) => {
 const pin = Bun.which("taskset") !== null && cpus().length >= 2;
 if (pin) Bun.spawnSync(["taskset", "-cp", "1", String(process.pid)], { stdout: "ignore" });
 
-/** Sent-at time of event k (its title carries "sse-bench-k."). */
-const sentAt: number[] = [];
+/** Events per run at most (single + burst, every stream count). */
+const MAX_EVENTS = 1024;
+/** Absolute send time of event k (its title carries "sse-bench-k."), written by the writer thread. */
+const sentAtBuffer = new SharedArrayBuffer(MAX_EVENTS * 8);
+const sentAt = new Float64Array(sentAtBuffer);
 /** Delivery latencies of event k, one per stream that received it. */
 const latencies: number[][] = [];
+const MARKER = Buffer.from("sse-bench-");
+const now = () => performance.timeOrigin + performance.now();
 
 interface Client {
   socket: Socket<undefined>;
   ready: Promise<void>;
-  status: () => string;
 }
 
+/** A raw HTTP/1.1 event stream; each chunk is searched natively for event markers (cheap per stream). */
 function openStream(port: number, token: string): Promise<Client> {
-  let tail = "";
   // Concurrent POSTs may publish out of their numbering order: remember each event seen.
   const seen = new Set<number>();
-  let status = "";
+  let opened = false;
   let markReady: () => void = () => {};
   let fail: (error: Error) => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     markReady = resolve;
     fail = reject;
   });
-  const marker = /sse-bench-(\d+)\./g;
   return Bun.connect({
     hostname: "127.0.0.1",
     port,
@@ -89,20 +94,23 @@ function openStream(port: number, token: string): Promise<Client> {
         );
       },
       data(_socket, data) {
-        const now = performance.now();
-        const text = tail + data.toString("latin1");
-        tail = text.slice(-40);
-        if (!status) {
-          status = text.slice(9, 12);
-          if (status !== "200") fail(new Error(`stream refused: ${text.slice(0, 300)}`));
+        const at = now();
+        if (!opened) {
+          const text = data.toString("latin1");
+          if (!text.startsWith("HTTP/1.1 200")) fail(new Error(`stream refused: ${text.slice(0, 300)}`));
+          if (text.includes("event: ready")) {
+            opened = true;
+            markReady();
+          }
         }
-        if (text.includes("event: ready")) markReady();
-        marker.lastIndex = 0;
-        for (let match = marker.exec(text); match; match = marker.exec(text)) {
-          const k = Number(match[1]);
-          if (seen.has(k)) continue;
+        for (let found = data.indexOf(MARKER); found >= 0; found = data.indexOf(MARKER, found + 1)) {
+          let k = 0;
+          let i = found + MARKER.length;
+          for (; i < data.length && (data[i] as number) >= 48 && (data[i] as number) <= 57; i++)
+            k = k * 10 + (data[i] as number) - 48;
+          if (data[i] !== 46 || seen.has(k)) continue;
           seen.add(k);
-          latencies[k]?.push(now - (sentAt[k] ?? now));
+          latencies[k]?.push(at - (sentAt[k] as number));
         }
       },
       close() {
@@ -112,7 +120,7 @@ function openStream(port: number, token: string): Promise<Client> {
         fail(error);
       },
     },
-  }).then((socket) => ({ socket, ready, status: () => status }));
+  }).then((socket) => ({ socket, ready }));
 }
 
 async function json(url: string, init: RequestInit & { token?: string; body?: string } = {}) {
@@ -186,13 +194,18 @@ async function measure(api: ApiProcess, databaseUrl: string, n: number): Promise
   await Bun.sleep(smoke ? 500 : 5000);
   const rssIdle = rssMb(api.pid);
 
-  let k = sentAt.length;
-  const post = (index: number) =>
-    fetch(`${api.url}/api/tasks`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${owner.token}` },
-      body: JSON.stringify({ projectId, title: `sse-bench-${index}.` }),
-    }).then((response) => response.arrayBuffer());
+  const writer = new Worker(new URL("./lib/sse-writer.ts", import.meta.url).href);
+  writer.postMessage({
+    url: api.url,
+    token: owner.token,
+    projectId,
+    sentAt: sentAtBuffer,
+  } satisfies WriterSetup);
+  const ask = (command: WriterCommand) =>
+    new Promise<WriterReply>((resolve) => {
+      writer.onmessage = (message: MessageEvent<WriterReply>) => resolve(message.data);
+      writer.postMessage(command);
+    });
   const delivered = (index: number) => (latencies[index]?.length ?? 0) >= n;
   const until = async (done: () => boolean, timeoutMs: number) => {
     const deadline = performance.now() + timeoutMs;
@@ -201,48 +214,30 @@ async function measure(api: ApiProcess, databaseUrl: string, n: number): Promise
 
   // One event at a time.
   const single: number[] = [];
-  for (let e = 0; e < SINGLE_EVENTS; e++, k++) {
+  for (let e = 0; e < SINGLE_EVENTS; e++, nextEvent++) {
+    const k = nextEvent;
     latencies[k] = [];
-    sentAt[k] = performance.now();
-    await post(k);
+    await ask({ type: "single", k });
     await until(() => delivered(k), 30_000);
     single.push(...(latencies[k] ?? []));
     await Bun.sleep(200);
   }
 
-  // The burst, open loop, with ordinary requests alongside.
-  const first = k;
-  const requestTimes: number[] = [];
-  const postTimes: number[] = [];
-  let bursting = true;
-  const ordinary = (async () => {
-    while (bursting) {
-      const started = performance.now();
-      await fetch(`${api.url}/api/tasks?projectId=${projectId}`, {
-        headers: { authorization: `Bearer ${owner.token}`, "accept-encoding": "gzip" },
-      }).then((response) => response.arrayBuffer());
-      requestTimes.push(performance.now() - started);
-      await Bun.sleep(Math.max(0, 50 - (performance.now() - started)));
-    }
-  })();
-  const burstStart = performance.now();
-  const sends: Promise<unknown>[] = [];
-  for (let e = 0; e < BURST_EVENTS; e++, k++) {
-    const index = k;
-    latencies[index] = [];
-    const scheduled = burstStart + e * BURST_INTERVAL_MS;
-    await Bun.sleep(Math.max(0, scheduled - performance.now()));
-    sentAt[index] = scheduled;
-    sends.push(post(index).then(() => postTimes.push(performance.now() - scheduled)));
-  }
-  await Promise.all(sends);
-  const last = k - 1;
-  await until(() => delivered(last), 60_000);
-  const lastSend = burstStart + (BURST_EVENTS - 1) * BURST_INTERVAL_MS;
-  const burstLagMs = Math.max(...(latencies[last] ?? [Number.NaN])) + (sentAt[last] ?? 0) - lastSend;
-  bursting = false;
-  await ordinary;
-  const burst = latencies.slice(first, k).flat();
+  // The burst, open loop, with ordinary requests alongside (both from the writer thread).
+  const first = nextEvent;
+  for (let e = 0; e < BURST_EVENTS; e++) latencies[first + e] = [];
+  nextEvent += BURST_EVENTS;
+  await ask({ type: "burst", first, count: BURST_EVENTS, intervalMs: BURST_INTERVAL_MS });
+  await until(() => latencies.slice(first, nextEvent).every((_, e) => delivered(first + e)), 60_000);
+  const lastSend = (sentAt[first] as number) + (BURST_EVENTS - 1) * BURST_INTERVAL_MS;
+  const lastDelivery = Math.max(
+    ...latencies
+      .slice(first, nextEvent)
+      .flatMap((values, e) => values.map((v) => v + (sentAt[first + e] as number))),
+  );
+  const stopped = (await ask({ type: "stop" })) as Extract<WriterReply, { type: "stopped" }>;
+  writer.terminate();
+  const burst = latencies.slice(first, nextEvent).flat();
   const expected = n * BURST_EVENTS;
 
   for (const client of clients) client.socket.end();
@@ -252,10 +247,10 @@ async function measure(api: ApiProcess, databaseUrl: string, n: number): Promise
     streams: n,
     oneEventP95: p95(single),
     burstP95: p95(burst),
-    burstLagMs,
+    burstLagMs: lastDelivery - lastSend,
     delivered: `${burst.length}/${expected}`,
-    requestP95: p95(requestTimes),
-    postP95: p95(postTimes),
+    requestP95: p95(stopped.requestMs),
+    postP95: p95(stopped.postMs),
     rssStart,
     rssIdle,
     kbPerStream: ((rssIdle - rssStart) * 1024) / n,

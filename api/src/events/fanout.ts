@@ -21,9 +21,11 @@ const MEMBERSHIP_RECHECK_MS = 30_000;
 const SESSION_RECHECK_MS = 5_000;
 const TICK_MS = 1000;
 /** The longest stretch of writing before the event loop gets a turn. */
-const SLICE_MS = 4;
+const SLICE_MS = 2;
 /** Users per membership query. */
 const MEMBERSHIP_BATCH = 1000;
+/** Streams opened or closed since the last collection that make another one worth asking for. */
+const COLLECT_AFTER_CHURN = 1000;
 
 /** The part of Bun's direct stream controller a stream writes through (no promise per write). */
 export interface Sink {
@@ -122,6 +124,16 @@ export function createFanout(options: {
   let nextSessionCheck = 0;
   let nextRecheck = 0;
   let checkingSessions = false;
+  let churn = 0;
+
+  // Opening a stream leaves garbage (the request's middleware, JWT, SQL), and JSC collects when
+  // allocation asks for it, not when a process goes quiet: after a wave of streams opened or closed, a
+  // concurrent collection (gc(false) does not block) gives the memory back instead of keeping the peak.
+  const collectAfterChurn = () => {
+    if (churn < COLLECT_AFTER_CHURN) return;
+    churn = 0;
+    Bun.gc(false);
+  };
 
   const addTo = <K>(index: Map<K, Set<LiveStream>>, key: K, stream: LiveStream) => {
     const set = index.get(key);
@@ -250,15 +262,22 @@ export function createFanout(options: {
         const batch = queue.splice(0);
         let sliceStart = performance.now();
         let count = 0;
-        for (const stream of recipientsOfBatch(batch)) {
+        const passStart = performance.now();
+        const targets = recipientsOfBatch(batch);
+        for (const stream of targets) {
           if (stream.closed || stream.backlog) continue;
           for (const work of batch) apply(stream, work);
           flush(stream);
-          if (++count % 64 === 0 && performance.now() - sliceStart > SLICE_MS) {
+          if (++count % 32 === 0 && performance.now() - sliceStart > SLICE_MS) {
             await yieldToLoop();
             sliceStart = performance.now();
           }
         }
+        log.debug("fan-out pass", {
+          items: batch.length,
+          streams: targets.length,
+          ms: Math.round(performance.now() - passStart),
+        });
         if (batch.includes(GAP)) void refreshMemberships([...byUser.keys()]);
       }
     } finally {
@@ -290,6 +309,7 @@ export function createFanout(options: {
 
   const tick = () => {
     const now = Date.now();
+    collectAfterChurn();
     for (const stream of streams) if (now >= stream.expiresAt) close(stream);
     if (now >= nextHeartbeat) {
       nextHeartbeat = now + options.heartbeatSeconds * 1000;
@@ -347,6 +367,7 @@ export function createFanout(options: {
   function close(stream: LiveStream) {
     if (stream.closed) return;
     stream.closed = true;
+    churn += 1;
     streams.delete(stream);
     starting.delete(stream);
     removeFrom(byUser, stream.userId, stream);
@@ -365,6 +386,8 @@ export function createFanout(options: {
       for (const stop of following) stop();
       following = undefined;
       clearInterval(ticker);
+      // The last tick's turn, a moment later (connections are still being torn down).
+      setTimeout(collectAfterChurn, TICK_MS).unref();
     }
   }
 
@@ -372,6 +395,7 @@ export function createFanout(options: {
     /** Registers a stream before anything is read for it: every event from now on reaches it. */
     open(user: { id: string; sessionId: string; expiresAt: number }, slot: StreamSlot): LiveStream {
       const stream = new LiveStream(user.id, user.sessionId, user.expiresAt, slot);
+      churn += 1;
       streams.add(stream);
       starting.add(stream);
       addTo(byUser, user.id, stream);

@@ -224,9 +224,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       guard(async () => {
         if (slots.length === 0) return;
         const expiresAt = Date.now() + ttlSeconds * 1000;
+        const byKey = new Map<string, (string | number)[]>();
+        for (const [name, member] of slots) {
+          const scored = byKey.get(name) ?? [];
+          if (scored.length === 0) byKey.set(name, scored);
+          scored.push(expiresAt, member);
+        }
+        // One ZADD per key (a user's streams on this replica), not one per slot.
         const batch = client.pipeline();
-        for (const [name, member] of slots) batch.zadd(key(name), "XX", expiresAt, member);
-        for (const name of new Set(slots.map(([name]) => name))) batch.pexpire(key(name), ttlSeconds * 1000);
+        for (const [name, scored] of byKey)
+          batch.zadd(key(name), "XX", ...scored).pexpire(key(name), ttlSeconds * 1000);
         await batch.exec();
       }),
     releaseSlot: (name, member) => guard(async () => void (await client.zrem(key(name), member))),
