@@ -11,6 +11,7 @@
 //   bun bench/sse.ts --streams 20000       needs `ulimit -n` above the count, here and for the API
 //   bun bench/sse.ts --entry ../main/api/src/main.ts --label before   another checkout (before/after)
 //   bun bench/sse.ts --smoke               200 streams, a few events: CI, so the script cannot rot
+//   bun bench/sse.ts --keep-logs           the API logs at debug level (each fan-out pass timed), kept
 //
 // Benchmark-only settings: SSE_STREAMS_PER_USER is lifted (10 users hold every stream), rate limits
 // lifted as in run.ts (benchApiEnv).
@@ -30,6 +31,8 @@ const { values: args } = parseArgs({
     entry: { type: "string" },
     label: { type: "string" },
     smoke: { type: "boolean", default: false },
+    // Keeps the API logs (LOG_LEVEL=debug: one line per fan-out pass with its duration) and prints where.
+    "keep-logs": { type: "boolean", default: false },
   },
 });
 const smoke = args.smoke ?? false;
@@ -315,7 +318,7 @@ async function main() {
         databaseUrl,
         redisUrl: redis.url,
         logFile: join(work, `api-${n}.log`),
-        env: { SSE_STREAMS_PER_USER: "1000000" },
+        env: { SSE_STREAMS_PER_USER: "1000000", ...(args["keep-logs"] ? { LOG_LEVEL: "debug" } : {}) },
       });
       try {
         rows.push(await measure(api, databaseUrl, n));
@@ -326,7 +329,8 @@ async function main() {
     }
   } finally {
     await Promise.all([pg.stop(), redis.stop()]);
-    rmSync(work, { recursive: true, force: true });
+    if (args["keep-logs"]) log(`API logs kept in ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
   const load = loadavg();
   process.stdout.write(
