@@ -152,6 +152,8 @@ interface Row {
   rssIdle: number;
   kbPerStream: number;
   rssAfterClose: number;
+  /** The 1-minute load average when the row was done: the machine is shared. */
+  load: number;
 }
 
 async function measure(api: ApiProcess, databaseUrl: string, n: number): Promise<Row> {
@@ -258,6 +260,7 @@ async function measure(api: ApiProcess, databaseUrl: string, n: number): Promise
     rssIdle,
     kbPerStream: ((rssIdle - rssStart) * 1024) / n,
     rssAfterClose,
+    load: loadavg()[0] as number,
   };
 }
 
@@ -302,6 +305,10 @@ function table(rows: Row[]): string {
     line(
       "RSS 10 s after all clients closed (≤ start + 20 %)",
       rows.map((r) => `${mb(r.rssAfterClose)} (${((r.rssAfterClose / r.rssStart - 1) * 100).toFixed(0)} %)`),
+    ),
+    line(
+      "load average (1 min) at the end of the row, 2 cores",
+      rows.map((r) => r.load.toFixed(1)),
     ),
   ].join("\n");
 }
