@@ -80,6 +80,7 @@ interface Client {
 function openStream(port: number, token: string): Promise<Client> {
   // Concurrent POSTs may publish out of their numbering order: remember each event seen.
   const seen = new Set<number>();
+  let answered = false;
   let opened = false;
   let markReady: () => void = () => {};
   let fail: (error: Error) => void = () => {};
@@ -100,7 +101,9 @@ function openStream(port: number, token: string): Promise<Client> {
         const at = now();
         if (!opened) {
           const text = data.toString("latin1");
-          if (!text.startsWith("HTTP/1.1 200")) fail(new Error(`stream refused: ${text.slice(0, 300)}`));
+          if (!answered && !text.startsWith("HTTP/1.1 200"))
+            fail(new Error(`stream refused: ${text.slice(0, 300)}`));
+          answered = true;
           if (text.includes("event: ready")) {
             opened = true;
             markReady();
