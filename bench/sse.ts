@@ -161,7 +161,7 @@ interface Row {
 
 async function measure(api: ApiProcess, databaseUrl: string, n: number): Promise<Row> {
   // 10 users, all members of one project (inserted directly: sign-up is argon2, invitations take mail).
-  const users = [];
+  const users: { id: string; token: string }[] = [];
   for (let i = 0; i < USERS; i++) {
     const body = await json(`${api.url}/api/auth/register`, {
       method: "POST",
