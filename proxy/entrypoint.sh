@@ -5,6 +5,7 @@
 #   API_UPSTREAM        space-separated host:port list of the API (default "api:4000"); rendered again
 #                       with the replicas' addresses by scripts/upgrade.sh while it switches replicas
 #   PUBLIC_HTTPS_PORT   the published HTTPS port, for the HTTP→HTTPS redirect (default 443)
+#   PROXY_API_RATE      requests per second one client address may make to /api/ (default 50; burst 100)
 #   PUBLIC_HOSTNAME     the name the HTTP→HTTPS redirect points to (default localhost); a request for
 #                       localhost, 127.0.0.1 or [::1] keeps its own name, any other Host gets this one
 #   TP_RUNTIME_DIR      where to render (default /tmp/nginx; nginx.conf includes $TP_RUNTIME_DIR/runtime.conf)
@@ -18,10 +19,14 @@ set -eu
 runtime_dir=${TP_RUNTIME_DIR:-/tmp/nginx}
 upstream=${API_UPSTREAM:-api:4000}
 https_port=${PUBLIC_HTTPS_PORT:-443}
+api_rate=${PROXY_API_RATE:-50}
 nginx_bin=${NGINX_BIN:-nginx}
 
 case "$https_port" in
   '' | *[!0-9]*) echo "PUBLIC_HTTPS_PORT must be a port number, got '$https_port'" >&2; exit 2 ;;
+esac
+case "$api_rate" in
+  '' | 0 | *[!0-9]*) echo "PROXY_API_RATE must be a positive number of requests per second, got '$api_rate'" >&2; exit 2 ;;
 esac
 suffix=""
 [ "$https_port" = 443 ] || suffix=":$https_port"
@@ -67,6 +72,7 @@ tmp="$runtime_dir/runtime.conf.tmp"
     echo "resolver$resolvers valid=10s ipv6=off;"
     echo "resolver_timeout 5s;"
   fi
+  echo "limit_req_zone \$binary_remote_addr zone=tp_api:10m rate=${api_rate}r/s;"
   echo "upstream taskplatform_api {"
   echo "    zone taskplatform_api 64k;"
   for server in $upstream; do

@@ -65,6 +65,8 @@ migrate=$((${#services[@]} == 0))
 for service in "${services[@]}"; do [[ "$service" == api || "$service" == proxy ]] && migrate=1; done
 ((migrate)) && run_migrations
 
+# node-exporter's textfile directory (backup metrics of scripts/backup.sh): Podman refuses a missing bind source
+mkdir -p "$TP_ROOT/backups/metrics"
 log "starting ${services[*]:-the stack} (api replicas: $replicas)"
 compose up -d --no-build --scale "api=$replicas" "${services[@]}"
 
@@ -122,6 +124,11 @@ if ((wait)); then
     sleep 3
   done
   log "all $(wc -l <<<"$states" | tr -d ' ') containers healthy after $((SECONDS - start))s"
+fi
+# WAL archiving needs pgBackRest's stanza (idempotent; scripts/backup.sh takes the first full backup)
+if postgres_ctr=$(service_containers postgres | head -n 1) && [[ -n "$postgres_ctr" ]]; then
+  "$ENGINE" exec "$postgres_ctr" pgbackrest --stanza=taskplatform stanza-create </dev/null >&2 ||
+    warn "pgBackRest stanza-create failed: WAL is not archived until it succeeds (scripts/backup.sh retries it)"
 fi
 
 compose ps || true

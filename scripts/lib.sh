@@ -213,7 +213,9 @@ reload_proxy() {
 # its log too: podman-compose 1.0.3's `run` exits 0 whatever the container did.
 run_migrations() {
   log "applying database migrations (one-off api container: migrate)"
-  compose up -d postgres
+  # A running PostgreSQL stays as it is: an upgrade's TP_IMAGE_TAG must not recreate it (deploy.sh's
+  # full `up` recreates what changed afterwards).
+  compose up -d --no-recreate postgres
   local migrate_log migrated=0
   migrate_log=$(mktemp)
   if compose run --rm -T --no-deps -e LOG_LEVEL=info api migrate 2>&1 | tee "$migrate_log" >&2; then

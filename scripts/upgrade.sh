@@ -9,6 +9,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/upgrade.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/upgrade.sh"
 
 usage() {
   cat <<USAGE
@@ -50,9 +52,7 @@ while (($#)); do
     *) usage >&2; die "unknown option: $1" ;;
   esac
 done
-[[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "--image must be an image tag, got '$tag'"
-for n in "$timeout" "$canary" "$drain"; do [[ "$n" =~ ^[0-9]+$ ]] || die "--timeout, --canary and --drain take seconds"; done
-[[ "$max_5xx" =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || die "--max-5xx must be a ratio between 0 and 1"
+upgrade_check_options "$tag" "$max_5xx" "$timeout" "$canary" "$drain"
 
 require_engine
 image="localhost/taskplatform-api:$tag"
@@ -75,56 +75,18 @@ if ((dry_run)); then
   exit 0
 fi
 
-# The address of a container on the frontend network (the proxy's side), as host:port for nginx.
-frontend_address() {
-  # shellcheck disable=SC2016  # a Go template, not a shell expansion
-  "$ENGINE" inspect -f '{{range $name, $net := .NetworkSettings.Networks}}{{$name}} {{$net.IPAddress}}{{"\n"}}{{end}}' "$1" </dev/null |
-    awk '$1 ~ /_frontend$/ && $2 != "" { print $2 ":4000"; exit }'
-}
-
-# Renders the proxy's upstream (entrypoint.sh with API_UPSTREAM; none: the service name) and reloads
-# nginx gracefully, after checking the configuration.
-set_upstream() {
-  "$ENGINE" exec -e TP_RENDER_ONLY=1 -e "API_UPSTREAM=${1:-api:4000}" "$proxy" taskplatform-proxy-entrypoint </dev/null &&
-    "$ENGINE" exec "$proxy" nginx -t -q </dev/null &&
-    "$ENGINE" exec "$proxy" nginx -s reload </dev/null
-}
-
-# True when the container runs and its own healthcheck command passes (engine-agnostic: Podman runs no
-# healthchecks without systemd).
-replica_healthy() {
-  local check
-  [[ "$("$ENGINE" inspect -f '{{.State.Status}}' "$1" </dev/null 2>/dev/null)" == running ]] || return 1
-  check=$("$ENGINE" inspect -f '{{index .Config.Labels "org.taskplatform.health-exec"}}' "$1" </dev/null)
-  # shellcheck disable=SC2086  # the label is a command line
-  "$ENGINE" exec "$1" $check </dev/null >/dev/null 2>&1
-}
-
-# "<answers> <5xx>" of the proxy's access-log lines since $1 that an address of $2 (space-separated
-# host:port list) served; a retried request counts for the replica that answered last.
-answers_of() {
-  "$ENGINE" logs --since "$1" "$proxy" 2>/dev/null </dev/null | awk -v wanted=" $2 " '
-    match($0, /"upstreamAddr":"[^"]*"/) {
-      n = split(substr($0, RSTART + 16, RLENGTH - 17), tried, ", ")
-      if (index(wanted, " " tried[n] " ") == 0) next
-      answers++
-      if ($0 ~ /"status":5[0-9][0-9],/) errors++
-    }
-    END { print answers + 0, errors + 0 }'
-}
-
 new=()
 switched=0
 rollback() {
   log "ROLLING BACK: $1"
   if ((switched)); then
-    set_upstream "$old_upstream" || warn "could not switch the proxy back to the old replicas"
+    set_upstream "$proxy" "$old_upstream" || warn "could not switch the proxy back to the old replicas"
   fi
   if ((${#new[@]})); then
     "$ENGINE" stop -t 10 "${new[@]}" </dev/null >/dev/null 2>&1 || true
     "$ENGINE" rm -f "${new[@]}" </dev/null >/dev/null 2>&1 || true
   fi
-  set_upstream "" || warn "could not reset the proxy's upstream to the service name"
+  set_upstream "$proxy" "" || warn "could not reset the proxy's upstream to the service name"
   log "rolled back: the ${#old[@]} previous replica(s) serve as before (${old[*]})"
   exit 3
 }
@@ -147,20 +109,13 @@ for id in "${all[@]}"; do [[ " ${old[*]} " == *" $id "* ]] || new+=("$id"); done
 
 log "waiting up to ${timeout}s for the new replicas to be healthy"
 start=$SECONDS
-for id in "${new[@]}"; do
-  until replica_healthy "$id"; do
-    [[ "$("$ENGINE" inspect -f '{{.State.Status}}' "$id" </dev/null 2>/dev/null)" =~ ^(exited|dead|restarting)$ ]] &&
-      rollback "new replica $id exited: $("$ENGINE" logs --tail 3 "$id" 2>&1 </dev/null | tr '\n' ' ')"
-    ((SECONDS - start < timeout)) || rollback "new replica $id not healthy after ${timeout}s"
-    sleep 2
-  done
-done
+for id in "${new[@]}"; do replica_wait "$id" "$start" "$timeout" || rollback "$REPLICA_FAILURE"; done
 log "new replicas healthy after $((SECONDS - start))s: ${new[*]}"
 
 new_upstream=""
 for id in "${new[@]}"; do new_upstream+="$(frontend_address "$id") "; done
 switch_time=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-set_upstream "$new_upstream" || rollback "the proxy did not accept the new upstream"
+set_upstream "$proxy" "$new_upstream" || rollback "the proxy did not accept the new upstream"
 switched=1
 log "proxy switched to the new replicas ($new_upstream); canary for ${canary}s"
 end=$((SECONDS + canary))
@@ -168,8 +123,8 @@ while ((SECONDS < end)); do
   for id in "${new[@]}"; do replica_healthy "$id" || rollback "new replica $id unhealthy during the canary"; done
   sleep 2
 done
-read -r answers errors < <(answers_of "$switch_time" "$new_upstream")
-if awk -v a="$answers" -v e="$errors" -v max="$max_5xx" 'BEGIN { exit !(a > 0 && e / a > max) }'; then
+read -r answers errors < <(answers_of "$proxy" "$switch_time" "$new_upstream")
+if too_many_5xx "$answers" "$errors" "$max_5xx"; then
   rollback "$errors of $answers answers of the new replicas were 5xx (more than $max_5xx)"
 fi
 log "canary passed: $answers answers, $errors 5xx"
@@ -177,6 +132,6 @@ log "canary passed: $answers answers, $errors 5xx"
 log "draining the old replicas (SIGTERM, up to ${drain}s): ${old[*]}"
 "$ENGINE" stop -t "$drain" "${old[@]}" </dev/null >/dev/null
 "$ENGINE" rm "${old[@]}" </dev/null >/dev/null
-set_upstream "" || warn "could not reset the proxy's upstream to the service name (it still lists the new replicas' addresses)"
+set_upstream "$proxy" "" || warn "could not reset the proxy's upstream to the service name (it still lists the new replicas' addresses)"
 log "upgraded: $replicas replica(s) of $image serve"
 [[ "$tag" == "${TP_IMAGE_TAG:-latest}" ]] || log "set TP_IMAGE_TAG=$tag in .env, so later deploys keep this image"

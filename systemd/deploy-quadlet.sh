@@ -8,6 +8,7 @@
 #   systemd/deploy-quadlet.sh render DIR  write the rendered units to DIR (what install would install)
 #   systemd/deploy-quadlet.sh backup      database backup with rotation (run by taskplatform-backup.service)
 #   systemd/deploy-quadlet.sh restore F   restore the database from a backup file
+#   systemd/deploy-quadlet.sh upgrade     replace the API replicas one at a time, health-gated, with rollback
 set -euo pipefail
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,12 +16,17 @@ SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$SELF_DIR/../scripts/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/pg-backup.sh
 source "$SELF_DIR/../scripts/lib/pg-backup.sh"
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/pitr.sh
+source "$SELF_DIR/../scripts/lib/pitr.sh"
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib/wait-healthy.sh
 source "$SELF_DIR/../scripts/lib/wait-healthy.sh"
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib/upgrade.sh
+source "$SELF_DIR/../scripts/lib/upgrade.sh"
 
 MIN_PODMAN="5.0"
 ME=$(id -un)
 UNIT_PREFIX="taskplatform"
+ENGINE=podman # for scripts/lib/upgrade.sh
 QUADLET_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/containers/systemd"
 SYSTEMD_USER_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user"
 # Files that are plain systemd units (not Quadlet): installed to the systemd user directory.
@@ -53,6 +59,13 @@ Commands:
   backup                              pg_dump -Fc into BACKUP_DIR (+ .sha256), keep the newest BACKUP_RETENTION;
                                       same format as scripts/backup.sh
   restore FILE [--skip-checksum]      restore a backup archive in one transaction (api/proxy stopped meanwhile)
+  restore --to TIME|latest            point-in-time recovery from the pgBackRest repository (checks first;
+                                      api/proxy and postgres stopped meanwhile; see scripts/restore.sh)
+  upgrade [--image TAG] [--no-build] [--timeout SEC] [--canary SEC] [--max-5xx RATIO] [--dry-run]
+                                      replace the API replicas with localhost/taskplatform-api:TAG one at a
+                                      time: out of the proxy's upstream, stopped (drained), started on the
+                                      new image, health-gated, back in, canary; on failure the previous
+                                      image comes back on every replaced replica and it exits 3
   -h, --help                          this help
 
 Settings come from .env (copy of .env.example made by scripts/setup.sh). Run as the user that should own
@@ -231,13 +244,16 @@ create_secrets() {
   log "podman secrets created: ${#SECRET_FILES[@]} (podman secret ls)"
 }
 
+# build_image NAME TAG: localhost/taskplatform-NAME:TAG from NAME/Containerfile.
+build_image() {
+  [[ -f "$TP_ROOT/$1/Containerfile" ]] || die "missing $1/Containerfile"
+  log "building localhost/taskplatform-$1:$2"
+  podman build --quiet -t "localhost/taskplatform-$1:$2" -f "$TP_ROOT/$1/Containerfile" "$TP_ROOT" >/dev/null
+}
+
 build_images() {
-  local tag=${TP_IMAGE_TAG:-latest} name
-  for name in api proxy; do
-    [[ -f "$TP_ROOT/$name/Containerfile" ]] || die "missing $name/Containerfile"
-    log "building localhost/taskplatform-$name:$tag"
-    podman build --quiet -t "localhost/taskplatform-$name:$tag" -f "$TP_ROOT/$name/Containerfile" "$TP_ROOT" >/dev/null
-  done
+  local name
+  for name in api proxy db; do build_image "$name" "${TP_IMAGE_TAG:-latest}"; done
 }
 
 # True when every enabled service's unit is active (Notify=healthy: started means healthy); the others
@@ -308,7 +324,8 @@ cmd_install() {
     die "the Quadlet generator rejected the units (see above)"
   fi
 
-  mkdir -p "$QUADLET_DIR" "$SYSTEMD_USER_DIR"
+  # backups/metrics: node-exporter's textfile directory (Podman refuses a missing bind source)
+  mkdir -p "$QUADLET_DIR" "$SYSTEMD_USER_DIR" "$TP_ROOT/backups/metrics"
   # API replicas beyond API_REPLICAS: stop them and drop their units
   for f in "$QUADLET_DIR/$UNIT_PREFIX"-api-[0-9]*.container; do
     [[ -e "$f" && ! -e "$staging/${f##*/}" ]] || continue
@@ -431,7 +448,58 @@ run_pg() { podman exec -i "$PG_CONTAINER" "$@"; }
 cmd_backup() {
   db_settings
   pg_backup "$BACKUP_DIR" "$BACKUP_RETENTION" "$POSTGRES_DB" "in $PG_CONTAINER" run_pg -U "$POSTGRES_USER" -d "$POSTGRES_DB"
+  backup_metric pg_dump
+  pitr_backup run_pg auto
   log "backup: done"
+}
+
+# The units that serve users: the proxy and every API replica (stopped while the database is restored).
+app_units() {
+  local svc
+  printf '%s\n' "$UNIT_PREFIX-proxy.service"
+  while IFS= read -r svc; do
+    [[ "$svc" == api || "$svc" == api-[0-9]* ]] && printf '%s\n' "$UNIT_PREFIX-$svc.service"
+  done < <(enabled_services)
+}
+
+# Point-in-time recovery: scripts/lib/pitr.sh's steps, as scripts/restore.sh --to runs them under compose.
+# Server up: exec into the postgres container; server stopped: a one-off container of the same image on
+# the same volumes (Quadlet names them systemd-<unit>).
+run_pg_stopped() {
+  podman run --rm -i --user postgres --read-only --tmpfs /tmp \
+    -e "PGBACKREST_STANZA=$PITR_STANZA" -e "PGBACKREST_PG1_USER=$POSTGRES_USER" \
+    -v "systemd-$UNIT_PREFIX-postgres_data:/var/lib/postgresql/data" \
+    -v "systemd-$UNIT_PREFIX-pgbackrest_repo:/var/lib/pgbackrest" \
+    "localhost/taskplatform-db:${TP_IMAGE_TAG:-latest}" "$@"
+}
+cmd_restore_pitr() {
+  local started=$SECONDS stop=() psql_db
+  db_settings
+  pitr_target "$1"
+  psql_db=(run_pg psql -U "$POSTGRES_USER" -d "$POSTGRES_DB")
+  if run_pg pg_isready -q -h 127.0.0.1 </dev/null >/dev/null 2>&1; then
+    pitr_verify run_pg
+    pitr_flush_wal run_pg "${psql_db[@]}"
+  else
+    pitr_verify run_pg_stopped
+    warn "the server is down: WAL it had not archived yet cannot be restored"
+  fi
+  mapfile -t stop < <(app_units)
+  log "restore: stopping ${stop[*]} and $UNIT_PREFIX-postgres.service"
+  systemctl --user stop "${stop[@]}" "$UNIT_PREFIX-postgres.service"
+  trap 'systemctl --user start taskplatform.target || true' EXIT
+  pitr_restore run_pg_stopped /var/lib/postgresql/data/pgdata
+  # Notify=healthy: returns once PostgreSQL accepts connections (hot standby during a long replay)
+  systemctl --user start "$UNIT_PREFIX-postgres.service"
+  wait_until "${PITR_RECOVERY_TIMEOUT:-3600}" 1 pitr_promoted "${psql_db[@]}" ||
+    die "recovery did not finish: journalctl --user -u $UNIT_PREFIX-postgres.service"
+  # shellcheck disable=SC2016 # expanded inside the container
+  podman exec "$UNIT_PREFIX-redis" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli FLUSHALL' >/dev/null ||
+    warn "could not flush Redis (cache, sessions)"
+  trap - EXIT
+  systemctl --user start taskplatform.target
+  wait_healthy || die "services not healthy after the restore"
+  log "restore: done, $PITR_TARGET in $((SECONDS - started)) s"
 }
 
 cmd_restore() {
@@ -439,6 +507,10 @@ cmd_restore() {
   while (($#)); do
     case "$1" in
       --skip-checksum) skip_checksum=1 ;;
+      --to)
+        cmd_restore_pitr "${2:?--to needs a time or latest}"
+        return
+        ;;
       -*) die "unknown option: $1" ;;
       *) file=$1 ;;
     esac
@@ -459,10 +531,8 @@ cmd_restore() {
     die "REFUSED: $file is not a TaskPlatform database archive (no schema_migrations); nothing was changed"
 
   log "restore: stopping proxy and api"
-  local stop=("$UNIT_PREFIX-proxy.service") svc
-  while IFS= read -r svc; do
-    [[ "$svc" == api || "$svc" == api-[0-9]* ]] && stop+=("$UNIT_PREFIX-$svc.service")
-  done < <(enabled_services)
+  local stop=()
+  mapfile -t stop < <(app_units)
   systemctl --user stop "${stop[@]}"
   trap 'systemctl --user start taskplatform.target || true' EXIT
   log "restore: loading $file into $POSTGRES_DB (one transaction)"
@@ -481,6 +551,154 @@ cmd_restore() {
   log "restore: done"
 }
 
+# --------------------------------------------------------------------------------------------- upgrade
+# Rolling, one replica at a time over the replicas install made (taskplatform-api, -api-2 … -N), rather
+# than a blue/green pair of template instances: the units, names, network alias and status/logs/restore
+# stay as they are; capacity drops by one replica instead of doubling memory; and a replica is only
+# ever stopped after the proxy stopped sending to it. Old and new versions serve side by side for a
+# while, as during scripts/upgrade.sh's canary: migrations are expand-only (docs/production.md).
+
+UPGRADE_PROXY="$UNIT_PREFIX-proxy"
+UPGRADE_REPLICAS=() # services (api, api-2, …)
+UPGRADE_TOUCHED=()  # those stopped so far (put back on the previous image in reverse on failure)
+
+unit_file() { printf '%s\n' "$QUADLET_DIR/$UNIT_PREFIX-$1.container"; }
+unit_image() { sed -n 's/^Image=//p' "$(unit_file "$1")" | tail -n 1; }
+
+# The proxy's upstream while replica $1 is out: every other replica's address.
+upstream_without() {
+  local svc address list=()
+  for svc in "${UPGRADE_REPLICAS[@]}"; do
+    [[ "$svc" != "$1" ]] || continue
+    address=$(frontend_address "$UNIT_PREFIX-$svc") && [[ -n "$address" ]] && list+=("$address")
+  done
+  printf '%s\n' "${list[*]}"
+}
+
+# replace_replica SERVICE IMAGE TIMEOUT: takes the replica out of the proxy's upstream, stops it (SIGTERM:
+# requests in flight finish, event streams end and their browsers reconnect to the other replicas),
+# points its unit at IMAGE, starts it, waits until it is healthy and puts it back (the upstream is the
+# network alias api:4000 again, which names every replica). Fails with the reason in REPLICA_FAILURE.
+replace_replica() {
+  local svc=$1 image=$2 timeout=$3 others started
+  local ctr="$UNIT_PREFIX-$svc" unit="$UNIT_PREFIX-$svc.service"
+  others=$(upstream_without "$svc")
+  [[ -n "$others" ]] || {
+    REPLICA_FAILURE="no other replica has an address on the frontend network: $ctr stays in"
+    return 1
+  }
+  set_upstream "$UPGRADE_PROXY" "$others" || {
+    REPLICA_FAILURE="the proxy did not accept the upstream without $ctr"
+    return 1
+  }
+  log "$ctr: out of the proxy's upstream ($others serve); stopping it"
+  [[ " ${UPGRADE_TOUCHED[*]} " == *" $svc "* ]] || UPGRADE_TOUCHED+=("$svc")
+  systemctl --user stop "$unit" || {
+    REPLICA_FAILURE="could not stop $unit"
+    return 1
+  }
+  if ! { sed -i "s|^Image=.*|Image=$image|" "$(unit_file "$svc")" && systemctl --user daemon-reload; }; then
+    REPLICA_FAILURE="could not point $unit at $image"
+    return 1
+  fi
+  log "$ctr: starting on $image"
+  started=$SECONDS
+  # Notify=healthy: the start job ends when the healthcheck passes; `timeout` bounds the wait (the job
+  # itself stays queued until the rollback stops the unit)
+  timeout "$timeout" systemctl --user start "$unit" || {
+    REPLICA_FAILURE="$unit did not start healthy within ${timeout}s (journalctl --user -u $unit)"
+    return 1
+  }
+  replica_wait "$ctr" "$started" "$timeout" || return 1
+  set_upstream "$UPGRADE_PROXY" "" || {
+    REPLICA_FAILURE="the proxy did not accept the upstream with $ctr back"
+    return 1
+  }
+  log "$ctr: healthy after $((SECONDS - started))s, back in the proxy's upstream"
+}
+
+# Puts the previous image back under its name, restarts every replica stopped so far on it (one at a
+# time, the others serving), restores the upstream, exits 3.
+upgrade_rollback() {
+  local reason=$1 i
+  log "ROLLING BACK: $reason"
+  podman tag "$UPGRADE_OLD_ID" "$UPGRADE_OLD_IMAGE" </dev/null || warn "could not tag $UPGRADE_OLD_ID as $UPGRADE_OLD_IMAGE"
+  for ((i = ${#UPGRADE_TOUCHED[@]} - 1; i >= 0; i--)); do
+    replace_replica "${UPGRADE_TOUCHED[i]}" "$UPGRADE_OLD_IMAGE" "$UPGRADE_TIMEOUT" ||
+      warn "$UNIT_PREFIX-${UPGRADE_TOUCHED[i]} is not back on $UPGRADE_OLD_IMAGE: $REPLICA_FAILURE"
+  done
+  set_upstream "$UPGRADE_PROXY" "" || warn "could not reset the proxy's upstream to the service name"
+  log "rolled back: the ${#UPGRADE_REPLICAS[@]} replica(s) run $UPGRADE_OLD_IMAGE ($UPGRADE_OLD_ID) as before"
+  exit 3
+}
+
+cmd_upgrade() {
+  load_settings
+  local tag=${TP_IMAGE_TAG:-latest} build=1 canary=30 max_5xx=0.01 dry_run=0
+  UPGRADE_TIMEOUT=180
+  while (($#)); do
+    case "$1" in
+      --image) tag=${2:?--image needs a tag}; build=0; shift ;;
+      --no-build) build=0 ;;
+      --timeout) UPGRADE_TIMEOUT=${2:?--timeout needs seconds}; shift ;;
+      --canary) canary=${2:?--canary needs seconds}; shift ;;
+      --max-5xx) max_5xx=${2:?--max-5xx needs a ratio}; shift ;;
+      --dry-run) dry_run=1 ;;
+      *) die "unknown option: $1 (systemd/deploy-quadlet.sh --help)" ;;
+    esac
+    shift
+  done
+  upgrade_check_options "$tag" "$max_5xx" "$UPGRADE_TIMEOUT" "$canary"
+  mapfile -t UPGRADE_REPLICAS < <(enabled_services | grep -E '^api(-[0-9]+)?$')
+  ((${#UPGRADE_REPLICAS[@]} >= 2)) ||
+    die "an upgrade without downtime needs API_REPLICAS >= 2 (one serves while the other is replaced): set it in .env, run install --no-build"
+  local image="localhost/taskplatform-api:$tag" svc ctr since address answers errors end
+  if ((dry_run)); then
+    log "plan (dry run; nothing changes):"
+    log "  1. $( ((build)) && echo "build $image (api/Containerfile)" || echo "use $image as it is")"
+    log "  2. one at a time: ${UPGRADE_REPLICAS[*]/#/$UNIT_PREFIX-}; for each, while the others serve:"
+    log "     a. take it out of the proxy's upstream (upstream rendered again, graceful nginx reload)"
+    log "     b. stop it (SIGTERM: in-flight requests finish, event streams end; StopTimeout= of the unit)"
+    log "     c. start it on $image (the first one applies pending migrations, expand-only, under the lock)"
+    log "     d. wait up to ${UPGRADE_TIMEOUT}s until it is healthy, then put it back into the upstream"
+    log "     e. canary: ${canary}s serving; more than ${max_5xx} of its answers 5xx, or unhealthy: roll back"
+    log "  on failure: the previous image back under its name, every replaced replica restarted on it (one at"
+    log "  a time), the upstream restored, exit 3"
+    return 0
+  fi
+
+  for svc in "${UPGRADE_REPLICAS[@]}" proxy; do
+    [[ -f "$(unit_file "$svc")" ]] || die "$(unit_file "$svc") is missing: systemd/deploy-quadlet.sh install first"
+    [[ "$(systemctl --user is-active "$UNIT_PREFIX-$svc.service" 2>/dev/null || true)" == active ]] ||
+      die "$UNIT_PREFIX-$svc.service is not active: an upgrade starts from a healthy deployment (status, logs)"
+  done
+  UPGRADE_OLD_IMAGE=$(unit_image api)
+  UPGRADE_OLD_ID=$(podman inspect -f '{{.Image}}' "$UNIT_PREFIX-api" </dev/null || true)
+  [[ -n "$UPGRADE_OLD_ID" ]] || die "cannot tell which image $UNIT_PREFIX-api runs"
+  ((build)) && build_image api "$tag"
+  podman image inspect "$image" </dev/null >/dev/null 2>&1 || die "no image $image (build or load it first)"
+  log "upgrading ${#UPGRADE_REPLICAS[@]} replica(s) from $UPGRADE_OLD_IMAGE ($UPGRADE_OLD_ID) to $image, one at a time"
+
+  for svc in "${UPGRADE_REPLICAS[@]}"; do
+    ctr="$UNIT_PREFIX-$svc"
+    replace_replica "$svc" "$image" "$UPGRADE_TIMEOUT" || upgrade_rollback "$REPLICA_FAILURE"
+    since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    address=$(frontend_address "$ctr")
+    end=$((SECONDS + canary))
+    while ((SECONDS < end)); do
+      replica_healthy "$ctr" || upgrade_rollback "$ctr unhealthy during the canary"
+      sleep 2
+    done
+    read -r answers errors < <(answers_of "$UPGRADE_PROXY" "$since" "$address")
+    if too_many_5xx "$answers" "$errors" "$max_5xx"; then
+      upgrade_rollback "$errors of $answers answers of $ctr were 5xx (more than $max_5xx)"
+    fi
+    log "$ctr: canary passed ($answers answers, $errors 5xx)"
+  done
+  log "upgraded: ${#UPGRADE_REPLICAS[@]} replica(s) run $image"
+  [[ "$tag" == "${TP_IMAGE_TAG:-latest}" ]] || log "set TP_IMAGE_TAG=$tag in .env: install renders the units from it"
+}
+
 main() {
   local command=${1:-}
   (($#)) && shift
@@ -492,6 +710,7 @@ main() {
     render) cmd_render "$@" ;;
     backup) cmd_backup "$@" ;;
     restore) cmd_restore "$@" ;;
+    upgrade) cmd_upgrade "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

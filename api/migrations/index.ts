@@ -11,6 +11,10 @@ import jobsMail from "./0009_jobs_mail.sql" with { type: "text" };
 import jobsMailDueIndex from "./0009_jobs_mail_due_index.sql" with { type: "text" };
 import notifications from "./0010_notifications.sql" with { type: "text" };
 import invitationsPasswordResets from "./0011_invitations_password_resets.sql" with { type: "text" };
+import mailPreferencesDigests from "./0012_mail_preferences_digests.sql" with { type: "text" };
+import recurrence from "./0013_recurrence.sql" with { type: "text" };
+import calendarFeeds from "./0014_calendar_feeds.sql" with { type: "text" };
+import attachments from "./0015_attachments.sql" with { type: "text" };
 
 export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0001_init", sql: init },
@@ -24,4 +28,8 @@ export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0009_jobs_mail_due_index", sql: jobsMailDueIndex },
   { version: "0010_notifications", sql: notifications },
   { version: "0011_invitations_password_resets", sql: invitationsPasswordResets },
+  { version: "0012_mail_preferences_digests", sql: mailPreferencesDigests },
+  { version: "0013_recurrence", sql: recurrence },
+  { version: "0014_calendar_feeds", sql: calendarFeeds },
+  { version: "0015_attachments", sql: attachments },
 ];

@@ -4,8 +4,10 @@ import { Hono } from "hono";
 import { serveStatic } from "hono/bun";
 import { version } from "../package.json" with { type: "json" };
 import { activityRoutes } from "./activity/routes.ts";
+import { attachmentDownloadRoutes, attachmentRoutes, isAttachmentUpload } from "./attachments/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { calendarRoutes } from "./calendar/routes.ts";
+import { calendarFeedRoutes, publicCalendarRoutes, redactFeedPath } from "./calendar-feed/routes.ts";
 import { checklistRoutes } from "./checklists/routes.ts";
 import { columnRoutes } from "./columns/routes.ts";
 import { commentRoutes } from "./comments/routes.ts";
@@ -14,7 +16,7 @@ import type { EventHub } from "./events/hub.ts";
 import { createPublisher } from "./events/publisher.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { createHealthRoutes } from "./health/routes.ts";
-import { authenticate, requireAuth } from "./http/auth.ts";
+import { authenticate, requireAuth, userLimit } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
 import { type AppEnv, provideDeps } from "./http/context.ts";
@@ -27,11 +29,11 @@ import { requestId } from "./http/request-id.ts";
 import { invitationRoutes } from "./invitations/routes.ts";
 import { labelRoutes } from "./labels/routes.ts";
 import { notificationRoutes } from "./notifications/routes.ts";
-import { buildOpenApiDocument } from "./openapi.ts";
 import { preferenceRoutes } from "./preferences/routes.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
 import { transferRoutes } from "./transfer/routes.ts";
+import { TRELLO_IMPORT_PATH, trelloRoutes } from "./trello/routes.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -41,9 +43,18 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   const limits = config.rateLimit;
   const health = createHealthRoutes(deps);
   const api = new Hono<AppEnv>()
-    .use(jsonBody({ maxBytes: MAX_BODY_BYTES }), cleanQuery())
+    .use(
+      jsonBody({
+        maxBytes: MAX_BODY_BYTES,
+        streamed: (c) => isAttachmentUpload(c) || c.req.path === TRELLO_IMPORT_PATH,
+      }),
+      cleanQuery(),
+    )
     .route("/", health.api)
-    .get("/openapi.json", (c) => c.json(buildOpenApiDocument(version)))
+    // Loaded on the first request for it: every start would otherwise pay for the whole document.
+    .get("/openapi.json", async (c) => c.json((await import("./openapi.ts")).buildOpenApiDocument(version)))
+    // The feed's token is its credential: before authentication, with limits of its own.
+    .route("/ical", publicCalendarRoutes(deps))
     .use(
       authenticate({ secret: config.jwtSecret }),
       rateLimit({
@@ -58,7 +69,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
             limit: limits.authIp,
             identity: c.req.path.startsWith("/api/auth/") ? c.get("clientIp") : undefined,
           },
-          { scope: "user", limit: limits.user, identity: c.get("user")?.id },
+          userLimit(c, limits.user),
         ],
       }),
     )
@@ -68,7 +79,15 @@ export function createApp(deps: Deps & { hub: EventHub }) {
 
   const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
-  for (const path of ["/projects/*", "/tasks/*", "/notifications/*", "/export", "/import", "/me/*"])
+  for (const path of [
+    "/projects/*",
+    "/tasks/*",
+    "/notifications/*",
+    "/export",
+    "/import",
+    "/imports/*",
+    "/me/*",
+  ])
     api.use(path, signedIn);
   api.use("/calendar", signedIn);
   api.use("/export", noStore());
@@ -79,11 +98,16 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/projects", invitationRoutes(deps, publish))
     .route("/tasks", taskRoutes(deps, publish))
     .route("/tasks", commentRoutes(deps, publish))
+    .route("/tasks", attachmentRoutes(deps, publish))
+    // Signed links (attachments/links.ts), no Authorization header: <a download> and <img> open them.
+    .route("/attachments", attachmentDownloadRoutes(deps, publish))
     .route("/", checklistRoutes(deps, publish))
     .route("/", activityRoutes(deps))
     .route("/", notificationRoutes(deps, publish))
     .route("/", transferRoutes(deps, publish))
+    .route("/", trelloRoutes(deps, publish))
     .route("/me", preferenceRoutes(deps))
+    .route("/me", calendarFeedRoutes(deps))
     .route("/calendar", calendarRoutes(deps));
 
   const app = new Hono<AppEnv>()
@@ -91,7 +115,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
       provideDeps(deps),
       requestId(),
       clientIp({ trustedProxies: config.trustedProxies }),
-      observe({ log, metrics }),
+      observe({ log, metrics, redactPath: redactFeedPath }),
     )
     .get("/metrics", async (c) =>
       c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),

@@ -31,7 +31,13 @@ describe("loadConfig", () => {
     expect(config.logLevel).toBe("info");
     expect(config.trustedProxies).toEqual([]);
     expect(config.accessTokenTtlSeconds).toBe(900);
-    expect(config.rateLimit).toEqual({ windowSeconds: 60, ip: 1200, user: 600, authIp: 30 });
+    expect(config.rateLimit).toEqual({
+      windowSeconds: 60,
+      ip: 1200,
+      user: 600,
+      authIp: 30,
+      calendarFeed: 20,
+    });
   });
 
   test("serve requires the database, Redis and the JWT secret; dev does not", () => {
@@ -109,6 +115,50 @@ describe("loadConfig", () => {
     );
   });
 
+  test("attachments: a directory under DATA_DIR, 25 MB per file, 1 GB per project; S3 needs a bucket and no accel", () => {
+    const defaults = loadConfig({ ...production, DATA_DIR: "/srv/tp" }, "serve").attachments;
+    expect(defaults).toMatchObject({
+      backend: "directory",
+      dir: "/srv/tp/attachments",
+      maxBytes: 25 * 1024 * 1024,
+      projectQuotaBytes: 1024 * 1024 * 1024,
+      accelRedirect: undefined,
+    });
+    const s3 = loadConfig(
+      {
+        ...production,
+        ATTACHMENTS_BACKEND: "s3",
+        S3_BUCKET: "files",
+        S3_ENDPOINT: "https://s3.example",
+        S3_FORCE_PATH_STYLE: "true",
+      },
+      "serve",
+    ).attachments.s3;
+    expect(s3).toMatchObject({
+      bucket: "files",
+      endpoint: "https://s3.example",
+      forcePathStyle: true,
+      region: "us-east-1",
+    });
+    expect(errorOf(() => loadConfig({ ...production, ATTACHMENTS_BACKEND: "s3" }, "serve"))).toBe(
+      "S3_BUCKET: is required when ATTACHMENTS_BACKEND=s3",
+    );
+    expect(
+      errorOf(() =>
+        loadConfig(
+          { ...production, ATTACHMENTS_BACKEND: "s3", S3_BUCKET: "b", ATTACHMENTS_ACCEL_REDIRECT: "/_a/" },
+          "serve",
+        ),
+      ),
+    ).toStartWith("ATTACHMENTS_ACCEL_REDIRECT:");
+    expect(
+      errorOf(() => loadConfig({ ...production, ATTACHMENTS_ACCEL_REDIRECT: "/x/../y" }, "serve")),
+    ).toStartWith("ATTACHMENTS_ACCEL_REDIRECT:");
+    expect(errorOf(() => loadConfig({ ...production, ATTACHMENTS_MAX_BYTES: "0" }, "serve"))).toStartWith(
+      "ATTACHMENTS_MAX_BYTES:",
+    );
+  });
+
   test("TRUST_PROXY: a list of addresses and CIDRs; true means loopback and private networks", () => {
     const trusted = (value: string) =>
       loadConfig({ ...production, TRUST_PROXY: value }, "serve").trustedProxies;
@@ -139,6 +189,10 @@ describe("loadConfig", () => {
       const config = loadConfig(env, "serve");
       if (name === "SMTP_URL") {
         expect(config.mail.smtpUrl).toBe(value);
+        continue;
+      }
+      if (name === "S3_SECRET_ACCESS_KEY") {
+        expect(config.attachments.s3.secretAccessKey).toBe(value);
         continue;
       }
       const key = {

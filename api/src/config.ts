@@ -11,6 +11,7 @@ export const SECRET_NAMES = [
   "REDIS_PASSWORD",
   "JWT_SECRET",
   "SMTP_URL",
+  "S3_SECRET_ACCESS_KEY",
 ] as const;
 
 /** `serve` is production (everything required); `dev` fills gaps with embedded defaults. */
@@ -71,6 +72,7 @@ const schema = z
     RATE_LIMIT_IP: positiveInt(1200),
     RATE_LIMIT_USER: positiveInt(600),
     RATE_LIMIT_AUTH_IP: positiveInt(30),
+    RATE_LIMIT_CALENDAR_FEED: positiveInt(20),
     LOGIN_FAILURES_MAX: positiveInt(10),
     LOGIN_FAILURES_ACCOUNT_MAX: positiveInt(100),
     LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
@@ -96,12 +98,39 @@ const schema = z
     JOBS_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(14),
     JOBS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
     SCHEDULER_INTERVAL_SECONDS: positiveInt(60),
+    // Attachments (attachments/): where the bytes go, how big one may be, how much a project may hold.
+    ATTACHMENTS_BACKEND: z.enum(["directory", "s3"]).default("directory"),
+    ATTACHMENTS_DIR: z.string().min(1).optional(),
+    ATTACHMENTS_MAX_BYTES: positiveInt(25 * 1024 * 1024),
+    ATTACHMENTS_PROJECT_QUOTA_BYTES: positiveInt(1024 * 1024 * 1024),
+    // An internal nginx location (e.g. /_attachments/) that serves ATTACHMENTS_DIR: downloads answer
+    // with X-Accel-Redirect there once authorised, and nginx sends the bytes. Directory backend only.
+    ATTACHMENTS_ACCEL_REDIRECT: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_-]+\/$/, { message: "must be a location like /_attachments/" })
+      .optional(),
+    S3_BUCKET: z.string().min(1).optional(),
+    S3_REGION: z.string().min(1).default("us-east-1"),
+    S3_ENDPOINT: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).optional(),
+    S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    // The UTC hour from which each day's digests go out (0: from midnight).
+    DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(7),
   })
   // A lease shorter than a send could let a second replica start the same mail while the first still
   // waits for the SMTP server (docs/architecture.md, "Mail and background jobs").
   .refine((env) => env.JOBS_LEASE_SECONDS >= 2 * env.MAIL_TIMEOUT_SECONDS + 5, {
     path: ["JOBS_LEASE_SECONDS"],
     message: "must be at least 2 × MAIL_TIMEOUT_SECONDS + 5",
+  })
+  .refine((env) => env.ATTACHMENTS_BACKEND !== "s3" || env.S3_BUCKET, {
+    path: ["S3_BUCKET"],
+    message: "is required when ATTACHMENTS_BACKEND=s3",
+  })
+  .refine((env) => env.ATTACHMENTS_BACKEND !== "s3" || !env.ATTACHMENTS_ACCEL_REDIRECT, {
+    path: ["ATTACHMENTS_ACCEL_REDIRECT"],
+    message: "only works with ATTACHMENTS_BACKEND=directory (nginx reads the files)",
   })
   // The names the code uses. Config is the type of what this returns: no hand-kept interface.
   .transform((env) => ({
@@ -128,6 +157,8 @@ const schema = z
       ip: env.RATE_LIMIT_IP,
       user: env.RATE_LIMIT_USER,
       authIp: env.RATE_LIMIT_AUTH_IP,
+      /** Fetches of one calendar feed per window (calendar apps poll every few minutes at most). */
+      calendarFeed: env.RATE_LIMIT_CALENDAR_FEED,
     },
     /** Failed sign-ins per window: `max` per account and address and per address, `accountMax` per account. */
     loginFailures: {
@@ -146,6 +177,8 @@ const schema = z
       from: env.MAIL_FROM,
       timeoutMs: env.MAIL_TIMEOUT_SECONDS * 1000,
     },
+    /** Daily digests are queued from this UTC hour on (notification-mail/repository.ts). */
+    digestHourUtc: env.DIGEST_HOUR_UTC,
     /** Base of every link in a mail, without a trailing slash. */
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     jobs: {
@@ -156,6 +189,21 @@ const schema = z
       retentionDays: env.JOBS_RETENTION_DAYS,
       retryBaseMs: env.JOBS_RETRY_BASE_MS,
       schedulerIntervalSeconds: env.SCHEDULER_INTERVAL_SECONDS,
+    },
+    attachments: {
+      backend: env.ATTACHMENTS_BACKEND,
+      dir: env.ATTACHMENTS_DIR ?? `${env.DATA_DIR}/attachments`,
+      maxBytes: env.ATTACHMENTS_MAX_BYTES,
+      projectQuotaBytes: env.ATTACHMENTS_PROJECT_QUOTA_BYTES,
+      accelRedirect: env.ATTACHMENTS_ACCEL_REDIRECT,
+      s3: {
+        bucket: env.S3_BUCKET ?? "",
+        region: env.S3_REGION,
+        endpoint: env.S3_ENDPOINT,
+        forcePathStyle: env.S3_FORCE_PATH_STYLE,
+        accessKeyId: env.S3_ACCESS_KEY_ID,
+        secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      },
     },
   }));
 

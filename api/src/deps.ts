@@ -1,4 +1,5 @@
 // What createApp needs from the outside world; tests pass real servers or in-process stand-ins.
+import type { BlobStore } from "./attachments/storage.ts";
 import type { Config } from "./config.ts";
 import type { Sql } from "./db/client.ts";
 import type { Logger } from "./log.ts";
@@ -11,4 +12,6 @@ export interface Deps {
   config: Config & { jwtSecret: string };
   metrics: Metrics;
   log: Logger;
+  /** Attachment bytes (attachments/storage.ts). */
+  blobs: BlobStore;
 }

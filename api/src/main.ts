@@ -148,7 +148,15 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
 
   const app = createApp({ ...runtime, config: { ...config, jwtSecret, staticDir } });
   // Above nginx's upstream keepalive_timeout (60 s) so the proxy always closes idle connections first.
-  const server = Bun.serve({ fetch: app.fetch, port: config.port, hostname: config.host, idleTimeout: 75 });
+  const server = Bun.serve({
+    fetch: app.fetch,
+    port: config.port,
+    hostname: config.host,
+    idleTimeout: 75,
+    // Bun's own cap (128 MB by default) must not undercut ATTACHMENTS_MAX_BYTES; the routes stream and
+    // enforce the real limits (JSON: 1 MiB, http/body.ts; attachments: attachments/storage.ts).
+    maxRequestBodySize: config.attachments.maxBytes + 1024 * 1024,
+  });
   runtime.watchDatabase();
   if (config.jobs.enabled) runtime.jobs.start();
   log.info("listening", { url: `http://${config.host}:${server.port}`, mode, backends });

@@ -25,6 +25,12 @@ export interface Metrics {
   schedulerLastRun: Gauge;
   mailSent: Counter<"kind">;
   mailFailed: Counter<"kind" | "reason">;
+  /** Imports from other tools, by source and result (preview, created, refused, failed). */
+  imports: Counter<"source" | "result">;
+  attachmentUploadFailures: Counter<"reason">;
+  attachmentBytes: Counter<"direction">;
+  /** Calendar feed fetches by result (ok, not_modified, not_found, rate_limited, error). */
+  calendarFeedRequests: Counter<"result">;
 }
 
 export function createMetrics(): Metrics {
@@ -166,6 +172,30 @@ export function createMetrics(): Metrics {
       name: "mail_failed_total",
       help: "Mail attempts that failed, by kind and reason (temporary: retried; permanent: given up)",
       labelNames: ["kind", "reason"],
+      registers,
+    }),
+    imports: new Counter({
+      name: "imports_total",
+      help: "Imports from other tools by source and result: preview, created, refused (a bad file), failed",
+      labelNames: ["source", "result"],
+      registers,
+    }),
+    attachmentUploadFailures: new Counter({
+      name: "attachment_upload_failures_total",
+      help: "Attachment uploads that failed, by reason (too_large, quota_exceeded, bad_name, refused, interrupted, storage)",
+      labelNames: ["reason"],
+      registers,
+    }),
+    attachmentBytes: new Counter({
+      name: "attachment_bytes_total",
+      help: "Attachment bytes stored (upload) and sent or handed to nginx (download)",
+      labelNames: ["direction"],
+      registers,
+    }),
+    calendarFeedRequests: new Counter({
+      name: "calendar_feed_requests_total",
+      help: "Calendar feed fetches by result (ok, not_modified, not_found, rate_limited, error)",
+      labelNames: ["result"],
       registers,
     }),
   };

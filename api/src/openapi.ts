@@ -3,8 +3,10 @@
 // app serves is described, so the two cannot drift apart.
 import { z } from "zod";
 import { activityOperations } from "./activity/openapi.ts";
+import { attachmentOperations } from "./attachments/openapi.ts";
 import { authOperations } from "./auth/openapi.ts";
 import { calendarOperations } from "./calendar/openapi.ts";
+import { calendarFeedOperations } from "./calendar-feed/openapi.ts";
 import { checklistOperations } from "./checklists/openapi.ts";
 import { columnOperations } from "./columns/openapi.ts";
 import { commentOperations } from "./comments/openapi.ts";
@@ -18,6 +20,7 @@ import { preferenceOperations } from "./preferences/openapi.ts";
 import { projectOperations } from "./projects/openapi.ts";
 import { taskOperations } from "./tasks/openapi.ts";
 import { transferOperations } from "./transfer/openapi.ts";
+import { trelloOperations } from "./trello/openapi.ts";
 
 const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
@@ -33,14 +36,19 @@ export const OPERATIONS: Operation[] = [
   ...taskOperations,
   ...checklistOperations,
   ...commentOperations,
+  ...attachmentOperations,
   ...activityOperations,
   ...notificationOperations,
   ...transferOperations,
+  ...trelloOperations,
   ...eventOperations,
   ...preferenceOperations,
   ...calendarOperations,
+  ...calendarFeedOperations,
   { tag: "meta", method: "get", path: "/api/openapi.json", summary: "This document" },
 ];
+
+const BINARY = { schema: { type: "string", contentMediaType: "application/octet-stream" } };
 
 const jsonSchema = (schema: z.ZodType, io: "input" | "output") =>
   z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" });
@@ -77,13 +85,18 @@ export function buildOpenApiDocument(version: string) {
             },
           }
         : {}),
+      ...(op.binaryBody
+        ? { requestBody: { required: true, content: { "application/octet-stream": BINARY } } }
+        : {}),
       responses: {
-        [success]: op.response
-          ? {
-              description: "OK",
-              content: { "application/json": { schema: jsonSchema(op.response, "output") } },
-            }
-          : { description: "OK" },
+        [success]: op.binaryResponse
+          ? { description: "The bytes", content: { "application/octet-stream": BINARY } }
+          : op.response
+            ? {
+                description: "OK",
+                content: { "application/json": { schema: jsonSchema(op.response, "output") } },
+              }
+            : { description: "OK" },
         ...(op.noContent ? { 204: { description: op.noContent } } : {}),
         default: {
           description: "Error",

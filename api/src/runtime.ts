@@ -6,6 +6,8 @@
 
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { UPLOAD_FAILURE_REASONS } from "./attachments/service.ts";
+import { type BlobStore, createBlobStore } from "./attachments/storage.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { createSql, type Sql } from "./db/client.ts";
 import { replaceablePool } from "./db/pool.ts";
@@ -45,6 +47,8 @@ export interface Runtime {
   log: Logger;
   hub: EventHub;
   mailer: Mailer;
+  /** Attachment bytes: a directory or an S3 bucket (attachments/storage.ts). */
+  blobs: BlobStore;
   /** Background jobs and the scheduler: not running until jobs.start() (main.ts, after listen). */
   jobs: JobRunner;
   /** One line per backend chosen, for the start-up log and the dev banner. */
@@ -135,9 +139,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const mailer = config.mail.smtpUrl
     ? createSmtpMailer({ url: config.mail.smtpUrl, timeoutMs: config.mail.timeoutMs })
     : createFileMailer({ dir: join(config.dataDir, "mail"), printLinks: options.printMailLinks ?? false });
+  const blobs = createBlobStore(config.attachments);
   const background = {
     sql: database.sql,
     mailer,
+    blobs,
     config,
     metrics,
     log,
@@ -148,6 +154,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     metrics.mailSent.inc({ kind }, 0);
     for (const reason of ["temporary", "permanent"]) metrics.mailFailed.inc({ kind, reason }, 0);
   }
+  for (const reason of UPLOAD_FAILURE_REASONS) metrics.attachmentUploadFailures.inc({ reason }, 0);
+  for (const direction of ["upload", "download"]) metrics.attachmentBytes.inc({ direction }, 0);
   const jobs = createJobRunner({
     sql: database.sql,
     log,
@@ -168,11 +176,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     hub,
     mailer,
+    blobs,
     jobs,
     backends: [
       database.description,
       description,
       mailer.description,
+      blobs.description,
       config.jobs.enabled ? "jobs: worker and scheduler on" : "jobs: off (JOBS_ENABLED=false)",
     ],
     storeReady: ready,

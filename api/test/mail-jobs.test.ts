@@ -325,13 +325,13 @@ describe("due-date reminders", () => {
   test("preferences: GET/PUT /api/me/preferences, and a reminder turned off is not sent", async () => {
     const other = await t.signUp("Quiet");
     const defaults = await t.call("GET", "/api/me/preferences", { token: other.token });
-    expect(defaults.body).toEqual({ dueSoonReminders: true, overdueReminders: true });
+    expect(defaults.body).toMatchObject({ dueSoonReminders: true, overdueReminders: true, timeZone: "UTC" });
     const changed = await t.call("PUT", "/api/me/preferences", {
       token: other.token,
       body: { dueSoonReminders: false },
     });
     expect(changed.status).toBe(200);
-    expect(changed.body).toEqual({ dueSoonReminders: false, overdueReminders: true });
+    expect(changed.body).toMatchObject({ dueSoonReminders: false, overdueReminders: true, timeZone: "UTC" });
     expect((await t.call("GET", "/api/me/preferences", { token: other.token })).body).toEqual(changed.body);
     expect((await t.call("PUT", "/api/me/preferences", { token: other.token, body: { x: 1 } })).status).toBe(
       422,

@@ -5,11 +5,14 @@
 // holds transactions at RCPT TO while the test acts, so the kill lands inside the transactions, before
 // the server accepted anything: the window this cannot cover (a death between the server's "250" and
 // the commit of 'sent') is documented in docs/architecture.md and tested in mail-jobs.test.ts.
+// The daily digest is tested the same way: M users, two replicas scanning every second, one killed
+// inside two digest transactions: exactly M digests, one per user, none for a user with nothing unread.
 // CI: .ci/suites "api processes".
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
 import { type RunningApi, startApi } from "./support/api-process.ts";
-import { call, createProject, eventually, scrape, signUp, type User } from "./support/client.ts";
+import { addMember, call, createProject, eventually, scrape, signUp, type User } from "./support/client.ts";
+import { decodedBody } from "./support/mail-links.ts";
 import { createDatabase, type RestartableService, startPostgres, startRedis } from "./support/services.ts";
 import { startTestSmtp, type TestSmtp } from "./support/smtp.ts";
 
@@ -36,6 +39,8 @@ const env = () => ({
   JOBS_CONCURRENCY: "2",
   JOBS_RETRY_BASE_MS: "200",
   SCHEDULER_INTERVAL_SECONDS: "1",
+  // Digests from midnight UTC on: whenever the suite runs, today's digests are due.
+  DIGEST_HOUR_UTC: "0",
   RATE_LIMIT_AUTH_IP: "100000",
   RATE_LIMIT_USER: "100000",
   RATE_LIMIT_IP: "100000",
@@ -177,5 +182,95 @@ describe("two replicas, one killed mid-send", () => {
     const [row] =
       await db`SELECT count(*)::int AS n FROM jobs WHERE locked_until > now() AND done_at IS NULL`;
     expect(row?.n).toBe(0);
+  });
+});
+
+describe("daily digests with two replicas, one killed mid-send", () => {
+  const M = 12;
+
+  test(`${M} users with something unread get exactly ${M} digests; a user with nothing gets none`, async () => {
+    // Only this describe's replicas run from here on.
+    await Promise.all(apis.filter((api) => api.proc.exitCode === null).map((api) => api.stop("SIGKILL")));
+    const c = await replica();
+    const d = await replica();
+    const owner = await signUp(c.url, "digest-owner");
+    const projectId = await createProject(c.url, owner, "Digests");
+    const users = await Promise.all(
+      Array.from({ length: M + 1 }, (_, i) => signUp(i % 2 ? c.url : d.url, `digest-${i}`)),
+    );
+    const idle = users[M] as User;
+    // Assignments go to the digest; being added is not mailed (chosen before being added).
+    for (const user of users) {
+      const reply = await call(c.url, "PUT", "/api/me/preferences", {
+        token: user.token,
+        body: { mailDelivery: { assigned: "digest", added_to_project: "off" } },
+      });
+      expect(reply.status).toBe(200);
+      await addMember(d.url, owner, projectId, user);
+    }
+    const started = performance.now();
+    const digestMails = () => smtp.received.filter((m) => m.subject.startsWith("TaskPlatform: "));
+    const before = { received: digestMails().length, abandoned: smtp.abandoned };
+
+    // One assigned task each, through both replicas, while the server holds every transaction: the
+    // four worker slots each stop inside a digest, then replica C is killed inside its two.
+    smtp.hold();
+    const titles = users.slice(0, M).map((_, i) => `digest-task-${i}-${crypto.randomUUID().slice(0, 6)}`);
+    await Promise.all(
+      users.slice(0, M).map(async (user, i) => {
+        const reply = await call(i % 2 ? c.url : d.url, "POST", "/api/tasks", {
+          token: owner.token,
+          body: { projectId, title: titles[i], assigneeId: user.id },
+        });
+        expect(reply.status).toBe(201);
+      }),
+    );
+    await eventually(async () => smtp.held === 4, "four worker slots inside a digest transaction", 20_000);
+    c.proc.kill("SIGKILL");
+    await c.proc.exited;
+    await eventually(
+      async () => smtp.abandoned >= before.abandoned + 2,
+      "the killed replica's transactions abandoned",
+    );
+    smtp.release();
+    const restarted = await replica();
+
+    await eventually(
+      async () => {
+        const [row] =
+          await db`SELECT count(*) FILTER (WHERE done_at IS NULL AND failed_at IS NULL)::int AS open,
+          count(*)::int AS total FROM jobs WHERE kind = 'digest.send'`;
+        const [sending] = await db`SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'sending'`;
+        return row?.total === M && row?.open === 0 && sending?.n === 0;
+      },
+      "every digest job done",
+      60_000,
+    );
+    const elapsed = performance.now() - started;
+    // Two more scheduler runs on each surviving replica queue nothing more.
+    const lastRun = async (api: RunningApi) =>
+      (await scrape(api.url)).get("scheduler_last_run_timestamp_seconds") ?? 0;
+    const runs = { d: await lastRun(d), restarted: await lastRun(restarted) };
+    await eventually(
+      async () => (await lastRun(d)) >= runs.d + 2 && (await lastRun(restarted)) >= runs.restarted + 2,
+      "two more scheduler runs on each replica",
+    );
+    const [jobs] = await db`SELECT count(*)::int AS n FROM jobs WHERE kind = 'digest.send'`;
+    expect(jobs?.n).toBe(M);
+
+    const digests = digestMails().slice(before.received);
+    const perUser = users.slice(0, M).map((user) => digests.filter((m) => m.envelopeTo.includes(user.email)));
+    console.log(
+      `[mail] ${M} users with an unread assignment → ${digests.length} digests ` +
+        `(${new Set(digests.map((m) => m.messageId)).size} distinct Message-IDs) in ${(elapsed / 1000).toFixed(1)} s ` +
+        `with two replicas scanning every second; replica C killed inside 2 SMTP transactions ` +
+        `(${smtp.abandoned - before.abandoned} abandoned, sent again later); 0 for the user with nothing unread`,
+    );
+    expect(perUser.map((mails) => mails.length)).toEqual(Array(M).fill(1));
+    perUser.forEach((mails, i) => {
+      expect(decodedBody(mails[0]?.raw ?? "")).toContain(`assigned "${titles[i]}" in Digests to you`);
+    });
+    expect(digests.filter((m) => m.envelopeTo.includes(idle.email))).toHaveLength(0);
+    expect(digests).toHaveLength(M);
   });
 });

@@ -212,6 +212,16 @@ describe("setting the new password", () => {
     expect((await complete(first)).status).toBe(404);
   });
 
+  test("a reset ends the account's calendar feed (whoever held the account may have made it)", async () => {
+    const user = await t.signUp("Taken back");
+    const made = await t.call("POST", "/api/me/calendar-feed", { token: user.token, body: {} });
+    const feed = new URL(made.body.url).pathname;
+    expect((await t.call("GET", feed)).status).toBe(200);
+    await ask(user.email);
+    expect((await complete(resetLink(await mailTo(user.email)))).status).toBe(200);
+    expect((await t.call("GET", feed)).status).toBe(404);
+  });
+
   test("expired, forged and malformed links", async () => {
     const user = await t.signUp("Late");
     await ask(user.email);

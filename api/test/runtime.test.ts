@@ -57,6 +57,28 @@ describe("rate limits", () => {
     const metric = await t.metrics.registry.getSingleMetric("rate_limited_total")?.get();
     expect(metric?.values.find((v) => v.labels.scope === "user")?.value).toBeGreaterThan(0);
   });
+
+  test("an ended session's token neither signs in nor counts against its user's limit", async () => {
+    const user = await t.signUp();
+    const login = await t.call("POST", "/api/auth/login", {
+      ip: "198.18.3.1",
+      body: { email: user.email, password: user.password },
+    });
+    const live = login.body.accessToken;
+    expect((await t.call("POST", "/api/auth/logout", { cookie: user.cookie, ip: "198.18.3.2" })).status).toBe(
+      204,
+    );
+    for (let i = 0; i < 10; i++) {
+      const refused = await t.call("GET", "/api/projects", { token: user.token, ip: `198.18.4.${i}` });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.message).toBe("this session has ended; sign in again");
+      expect(refused.headers.get("ratelimit-limit")).toBe("1000");
+    }
+    const first = await t.call("GET", "/api/projects", { token: live, ip: "198.18.3.3" });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("ratelimit-limit")).toBe("8");
+    expect(first.headers.get("ratelimit-remaining")).toBe("7");
+  });
 });
 
 describe("health", () => {

@@ -64,6 +64,7 @@ describe("create and read", () => {
       version: 1,
       completedAt: null,
       archivedAt: null,
+      recurrence: null,
     });
     expect(Object.keys(res.body).sort()).toEqual(
       [
@@ -83,6 +84,7 @@ describe("create and read", () => {
         "updatedAt",
         "completedAt",
         "archivedAt",
+        "recurrence",
       ].sort(),
     );
     expect(res.headers.get("etag")).toBe('"1"');

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { LABEL_COLORS } from "../src/labels/schemas.ts";
+import { NOTIFICATION_KINDS, type NotificationKind } from "../src/notifications/schemas.ts";
+import {
+  DEFAULT_PREFERENCES,
+  MAIL_DELIVERIES,
+  type MailDelivery,
+  type Preferences,
+} from "../src/preferences/schemas.ts";
 import { MAX_REPORTED_ISSUES } from "../src/transfer/schemas.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 
@@ -25,7 +32,13 @@ type ExportedProject = {
   tasks: ExportedTask[];
   [key: string]: unknown;
 };
-type ExportDoc = { format: string; version: number; exportedAt: string; projects: ExportedProject[] };
+type ExportDoc = {
+  format: string;
+  version: number;
+  exportedAt: string;
+  preferences?: Preferences;
+  projects: ExportedProject[];
+};
 
 const exportOf = async (token: string) => (await t.call("GET", "/api/export", { token })).body as ExportDoc;
 const importAs = (token: string, body: unknown, query = "") =>
@@ -98,7 +111,9 @@ describe("export", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toContain("attachment");
     const doc = res.body as ExportDoc;
-    expect(doc).toMatchObject({ format: "taskplatform-export", version: 3 });
+    expect(doc).toMatchObject({ format: "taskplatform-export", version: 4 });
+    // The exporter's mail preferences, and nothing secret: no token, no hash, no id.
+    expect(doc.preferences).toEqual(DEFAULT_PREFERENCES);
     expect(doc.projects.map((p) => p.name)).toEqual(["Alice's"]);
     const [project] = doc.projects;
     expect(project?.id).toBe(mine);
@@ -466,9 +481,47 @@ describe("wrong files are explained", () => {
   });
 
   test("an export from a newer version", async () => {
-    const res = await post({ ...versionOneFile(), version: 4 });
+    const res = await post({ ...versionOneFile(), version: 5 });
     expect(res.status).toBe(422);
-    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 4)");
+    expect(res.body.error.message).toContain("made by a newer TaskPlatform (format version 5)");
+  });
+
+  test("preferences: a version 3 file leaves them alone; a partial set changes only what it names; bad ones are refused", async () => {
+    const user = await t.signUp("Prefs");
+    const put = await t.call("PUT", "/api/me/preferences", {
+      token: user.token,
+      body: { mailEnabled: false, mailDelivery: { commented: "off" } },
+    });
+    expect(put.status).toBe(200);
+    const before = put.body as Preferences;
+    const file = (extra: Record<string, unknown>) => ({ ...versionOneFile(), ...extra });
+    const v3 = await importAs(user.token, file({ version: 3 }));
+    expect(v3.status).toBe(201);
+    expect(v3.body.preferences).toBe(false);
+    expect((await exportOf(user.token)).preferences).toEqual(before);
+    const partial = await importAs(
+      user.token,
+      file({ version: 4, preferences: { mailDelivery: { assigned: "digest" }, timeZone: "Europe/Paris" } }),
+    );
+    expect(partial.status).toBe(201);
+    expect((await exportOf(user.token)).preferences).toEqual({
+      ...before,
+      mailDelivery: { ...before.mailDelivery, assigned: "digest" },
+      timeZone: "Europe/Paris",
+    });
+    for (const preferences of [
+      { mailDelivery: { assigned: "weekly" } },
+      { mailDelivery: { nosuch: "off" } },
+      { mailEnabled: "no" },
+      { timeZone: "Mars/Olympus" },
+      { token: "x" },
+      "off",
+    ]) {
+      const res = await importAs(user.token, file({ version: 4, preferences }));
+      expect(res.status).toBe(422);
+      expect(res.body.error.details[0].path).toStartWith("preferences");
+    }
+    expect((await exportOf(user.token)).preferences?.mailDelivery.assigned).toBe("digest");
   });
 
   test("a field error names the project, the task and the field", async () => {
@@ -573,6 +626,18 @@ describe("round trips", () => {
             // A file lists comments oldest first (ties keep their order).
           )
           .map((comments) => [...comments].sort((a, b) => a.createdAt.localeCompare(b.createdAt))),
+        // Format 4; absent for a task that does not repeat. Rules in canonical form, as exports write them.
+        recurrence: fc.record({
+          rule: fc.constantFrom(
+            "FREQ=DAILY",
+            "FREQ=WEEKLY;BYDAY=MO,WE",
+            "FREQ=MONTHLY;BYMONTHDAY=31;COUNT=3",
+            "FREQ=WEEKLY;INTERVAL=2;UNTIL=20261231T000000Z",
+            "FREQ=MONTHLY;BYDAY=-1FR",
+          ),
+          from: fc.constantFrom("due", "completion"),
+          timeZone: fc.constantFrom("UTC", "Europe/Paris", "America/New_York"),
+        }),
       },
       {
         requiredKeys: [
@@ -640,38 +705,62 @@ describe("round trips", () => {
         const labels = names.map((name, i) => ({ name, color: colours[i % colours.length] }));
         return { ...rest, labels, columns, tasks };
       });
+    const preferences = fc.record({
+      dueSoonReminders: fc.boolean(),
+      overdueReminders: fc.boolean(),
+      mailEnabled: fc.boolean(),
+      mailDelivery: fc.record(
+        Object.fromEntries(
+          NOTIFICATION_KINDS.map((kind) => [kind, fc.constantFrom(...MAIL_DELIVERIES)]),
+        ) as Record<NotificationKind, fc.Arbitrary<MailDelivery>>,
+      ),
+      timeZone: fc.constantFrom(
+        "UTC",
+        "Europe/Paris",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Australia/Lord_Howe",
+      ),
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(project, { minLength: 1, maxLength: 3 }), async (projects) => {
-        const user = await t.signUp("Prop");
-        const doc = {
-          format: "taskplatform-export",
-          version: 3,
-          exportedAt: new Date().toISOString(),
-          projects,
-        };
-        const res = await t.call("POST", "/api/import", { token: user.token, body: doc });
-        expect(res.status).toBe(201);
-        const exported = await exportOf(user.token);
-        const byLabelName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
-        const normalise = (p: ExportedProject) => ({
-          ...p,
-          labels: [...((p as { labels?: { name: string }[] }).labels ?? [])].sort(byLabelName),
-          members: [],
-          tasks: [...(p.tasks as unknown as { status: string; position: number; title: string }[])].sort(
-            (a, b) =>
-              a.status.localeCompare(b.status) || a.position - b.position || a.title.localeCompare(b.title),
-          ),
-        });
-        const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-        expect(withoutIds(exported.projects).map(normalise).sort(byName)).toEqual(
-          withoutIds(projects as unknown as ExportedProject[])
-            .map(normalise)
-            .sort(byName),
-        );
-        // Restoring the export changes nothing.
-        expect((await importAs(user.token, exported, "?mode=restore")).status).toBe(201);
-        expect((await exportOf(user.token)).projects).toEqual(exported.projects);
-      }),
+      fc.asyncProperty(
+        fc.array(project, { minLength: 1, maxLength: 3 }),
+        preferences,
+        async (projects, prefs) => {
+          const user = await t.signUp("Prop");
+          const doc = {
+            format: "taskplatform-export",
+            version: 4,
+            exportedAt: new Date().toISOString(),
+            preferences: prefs,
+            projects,
+          };
+          const res = await t.call("POST", "/api/import", { token: user.token, body: doc });
+          expect(res.status).toBe(201);
+          expect(res.body.preferences).toBe(true);
+          const exported = await exportOf(user.token);
+          expect(exported.preferences).toEqual(prefs);
+          const byLabelName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
+          const normalise = (p: ExportedProject) => ({
+            ...p,
+            labels: [...((p as { labels?: { name: string }[] }).labels ?? [])].sort(byLabelName),
+            members: [],
+            tasks: [...(p.tasks as unknown as { status: string; position: number; title: string }[])].sort(
+              (a, b) =>
+                a.status.localeCompare(b.status) || a.position - b.position || a.title.localeCompare(b.title),
+            ),
+          });
+          const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+          expect(withoutIds(exported.projects).map(normalise).sort(byName)).toEqual(
+            withoutIds(projects as unknown as ExportedProject[])
+              .map(normalise)
+              .sort(byName),
+          );
+          // Restoring the export changes nothing.
+          expect((await importAs(user.token, exported, "?mode=restore")).status).toBe(201);
+          expect((await exportOf(user.token)).projects).toEqual(exported.projects);
+        },
+      ),
       { numRuns: 12 },
     );
   });

@@ -108,14 +108,35 @@ beforeAll(async () => {
   const work = tempDir("tp-obs-live-");
   const port = async () => `127.0.0.1:${await freePort()}`;
 
+  // the backup metrics, written by the same function scripts/backup.sh uses, for the textfile collector
+  const textfiles = join(work, "textfile");
+  const written = Bun.spawnSync(
+    [
+      "bash",
+      "-c",
+      `source scripts/lib.sh && source scripts/lib/pitr.sh && backup_metric pg_dump && backup_metric pgbackrest`,
+    ],
+    { cwd: join(OBS, ".."), env: { ...process.env, BACKUP_METRICS_DIR: textfiles }, stderr: "pipe" },
+  );
+  if (written.exitCode !== 0) throw new Error(`backup_metric: ${written.stderr.toString()}`);
   const node = await port();
   const nodeP = spawn("node-exporter", [
     requireBinary("prometheus-node-exporter"),
     `--web.listen-address=${node}`,
     "--collector.disable-defaults",
-    ...["cpu", "meminfo", "filesystem", "diskstats", "netdev", "loadavg", "stat", "time", "uname"].map(
-      (c) => `--collector.${c}`,
-    ),
+    ...[
+      "cpu",
+      "meminfo",
+      "filesystem",
+      "diskstats",
+      "netdev",
+      "loadavg",
+      "stat",
+      "time",
+      "uname",
+      "textfile",
+    ].map((c) => `--collector.${c}`),
+    `--collector.textfile.directory=${textfiles}`,
   ]);
 
   const pgExp = await port();

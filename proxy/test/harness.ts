@@ -27,6 +27,8 @@ export interface NginxOptions {
   distDir: string;
   certFile: string;
   keyFile: string;
+  /** What the attachments volume holds (the API's ATTACHMENTS_DIR); default an empty directory. */
+  attachmentsDir?: string;
   /** PUBLIC_HOSTNAME for the entrypoint (the HTTP→HTTPS redirect target); default localhost. */
   publicHostname?: string;
 }
@@ -43,6 +45,7 @@ export function renderConfig(
     ["/etc/nginx/snippets/", `${dir}/snippets/`],
     ["/tmp/nginx/", `${dir}/run/`],
     ["/usr/share/nginx/html", opts.distDir],
+    ["/var/lib/taskplatform/attachments/", `${opts.attachmentsDir ?? `${dir}/attachments`}/`],
     ["/run/secrets/tls_cert", opts.certFile],
     ["/run/secrets/tls_key", opts.keyFile],
     ["listen 8080 ", `listen 127.0.0.1:${ports.http} `],

@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningApi, startApi } from "../../api/test/support/api-process.ts";
+import { parseEvents } from "../../api/test/support/ics.ts";
 import {
   freePort,
   type RestartableService,
@@ -150,7 +151,10 @@ function startStub(name: string, port: number) {
           items: Array.from({ length: 200 }, (_, i) => ({ id: i, title: `task ${i}` })),
         });
       }
-      if (url.pathname === "/api/import" && req.method === "POST") {
+      if (
+        (url.pathname === "/api/import" || url.pathname === "/api/imports/trello") &&
+        req.method === "POST"
+      ) {
         return Response.json({ bytes: (await req.arrayBuffer()).byteLength });
       }
       if (url.pathname.startsWith("/api/auth/")) {
@@ -242,6 +246,13 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(conf).toMatch(/keepalive_timeout [1-9]s;/);
   });
 
+  test("the per-address API rate is PROXY_API_RATE (default 50/s); anything but a positive number is refused", () => {
+    expect(render("1.28.0", "")).toContain("limit_req_zone $binary_remote_addr zone=tp_api:10m rate=50r/s;");
+    expect(render("1.28.0", "", { PROXY_API_RATE: "200" })).toContain("zone=tp_api:10m rate=200r/s;");
+    for (const bad of ["0", "-5", "50r/s", "1;evil"])
+      expect(() => render("1.28.0", "", { PROXY_API_RATE: bad }), bad).toThrow();
+  });
+
   test("replicas named by address (scripts/upgrade.sh's switch) get no resolve parameter on any nginx", () => {
     const conf = render("1.28.0", "nameserver 127.0.0.11\n", { API_UPSTREAM: "172.18.0.7:4000 api-2:4000" });
     expect(conf).toContain("server 172.18.0.7:4000 max_fails=3 fail_timeout=10s;");
@@ -257,6 +268,17 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(nginxIdle).toBeGreaterThan(0);
     expect(nginxIdle).toBeLessThan(apiIdle);
     expect(nginxIdle).toBeLessThan(10);
+  });
+
+  test("nginx's attachment upload limit agrees with the API's default ATTACHMENTS_MAX_BYTES", async () => {
+    const conf = readFileSync(join(proxyDir, "conf.d/taskplatform.conf"), "utf8");
+    const block = /location ~ \^\/api\/tasks\/\[\^\/\]\+\/attachments\$ \{([^}]*)\}/.exec(conf)?.[1] ?? "";
+    const size = /client_max_body_size (\d+)m;/.exec(block)?.[1];
+    expect(size).toBeDefined();
+    const { loadConfig } = await import("../../api/src/config.ts");
+    const { attachments } = loadConfig({}, "dev");
+    expect(Number(size) * 1024 * 1024).toBe(attachments.maxBytes);
+    expect(block).toContain("proxy_request_buffering off;");
   });
 
   test("rejects a bad port or upstream", () => {
@@ -534,6 +556,20 @@ describe("nginx in front of two stub upstreams", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test("a Trello export may be larger: up to 21 MiB reach /api/imports/trello (the API refuses over 20)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-trello-"));
+    const export15 = join(dir, "fifteen");
+    const export22 = join(dir, "twenty-two");
+    writeFileSync(export15, "x".repeat(15 * 1024 * 1024));
+    writeFileSync(export22, "x".repeat(22 * 1024 * 1024));
+    const ok = await curl(`${base}/api/imports/trello`, ["-X", "POST", "--data-binary", `@${export15}`]);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toEqual({ bytes: 15 * 1024 * 1024 });
+    const tooBig = await curl(`${base}/api/imports/trello`, ["-X", "POST", "--data-binary", `@${export22}`]);
+    expect(tooBig.status).toBe(413);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test("/api/auth/ is rate limited per client (429)", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -632,7 +668,7 @@ describe("nginx with a configured public name and an upstream that goes away", (
     }
   });
 
-  test("credentials in /api/events URLs reach neither nginx log, with the upstream up and down (502)", async () => {
+  test("credentials in /api/events and calendar feed URLs reach neither nginx log, with the upstream up and down (502)", async () => {
     const url = `${base}/api/events?access_token=SECRET123&ticket=SECRET456`;
     const entry = async (requestId: string) => {
       const deadline = Date.now() + 10_000;
@@ -659,6 +695,10 @@ describe("nginx with a configured public name and an upstream that goes away", (
     const failed = await entry("secret-down");
     expect(failed).toMatchObject({ path: "/api/events", status: 502 });
     expect(String(failed?.upstreamAddr)).toBe(`127.0.0.1:${upstreamPort}`);
+    const feedToken = "FEEDSECRET789abcdefghijklmnopqrstuvwxyz0123";
+    const feed = await curl(`${base}/api/ical/${feedToken}.ics`, ["-H", "X-Request-ID: feed-down"]);
+    expect(feed.status).toBe(502);
+    expect(await entry("feed-down")).toMatchObject({ path: "/api/ical/[redacted]", status: 502 });
     // control: the same failure elsewhere is in the error log, so the log is written and read here
     expect((await curl(`${base}/api/echo?q=visible`)).status).toBe(502);
     const deadline = Date.now() + 10_000;
@@ -670,6 +710,7 @@ describe("nginx with a configured public name and an upstream that goes away", (
       const text = readFileSync(log, "utf8");
       expect(text, log).not.toContain("SECRET123");
       expect(text, log).not.toContain("SECRET456");
+      expect(text, log).not.toContain("FEEDSECRET789");
     }
   });
 });
@@ -680,6 +721,8 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
   let redis: RunningService;
   let apis: RunningApi[];
   let base: string;
+  /** The attachments volume both API instances write and nginx reads (X-Accel-Redirect). */
+  let attachmentsDir: string;
 
   async function call(path: string, init: RequestInit & { token?: string } = {}) {
     const headers = new Headers(init.headers);
@@ -693,12 +736,18 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     dist ??= spaDist();
     pg = await startPostgres();
     redis = await startRedis();
+    attachmentsDir = mkdtempSync(join(tmpdir(), "tp-attachments-"));
     // The API's own auth limit is raised so that every 429 below is nginx's.
     const env = {
       TRUST_PROXY: "true",
       RATE_LIMIT_AUTH_IP: "10000",
       LOGIN_FAILURES_MAX: "10000",
       LOG_LEVEL: "info",
+      ATTACHMENTS_DIR: attachmentsDir,
+      ATTACHMENTS_ACCEL_REDIRECT: "/_attachments/",
+      // As in production: every replica links (and names calendar events) with the same public URL,
+      // so the feed's body and ETag are the same whichever replica answers.
+      PUBLIC_URL: "https://tasks.example.test",
     };
     apis = [];
     for (let i = 0; i < 2; i++) apis.push(await startApi({ databaseUrl: pg.url, redisUrl: redis.url, env }));
@@ -707,6 +756,7 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
       distDir: dist.dir,
       certFile: cert.certFile,
       keyFile: cert.keyFile,
+      attachmentsDir,
     });
     base = `https://localhost:${nginx.httpsPort}`;
   });
@@ -716,6 +766,7 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     for (const api of apis ?? []) await api.stop();
     await redis?.stop();
     await stopPostgres(pg);
+    if (attachmentsDir) rmSync(attachmentsDir, { recursive: true, force: true });
   });
 
   test("health and readiness through the proxy, with the security headers", async () => {
@@ -751,6 +802,97 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     const res = await curl(`${base}/api/openapi.json`, ["-H", "Accept-Encoding: gzip"]);
     expect(res.status).toBe(200);
     expect(res.headers["content-encoding"]).toBe("gzip");
+  });
+
+  describe("attachments", () => {
+    let token: string;
+    let taskId: string;
+    let files: string;
+
+    beforeAll(async () => {
+      const reg = await call("/api/auth/register", {
+        method: "POST",
+        body: JSON.stringify({
+          email: `files-${Date.now()}@example.test`,
+          password: "correct horse battery staple",
+          name: "F",
+        }),
+      });
+      token = ((await reg.json()) as { accessToken: string }).accessToken;
+      const project = await call("/api/projects", {
+        method: "POST",
+        token,
+        body: JSON.stringify({ name: "Files" }),
+      });
+      const projectId = ((await project.json()) as { id: string }).id;
+      const task = await call("/api/tasks", {
+        method: "POST",
+        token,
+        body: JSON.stringify({ projectId, title: "T" }),
+      });
+      taskId = ((await task.json()) as { id: string }).id;
+      files = mkdtempSync(join(tmpdir(), "tp-upload-"));
+    });
+    afterAll(() => rmSync(files, { recursive: true, force: true }));
+
+    const uploadFile = (name: string, path: string) =>
+      curl(`${base}/api/tasks/${taskId}/attachments?name=${encodeURIComponent(name)}`, [
+        "--max-time",
+        "60",
+        "-H",
+        `Authorization: Bearer ${token}`,
+        "-H",
+        "Content-Type: application/octet-stream",
+        "--data-binary",
+        `@${path}`,
+      ]);
+
+    test("a 5 MB file goes up through nginx (over the 1 MiB JSON limit) and comes down from nginx by X-Accel-Redirect", async () => {
+      const path = join(files, "five.bin");
+      const bytes = Buffer.alloc(5 * 1024 * 1024, "tp-attachment-");
+      writeFileSync(path, bytes);
+      const up = await uploadFile("five ü.bin", path);
+      expect(up.status).toBe(201);
+      const attachment = JSON.parse(up.body) as { id: string; projectId: string; url: string };
+
+      const down = await fetch(`${base}${attachment.url}`, { tls: bunTls });
+      expect(down.status).toBe(200);
+      expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).toBe(true);
+      expect(down.headers.get("content-disposition")).toBe(
+        `attachment; filename="five _.bin"; filename*=UTF-8''five%20%C3%BC.bin`,
+      );
+      expect(down.headers.get("content-type")).toBe("application/octet-stream");
+      expect(down.headers.get("x-accel-redirect")).toBeNull();
+      expect(down.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(down.headers.get("content-security-policy")).toContain("default-src 'self'");
+      // nginx sent the bytes from the volume: after the redirect its $uri is the internal location's.
+      const entry = nginx
+        .accessEntries()
+        .findLast((e) => e.path === `/_attachments/${attachment.projectId}/${attachment.id}`);
+      expect(entry?.bytes).toBe(bytes.length);
+      expect(entry?.upstreamStatus).toBe("200");
+
+      // The internal location cannot be asked for directly.
+      const direct = await curl(`${base}/_attachments/${attachment.projectId}/${attachment.id}`);
+      expect(direct.status).toBe(404);
+      expect(direct.body).not.toContain("tp-attachment-");
+      // A link with a forged signature: the API's 404, nothing from the volume.
+      const forged = new URL(attachment.url, base);
+      forged.searchParams.set("s", "A".repeat(43));
+      const refused = await curl(`${base}${forged.pathname}${forged.search}`);
+      expect(refused.status).toBe(404);
+      expect(refused.body).not.toContain("tp-attachment-");
+    });
+
+    test("a file over client_max_body_size (25 MiB) is refused by nginx with 413", async () => {
+      const path = join(files, "big.bin");
+      writeFileSync(path, Buffer.alloc(25 * 1024 * 1024 + 1));
+      const res = await uploadFile("big.bin", path);
+      expect(res.status).toBe(413);
+      const exact = join(files, "exact.bin");
+      writeFileSync(exact, Buffer.alloc(25 * 1024 * 1024));
+      expect((await uploadFile("exact.bin", exact)).status).toBe(201);
+    });
   });
 
   test("SSE streams through the proxy live: a task created elsewhere arrives while the stream is open", async () => {
@@ -802,6 +944,65 @@ describe("nginx in front of two real API instances (PostgreSQL + Redis)", () => 
     // the token in the query string is not written to the access log
     await Bun.sleep(100);
     expect(readFileSync(nginx.accessLog, "utf8")).not.toContain(accessToken);
+  });
+
+  test("a calendar feed through the proxy: parsed by ical.js, 304 on its gzip ETag, the token in no log", async () => {
+    const reg = await call("/api/auth/register", {
+      method: "POST",
+      body: JSON.stringify({
+        email: `feed-${Date.now()}@example.test`,
+        password: "a sturdy passphrase 42",
+        name: "Feed",
+      }),
+    });
+    const { accessToken } = (await reg.json()) as { accessToken: string };
+    const proj = (await (
+      await call("/api/projects", {
+        method: "POST",
+        token: accessToken,
+        body: JSON.stringify({ name: "Cal" }),
+      })
+    ).json()) as { id: string };
+    const task = { projectId: proj.id, title: "Due through nginx", dueAt: "2027-02-01T00:00:00Z" };
+    await call("/api/tasks", { method: "POST", token: accessToken, body: JSON.stringify(task) });
+    const created = await call("/api/me/calendar-feed", { method: "POST", token: accessToken, body: "{}" });
+    expect(created.status).toBe(201);
+    const path = new URL(((await created.json()) as { url: string }).url).pathname;
+    const token = path.slice("/api/ical/".length, -".ics".length);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const feed = await curl(`${base}${path}`, ["--compressed", "-H", "X-Request-ID: feed-ok"]);
+    expect(feed.status).toBe(200);
+    expect(feed.headers["content-type"]).toBe("text/calendar; charset=utf-8");
+    expect(feed.headers["content-encoding"]).toBe("gzip");
+    expect(parseEvents(feed.body).map((event) => event.summary)).toEqual([task.title]);
+    // nginx's gzip makes the API's strong ETag weak; the API still recognises it.
+    const etag = feed.headers.etag as string;
+    expect(etag).toStartWith('W/"');
+    const again = await curl(`${base}${path}`, ["--compressed", "-H", `If-None-Match: ${etag}`]);
+    expect(again.status).toBe(304);
+    // a token of the wrong form, and a revoked feed: 404 (a path the error log would name if it logged)
+    expect((await curl(`${base}/api/ical/${token}x.ics`, ["-H", "X-Request-ID: feed-bad"])).status).toBe(404);
+    expect((await call("/api/me/calendar-feed", { method: "DELETE", token: accessToken })).status).toBe(204);
+    expect((await curl(`${base}${path}`)).status).toBe(404);
+
+    const deadline = Date.now() + 10_000;
+    const entries = () => nginx.accessEntries().filter((e) => String(e.requestId).startsWith("feed-"));
+    while (entries().length < 2 && Date.now() < deadline) await Bun.sleep(50);
+    expect(entries().map((e) => [e.requestId, e.path, e.status])).toEqual([
+      ["feed-ok", "/api/ical/[redacted]", 200],
+      ["feed-bad", "/api/ical/[redacted]", 404],
+    ]);
+    const apiLine = () =>
+      apis.flatMap((a) => a.output().split("\n")).find((l) => l.includes('"requestId":"feed-bad"'));
+    while (!apiLine() && Date.now() < deadline) await Bun.sleep(50);
+    expect(JSON.parse(apiLine() as string).path).toBe("/api/ical/[redacted]");
+    for (const [name, text] of [
+      ["access log", readFileSync(nginx.accessLog, "utf8")],
+      ["error log", readFileSync(nginx.errorLog, "utf8")],
+      ["API output", apis.map((a) => a.output()).join("\n")],
+    ])
+      expect(text, name).not.toContain(token);
   });
 
   test("/metrics is served by the API but not reachable through the proxy", async () => {

@@ -182,7 +182,7 @@ fi
 # ---------------------------------------------------------------------------------------------------
 say "images (from Docker when it has them: CI's container stack suite built them)"
 mapfile -t REFS < <(standins_references "$REPO")
-PROJECT_IMAGES=(localhost/taskplatform-api:latest localhost/taskplatform-proxy:latest)
+PROJECT_IMAGES=(localhost/taskplatform-api:latest localhost/taskplatform-proxy:latest localhost/taskplatform-db:latest)
 want=() left_out_refs=()
 for ref in "${REFS[@]}"; do
   [[ -n "$ref" ]] || continue

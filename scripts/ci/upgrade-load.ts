@@ -3,7 +3,7 @@
 // the server ends them, as browsers do. The report counts requests, non-2xx answers, connection errors
 // and the longest request, and for the streams how many reconnected and which created tasks never
 // reached them (0 missed is the goal). Used by proxy/test/proxy.suite.ts and the stack test's upgrade
-// step (scripts/ci/stack/60-upgrade.sh) as:
+// step (scripts/ci/stack/65-upgrade.sh) as:
 //   bun scripts/ci/upgrade-load.ts --base https://localhost:8443 --rps 50 --streams 20 --out report.json
 // It runs until SIGTERM/SIGINT (or --seconds), then waits for the streams to catch up and writes the report.
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -20,10 +21,12 @@ const scripts = join(import.meta.dir, "..");
 setDefaultTimeout(60_000);
 let pg: RunningService;
 let dir: string;
+/** An attachments directory as the API leaves it: <projectId>/<attachmentId> files. */
+let files: string;
 
 function run(cmd: string[], env: Record<string, string> = {}) {
   const res = Bun.spawnSync(cmd, {
-    env: { ...process.env, TP_ENV_FILE: "/nonexistent", ...env },
+    env: { ...process.env, TP_ENV_FILE: "/nonexistent", BACKUP_METRICS_DIR: `${dir}-metrics`, ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -50,12 +53,41 @@ function backup(args: string[] = []) {
 }
 
 function restore(file: string, args: string[] = ["--yes"]) {
-  return run(["bash", join(scripts, "restore.sh"), "--local", "--dbname", pg.url, ...args, file]);
+  return run([
+    "bash",
+    join(scripts, "restore.sh"),
+    "--local",
+    "--dbname",
+    pg.url,
+    "--attachments",
+    files,
+    ...args,
+    file,
+  ]);
+}
+
+const PROJECT_DIR = "0b7c6f1e-1111-4c6e-9a43-000000000001";
+const ATTACHMENT = (n: number) => `${PROJECT_DIR}/5d1c2b3a-0000-4000-8000-00000000000${n}`;
+
+/** Every attachment file and its SHA-256, in a stable order. */
+function filesSnapshot(): string {
+  return readdirSync(files, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return `${path.slice(files.length + 1)} ${new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex")}`;
+    })
+    .sort()
+    .join("\n");
 }
 
 beforeAll(async () => {
   pg = await startPostgres();
   dir = mkdtempSync(join(tmpdir(), "tp-backups-"));
+  files = mkdtempSync(join(tmpdir(), "tp-attachment-files-"));
+  mkdirSync(join(files, PROJECT_DIR));
+  writeFileSync(join(files, ATTACHMENT(1)), crypto.getRandomValues(new Uint8Array(300_000)));
+  writeFileSync(join(files, ATTACHMENT(2)), "plain text\n");
   psql(`
     CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
     INSERT INTO schema_migrations (version) VALUES ('0001_init'), ('0002_more');
@@ -75,7 +107,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopPostgres(pg);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) for (const d of [dir, `${dir}-metrics`]) rmSync(d, { recursive: true, force: true });
+  if (files) rmSync(files, { recursive: true, force: true });
 });
 
 describe("backup.sh", () => {
@@ -97,6 +130,47 @@ describe("backup.sh", () => {
     const verify = Bun.spawnSync(["sha256sum", "-c", `${latest.split("/").pop()}.sha256`], { cwd: dir });
     expect(verify.exitCode).toBe(0);
     expect(run(["pg_restore", "--list", latest]).out).toContain("TABLE DATA public tasks");
+    // the success, for the BackupTooOld alert (node-exporter's textfile collector)
+    expect(readFileSync(`${dir}-metrics/taskplatform_backup_pg_dump.prom`, "utf8")).toMatch(
+      /^taskplatform_backup_last_success_timestamp_seconds\{kind="pg_dump"\} \d{10}$/m,
+    );
+  });
+
+  test("the attachments archive is written beside its database archive and rotated with it", async () => {
+    const own = mkdtempSync(join(tmpdir(), "tp-backups-files-"));
+    const made: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = run([
+        "bash",
+        join(scripts, "backup.sh"),
+        "--local",
+        "--dbname",
+        pg.url,
+        "--dir",
+        own,
+        "--keep",
+        "1",
+        "--attachments",
+        files,
+      ]);
+      expect(res.code, res.err).toBe(0);
+      made.push(res.out.trim());
+      if (i === 0) await Bun.sleep(1100); // names carry a per-second timestamp
+    }
+    const latest = made[1] as string;
+    expect(readdirSync(own).sort()).toEqual(
+      [
+        latest,
+        `${latest}.sha256`,
+        latest.replace(/\.dump$/, ".attachments.tar"),
+        latest.replace(/\.dump$/, ".attachments.tar.sha256"),
+      ]
+        .map((path) => path.split("/").pop())
+        .sort(),
+    );
+    const listing = run(["tar", "-tf", latest.replace(/\.dump$/, ".attachments.tar")]).out;
+    expect(listing).toContain(`./${ATTACHMENT(1)}`);
+    rmSync(own, { recursive: true, force: true });
   });
 
   test("fails clearly when the database is unreachable, leaving no partial file", () => {
@@ -125,15 +199,23 @@ describe("backup.sh", () => {
 describe("restore.sh", () => {
   let good: string;
   let original: string;
+  let originalFiles: string;
 
   beforeAll(() => {
     original = snapshot();
-    const res = backup(["--keep", "0"]);
+    originalFiles = filesSnapshot();
+    const res = backup(["--keep", "0", "--attachments", files]);
     expect(res.code, res.err).toBe(0);
     good = res.out.trim();
   });
 
-  test("backup → drop the data → restore gives identical rows", () => {
+  test("backup → drop the data and change the attachment files → restore gives identical rows and files", () => {
+    expect(existsSync(good.replace(/\.dump$/, ".attachments.tar"))).toBe(true);
+    expect(existsSync(good.replace(/\.dump$/, ".attachments.tar.sha256"))).toBe(true);
+    rmSync(join(files, ATTACHMENT(1)));
+    writeFileSync(join(files, ATTACHMENT(2)), "changed after the backup\n");
+    writeFileSync(join(files, ATTACHMENT(3)), "uploaded after the backup\n");
+    expect(filesSnapshot()).not.toBe(originalFiles);
     psql(
       "DROP TABLE tasks; DELETE FROM projects; INSERT INTO schema_migrations (version) VALUES ('junk'); CREATE TABLE stray (x int);",
     );
@@ -150,6 +232,35 @@ describe("restore.sh", () => {
       "INSERT INTO tasks (project_id, title) VALUES ('0b7c6f1e-1111-4c6e-9a43-000000000002', 'after restore')",
     );
     psql("DELETE FROM tasks WHERE title = 'after restore'");
+    expect(filesSnapshot()).toBe(originalFiles);
+  });
+
+  test("a corrupt or hostile attachments archive is refused before the database or a file is touched", () => {
+    const tar = good.replace(/\.dump$/, ".attachments.tar");
+    const saved = readFileSync(tar);
+    writeFileSync(join(files, ATTACHMENT(3)), "new since the backup\n");
+    const before = filesSnapshot();
+    truncateSync(tar, Math.floor(saved.length / 2));
+    const corrupt = restore(good);
+    expect(corrupt.code).not.toBe(0);
+    expect(corrupt.err).toContain("REFUSED: checksum mismatch");
+
+    // A tar (with a matching checksum) that would write outside the directory.
+    const evil = mkdtempSync(join(tmpdir(), "tp-evil-"));
+    writeFileSync(join(evil, "x"), "escaped");
+    expect(run(["tar", "-C", evil, "-cf", tar, "--transform", "s,^x,../escaped,", "x"]).code).toBe(0);
+    writeFileSync(`${tar}.sha256`, `${run(["sha256sum", tar]).out.split(" ")[0]}  ${tar.split("/").pop()}\n`);
+    const hostile = restore(good);
+    expect(hostile.code).not.toBe(0);
+    expect(hostile.err).toContain("absolute paths or '..'");
+    expect(snapshot()).toBe(original);
+    expect(filesSnapshot()).toBe(before);
+    rmSync(evil, { recursive: true, force: true });
+
+    writeFileSync(tar, saved);
+    writeFileSync(`${tar}.sha256`, `${run(["sha256sum", tar]).out.split(" ")[0]}  ${tar.split("/").pop()}\n`);
+    expect(restore(good).code).toBe(0);
+    expect(filesSnapshot()).toBe(originalFiles);
   });
 
   test("a truncated backup is refused by its checksum and the live data is untouched", () => {

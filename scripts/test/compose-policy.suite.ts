@@ -150,7 +150,11 @@ describe("compose.yaml structure", () => {
         /^[a-z0-9.-]+\.[a-z]+\/.+:(?!latest$)[\w.-]+(@sha256:[0-9a-f]{64})?$|@sha256:[0-9a-f]{64}$/,
       );
     }
-    expect(services.postgres?.image).toBe("docker.io/library/postgres:15.14-bookworm");
+    // postgres: built from db/Containerfile (the official image plus pgBackRest), pinned there
+    expect(services.postgres?.image).toStartWith("localhost/taskplatform-db:");
+    expect(readFileSync(join(root, "db/Containerfile"), "utf8")).toMatch(
+      /^FROM docker\.io\/library\/postgres:15\.14-bookworm$/m,
+    );
     expect(services.redis?.image).toBe("docker.io/library/redis:7.4.5-bookworm");
   });
 });

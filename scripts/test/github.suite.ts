@@ -391,7 +391,7 @@ function expectedImages(): string[] {
   const refs = Object.values(compose.services as Record<string, Any>).map((s) =>
     interpolate(String(s.image)),
   );
-  for (const file of ["api/Containerfile", "proxy/Containerfile"]) {
+  for (const file of ["api/Containerfile", "proxy/Containerfile", "db/Containerfile"]) {
     const stages = new Set<string>();
     for (const line of read(file).split("\n")) {
       const m = line.match(/^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i);
@@ -449,7 +449,8 @@ describe("scripts/scan.sh", () => {
     expect(lines).toContain("image localhost/taskplatform-api:latest project api/Containerfile(api)");
     expect(lines).toContain("image localhost/taskplatform-proxy:latest project proxy/Containerfile(proxy)");
     expect(lines).toContain("fs bun.lock");
-    for (const c of ["api/Containerfile", "proxy/Containerfile", "cloud"])
+    expect(lines).toContain("image localhost/taskplatform-db:latest project db/Containerfile(postgres)");
+    for (const c of ["api/Containerfile", "proxy/Containerfile", "db/Containerfile", "cloud"])
       expect(lines).toContain(`config ${c}`);
   });
 
@@ -489,8 +490,8 @@ exit 1`,
     expect(res.out).toContain("FAIL image docker.io/oliver006/redis_exporter:v1.67.0-alpine");
     const calls = readFileSync(log, "utf8").trim().split("\n");
     const images = expectedImages();
-    // every image, the lockfile and 3 config targets, even after the failure
-    expect(calls.length).toBe(images.length + 1 + 3);
+    // every image, the lockfile and 4 config targets (3 Containerfiles, cloud/), even after the failure
+    expect(calls.length).toBe(images.length + 1 + 4);
     for (const call of calls.filter((c) => c.startsWith("image "))) {
       expect(call).toContain("--severity HIGH,CRITICAL");
       expect(call).toContain("--ignore-unfixed");
@@ -504,8 +505,8 @@ exit 1`,
         ),
       );
     }
-    // the project's own images are exported from the engine and scanned as archives
-    expect(calls.filter((c) => c.startsWith("image ") && c.includes("--input ")).length).toBe(2);
+    // the project's own images (api, proxy, db) are exported from the engine and scanned as archives
+    expect(calls.filter((c) => c.startsWith("image ") && c.includes("--input ")).length).toBe(3);
     expect(calls).toContainEqual(
       expect.stringMatching(/^fs --scanners vuln --ignore-unfixed .*--exit-code 1 .*bun\.lock$/),
     );

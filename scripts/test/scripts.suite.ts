@@ -146,7 +146,9 @@ describe("shared pieces (scripts/lib, scripts/ci/ci-tool.ts)", () => {
     const tool = join(root, "scripts/ci/ci-tool.ts");
     const services = run(["bun", tool, "services", "compose.yaml"]).out.split("\n");
     expect(services.find((l) => l.startsWith("api "))).toMatch(/^api localhost\/taskplatform-api:\S+ build$/);
-    expect(services).toContain("postgres docker.io/library/postgres:15.14-bookworm -");
+    expect(services.find((l) => l.startsWith("postgres "))).toMatch(
+      /^postgres localhost\/taskplatform-db:\S+ build$/,
+    );
     const json = Bun.spawnSync(["bun", tool, "json", "accessToken"], {
       stdin: Buffer.from('{"accessToken":"t1"}'),
     });
@@ -583,7 +585,14 @@ case "$1" in
     exit 0 ;;
   ps) printf '${ids.join("\\n")}\\n'; exit 0 ;;
   logs) echo "last log line of $3"; exit 0 ;;
-  exec) exit 0 ;;
+  exec)
+    # restore.sh --to: pgBackRest's repository (the backup's stop time from a file the test writes), and a
+    # server that has left recovery
+    case "$*" in
+      *"pgbackrest --stanza=taskplatform --output=json info"*) cat "${bin}/pgbackrest-info.json" ;;
+      *pg_is_in_recovery*) echo f ;;
+    esac
+    exit 0 ;;
   inspect)
     tmpl="$3"; id="$4"
     state=running; restarts=0
@@ -675,7 +684,9 @@ exit 0
     const migrate = calls.indexOf(
       "compose -p taskplatform -f compose.yaml run --rm -T --no-deps -e LOG_LEVEL=info api migrate",
     );
-    expect(migrate).toBeGreaterThan(calls.indexOf("compose -p taskplatform -f compose.yaml up -d postgres"));
+    expect(migrate).toBeGreaterThan(
+      calls.indexOf("compose -p taskplatform -f compose.yaml up -d --no-recreate postgres"),
+    );
     expect(calls.indexOf("up -d --no-build --scale api=2")).toBeGreaterThan(migrate);
 
     // only services without the api: nothing to migrate
@@ -696,6 +707,64 @@ exit 0
     } finally {
       rmSync(join(bin, "migrate-fails"));
     }
+  });
+
+  test("restore.sh --to drives the stack: checks first, then api and postgres down, pgBackRest restore in a one-off container, back up", () => {
+    const restore = (args: string[]) =>
+      run(["bash", join(dir, "scripts/restore.sh"), ...args], {
+        env: { PATH: `${bin}:/usr/bin:/bin`, TP_ENV_FILE: "" },
+      });
+    const info = (code: number, stop: number) =>
+      writeFileSync(
+        join(bin, "pgbackrest-info.json"),
+        JSON.stringify([
+          {
+            name: "taskplatform",
+            status: { code, message: code === 0 ? "ok" : "no valid backups" },
+            backup: code === 0 ? [{ label: "20260101-030000F", timestamp: { start: stop - 60, stop } }] : [],
+          },
+        ]),
+      );
+    fakeDocker({ "taskplatform-db": "healthy", "taskplatform-api-1": "healthy" });
+    const compose = "compose -p taskplatform -f compose.yaml";
+
+    // refused before anything is stopped: no backup, or none that ended before the time
+    for (const [code, stop, message] of [
+      [2, 0, "REFUSED: pgBackRest stanza 'taskplatform': no valid backups"],
+      [0, Date.parse("2026-02-01T00:00:00Z") / 1000, "REFUSED: no backup ended before 2026-01-01"],
+    ] as const) {
+      rmSync(join(bin, "calls.log"), { force: true });
+      info(code, stop);
+      const refused = restore(["--yes", "--to", "2026-01-01 00:00:00+00"]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain(message);
+      expect(readFileSync(join(bin, "calls.log"), "utf8")).not.toContain(" stop ");
+    }
+
+    rmSync(join(bin, "calls.log"), { force: true });
+    info(0, Date.parse("2025-12-31T03:00:00Z") / 1000);
+    const res = restore(["--yes", "--to", "2026-01-01 00:00:00+00"]);
+    expect(res.code, res.err).toBe(0);
+    expect(res.err).toContain("backup 20260101-030000F covers 2026-01-01 00:00:00.000000+00");
+    const calls = readFileSync(join(bin, "calls.log"), "utf8").trim().split("\n");
+    const order = [
+      "exec -i taskplatform-db pgbackrest --stanza=taskplatform --output=json info",
+      "exec -i taskplatform-db psql -U taskplatform -d taskplatform -X -q -c SELECT txid_current()",
+      "exec -i taskplatform-db pgbackrest --stanza=taskplatform check",
+      `${compose} stop api`,
+      `${compose} stop postgres`,
+      `${compose} run --rm --no-deps -T postgres mkdir -p -m 0700 /var/lib/postgresql/data/pgdata`,
+      `${compose} run --rm --no-deps -T postgres pgbackrest --stanza=taskplatform --delta --type=time --target=2026-01-01 00:00:00.000000+00 --target-action=promote restore`,
+      `${compose} start postgres`,
+      "exec -i taskplatform-db psql -U taskplatform -d taskplatform -X -At -c SELECT pg_is_in_recovery()",
+      `${compose} start api`,
+    ];
+    // every step happened, in this order
+    expect(order.filter((call) => !calls.includes(call))).toEqual([]);
+    const at = order.map((call) => calls.indexOf(call));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(calls.some((c) => c.includes("FLUSHALL"))).toBe(true);
+    expect(res.err).toContain("stack healthy");
   });
 
   test("fails at once, not at the timeout, when a container crash-loops (restarting)", () => {

@@ -82,6 +82,7 @@ beforeAll(() => {
     join(root, "secrets", "tls"),
     join(root, "api"),
     join(root, "proxy"),
+    join(root, "db"),
   ]) {
     mkdirSync(dir, { recursive: true });
   }
@@ -102,6 +103,7 @@ beforeAll(() => {
   }
   writeFileSync(join(root, "api", "Containerfile"), "FROM scratch\n");
   writeFileSync(join(root, "proxy", "Containerfile"), "FROM scratch\n");
+  writeFileSync(join(root, "db", "Containerfile"), "FROM scratch\n");
   for (const [name, body] of Object.entries(FAKES)) {
     writeFileSync(
       join(bin, name),
@@ -130,6 +132,9 @@ describe("deploy-quadlet.sh install/uninstall (fakes)", () => {
       );
       expect(c).toContain(
         `podman build --quiet -t localhost/taskplatform-proxy:latest -f ${root}/proxy/Containerfile ${root}`,
+      );
+      expect(c).toContain(
+        `podman build --quiet -t localhost/taskplatform-db:latest -f ${root}/db/Containerfile ${root}`,
       );
       for (const s of ["db_password", "redis_password", "jwt_secret", "smtp_url", "grafana_admin_password"]) {
         expect(c).toContain(`podman secret create --replace taskplatform-${s} ${root}/secrets/${s}`);

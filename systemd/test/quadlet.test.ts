@@ -43,8 +43,18 @@ const OPTIONAL_WITHOUT_UNIT: Record<string, string> = {
  */
 const QUADLET_DIFFERENCES: Record<
   string,
-  { why: string; volumes?: Record<string, string[]>; labels?: Record<string, string> }
+  {
+    why: string;
+    volumes?: Record<string, string[]>;
+    labels?: Record<string, string>;
+    /** depends_on services that are Wants= (not Requires=) + After= in the unit */
+    wants?: string[];
+  }
 > = {
+  proxy: {
+    why: "stopping or restarting API replica 1 (upgrade, podman auto-update) must not stop the proxy",
+    wants: ["api"],
+  },
   alloy: {
     why: "containers log to journald under Quadlet: Alloy reads the journal, not the Docker API",
     volumes: {
@@ -647,15 +657,18 @@ function drift(name: string, svc: Service, unit: Unit): string[] {
     Object.fromEntries(keyValues(unit, "Container", "Label")),
   );
 
-  // depends_on → Requires= + After=
+  // depends_on → Requires= + After= (Wants= + After= where QUADLET_DIFFERENCES says so)
   const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
+  const wanted = QUADLET_DIFFERENCES[name]?.wants ?? [];
   const requires = values(unit, "Unit", "Requires").flatMap(splitWords);
+  const wants = values(unit, "Unit", "Wants").flatMap(splitWords);
   const after = values(unit, "Unit", "After").flatMap(splitWords);
   eq(
     "depends_on → Requires",
-    sorted(deps.map(serviceUnit)),
+    sorted(deps.filter((d) => !wanted.includes(d)).map(serviceUnit)),
     sorted(requires.filter((r) => !/-(network|volume)\.service$/.test(r))),
   );
+  eq("depends_on → Wants", sorted(wanted.map(serviceUnit)), sorted(wants));
   for (const d of deps) {
     if (!after.includes(serviceUnit(d))) diffs.push(`${name}: After=${serviceUnit(d)} missing`);
   }

@@ -17,6 +17,7 @@ export const routes: RouteDefinition[] = [
       { path: "/settings", component: lazy(() => import("./pages/Account")) },
       { path: "/notifications", component: lazy(() => import("./pages/Inbox")) },
       { path: "/calendar", component: lazy(() => import("./calendar/Calendar")) },
+      { path: "/import/trello", component: lazy(() => import("./pages/ImportTrello")) },
       {
         path: "/projects/:projectId",
         component: ProjectLayout,

@@ -18,4 +18,5 @@ export const baseTask: Task = {
   updatedAt: "2026-01-01T00:00:00.000Z",
   completedAt: null,
   archivedAt: null,
+  recurrence: null,
 };

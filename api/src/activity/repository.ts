@@ -15,10 +15,18 @@ export interface NewActivity {
   data?: Record<string, unknown>;
 }
 
-export async function recordActivity(tx: Queryable, entry: NewActivity): Promise<void> {
-  await tx`
-    INSERT INTO activity (project_id, task_id, actor_id, kind, data)
-    VALUES (${entry.projectId}, ${entry.taskId}, ${entry.actorId}, ${entry.kind}, ${tx.json((entry.data ?? {}) as never)})`;
+/** Records one entry, or many in one statement per 10,000 (an import's). */
+export async function recordActivity(tx: Queryable, entries: NewActivity | NewActivity[]): Promise<void> {
+  const rows = (Array.isArray(entries) ? entries : [entries]).map((entry) => ({
+    projectId: entry.projectId,
+    taskId: entry.taskId,
+    actorId: entry.actorId,
+    kind: entry.kind,
+    data: tx.json((entry.data ?? {}) as never),
+  }));
+  for (let start = 0; start < rows.length; start += 10_000) {
+    await tx`INSERT INTO activity ${tx(rows.slice(start, start + 10_000))}`;
+  }
 }
 
 const page = (

@@ -8,8 +8,11 @@ export const ACTIVITY_KINDS = [
   "task.deleted",
   "task.archived",
   "task.restored",
+  /** Completing a repeating task created its next occurrence: `{nextTaskId, dueAt}`. */
+  "task.recurred",
   "project.archived",
   "project.restored",
+  "project.imported",
   "label.renamed",
   "label.deleted",
   "checklist.added",
@@ -21,6 +24,8 @@ export const ACTIVITY_KINDS = [
   "comment.added",
   "comment.edited",
   "comment.deleted",
+  "attachment.added",
+  "attachment.deleted",
 ] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
@@ -36,9 +41,10 @@ export const activitySchema = z.object({
   kind: z.enum(ACTIVITY_KINDS),
   /**
    * task.created/deleted/archived/restored: {title}; project.archived/restored: {} (no task);
+   * project.imported: {source: "trello", board, tasks} (no task; the board's name, tasks created);
    * label.renamed: {from, to, tasks} and label.deleted: {name, tasks} (no task; tasks: how many carried it);
    * task.updated: {changes: {field: {from, to}}} (a column change: `column` with the names);
-   * task.moved: {from, to} (statuses), {fromColumn, toColumn} ({id, name}), index; checklist.*: {itemId, text} (edited: {from, to} too); comment.*: {commentId, excerpt}.
+   * task.moved: {from, to} (statuses), {fromColumn, toColumn} ({id, name}), index; checklist.*: {itemId, text} (edited: {from, to} too); comment.*: {commentId, excerpt}; attachment.*: {attachmentId, name, size}.
    */
   data: z.record(z.string(), z.unknown()),
   createdAt: z.iso.datetime(),

@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { deleteFeed } from "../calendar-feed/repository.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { requireAuth } from "../http/auth.ts";
@@ -168,7 +169,11 @@ export function authRoutes(deps: Deps, publish: Publish) {
       const passwordHash = await hashPassword(password);
       const userId = await sql.begin(async (tx) => {
         const owner = await consumeReset(tx, token);
-        if (owner) await updatePasswordHash(tx, owner, passwordHash);
+        if (owner) {
+          await updatePasswordHash(tx, owner, passwordHash);
+          // A reset is how an account is taken back: a calendar feed URL made by whoever had it ends too.
+          await deleteFeed(tx, owner);
+        }
         return owner;
       });
       if (!userId) throw invalid();

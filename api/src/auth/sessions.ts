@@ -45,15 +45,15 @@ function sha256(text: string): string {
 // Ending a session leaves a marker for as long as its access tokens can live. Checked for every access
 // token: a marker rather than the session record, so that access tokens outlive a Redis that lost its
 // data (as they outlive a Redis that is down) instead of all failing at once.
-const endedKey = (id: string) => `ended-session:${id}`;
+export const endedSessionKey = (id: string) => `ended-session:${id}`;
 
 export async function sessionEnded(store: Store, id: string): Promise<boolean> {
-  return (await store.get(endedKey(id))) !== null;
+  return (await store.get(endedSessionKey(id))) !== null;
 }
 
 /** sessionEnded() for many sessions in one round trip: the ids of those that ended. */
 export async function endedSessions(store: Store, ids: string[]): Promise<Set<string>> {
-  const markers = await store.getMany(ids.map(endedKey));
+  const markers = await store.getMany(ids.map(endedSessionKey));
   return new Set(ids.filter((_, i) => markers[i] !== null));
 }
 
@@ -99,7 +99,7 @@ export function createSessions(store: Store, options: SessionOptions) {
   };
 
   const revoke = async (userId: string, sessionId: string) => {
-    await store.set(endedKey(sessionId), "1", options.accessTtlSeconds);
+    await store.set(endedSessionKey(sessionId), "1", options.accessTtlSeconds);
     await store.del(sessionKey(sessionId));
     await store.setRemove(userSessionsKey(userId), sessionId);
   };

@@ -1,6 +1,7 @@
 // The events the API publishes, one member of a union per event name: the publisher, the stream and
 // the SPA (type-only) all use these, so a payload that changes shape fails to compile everywhere it
 // is read.
+import type { Attachment } from "../attachments/schemas.ts";
 import type { ChecklistItem } from "../checklists/repository.ts";
 import type { Column } from "../columns/schemas.ts";
 import type { Comment } from "../comments/repository.ts";
@@ -69,6 +70,9 @@ export type ProjectEvent = About &
     /** `commentCount`: the task's comments after the change, for the card. */
     | { type: "comment.created" | "comment.updated"; comment: Comment; commentCount: number }
     | { type: "comment.deleted"; comment: Pick<Comment, "id" | "taskId">; commentCount: number }
+    /** Without a download link: receivers list the task's attachments to get links of their own. */
+    | { type: "attachment.added"; attachment: Omit<Attachment, "url" | "urlExpiresAt"> }
+    | { type: "attachment.deleted"; attachment: Pick<Attachment, "id" | "taskId"> }
   );
 
 export type DomainEvent = ProjectEvent | UserEvent;

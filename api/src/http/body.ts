@@ -2,14 +2,22 @@
 // Content-Length are limited too), nested at most MAX_JSON_DEPTH levels (checked before parsing), valid
 // UTF-8, no NUL characters and no lone UTF-16 surrogates.
 // The parsed text is handed to Hono's body cache, where @hono/zod-validator reads it.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.ts";
 import { ApiError } from "./errors.ts";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+const bodyTooLarge = (maxBytes: number) =>
+  new ApiError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
+
+/** The whole body, refused with `tooLarge()` as soon as it passes maxBytes. */
+export async function readLimited(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  tooLarge: () => Error = () => bodyTooLarge(maxBytes),
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = body.getReader();
@@ -19,7 +27,7 @@ async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): 
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new ApiError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
+      throw tooLarge();
     }
     chunks.push(value);
   }
@@ -100,15 +108,17 @@ export function findBadString(value: unknown): Path | undefined {
   return undefined;
 }
 
-export function jsonBody(options: { maxBytes: number }): MiddlewareHandler<AppEnv> {
+export function jsonBody(options: {
+  maxBytes: number;
+  /** Routes that read their own (non-JSON) body and enforce their own limit: attachment uploads, imports. */
+  streamed?: (c: Context<AppEnv>) => boolean;
+}): MiddlewareHandler<AppEnv> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   return async function jsonBodyMiddleware(c, next) {
     const raw = c.req.raw;
-    if (!METHODS_WITH_BODY.has(c.req.method) || raw.body === null) return next();
+    if (!METHODS_WITH_BODY.has(c.req.method) || raw.body === null || options.streamed?.(c)) return next();
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
-    if (declared > options.maxBytes) {
-      throw new ApiError(413, "payload_too_large", `request body exceeds ${options.maxBytes} bytes`);
-    }
+    if (declared > options.maxBytes) throw bodyTooLarge(options.maxBytes);
     const bytes = await readLimited(raw.body, options.maxBytes);
     if (bytes.byteLength === 0) return next();
     if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) {

@@ -55,7 +55,7 @@ export function resolveClientIp(
   isTrusted: (address: string) => boolean,
 ): string | undefined {
   let client = peer === undefined ? undefined : unmapped(peer);
-  if (!client || !isTrusted(client) || !forwardedFor) return client;
+  if (!client || !forwardedFor || !isTrusted(client)) return client;
   const hops = forwardedFor.split(",").slice(-MAX_HOPS).reverse();
   for (const hop of hops) {
     const address = unmapped(hop.trim());

@@ -13,6 +13,9 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     clientIp: string;
+    /** A valid access token's user, its session not checked yet (http/auth.ts). */
+    verifiedToken: AuthenticatedUser;
+    /** The signed-in user: a valid access token of a session that was not ended. */
     user: AuthenticatedUser;
     deps: Deps;
   };

@@ -14,8 +14,13 @@ export function routeTemplate(c: Parameters<MiddlewareHandler<AppEnv>>[0]): stri
   return matchedRoutes(c).find((route) => route.method !== "ALL")?.path ?? UNMATCHED_ROUTE;
 }
 
-export function observe(options: { log: Logger; metrics: Metrics }): MiddlewareHandler<AppEnv> {
-  const { log, metrics } = options;
+export function observe(options: {
+  log: Logger;
+  metrics: Metrics;
+  /** The path as logged: a path that carries a credential (a calendar feed's URL) loses it here. */
+  redactPath?: (path: string) => string;
+}): MiddlewareHandler<AppEnv> {
+  const { log, metrics, redactPath = (path: string) => path } = options;
   return async function observeMiddleware(c, next) {
     const started = performance.now();
     await next();
@@ -29,7 +34,7 @@ export function observe(options: { log: Logger; metrics: Metrics }): MiddlewareH
       requestId: c.get("requestId"),
       method: c.req.method,
       route,
-      path: c.req.path,
+      path: redactPath(c.req.path),
       status,
       durationMs: Math.round(seconds * 10_000) / 10,
       userId: c.get("user")?.id ?? null,

@@ -8,6 +8,10 @@ export interface Operation {
   summary: string;
   auth?: boolean;
   body?: z.ZodType;
+  /** The request body is raw bytes (an attachment upload), not JSON. */
+  binaryBody?: boolean;
+  /** The success answer is raw bytes (an attachment's content), not JSON. */
+  binaryResponse?: boolean;
   query?: z.ZodObject;
   response?: z.ZodType;
   status?: number;

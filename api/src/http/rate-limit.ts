@@ -16,6 +16,12 @@ export interface Limit {
   limit: number;
   /** Whose counter this request adds to; undefined means the limit does not apply. */
   identity: string | undefined;
+  /**
+   * A store key whose existence means the limit does not apply, checked in the same round trip (an
+   * ended session: http/auth.ts). `settle` learns the answer; false too when the store could not be
+   * asked (the limits fail open, and so does that check).
+   */
+  unless?: { key: string; settle(exists: boolean): void };
 }
 
 export interface RateLimitOptions {
@@ -41,19 +47,25 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
     let windows: WindowCount[];
     try {
       windows = await store.hit(
-        limits.map(({ scope, identity }) => `ratelimit:${scope}:${identity}`),
+        limits.map(({ scope, identity, unless }) => ({
+          key: `ratelimit:${scope}:${identity}`,
+          unless: unless?.key,
+        })),
         windowSeconds,
       );
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
+      for (const limit of limits) limit.unless?.settle(false);
       log.debug("rate limits skipped: store unavailable");
       return next();
     }
     let tightest: Record<string, string> | undefined;
     let tightestRemaining = Number.POSITIVE_INFINITY;
     let refused: { scope: string; window: WindowCount; headers: Record<string, string> } | undefined;
-    limits.forEach(({ scope, limit }, i) => {
+    limits.forEach(({ scope, limit, unless }, i) => {
       const window = windows[i] ?? { count: 0, resetSeconds: windowSeconds };
+      unless?.settle(window.skipped === true);
+      if (window.skipped) return;
       const remaining = Math.max(0, limit - window.count);
       const headers = headersOf(limit, remaining, window);
       if (window.count > limit && (!refused || window.resetSeconds > refused.window.resetSeconds))

@@ -4,16 +4,18 @@
 // never prints links (they may carry tokens).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import nodemailer from "nodemailer";
+import { lazyTransport } from "./lazy-transport.ts";
 import { type Mailer, messageOf, type RenderedMail } from "./mail.ts";
 
 export function createFileMailer(options: { dir: string; printLinks: boolean }): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  const transport = lazyTransport((nodemailer) =>
+    nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" }),
+  );
   let count = 0;
   return {
     description: `mail: written as .eml files to ${options.dir} (set SMTP_URL to send)`,
     async send(mail: RenderedMail) {
-      const info = await transport.sendMail(messageOf(mail));
+      const info = await (await transport.get()).sendMail(messageOf(mail));
       await mkdir(options.dir, { recursive: true });
       count += 1;
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -24,6 +26,6 @@ export function createFileMailer(options: { dir: string; printLinks: boolean }):
         process.stdout.write(`\n[mail] ${mail.kind} to ${mail.to.address}: ${file}${link}\n\n`);
       }
     },
-    close() {},
+    close: transport.close,
   };
 }

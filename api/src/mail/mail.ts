@@ -6,7 +6,17 @@
  * The kinds of mail the features send. Their metric series exist from the start (at 0), so dashboards
  * and the delivery alert see them before the first mail of a kind: add a new kind here.
  */
-export const MAIL_KINDS = ["invitation", "password-reset", "reminder.due24h", "reminder.overdue"];
+export const MAIL_KINDS = [
+  "invitation",
+  "password-reset",
+  "reminder.due24h",
+  "reminder.overdue",
+  "notification.assigned",
+  "notification.mentioned",
+  "notification.commented",
+  "notification.added_to_project",
+  "digest",
+];
 
 /** A mail as a feature describes it. Plain text, English; render.ts adds HTML and the footer. */
 export interface OutgoingMail {

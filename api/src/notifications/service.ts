@@ -7,6 +7,7 @@ import { type Queryable, type Sql, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { notFound } from "../http/errors.ts";
+import { queueImmediateMails } from "../notification-mail/repository.ts";
 import * as tasks from "../tasks/repository.ts";
 import * as notifications from "./repository.ts";
 import type { NotificationQuery } from "./schemas.ts";
@@ -16,10 +17,22 @@ export type { Created, NewNotifications } from "./repository.ts";
 /**
  * Writes one notification of `input.kind` for each recipient who is a member of the project, except
  * the actor; with `dedupeKey`, at most once per recipient and key (a reminder sent twice writes one).
+ * Recipients who want that kind by mail immediately get a mail job in the same transaction, unless
+ * `mailedByCaller` (a reminder job mails itself, once it has checked the task is still due).
  * Call it inside the transaction of the cause; answers the rows written, for `announce` after commit.
  */
-export const notify = (tx: Queryable, input: notifications.NewNotifications) =>
-  notifications.insertNotifications(tx, input);
+export async function notify(
+  tx: Queryable,
+  input: notifications.NewNotifications & { mailedByCaller?: boolean },
+): Promise<notifications.Created[]> {
+  const created = await notifications.insertNotifications(tx, input);
+  if (!input.mailedByCaller)
+    await queueImmediateMails(
+      tx,
+      created.map((row) => row.id),
+    );
+  return created;
+}
 
 /** The task's assignee and watchers (who hear of a comment on it), inside a caller's transaction. */
 export const followersOf = (tx: Queryable, taskId: string) => notifications.followersOf(tx, taskId);

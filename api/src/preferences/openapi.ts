@@ -7,7 +7,8 @@ export const preferenceOperations: Operation[] = [
     tag: "preferences",
     method: "get",
     path: "/api/me/preferences",
-    summary: "Your mail preferences (reminders)",
+    summary:
+      "Your preferences: reminders, mail per notification kind (immediately, daily digest, off), time zone",
     auth: true,
     response: preferencesSchema,
   },
@@ -15,7 +16,7 @@ export const preferenceOperations: Operation[] = [
     tag: "preferences",
     method: "put",
     path: "/api/me/preferences",
-    summary: "Change your mail preferences (fields left out keep their values)",
+    summary: "Change your preferences (fields and kinds left out keep their values)",
     auth: true,
     body: updatePreferencesBody,
     response: preferencesSchema,

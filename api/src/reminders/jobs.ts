@@ -64,9 +64,12 @@ export function reminderJobHandler(deps: MailDeps & { publish: Publish }): JobHa
         actorId: null,
         data: { dueAt: target.dueAt.toISOString() },
         dedupeKey: job.key,
+        mailedByCaller: true,
       }),
     );
     await announce(deps.sql, deps.publish, created);
+    // A reminder the user wants in the daily digest (or not by mail) is in their inbox now.
+    if (target.mailDelivery !== "immediately") return;
     await deliverMail(deps, job.key, reminderMail(reminder.type, target, deps.config.publicUrl));
   };
 }

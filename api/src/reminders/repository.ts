@@ -1,5 +1,6 @@
 // Due-date reminders: SQL only.
 import type { Queryable } from "../db/client.ts";
+import { mailDeliverySql } from "../preferences/repository.ts";
 
 export const REMINDER_JOB = "reminder.send";
 export type ReminderType = "due24h" | "overdue";
@@ -47,6 +48,8 @@ export interface ReminderTarget {
   userId: string;
   email: string;
   name: string;
+  /** How the recipient wants this reminder by mail now: immediately, digest or off. */
+  mailDelivery: string;
 }
 
 /**
@@ -61,7 +64,8 @@ export async function findReminderTarget(
 ): Promise<ReminderTarget | undefined> {
   const [row] = await sql<ReminderTarget[]>`
     SELECT t.id AS task_id, t.title, t.due_at, p.id AS project_id, p.name AS project_name,
-      u.id AS user_id, u.email, u.name
+      u.id AS user_id, u.email, u.name,
+      ${mailDeliverySql(sql, reminder.type === "due24h" ? "due_soon" : "overdue")} AS mail_delivery
     FROM tasks t
     JOIN projects p ON p.id = t.project_id
     JOIN users u ON u.id = t.assignee_id

@@ -49,8 +49,10 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
       entries.set(key, { value: next, expiresAt: expiry(ttlSeconds) });
       return true;
     },
-    async hit(keys, windowSeconds) {
-      return keys.map((key) => {
+    async hit(counters, windowSeconds) {
+      return counters.map((counter) => {
+        const { key, unless } = typeof counter === "string" ? { key: counter, unless: undefined } : counter;
+        if (unless !== undefined && live(unless)) return { count: 0, resetSeconds: 0, skipped: true };
         const entry = live(key);
         if (!entry || typeof entry.value !== "number") {
           entries.set(key, { value: 1, expiresAt: expiry(windowSeconds) });

@@ -1,7 +1,7 @@
 // Redis-backed Store. Fails fast when Redis is unreachable (no offline queue, one retry, 1 s command
 // timeout) so that requests answer 503 instead of hanging, and reconnects by itself in the background.
 import Redis, { type RedisOptions, ReplyError } from "ioredis";
-import { type Store, type StoredEvent, StoreUnavailableError } from "./store.ts";
+import { type Store, type StoredEvent, StoreUnavailableError, type WindowCount } from "./store.ts";
 
 const COMPARE_AND_SET = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -10,15 +10,24 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+// KEYS: the counters, then the keys they depend on. ARGV[1]: the window; ARGV[1 + i]: the index in KEYS
+// of counter i's `unless` key, 0 for none. Returns count and TTL per counter; -1, -1 when skipped.
 const HIT = `
 local out = {}
-for _, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  if count == 1 then redis.call('EXPIRE', key, ARGV[1]) end
-  local ttl = redis.call('TTL', key)
-  if ttl < 0 then redis.call('EXPIRE', key, ARGV[1]); ttl = tonumber(ARGV[1]) end
-  out[#out + 1] = count
-  out[#out + 1] = ttl
+for i = 1, #ARGV - 1 do
+  local unless = tonumber(ARGV[i + 1])
+  if unless > 0 and redis.call('EXISTS', KEYS[unless]) == 1 then
+    out[#out + 1] = -1
+    out[#out + 1] = -1
+  else
+    local key = KEYS[i]
+    local count = redis.call('INCR', key)
+    if count == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+    local ttl = redis.call('TTL', key)
+    if ttl < 0 then redis.call('EXPIRE', key, ARGV[1]); ttl = tonumber(ARGV[1]) end
+    out[#out + 1] = count
+    out[#out + 1] = ttl
+  end
 end
 return out`;
 
@@ -62,7 +71,7 @@ return 1`;
 /** The scripts, registered with defineCommand: sent once, then run by SHA (EVALSHA). */
 interface ScriptCommands {
   compareAndSet(key: string, expected: string, next: string, ttlSeconds: number): Promise<number>;
-  hitWindows(numKeys: number, ...keysThenWindow: (string | number)[]): Promise<number[]>;
+  hitWindows(numKeys: number, ...keysWindowUnless: (string | number)[]): Promise<number[]>;
   takeWindows(numKeys: number, ...keysLimitsWindow: (string | number)[]): Promise<number[]>;
   giveBack(numKeys: number, ...keys: string[]): Promise<number>;
   claimSlot(key: string, member: string, limit: number, now: number, ttlMs: number): Promise<number>;
@@ -174,14 +183,21 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     del: (...names) => guard(async () => void (names.length > 0 && (await client.del(...names.map(key))))),
     compareAndSet: (name, expected, next, ttlSeconds) =>
       guard(async () => (await client.compareAndSet(key(name), expected, next, ttlSeconds)) === 1),
-    hit: (names, windowSeconds) =>
+    hit: (counters, windowSeconds) =>
       guard(async () => {
-        if (names.length === 0) return [];
-        const flat = await client.hitWindows(names.length, ...names.map(key), windowSeconds);
-        return names.map((_, i) => ({
-          count: flat[2 * i] ?? 0,
-          resetSeconds: Math.max(1, flat[2 * i + 1] ?? 1),
-        }));
+        if (counters.length === 0) return [];
+        const keys = counters.map((counter) => key(typeof counter === "string" ? counter : counter.key));
+        const unless = counters.map((counter) => {
+          if (typeof counter === "string" || counter.unless === undefined) return 0;
+          keys.push(key(counter.unless));
+          return keys.length;
+        });
+        const flat = await client.hitWindows(keys.length, ...keys, windowSeconds, ...unless);
+        return counters.map((_, i): WindowCount => {
+          const count = flat[2 * i] ?? 0;
+          if (count < 0) return { count: 0, resetSeconds: 0, skipped: true };
+          return { count, resetSeconds: Math.max(1, flat[2 * i + 1] ?? 1) };
+        });
       }),
     peek: (name) =>
       guard(async () => {

@@ -109,6 +109,17 @@ for (const [name, make] of stores) {
       expect(await s().getMany([])).toEqual([]);
     });
 
+    test("hit skips a counter while its unless key exists, checked in the same call", async () => {
+      await s().set("ended", "1", 60);
+      const [plain, gated] = await s().hit(["plain", { key: "gated", unless: "ended" }], 60);
+      expect(plain?.count).toBe(1);
+      expect(gated).toEqual({ count: 0, resetSeconds: 0, skipped: true });
+      expect((await s().peek("gated")).count).toBe(0);
+      const [live] = await s().hit([{ key: "gated", unless: "not-there" }], 60);
+      expect(live).toMatchObject({ count: 1 });
+      expect(live?.skipped).toBeUndefined();
+    });
+
     test("take counts all keys or none, never past a limit, and giveBack returns an attempt", async () => {
       const counts = (taken: { windows: { count: number }[] }) => taken.windows.map((w) => w.count);
       const first = await s().take(["a1", "b1"], [2, 5], 60);

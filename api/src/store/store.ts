@@ -8,6 +8,14 @@ export interface StoredEvent {
 export interface WindowCount {
   count: number;
   resetSeconds: number;
+  /** Not counted: the counter's `unless` key exists (count and resetSeconds are then 0). */
+  skipped?: true;
+}
+
+/** A hit() counter that is counted only while its `unless` key does not exist. */
+export interface Counter {
+  key: string;
+  unless?: string;
 }
 
 export interface Taken {
@@ -26,9 +34,10 @@ export interface Store {
   compareAndSet(key: string, expected: string, next: string, ttlSeconds: number): Promise<boolean>;
   /**
    * Fixed-window counters, in one round trip: increments each key and returns, in the same order, its
-   * count and the seconds until its window resets.
+   * count and the seconds until its window resets. A counter with `unless` is skipped while that key
+   * exists, checked in the same round trip (the rate limits and the session check of one request).
    */
-  hit(keys: string[], windowSeconds: number): Promise<WindowCount[]>;
+  hit(counters: (string | Counter)[], windowSeconds: number): Promise<WindowCount[]>;
   /** Reads a hit() counter without incrementing it. */
   peek(key: string): Promise<WindowCount>;
   /**

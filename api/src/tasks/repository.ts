@@ -4,6 +4,7 @@
 import type { Queryable } from "../db/client.ts";
 import type { WithDates } from "../json-types.ts";
 import type { Role } from "../projects/access.ts";
+import type { Recurrence } from "../recurrence/rule.ts";
 import type { ListTasksQuery, Task as TaskResponse, TaskSort, UpdateTask } from "./schemas.ts";
 
 /** A task as read from PostgreSQL: the response type, with Dates for its timestamps. */
@@ -34,8 +35,12 @@ const SORTS: Record<TaskSort, { expression: string; type: string; descending: bo
 /** Distance between neighbouring positions in a freshly numbered column. */
 export const POSITION_GAP = 1024;
 
+/** A task's recurrence (migration 0013) as one JSON value, null when it does not repeat. */
+export const RECURRENCE_JSON = `CASE WHEN recurrence_rule IS NOT NULL THEN json_build_object('rule', recurrence_rule,
+  'from', recurrence_from, 'timeZone', recurrence_time_zone) END`;
+
 export const taskColumns = (sql: Queryable) =>
-  sql`id, project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at, archived_at`;
+  sql`id, project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, version, created_at, updated_at, completed_at, archived_at, ${sql.unsafe(RECURRENCE_JSON)} AS recurrence`;
 
 export function encodeCursor(sortKey: string, id: string): string {
   return Buffer.from(JSON.stringify([sortKey, id])).toString("base64url");
@@ -71,7 +76,8 @@ export function decodeCursor(cursor: string): [string, string] | undefined {
 export const TASK_JSON = `(SELECT row_to_json(r) FROM (SELECT t.id, t.project_id AS "projectId", t.title, t.description,
   t.status, t.column_id AS "columnId", t.priority, api_timestamp(t.due_at) AS "dueAt", t.labels, t.assignee_id AS "assigneeId", t.position,
   t.version, api_timestamp(t.created_at) AS "createdAt", api_timestamp(t.updated_at) AS "updatedAt",
-  api_timestamp(t.completed_at) AS "completedAt", api_timestamp(t.archived_at) AS "archivedAt") r)::text`;
+  api_timestamp(t.completed_at) AS "completedAt", api_timestamp(t.archived_at) AS "archivedAt",
+  ${RECURRENCE_JSON.replaceAll("recurrence_", "t.recurrence_")} AS recurrence) r)::text`;
 
 export interface ParsedSearch {
   /** to_tsquery('simple', …) input, or null when no term has a letter or digit. */
@@ -258,16 +264,23 @@ export interface NewTask {
   dueAt?: string | null;
   labels?: string[];
   assigneeId?: string | null;
+  /** The rule in canonical form and the zone it is computed in (recurrence/schemas.ts). */
+  recurrence?: Recurrence | null;
 }
+
+/** The recurrence's three columns as a row value, all null for a task that does not repeat. */
+const recurrenceValues = (tx: Queryable, recurrence: Recurrence | null | undefined) =>
+  tx`${recurrence?.rule ?? null}::text, ${recurrence?.from ?? null}::text, ${recurrence?.timeZone ?? null}::text`;
 
 /** Inserts at the end of `column`. Call with the project locked, so concurrent creates queue. */
 export async function insertTask(tx: Queryable, input: NewTask, column: TargetColumn): Promise<Task> {
   const [task] = await tx<Task[]>`
-    INSERT INTO tasks (project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, completed_at)
+    INSERT INTO tasks (project_id, title, description, status, column_id, priority, due_at, labels, assignee_id, position, completed_at,
+                       recurrence_rule, recurrence_from, recurrence_time_zone)
     SELECT ${input.projectId}, ${input.title}, ${input.description ?? ""}, ${column.kind}, ${column.id},
            ${input.priority ?? "medium"}, ${input.dueAt ?? null}::timestamptz, ${input.labels ?? []}::text[],
            ${input.assigneeId ?? null}::uuid, coalesce(max(position), 0) + ${POSITION_GAP},
-           CASE WHEN ${column.done} THEN now() END
+           CASE WHEN ${column.done} THEN now() END, ${recurrenceValues(tx, input.recurrence)}
     FROM tasks WHERE project_id = ${input.projectId} AND column_id = ${column.id}
     RETURNING ${taskColumns(tx)}`;
   if (!task) throw new Error("insert returned no row");
@@ -281,7 +294,7 @@ export async function insertTask(tx: Queryable, input: NewTask, column: TargetCo
 export async function updateTask(
   tx: Queryable,
   current: Task,
-  changes: UpdateTask,
+  changes: Omit<UpdateTask, "recurrence"> & { recurrence?: Recurrence | null },
   column: TargetColumn | undefined,
 ): Promise<Task | undefined> {
   const [task] = await tx<Task[]>`
@@ -293,6 +306,8 @@ export async function updateTask(
       due_at = ${changes.dueAt === undefined ? current.dueAt : changes.dueAt}::timestamptz,
       labels = ${changes.labels ?? current.labels}::text[],
       assignee_id = ${changes.assigneeId === undefined ? current.assigneeId : changes.assigneeId}::uuid,
+      (recurrence_rule, recurrence_from, recurrence_time_zone) =
+        (${recurrenceValues(tx, changes.recurrence === undefined ? current.recurrence : changes.recurrence)}),
       version = version + 1,
       updated_at = now()
     WHERE id = ${current.id}

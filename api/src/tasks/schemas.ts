@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recurrenceInput, recurrenceSchema } from "../recurrence/schemas.ts";
 
 const codePoints = (value: string) => [...value].length;
 
@@ -57,6 +58,8 @@ export const createTaskBody = z
     dueAt: isoDate.nullable().optional(),
     labels: labelsSchema.optional(),
     assigneeId: z.uuid().nullable().optional(),
+    /** Repeats: the next occurrence is created when the task is completed (recurrence/). */
+    recurrence: recurrenceInput.optional(),
   })
   .refine(oneOfStatusAndColumn, oneOfMessage);
 
@@ -69,6 +72,7 @@ export const updateTaskBody = z
     dueAt: isoDate.nullable().optional(),
     labels: labelsSchema.optional(),
     assigneeId: z.uuid().nullable().optional(),
+    recurrence: recurrenceInput.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, "at least one field is required");
 
@@ -121,6 +125,8 @@ export const taskSchema = z.object({
   completedAt: z.iso.datetime().nullable(),
   /** When the task was archived (off the board and the default list); null while it is in use. */
   archivedAt: z.iso.datetime().nullable(),
+  /** How the task repeats (completing it creates the next occurrence); null: it does not. */
+  recurrence: recurrenceSchema.nullable(),
 });
 export const taskPage = z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() });
 

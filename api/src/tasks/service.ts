@@ -16,9 +16,15 @@ import {
   requireRole,
   requireWritable,
 } from "../projects/access.ts";
+import {
+  createNextOccurrence,
+  type NextOccurrence,
+  publishNextOccurrence,
+  resolveRecurrence,
+} from "../recurrence/service.ts";
 import { createListCache, type ListBody } from "./cache.ts";
 import * as tasks from "./repository.ts";
-import type { ListTasksQuery, UpdateTask } from "./schemas.ts";
+import type { CreateTask, ListTasksQuery, UpdateTask } from "./schemas.ts";
 
 export type WriteOutcome =
   | { kind: "ok"; task: tasks.Task /** other tasks of the column got new positions */; renumbered?: boolean }
@@ -40,6 +46,7 @@ const TRACKED_FIELDS = [
   "dueAt",
   "labels",
   "assigneeId",
+  "recurrence",
 ] as const;
 function changedFields(
   before: tasks.Task,
@@ -178,9 +185,10 @@ export function createTaskService(deps: Deps, publish: Publish) {
 
     get: (userId: string, id: string) => readTask(id, userId, "viewer"),
 
-    async create(userId: string, input: tasks.NewTask): Promise<tasks.Task> {
-      await requireWritable(sql, input.projectId, userId, "editor");
-      await assertAssignable(input.projectId, input.assigneeId);
+    async create(userId: string, body: CreateTask): Promise<tasks.Task> {
+      await requireWritable(sql, body.projectId, userId, "editor");
+      await assertAssignable(body.projectId, body.assigneeId);
+      const input = { ...body, recurrence: await resolveRecurrence(sql, userId, body.recurrence) };
       const { task, created, notified } = await timed(metrics, "tasks.create", () =>
         sql.begin(async (tx) => {
           await tasks.lockProject(tx, input.projectId);
@@ -215,8 +223,10 @@ export function createTaskService(deps: Deps, publish: Publish) {
     ): Promise<WriteOutcome> {
       const existing = await readTask(id, userId, "editor");
       await assertAssignable(existing.projectId, changes.assigneeId);
+      const recurrence = await resolveRecurrence(sql, userId, changes.recurrence);
       let created: Label[] = [];
       let notified: Created[] = [];
+      let next: NextOccurrence | undefined;
       const outcome = await writeTask("tasks.update", id, expectedVersion(), async (tx, current) => {
         assertTaskActive(current);
         // A changed status takes the task to the first column of that kind; otherwise it stays put.
@@ -225,7 +235,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
             ? await targetColumn(tx, current.projectId, { status: changes.status })
             : undefined;
         const names = await newLabelNames(tx, current.projectId, changes.labels);
-        const task = await tasks.updateTask(tx, current, changes, column);
+        const task = await tasks.updateTask(tx, current, { ...changes, recurrence }, column);
         if (!task) return { kind: "not_found" };
         const changed = changedFields(current, task);
         if (column && column.id !== current.columnId) {
@@ -243,6 +253,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
         }
         created = await createdLabels(tx, current.projectId, names);
         notified = await notifyAssignee(tx, userId, task, current.assigneeId);
+        next = await createNextOccurrence(tx, userId, current, task);
         return { kind: "ok", task };
       });
       if (outcome.kind === "ok") {
@@ -253,6 +264,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
           actorId: userId,
           task: outcome.task,
         });
+        await publishNextOccurrence(publish, userId, next);
         await announce(sql, publish, notified);
       }
       return outcome;
@@ -270,6 +282,7 @@ export function createTaskService(deps: Deps, publish: Publish) {
       expectedVersion: ExpectedVersion,
     ): Promise<WriteOutcome> {
       await readTask(id, userId, "editor");
+      let next: NextOccurrence | undefined;
       const outcome = await writeTask("tasks.move", id, expectedVersion(), async (tx, current) => {
         assertTaskActive(current);
         const column = await targetColumn(tx, current.projectId, { columnId, status });
@@ -300,11 +313,13 @@ export function createTaskService(deps: Deps, publish: Publish) {
             index,
           },
         });
+        next = await createNextOccurrence(tx, userId, current, task);
         return { kind: "ok", task, renumbered };
       });
       if (outcome.kind === "ok") {
         const { task } = outcome;
         await publish({ type: "task.moved", projectId: task.projectId, actorId: userId, task });
+        await publishNextOccurrence(publish, userId, next);
         // Renumbering gave every card of the column a new position: clients refetch the board.
         if (outcome.renumbered) await publish({ type: "resync", projectId: task.projectId, actorId: userId });
       }

@@ -1,10 +1,12 @@
 // Export and import of a user's projects: SQL only, the queryable passed in first. Import writes in
 // the transaction service.ts opens.
+import type { InlineImageType } from "../attachments/files.ts";
 import { MENTION_PATTERN } from "../comments/schemas.ts";
 import type { Queryable } from "../db/client.ts";
 import type { LabelColor } from "../labels/schemas.ts";
+import { findPreferences, savePreferences } from "../preferences/repository.ts";
 import type { Role } from "../projects/access.ts";
-import type { Task } from "../tasks/repository.ts";
+import { RECURRENCE_JSON, type Task } from "../tasks/repository.ts";
 import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
@@ -83,7 +85,7 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
   type ExportedRow = Omit<Task, "assigneeId" | "version"> & { assigneeEmail: string | null };
   const tasks = await db<ExportedRow[]>`
     SELECT t.id, t.project_id, t.title, t.description, t.status, t.column_id, t.priority, t.due_at, t.labels, u.email AS assignee_email,
-           t.position, t.created_at, t.updated_at, t.completed_at, t.archived_at
+           t.position, t.created_at, t.updated_at, t.completed_at, t.archived_at, ${db.unsafe(RECURRENCE_JSON)} AS recurrence
     FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
     WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY t.status, t.position, t.id`;
   const checklists = await db<{ taskId: string; text: string; done: boolean }[]>`
@@ -104,13 +106,37 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
                 FROM comment_mentions m JOIN users mu ON mu.id = m.user_id WHERE m.comment_id = c.id), '[]') AS mentions
     FROM comments c JOIN tasks t ON t.id = c.task_id LEFT JOIN users u ON u.id = c.author_id
     WHERE t.project_id = ANY(${ids}::uuid[]) ORDER BY c.task_id, c.created_at, c.id`;
+  const attachments = await db<
+    {
+      taskId: string;
+      id: string;
+      name: string;
+      size: number;
+      imageType: InlineImageType | null;
+      uploaderEmail: string | null;
+      createdAt: Date;
+    }[]
+  >`
+    SELECT a.task_id, a.id, a.name, a.size::float8 AS size, a.image_type, u.email AS uploader_email, a.created_at
+    FROM attachments a LEFT JOIN users u ON u.id = a.uploader_id
+    WHERE a.project_id = ANY(${ids}::uuid[]) ORDER BY a.task_id, a.created_at, a.id`;
+  const attachmentsOf = groupBy(attachments, (attachment) => attachment.taskId);
   const checklistOf = groupBy(checklists, (item) => item.taskId);
   const commentsOf = groupBy(comments, (comment) => comment.taskId);
-  /** The task's checklist and comments, as fields that are absent when empty. */
+  /** The task's attachments (metadata), checklist and comments, as fields that are absent when empty. */
   const discussion = (taskId: string) => {
     const items = checklistOf.get(taskId) ?? [];
     const notes = commentsOf.get(taskId) ?? [];
+    const files = attachmentsOf.get(taskId) ?? [];
     return {
+      ...(files.length
+        ? {
+            attachments: files.map(({ taskId: _taskId, createdAt, ...file }) => ({
+              ...file,
+              createdAt: createdAt.toISOString(),
+            })),
+          }
+        : {}),
       ...(items.length ? { checklist: items.map(({ text, done }) => ({ text, done })) } : {}),
       ...(notes.length
         ? {
@@ -129,6 +155,7 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
     exportedAt: new Date().toISOString(),
+    preferences: await findPreferences(db, userId),
     projects: projects.map((project) => ({
       id: project.id,
       name: project.name,
@@ -143,15 +170,27 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
         .map(({ projectId: _projectId, ...column }) => column),
       tasks: tasks
         .filter((task) => task.projectId === project.id)
-        .map(({ projectId: _projectId, dueAt, createdAt, updatedAt, completedAt, archivedAt, ...task }) => ({
-          ...task,
-          dueAt: iso(dueAt),
-          createdAt: createdAt.toISOString(),
-          updatedAt: updatedAt.toISOString(),
-          completedAt: iso(completedAt),
-          archivedAt: iso(archivedAt),
-          ...discussion(task.id),
-        })),
+        .map(
+          ({
+            projectId: _projectId,
+            dueAt,
+            createdAt,
+            updatedAt,
+            completedAt,
+            archivedAt,
+            recurrence,
+            ...task
+          }) => ({
+            ...task,
+            ...(recurrence ? { recurrence } : {}),
+            dueAt: iso(dueAt),
+            createdAt: createdAt.toISOString(),
+            updatedAt: updatedAt.toISOString(),
+            completedAt: iso(completedAt),
+            archivedAt: iso(archivedAt),
+            ...discussion(task.id),
+          }),
+        ),
     })),
   };
 }
@@ -288,6 +327,9 @@ export async function writeImport(
         updatedAt: task.updatedAt,
         completedAt: task.completedAt,
         archivedAt: task.archivedAt ?? null,
+        recurrenceRule: task.recurrence?.rule ?? null,
+        recurrenceFrom: task.recurrence?.from ?? null,
+        recurrenceTimeZone: task.recurrence?.timeZone ?? null,
       };
     });
     let deleted = 0;
@@ -310,7 +352,9 @@ export async function writeImport(
           priority = excluded.priority, due_at = excluded.due_at, labels = excluded.labels,
           assignee_id = excluded.assignee_id, position = excluded.position, created_at = excluded.created_at,
           updated_at = excluded.updated_at, completed_at = excluded.completed_at,
-          archived_at = excluded.archived_at, version = tasks.version + 1`;
+          archived_at = excluded.archived_at, recurrence_rule = excluded.recurrence_rule,
+          recurrence_from = excluded.recurrence_from, recurrence_time_zone = excluded.recurrence_time_zone,
+          version = tasks.version + 1`;
     }
     // Labels: the tasks' names were added by migration 0007's trigger (default colour); the file's
     // labels bring their colours, and a restore drops labels made since that no task carries.
@@ -398,6 +442,8 @@ export async function writeImport(
   }
   const total = (count: (project: ImportResult["projects"][number]) => number) =>
     results.reduce((sum, project) => sum + count(project), 0);
+  // The file's mail preferences become the importer's (theirs, in the usual case of one's own export).
+  if (document.preferences) await savePreferences(tx, userId, document.preferences);
   return {
     kind: "ok",
     result: {
@@ -407,6 +453,7 @@ export async function writeImport(
       tasks: total((project) => project.tasks.created + project.tasks.updated),
       skippedMembers: total((project) => project.skippedMembers),
       unassignedTasks: total((project) => project.unassignedTasks),
+      preferences: document.preferences !== undefined,
     },
   };
 }

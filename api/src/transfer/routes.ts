@@ -7,6 +7,7 @@ import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import type { AppEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
+import { placeOf } from "../http/place.ts";
 import { issuesToDetails, validate } from "../http/validate.ts";
 import {
   EXPORT_FORMAT,
@@ -20,33 +21,8 @@ import { createTransferService } from "./service.ts";
 const NOT_AN_EXPORT =
   "This file is not a TaskPlatform export. Choose a file made with “Export data” on the Account & data page.";
 
-/**
- * Where an issue is, for people: `Project 2 (“Launch”), task 5 (“Fix login”)`, and the field's name.
- */
-function placeOf(document: unknown, path: readonly PropertyKey[]): { place: string; field?: string } {
-  const parts: string[] = [];
-  let field: string | undefined;
-  let node: unknown = document;
-  const child = (value: unknown, key: PropertyKey) =>
-    value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  for (let i = 0; i < path.length; i++) {
-    const key = path[i] as PropertyKey;
-    const index = path[i + 1];
-    const nouns: Record<string, string> = { projects: "Project", tasks: "task", members: "member" };
-    if (typeof key === "string" && nouns[key] && typeof index === "number") {
-      node = child(child(node, key), index);
-      const label = [child(node, "name"), child(node, "title"), child(node, "email")].find(
-        (value): value is string => typeof value === "string" && value.trim() !== "",
-      );
-      parts.push(`${nouns[key]} ${index + 1}${label ? ` (“${label.trim().slice(0, 60)}”)` : ""}`);
-      i += 1;
-    } else {
-      node = child(node, key);
-      field = String(key);
-    }
-  }
-  return { place: parts.join(", "), field };
-}
+/** The collections of an export, as a place names them. */
+const NOUNS = { projects: "Project", tasks: "task", members: "member" };
 
 /** A wrong file or field, said in a sentence; every problem stays in `details`. */
 function importProblem(document: unknown, issues: readonly z.core.$ZodIssue[]): ApiError {
@@ -64,7 +40,7 @@ function importProblem(document: unknown, issues: readonly z.core.$ZodIssue[]): 
     );
   }
   const [first] = issues;
-  const { place, field } = placeOf(document, first?.path ?? []);
+  const { place, field } = placeOf(document, first?.path ?? [], NOUNS);
   const problem = first?.message.replace(/\.$/, "") ?? "invalid";
   // Our own messages read on from the field's name ("is required"); zod's stand on their own.
   const what = field

@@ -4,13 +4,21 @@
 // project's columns and each task's column; files without them (versions 1 and 2) import unchanged,
 // every task landing in the first column of its status's kind. Tasks of any version may carry
 // `checklist` and `comments` (optional, so files from before them import unchanged), and `archivedAt`
-// and project labels with colours (optional likewise).
+// and project labels with colours (optional likewise). Version 4 lists each task's `attachments`
+// (metadata only: the bytes are in the backup, scripts/backup.sh); an import reads and checks the list
+// but creates no attachment from it, and a restore leaves a task's attachments as they are. Version 4
+// also adds the exporting user's mail preferences (`preferences`, never tokens); optional on import,
+// where they become the importer's (the time zone among them). Version 4 also adds a repeating task's
+// `recurrence` (optional: absent for tasks that do not repeat and in older files).
 import { z } from "zod";
+import { INLINE_IMAGE_TYPES } from "../attachments/files.ts";
 import { checklistTextSchema, MAX_CHECKLIST_ITEMS } from "../checklists/schemas.ts";
 import { columnName, MAX_COLUMNS, wipLimit } from "../columns/schemas.ts";
 import { commentBodySchema } from "../comments/schemas.ts";
 import { labelColorSchema, labelNameSchema } from "../labels/schemas.ts";
+import { updatePreferencesBody } from "../preferences/schemas.ts";
 import { ROLES } from "../projects/access.ts";
+import { recurrenceAnchor, ruleSchema, timeZoneSchema } from "../recurrence/schemas.ts";
 import {
   descriptionSchema,
   labelsSchema,
@@ -20,7 +28,7 @@ import {
 } from "../tasks/schemas.ts";
 
 export const EXPORT_FORMAT = "taskplatform-export";
-export const EXPORT_VERSION = 3;
+export const EXPORT_VERSION = 4;
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -61,6 +69,25 @@ export const exportedTask = z.strictObject({
   comments: z.array(exportedComment).max(5000).optional(),
   /** Optional: files written before archiving existed have none (not archived). */
   archivedAt: timestamp.nullable().optional(),
+  /** Format 4: how the task repeats; absent when it does not. */
+  recurrence: z
+    .strictObject({ rule: ruleSchema, from: recurrenceAnchor, timeZone: timeZoneSchema })
+    .nullable()
+    .optional(),
+  /** Format 4, absent when none: what was attached (no bytes; an import creates none of them). */
+  attachments: z
+    .array(
+      z.strictObject({
+        id: z.uuid(),
+        name: z.string().min(1).max(255),
+        size: z.number().int().nonnegative(),
+        imageType: z.enum(INLINE_IMAGE_TYPES).nullable(),
+        uploaderEmail: z.email().nullable(),
+        createdAt: timestamp,
+      }),
+    )
+    .max(10_000)
+    .optional(),
 });
 
 export const exportedColumn = z.strictObject({
@@ -93,8 +120,10 @@ export const exportedProject = z.strictObject({
 
 const documentHeader = {
   format: z.literal(EXPORT_FORMAT),
-  version: z.union([z.literal(1), z.literal(2), z.literal(EXPORT_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(EXPORT_VERSION)]),
   exportedAt: timestamp,
+  /** Format 4: the exporting user's mail preferences and time zone (any subset on import; what is left out stays). */
+  preferences: updatePreferencesBody.optional(),
 };
 
 export const exportDocument = z
@@ -232,6 +261,8 @@ export const importResult = z.object({
   ),
   /** Tasks written (created and updated) over all projects. */
   tasks: z.int(),
+  /** The file's mail preferences were applied to the importer's (format 4 files carry them). */
+  preferences: z.boolean(),
   skippedMembers: z.int(),
   unassignedTasks: z.int(),
 });

@@ -110,6 +110,9 @@ export interface TestApp extends Pick<Runtime, "sql" | "store" | "metrics" | "jo
   ): Promise<string>;
   /** The app on a real loopback socket (started on first use, stopped by close()); returns its URL. */
   listen(): string;
+  /** A second instance of the app (its own runtime: pool, Redis clients) on the same database and
+   * store, as another replica would be; close it before this one. */
+  replica(): Promise<Pick<TestApp, "call" | "close">>;
 }
 
 type Role = "owner" | "editor" | "viewer";
@@ -148,18 +151,9 @@ export const TEST_PASSWORD = "a sturdy passphrase 42";
  */
 const LOOPBACK_PEER = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 0 }) };
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const logs: string[] = [];
-  const runtime = await freshRuntime(
-    env,
-    createLogger("debug", (line) => logs.push(line)),
-  );
-  const app = createApp(runtime);
-  let userCount = 0;
-  // Each test app gets its own client address so per-IP limits of one file do not leak into another.
-  const defaultIp = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
-
-  const call = async (method: string, path: string, options: CallOptions = {}): Promise<CallResult> => {
+/** JSON requests to `app` from `defaultIp`: status, parsed body (or text) and headers. */
+function caller(app: ReturnType<typeof createApp>, defaultIp: string) {
+  return async (method: string, path: string, options: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = {
       "x-forwarded-for": options.ip ?? defaultIp,
       ...options.headers,
@@ -181,6 +175,19 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     }
     return { status: response.status, body: parsed, headers: response.headers, text };
   };
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const logs: string[] = [];
+  const runtime = await freshRuntime(
+    env,
+    createLogger("debug", (line) => logs.push(line)),
+  );
+  const app = createApp(runtime);
+  let userCount = 0;
+  // Each test app gets its own client address so per-IP limits of one file do not leak into another.
+  const defaultIp = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+  const call = caller(app, defaultIp);
 
   let server: ReturnType<typeof Bun.serve> | undefined;
   return {
@@ -195,6 +202,13 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await runtime.close();
     },
     call,
+    async replica() {
+      const other = await createRuntime(runtime.config, { log: createLogger("silent") });
+      return {
+        call: caller(createApp({ ...other, config: runtime.config }), defaultIp),
+        close: () => other.close(),
+      };
+    },
     listen() {
       server ??= Bun.serve({
         port: 0,

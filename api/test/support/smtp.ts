@@ -54,8 +54,12 @@ function parseHeaders(raw: string): Array<[string, string]> {
   return headers;
 }
 
-export async function startTestSmtp(options: { replyDelayMs?: number } = {}): Promise<TestSmtp> {
-  const port = await freePort();
+export async function startTestSmtp(
+  options: { replyDelayMs?: number; host?: string; port?: number } = {},
+): Promise<TestSmtp> {
+  // Loopback by default; the stack test's sink listens on the docker bridge (smtp-sink.ts).
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? (await freePort());
   const received: ReceivedMail[] = [];
   const closed = new Set<string>();
   const inTransaction = new Set<string>();
@@ -115,11 +119,11 @@ export async function startTestSmtp(options: { replyDelayMs?: number } = {}): Pr
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, host, () => resolve());
   });
   server.on("error", () => {});
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://${host}:${port}`,
     port,
     received,
     get abandoned() {

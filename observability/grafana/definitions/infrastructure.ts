@@ -141,6 +141,47 @@ export const infrastructure = dashboard({
       ],
     },
     {
+      title: "Backups and WAL archiving",
+      panels: [
+        stat({
+          title: "Last WAL segment archived",
+          description:
+            "Seconds since pgBackRest last archived a WAL segment (archive_timeout = 60 s while anything is written): the RPO of a data loss right now. WalArchivingLagging fires after 30 min.",
+          unit: "s",
+          w: 6,
+          h: 6,
+          targets: [{ expr: "max(pg_stat_archiver_last_archive_age)", legend: "age", instant: true }],
+          thresholds: thresholds("green", { orange: 600, red: 1800 }),
+        }),
+        stat({
+          title: "Last successful backup",
+          description:
+            "Age of the last successful backup of each kind (pgbackrest: full/differential for point-in-time recovery; pg_dump: the portable archive). BackupTooOld fires after 27 h.",
+          unit: "s",
+          w: 6,
+          h: 6,
+          targets: [
+            {
+              expr: "time() - max by (kind) (taskplatform_backup_last_success_timestamp_seconds)",
+              legend: "{{kind}}",
+              instant: true,
+            },
+          ],
+          thresholds: thresholds("green", { orange: 26 * 3600, red: 27 * 3600 }),
+        }),
+        timeseries({
+          title: "WAL segments archived and failed",
+          description:
+            "archive_command successes and failures; any failure that keeps counting fires WalArchivingFailing.",
+          unit: "short",
+          targets: [
+            { expr: `sum(increase(pg_stat_archiver_archived_count[${RATE_INTERVAL}]))`, legend: "archived" },
+            { expr: `sum(increase(pg_stat_archiver_failed_count[${RATE_INTERVAL}]))`, legend: "failed" },
+          ],
+        }),
+      ],
+    },
+    {
       title: "Redis",
       panels: [
         upStat({

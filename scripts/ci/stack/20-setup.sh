@@ -18,9 +18,9 @@ step_setup() {
   GRAFANA_PORT=$(ci_tool free-port)
   export HTTP_PORT HTTPS_PORT PROMETHEUS_PORT GRAFANA_PORT PUBLIC_HTTPS_PORT=$HTTPS_PORT
   BASE_URL="https://127.0.0.1:$HTTPS_PORT"
-  # The upgrade step's load (50 requests/s) comes from one address and two users: above the API's
-  # per-address and per-user defaults, which a real audience spreads over many.
-  export RATE_LIMIT_IP=1000000 RATE_LIMIT_USER=1000000
+  # The upgrade step's load (60 requests/s) comes from one address and two users: above the proxy's and
+  # the API's per-address and per-user defaults, which a real audience spreads over many.
+  export RATE_LIMIT_IP=1000000 RATE_LIMIT_USER=1000000 PROXY_API_RATE=1000
 
   say "scripts/setup.sh (non-interactive: .env, secrets, certificates)"
   local setup_args=()

@@ -39,6 +39,8 @@ const EVENT_NAMES = Object.keys({
   "comment.created": true,
   "comment.updated": true,
   "comment.deleted": true,
+  "attachment.added": true,
+  "attachment.deleted": true,
   "notification.created": true,
   "notification.read": true,
 } satisfies Record<EventName, true>) as EventName[];

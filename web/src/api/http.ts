@@ -133,6 +133,8 @@ export async function refreshToken(): Promise<string | null> {
 export interface RequestOptions {
   method?: string;
   body?: unknown;
+  /** Sent as is (application/octet-stream): a file to upload, streamed by the browser. */
+  rawBody?: Blob;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   keepalive?: boolean;
@@ -180,9 +182,16 @@ async function send(path: string, options: RequestOptions): Promise<{ res: Respo
   const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
   let payload: BodyInit | undefined;
-  if (options.body !== undefined) {
+  if (options.body instanceof Blob) {
+    // A JSON file the user picked: sent as it is, never parsed here.
+    headers["Content-Type"] = "application/json";
+    payload = options.body;
+  } else if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify(options.body);
+  } else if (options.rawBody) {
+    headers["Content-Type"] = "application/octet-stream";
+    payload = options.rawBody;
   }
   let res: Response;
   try {

@@ -1,13 +1,10 @@
-// Mail preferences: /api/me/preferences.
+// Preferences (mail, reminders, time zone): /api/me/preferences.
 import { json, request } from "./http";
+import type { Preferences, UpdatePreferences } from "./types";
 
-export interface Preferences {
-  dueSoonReminders: boolean;
-  overdueReminders: boolean;
-}
+export type { Preferences, UpdatePreferences };
 
 export const preferencesApi = {
   get: () => request<Preferences>("/api/me/preferences"),
-  update: (changes: Partial<Preferences>) =>
-    request<Preferences>("/api/me/preferences", json("PUT", changes)),
+  update: (changes: UpdatePreferences) => request<Preferences>("/api/me/preferences", json("PUT", changes)),
 };

@@ -2,6 +2,7 @@
 // compiler on both sides. `import type`/`export type` are erased, so zod and the API's code never reach
 // the bundle (types.test.ts fails on any other import from the API).
 import type { Activity, ActivityPage } from "../../../api/src/activity/schemas.ts";
+import type { Attachment, AttachmentList } from "../../../api/src/attachments/schemas.ts";
 import type { Session, User } from "../../../api/src/auth/schemas.ts";
 import type { ChecklistItem, TaskCounts } from "../../../api/src/checklists/schemas.ts";
 import type { Board, Column } from "../../../api/src/columns/schemas.ts";
@@ -14,14 +15,18 @@ import type {
   NotificationKind,
   NotificationPage,
 } from "../../../api/src/notifications/schemas.ts";
+import type { MailDelivery, Preferences, UpdatePreferences } from "../../../api/src/preferences/schemas.ts";
 import type { Role } from "../../../api/src/projects/access.ts";
 import type { Member, Project } from "../../../api/src/projects/schemas.ts";
 import type { Task, TaskPriority, TaskStatus, UpdateTask } from "../../../api/src/tasks/schemas.ts";
 import type { ImportResult } from "../../../api/src/transfer/schemas.ts";
+import type { TrelloImportResult } from "../../../api/src/trello/schemas.ts";
 
 export type {
   Activity,
   ActivityPage,
+  Attachment,
+  AttachmentList,
   Board,
   ChecklistItem,
   Column,
@@ -33,15 +38,19 @@ export type {
   Label,
   LabelColor,
   LiveEvent,
+  MailDelivery,
   Member,
   Notification,
   NotificationKind,
   NotificationPage,
+  Preferences,
   Project,
   Role,
   Session,
   Task,
   TaskCounts,
+  TrelloImportResult,
+  UpdatePreferences,
   User,
 };
 export type Status = TaskStatus;

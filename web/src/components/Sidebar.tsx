@@ -134,6 +134,9 @@ export function Sidebar(props: { id: string }) {
         <A href="/calendar" activeClass="active">
           Calendar
         </A>
+        <A href="/import/trello" activeClass="active">
+          Import from Trello
+        </A>
         <A href="/settings" activeClass="active">
           Account &amp; data
         </A>

@@ -1,6 +1,6 @@
 import { For, Show } from "solid-js";
 import { PRIORITY_LABEL, type Task } from "../api/types";
-import { CalendarIcon, CommentIcon } from "./Icons";
+import { CalendarIcon, CommentIcon, RepeatIcon } from "./Icons";
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "";
@@ -90,6 +90,12 @@ export function TaskCard(props: {
               <CalendarIcon />
               <span class="visually-hidden">Due </span>
               {formatDate(props.task.dueAt)}
+            </span>
+          </Show>
+          <Show when={props.task.recurrence}>
+            <span class="repeats" title="Repeats">
+              <RepeatIcon />
+              <span class="visually-hidden">Repeats</span>
             </span>
           </Show>
           <Show when={props.assignee}>

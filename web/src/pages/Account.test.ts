@@ -20,6 +20,7 @@ const result = (mode: ImportResult["mode"], projects: ImportResult["projects"]):
   tasks: projects.reduce((n, p) => n + p.tasks.created + p.tasks.updated, 0),
   skippedMembers: projects.reduce((n, p) => n + p.skippedMembers, 0),
   unassignedTasks: projects.reduce((n, p) => n + p.unassignedTasks, 0),
+  preferences: false,
 });
 
 describe("import confirmation texts", () => {
@@ -63,6 +64,9 @@ describe("import confirmation texts", () => {
     };
     expect(importDone(done)).toBe(
       "Import finished: restored 1 project and created 1 project with 3 tasks. 1 membership of other people was left out. 1 task was left unassigned.",
+    );
+    expect(importDone({ ...done, preferences: true })).toEndWith(
+      " Your preferences in the file (mail, time zone) were applied.",
     );
   });
 });

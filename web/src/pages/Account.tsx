@@ -1,4 +1,5 @@
-// Account: profile, active sessions (sign out others), mail notifications, change password, export / import.
+// Account: profile, active sessions (sign out others), mail notifications, calendar feed, change password,
+// export / import.
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import type { ImportResult, Session } from "../api/types";
 import { applyApiError } from "../components/applyApiError";
@@ -9,7 +10,9 @@ import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast, showToast } from "../stores/toast";
 import { createTransferStore, type ImportPreview } from "../stores/transfer";
+import CalendarFeed from "./CalendarFeed";
 import Notifications from "./Notifications";
+import TimeZoneSetting from "./TimeZoneSetting";
 
 /** "Firefox 128 on Linux" from what the API parsed out of the user agent. */
 export function describeSession(s: Pick<Session, "browser" | "os">): string {
@@ -89,7 +92,10 @@ export function importDone(result: ImportResult): string {
   ]
     .filter(Boolean)
     .join(" and ");
-  return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}`;
+  const preferences = result.preferences
+    ? " Your preferences in the file (mail, time zone) were applied."
+    : "";
+  return `Import finished: ${what} with ${count(result.tasks, "task")}.${peopleNote(result, true)}${preferences}`;
 }
 
 export default function Account() {
@@ -251,6 +257,10 @@ export default function Account() {
       </section>
 
       <Notifications />
+
+      <TimeZoneSetting />
+
+      <CalendarFeed />
 
       <section class="panel" aria-labelledby="password-heading">
         <h2 id="password-heading">Change password</h2>

@@ -1,4 +1,4 @@
-import { Navigate } from "@solidjs/router";
+import { A, Navigate } from "@solidjs/router";
 import { Match, Switch } from "solid-js";
 import { BoardSkeleton, Empty, ErrorView } from "../components/States";
 import { projectsStore } from "../stores/projects";
@@ -19,8 +19,9 @@ export default function Home() {
       <Match when={true}>
         <Empty title="Welcome to TaskPlatform">
           <p>
-            Create your first project with the + button next to “Projects”, or import a backup from Account
-            &amp; data.
+            Create your first project with the + button next to “Projects”,{" "}
+            <A href="/import/trello">import a board from Trello</A>, or import a backup from Account &amp;
+            data.
           </p>
         </Empty>
       </Match>

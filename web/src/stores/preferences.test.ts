@@ -1,26 +1,52 @@
 import { expect, test } from "bun:test";
 import { createRoot } from "solid-js";
-import type { Preferences, preferencesApi } from "../api/preferences";
-import { createPreferencesStore } from "./preferences";
+import type { Preferences, preferencesApi, UpdatePreferences } from "../api/preferences";
+import { createPreferencesStore, withChanges } from "./preferences";
 
-test("a switch changes at once, saves, and goes back when the server refuses", async () => {
-  let server: Preferences = { dueSoonReminders: true, overdueReminders: true };
+const DEFAULTS: Preferences = {
+  dueSoonReminders: true,
+  overdueReminders: true,
+  mailEnabled: true,
+  mailDelivery: {
+    assigned: "immediately",
+    mentioned: "immediately",
+    commented: "digest",
+    due_soon: "immediately",
+    overdue: "immediately",
+    added_to_project: "immediately",
+  },
+  timeZone: "UTC",
+};
+
+test("a change shows at once, saves, and goes back when the server refuses", async () => {
+  let server: Preferences = DEFAULTS;
   let refuse = false;
   const client = {
     get: async () => server,
-    update: async (changes: Partial<Preferences>) => {
+    update: async (changes: UpdatePreferences) => {
       if (refuse) throw new Error("refused");
-      server = { ...server, ...changes };
+      server = withChanges(server, changes);
       return server;
     },
   } as typeof preferencesApi;
   const store = createRoot(() => createPreferencesStore(client));
   while (store.preferences.loading || !store.preferences()) await Bun.sleep(1);
-  await store.set("dueSoonReminders", false);
-  expect(store.preferences()).toEqual({ dueSoonReminders: false, overdueReminders: true });
+  await store.update({ dueSoonReminders: false });
+  await store.update({ mailDelivery: { commented: "off" } });
+  const saved: Preferences = {
+    ...DEFAULTS,
+    dueSoonReminders: false,
+    mailDelivery: { ...DEFAULTS.mailDelivery, commented: "off" },
+  };
+  expect(store.preferences()).toEqual(saved);
   refuse = true;
-  const saving = store.set("overdueReminders", false);
-  expect(store.preferences()?.overdueReminders).toBe(false);
+  const saving = store.update({ mailDelivery: { assigned: "digest" } });
+  expect(store.preferences()?.mailDelivery.assigned).toBe("digest");
+  expect(store.preferences()?.mailDelivery.commented).toBe("off");
   await expect(saving).rejects.toThrow("refused");
-  expect(store.preferences()).toEqual({ dueSoonReminders: false, overdueReminders: true });
+  expect(store.preferences()).toEqual(saved);
+  refuse = false;
+  await store.update({ timeZone: "Europe/Paris" });
+  expect(server.timeZone).toBe("Europe/Paris");
+  expect(store.preferences()).toEqual({ ...saved, timeZone: "Europe/Paris" });
 });

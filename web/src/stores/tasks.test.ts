@@ -24,6 +24,7 @@ function task(overrides: Partial<Task> = {}): Task {
     updatedAt: "2026-01-01T00:00:00.000Z",
     completedAt: null,
     archivedAt: null,
+    recurrence: null,
     ...overrides,
   };
 }

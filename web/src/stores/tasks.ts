@@ -221,6 +221,8 @@ export function createTasksStore(
         updatedAt: now,
         completedAt: null,
         archivedAt: null,
+        // The author's zone is the server's to fill in: shown once the answer replaces the placeholder.
+        recurrence: input.recurrence ? { timeZone: "UTC", ...input.recurrence } : null,
       };
       // The store owns `temp` from here on (adopt() may rewrite its id): keep the placeholder id apart.
       const placeholderId = temp.id;
@@ -245,7 +247,16 @@ export function createTasksStore(
       const before = tasks.find((t) => t.id === id);
       if (!before) throw new ApiError(404, "not_found", "This task no longer exists.");
       const version = baseVersion ?? before.version;
-      return send(before, patch, () => client.updateTask(id, patch, version));
+      // Shown at once in the zone it had (a new one's zone is the server's to fill in).
+      const { recurrence, ...fields } = patch;
+      const shown: Partial<Task> =
+        recurrence === undefined
+          ? fields
+          : {
+              ...fields,
+              recurrence: recurrence && { timeZone: before.recurrence?.timeZone ?? "UTC", ...recurrence },
+            };
+      return send(before, shown, () => client.updateTask(id, patch, version));
     },
     async move(id, status, index) {
       const task = tasks.find((t) => t.id === id);

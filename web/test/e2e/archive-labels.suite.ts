@@ -13,7 +13,7 @@ import {
   type User,
 } from "../../../api/test/support/client.ts";
 import { LABEL_COLORS } from "../../src/api/types";
-import { card, seriousOrWorse, signIn, suiteStack, until } from "./harness";
+import { card, seriousOrWorse, signIn, suiteStack, tabTo, until } from "./harness";
 
 setDefaultTimeout(300_000);
 
@@ -48,19 +48,6 @@ async function onBoard(page: Page, user: User, projectId: string) {
   await page.goto(`/projects/${projectId}`);
   await card(page, "Plan the release").waitFor();
   await until(async () => (await page.getByTestId("live-state").textContent()) === "Live", "live");
-}
-
-/** Presses Tab until the focused element's accessible text is `name` (keyboard only). */
-async function tabTo(page: Page, name: string | RegExp, limit = 100) {
-  for (let i = 0; i < limit; i++) {
-    await page.keyboard.press("Tab");
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null;
-      return (el?.getAttribute("aria-label") || el?.textContent || "").trim();
-    });
-    if (typeof name === "string" ? focused === name : name.test(focused)) return;
-  }
-  throw new Error(`Tab never reached ${name}`);
 }
 
 const chipClass = (page: Page, text: string) =>

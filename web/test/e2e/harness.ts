@@ -2,7 +2,8 @@
 // (api/test/support/api-process.ts) serving the built SPA through STATIC_DIR, and Debian's Chromium
 // driven by playwright-core (never a downloaded browser).
 import { afterAll, beforeAll, expect } from "bun:test";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -72,6 +73,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       fixedPort = await freePort();
       mailEnv = { SMTP_URL: smtp.url, PUBLIC_URL: `http://127.0.0.1:${fixedPort}`, JOBS_POLL_MS: "100" };
     }
+    // Attachment files: a directory of the stack's own, which nginx serves by X-Accel-Redirect.
+    const attachmentsDir = mkdtempSync(join(tmpdir(), "tp-e2e-attachments-"));
+    stoppers.push(async () => rmSync(attachmentsDir, { recursive: true, force: true }));
     const apiOptions = {
       databaseUrl: pg.url,
       redisUrl: redis.url,
@@ -81,6 +85,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         LOG_LEVEL: "warn",
         // The suite signs up and in many times from one address.
         RATE_LIMIT_AUTH_IP: "1000",
+        ATTACHMENTS_DIR: attachmentsDir,
+        ...(options.nginx ? { ATTACHMENTS_ACCEL_REDIRECT: "/_attachments/" } : {}),
         ...mailEnv,
       },
     };
@@ -96,6 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         distDir,
         certFile: cert.certFile,
         keyFile: cert.keyFile,
+        attachmentsDir,
       });
       stoppers.push(() => nginx.stop());
       url = `https://localhost:${nginx.httpsPort}`;
@@ -324,6 +331,19 @@ export async function registerUser(stack: Stack, name: string, email: string): P
     body: JSON.stringify({ name, email, password: PASSWORD }),
   });
   if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${await res.text()}`);
+}
+
+/** Presses Tab until the focused element's accessible text (a control's: its label's) is `name` (keyboard only). */
+export async function tabTo(page: Page, name: string | RegExp, limit = 100) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement | null;
+      return (el?.getAttribute("aria-label") || el?.labels?.[0]?.textContent || el?.textContent || "").trim();
+    });
+    if (typeof name === "string" ? focused === name : name.test(focused)) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
 }
 
 /** Polls `check` until it holds; the error names what never happened. */

@@ -32,7 +32,12 @@ const smtp = (): TestSmtp => stack().smtp as TestSmtp;
 
 /** Waits for the `count`th mail to `to` and returns the link to `path` it carries. */
 async function linkIn(to: string, path: "/invitation" | "/reset-password", count = 1): Promise<string> {
-  const mails = await smtp().waitFor(count, (m) => m.envelopeTo.includes(to), 30_000);
+  // Only the mails carrying such a link: notification mails may reach the same address.
+  const mails = await smtp().waitFor(
+    count,
+    (m) => m.envelopeTo.includes(to) && decodedBody(m.raw).includes(`${path}#`),
+    30_000,
+  );
   const body = decodedBody((mails[count - 1] ?? mails[0])?.raw ?? "");
   const match = new RegExp(`(http://127\\.0\\.0\\.1:\\d+${path}#[A-Za-z0-9_-]{43})`).exec(body);
   if (!match?.[1]) throw new Error(`no ${path} link in the mail to ${to}`);

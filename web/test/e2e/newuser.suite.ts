@@ -131,6 +131,8 @@ describe("every form works twice in a row", () => {
     await role.selectOption("viewer");
     await page.getByRole("button", { name: "Invite" }).click();
     await page.locator(".member", { hasText: "Vera Viewer" }).waitFor();
+    // The member may show (live event) before the invite's answer: the toast says the form is done.
+    await page.getByText(`Invited ${viewer} as viewer.`).waitFor();
     expect(await page.getByLabel("Email").inputValue()).toBe("");
     expect(await role.inputValue()).toBe("editor");
 

@@ -16,6 +16,7 @@ const FIELD_LABEL: Record<string, string> = {
   labels: "labels",
   assigneeId: "assignee",
   column: "column",
+  recurrence: "repeat",
 };
 
 /** One entry as a sentence (without the actor). */
@@ -29,6 +30,7 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
     if (field === "assigneeId") return nameOf(String(value)) ?? "a former member";
     if (field === "dueAt") return new Date(String(value)).toLocaleDateString(undefined, { timeZone: "UTC" });
     if (field === "labels") return (value as string[]).join(", ") || "none";
+    if (field === "recurrence") return (value as { rule?: string }).rule ?? "none";
     const shown = String(value);
     return `“${shown.length > 60 ? `${shown.slice(0, 59)}…` : shown}”`;
   };
@@ -45,10 +47,14 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
       return `archived the task “${text(data.title)}”`;
     case "task.restored":
       return `restored the task “${text(data.title)}”`;
+    case "task.recurred":
+      return `completed the task; it repeats, next due ${show("dueAt", data.dueAt)}`;
     case "project.archived":
       return "archived the project";
     case "project.restored":
       return "restored the project";
+    case "project.imported":
+      return `imported the project from Trello (“${text(data.board)}”, ${taskCount(data.tasks)})`;
     case "label.renamed":
       return `renamed the label “${text(data.from)}” to “${text(data.to)}” (${taskCount(data.tasks)})`;
     case "label.deleted":
@@ -96,6 +102,10 @@ export function describeActivity(entry: Activity, nameOf: (id: string | null) =>
       return "edited a comment";
     case "comment.deleted":
       return "deleted a comment";
+    case "attachment.added":
+      return `attached “${text(data.name)}”`;
+    case "attachment.deleted":
+      return `removed the attachment “${text(data.name)}”`;
   }
 }
 
@@ -130,9 +140,11 @@ export function ActivityList(props: { taskId?: string; projectId: string; showTa
             ? event.taskId
             : "comment" in event
               ? event.comment.taskId
-              : "task" in event
-                ? event.task.id
-                : undefined;
+              : "attachment" in event
+                ? event.attachment.taskId
+                : "task" in event
+                  ? event.task.id
+                  : undefined;
         if (about !== props.taskId) return;
       }
       // Bursts (a drag, several ticks) reload once.

@@ -1,5 +1,6 @@
 // The task dialog: a modal <dialog> around the task's parts: the form (TaskForm.tsx), then, for an
-// existing task, its checklist, comments and activity (Checklist.tsx, Comments.tsx, Activity.tsx). It holds
+// existing task, its checklist, attachments, comments and activity (Checklist.tsx, Attachments.tsx,
+// Comments.tsx, Activity.tsx). It holds
 // which copy of the task is shown, so "Reload task" after a stale edit (409) re-creates the parts
 // with the server's values, and it closes itself when the task turns out to be gone.
 import { createSignal, onMount, Show } from "solid-js";
@@ -9,6 +10,7 @@ import { showToast } from "../../stores/toast";
 import { ConfirmDialog } from "../ConfirmDialog";
 import { CloseIcon } from "../Icons";
 import { TaskActivity } from "./Activity";
+import { Attachments } from "./Attachments";
 import { Checklist } from "./Checklist";
 import { Comments } from "./Comments";
 import { TaskForm } from "./TaskForm";
@@ -93,6 +95,7 @@ export default function TaskDialog(props: { target: DialogTarget; onClose: () =>
         {(taskId) => (
           <div class="task-parts">
             <Checklist taskId={taskId()} />
+            <Attachments taskId={taskId()} dropTarget={() => dialog} />
             <Comments taskId={taskId()} />
             <TaskActivity taskId={taskId()} projectId={ctx.project().id} />
           </div>

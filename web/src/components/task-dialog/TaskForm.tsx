@@ -1,4 +1,4 @@
-// The task's own fields (title, description, column, priority, due date, assignee, labels) and the
+// The task's own fields (title, description, column, priority, due date, assignee, labels, repeat) and the
 // dialog's buttons. Saves through the tasks store: a new task is created in the chosen column, an
 // existing one gets only the fields that changed, with the version it was opened with (a stale one is
 // refused with 409), and then, if another column was chosen, a move to the end of that column (the
@@ -11,6 +11,7 @@ import { Field, SelectField, TextareaField } from "../Field";
 import { ArchiveIcon } from "../Icons";
 import { LabelsField } from "./LabelsField";
 import { Markdown } from "./Markdown";
+import { RepeatField } from "./RepeatField";
 import { changedFields, initialColumn, readTaskForm, taskFormProblems, toDateInput } from "./task-form";
 
 export function TaskForm(props: {
@@ -152,6 +153,11 @@ export function TaskForm(props: {
         />
       </div>
       <LabelsField field={taskField("labels")} initial={props.task?.labels ?? []} />
+      <RepeatField
+        recurrence={props.task?.recurrence ?? null}
+        disabled={readOnly()}
+        error={errors()["recurrence.rule"] ?? errors().recurrence}
+      />
       <div class="dialog-actions">
         <Show when={!isNew && !readOnly()}>
           <button type="button" class="btn" onClick={() => props.onArchive()}>

@@ -36,6 +36,28 @@ describe("task form", () => {
     });
   });
 
+  test("repeat: sent only when its rule or anchor changed (the zone is the server's), null to stop", () => {
+    const weekly = {
+      ...task,
+      recurrence: { rule: "FREQ=WEEKLY", from: "due" as const, timeZone: "Europe/Paris" },
+    };
+    expect(changedFields(weekly, { ...values, recurrence: { rule: "FREQ=WEEKLY", from: "due" } })).toEqual({
+      patch: {},
+    });
+    expect(changedFields(weekly, values)).toEqual({ patch: {} });
+    expect(
+      changedFields(weekly, { ...values, recurrence: { rule: "FREQ=WEEKLY", from: "completion" } }),
+    ).toEqual({
+      patch: { recurrence: { rule: "FREQ=WEEKLY", from: "completion" } },
+    });
+    expect(changedFields(weekly, { ...values, recurrence: null })).toEqual({ patch: { recurrence: null } });
+    expect(changedFields(task, { ...values, recurrence: { rule: "FREQ=DAILY", from: "due" } }).patch).toEqual(
+      {
+        recurrence: { rule: "FREQ=DAILY", from: "due" },
+      },
+    );
+  });
+
   test("the patch holds only what changed; another column is a move, not a patch", () => {
     expect(changedFields(task, values)).toEqual({ patch: {} });
     expect(changedFields(task, { ...values, priority: "low", labels: ["release", "web"] })).toEqual({

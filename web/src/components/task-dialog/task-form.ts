@@ -13,6 +13,8 @@ export interface TaskFormValues {
   dueAt: string | null;
   labels: string[];
   assigneeId: string | null;
+  /** From the Repeat control's hidden fields; undefined while it is still loading (left unchanged). */
+  recurrence?: { rule: string; from: "due" | "completion" } | null;
 }
 
 export function toDateInput(iso: string | null | undefined): string {
@@ -36,6 +38,8 @@ export function parseLabels(value: string): string[] {
 export function readTaskForm(form: HTMLFormElement): TaskFormValues {
   const data = new FormData(form);
   const assignee = String(data.get("assigneeId") ?? "");
+  const rule = data.get("recurrenceRule");
+  const from = data.get("recurrenceFrom") === "completion" ? "completion" : "due";
   return {
     title: String(data.get("title") ?? "").trim(),
     description: String(data.get("description") ?? ""),
@@ -44,6 +48,7 @@ export function readTaskForm(form: HTMLFormElement): TaskFormValues {
     dueAt: fromDateInput(String(data.get("dueAt") ?? "")),
     labels: parseLabels(String(data.get("labels") ?? "")),
     assigneeId: assignee || null,
+    ...(rule === null ? {} : { recurrence: rule ? { rule: String(rule), from } : null }),
   };
 }
 
@@ -59,15 +64,20 @@ export function taskFormProblems(values: TaskFormValues): FieldErrors {
 
 /** What differs from `task`: `patch` for PATCH /api/tasks/:id, `columnId` when the column changed. */
 export function changedFields(
-  task: Pick<Task, keyof TaskFormValues>,
+  task: Pick<Task, Exclude<keyof TaskFormValues, "recurrence">> & { recurrence?: Task["recurrence"] },
   values: TaskFormValues,
 ): { patch: TaskInput; columnId?: string } {
   const patch: Record<string, unknown> = {};
   const { columnId, ...fields } = values;
-  for (const [key, value] of Object.entries(fields)) {
+  const { recurrence, ...others } = fields;
+  for (const [key, value] of Object.entries(others)) {
     const before = (task as unknown as Record<string, unknown>)[key];
     if (JSON.stringify(before ?? null) !== JSON.stringify(value ?? null)) patch[key] = value;
   }
+  // The task's zone is the server's: only the rule and its anchor are the form's.
+  const before = task.recurrence ? { rule: task.recurrence.rule, from: task.recurrence.from } : null;
+  if (recurrence !== undefined && JSON.stringify(before) !== JSON.stringify(recurrence))
+    patch.recurrence = recurrence;
   return { patch: patch as TaskInput, ...(columnId && columnId !== task.columnId ? { columnId } : {}) };
 }
 
