@@ -198,6 +198,8 @@ export interface Results {
   };
   sizes: { spaJsGzipKb?: number; spaBudgetKb?: number; spaDetail?: string; images: Record<string, string> };
   plans: Record<string, string>;
+  /** bench/sse.ts's report: open event streams, delivery and RSS (issue 23). */
+  liveUpdates?: string;
   poolMax: number;
   /** Exit codes of API processes stopped with SIGTERM (issue 3: 0 within 10 s). */
   shutdownCodes: (number | null)[];
@@ -910,4 +912,20 @@ async function main(): Promise<void> {
     }
     results.sizes.images.engine = engine;
   });
+
+  await step(
+    "live updates at scale (bench/sse.ts: its own servers, the API pinned to one core)",
+    async () => {
+      const run = Bun.spawn(
+        [process.execPath, join(import.meta.dir, "sse.ts"), ...(o.smoke ? ["--smoke"] : [])],
+        {
+          stdout: "pipe",
+          stderr: "inherit",
+        },
+      );
+      const [report, exitCode] = await Promise.all([new Response(run.stdout).text(), run.exited]);
+      if (exitCode !== 0) throw new Error(`bench/sse.ts exited with ${exitCode}`);
+      results.liveUpdates = report.trim();
+    },
+  );
 }

@@ -78,6 +78,11 @@ const schema = z
     LOGIN_FAILURES_WINDOW_SECONDS: positiveInt(900),
     EVENTS_RETAINED: positiveInt(10_000),
     SSE_HEARTBEAT_SECONDS: positiveInt(15),
+    // Open event streams per account, across replicas (every tab is one).
+    SSE_STREAMS_PER_USER: positiveInt(10),
+    // At most this many streams per process; never more than the file-descriptor limit allows
+    // (events/limits.ts), so unset means "what the limit allows".
+    SSE_STREAMS_MAX: z.coerce.number().int().positive().optional(),
     // false: serve/dev only check that the schema is current (a deploy step runs `migrate` first)
     MIGRATE_ON_START: booleanFlag.default(true),
     SMTP_URL: z.url({ protocol: /^smtps?$/, message: "must be an smtp:// or smtps:// URL" }).optional(),
@@ -163,6 +168,8 @@ const schema = z
     },
     eventsRetained: env.EVENTS_RETAINED,
     sseHeartbeatSeconds: env.SSE_HEARTBEAT_SECONDS,
+    sseStreamsPerUser: env.SSE_STREAMS_PER_USER,
+    sseStreamsMax: env.SSE_STREAMS_MAX,
     migrateOnStart: env.MIGRATE_ON_START,
     mail: {
       /** undefined: messages are written as .eml files under DATA_DIR/mail (mail/file.ts). */

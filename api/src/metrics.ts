@@ -12,6 +12,8 @@ export interface Metrics {
   dbPool: Gauge<"state">;
   cacheRequests: Counter<"result">;
   sseClients: Gauge;
+  sseStreamsMax: Gauge;
+  sseRejected: Counter<"reason">;
   authFailures: Counter<"reason">;
   authLogins: Counter<"result">;
   rateLimited: Counter<"scope">;
@@ -109,6 +111,17 @@ export function createMetrics(): Metrics {
       registers,
     }),
     sseClients: new Gauge({ name: "sse_clients", help: "Connected Server-Sent Events clients", registers }),
+    sseStreamsMax: new Gauge({
+      name: "sse_streams_max",
+      help: "Event streams this process accepts at most (from its file-descriptor limit)",
+      registers,
+    }),
+    sseRejected: new Counter({
+      name: "sse_rejected_total",
+      help: "Event streams refused by a cap: user (429) or process (503)",
+      labelNames: ["reason"],
+      registers,
+    }),
     authFailures: new Counter({
       name: "auth_failures_total",
       help: "Refused authentications by reason",

@@ -303,6 +303,7 @@ export function renderReport(r: Results): string {
     "",
   );
   if (r.pgbench) push("## Reference SQL (pgbench, `-M prepared`)", "", "```sql", r.pgbench.sql, "```", "");
+  if (r.liveUpdates) push("## Live updates at scale (bench/sse.ts)", "", r.liveUpdates, "");
   if (Object.keys(r.plans).length > 0) {
     push("## Query plans (EXPLAIN (ANALYZE, BUFFERS) after the run)", "");
     for (const [name, plan] of Object.entries(r.plans)) push(`### ${name}`, "", "```", plan, "```", "");

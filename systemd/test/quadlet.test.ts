@@ -108,6 +108,7 @@ interface Service extends Dict {
   mem_limit?: string | number;
   shm_size?: string | number;
   pids_limit?: number;
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
   stop_grace_period?: string;
   labels?: Record<string, string> | string[];
   profiles?: string[];
@@ -553,6 +554,15 @@ function drift(name: string, svc: Service, unit: Unit): string[] {
   eq("shm_size", bytes(svc.shm_size), bytes(last(unit, "Container", "ShmSize")));
   if (svc.pids_limit !== undefined)
     eq("pids_limit", svc.pids_limit, Number(last(unit, "Container", "PidsLimit")));
+  eq(
+    "ulimits",
+    sorted(
+      Object.entries(svc.ulimits ?? {}).map(([limit, value]) =>
+        typeof value === "number" ? `${limit}=${value}:${value}` : `${limit}=${value.soft}:${value.hard}`,
+      ),
+    ),
+    sorted(values(unit, "Container", "Ulimit")),
+  );
 
   // networks (+ the service name as DNS alias on them)
   const cNets = Array.isArray(svc.networks) ? svc.networks : Object.keys(svc.networks ?? { default: null });

@@ -51,6 +51,12 @@ export async function sessionEnded(store: Store, id: string): Promise<boolean> {
   return (await store.get(endedSessionKey(id))) !== null;
 }
 
+/** sessionEnded() for many sessions in one round trip: the ids of those that ended. */
+export async function endedSessions(store: Store, ids: string[]): Promise<Set<string>> {
+  const markers = await store.getMany(ids.map(endedSessionKey));
+  return new Set(ids.filter((_, i) => markers[i] !== null));
+}
+
 export interface SessionOptions {
   ttlSeconds: number;
   /** Access token lifetime: how long an ended session's marker must stay. */

@@ -17,7 +17,7 @@ export const eventOperations: Operation[] = [
     method: "get",
     path: "/api/events",
     summary:
-      "Server-Sent Events of my projects (Authorization header or ?ticket=; Last-Event-ID resumes); ends when the token expires or the session ends",
+      "Server-Sent Events of my projects (Authorization header or ?ticket=; Last-Event-ID resumes); ends when the token expires or the session ends. 429 beyond SSE_STREAMS_PER_USER open streams per account, 503 when the server has no room; both with Retry-After",
     auth: true,
     query: eventsQuery,
   },

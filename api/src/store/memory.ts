@@ -2,7 +2,8 @@
 import { compareEventIds, type Store, type StoredEvent } from "./store.ts";
 
 interface Entry {
-  value: string | Uint8Array | Set<string> | number;
+  /** Map: slots (member → expiry ms). */
+  value: string | Uint8Array | Set<string> | Map<string, number> | number;
   expiresAt: number;
 }
 
@@ -108,6 +109,30 @@ export function createMemoryStore(options: { eventsRetained: number; now?: () =>
     async setMembers(key) {
       const entry = live(key);
       return entry?.value instanceof Set ? [...entry.value] : [];
+    },
+    async getMany(keys) {
+      return Promise.all(keys.map((key) => this.get(key)));
+    },
+    async claimSlot(key, member, limit, ttlSeconds) {
+      const entry = live(key);
+      const slots = entry?.value instanceof Map ? entry.value : new Map<string, number>();
+      for (const [slot, expiresAt] of slots) if (expiresAt <= now()) slots.delete(slot);
+      if (!slots.has(member) && slots.size >= limit) return false;
+      slots.set(member, expiry(ttlSeconds));
+      entries.set(key, { value: slots, expiresAt: expiry(ttlSeconds) });
+      return true;
+    },
+    async renewSlots(slots, ttlSeconds) {
+      for (const [key, member] of slots) {
+        const entry = live(key);
+        if (!(entry?.value instanceof Map) || !entry.value.has(member)) continue;
+        entry.value.set(member, expiry(ttlSeconds));
+        entry.expiresAt = expiry(ttlSeconds);
+      }
+    },
+    async releaseSlot(key, member) {
+      const entry = live(key);
+      if (entry?.value instanceof Map) entry.value.delete(member);
     },
     async getDel(key) {
       const value = live(key)?.value;

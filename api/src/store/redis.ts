@@ -58,12 +58,23 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+// A sorted set of slots scored by expiry (ms, the caller's clock). ARGV: member, limit, now, ttl ms.
+const CLAIM_SLOT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
 /** The scripts, registered with defineCommand: sent once, then run by SHA (EVALSHA). */
 interface ScriptCommands {
   compareAndSet(key: string, expected: string, next: string, ttlSeconds: number): Promise<number>;
   hitWindows(numKeys: number, ...keysWindowUnless: (string | number)[]): Promise<number[]>;
   takeWindows(numKeys: number, ...keysLimitsWindow: (string | number)[]): Promise<number[]>;
   giveBack(numKeys: number, ...keys: string[]): Promise<number>;
+  claimSlot(key: string, member: string, limit: number, now: number, ttlMs: number): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -114,6 +125,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   redis.defineCommand("hitWindows", { lua: HIT });
   redis.defineCommand("takeWindows", { lua: TAKE });
   redis.defineCommand("giveBack", { lua: GIVE_BACK });
+  redis.defineCommand("claimSlot", { numberOfKeys: 1, lua: CLAIM_SLOT });
   const client = redis as Redis & ScriptCommands;
   // Blocking XREAD waits longer than the command timeout, so it gets its own connection without one,
   // opened when this instance gets its first SSE client (an idle replica holds one connection, not two).
@@ -219,6 +231,28 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       ),
     setRemove: (name, member) => guard(async () => void (await client.srem(key(name), member))),
     setMembers: (name) => guard(() => client.smembers(key(name))),
+    getMany: (names) => guard(async () => (names.length > 0 ? client.mget(...names.map(key)) : [])),
+    claimSlot: (name, member, limit, ttlSeconds) =>
+      guard(
+        async () => (await client.claimSlot(key(name), member, limit, Date.now(), ttlSeconds * 1000)) === 1,
+      ),
+    renewSlots: (slots, ttlSeconds) =>
+      guard(async () => {
+        if (slots.length === 0) return;
+        const expiresAt = Date.now() + ttlSeconds * 1000;
+        const byKey = new Map<string, (string | number)[]>();
+        for (const [name, member] of slots) {
+          const scored = byKey.get(name) ?? [];
+          if (scored.length === 0) byKey.set(name, scored);
+          scored.push(expiresAt, member);
+        }
+        // One ZADD per key (a user's streams on this replica), not one per slot.
+        const batch = client.pipeline();
+        for (const [name, scored] of byKey)
+          batch.zadd(key(name), "XX", ...scored).pexpire(key(name), ttlSeconds * 1000);
+        await batch.exec();
+      }),
+    releaseSlot: (name, member) => guard(async () => void (await client.zrem(key(name), member))),
     getDel: (name) =>
       guard(async () => {
         const [[error, value]] = (await client.multi().get(key(name)).del(key(name)).exec()) as [

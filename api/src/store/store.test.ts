@@ -76,6 +76,39 @@ for (const [name, make] of stores) {
       expect(await s().hit([], 60)).toEqual([]);
     });
 
+    test("claimSlot admits at most `limit` members even when racing; release, renew and expiry free slots", async () => {
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => s().claimSlot("slots", `c${i}`, 3, 60)),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(3);
+      const inside = claims.flatMap((claimed, i) => (claimed ? [`c${i}`] : []));
+      // A member already inside claims again (a renewal), even with the set full.
+      expect(await s().claimSlot("slots", inside[0] ?? "", 3, 60)).toBe(true);
+      expect(await s().claimSlot("slots", "late", 3, 60)).toBe(false);
+      await s().releaseSlot("slots", inside[0] ?? "");
+      expect(await s().claimSlot("slots", "late", 3, 60)).toBe(true);
+
+      expect(await s().claimSlot("short-slots", "a", 1, 1)).toBe(true);
+      expect(await s().claimSlot("short-slots", "b", 1, 1)).toBe(false);
+      await s().renewSlots([["short-slots", "a"]], 3);
+      await Bun.sleep(1100);
+      expect(await s().claimSlot("short-slots", "b", 1, 1)).toBe(false);
+      // Not renewed again: once "a" expires (a replica that died), its slot is free.
+      await Bun.sleep(2000);
+      expect(await s().claimSlot("short-slots", "b", 1, 1)).toBe(true);
+      // Renewing a released slot does not bring it back.
+      await s().releaseSlot("short-slots", "b");
+      await s().renewSlots([["short-slots", "b"]], 60);
+      expect(await s().claimSlot("short-slots", "c", 1, 60)).toBe(true);
+    });
+
+    test("getMany reads several keys in order", async () => {
+      await s().set("many-a", "1", 60);
+      await s().set("many-c", "3", 60);
+      expect(await s().getMany(["many-a", "many-b", "many-c"])).toEqual(["1", null, "3"]);
+      expect(await s().getMany([])).toEqual([]);
+    });
+
     test("hit skips a counter while its unless key exists, checked in the same call", async () => {
       await s().set("ended", "1", 60);
       const [plain, gated] = await s().hit(["plain", { key: "gated", unless: "ended" }], 60);

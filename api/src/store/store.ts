@@ -51,6 +51,17 @@ export interface Store {
   setAdd(key: string, member: string, ttlSeconds: number): Promise<void>;
   setRemove(key: string, member: string): Promise<void>;
   setMembers(key: string): Promise<string[]>;
+  /** get() of many keys in one round trip, in the same order. */
+  getMany(keys: string[]): Promise<(string | null)[]>;
+  /**
+   * Adds `member` to a set of at most `limit` live members, atomically (concurrent callers on every
+   * replica can never get more than `limit` in). A member lives `ttlSeconds` unless renewed, so the
+   * slots of a replica that died free themselves. False when the set is full.
+   */
+  claimSlot(key: string, member: string, limit: number, ttlSeconds: number): Promise<boolean>;
+  /** Extends the life of claimed slots (those released or expired meanwhile stay gone), in one round trip. */
+  renewSlots(slots: [key: string, member: string][], ttlSeconds: number): Promise<void>;
+  releaseSlot(key: string, member: string): Promise<void>;
   /** Reads and deletes a key in one step: a value that must be used at most once. */
   getDel(key: string): Promise<string | null>;
   /** Appends to the bounded event stream and returns the event id. */

@@ -53,6 +53,8 @@ export async function startApi(options: {
   executable?: string;
   /** Another checkout's api/src/main.ts to run instead of this one's (an earlier release). */
   entry?: string;
+  /** A command the API runs under, e.g. `prlimit --nofile=256 --` (a low descriptor limit). */
+  launcher?: string[];
 }): Promise<RunningApi> {
   const port = options.port ?? (await freePort());
   let output = "";
@@ -61,7 +63,7 @@ export async function startApi(options: {
     : options.entry
       ? ["bun", options.entry]
       : SOURCE_COMMAND;
-  const proc = Bun.spawn([...command, "serve"], {
+  const proc = Bun.spawn([...(options.launcher ?? []), ...command, "serve"], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -155,11 +155,20 @@ export const application = dashboard({
       panels: [
         timeseries({
           title: "SSE clients",
-          description: "Open event-stream connections (GET /api/events) per API process.",
+          description:
+            "Open event-stream connections (GET /api/events) per API process, against each process's cap " +
+            "(sse_streams_max, from its open-files limit; EventStreamsNearCap fires above 80 %), and streams " +
+            "refused per second by a cap (user: SSE_STREAMS_PER_USER, 429; process: 503).",
           unit: "none",
           w: 8,
-          stack: true,
-          targets: [{ expr: `sum by (instance) (sse_clients{${API_JOB}})`, legend: "{{instance}}" }],
+          targets: [
+            { expr: `sum by (instance) (sse_clients{${API_JOB}})`, legend: "{{instance}}" },
+            { expr: `max by (instance) (sse_streams_max{${API_JOB}})`, legend: "cap {{instance}}" },
+            {
+              expr: `sum by (reason) (rate(sse_rejected_total{${API_JOB}}[${RATE_INTERVAL}]))`,
+              legend: "refused/s ({{reason}})",
+            },
+          ],
         }),
         timeseries({
           title: "Logins",
