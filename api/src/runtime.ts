@@ -156,6 +156,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   }
   for (const reason of UPLOAD_FAILURE_REASONS) metrics.attachmentUploadFailures.inc({ reason }, 0);
   for (const direction of ["upload", "download"]) metrics.attachmentBytes.inc({ direction }, 0);
+  for (const reason of ["user", "process"]) metrics.sseRejected.inc({ reason }, 0);
   const jobs = createJobRunner({
     sql: database.sql,
     log,
