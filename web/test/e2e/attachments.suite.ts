@@ -15,7 +15,7 @@ import {
   signUp as signUpByApi,
   type User,
 } from "../../../api/test/support/client.ts";
-import { card, repoRoot, seriousOrWorse, signIn, suiteStack } from "./harness";
+import { card, repoRoot, seriousOrWorse, signIn, suiteStack, until } from "./harness";
 
 setDefaultTimeout(180_000);
 
@@ -59,9 +59,15 @@ describe("attachments", () => {
     const editor = await openTask(ada, { width: 375, height: 740, phone: true });
     const viewer = await openTask(bob);
 
-    // Keyboard: Tab to "Attach files", Enter opens the file chooser.
+    // Keyboard: Tab to "Attach files", Enter opens the file chooser. The list (and the project's usage)
+    // loaded first, and the button still has the focus when Enter goes down.
+    await editor.dialog.getByText(/used in this project/).waitFor();
     const attachButton = editor.dialog.getByRole("button", { name: "Attach files" });
     await attachButton.focus();
+    await until(
+      () => attachButton.evaluate((button) => button === document.activeElement),
+      "the Attach files button to have the focus",
+    );
     const [chooser] = await Promise.all([
       editor.page.waitForEvent("filechooser"),
       editor.page.keyboard.press("Enter"),
