@@ -30,6 +30,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/../lib/report.sh"
 report_flags --keep=KEEP --standins-only=STANDINS_ONLY --rebuild-standins=REBUILD_STANDINS -- "$@"
 ((REBUILD_STANDINS == 0)) || export STANDINS_REBUILD=1
+# docker-compose 1.29 gives up on an engine call after 60 s; on a loaded CI machine a down of eleven
+# containers can take longer than that while the engine is still doing it.
+export COMPOSE_HTTP_TIMEOUT=${COMPOSE_HTTP_TIMEOUT:-180}
 
 # Everything is read before anything runs: the libraries and every step define functions only, and the
 # steps run inside main(), which bash reads whole; so editing these files while a run is in progress

@@ -203,6 +203,10 @@ export async function newSession(
     document.addEventListener("securitypolicyviolation", (e) => report(e.blockedURI), true);
   });
   const page = await context.newPage();
+  // Playwright turns file-chooser interception on without waiting for it when the first listener
+  // subscribes, so a waitForEvent("filechooser") beside the key press or click that opens the chooser
+  // can lose that race (a chooser that then opens natively is never reported). Subscribe from the start.
+  page.on("filechooser", () => {});
   const errors: string[] = [];
   page.on("pageerror", (err) => {
     errors.push(err.message);
