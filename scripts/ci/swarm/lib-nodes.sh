@@ -138,6 +138,7 @@ node_start() {
   # mount namespace: the daemons' mounts never show on the host and vanish with their processes.
   setsid nohup nsenter --net="/run/netns/$(node_ns "$n")" unshare --mount --propagation slave --uts \
     bash "$SWARM_LIB_DIR/node-daemons.sh" "$n" "$cg" >>"$(node_log "$n")" 2>&1 </dev/null &
+  disown # not a job of this shell: its power cut is no news to report
   for ((i = 0; i < 120; i++)); do
     node_answers "$n" && return 0
     sleep 0.5
