@@ -155,8 +155,8 @@ node_loss() {
   check "the last 20 requests after reconvergence all succeeded" test "$tail_failed" -eq 0
   rm -f "$LOAD_FILE"
 
-  if [[ "$kind" == power-off ]]; then node_power_on "$lost"; else node_plug "$lost"; fi
   started=$EPOCHREALTIME
+  if [[ "$kind" == power-off ]]; then node_power_on "$lost"; else node_plug "$lost"; fi
   if wait_for 90 swarm_managers_ready 1 3; then
     pass "node$lost is back: three managers Ready after $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
   else
