@@ -30,6 +30,11 @@ Needs root, iproute2, iptables, curl, Debian's docker.io and debootstrap. Never 
 USAGE
 }
 
+# Not root (GitHub's runner user): again through sudo when it needs no password, with this PATH.
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  exec sudo -n -E env "PATH=$PATH" bash "${BASH_SOURCE[0]}" "$@"
+fi
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib/report.sh
 source "$HERE/../lib/report.sh"
@@ -248,6 +253,10 @@ main() {
     else
       fail "node$n answers on $(node_ip "$n"):$PORT$URL_PATH"
     fi
+  done
+  for n in "${SWARM_NODES[@]}"; do
+    # shellcheck disable=SC2046  # one pid per word
+    echo "node$n memory: $(ps -o rss= -p $(node_pids "$n" | paste -sd ',') | awk '{ kb += $1 } END { printf "%d MiB", kb / 1024 }') RSS (containerd, dockerd, shims, containers)"
   done
   # The demo stack says which task answered: through one node, the app tasks of every node answer.
   if [[ "$STACK_FILE" == "$HERE/swarm/demo/stack.yml" ]]; then

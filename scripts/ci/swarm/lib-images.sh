@@ -30,23 +30,15 @@ swarm_cache_file() { echo "$SWARM_CACHE/${1//[^A-Za-z0-9._-]/_}.tar"; }
 # The standins library builds with "$DOCKER" on whatever DOCKER_HOST says: node1 here.
 swarm_on_node1() { DOCKER=/usr/bin/docker DOCKER_HOST="unix://$(node_sock 1)" DOCKER_BUILDKIT=0 "$@"; }
 
-# The stand-in Debian base on node1, from the cache or debootstrap.
-swarm_base_on_node1() {
-  local cache
-  cache=$(swarm_cache_file "$STANDINS_BASE")
-  node_docker 1 image inspect "$STANDINS_BASE" >/dev/null 2>&1 && return 0
-  if [[ -f "$cache" ]]; then
-    node_docker 1 load -q -i "$cache" >/dev/null && return 0
-  fi
-  swarm_on_node1 standins_build_base || return 1
-  mkdir -p "$SWARM_CACHE"
-  node_docker 1 save -o "$cache.part" "$STANDINS_BASE" && mv "$cache.part" "$cache"
-}
-
-# swarm_build_on_node1 REF: builds REF on node1 (the demo image or a stand-in).
+# swarm_build_on_node1 REF: builds REF on node1 (the stand-in base, the demo image or a stand-in).
 swarm_build_on_node1() {
   local ref=$1 folder log status=0
-  swarm_base_on_node1 || return 1
+  if [[ "$ref" == "$STANDINS_BASE" ]]; then
+    swarm_on_node1 standins_build_base
+    return
+  fi
+  # everything here is built on the base: first that (cached, from the default dockerd or debootstrap)
+  swarm_image_to_node1 "$STANDINS_BASE" || return 1
   if [[ "$ref" == "$(swarm_demo_image)" ]]; then
     node_docker 1 build -q --build-arg "BASE=$STANDINS_BASE" -t "$ref" "$SWARM_DEMO_DIR" >/dev/null
     return
