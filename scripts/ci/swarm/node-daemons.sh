@@ -34,7 +34,9 @@ for ((i = 0; i < 60; i++)); do
   sleep 0.5
 done
 
-# An empty daemon.json: /etc/docker/daemon.json belongs to the default daemon.
+# An empty daemon.json: /etc/docker/daemon.json belongs to the default daemon. The insecure registry:
+# the private-registry alternative to docker save | load, served on the host's bridge address over plain
+# HTTP (docs/swarm.md).
 echo '{}' >"$run/daemon.json"
 driver=overlay2
 grep -qw overlay /proc/filesystems || driver=vfs
@@ -42,4 +44,5 @@ exec dockerd --config-file "$run/daemon.json" \
   --data-root "$data/docker" --exec-root "$run/docker" --pidfile "$run/dockerd.pid" \
   -H "unix:///run/tp-swarm/node$n.sock" --containerd "$run/containerd.sock" \
   --storage-driver "$driver" --exec-opt native.cgroupdriver=cgroupfs \
-  --cgroup-parent "/tp-swarm/node$n/containers" --log-level warn
+  --cgroup-parent "/tp-swarm/node$n/containers" --log-level warn \
+  --insecure-registry 10.77.0.1:5000
