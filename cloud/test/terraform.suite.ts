@@ -3,7 +3,16 @@
 // Run: bun test ./cloud/test/terraform.suite.ts   (needs terraform >= 1.7 and shellcheck on PATH;
 // the provider mirror defaults to /opt/tf-plugins, override with TF_PLUGIN_DIR).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -137,32 +146,32 @@ describe("cloud/ terraform", () => {
   }
 });
 
+/**
+ * Renders user data through Terraform itself: applies a provider-free module (local state in its own data
+ * dir) with the given variables and returns its `rendered` output.
+ */
+function renderUserData(module: string, dataDir: string, vars: Record<string, string>): string {
+  const moduleDir = join(work, "cloud", "modules", module);
+  const tfEnv = { TF_DATA_DIR: join(work, dataDir) };
+  ok(run(["terraform", "init", "-backend=false", "-input=false"], moduleDir, tfEnv), `init ${module}`);
+  const varArgs = Object.entries(vars).map(([name, value]) => `-var=${name}=${value}`);
+  ok(
+    run(["terraform", "apply", "-auto-approve", "-input=false", ...varArgs], moduleDir, tfEnv),
+    `render ${module}`,
+  );
+  return ok(run(["terraform", "output", "-raw", "rendered"], moduleDir, tfEnv), `output ${module}`);
+}
+
 describe("cloud/ user data and tp", () => {
   let rendered = "";
 
   beforeAll(() => {
-    // Render the exact user data through Terraform itself (provider-free module, local state).
-    const moduleDir = join(work, "cloud", "modules", "user-data");
-    const tfEnv = { TF_DATA_DIR: join(work, "tfdata-userdata") };
-    ok(run(["terraform", "init", "-backend=false", "-input=false"], moduleDir, tfEnv), "init user-data");
-    ok(
-      run(
-        [
-          "terraform",
-          "apply",
-          "-auto-approve",
-          "-input=false",
-          "-var=public_ip=198.51.100.20",
-          "-var=repository_url=https://github.com/example/taskplatform.git",
-          "-var=repository_ref=v1.2.3",
-          `-var=tp_script=${readFileSync(join(cloudDir, "tp"), "utf8").replace(/\n$/, "")}`,
-        ],
-        moduleDir,
-        tfEnv,
-      ),
-      "render user data",
-    );
-    rendered = ok(run(["terraform", "output", "-raw", "rendered"], moduleDir, tfEnv), "output");
+    rendered = renderUserData("user-data", "tfdata-userdata", {
+      public_ip: "198.51.100.20",
+      repository_url: "https://github.com/example/taskplatform.git",
+      repository_ref: "v1.2.3",
+      tp_script: readFileSync(join(cloudDir, "tp"), "utf8").replace(/\n$/, ""),
+    });
     writeFileSync(join(work, "user-data.sh"), rendered);
   }, TIMEOUT);
 
@@ -228,5 +237,188 @@ describe("cloud/ user data and tp", () => {
     expect(files.filter((f) => /(^|\/)\.terraform(\/|$)|\.tfstate|\.terraform\.lock\.hcl$/.test(f))).toEqual(
       [],
     );
+  });
+});
+
+describe("cloud/ swarm node user data", () => {
+  const managerIps = ["172.31.0.10", "172.31.16.11", "172.31.32.12"];
+  const publicIps = ["198.51.100.20", "198.51.100.21", "198.51.100.22"];
+  const placeholder = "pending-swarm-init";
+  const managerToken = "SWMTKN-1-manager-secret";
+  const rendered: Record<number, string> = {};
+
+  beforeAll(() => {
+    for (const node of [1, 2]) {
+      rendered[node] = renderUserData("swarm-user-data", "tfdata-swarm-userdata", {
+        node_index: String(node),
+        manager_ips: JSON.stringify(managerIps),
+        public_ips: JSON.stringify(publicIps),
+        region: "eu-central-1",
+        join_token_parameter: "/taskplatform/swarm/manager-join-token",
+        token_placeholder: placeholder,
+        repository_url: "https://github.com/example/taskplatform.git",
+        repository_ref: "v1.2.3",
+      });
+      writeFileSync(join(work, `swarm-node-${node}.sh`), rendered[node] as string);
+    }
+  }, TIMEOUT);
+
+  for (const node of [1, 2]) {
+    test(`shellcheck on node ${node}'s rendered user data, under EC2's 16 KB`, () => {
+      const result = run(
+        ["shellcheck", "--shell=bash", "--severity=style", join(work, `swarm-node-${node}.sh`)],
+        work,
+      );
+      expect(result.out).toBe("");
+      expect(result.code).toBe(0);
+      expect(Buffer.byteLength(rendered[node] as string, "utf8")).toBeLessThan(16 * 1024);
+    });
+  }
+
+  // The bootstrap's decisions (init or join, whom to join, labels, stale entries, deploy) run against fake
+  // docker/aws/dnf/git: the real Swarm is exercised by the Swarm suite, AWS is not reachable offline.
+  const fakes: Record<string, string> = {
+    docker: `
+case "$1 $2" in
+  "info --format")
+    if [[ "$3" == *LocalNodeState* ]]; then cat "$FAKE/state" 2>/dev/null || echo inactive; else echo self-id; fi ;;
+  "swarm init")
+    echo "To add a worker to this swarm, run: docker swarm join --token SWMTKN-1-worker-secret 10.0.0.1:2377"
+    echo active >"$FAKE/state" ;;
+  "swarm join-token") echo "${managerToken}" ;;
+  "swarm join")
+    manager=\${!#}
+    if [[ -e "$FAKE/refuse-$manager" ]]; then echo "Error: could not reach $manager" >&2; exit 1; fi
+    echo active >"$FAKE/state"; echo "This node joined a swarm as a manager." ;;
+  "node update") echo "ready \${4#tp.pg=}" >"$FAKE/node-\${!#}"; echo "\${!#}" >>"$FAKE/nodes" ;;
+  "node ls") sort -u "$FAKE/nodes" ;;
+  "node inspect") for id in "\${@:5}"; do cat "$FAKE/node-$id"; done ;;
+esac`,
+    aws: `
+if [[ "$2" == get-parameter ]]; then
+  reads=$(cat "$FAKE/placeholder-reads" 2>/dev/null || echo 0)
+  if ((reads > 0)); then echo $((reads - 1)) >"$FAKE/placeholder-reads"; echo "${placeholder}"; else cat "$FAKE/parameter"; fi
+elif [[ "$2" == put-parameter ]]; then
+  args="$*"; value=\${args##*--value file://}; cp "\${value%% *}" "$FAKE/parameter"
+fi`,
+    sleep: "",
+    dnf: "",
+    systemctl: "",
+    git: "",
+  };
+
+  interface Node {
+    index: 1 | 2;
+    parameter: string;
+    placeholderReads?: number;
+    nodes?: Record<string, string>;
+  }
+
+  /** Runs the rendered bootstrap of one node against the fakes; returns its exit code, log and the calls. */
+  function boot({ index, parameter, placeholderReads = 0, nodes = {} }: Node) {
+    const dir = mkdtempSync(join(work, `boot-${index}-`));
+    const fake = join(dir, "fake");
+    const bin = join(dir, "bin");
+    const app = join(dir, "app");
+    for (const path of [fake, bin, join(app, "scripts", "swarm")]) mkdirSync(path, { recursive: true });
+    for (const [name, body] of Object.entries(fakes))
+      writeFileSync(join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >>"$FAKE/calls"\n${body}\n`, {
+        mode: 0o755,
+      });
+    for (const script of ["setup.sh", "swarm/deploy.sh"])
+      writeFileSync(
+        join(app, "scripts", script),
+        `#!/usr/bin/env bash\necho "${script} $*" >>"$FAKE/calls"\n`,
+        {
+          mode: 0o755,
+        },
+      );
+    writeFileSync(join(app, ".env.example"), "PUBLIC_HOSTNAME=localhost\n");
+    writeFileSync(join(fake, "parameter"), `${parameter}\n`);
+    writeFileSync(join(fake, "placeholder-reads"), String(placeholderReads));
+    writeFileSync(
+      join(fake, "nodes"),
+      Object.keys(nodes)
+        .map((id) => `${id}\n`)
+        .join(""),
+    );
+    for (const [id, status] of Object.entries(nodes)) writeFileSync(join(fake, `node-${id}`), `${status}\n`);
+    const logFile = join(dir, "bootstrap.log");
+    const script = (rendered[index] as string)
+      .replaceAll("/var/log/taskplatform-bootstrap.log", logFile)
+      .replace("APP_DIR=/opt/taskplatform", `APP_DIR=${app}`);
+    // Never touch the real /var/log or /opt.
+    expect(script).not.toContain("/var/log/taskplatform-bootstrap.log");
+    expect(script).not.toContain("/opt/taskplatform");
+    writeFileSync(join(dir, "boot.sh"), script);
+    // Through cat: the script tees into its log, and cat ends only once tee has written everything.
+    const result = run(["bash", "-c", 'set -o pipefail; bash "$0" | cat', join(dir, "boot.sh")], dir, {
+      FAKE: fake,
+      PATH: `${bin}:${process.env.PATH}`,
+    });
+    const read = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : "");
+    return {
+      ...result,
+      log: read(logFile),
+      calls: read(join(fake, "calls")).split("\n"),
+      parameter: read(join(fake, "parameter")).trim(),
+      env: read(join(app, ".env")),
+    };
+  }
+
+  test("node 1 at first boot: init, token to SSM (never logged), label tp.pg=1, waits for all, deploys", () => {
+    const boot1 = boot({ index: 1, parameter: placeholder, nodes: { n2: "ready 2", n3: "ready 3" } });
+    expect(boot1.code).toBe(0);
+    expect(boot1.calls).toContain(
+      "docker swarm init --advertise-addr 172.31.0.10 --listen-addr 172.31.0.10:2377",
+    );
+    expect(boot1.parameter).toBe(managerToken);
+    expect(boot1.calls.find((c) => c.startsWith("aws ssm put-parameter"))).toContain("--type SecureString");
+    expect(boot1.calls).toContain("docker node update --label-add tp.pg=1 self-id");
+    expect(boot1.calls.filter((c) => c.startsWith("docker swarm join "))).toEqual([]);
+    const setupAt = boot1.calls.indexOf(
+      "setup.sh --no-build --hostname 198.51.100.21 --hostname 198.51.100.22",
+    );
+    expect(setupAt).toBeGreaterThan(0);
+    expect(boot1.calls.indexOf("swarm/deploy.sh ")).toBeGreaterThan(setupAt);
+    expect(boot1.env).toContain("PUBLIC_HOSTNAME=198.51.100.20\n");
+    expect(boot1.log).toContain("done: https://198.51.100.20/");
+    expect(boot1.log).not.toContain("SWMTKN");
+  });
+
+  test("node 2 waits for the token, joins node 1 as a manager, labels itself tp.pg=2, does not deploy", () => {
+    const boot2 = boot({ index: 2, parameter: managerToken, placeholderReads: 3 });
+    expect(boot2.code).toBe(0);
+    expect(boot2.calls.filter((c) => c.startsWith("sleep")).length).toBe(3);
+    expect(boot2.calls).toContain(
+      `docker swarm join --token ${managerToken} --advertise-addr 172.31.16.11 --listen-addr 172.31.16.11:2377 172.31.0.10:2377`,
+    );
+    expect(boot2.calls).toContain("docker node update --label-add tp.pg=2 self-id");
+    expect(
+      boot2.calls.filter(
+        (c) => c.includes("swarm init") || c.includes("deploy.sh") || c.includes("put-parameter"),
+      ),
+    ).toEqual([]);
+    expect(boot2.log).toContain("done: node 2 is a manager of the swarm");
+    expect(boot2.log).not.toContain("SWMTKN");
+  });
+
+  test("a replaced node 1 joins the surviving managers, removes its old entry, does not re-init", () => {
+    const boot1 = boot({
+      index: 1,
+      parameter: managerToken,
+      nodes: { old1: "down 1", n2: "ready 2", n3: "down 3" },
+    });
+    expect(boot1.code).toBe(0);
+    expect(boot1.calls.filter((c) => c.startsWith("docker swarm init"))).toEqual([]);
+    expect(boot1.calls).toContain(
+      `docker swarm join --token ${managerToken} --advertise-addr 172.31.0.10 --listen-addr 172.31.0.10:2377 172.31.16.11:2377`,
+    );
+    // Only its own stale entry goes; node 3 being down is not node 1's to fix.
+    expect(boot1.calls.filter((c) => /^docker node (demote|rm)/.test(c))).toEqual([
+      "docker node demote old1",
+      "docker node rm --force old1",
+    ]);
+    expect(boot1.calls.filter((c) => c.includes("deploy.sh"))).toEqual([]);
   });
 });
