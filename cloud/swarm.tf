@@ -29,6 +29,8 @@ locals {
     "gossip-tcp"    = { protocol = "tcp", from = 7946, to = 7946 }
     "gossip-udp"    = { protocol = "udp", from = 7946, to = 7946 }
     "overlay-vxlan" = { protocol = "udp", from = 4789, to = 4789 }
+    # The image registry on node 1 (plain HTTP: the nodes reach it, nobody else).
+    "registry" = { protocol = "tcp", from = 5000, to = 5000 }
     # ESP carries the overlay's data when the stack's network is created with `encrypted: "true"`.
     "overlay-esp" = { protocol = "50", from = null, to = null }
     # The database ports ride inside the overlay (VXLAN) between tasks; these let a node reach a peer's

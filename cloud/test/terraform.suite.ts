@@ -302,6 +302,7 @@ elif [[ "$2" == put-parameter ]]; then
   args="$*"; value=\${args##*--value file://}; cp "\${value%% *}" "$FAKE/parameter"
 fi`,
     sleep: "",
+    bun: "",
     dnf: "",
     systemctl: "",
     git: "",
@@ -325,14 +326,14 @@ fi`,
       writeFileSync(join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >>"$FAKE/calls"\n${body}\n`, {
         mode: 0o755,
       });
-    for (const script of ["setup.sh", "swarm/deploy.sh"])
-      writeFileSync(
-        join(app, "scripts", script),
-        `#!/usr/bin/env bash\necho "${script} $*" >>"$FAKE/calls"\n`,
-        {
-          mode: 0o755,
-        },
-      );
+    const deployEnv = "SWARM_REGISTRY=$SWARM_REGISTRY DEPLOY_TIMEOUT=$DEPLOY_TIMEOUT";
+    for (const [script, line] of [
+      ["setup.sh", "setup.sh $*"],
+      ["swarm/deploy.sh", `swarm/deploy.sh $* ${deployEnv}`],
+    ] as const)
+      writeFileSync(join(app, "scripts", script), `#!/usr/bin/env bash\necho "${line}" >>"$FAKE/calls"\n`, {
+        mode: 0o755,
+      });
     writeFileSync(join(app, ".env.example"), "PUBLIC_HOSTNAME=localhost\n");
     writeFileSync(join(fake, "parameter"), `${parameter}\n`);
     writeFileSync(join(fake, "placeholder-reads"), String(placeholderReads));
@@ -346,10 +347,12 @@ fi`,
     const logFile = join(dir, "bootstrap.log");
     const script = (rendered[index] as string)
       .replaceAll("/var/log/taskplatform-bootstrap.log", logFile)
-      .replace("APP_DIR=/opt/taskplatform", `APP_DIR=${app}`);
+      .replace("APP_DIR=/opt/taskplatform", `APP_DIR=${app}`)
+      .replace("DOCKER_DAEMON_CONFIG=/etc/docker/daemon.json", `DOCKER_DAEMON_CONFIG=${dir}/etc/daemon.json`);
     // Never touch the real /var/log or /opt.
     expect(script).not.toContain("/var/log/taskplatform-bootstrap.log");
     expect(script).not.toContain("/opt/taskplatform");
+    expect(script).not.toContain("/etc/docker");
     writeFileSync(join(dir, "boot.sh"), script);
     // Through cat: the script tees into its log, and cat ends only once tee has written everything.
     const result = run(["bash", "-c", 'set -o pipefail; bash "$0" | cat', join(dir, "boot.sh")], dir, {
@@ -363,6 +366,7 @@ fi`,
       calls: read(join(fake, "calls")).split("\n"),
       parameter: read(join(fake, "parameter")).trim(),
       env: read(join(app, ".env")),
+      daemonConfig: read(join(dir, "etc", "daemon.json")),
     };
   }
 
@@ -380,7 +384,13 @@ fi`,
       "setup.sh --no-build --hostname 198.51.100.21 --hostname 198.51.100.22",
     );
     expect(setupAt).toBeGreaterThan(0);
-    expect(boot1.calls.indexOf("swarm/deploy.sh ")).toBeGreaterThan(setupAt);
+    expect(
+      boot1.calls.indexOf("swarm/deploy.sh  SWARM_REGISTRY=172.31.0.10:5000 DEPLOY_TIMEOUT=900"),
+    ).toBeGreaterThan(setupAt);
+    expect(JSON.parse(boot1.daemonConfig)).toEqual({ "insecure-registries": ["172.31.0.10:5000"] });
+    expect(boot1.calls).toContain(
+      "docker run -d --name taskplatform-registry --restart always -p 172.31.0.10:5000:5000 -v taskplatform-registry:/var/lib/registry registry:2.8.3",
+    );
     expect(boot1.env).toContain("PUBLIC_HOSTNAME=198.51.100.20\n");
     expect(boot1.log).toContain("done: https://198.51.100.20/");
     expect(boot1.log).not.toContain("SWMTKN");
@@ -394,6 +404,9 @@ fi`,
       `docker swarm join --token ${managerToken} --advertise-addr 172.31.16.11 --listen-addr 172.31.16.11:2377 172.31.0.10:2377`,
     );
     expect(boot2.calls).toContain("docker node update --label-add tp.pg=2 self-id");
+    // Pulls from node 1's registry, runs none itself.
+    expect(JSON.parse(boot2.daemonConfig)).toEqual({ "insecure-registries": ["172.31.0.10:5000"] });
+    expect(boot2.calls.filter((c) => c.startsWith("docker run"))).toEqual([]);
     expect(
       boot2.calls.filter(
         (c) => c.includes("swarm init") || c.includes("deploy.sh") || c.includes("put-parameter"),

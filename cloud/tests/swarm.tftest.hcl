@@ -161,10 +161,10 @@ run "swarm_ports_between_nodes_only" {
       for rule in aws_vpc_security_group_ingress_rule.swarm :
       rule.from_port == null ? rule.ip_protocol : "${rule.ip_protocol}/${rule.from_port}-${rule.to_port}"
       ]) == sort([
-      "tcp/2377-2377", "tcp/7946-7946", "udp/7946-7946", "udp/4789-4789", "50",
+      "tcp/2377-2377", "tcp/7946-7946", "udp/7946-7946", "udp/4789-4789", "50", "tcp/5000-5000",
       "tcp/5432-5432", "tcp/8008-8008", "tcp/2379-2380", "tcp/6379-6379", "tcp/26379-26379",
     ])
-    error_message = "Swarm (2377, 7946, 4789, ESP) and the database ports (PostgreSQL, Patroni, etcd, Redis, Sentinel), nothing else"
+    error_message = "Swarm (2377, 7946, 4789, ESP), the registry (5000) and the database ports (PostgreSQL, Patroni, etcd, Redis, Sentinel), nothing else"
   }
 
   assert {
@@ -271,6 +271,7 @@ run "node_user_data_joins" {
         "docker swarm join --token \"$token\" --advertise-addr \"$private_ip\"",
         "--label-add \"tp.pg=$NODE_INDEX\"",
         "--with-decryption",
+        "\"insecure-registries\": [\"%s\"]",
       ] : strcontains(module.swarm_user_data["2"].rendered, text)
     ])
     error_message = "node 2 waits for the token in SSM, joins a manager on its fixed address and labels itself tp.pg=2"
