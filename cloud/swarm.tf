@@ -102,7 +102,8 @@ resource "aws_ssm_parameter" "swarm_join_token" {
 resource "aws_iam_role" "swarm" {
   for_each = local.swarm_token_actions
 
-  name = "${var.name}-swarm-${each.key}"
+  # IAM names are global to the account: the region keeps two deployments of one name apart.
+  name = "${var.name}-swarm-${each.key}-${var.region}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -133,7 +134,7 @@ resource "aws_iam_role_policy" "swarm_join_token" {
 resource "aws_iam_instance_profile" "swarm" {
   for_each = local.swarm_token_actions
 
-  name = "${var.name}-swarm-${each.key}"
+  name = "${var.name}-swarm-${each.key}-${var.region}"
   role = aws_iam_role.swarm[each.key].name
 }
 

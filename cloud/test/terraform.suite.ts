@@ -290,9 +290,11 @@ case "$1 $2" in
     manager=\${!#}
     if [[ -e "$FAKE/refuse-$manager" ]]; then echo "Error: could not reach $manager" >&2; exit 1; fi
     echo active >"$FAKE/state"; echo "This node joined a swarm as a manager." ;;
-  "node update") echo "ready \${4#tp.pg=}" >"$FAKE/node-\${!#}"; echo "\${!#}" >>"$FAKE/nodes" ;;
+  "node update")
+    if [[ "$4" == tp.pg=* ]]; then echo "ready \${4#tp.pg=}" >"$FAKE/node-\${!#}"; echo "\${!#}" >>"$FAKE/nodes"; fi ;;
   "node ls") sort -u "$FAKE/nodes" ;;
-  "node inspect") for id in "\${@:5}"; do cat "$FAKE/node-$id"; done ;;
+  "node inspect")
+    if [[ "$4" == *range* ]]; then cat "$FAKE/labels-$5"; else for id in "\${@:5}"; do cat "$FAKE/node-$id"; done; fi ;;
 esac`,
     aws: `
 if [[ "$2" == get-parameter ]]; then
@@ -312,11 +314,14 @@ fi`,
     index: 1 | 2;
     parameter: string;
     placeholderReads?: number;
+    /** node id → "state tp.pg" as the fake `docker node inspect` prints it */
     nodes?: Record<string, string>;
+    /** node id → its labels as "key=value key=value" */
+    labels?: Record<string, string>;
   }
 
   /** Runs the rendered bootstrap of one node against the fakes; returns its exit code, log and the calls. */
-  function boot({ index, parameter, placeholderReads = 0, nodes = {} }: Node) {
+  function boot({ index, parameter, placeholderReads = 0, nodes = {}, labels = {} }: Node) {
     const dir = mkdtempSync(join(work, `boot-${index}-`));
     const fake = join(dir, "fake");
     const bin = join(dir, "bin");
@@ -344,6 +349,7 @@ fi`,
         .join(""),
     );
     for (const [id, status] of Object.entries(nodes)) writeFileSync(join(fake, `node-${id}`), `${status}\n`);
+    for (const [id, pairs] of Object.entries(labels)) writeFileSync(join(fake, `labels-${id}`), `${pairs}\n`);
     const logFile = join(dir, "bootstrap.log");
     const script = (rendered[index] as string)
       .replaceAll("/var/log/taskplatform-bootstrap.log", logFile)
@@ -416,17 +422,24 @@ fi`,
     expect(boot2.log).not.toContain("SWMTKN");
   });
 
-  test("a replaced node 1 joins the surviving managers, removes its old entry, does not re-init", () => {
+  test("a replaced node 1 joins the surviving managers, takes over its old entry's labels, removes it", () => {
     const boot1 = boot({
       index: 1,
       parameter: managerToken,
       nodes: { old1: "down 1", n2: "ready 2", n3: "down 3" },
+      labels: { old1: "tp.monitoring=true tp.pg=1 tp.redis=3" },
     });
     expect(boot1.code).toBe(0);
     expect(boot1.calls.filter((c) => c.startsWith("docker swarm init"))).toEqual([]);
     expect(boot1.calls).toContain(
       `docker swarm join --token ${managerToken} --advertise-addr 172.31.0.10 --listen-addr 172.31.0.10:2377 172.31.16.11:2377`,
     );
+    expect(boot1.calls.filter((c) => c.startsWith("docker node update"))).toEqual([
+      "docker node update --label-add tp.pg=1 self-id",
+      "docker node update --label-add tp.monitoring=true self-id",
+      "docker node update --label-add tp.pg=1 self-id",
+      "docker node update --label-add tp.redis=3 self-id",
+    ]);
     // Only its own stale entry goes; node 3 being down is not node 1's to fix.
     expect(boot1.calls.filter((c) => /^docker node (demote|rm)/.test(c))).toEqual([
       "docker node demote old1",
