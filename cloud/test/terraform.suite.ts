@@ -298,7 +298,9 @@ case "$1 $2" in
 esac`,
     aws: `
 if [[ "$2" == get-parameter ]]; then
-  reads=$(cat "$FAKE/placeholder-reads" 2>/dev/null || echo 0)
+  failures=$(cat "$FAKE/failing-reads")
+  if ((failures > 0)); then echo $((failures - 1)) >"$FAKE/failing-reads"; echo "Unable to locate credentials" >&2; exit 255; fi
+  reads=$(cat "$FAKE/placeholder-reads")
   if ((reads > 0)); then echo $((reads - 1)) >"$FAKE/placeholder-reads"; echo "${placeholder}"; else cat "$FAKE/parameter"; fi
 elif [[ "$2" == put-parameter ]]; then
   args="$*"; value=\${args##*--value file://}; cp "\${value%% *}" "$FAKE/parameter"
@@ -314,6 +316,8 @@ fi`,
     index: 1 | 2;
     parameter: string;
     placeholderReads?: number;
+    /** get-parameter calls that fail first (instance profile not yet usable) */
+    failingReads?: number;
     /** node id → "state tp.pg" as the fake `docker node inspect` prints it */
     nodes?: Record<string, string>;
     /** node id → its labels as "key=value key=value" */
@@ -321,7 +325,7 @@ fi`,
   }
 
   /** Runs the rendered bootstrap of one node against the fakes; returns its exit code, log and the calls. */
-  function boot({ index, parameter, placeholderReads = 0, nodes = {}, labels = {} }: Node) {
+  function boot({ index, parameter, placeholderReads = 0, failingReads = 0, nodes = {}, labels = {} }: Node) {
     const dir = mkdtempSync(join(work, `boot-${index}-`));
     const fake = join(dir, "fake");
     const bin = join(dir, "bin");
@@ -342,6 +346,7 @@ fi`,
     writeFileSync(join(app, ".env.example"), "PUBLIC_HOSTNAME=localhost\n");
     writeFileSync(join(fake, "parameter"), `${parameter}\n`);
     writeFileSync(join(fake, "placeholder-reads"), String(placeholderReads));
+    writeFileSync(join(fake, "failing-reads"), String(failingReads));
     writeFileSync(
       join(fake, "nodes"),
       Object.keys(nodes)
@@ -377,7 +382,14 @@ fi`,
   }
 
   test("node 1 at first boot: init, token to SSM (never logged), label tp.pg=1, waits for all, deploys", () => {
-    const boot1 = boot({ index: 1, parameter: placeholder, nodes: { n2: "ready 2", n3: "ready 3" } });
+    const boot1 = boot({
+      index: 1,
+      parameter: placeholder,
+      failingReads: 2,
+      nodes: { n2: "ready 2", n3: "ready 3" },
+    });
+    // The parameter could not be read at first: node 1 waited instead of taking that for "published".
+    expect(boot1.calls.filter((c) => c.startsWith("sleep")).length).toBeGreaterThanOrEqual(2);
     expect(boot1.code).toBe(0);
     expect(boot1.calls).toContain(
       "docker swarm init --advertise-addr 172.31.0.10 --listen-addr 172.31.0.10:2377",
@@ -405,7 +417,7 @@ fi`,
   test("node 2 waits for the token, joins node 1 as a manager, labels itself tp.pg=2, does not deploy", () => {
     const boot2 = boot({ index: 2, parameter: managerToken, placeholderReads: 3 });
     expect(boot2.code).toBe(0);
-    expect(boot2.calls.filter((c) => c.startsWith("sleep")).length).toBe(3);
+    expect(boot2.calls.filter((c) => c.startsWith("sleep")).length).toBe(2);
     expect(boot2.calls).toContain(
       `docker swarm join --token ${managerToken} --advertise-addr 172.31.16.11 --listen-addr 172.31.16.11:2377 172.31.0.10:2377`,
     );
