@@ -13,7 +13,7 @@ locals {
   swarm_zones = local.swarm ? sort(data.aws_availability_zones.available[0].names) : []
 
   # Private addresses are fixed (host .10, .11, ... of each zone's default subnet) so every node's user
-  # data can list all managers, and a replaced node comes back on the same address.
+  # data can list the first managers, and a replaced node comes back on the same address.
   swarm_nodes = {
     for index in range(1, local.swarm ? var.node_count + 1 : 1) : tostring(index) => {
       availability_zone = element(local.swarm_zones, index - 1)
@@ -22,6 +22,8 @@ locals {
     }
   }
   swarm_peers = { for key, node in local.swarm_nodes : key => node if key != "1" }
+  # Nodes 1-3 make the swarm and hold the stack's placement labels; later nodes only join.
+  swarm_seeds = local.swarm ? ["1", "2", "3"] : []
 
   # Node-to-node only: the source of every rule is the nodes' own security group.
   swarm_ports = {
@@ -150,8 +152,9 @@ module "swarm_user_data" {
   for_each = local.swarm_nodes
 
   node_index           = tonumber(each.key)
-  manager_ips          = [for node in values(local.swarm_nodes) : node.private_ip]
-  public_ips           = concat([aws_eip.this.public_ip], [for key, eip in aws_eip.swarm_peer : eip.public_ip])
+  private_ip           = each.value.private_ip
+  seed_manager_ips     = [for key in local.swarm_seeds : local.swarm_nodes[key].private_ip]
+  seed_public_ips      = [for key in local.swarm_seeds : key == "1" ? aws_eip.this.public_ip : aws_eip.swarm_peer[key].public_ip]
   region               = var.region
   join_token_parameter = local.swarm ? aws_ssm_parameter.swarm_join_token[0].name : ""
   token_placeholder    = local.swarm_token_placeholder

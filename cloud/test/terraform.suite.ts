@@ -251,8 +251,9 @@ describe("cloud/ swarm node user data", () => {
     for (const node of [1, 2]) {
       rendered[node] = renderUserData("swarm-user-data", "tfdata-swarm-userdata", {
         node_index: String(node),
-        manager_ips: JSON.stringify(managerIps),
-        public_ips: JSON.stringify(publicIps),
+        private_ip: managerIps[node - 1] as string,
+        seed_manager_ips: JSON.stringify(managerIps),
+        seed_public_ips: JSON.stringify(publicIps),
         region: "eu-central-1",
         join_token_parameter: "/taskplatform/swarm/manager-join-token",
         token_placeholder: placeholder,

@@ -262,13 +262,14 @@ run "node_user_data_joins" {
     condition = alltrue([
       for text in [
         "NODE_INDEX='2'",
-        "MANAGER_IPS='172.31.16.10 172.31.16.11 172.31.16.12'",
+        "PRIVATE_IP='172.31.16.11'",
+        "SEED_MANAGER_IPS='172.31.16.10 172.31.16.11 172.31.16.12'",
         "REGION='eu-central-1'",
         "TOKEN_PARAMETER='/taskplatform/swarm/manager-join-token'",
         "TOKEN_PLACEHOLDER='pending-swarm-init'",
         "REPO_REF='v1.2.3'",
         "wait_for \"the join token in $TOKEN_PARAMETER\" token_published",
-        "docker swarm join --token \"$token\" --advertise-addr \"$private_ip\"",
+        "docker swarm join --token \"$token\" --advertise-addr \"$PRIVATE_IP\"",
         "--label-add \"tp.pg=$NODE_INDEX\"",
         "--with-decryption",
         "\"insecure-registries\": [\"%s\"]",
@@ -278,7 +279,7 @@ run "node_user_data_joins" {
   }
 
   assert {
-    condition     = strcontains(module.swarm_user_data["1"].rendered, "NODE_INDEX='1'") && strcontains(module.swarm_user_data["1"].rendered, "docker swarm init --advertise-addr \"$private_ip\" --listen-addr \"$private_ip:2377\" >/dev/null")
+    condition     = strcontains(module.swarm_user_data["1"].rendered, "NODE_INDEX='1'") && strcontains(module.swarm_user_data["1"].rendered, "docker swarm init --advertise-addr \"$PRIVATE_IP\" --listen-addr \"$PRIVATE_IP:2377\" >/dev/null")
     error_message = "node 1 initialises the swarm and keeps init's output (a worker token) out of the logs"
   }
 
@@ -288,12 +289,12 @@ run "node_user_data_joins" {
   }
 
   assert {
-    condition     = strcontains(module.swarm_user_data["1"].rendered, "./scripts/swarm/deploy.sh") && strcontains(module.swarm_user_data["1"].rendered, "wait_for \"all $node_count nodes\" labelled_ready_nodes")
+    condition     = strcontains(module.swarm_user_data["1"].rendered, "./scripts/swarm/deploy.sh") && strcontains(module.swarm_user_data["1"].rendered, "wait_for \"nodes 1-$${#seeds[@]}\" labelled_ready_nodes")
     error_message = "node 1 deploys the stack once every node has joined"
   }
 
   assert {
-    condition     = strcontains(module.swarm_user_data["1"].rendered, "PUBLIC_IPS='198.51.100.20 198.51.100.20 198.51.100.20'")
+    condition     = strcontains(module.swarm_user_data["1"].rendered, "SEED_PUBLIC_IPS='198.51.100.20 198.51.100.20 198.51.100.20'")
     error_message = "node 1 knows every node's Elastic IP (certificate names)"
   }
 
@@ -318,6 +319,20 @@ run "five_nodes_wrap_around_three_zones" {
   assert {
     condition     = aws_instance.swarm_peer["4"].availability_zone == aws_instance.this.availability_zone && aws_instance.swarm_peer["5"].availability_zone == aws_instance.swarm_peer["2"].availability_zone
     error_message = "nodes go round-robin over the zones"
+  }
+
+  assert {
+    condition = alltrue([
+      for key in ["1", "2", "3"] :
+      strcontains(module.swarm_user_data[key].rendered, "SEED_MANAGER_IPS='172.31.16.10 172.31.16.11 172.31.16.12'\n") &&
+      !strcontains(module.swarm_user_data[key].rendered, "172.31.16.13") && !strcontains(module.swarm_user_data[key].rendered, "172.31.16.14")
+    ])
+    error_message = "nodes 1-3's user data must not depend on later nodes: growing from 3 to 5 must not replace them"
+  }
+
+  assert {
+    condition     = strcontains(module.swarm_user_data["4"].rendered, "PRIVATE_IP='172.31.16.13'") && strcontains(module.swarm_user_data["4"].rendered, "SEED_MANAGER_IPS='172.31.16.10 172.31.16.11 172.31.16.12'")
+    error_message = "node 4 joins one of the first three managers"
   }
 }
 

@@ -9,13 +9,18 @@ variable "node_index" {
   type        = number
 }
 
-variable "manager_ips" {
-  description = "Private addresses of all nodes, in node order (every node is a manager)."
+variable "private_ip" {
+  description = "This node's fixed private address (Swarm advertise and listen address)."
+  type        = string
+}
+
+variable "seed_manager_ips" {
+  description = "Private addresses of nodes 1-3, in order: node 1 runs the registry, the others join any of them, and node 1 deploys once all three are in. Never the later nodes', so adding nodes leaves nodes 1-3's user data (and the instances) as they are."
   type        = list(string)
 }
 
-variable "public_ips" {
-  description = "Elastic IPs of all nodes, in node order: node 1 puts them into the TLS certificate."
+variable "seed_public_ips" {
+  description = "Elastic IPs of nodes 1-3, in order: node 1 puts them into the TLS certificate."
   type        = list(string)
 }
 
@@ -45,8 +50,9 @@ output "rendered" {
   description = "The user data script."
   value = templatefile("${path.module}/../../user-data-swarm.sh.tftpl", {
     node_index           = var.node_index
-    manager_ips          = join(" ", var.manager_ips)
-    public_ips           = join(" ", var.public_ips)
+    private_ip           = var.private_ip
+    seed_manager_ips     = join(" ", var.seed_manager_ips)
+    seed_public_ips      = join(" ", var.seed_public_ips)
     region               = var.region
     join_token_parameter = var.join_token_parameter
     token_placeholder    = var.token_placeholder
