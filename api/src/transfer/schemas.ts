@@ -239,6 +239,9 @@ export const importQuery = z.strictObject({
     .transform((value) => value === "true"),
 });
 
+/** An archive import is never a dry run: a preview sends the archive's JSON to /api/import. */
+export const archiveImportQuery = importQuery.pick({ mode: true });
+
 const taskCounts = z.object({ created: z.int(), updated: z.int(), deleted: z.int() });
 
 export const importResult = z.object({

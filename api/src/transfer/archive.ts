@@ -1,0 +1,132 @@
+// The export archive: a plain (uncompressed) POSIX tar holding `export.json` first, then one entry
+// `attachments/<attachment id>` per attachment the JSON lists, with exactly the size it lists. Plain
+// tar because files are mostly compressed already, and because every entry declares its size up front:
+// an import checks it against the JSON before reading a byte (no decompression bombs to guard
+// against). Both directions stream through tar-stream: a file is never held in memory whole.
+import { extract, type Header, pack } from "tar-stream";
+import { ApiError } from "../http/errors.ts";
+
+export const ARCHIVE_DOCUMENT = "export.json";
+/** The JSON inside an archive; the plain JSON import takes 1 MiB, an archive's may be larger. */
+export const ARCHIVE_DOCUMENT_MAX_BYTES = 16 * 1024 * 1024;
+export const ARCHIVE_TYPE = "application/x-tar";
+
+const ENTRY = /^attachments\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+export const attachmentEntry = (id: string) => `attachments/${id}`;
+/** The attachment id an entry's name stands for, or undefined for any other name. */
+export const entryAttachmentId = (name: string) => ENTRY.exec(name)?.[1];
+
+/** A streamx readable (tar-stream's entries and packs) as a web stream, pulled as it is read. */
+function toWebStream(source: AsyncIterable<unknown> & { destroy(error?: Error): void }) {
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: () => source.destroy(),
+  });
+}
+
+export interface ArchiveFile {
+  id: string;
+  size: number;
+  /** The bytes; undefined when storage has lost them. */
+  open(): Promise<Blob | ReadableStream<Uint8Array> | undefined>;
+}
+
+/**
+ * The archive as a stream: the JSON, then each file opened only when its turn comes. A file missing
+ * from storage fails the stream (the download breaks off) rather than making an archive that would
+ * not import.
+ */
+export function packArchive(documentJson: string, files: ArchiveFile[], exportedAt: Date) {
+  const archive = pack();
+  const write = async () => {
+    archive.entry({ name: ARCHIVE_DOCUMENT, mtime: exportedAt }, documentJson);
+    for (const file of files) {
+      const body = await file.open();
+      if (!body) throw new Error(`the bytes of attachment ${file.id} are missing from storage`);
+      await new Promise<void>((resolve, reject) => {
+        const entry = archive.entry(
+          { name: attachmentEntry(file.id), size: file.size, mtime: exportedAt },
+          (error) => (error ? reject(error) : resolve()),
+        );
+        (async () => {
+          for await (const chunk of body instanceof Blob ? body.stream() : body) {
+            if (!entry.write(chunk)) await new Promise<void>((drained) => entry.once("drain", () => drained()));
+          }
+          entry.end(null); // streamx: null ends without writing
+        })().catch(reject);
+      });
+    }
+    archive.finalize();
+  };
+  write().catch((error: Error) => archive.destroy(error));
+  return toWebStream(archive);
+}
+
+export const brokenArchive = (why: string) =>
+  new ApiError(
+    422,
+    "invalid_archive",
+    `This file is not a TaskPlatform export archive: ${why}. Choose a .tar made with “Export with files” on the Account & data page.`,
+  );
+
+export interface ArchiveEntry {
+  name: string;
+  type: Header["type"];
+  size: number;
+  /** The entry's bytes; read it (or skip it) before asking for the next entry. */
+  body: ReadableStream<Uint8Array>;
+  /** Reads past the entry's bytes. */
+  skip(): Promise<void>;
+}
+
+/**
+ * The archive's entries, one at a time, as the request body arrives. More than `maxBytes` of body
+ * is refused (413) as it passes; a body that is not a tar, or ends early, is a 422.
+ */
+export async function* readArchive(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  tooLarge: () => ApiError,
+): AsyncGenerator<ArchiveEntry> {
+  const unpack = extract();
+  let refusal: ApiError | undefined;
+  const feed = async () => {
+    let read = 0;
+    for await (const chunk of body) {
+      read += chunk.byteLength;
+      if (read > maxBytes) throw (refusal = tooLarge());
+      if (!unpack.write(chunk)) await new Promise<void>((drained) => unpack.once("drain", () => drained()));
+    }
+    unpack.end(null);
+  };
+  feed().catch((error: Error) => unpack.destroy(error));
+  try {
+    for await (const entry of unpack) {
+      const { name, type, size = 0 } = entry.header;
+      yield {
+        name,
+        type,
+        size,
+        body: toWebStream(entry),
+        skip: async () => {
+          for await (const _chunk of entry) {
+            // Read and dropped.
+          }
+        },
+      };
+    }
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    if (refusal) throw refusal;
+    throw brokenArchive(
+      /end of data/i.test((error as Error).message) ? "it ends too early" : "its bytes are not a tar archive",
+    );
+  } finally {
+    unpack.destroy();
+  }
+}
