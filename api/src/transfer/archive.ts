@@ -55,7 +55,8 @@ export function packArchive(documentJson: string, files: ArchiveFile[], exported
         );
         (async () => {
           for await (const chunk of body instanceof Blob ? body.stream() : body) {
-            if (!entry.write(chunk)) await new Promise<void>((drained) => entry.once("drain", () => drained()));
+            if (!entry.write(chunk))
+              await new Promise<void>((drained) => entry.once("drain", () => drained()));
           }
           entry.end(null); // streamx: null ends without writing
         })().catch(reject);
@@ -99,7 +100,10 @@ export async function* readArchive(
     let read = 0;
     for await (const chunk of body) {
       read += chunk.byteLength;
-      if (read > maxBytes) throw (refusal = tooLarge());
+      if (read > maxBytes) {
+        refusal = tooLarge();
+        throw refusal;
+      }
       if (!unpack.write(chunk)) await new Promise<void>((drained) => unpack.once("drain", () => drained()));
     }
     unpack.end(null);

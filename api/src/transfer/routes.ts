@@ -6,8 +6,8 @@ import { validator } from "hono/validator";
 import type { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
-import type { AppEnv } from "../http/context.ts";
 import { decodeJson, readLimited } from "../http/body.ts";
+import type { AppEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { placeOf } from "../http/place.ts";
 import { issuesToDetails, validate } from "../http/validate.ts";
@@ -18,6 +18,7 @@ import {
   brokenArchive,
   readArchive,
 } from "./archive.ts";
+import type { ImportOutcome } from "./repository.ts";
 import {
   archiveImportQuery,
   EXPORT_FORMAT,
@@ -27,7 +28,6 @@ import {
   MAX_REPORTED_ISSUES,
   parseExportDocument,
 } from "./schemas.ts";
-import type { ImportOutcome } from "./repository.ts";
 import { createTransferService } from "./service.ts";
 
 /** The archive upload, whose body is a tar (not JSON): app.ts lets it through the JSON body check. */

@@ -9,12 +9,7 @@ import { type Queryable, timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError } from "../http/errors.ts";
-import {
-  type ArchiveEntry,
-  brokenArchive,
-  entryAttachmentId,
-  packArchive,
-} from "./archive.ts";
+import { type ArchiveEntry, brokenArchive, entryAttachmentId, packArchive } from "./archive.ts";
 import { exportProjects, type ImportOutcome, type WrittenProject, writeImport } from "./repository.ts";
 import type { ExportDocument, ImportMode } from "./schemas.ts";
 
@@ -140,7 +135,6 @@ export function createTransferService(deps: Deps, publish: Publish) {
   const storeEntries = async (
     entries: AsyncGenerator<ArchiveEntry>,
     plan: Map<string, PlannedFile>,
-    projectIds: string[],
     stored: string[],
   ) => {
     const seen = new Set<string>();
@@ -276,7 +270,10 @@ export function createTransferService(deps: Deps, publish: Publish) {
       const removeStored = async () => {
         for (const key of stored) {
           await blobs.remove(key).catch((cause: Error) =>
-            deps.log.warn("imported attachment bytes not removed", { storageKey: key, reason: cause.message }),
+            deps.log.warn("imported attachment bytes not removed", {
+              storageKey: key,
+              reason: cause.message,
+            }),
           );
         }
       };
@@ -284,7 +281,7 @@ export function createTransferService(deps: Deps, publish: Publish) {
       try {
         outcome = await timed(metrics, "transfer.import_archive", async () => {
           const plan = await planFiles(document, mode, projectIds);
-          await storeEntries(entries, plan, projectIds, stored);
+          await storeEntries(entries, plan, stored);
           return runImport(
             userId,
             document,
