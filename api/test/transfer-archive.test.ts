@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { extract, pack } from "tar-stream";
 import { maxArchiveBytes } from "../src/transfer/routes.ts";
+import { openEvents, payload } from "./support/client.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 
 setDefaultTimeout(60_000);
@@ -183,6 +184,23 @@ describe("import archive", () => {
     expect(storedFiles().filter((path) => path.includes(project.id)).length).toBe(2);
   });
 
+  test("the importer's open tabs hear of the new project (project.created) after the commit", async () => {
+    const user = await t.signUp("Listener");
+    const stream = await openEvents(t.listen(), { token: user.token });
+    try {
+      await stream.waitFor((message) => message.event === "ready");
+      const res = await importArchive(user, archive);
+      expect(res.status).toBe(201);
+      const event = await stream.waitFor(
+        (message) =>
+          message.event === "project.created" && payload(message).projectId === res.body.projects[0].id,
+      );
+      expect(payload(event).project).toMatchObject({ name: "Files" });
+    } finally {
+      stream.close();
+    }
+  });
+
   test("a restore keeps the attachments it still has and brings back a deleted one under its id", async () => {
     const file = exported.projects[0]?.tasks[0]?.attachments?.[1];
     const [project] = (await t.call("GET", "/api/projects", { token: owner.token })).body.items;
@@ -206,10 +224,10 @@ describe("import archive", () => {
 
 describe("hostile archives: a 4xx, and nothing is left behind", () => {
   /** Imports as a fresh user; expects the refusal and that no project, row or file came of it. */
-  async function refused(body: Uint8Array, status: number, code: string, message?: RegExp) {
+  async function refused(body: Uint8Array, status: number, code: string, message?: RegExp, mode = "copy") {
     const user = await t.signUp("Target");
     const files = storedFiles();
-    const res = await importArchive(user, body);
+    const res = await importArchive(user, body, mode);
     expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
     if (message) expect(res.body.error.message).toMatch(message);
     expect(await projectCount(user)).toBe(0);
@@ -322,6 +340,30 @@ describe("hostile archives: a 4xx, and nothing is left behind", () => {
       "invalid_characters",
     );
     await refused(new Uint8Array(), 422, "invalid_archive");
+  });
+
+  test("restoring someone else's project: 403 not_owner, and no file or row is left", async () => {
+    await refused(archive, 403, "not_owner", /not one of its owners/, "restore");
+  });
+
+  test("a database failure after the files were stored (a trigger of this test's) leaves no row and no file", async () => {
+    await t.sql.unsafe(`
+      CREATE FUNCTION fail_archive_file() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.name = 'data.bin' THEN RAISE EXCEPTION 'injected failure'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER fail_archive_file BEFORE INSERT ON attachments FOR EACH ROW EXECUTE FUNCTION fail_archive_file();`);
+    try {
+      const user = await t.signUp("Unlucky");
+      const files = storedFiles();
+      const res = await importArchive(user, archive);
+      expect(res.status).toBe(500);
+      expect(await projectCount(user)).toBe(0);
+      expect(storedFiles()).toEqual(files);
+    } finally {
+      await t.sql.unsafe("DROP TRIGGER fail_archive_file ON attachments; DROP FUNCTION fail_archive_file();");
+    }
   });
 
   test("a Content-Length over the archive limit is refused before reading; dryRun is not an archive option", async () => {
