@@ -155,6 +155,26 @@ describe("export archive", () => {
   });
 });
 
+test("a file missing from storage breaks the download off rather than sending an archive that would not import", async () => {
+  const user = await t.signUp("Lost");
+  const projectId = (await t.call("POST", "/api/projects", { token: user.token, body: { name: "Lost" } }))
+    .body.id;
+  const taskId = (await t.call("POST", "/api/tasks", { token: user.token, body: { projectId, title: "T" } }))
+    .body.id;
+  const res = await t.call("POST", `/api/tasks/${taskId}/attachments?name=gone.bin`, {
+    token: user.token,
+    rawBody: "bytes",
+    headers: { "content-type": "application/octet-stream" },
+  });
+  expect(res.status).toBe(201);
+  rmSync(join(dir, projectId, res.body.id));
+  const download = await t.app.request("/api/export/archive", {
+    headers: { authorization: `Bearer ${user.token}`, "x-forwarded-for": "203.0.113.9" },
+  });
+  expect(download.status).toBe(200);
+  await expect(download.arrayBuffer()).rejects.toThrow();
+});
+
 describe("import archive", () => {
   test("as a copy into another account: new project, new ids, the same bytes; the PNG sniffed again", async () => {
     const other = await t.signUp("Mover");

@@ -41,7 +41,12 @@ export interface ArchiveFile {
  * from storage fails the stream (the download breaks off) rather than making an archive that would
  * not import.
  */
-export function packArchive(documentJson: string, files: ArchiveFile[], exportedAt: Date) {
+export function packArchive(
+  documentJson: string,
+  files: ArchiveFile[],
+  exportedAt: Date,
+  onError: (error: Error) => void,
+) {
   const archive = pack();
   const write = async () => {
     archive.entry({ name: ARCHIVE_DOCUMENT, mtime: exportedAt }, documentJson);
@@ -64,7 +69,10 @@ export function packArchive(documentJson: string, files: ArchiveFile[], exported
     }
     archive.finalize();
   };
-  write().catch((error: Error) => archive.destroy(error));
+  write().catch((error: Error) => {
+    onError(error);
+    archive.destroy(error);
+  });
   return toWebStream(archive);
 }
 
@@ -96,15 +104,28 @@ export async function* readArchive(
 ): AsyncGenerator<ArchiveEntry> {
   const unpack = extract();
   let refusal: ApiError | undefined;
+  /** Resolves when the parser wants more, or is gone (a refusal ended the import). */
+  const ready = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        unpack.off("drain", done);
+        unpack.off("close", done);
+        resolve();
+      };
+      unpack.on("drain", done);
+      unpack.on("close", done);
+    });
   const feed = async () => {
     let read = 0;
     for await (const chunk of body) {
+      // Leaving the loop cancels the request body: nothing more is read once the import ended.
+      if (unpack.destroyed) return;
       read += chunk.byteLength;
       if (read > maxBytes) {
         refusal = tooLarge();
         throw refusal;
       }
-      if (!unpack.write(chunk)) await new Promise<void>((drained) => unpack.once("drain", () => drained()));
+      if (!unpack.write(chunk)) await ready();
     }
     unpack.end(null);
   };

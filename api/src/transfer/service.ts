@@ -249,7 +249,9 @@ export function createTransferService(deps: Deps, publish: Publish) {
       });
       return {
         document,
-        body: packArchive(JSON.stringify(document), files, new Date(document.exportedAt)),
+        body: packArchive(JSON.stringify(document), files, new Date(document.exportedAt), (error) =>
+          deps.log.warn("export archive broken off", { userId, reason: error.message }),
+        ),
       };
     },
 
