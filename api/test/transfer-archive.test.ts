@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { extract, pack } from "tar-stream";
+import { MAX_BODY_BYTES } from "../src/app.ts";
+import { ARCHIVE_DOCUMENT_MAX_BYTES } from "../src/transfer/archive.ts";
 import { maxArchiveBytes } from "../src/transfer/routes.ts";
 import { openEvents, payload } from "./support/client.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
@@ -173,6 +175,16 @@ test("a file missing from storage breaks the download off rather than sending an
   });
   expect(download.status).toBe(200);
   await expect(download.arrayBuffer()).rejects.toThrow();
+});
+
+test("OpenAPI describes both operations with the tar media type", async () => {
+  const spec = (await t.call("GET", "/api/openapi.json")).body;
+  expect(Object.keys(spec.paths["/api/export/archive"].get.responses[200].content)).toEqual([
+    "application/x-tar",
+  ]);
+  const upload = spec.paths["/api/import/archive"].post;
+  expect(Object.keys(upload.requestBody.content)).toEqual(["application/x-tar"]);
+  expect(upload.parameters.map((p: { name: string }) => p.name)).toEqual(["mode"]);
 });
 
 describe("import archive", () => {
@@ -360,6 +372,11 @@ describe("hostile archives: a 4xx, and nothing is left behind", () => {
       "invalid_characters",
     );
     await refused(new Uint8Array(), 422, "invalid_archive");
+    await refused(
+      await tarOf([{ name: "export.json", bytes: " ".repeat(ARCHIVE_DOCUMENT_MAX_BYTES + 1) }]),
+      413,
+      "payload_too_large",
+    );
   });
 
   test("restoring someone else's project: 403 not_owner, and no file or row is left", async () => {
@@ -405,4 +422,6 @@ test("nginx's limit for the archive import agrees with the API's default (1 GiB 
   const size = Number(/client_max_body_size (\d+)m;/.exec(block)?.[1]);
   expect(size * 1024 * 1024).toBe(maxArchiveBytes(1024 * 1024 * 1024));
   expect(block).toContain("proxy_request_buffering off;");
+  // The archive's JSON is no larger than a JSON import takes: the web app previews it through /api/import.
+  expect(ARCHIVE_DOCUMENT_MAX_BYTES).toBe(MAX_BODY_BYTES);
 });

@@ -1,5 +1,6 @@
 // The export and import routes as OpenAPI operations, from the schemas they validate with (assembled by ../openapi.ts).
 import type { Operation } from "../http/operation.ts";
+import { ARCHIVE_TYPE } from "./archive.ts";
 import { archiveImportQuery, exportDocument, importQuery, importResult } from "./schemas.ts";
 
 export const transferOperations: Operation[] = [
@@ -30,6 +31,7 @@ export const transferOperations: Operation[] = [
       "Export my projects with their attachments' bytes: a tar of export.json (as GET /api/export) and attachments/<id> per attachment it lists",
     auth: true,
     binaryResponse: true,
+    binaryType: ARCHIVE_TYPE,
   },
   {
     tag: "transfer",
@@ -40,6 +42,7 @@ export const transferOperations: Operation[] = [
     auth: true,
     query: archiveImportQuery,
     binaryBody: true,
+    binaryType: ARCHIVE_TYPE,
     response: importResult,
     status: 201,
   },

@@ -141,7 +141,7 @@ export function transferRoutes(deps: Deps, publish: Publish) {
           throw new ApiError(
             413,
             "payload_too_large",
-            `${ARCHIVE_DOCUMENT} in an archive may be at most ${ARCHIVE_DOCUMENT_MAX_BYTES / 1024 / 1024} MB`,
+            `${ARCHIVE_DOCUMENT} in an archive may be at most ${ARCHIVE_DOCUMENT_MAX_BYTES / 1024 / 1024} MB, as a JSON import`,
           );
         }
         const { value } = decodeJson(await readLimited(entry.body, ARCHIVE_DOCUMENT_MAX_BYTES));
