@@ -124,7 +124,8 @@ export function createTransferService(deps: Deps, publish: Publish) {
       });
     }
     for (const [p, bytes] of added) {
-      const used = await projectUsage(sql, projectIds[p] as string);
+      // A copy's projects are new: nothing in use yet.
+      const used = mode === "restore" ? await projectUsage(sql, projectIds[p] as string) : 0;
       const project = document.projects[p];
       if (used + bytes > limits.projectQuotaBytes) throw quotaExceeded(project?.name ?? "", used + bytes);
     }
@@ -228,12 +229,17 @@ export function createTransferService(deps: Deps, publish: Publish) {
 
     /** The export with every attachment's bytes, as a tar stream (archive.ts). */
     async exportArchive(userId: string) {
-      const document = await timed(metrics, "transfer.export", () => exportProjects(sql, userId));
-      const ids = document.projects.flatMap((project) =>
-        project.tasks.flatMap((task) => (task.attachments ?? []).map((file) => file.id)),
-      );
-      const keys = await sql<{ id: string; storageKey: string; size: number }[]>`
-        SELECT id, storage_key, size::float8 AS size FROM attachments WHERE id = ANY(${ids}::uuid[])`;
+      const listed = (document: ExportDocument) =>
+        document.projects.flatMap((project) =>
+          project.tasks.flatMap((task) => (task.attachments ?? []).map((file) => file.id)),
+        );
+      const { document, keys } = await timed(metrics, "transfer.export", async () => {
+        const document = await exportProjects(sql, userId);
+        const keys = await sql<{ id: string; storageKey: string; size: number }[]>`
+          SELECT id, storage_key, size::float8 AS size FROM attachments WHERE id = ANY(${listed(document)}::uuid[])`;
+        return { document, keys };
+      });
+      const ids = listed(document);
       const keyOf = new Map(keys.map((row) => [row.id, row]));
       // An attachment deleted between the two reads is left out of the archive and its list alike.
       for (const project of document.projects) {
@@ -281,16 +287,19 @@ export function createTransferService(deps: Deps, publish: Publish) {
       };
       let outcome: ImportOutcome;
       try {
-        outcome = await timed(metrics, "transfer.import_archive", async () => {
-          const plan = await planFiles(document, mode, projectIds);
-          await storeEntries(entries, plan, stored);
-          return runImport(
+        // Timed: the database's part only, not the upload's.
+        const plan = await timed(metrics, "transfer.import_archive_plan", () =>
+          planFiles(document, mode, projectIds),
+        );
+        await storeEntries(entries, plan, stored);
+        outcome = await timed(metrics, "transfer.import", () =>
+          runImport(
             userId,
             document,
             { mode, dryRun: false },
             { projectIds, attach: (tx, written) => attachRows(tx, document, plan, written) },
-          );
-        });
+          ),
+        );
       } catch (error) {
         await removeStored();
         throw error;
