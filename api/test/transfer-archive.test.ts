@@ -233,6 +233,30 @@ describe("import archive", () => {
     }
   });
 
+  test("names are cleaned as an upload's are; a name with nothing usable is refused", async () => {
+    const user = await t.signUp("Names");
+    const renamed = await withDocument((document) => {
+      const file = document.projects[0]?.tasks[0]?.attachments?.[0];
+      if (file) file.name = "../../etc/\u202Egnp.exe";
+    });
+    const res = await importArchive(user, renamed);
+    expect(res.status).toBe(201);
+    const tasks = await t.call("GET", `/api/tasks?projectId=${res.body.projects[0].id}`, {
+      token: user.token,
+    });
+    const list = await t.call("GET", `/api/tasks/${tasks.body.items[0].id}/attachments`, {
+      token: user.token,
+    });
+    expect(list.body.items.map((a: { name: string }) => a.name)).toEqual(["gnp.exe", "data.bin"]);
+    const nameless = await withDocument((document) => {
+      const file = document.projects[0]?.tasks[0]?.attachments?.[0];
+      if (file) file.name = "\u200b\u202e";
+    });
+    const refusedRes = await importArchive(user, nameless);
+    expect(refusedRes.status).toBe(422);
+    expect(refusedRes.body.error.message).toContain("no usable characters");
+  });
+
   test("a restore keeps the attachments it still has and brings back a deleted one under its id", async () => {
     const file = exported.projects[0]?.tasks[0]?.attachments?.[1];
     const [project] = (await t.call("GET", "/api/projects", { token: owner.token })).body.items;

@@ -2,7 +2,7 @@
 // rolls it back. Events go out after the commit. An archive import (archive.ts) first streams the
 // files to the attachment store under the ids they will have, then writes every row in that one
 // transaction; when anything fails, the files it stored are removed: all or nothing.
-import { sniffImageType } from "../attachments/files.ts";
+import { sanitizeName, sniffImageType } from "../attachments/files.ts";
 import { lockProjectForQuota, projectUsage } from "../attachments/repository.ts";
 import { BlobTooLargeError, type StoredBlob } from "../attachments/storage.ts";
 import { type Queryable, timed } from "../db/client.ts";
@@ -108,6 +108,9 @@ export function createTransferService(deps: Deps, publish: Publish) {
     for (const file of listed) {
       if (plan.has(file.id)) throw brokenArchive(`its list of files names attachment ${file.id} twice`);
       if (file.size > limits.maxBytes) throw tooLarge();
+      // Cleaned as an upload's name is: the file's word is a client's.
+      const name = sanitizeName(file.name);
+      if (!name) throw brokenArchive(`the name of attachment ${file.id} has no usable characters`);
       const home = homeOf.get(file.id);
       const kept = mode === "restore" && home === projectIds[file.project];
       if (!kept) added.set(file.project, (added.get(file.project) ?? 0) + file.size);
@@ -116,7 +119,7 @@ export function createTransferService(deps: Deps, publish: Publish) {
         task: file.task,
         id: mode === "restore" && home === undefined ? file.id : crypto.randomUUID(),
         size: file.size,
-        name: file.name,
+        name,
         uploaderEmail: file.uploaderEmail,
         createdAt: file.createdAt,
         kept,
