@@ -18,13 +18,21 @@ export const attachmentEntry = (id: string) => `attachments/${id}`;
 export const entryAttachmentId = (name: string) => ENTRY.exec(name)?.[1];
 
 /** A streamx readable (tar-stream's entries and packs) as a web stream, pulled as it is read. */
-function toWebStream(source: AsyncIterable<unknown> & { destroy(error?: Error): void }) {
+function toWebStream(
+  source: AsyncIterable<unknown> & { destroy(error?: Error): void },
+  mapError: (error: unknown) => unknown = (error) => error,
+) {
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { done, value } = await chunks.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+      } catch (error) {
+        throw mapError(error);
+      }
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
     },
     cancel: () => source.destroy(),
   });
@@ -131,6 +139,14 @@ export async function* readArchive(
     unpack.end(null);
   };
   feed().catch((error: Error) => unpack.destroy(error));
+  /** What a failure to read the archive means for the client: a 413 past the limit, else a 422. */
+  const problem = (error: unknown) => {
+    if (error instanceof ApiError) return error;
+    if (refusal) return refusal;
+    return brokenArchive(
+      /end of data/i.test((error as Error).message) ? "it ends too early" : "its bytes are not a tar archive",
+    );
+  };
   try {
     for await (const entry of unpack) {
       const { name, type, size = 0 } = entry.header;
@@ -138,7 +154,8 @@ export async function* readArchive(
         name,
         type,
         size,
-        body: toWebStream(entry),
+        // Read errors are the archive's (4xx); whatever else fails where the bytes go is not.
+        body: toWebStream(entry, problem),
         skip: async () => {
           for await (const _chunk of entry) {
             // Read and dropped.
@@ -147,11 +164,7 @@ export async function* readArchive(
       };
     }
   } catch (error) {
-    if (error instanceof ApiError) throw error;
-    if (refusal) throw refusal;
-    throw brokenArchive(
-      /end of data/i.test((error as Error).message) ? "it ends too early" : "its bytes are not a tar archive",
-    );
+    throw problem(error);
   } finally {
     unpack.destroy();
   }

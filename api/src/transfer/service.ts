@@ -135,7 +135,7 @@ export function createTransferService(deps: Deps, publish: Publish) {
     return plan;
   };
 
-  /** Streams each entry to storage (or past it), checked against the plan; returns the keys stored. */
+  /** Streams each entry to storage (or past it), checked against the plan; `stored` gets each key written. */
   const storeEntries = async (
     entries: AsyncGenerator<ArchiveEntry>,
     plan: Map<string, PlannedFile>,
@@ -162,9 +162,8 @@ export function createTransferService(deps: Deps, publish: Publish) {
       try {
         file.stored = await blobs.put(file.storageKey, entry.body, file.size);
       } catch (error) {
-        if (error instanceof BlobTooLargeError) throw tooLarge();
-        if (error instanceof ApiError) throw error;
-        throw brokenArchive("it ends too early");
+        // A 4xx of the archive's (archive.ts) passes as it is; a storage failure is a 500.
+        throw error instanceof BlobTooLargeError ? tooLarge() : error;
       }
     }
     const missing = [...plan.keys()].find((id) => !seen.has(id));
