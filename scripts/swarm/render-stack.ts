@@ -143,6 +143,9 @@ export function render(input: RenderInput): Rendered {
   const overlay = interpolateDeep(input.overlay, env);
   const profiles = new Set((env.COMPOSE_PROFILES ?? "").split(",").filter(Boolean));
 
+  /** Images built here (localhost/…) come from the private registry when there is one (docs/swarm.md). */
+  const fromRegistry = (image: string) =>
+    env.SWARM_REGISTRY && image.startsWith("localhost/") ? `${env.SWARM_REGISTRY}/${image.slice(10)}` : image;
   const services: Record<string, Dict> = {};
   const origin: Record<string, string | undefined> = {};
   const leftOut: Record<string, string> = {};
@@ -182,6 +185,7 @@ export function render(input: RenderInput): Rendered {
       const value = pick(key);
       if (value !== undefined && value !== null) out[key] = value;
     }
+    out.image = fromRegistry(out.image as string);
     // environment: compose's, then the overlay's additions (null removes)
     const environment: Record<string, string> = {};
     for (const [k, v] of Object.entries((pick("environment") as ComposeService["environment"]) ?? {}))
@@ -289,6 +293,7 @@ export function render(input: RenderInput): Rendered {
         volumes[`${source}_${i}`] = {};
       }
       for (const s of (svc.secrets as string[] | undefined) ?? []) secrets.add(s);
+      svc.image = fromRegistry(svc.image as string);
       svc.deploy = deepMerge(overlay.defaults.deploy, (svc.deploy as Dict) ?? {});
       services[rendered] = svc;
     }
