@@ -119,7 +119,8 @@ const isDict = (v: unknown): v is Dict => typeof v === "object" && v !== null &&
 
 function deepMerge(base: Dict, over: Dict): Dict {
   const out: Dict = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isDict(v) && isDict(out[k]) ? deepMerge(out[k] as Dict, v) : v;
+  for (const [k, v] of Object.entries(over))
+    out[k] = isDict(v) && isDict(out[k]) ? deepMerge(out[k] as Dict, v) : v;
   return out;
 }
 
@@ -131,9 +132,14 @@ function instance<T>(node: T, i: number): T {
   return node;
 }
 
-const slug = (s: string) => s.replace(/^\.\//, "").replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
+const slug = (s: string) =>
+  s
+    .replace(/^\.\//, "")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .replace(/^_|_$/g, "");
 
-const HEADER = "# Rendered by scripts/swarm/render-stack.ts from compose.yaml + deploy/swarm/overlay.yaml: do not edit.\n";
+const HEADER =
+  "# Rendered by scripts/swarm/render-stack.ts from compose.yaml + deploy/swarm/overlay.yaml: do not edit.\n";
 
 export function render(input: RenderInput): Rendered {
   const root = input.root ?? repoRoot;
@@ -206,17 +212,20 @@ export function render(input: RenderInput): Rendered {
     const mounts: unknown[] = [];
     const serviceConfigs: unknown[] = [];
     for (const v of (pick("volumes") as ComposeService["volumes"]) ?? []) {
-      if (typeof v !== "string") throw new Error(`compose service ${name}: long volume syntax is not rendered yet`);
+      if (typeof v !== "string")
+        throw new Error(`compose service ${name}: long volume syntax is not rendered yet`);
       const [source = "", target = "", mode] = v.split(":");
       if (source.startsWith(".") || source.startsWith("{rendered}/")) {
         const path = source.startsWith(".") ? resolve(root, source) : join(input.outDir, source.slice(11));
-        if (!existsSync(path) && !generatedByPath[path]) throw new Error(`compose service ${name}: ${source} does not exist`);
-        const files = !generatedByPath[path] && statSync(path).isDirectory()
-          ? readdirSync(path, { recursive: true, encoding: "utf8" })
-              .filter((f) => statSync(join(path, f)).isFile())
-              .sort()
-              .map((f) => [join(path, f), `${target}/${f}`] as const)
-          : [[path, target] as const];
+        if (!existsSync(path) && !generatedByPath[path])
+          throw new Error(`compose service ${name}: ${source} does not exist`);
+        const files =
+          !generatedByPath[path] && statSync(path).isDirectory()
+            ? readdirSync(path, { recursive: true, encoding: "utf8" })
+                .filter((f) => statSync(join(path, f)).isFile())
+                .sort()
+                .map((f) => [join(path, f), `${target}/${f}`] as const)
+            : [[path, target] as const];
         for (const [file, to] of files) serviceConfigs.push(configFor(file, to));
       } else if (source.startsWith("/")) {
         mounts.push(v);
@@ -237,7 +246,9 @@ export function render(input: RenderInput): Rendered {
     // ports: only where the overlay chose how they are published
     const ports = pick("ports") as Dict[] | undefined;
     if ((svc.ports ?? []).length && !has("ports"))
-      throw new Error(`compose service ${name} publishes ports: the overlay must say how in Swarm (change.ports)`);
+      throw new Error(
+        `compose service ${name} publishes ports: the overlay must say how in Swarm (change.ports)`,
+      );
     if (ports?.length)
       out.ports = ports.map((p) => ({ ...p, target: Number(p.target), published: Number(p.published) }));
 
@@ -245,7 +256,10 @@ export function render(input: RenderInput): Rendered {
     const limits: Dict = {};
     if (svc.cpus !== undefined) limits.cpus = String(svc.cpus);
     if (svc.mem_limit !== undefined) limits.memory = String(svc.mem_limit);
-    let deploy = deepMerge(overlay.defaults.deploy, Object.keys(limits).length ? { resources: { limits } } : {});
+    let deploy = deepMerge(
+      overlay.defaults.deploy,
+      Object.keys(limits).length ? { resources: { limits } } : {},
+    );
     if (svc.restart === "no" || svc.restart === undefined)
       deploy = deepMerge(deploy, { restart_policy: { condition: "none" } });
     deploy = deepMerge(deploy, i === undefined ? (ov.deploy ?? {}) : instance(ov.deploy ?? {}, i));
@@ -272,7 +286,9 @@ export function render(input: RenderInput): Rendered {
   for (const p of plan) origin[p.name] = p.from;
 
   const generated = {
-    "prometheus.yml": `${HEADER}${Bun.YAML.stringify(renderPrometheus(readPrometheus(root), origin), null, 2)}\n`,
+    "prometheus.yml": yaml11Safe(
+      `${HEADER}${Bun.YAML.stringify(renderPrometheus(readPrometheus(root), origin), null, 2)}\n`,
+    ),
   };
   const generatedByPath: Record<string, string> = Object.fromEntries(
     Object.entries(generated).map(([f, text]) => [join(input.outDir, f), text]),
@@ -280,7 +296,12 @@ export function render(input: RenderInput): Rendered {
 
   for (const p of plan.filter((p) => p.from !== undefined)) {
     const from = p.from as string;
-    services[p.name] = convert(from, compose.services[from] as ComposeService, overlay.services[from] ?? {}, p.i);
+    services[p.name] = convert(
+      from,
+      compose.services[from] as ComposeService,
+      overlay.services[from] ?? {},
+      p.i,
+    );
   }
   for (const [name, added] of Object.entries(overlay.added)) {
     for (let i = 1; i <= added.instances; i++) {
@@ -288,7 +309,8 @@ export function render(input: RenderInput): Rendered {
       const svc = instance(added.service, i);
       for (const v of (svc.volumes as string[] | undefined) ?? []) {
         const [source = "", target = ""] = v.split(":");
-        if (source.startsWith(".") || source.startsWith("/")) throw new Error(`added ${name}: ${v}: named volumes only`);
+        if (source.startsWith(".") || source.startsWith("/"))
+          throw new Error(`added ${name}: ${v}: named volumes only`);
         (svc.volumes as string[])[(svc.volumes as string[]).indexOf(v)] = `${source}_${i}:${target}`;
         volumes[`${source}_${i}`] = {};
       }
@@ -312,7 +334,10 @@ export function render(input: RenderInput): Rendered {
   }
   const secretDefs: Record<string, Dict> = {};
   for (const s of [...secrets].sort()) {
-    if (!compose.secrets?.[s] && !Object.values(overlay.services).some((o) => o.secrets_added?.some((a) => a.name === s)))
+    if (
+      !compose.secrets?.[s] &&
+      !Object.values(overlay.services).some((o) => o.secrets_added?.some((a) => a.name === s))
+    )
       throw new Error(`secret ${s} is neither in compose.yaml nor added by the overlay`);
     secretDefs[s] = { external: true, name: `${stackName}_${s}` };
   }
@@ -322,7 +347,11 @@ export function render(input: RenderInput): Rendered {
       version: STACK_FORMAT,
       services,
       networks,
-      volumes: Object.fromEntries(Object.keys(volumes).sort().map((v) => [v, {}])),
+      volumes: Object.fromEntries(
+        Object.keys(volumes)
+          .sort()
+          .map((v) => [v, {}]),
+      ),
       secrets: secretDefs,
       configs,
     },
@@ -355,14 +384,22 @@ export function renderPrometheus(base: Dict, origin: Record<string, string | und
     job.dns_sd_configs ? { ...job, dns_sd_configs: (job.dns_sd_configs as Dict[]).map(sd) } : job,
   );
   const members = (prefix: string) =>
-    Object.keys(origin).filter((n) => new RegExp(`^${prefix}\\d+$`).test(n)).map((n) => `tasks.${n}`);
+    Object.keys(origin)
+      .filter((n) => new RegExp(`^${prefix}\\d+$`).test(n))
+      .map((n) => `tasks.${n}`);
   jobs.push(
     { job_name: "patroni", dns_sd_configs: [{ names: members("pg"), type: "A", port: 8008 }] },
     { job_name: "etcd", dns_sd_configs: [{ names: members("etcd"), type: "A", port: 2379 }] },
   );
   return {
     ...base,
-    alerting: { ...alerting, alertmanagers: alerting.alertmanagers.map((a) => ({ ...a, dns_sd_configs: (a.dns_sd_configs as Dict[]).map(sd) })) },
+    alerting: {
+      ...alerting,
+      alertmanagers: alerting.alertmanagers.map((a) => ({
+        ...a,
+        dns_sd_configs: (a.dns_sd_configs as Dict[]).map(sd),
+      })),
+    },
     scrape_configs: jobs,
   };
 }
@@ -371,10 +408,10 @@ export function renderPrometheus(base: Dict, origin: Record<string, string | und
 function escapeDollars<T>(node: T): T {
   if (typeof node === "string") return node.replaceAll("$", () => "$$") as T;
   if (Array.isArray(node)) return node.map(escapeDollars) as T;
-  if (isDict(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, escapeDollars(v)])) as T;
+  if (isDict(node))
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, escapeDollars(v)])) as T;
   return node;
 }
-
 
 export function loadInput(root = repoRoot): { compose: Compose; overlay: Overlay } {
   return {
@@ -383,12 +420,26 @@ export function loadInput(root = repoRoot): { compose: Compose; overlay: Overlay
   };
 }
 
+/**
+ * Quotes the plain scalars a YAML 1.1 reader (PyYAML, go-yaml v2 in the docker client) takes for
+ * something else: `472:0` is a base-60 number there, `on`/`yes` booleans. Bun writes YAML 1.2.
+ */
+export function yaml11Safe(text: string): string {
+  return text.replace(
+    /^(\s*(?:- )?(?:[\w.-]+: )?)(\d+(?::\d+)+|y|n|yes|no|on|off|true|false)$/gim,
+    (line, prefix: string, value: string) => (/^(true|false)$/.test(value) ? line : `${prefix}"${value}"`),
+  );
+}
+
 /** Renders and writes stack.yml and the files it refers to into outDir. */
 export function writeStack(outDir: string, env: Record<string, string>, root = repoRoot): Rendered {
   mkdirSync(outDir, { recursive: true });
   const result = render({ ...loadInput(root), env, outDir, root });
   for (const [file, text] of Object.entries(result.generated)) writeFileSync(join(outDir, file), text);
-  writeFileSync(join(outDir, "stack.yml"), `${HEADER}${Bun.YAML.stringify(escapeDollars(result.stack), null, 2)}\n`);
+  writeFileSync(
+    join(outDir, "stack.yml"),
+    yaml11Safe(`${HEADER}${Bun.YAML.stringify(escapeDollars(result.stack), null, 2)}\n`),
+  );
   return result;
 }
 

@@ -343,7 +343,13 @@ export function keyValues(unit: Unit, section: string, key: string): Map<string,
 
 // ---------------------------------------------------------------------------------------- compose side
 // shared with the Swarm stack renderer (scripts/swarm/render-stack.ts)
-export { bytes, durationMs, interpolate, interpolateDeep, parseDotEnv } from "../../scripts/lib/compose-file.ts";
+export {
+  bytes,
+  durationMs,
+  interpolate,
+  interpolateDeep,
+  parseDotEnv,
+} from "../../scripts/lib/compose-file.ts";
 
 /**
  * Renders the units with `.env.example`'s values into a fresh temporary folder, as install would;
