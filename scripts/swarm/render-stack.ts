@@ -350,7 +350,7 @@ export function render(input: RenderInput): Rendered {
       volumes: Object.fromEntries(
         Object.keys(volumes)
           .sort()
-          .map((v) => [v, {}]),
+          .map((v) => [v, v === "attachments" ? attachmentsVolume(env.SWARM_ATTACHMENTS_NFS) : {}]),
       ),
       secrets: secretDefs,
       configs,
@@ -358,6 +358,21 @@ export function render(input: RenderInput): Rendered {
     origin,
     leftOut,
     generated,
+  };
+}
+
+/**
+ * The attachments volume: the API writes files on whichever node it runs, and every node's proxy sends
+ * them, so all nodes need the same files: an NFS export (SWARM_ATTACHMENTS_NFS=host:/path) mounted by
+ * each node's engine. Without one it is a volume per node (a test swarm on one machine).
+ */
+export function attachmentsVolume(nfs: string | undefined): Dict {
+  if (!nfs) return {};
+  const m = nfs.match(/^([A-Za-z0-9.-]+):(\/[^\s,]*)$/);
+  if (!m) throw new Error(`SWARM_ATTACHMENTS_NFS must be host:/path, got ${nfs}`);
+  return {
+    driver: "local",
+    driver_opts: { type: "nfs", o: `addr=${m[1]},rw,nfsvers=4`, device: `:${m[2]}` },
   };
 }
 

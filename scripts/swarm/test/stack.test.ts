@@ -358,6 +358,17 @@ describe("the Swarm specifics", () => {
     }
   });
 
+  test("SWARM_ATTACHMENTS_NFS: every node mounts the same attachments export", () => {
+    expect(full.stack.volumes.attachments).toEqual({});
+    expect(renderTo({ SWARM_ATTACHMENTS_NFS: "nas.internal:/exports/tp" }).stack.volumes.attachments).toEqual(
+      {
+        driver: "local",
+        driver_opts: { type: "nfs", o: "addr=nas.internal,rw,nfsvers=4", device: ":/exports/tp" },
+      },
+    );
+    expect(() => renderTo({ SWARM_ATTACHMENTS_NFS: "nas;rm -rf /" })).toThrow(/host:\/path/);
+  });
+
   test("SWARM_REGISTRY: the images built here come from the private registry", () => {
     const { stack } = renderTo({ SWARM_REGISTRY: "registry.internal:5000" });
     expect(stack.services.api?.image).toBe("registry.internal:5000/taskplatform-api:latest");
