@@ -10,6 +10,7 @@
 #   POSTGRES_DB             created after the first initdb (post-bootstrap.sh)
 #   PGDATA                  the data directory (a volume)
 #   PATRONI_SYNCHRONOUS_MODE  true (default): a commit is acknowledged once a replica has it too
+#   PATRONI_TTL, PATRONI_LOOP_WAIT, PATRONI_RETRY_TIMEOUT  failure detection (default 15, 5, 5 s)
 set -eu
 
 if [ "$#" -gt 0 ]; then
@@ -45,9 +46,11 @@ etcd3:
   hosts: $PATRONI_ETCD3_HOSTS
 bootstrap:
   dcs:
-    ttl: 30
-    loop_wait: 10
-    retry_timeout: 10
+    # the leader key lives ttl seconds: a lost primary is replaced ~ttl + loop_wait later (at most 20 s
+    # here; Patroni needs loop_wait + 2 * retry_timeout <= ttl). Later changes: patronictl edit-config
+    ttl: ${PATRONI_TTL:-15}
+    loop_wait: ${PATRONI_LOOP_WAIT:-5}
+    retry_timeout: ${PATRONI_RETRY_TIMEOUT:-5}
     maximum_lag_on_failover: 1048576
     # an acknowledged commit is on the primary and on the synchronous standby: losing the primary loses
     # none (with no healthy standby left Patroni turns synchronous replication off rather than block writes)
@@ -84,6 +87,9 @@ postgresql:
     rewind:
       username: $POSTGRES_USER
       password: $(yaml_secret "${POSTGRES_PASSWORD_FILE:-/run/secrets/db_password}")
+  # a new standby copies the primary at once (the default, a spread checkpoint, waits minutes)
+  basebackup:
+    - checkpoint: fast
   pg_hba:
     - local all all trust
     - host replication replicator all scram-sha-256
