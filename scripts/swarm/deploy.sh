@@ -13,36 +13,30 @@
 #   SWARM_STACK_NAME  the stack's name (default taskplatform)
 #   SWARM_REGISTRY    host:port of a private registry every node pulls from (Debian's docker-registry)
 #   SWARM_LOAD_HOSTS  without a registry: the other nodes' engines, e.g. "ssh://root@node2 ssh://root@node3"
+#   SWARM_RENDER_DIR  where the stack file is rendered (default deploy/swarm/rendered); TP_ENV_FILE (.env)
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
-read -ra docker <<<"${DOCKER:-docker}"
-stack=${SWARM_STACK_NAME:-taskplatform}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$TP_ROOT"
 build=1
 case "${1:-}" in
   --no-build) build=0 ;;
   '') ;;
-  -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--no-build]" >&2; exit 2 ;;
 esac
 
-log() { printf 'swarm: %s\n' "$*"; }
-die() { printf 'swarm: %s\n' "$*" >&2; exit 1; }
-
-[[ -f .env ]] || die ".env not found: run scripts/setup.sh first"
+env_file=${TP_ENV_FILE:-$TP_ROOT/.env}
+[[ -f "$env_file" ]] || die "$env_file not found: run scripts/setup.sh first"
+load_env
 command -v bun >/dev/null || die "bun renders the stack file: npm install -g bun (docs/swarm.md)"
-# .env's values (the shell's own win, as with compose)
-env_value() {
-  local name=$1 fallback=$2
-  if [[ -n "${!name:-}" ]]; then printf '%s' "${!name}"; return; fi
-  local line
-  line=$(grep -E "^${name}=" .env | tail -n 1 || true)
-  printf '%s' "${line#*=}" | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/" | grep . || printf '%s' "$fallback"
-}
-tag=$(env_value TP_IMAGE_TAG latest)
-replicas=$(env_value SWARM_API_REPLICAS 2)
-timeout=$(env_value DEPLOY_TIMEOUT 180)
+read -ra docker <<<"${DOCKER:-docker}"
+stack=${SWARM_STACK_NAME:-taskplatform}
+tag=${TP_IMAGE_TAG:-latest}
+replicas=${SWARM_API_REPLICAS:-2}
+timeout=${DEPLOY_TIMEOUT:-180}
+render_dir=${SWARM_RENDER_DIR:-$TP_ROOT/deploy/swarm/rendered}
 
 state=$("${docker[@]}" info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}')
 [[ "$state" == "active true" ]] || die "this engine is not a swarm manager ($state): docker swarm init / join as manager"
@@ -75,7 +69,7 @@ if ((monitoring == 0)); then
 fi
 
 # 2. secrets
-DOCKER="${docker[*]}" SWARM_STACK_NAME=$stack "$root/scripts/swarm/secrets.sh"
+DOCKER="${docker[*]}" SWARM_STACK_NAME=$stack "$TP_ROOT/scripts/swarm/secrets.sh"
 
 # 3. images
 images=(taskplatform-db taskplatform-db-ha taskplatform-api taskplatform-proxy)
@@ -109,10 +103,10 @@ else
 fi
 
 # 4. render
-bun scripts/swarm/render-stack.ts --env-file .env
+bun scripts/swarm/render-stack.ts --env-file "$env_file" --out "$render_dir"
 
 # 5. deploy and wait
-"${docker[@]}" stack deploy --prune "${resolve[@]}" -c deploy/swarm/rendered/stack.yml "$stack"
+"${docker[@]}" stack deploy --prune "${resolve[@]}" -c "$render_dir/stack.yml" "$stack"
 deadline=$((SECONDS + timeout))
 while :; do
   pending=$("${docker[@]}" service ls --filter "label=com.docker.stack.namespace=$stack" \

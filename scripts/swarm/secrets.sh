@@ -9,10 +9,11 @@
 #   SWARM_STACK_NAME   the stack's name (default taskplatform); TP_SECRETS_DIR (default ./secrets)
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 read -ra docker <<<"${DOCKER:-docker}"
 stack=${SWARM_STACK_NAME:-taskplatform}
-secrets_dir=${TP_SECRETS_DIR:-$root/secrets}
+secrets_dir=${TP_SECRETS_DIR:-$TP_ROOT/secrets}
 
 # secret name = file under secrets/ (compose.yaml's secrets, plus the replication password)
 SECRET_FILES=(
@@ -26,8 +27,6 @@ SECRET_FILES=(
   db_replication_password=db_replication_password
 )
 
-log() { printf 'secrets: %s\n' "$*"; }
-die() { printf 'secrets: %s\n' "$*" >&2; exit 1; }
 
 [[ -d "$secrets_dir" ]] || die "$secrets_dir not found: run scripts/setup.sh first"
 if [[ ! -s "$secrets_dir/db_replication_password" ]]; then
@@ -44,11 +43,11 @@ for entry in "${SECRET_FILES[@]}"; do
     if [[ "$known" == "$sum" ]]; then
       log "${stack}_$name exists"
     else
-      log "${stack}_$name exists but $file changed since: the stack keeps the old value (docs/swarm.md, Rotate a secret)" >&2
+      warn "${stack}_$name exists but $file changed since: the stack keeps the old value (docs/swarm.md, Rotate a secret)"
     fi
     continue
   fi
   "${docker[@]}" secret create --label "org.taskplatform.stack=$stack" --label "org.taskplatform.sha256=$sum" \
     "${stack}_$name" "$file" >/dev/null
-  log "created ${stack}_$name from ${file#"$root"/}"
+  log "created ${stack}_$name from ${file#"$TP_ROOT"/}"
 done
