@@ -25,9 +25,14 @@ case "$PATRONI_NAME" in
   *[!a-z0-9_-]*) echo "PATRONI_NAME must be a lower-case name, got '$PATRONI_NAME'" >&2; exit 2 ;;
 esac
 
+superuser_file=${POSTGRES_PASSWORD_FILE:-/run/secrets/db_password}
+replication_file=${PATRONI_REPLICATION_PASSWORD_FILE:-/run/secrets/db_replication_password}
+for file in "$superuser_file" "$replication_file"; do
+  [ -r "$file" ] || { echo "cannot read $file (a Swarm secret of the stack)" >&2; exit 2; }
+done
+
 # A secret file's first line as a YAML double-quoted string.
 yaml_secret() {
-  [ -r "$1" ] || { echo "cannot read $1" >&2; exit 2; }
   printf '"%s"' "$(head -n 1 "$1" | sed 's/[\\"]/\\&/g')"
 }
 
@@ -80,13 +85,13 @@ postgresql:
   authentication:
     superuser:
       username: $POSTGRES_USER
-      password: $(yaml_secret "${POSTGRES_PASSWORD_FILE:-/run/secrets/db_password}")
+      password: $(yaml_secret "$superuser_file")
     replication:
       username: replicator
-      password: $(yaml_secret "${PATRONI_REPLICATION_PASSWORD_FILE:-/run/secrets/db_replication_password}")
+      password: $(yaml_secret "$replication_file")
     rewind:
       username: $POSTGRES_USER
-      password: $(yaml_secret "${POSTGRES_PASSWORD_FILE:-/run/secrets/db_password}")
+      password: $(yaml_secret "$superuser_file")
   # a new standby copies the primary at once (the default, a spread checkpoint, waits minutes)
   basebackup:
     - checkpoint: fast
