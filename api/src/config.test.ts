@@ -213,12 +213,17 @@ describe("loadConfig", () => {
     expect(config.redisUrl).toBeUndefined();
     expect(loadConfig({ ...env, REDIS_SENTINEL_NAME: "tp-main" }, "serve").redisSentinelName).toBe("tp-main");
     expect(loadConfig({ ...production, REDIS_SENTINELS: undefined }, "serve").redisSentinels).toBeUndefined();
-    const problem = (extra: Record<string, string>) => errorOf(() => loadConfig({ ...env, ...extra }, "serve"));
+    const problem = (extra: Record<string, string>) =>
+      errorOf(() => loadConfig({ ...env, ...extra }, "serve"));
     expect(problem({ REDIS_SENTINELS: "s1:26379,s2:0" })).toBe(
       'REDIS_SENTINELS: must be host:port,host:port; "s2:0" is not a host:port',
     );
-    expect(problem({ REDIS_SENTINELS: "redis://s1:26379" })).toStartWith("REDIS_SENTINELS: must be host:port");
-    expect(problem({ REDIS_SENTINELS: "s1,,s2" })).toStartWith('REDIS_SENTINELS: must be host:port,host:port; ""');
+    expect(problem({ REDIS_SENTINELS: "redis://s1:26379" })).toStartWith(
+      "REDIS_SENTINELS: must be host:port",
+    );
+    expect(problem({ REDIS_SENTINELS: "s1,,s2" })).toStartWith(
+      'REDIS_SENTINELS: must be host:port,host:port; ""',
+    );
     expect(problem({ REDIS_SENTINELS: Array(17).fill("s").join(",") })).toBe(
       "REDIS_SENTINELS: at most 16 sentinels",
     );

@@ -125,7 +125,9 @@ const schema = z
     REDIS_SENTINELS: sentinelList.optional(),
     REDIS_SENTINEL_NAME: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be 1-64 letters, digits, dots, dashes or underscores" })
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, {
+        message: "must be 1-64 letters, digits, dots, dashes or underscores",
+      })
       .default("taskplatform"),
     REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
     REDIS_KEY_PREFIX: z.string().default("tp:"),

@@ -125,7 +125,7 @@ function openStore(config: Config, log: Logger, options: RuntimeOptions) {
       onError: options.onRedisError ?? ((error) => log.debug("redis error", { reason: error.message })),
     });
     const description = config.redisSentinels
-      ? `store: Redis master "${config.redisSentinelName}" through ${config.redisSentinels.length} Sentinels (REDIS_SENTINELS)`
+      ? `store: Redis master ${config.redisSentinelName} through ${config.redisSentinels.length} Sentinels (REDIS_SENTINELS)`
       : "store: Redis from REDIS_URL";
     return { store, ready: store.ready, description };
   }
