@@ -188,7 +188,12 @@ async function failover(what: string, kill: () => Promise<string>, targetS: numb
       }
     return true;
   };
-  await eventually(async () => settled(), `${what}: every request kind answering again`, 90_000);
+  await eventually(async () => settled(), `${what}: every request kind answering again`, 60_000).catch(
+    (error: Error) => {
+      const stuck = outcomes.slice(-6).map((o) => `${o.kind} on api ${o.api}: ${o.status}`);
+      throw new Error(`${error.message}; last answers ${stuck.join(", ")}\n${ha.logs()}`);
+    },
+  );
   const window = outcomes.slice(from);
   const failures = window.filter((o) => !ok(o));
   // From the first error to the moment the last (instance, kind) that failed answered again.

@@ -249,11 +249,11 @@ async function startPatroniCluster(dir: string, etcd: string, size = 3): Promise
   return cluster;
 }
 
-function logTail(dir: string, name: string): string {
+function logTail(dir: string, name: string, lines = 30): string {
   try {
     return `--- ${name}.log\n${readFileSync(join(dir, `${name}.log`), "utf8")
       .split("\n")
-      .slice(-30)
+      .slice(-lines)
       .join("\n")}`;
   } catch {
     return `--- ${name}.log: none`;
@@ -414,6 +414,8 @@ export async function startHighAvailability(): Promise<{
   dir: string;
   postgres: PatroniCluster;
   redis: SentinelRedis;
+  /** The last lines of every process's log, for a failure message. */
+  logs(lines?: number): string;
   stop(): Promise<void>;
 }> {
   const dir = tempDir("tp-ha-");
@@ -431,7 +433,12 @@ export async function startHighAvailability(): Promise<{
   try {
     const etcd = await startEtcd(dir);
     const [postgres, redis] = await Promise.all([startPatroniCluster(dir, etcd), startSentinelRedis(dir)]);
-    return { dir, postgres, redis, stop };
+    const logs = (lines = 15) =>
+      readdirSync(dir)
+        .filter((entry) => entry.endsWith(".log"))
+        .map((entry) => logTail(dir, entry.slice(0, -".log".length), lines))
+        .join("\n");
+    return { dir, postgres, redis, logs, stop };
   } catch (error) {
     await stop();
     throw error;
