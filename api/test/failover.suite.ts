@@ -263,6 +263,21 @@ beforeAll(async () => {
   } finally {
     await admin.end();
   }
+  // Synchronous replication waits for the WAL to be flushed on the standby, not replayed: wait until
+  // every member has the new database before an API may try it first.
+  for (const member of ha.postgres.members)
+    await eventually(async () => {
+      const sql = postgres(`postgres://postgres@127.0.0.1:${member.pgPort}/tasks`, {
+        max: 1,
+        onnotice: () => {},
+      });
+      try {
+        await sql`SELECT 1`;
+        return true;
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+    }, `the tasks database on ${member.name}`);
   const env = {
     REDIS_SENTINELS: ha.redis.sentinelList,
     REDIS_SENTINEL_NAME: SENTINEL_MASTER,

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseTimestamp } from "./client.ts";
+import { hostCount, isDatabaseUnavailable, parseTimestamp } from "./client.ts";
 
 test("parseTimestamp reads PostgreSQL's timestamp text exactly, years below 100 included", () => {
   const iso = (text: string) => parseTimestamp(text).toISOString();
@@ -8,4 +8,15 @@ test("parseTimestamp reads PostgreSQL's timestamp text exactly, years below 100 
   expect(iso("2024-03-01 10:00:00+05:30")).toBe("2024-03-01T04:30:00.000Z");
   expect(iso("2024-03-01 10:00:00-02")).toBe("2024-03-01T12:00:00.000Z");
   expect(parseTimestamp("infinity").getTime()).toBeNaN();
+});
+
+test("hostCount counts the hosts of a multi-host URL (credentials and query aside)", () => {
+  expect(hostCount("postgres://app:p,w@db:5432/tasks")).toBe(1);
+  expect(hostCount("postgres://app@pg1:5432,pg2:5432,pg3/tasks?target_session_attrs=primary")).toBe(3);
+  expect(hostCount("postgresql://pg1,pg2")).toBe(2);
+});
+
+test("a write refused as read-only (a demoted primary during a failover) is unavailability, not a bug", () => {
+  expect(isDatabaseUnavailable({ code: "25006" })).toBe(true);
+  expect(isDatabaseUnavailable({ code: "23505" })).toBe(false);
 });

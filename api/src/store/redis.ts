@@ -110,8 +110,10 @@ function connectionOptions(options: RedisStoreOptions): RedisOptions {
 /**
  * Every Redis connection the API opens comes from here: one address (REDIS_URL) or the master that the
  * Sentinels name. Through Sentinel, a connection that drops asks the Sentinels again, a node that is no
- * longer master is refused (ioredis' ROLE check) and a +switch-master message drops connections to
- * the old master at once (failoverDetector), so writes never go to a demoted node.
+ * longer master is refused (ioredis' role check on connect), and a connection still open to a demoted
+ * master reconnects on its first READONLY reply. Not ioredis' failoverDetector: its +switch-master
+ * handler, arriving while the client is already reconnecting, ends the client for good (status "end",
+ * seen in api/test/failover.suite.ts: sign-ins answered 503 until the process restarted).
  */
 function openRedis(options: RedisStoreOptions, overrides: RedisOptions = {}): Redis {
   const settings = { ...connectionOptions(options), ...overrides };
@@ -123,7 +125,7 @@ function openRedis(options: RedisStoreOptions, overrides: RedisOptions = {}): Re
     ...(options.sentinelPassword ? { sentinelPassword: options.sentinelPassword } : {}),
     sentinelCommandTimeout: settings.connectTimeout,
     sentinelRetryStrategy: settings.retryStrategy,
-    failoverDetector: true,
+    reconnectOnError: (error) => error.message.startsWith("READONLY"),
   };
   return options.url ? new Redis(options.url, sentinel) : new Redis(sentinel);
 }
