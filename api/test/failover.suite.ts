@@ -247,7 +247,22 @@ async function failover(what: string, kill: () => Promise<string>, targetS: numb
   return report;
 }
 
+/** The APIs' own account of what went wrong (errors and the slowest requests), for a failing check. */
+function apiTrouble(): string {
+  return apis
+    .flatMap((api, i) =>
+      api
+        .output()
+        .split("\n")
+        .filter((line) => /"level":"error"|"durationMs":(1[5-9]\d\d|\d{4,})/.test(line))
+        .slice(0, 5)
+        .map((line) => `api ${i}: ${line.slice(0, 600)}`),
+    )
+    .join("\n");
+}
+
 function expectWithinBounds(report: Report, targetS: number) {
+  if (report.failedOtherwise.length > 0 || report.slowest >= BOUND_MS) console.log(apiTrouble());
   expect(report.failedOtherwise.map((o) => `${o.kind} on api ${o.api}: ${o.status}`)).toEqual([]);
   expect(report.slowest).toBeLessThan(BOUND_MS);
   expect(report.lost).toEqual([]);
@@ -309,7 +324,6 @@ afterAll(async () => {
   await Promise.all(traffic);
   await Promise.all(streams.map((s) => s.stop()));
   await Promise.all(apis.map((api) => api.stop("SIGKILL")));
-  apis.forEach((api, i) => Bun.write(`/tmp/pgha-api${i}.log`, api.output())); // DEBUG-TEMP
   await ha?.stop();
 });
 
