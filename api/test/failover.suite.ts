@@ -254,7 +254,11 @@ function apiTrouble(): string {
       api
         .output()
         .split("\n")
-        .filter((line) => /"level":"error"|"durationMs":(1[5-9]\d\d|\d{4,})/.test(line))
+        .filter(
+          (line) =>
+            /"durationMs":(1[5-9]\d\d|[2-9]\d\d\d|\d{5,})/.test(line) ||
+            (line.includes('"level":"error"') && !line.includes('"msg":"request"')),
+        )
         .slice(0, 5)
         .map((line) => `api ${i}: ${line.slice(0, 600)}`),
     )
