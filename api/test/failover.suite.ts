@@ -166,7 +166,7 @@ interface Report {
 const describeSlowest = (window: Outcome[], since: number) => {
   const slowest = window.reduce((a, b) => (b.end - b.start > a.end - a.start ? b : a));
   const seconds = (ms: number) => (ms / 1000).toFixed(2);
-  return `${seconds(slowest.end - slowest.start)} s (${slowest.kind} → ${slowest.status || "no answer"}, sent at +${seconds(slowest.start - since)} s)`;
+  return `${seconds(slowest.end - slowest.start)} s (${slowest.kind} → ${slowest.status || "no answer"}, sent at +${seconds(Math.max(0, slowest.start - since))} s)`;
 };
 
 /** Kills, waits for the API to answer every kind of request again, and measures the window. */
