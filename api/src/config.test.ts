@@ -171,17 +171,19 @@ describe("loadConfig", () => {
     expect(trusted("true")).toEqual(PRIVATE_NETWORKS);
   });
 
-  test("DATABASE_URL: several hosts with target_session_attrs=primary; bad host lists are clear errors", () => {
+  test("DATABASE_URL: several hosts with target_session_attrs=primary or read-write; bad host lists are clear errors", () => {
     const multi = "postgres://app:pw@pg1:5432,pg2:5433,pg-3.internal/tasks?target_session_attrs=primary";
     expect(loadConfig({ ...production, DATABASE_URL: multi }, "serve").databaseUrl).toBe(multi);
+    const readWrite = "postgres://app@pg1:5432,pg2:5432/tasks?target_session_attrs=read-write";
+    expect(loadConfig({ ...production, DATABASE_URL: readWrite }, "serve").databaseUrl).toBe(readWrite);
     const single = "postgres://app@db:5432/tasks?target_session_attrs=read-write";
     expect(loadConfig({ ...production, DATABASE_URL: single }, "serve").databaseUrl).toBe(single);
     const problem = (url: string) => errorOf(() => loadConfig({ ...production, DATABASE_URL: url }, "serve"));
     expect(problem("postgres://app@pg1:5432,pg2:5432/tasks")).toBe(
-      "DATABASE_URL: with several hosts, add ?target_session_attrs=primary (got none)",
+      "DATABASE_URL: with several hosts, add ?target_session_attrs=primary (or read-write; got none)",
     );
-    expect(problem("postgres://app@pg1,pg2/tasks?target_session_attrs=read-write")).toBe(
-      'DATABASE_URL: with several hosts, add ?target_session_attrs=primary (got "read-write")',
+    expect(problem("postgres://app@pg1,pg2/tasks?target_session_attrs=standby")).toBe(
+      'DATABASE_URL: with several hosts, add ?target_session_attrs=primary (or read-write; got "standby")',
     );
     expect(problem("postgres://app@pg1:5432,pg2:99999/t?target_session_attrs=primary")).toBe(
       'DATABASE_URL: must list hosts as host:port,host:port; "pg2:99999" is not a host:port',

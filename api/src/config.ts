@@ -72,11 +72,11 @@ const postgresUrl = z.string().transform((value, ctx) => {
   const bad = hosts.find((host) => !hostPort(host));
   if (bad !== undefined)
     return fail(`must list hosts as host:port,host:port; "${bad.slice(0, 50)}" is not a host:port`);
-  // postgres.js decides read-write from default_transaction_read_only, which a hot standby reports as
-  // off: only `primary` (pg_is_in_recovery) keeps the API off a standby.
-  if (attrs !== "primary")
+  // Without it postgres.js keeps the first host that answers, standby or not. (read-write judged a hot
+  // standby writable in postgres.js 3.4.9: patches/postgres@3.4.9.patch fixes that.)
+  if (attrs !== "primary" && attrs !== "read-write")
     return fail(
-      `with several hosts, add ?target_session_attrs=primary (got ${attrs === null ? "none" : `"${attrs.slice(0, 20)}"`})`,
+      `with several hosts, add ?target_session_attrs=primary (or read-write; got ${attrs === null ? "none" : `"${attrs.slice(0, 20)}"`})`,
     );
   return value;
 });

@@ -90,8 +90,8 @@ export interface ClusterMember {
 
 export interface PatroniCluster {
   members: PatroniMember[];
-  /** postgres://postgres@127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3/<database>?target_session_attrs=primary */
-  url(database: string): string;
+  /** postgres://postgres@127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3/<database>?target_session_attrs=<attrs> */
+  url(database: string, attrs?: "primary" | "read-write"): string;
   /** Patroni's view (GET /cluster from the first member that answers). */
   view(): Promise<ClusterMember[]>;
   leader(): Promise<PatroniMember>;
@@ -217,8 +217,8 @@ async function startPatroniCluster(dir: string, etcd: string, size = 3): Promise
   };
   const cluster: PatroniCluster = {
     members,
-    url: (database) =>
-      `postgres://postgres@${members.map((m) => `127.0.0.1:${m.pgPort}`).join(",")}/${database}?target_session_attrs=primary`,
+    url: (database, attrs = "primary") =>
+      `postgres://postgres@${members.map((m) => `127.0.0.1:${m.pgPort}`).join(",")}/${database}?target_session_attrs=${attrs}`,
     view,
     async leader() {
       const leader = (await view()).find((m) => m.role === "leader" && m.state === "running");
