@@ -1,6 +1,7 @@
 locals {
+  node_instance_type = local.swarm ? var.swarm_instance_type : var.instance_type
   # Graviton families carry a "g" after the generation digit (t4g, m7g, c7gn, ...).
-  architecture = can(regex("^[a-z]+[0-9]+[a-z]*g[a-z]*\\.", var.instance_type)) ? "arm64" : "x86_64"
+  architecture = can(regex("^[a-z]+[0-9]+[a-z]*g[a-z]*\\.", local.node_instance_type)) ? "arm64" : "x86_64"
 
   tags = merge(
     {
@@ -102,13 +103,19 @@ module "user_data" {
   tp_script      = chomp(file("${path.module}/tp"))
 }
 
+# The single host; with node_count >= 3 it is Swarm node 1 (swarm.tf), which keeps the single-host
+# path's resource addresses and plan exactly as they were (every swarm-only argument is null there).
 resource "aws_instance" "this" {
   ami                    = data.aws_ssm_parameter.al2023.insecure_value
-  instance_type          = var.instance_type
+  instance_type          = local.node_instance_type
   key_name               = var.key_name
   vpc_security_group_ids = [aws_security_group.this.id]
+  availability_zone      = local.swarm ? local.swarm_nodes["1"].availability_zone : null
+  subnet_id              = local.swarm ? local.swarm_nodes["1"].subnet_id : null
+  private_ip             = local.swarm ? local.swarm_nodes["1"].private_ip : null
+  iam_instance_profile   = local.swarm ? aws_iam_instance_profile.swarm["init"].name : null
 
-  user_data                   = module.user_data.rendered
+  user_data                   = local.swarm ? module.swarm_user_data["1"].rendered : module.user_data.rendered
   user_data_replace_on_change = true
 
   metadata_options {
@@ -126,7 +133,7 @@ resource "aws_instance" "this" {
     tags                  = merge(local.tags, { Name = "${var.name}-root" })
   }
 
-  tags = local.tags
+  tags = local.swarm ? merge(local.tags, { Name = "${var.name}-node-1" }) : local.tags
 
   lifecycle {
     # A newer AL2023 AMI must not replace a running server on the next plan.

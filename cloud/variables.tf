@@ -109,3 +109,30 @@ variable "deploy_mode" {
     error_message = "deploy_mode must be one of auto, quadlet, compose."
   }
 }
+
+variable "node_count" {
+  description = "1 (default): today's single host (Podman, compose or Quadlet). 3 (or 5, 7): a Docker Swarm of that many manager nodes across availability zones, running the stack with PostgreSQL (Patroni) and Redis (Sentinel) failover."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.node_count == 1 || (var.node_count >= 3 && var.node_count <= 7 && var.node_count % 2 == 1)
+    error_message = "node_count must be 1 (one host) or an odd number from 3 to 7 (a Swarm needs an odd number of managers to keep a Raft majority)."
+  }
+}
+
+variable "swarm_instance_type" {
+  description = "EC2 instance type of every Swarm node (node_count >= 3). Each node runs a PostgreSQL member, etcd, Redis, a Sentinel, an API replica and the proxy: 4 GiB of memory is the practical minimum."
+  type        = string
+  default     = "t3.medium"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.swarm_instance_type))
+    error_message = "swarm_instance_type must look like an EC2 instance type, e.g. t3.medium."
+  }
+
+  validation {
+    condition     = !can(regex("\\.(nano|micro|small)$", var.swarm_instance_type))
+    error_message = "swarm_instance_type needs at least 4 GiB of memory (e.g. t3.medium or t4g.medium): nano, micro and small types cannot hold a Swarm node."
+  }
+}

@@ -3,7 +3,8 @@
 # nginx versions and deployments), then runs nginx in the foreground as PID 1.
 #
 #   API_UPSTREAM        space-separated host:port list of the API (default "api:4000"); rendered again
-#                       with the replicas' addresses by scripts/upgrade.sh while it switches replicas
+#                       with the replicas' addresses by scripts/upgrade.sh while it switches replicas;
+#                       tasks.api:4000 in the Swarm stack (deploy/swarm/overlay.yaml)
 #   PUBLIC_HTTPS_PORT   the published HTTPS port, for the HTTP→HTTPS redirect (default 443)
 #   PROXY_API_RATE      requests per second one client address may make to /api/ (default 50; burst 100)
 #   PUBLIC_HOSTNAME     the name the HTTP→HTTPS redirect points to (default localhost); a request for
@@ -79,6 +80,12 @@ tmp="$runtime_dir/runtime.conf.tmp"
     case "$server" in
       *[!A-Za-z0-9.:_-]*) echo "invalid API_UPSTREAM entry '$server'" >&2; exit 2 ;;
     esac
+    # Swarm's tasks.<service> (one address per task) goes stale in an nginx that resolves once: such an
+    # nginx uses the service's virtual IP (<service>), which Swarm keeps pointing at the live tasks.
+    if [ "$resolve" = no ] && [ "${server#tasks.}" != "$server" ]; then
+      echo "nginx $version cannot re-resolve $server: using the Swarm service address ${server#tasks.}" >&2
+      server=${server#tasks.}
+    fi
     # An address needs no resolving (scripts/upgrade.sh lists the replicas it switches to by address).
     if [ "$resolve" = yes ] && ! is_address "$server"; then
       echo "    server $server max_fails=3 fail_timeout=10s resolve;"

@@ -32,7 +32,7 @@ import { notificationRoutes } from "./notifications/routes.ts";
 import { preferenceRoutes } from "./preferences/routes.ts";
 import { projectRoutes } from "./projects/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
-import { transferRoutes } from "./transfer/routes.ts";
+import { ARCHIVE_IMPORT_PATH, transferRoutes } from "./transfer/routes.ts";
 import { TRELLO_IMPORT_PATH, trelloRoutes } from "./trello/routes.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -46,7 +46,8 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .use(
       jsonBody({
         maxBytes: MAX_BODY_BYTES,
-        streamed: (c) => isAttachmentUpload(c) || c.req.path === TRELLO_IMPORT_PATH,
+        streamed: (c) =>
+          isAttachmentUpload(c) || c.req.path === TRELLO_IMPORT_PATH || c.req.path === ARCHIVE_IMPORT_PATH,
       }),
       cleanQuery(),
     )
@@ -83,14 +84,14 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     "/projects/*",
     "/tasks/*",
     "/notifications/*",
-    "/export",
-    "/import",
+    "/export/*",
+    "/import/*",
     "/imports/*",
     "/me/*",
   ])
     api.use(path, signedIn);
   api.use("/calendar", signedIn);
-  api.use("/export", noStore());
+  api.use("/export/*", noStore());
   api
     .route("/projects", projectRoutes(deps, publish))
     .route("/projects", columnRoutes(deps, publish))

@@ -171,6 +171,73 @@ describe("loadConfig", () => {
     expect(trusted("true")).toEqual(PRIVATE_NETWORKS);
   });
 
+  test("DATABASE_URL: several hosts with target_session_attrs=primary or read-write; bad host lists are clear errors", () => {
+    const multi = "postgres://app:pw@pg1:5432,pg2:5433,pg-3.internal/tasks?target_session_attrs=primary";
+    expect(loadConfig({ ...production, DATABASE_URL: multi }, "serve").databaseUrl).toBe(multi);
+    const readWrite = "postgres://app@pg1:5432,pg2:5432/tasks?target_session_attrs=read-write";
+    expect(loadConfig({ ...production, DATABASE_URL: readWrite }, "serve").databaseUrl).toBe(readWrite);
+    const single = "postgres://app@db:5432/tasks?target_session_attrs=read-write";
+    expect(loadConfig({ ...production, DATABASE_URL: single }, "serve").databaseUrl).toBe(single);
+    const problem = (url: string) => errorOf(() => loadConfig({ ...production, DATABASE_URL: url }, "serve"));
+    expect(problem("postgres://app@pg1:5432,pg2:5432/tasks")).toBe(
+      "DATABASE_URL: with several hosts, add ?target_session_attrs=primary (or read-write; got none)",
+    );
+    expect(problem("postgres://app@pg1,pg2/tasks?target_session_attrs=standby")).toBe(
+      'DATABASE_URL: with several hosts, add ?target_session_attrs=primary (or read-write; got "standby")',
+    );
+    expect(problem("postgres://app@pg1:5432,pg2:99999/t?target_session_attrs=primary")).toBe(
+      'DATABASE_URL: must list hosts as host:port,host:port; "pg2:99999" is not a host:port',
+    );
+    expect(problem("postgres://app@pg1:5432,,pg2/t?target_session_attrs=primary")).toStartWith(
+      'DATABASE_URL: must list hosts as host:port,host:port; "" is not',
+    );
+    expect(problem("postgres://app@pg1,pg2;DROP TABLE users/t?target_session_attrs=primary")).toStartWith(
+      "DATABASE_URL: must list hosts",
+    );
+    expect(problem("postgres://app@db/t?target_session_attrs=any")).toBe(
+      "DATABASE_URL: target_session_attrs must be one of primary, read-write, read-only, standby, prefer-standby",
+    );
+    expect(problem("postgres://app@pg1:x,pg2/t")).toBe("DATABASE_URL: must be a postgres:// URL");
+    expect(problem(`postgres://app@${"a,".repeat(5000)}b/t`)).toBe("DATABASE_URL: at most 16 hosts");
+    expect(problem("mysql://a,b/t")).toBe("DATABASE_URL: must be a postgres:// URL");
+    expect(problem("postgres://app@pg1\0,pg2/t?target_session_attrs=primary")).toStartWith("DATABASE_URL:");
+  });
+
+  test("REDIS_SENTINELS: host:port list (26379 by default), a master name, REDIS_URL then optional", () => {
+    const env = { ...production, REDIS_URL: undefined, REDIS_SENTINELS: "s1:26379, s2 ,10.0.0.3:26380" };
+    const config = loadConfig(env, "serve");
+    expect(config.redisSentinels).toEqual([
+      { host: "s1", port: 26379 },
+      { host: "s2", port: 26379 },
+      { host: "10.0.0.3", port: 26380 },
+    ]);
+    expect(config.redisSentinelName).toBe("taskplatform");
+    expect(config.redisUrl).toBeUndefined();
+    expect(loadConfig({ ...env, REDIS_SENTINEL_NAME: "tp-main" }, "serve").redisSentinelName).toBe("tp-main");
+    expect(loadConfig({ ...production, REDIS_SENTINELS: undefined }, "serve").redisSentinels).toBeUndefined();
+    const problem = (extra: Record<string, string>) =>
+      errorOf(() => loadConfig({ ...env, ...extra }, "serve"));
+    expect(problem({ REDIS_SENTINELS: "s1:26379,s2:0" })).toBe(
+      'REDIS_SENTINELS: must be host:port,host:port; "s2:0" is not a host:port',
+    );
+    expect(problem({ REDIS_SENTINELS: "redis://s1:26379" })).toStartWith(
+      "REDIS_SENTINELS: must be host:port",
+    );
+    expect(problem({ REDIS_SENTINELS: "s1,,s2" })).toStartWith(
+      'REDIS_SENTINELS: must be host:port,host:port; ""',
+    );
+    expect(problem({ REDIS_SENTINELS: Array(17).fill("s").join(",") })).toBe(
+      "REDIS_SENTINELS: at most 16 sentinels",
+    );
+    expect(problem({ REDIS_SENTINEL_NAME: "a b\u0000" })).toStartWith("REDIS_SENTINEL_NAME: must be");
+    expect(problem({ REDIS_URL: "rediss://:pw@cache:6380/0" })).toBe(
+      "REDIS_URL: rediss:// (TLS) is not supported together with REDIS_SENTINELS",
+    );
+    expect(errorOf(() => loadConfig({ ...production, REDIS_URL: undefined }, "serve"))).toBe(
+      "REDIS_URL: required (or REDIS_URL_FILE)",
+    );
+  });
+
   test("every secret can come from NAME_FILE; both set is an error; unreadable file is an error", () => {
     const dir = mkdtempSync(join(tmpdir(), "tp-config-"));
     for (const name of SECRET_NAMES) {
@@ -200,6 +267,7 @@ describe("loadConfig", () => {
         DATABASE_PASSWORD: "databasePassword",
         REDIS_URL: "redisUrl",
         REDIS_PASSWORD: "redisPassword",
+        REDIS_SENTINEL_PASSWORD: "redisSentinelPassword",
         JWT_SECRET: "jwtSecret",
       }[name as string];
       expect(config[key as keyof typeof config]).toBe(value);

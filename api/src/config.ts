@@ -9,6 +9,7 @@ export const SECRET_NAMES = [
   "DATABASE_PASSWORD",
   "REDIS_URL",
   "REDIS_PASSWORD",
+  "REDIS_SENTINEL_PASSWORD",
   "JWT_SECRET",
   "SMTP_URL",
   "S3_SECRET_ACCESS_KEY",
@@ -39,6 +40,68 @@ const trustedProxies = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+// One host (anything URL accepts) or several (`postgres://u@pg1:5432,pg2:5432/db`, what postgres.js
+// and libpq take for high availability), which URL itself refuses: the hosts are checked one by one.
+const HOST_PORT = /^(?<host>[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252}))(?::(?<port>\d{1,5}))?$/;
+const hostPort = (text: string) => {
+  const match = HOST_PORT.exec(text);
+  const port = Number(match?.groups?.port ?? "1");
+  return match && port >= 1 && port <= 65535 ? match : undefined;
+};
+// What postgres.js accepts (it throws at start-up on anything else).
+const SESSION_ATTRS = ["primary", "read-write", "read-only", "standby", "prefer-standby"];
+const postgresUrl = z.string().transform((value, ctx) => {
+  const fail = (message: string) => {
+    ctx.addIssue({ code: "custom", message });
+    return z.NEVER;
+  };
+  const scheme = /^postgres(ql)?:\/\//.exec(value);
+  if (!scheme) return fail("must be a postgres:// URL");
+  const rest = value.slice(scheme[0].length);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const at = authority.lastIndexOf("@");
+  const hosts = authority.slice(at + 1).split(",");
+  const single = `${scheme[0]}${authority.slice(0, at + 1)}${hosts[0]}${authorityEnd < 0 ? "" : rest.slice(authorityEnd)}`;
+  if (!URL.canParse(single)) return fail("must be a postgres:// URL");
+  const attrs = new URL(single).searchParams.get("target_session_attrs");
+  if (attrs !== null && !SESSION_ATTRS.includes(attrs))
+    return fail(`target_session_attrs must be one of ${SESSION_ATTRS.join(", ")}`);
+  if (hosts.length === 1) return value;
+  if (hosts.length > 16) return fail("at most 16 hosts");
+  const bad = hosts.find((host) => !hostPort(host));
+  if (bad !== undefined)
+    return fail(`must list hosts as host:port,host:port; "${bad.slice(0, 50)}" is not a host:port`);
+  // Without it postgres.js keeps the first host that answers, standby or not. (read-write judged a hot
+  // standby writable in postgres.js 3.4.9: patches/postgres@3.4.9.patch fixes that.)
+  if (attrs !== "primary" && attrs !== "read-write")
+    return fail(
+      `with several hosts, add ?target_session_attrs=primary (or read-write; got ${attrs === null ? "none" : `"${attrs.slice(0, 20)}"`})`,
+    );
+  return value;
+});
+
+// Sentinels as host:port,host:port (port 26379 when left out).
+const sentinelList = z.string().transform((value, ctx) => {
+  const entries = value.split(",").map((entry) => entry.trim());
+  const parsed = entries.map(hostPort);
+  const bad = entries.find((_, i) => !parsed[i]);
+  if (bad !== undefined || entries.length > 16) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        bad === undefined
+          ? "at most 16 sentinels"
+          : `must be host:port,host:port; "${bad.slice(0, 50)}" is not a host:port`,
+    });
+    return z.NEVER;
+  }
+  return parsed.map((match) => ({
+    host: match?.groups?.host ?? "",
+    port: Number(match?.groups?.port ?? 26379),
+  }));
+});
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 // `Name <address>` or a bare address: one line (CR/LF would inject headers), at most 300 characters.
@@ -53,11 +116,20 @@ const schema = z
   .object({
     PORT: z.coerce.number().int().min(1).max(65535).default(4000),
     HOST: z.string().min(1).default("0.0.0.0"),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgres:// URL" }).optional(),
+    DATABASE_URL: postgresUrl.optional(),
     DATABASE_PASSWORD: z.string().min(1).optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// URL" }).optional(),
     REDIS_PASSWORD: z.string().min(1).optional(),
+    // High availability: the master's address comes from Sentinel; REDIS_URL then only gives credentials.
+    REDIS_SENTINELS: sentinelList.optional(),
+    REDIS_SENTINEL_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, {
+        message: "must be 1-64 letters, digits, dots, dashes or underscores",
+      })
+      .default("taskplatform"),
+    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
     REDIS_KEY_PREFIX: z.string().default("tp:"),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt(1000),
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -124,6 +196,10 @@ const schema = z
     path: ["JOBS_LEASE_SECONDS"],
     message: "must be at least 2 × MAIL_TIMEOUT_SECONDS + 5",
   })
+  .refine((env) => !env.REDIS_SENTINELS || !env.REDIS_URL?.startsWith("rediss:"), {
+    path: ["REDIS_URL"],
+    message: "rediss:// (TLS) is not supported together with REDIS_SENTINELS",
+  })
   .refine((env) => env.ATTACHMENTS_BACKEND !== "s3" || env.S3_BUCKET, {
     path: ["S3_BUCKET"],
     message: "is required when ATTACHMENTS_BACKEND=s3",
@@ -141,6 +217,10 @@ const schema = z
     databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL,
     redisPassword: env.REDIS_PASSWORD,
+    /** Set: connect through these Sentinels to the master named redisSentinelName (store/redis.ts). */
+    redisSentinels: env.REDIS_SENTINELS,
+    redisSentinelName: env.REDIS_SENTINEL_NAME,
+    redisSentinelPassword: env.REDIS_SENTINEL_PASSWORD,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     jwtSecret: env.JWT_SECRET,
@@ -244,6 +324,7 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
   }
   if (mode === "serve") {
     for (const name of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"] as const) {
+      if (name === "REDIS_URL" && parsed.data.redisSentinels) continue;
       if (cleaned[name] === undefined) throw new ConfigError(`${name}: required (or ${name}_FILE)`);
     }
   }

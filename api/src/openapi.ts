@@ -86,11 +86,16 @@ export function buildOpenApiDocument(version: string) {
           }
         : {}),
       ...(op.binaryBody
-        ? { requestBody: { required: true, content: { "application/octet-stream": BINARY } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { [op.binaryType ?? "application/octet-stream"]: BINARY },
+            },
+          }
         : {}),
       responses: {
         [success]: op.binaryResponse
-          ? { description: "The bytes", content: { "application/octet-stream": BINARY } }
+          ? { description: "The bytes", content: { [op.binaryType ?? "application/octet-stream"]: BINARY } }
           : op.response
             ? {
                 description: "OK",

@@ -112,16 +112,22 @@ async function openDatabase(
 }
 
 function openStore(config: Config, log: Logger, options: RuntimeOptions) {
-  if (config.redisUrl) {
+  if (config.redisUrl || config.redisSentinels) {
     const store = createRedisStore({
       url: config.redisUrl,
       password: config.redisPassword,
+      sentinels: config.redisSentinels,
+      sentinelName: config.redisSentinelName,
+      sentinelPassword: config.redisSentinelPassword,
       keyPrefix: config.redisKeyPrefix,
       eventsRetained: config.eventsRetained,
       commandTimeoutMs: config.redisCommandTimeoutMs,
       onError: options.onRedisError ?? ((error) => log.debug("redis error", { reason: error.message })),
     });
-    return { store, ready: store.ready, description: "store: Redis from REDIS_URL" };
+    const description = config.redisSentinels
+      ? `store: Redis master ${config.redisSentinelName} through ${config.redisSentinels.length} Sentinels (REDIS_SENTINELS)`
+      : "store: Redis from REDIS_URL";
+    return { store, ready: store.ready, description };
   }
   return {
     store: createMemoryStore({ eventsRetained: config.eventsRetained }),

@@ -246,6 +246,16 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(conf).toMatch(/keepalive_timeout [1-9]s;/);
   });
 
+  test("Swarm's tasks.api: one server per task where nginx re-resolves, the service's virtual IP where not", () => {
+    const swarm = { API_UPSTREAM: "tasks.api:4000" };
+    expect(render("1.28.0", "nameserver 127.0.0.11\n", swarm)).toContain(
+      "server tasks.api:4000 max_fails=3 fail_timeout=10s resolve;",
+    );
+    const old = render("1.22.1", "nameserver 127.0.0.11\n", swarm);
+    expect(old).toContain("server api:4000 max_fails=3 fail_timeout=10s;");
+    expect(old).not.toContain("tasks.");
+  });
+
   test("the per-address API rate is PROXY_API_RATE (default 50/s); anything but a positive number is refused", () => {
     expect(render("1.28.0", "")).toContain("limit_req_zone $binary_remote_addr zone=tp_api:10m rate=50r/s;");
     expect(render("1.28.0", "", { PROXY_API_RATE: "200" })).toContain("zone=tp_api:10m rate=200r/s;");

@@ -195,12 +195,15 @@ describe("conventions", () => {
   test("shellcheck is clean on every script, the shared pieces, the CI scripts (and the proxy entrypoint)", () => {
     const files = [
       ...scriptNames.map((f) => join(root, "scripts", f)),
-      ...["lib/*.sh", "ci/*.sh", "ci/stack/*.sh"].flatMap((glob) =>
+      ...["lib/*.sh", "ci/*.sh", "ci/stack/*.sh", "swarm/*.sh"].flatMap((glob) =>
         [...new Bun.Glob(glob).scanSync(join(root, "scripts"))].map((f) => join(root, "scripts", f)),
       ),
       join(root, "scripts/ci/standins/exporter/extras.sh"),
       join(root, "proxy/entrypoint.sh"),
+      join(root, "db/patroni/entrypoint.sh"),
+      join(root, "db/patroni/post-bootstrap.sh"),
     ];
+    expect(files).toContain(join(root, "scripts/swarm/deploy.sh"));
     expect(files).toContain(join(root, "scripts/lib/report.sh"));
     expect(files).toContain(join(root, "scripts/ci/stack/10-engine.sh"));
     const res = run(["shellcheck", "-x", ...files]);

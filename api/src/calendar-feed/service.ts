@@ -7,7 +7,6 @@ import { tokenHash } from "../auth/link-tokens.ts";
 import { timed } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
 import { notFound } from "../http/errors.ts";
-import { buildCalendar } from "./ical.ts";
 import * as feeds from "./repository.ts";
 import type { FeedStatus } from "./schemas.ts";
 
@@ -53,6 +52,8 @@ export function createCalendarFeedService({
         const feed = await feeds.useFeed(sql, tokenHash(token));
         if (!feed) return undefined;
         const tasks = await feeds.feedTasks(sql, feed.userId, feed.assignedOnly);
+        // ical-generator and the zones' VTIMEZONE data load with the first feed, not at every start.
+        const { buildCalendar } = await import("./ical.ts");
         return buildCalendar(tasks, {
           publicUrl: config.publicUrl,
           name: `TaskPlatform: ${feed.assignedOnly ? "assigned to" : "tasks of"} ${feed.userName}`,

@@ -28,13 +28,21 @@ export function parseTimestamp(text: string): Date {
   return Number.isNaN(parsed.getTime()) ? new Date(text) : parsed;
 }
 
+/** How many hosts a connection URL lists (`postgres://u@pg1:5432,pg2:5432/db` → 2). */
+export function hostCount(url: string): number {
+  const authority = url.replace(/^[a-z]+:\/\//i, "").split(/[/?#]/)[0] ?? "";
+  return authority.slice(authority.lastIndexOf("@") + 1).split(",").length;
+}
+
 export function createSql({ url, password, max, metrics, debug }: SqlOptions): Sql {
   metrics?.dbPool.set({ state: "max" }, max);
   return postgres(url, {
     ...(debug ? { debug } : {}),
     ...(password ? { password } : {}),
     max,
-    connect_timeout: 2,
+    // With several hosts (Patroni members) a new connection may wait out one timeout per host that does
+    // not answer before it reaches the primary: 1 s keeps a lost host plus the others under 2 s.
+    connect_timeout: hostCount(url) > 1 ? 1 : 2,
     // postgres.js waits an exponential backoff (up to 20 s) before reconnecting a closed connection,
     // and queries handed to it wait too: while PostgreSQL is down requests would hang instead of
     // answering 503. A flat 0.1 s keeps them fast.
@@ -86,6 +94,9 @@ const UNAVAILABLE_CODES = new Set([
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
+  // read_only_sql_transaction: the connection is on a node that is not (or no longer) the primary, which
+  // only happens while Patroni fails over or demotes; the pool watchdog (db/pool.ts) replaces it.
+  "25006",
   "53300", // too_many_connections
   "08000",
   "08003",

@@ -9,11 +9,21 @@ import { isDatabaseUnavailable, type Sql } from "./client.ts";
  * keeps a stale write buffer, so every later reconnect of that pool slot times out (CONNECT_TIMEOUT)
  * forever: after PostgreSQL restarts, requests hang for connect_timeout and fail, and can pile up.
  * Until postgres.js is patched (see docs/events-health.md), the pool sits behind a proxy and is
- * replaced by a fresh one (a) on that uncaught error, (b) when a watchdog (SELECT 1 every 0.5 s, from
+ * replaced by a fresh one (a) on that uncaught error, (b) when a watchdog (a query every 0.5 s, from
  * the moment the API listens) first gets a connection-level error and (c) when PostgreSQL answers again.
  * Queries still running on a replaced pool get 5 s, then fail (503).
  * Any other uncaught exception still ends the process.
  */
+/**
+ * The watchdog's check: a query, and the node must not be in recovery. A connection left on a node that
+ * Patroni demoted (or a standby) would fail every write with 25006: that counts as a connection-level
+ * failure, so the pool is renewed and its new connections find the primary (target_session_attrs).
+ */
+async function onPrimary(sql: Sql): Promise<void> {
+  const [row] = await sql<{ standby: boolean }[]>`SELECT pg_is_in_recovery() AS standby`;
+  if (row?.standby) throw Object.assign(new Error("connected to a PostgreSQL standby"), { code: "25006" });
+}
+
 export function replaceablePool(make: () => Sql, log: Logger): { sql: Sql; watch(): void } {
   let current = make();
   const renew = (reason: string) => {
@@ -49,7 +59,7 @@ export function replaceablePool(make: () => Sql, log: Logger): { sql: Sql; watch
       busy = true;
       try {
         const pool = current;
-        const state = await probe(() => pool`SELECT 1`, 3000);
+        const state = await probe(() => onPrimary(pool), 3000);
         if (state === "down" && !suspect) {
           // Connections that were open when PostgreSQL went away may be the broken kind: drop them now
           // (queries then fail fast with ECONNREFUSED), and once more when PostgreSQL answers again.
@@ -64,7 +74,7 @@ export function replaceablePool(make: () => Sql, log: Logger): { sql: Sql; watch
           state === "ok" ||
           (await probe(async () => {
             fresh = make();
-            await fresh`SELECT 1`;
+            await onPrimary(fresh);
           }, 3000)) === "ok";
         void fresh?.end({ timeout: 0 }).catch(() => {});
         if (reachable && pool === current) {

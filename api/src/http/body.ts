@@ -108,12 +108,38 @@ export function findBadString(value: unknown): Path | undefined {
   return undefined;
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** JSON bytes as text and value, refused (4xx) when nested too deep, not JSON, or holding bad characters. */
+export function decodeJson(bytes: Uint8Array): { text: string; value: unknown } {
+  if (nestsDeeperThan(bytes, MAX_JSON_DEPTH)) {
+    throw new ApiError(422, "too_deep", `JSON may nest at most ${MAX_JSON_DEPTH} levels deep`);
+  }
+  let text: string;
+  let value: unknown;
+  try {
+    text = utf8.decode(bytes);
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "malformed_json", "request body is not valid JSON");
+  }
+  const badPath = findBadString(value);
+  if (badPath) {
+    throw new ApiError(
+      422,
+      "invalid_characters",
+      "text may not contain NUL characters or unpaired surrogates",
+      [{ path: badPath, message: "invalid characters" }],
+    );
+  }
+  return { text, value };
+}
+
 export function jsonBody(options: {
   maxBytes: number;
   /** Routes that read their own (non-JSON) body and enforce their own limit: attachment uploads, imports. */
   streamed?: (c: Context<AppEnv>) => boolean;
 }): MiddlewareHandler<AppEnv> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   return async function jsonBodyMiddleware(c, next) {
     const raw = c.req.raw;
     if (!METHODS_WITH_BODY.has(c.req.method) || raw.body === null || options.streamed?.(c)) return next();
@@ -124,26 +150,7 @@ export function jsonBody(options: {
     if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) {
       throw new ApiError(415, "unsupported_media_type", "request body must be application/json");
     }
-    if (nestsDeeperThan(bytes, MAX_JSON_DEPTH)) {
-      throw new ApiError(422, "too_deep", `JSON may nest at most ${MAX_JSON_DEPTH} levels deep`);
-    }
-    let text: string;
-    let parsed: unknown;
-    try {
-      text = decoder.decode(bytes);
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ApiError(400, "malformed_json", "request body is not valid JSON");
-    }
-    const badPath = findBadString(parsed);
-    if (badPath) {
-      throw new ApiError(
-        422,
-        "invalid_characters",
-        "text may not contain NUL characters or unpaired surrogates",
-        [{ path: badPath, message: "invalid characters" }],
-      );
-    }
+    const { text } = decodeJson(bytes);
     // Hono reads bodyCache entries as promises at run time although its type says otherwise.
     (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
     await next();

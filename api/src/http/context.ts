@@ -23,8 +23,9 @@ export interface AppEnv {
 
 /** Makes the app's dependencies available to middleware as the "deps" variable. */
 export function provideDeps(deps: Deps): MiddlewareHandler<AppEnv> {
-  return async function provideDepsMiddleware(c, next) {
+  // Not async: on every request, so it hands back next()'s promise instead of adding a frame of its own.
+  return function provideDepsMiddleware(c, next) {
     c.set("deps", deps);
-    await next();
+    return next();
   };
 }

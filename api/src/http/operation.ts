@@ -12,6 +12,8 @@ export interface Operation {
   binaryBody?: boolean;
   /** The success answer is raw bytes (an attachment's content), not JSON. */
   binaryResponse?: boolean;
+  /** The media type of the raw bytes (default application/octet-stream). */
+  binaryType?: string;
   query?: z.ZodObject;
   response?: z.ZodType;
   status?: number;

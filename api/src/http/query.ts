@@ -7,6 +7,11 @@ import { ApiError } from "./errors.ts";
 
 export function cleanQuery(): MiddlewareHandler<AppEnv> {
   return async function cleanQueryMiddleware(c, next) {
+    // Parsed text can only hold NUL or a lone surrogate if the query spells it with a percent escape
+    // (or carries a raw NUL): most requests skip parsing their parameters here.
+    const url = c.req.url;
+    const start = url.indexOf("?");
+    if (start === -1 || (!url.includes("%", start) && !url.includes("\u0000", start))) return next();
     for (const [name, values] of Object.entries(c.req.queries())) {
       if (hasBadCharacters(name) || values.some(hasBadCharacters)) {
         throw new ApiError(

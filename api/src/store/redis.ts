@@ -78,8 +78,13 @@ interface ScriptCommands {
 }
 
 export interface RedisStoreOptions {
-  url: string;
+  /** redis://…; with `sentinels` only its credentials and database number are used. */
+  url?: string;
   password?: string;
+  /** Reach the master named `sentinelName` through these Sentinels (and follow its failovers). */
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
+  sentinelPassword?: string;
   keyPrefix: string;
   eventsRetained: number;
   /** Bounds every command so a stalled Redis turns into a fast 503, not a hung request. */
@@ -102,6 +107,29 @@ function connectionOptions(options: RedisStoreOptions): RedisOptions {
   };
 }
 
+/**
+ * Every Redis connection the API opens comes from here: one address (REDIS_URL) or the master that the
+ * Sentinels name. Through Sentinel, a connection that drops asks the Sentinels again, a node that is no
+ * longer master is refused (ioredis' role check on connect), and a connection still open to a demoted
+ * master reconnects on its first READONLY reply. Not ioredis' failoverDetector: its +switch-master
+ * handler, arriving while the client is already reconnecting, ends the client for good (status "end",
+ * seen in api/test/failover.suite.ts: sign-ins answered 503 until the process restarted).
+ */
+function openRedis(options: RedisStoreOptions, overrides: RedisOptions = {}): Redis {
+  const settings = { ...connectionOptions(options), ...overrides };
+  if (!options.sentinels) return new Redis(options.url ?? "redis://127.0.0.1:6379", settings);
+  const sentinel: RedisOptions = {
+    ...settings,
+    sentinels: options.sentinels,
+    name: options.sentinelName ?? "taskplatform",
+    ...(options.sentinelPassword ? { sentinelPassword: options.sentinelPassword } : {}),
+    sentinelCommandTimeout: settings.connectTimeout,
+    sentinelRetryStrategy: settings.retryStrategy,
+    reconnectOnError: (error) => error.message.startsWith("READONLY"),
+  };
+  return options.url ? new Redis(options.url, sentinel) : new Redis(sentinel);
+}
+
 /** How long the store answers "unavailable" at once after a failed command. */
 export const BREAKER_MS = 2000;
 
@@ -120,7 +148,7 @@ export interface RedisStore extends Store {
 }
 
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  const redis = new Redis(options.url, connectionOptions(options));
+  const redis = openRedis(options);
   redis.defineCommand("compareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
   redis.defineCommand("hitWindows", { lua: HIT });
   redis.defineCommand("takeWindows", { lua: TAKE });
@@ -129,8 +157,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const client = redis as Redis & ScriptCommands;
   // Blocking XREAD waits longer than the command timeout, so it gets its own connection without one,
   // opened when this instance gets its first SSE client (an idle replica holds one connection, not two).
-  const reader = new Redis(options.url, {
-    ...connectionOptions(options),
+  const reader = openRedis(options, {
     commandTimeout: undefined,
     lazyConnect: true,
     autoResendUnfulfilledCommands: false,

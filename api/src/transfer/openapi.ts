@@ -1,6 +1,7 @@
 // The export and import routes as OpenAPI operations, from the schemas they validate with (assembled by ../openapi.ts).
 import type { Operation } from "../http/operation.ts";
-import { exportDocument, importQuery, importResult } from "./schemas.ts";
+import { ARCHIVE_TYPE } from "./archive.ts";
+import { archiveImportQuery, exportDocument, importQuery, importResult } from "./schemas.ts";
 
 export const transferOperations: Operation[] = [
   {
@@ -19,6 +20,29 @@ export const transferOperations: Operation[] = [
     auth: true,
     query: importQuery,
     body: exportDocument,
+    response: importResult,
+    status: 201,
+  },
+  {
+    tag: "transfer",
+    method: "get",
+    path: "/api/export/archive",
+    summary:
+      "Export my projects with their attachments' bytes: a tar of export.json (as GET /api/export) and attachments/<id> per attachment it lists",
+    auth: true,
+    binaryResponse: true,
+    binaryType: ARCHIVE_TYPE,
+  },
+  {
+    tag: "transfer",
+    method: "post",
+    path: "/api/import/archive",
+    summary:
+      "Import such a tar (the request body): export.json first, then exactly the files it lists, each of its listed size; all or nothing. Over the size limits or a project's quota → 413, any other entry, a missing or twice-named file → 422",
+    auth: true,
+    query: archiveImportQuery,
+    binaryBody: true,
+    binaryType: ARCHIVE_TYPE,
     response: importResult,
     status: 201,
   },

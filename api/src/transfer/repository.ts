@@ -195,8 +195,17 @@ export async function exportProjects(db: Queryable, userId: string): Promise<Exp
   };
 }
 
+/** Where each of the file's projects and tasks went (in the file's order): attachments follow their task. */
+export interface WrittenProject {
+  projectId: string;
+  taskIds: string[];
+  /** The importer's fellow members by email, for attributing what the file names by email. */
+  memberByEmail: Map<string, string>;
+  existing: boolean;
+}
+
 export type ImportOutcome =
-  | { kind: "ok"; result: ImportResult }
+  | { kind: "ok"; result: ImportResult; written: WrittenProject[] }
   /** restore needs project ids, which files of format version 1 do not have */
   | { kind: "missing_id"; index: number }
   /** restore of a project that exists and that the caller does not own */
@@ -215,6 +224,8 @@ export async function writeImport(
   userId: string,
   document: ExportDocument,
   mode: ImportMode,
+  /** Ids for the projects a copy creates (an archive import stores their files under them first). */
+  newProjectIds?: readonly string[],
 ): Promise<ImportOutcome> {
   const restore = mode === "restore";
   const ownRole = new Map<string, Role | null>();
@@ -240,7 +251,8 @@ export async function writeImport(
   }
 
   const results: ImportResult["projects"] = [];
-  for (const project of document.projects) {
+  const written: WrittenProject[] = [];
+  for (const [index, project] of document.projects.entries()) {
     const existing = restore && ownRole.has(project.id as string);
     let projectId: string;
     if (existing) {
@@ -256,7 +268,7 @@ export async function writeImport(
       // count of writes it can have had.
       const [row] = await tx<{ id: string }[]>`
         INSERT INTO projects (id, name, description, created_at, updated_at, archived_at, tasks_version)
-        VALUES (coalesce(${restore ? (project.id as string) : null}::uuid, gen_random_uuid()), ${project.name},
+        VALUES (coalesce(${restore ? (project.id as string) : (newProjectIds?.[index] ?? null)}::uuid, gen_random_uuid()), ${project.name},
                 ${project.description}, ${project.createdAt}, ${project.updatedAt}, ${project.archivedAt ?? null}::timestamptz,
                 CASE WHEN ${restore} THEN (extract(epoch FROM clock_timestamp()) * 1000000)::bigint ELSE 0 END)
         RETURNING id`;
@@ -431,6 +443,7 @@ export async function writeImport(
     const skippedMembers = project.members.filter(
       (member) => !memberByEmail.has(member.email.toLowerCase()),
     ).length;
+    written.push({ projectId, taskIds: taskRows.map((row) => row.id), memberByEmail, existing });
     results.push({
       id: projectId,
       name: project.name,
@@ -446,6 +459,7 @@ export async function writeImport(
   if (document.preferences) await savePreferences(tx, userId, document.preferences);
   return {
     kind: "ok",
+    written,
     result: {
       mode,
       dryRun: false,

@@ -1,22 +1,41 @@
 // GET /api/export and POST /api/import: a lossless JSON round trip of the caller's projects.
-// Use cases: service.ts.
+// GET /api/export/archive and POST /api/import/archive: the same with the attachments' bytes, as a tar
+// (archive.ts) streamed both ways; the upload's body is the archive itself. Use cases: service.ts.
 import { Hono } from "hono";
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
+import { decodeJson, readLimited } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { placeOf } from "../http/place.ts";
 import { issuesToDetails, validate } from "../http/validate.ts";
 import {
+  ARCHIVE_DOCUMENT,
+  ARCHIVE_DOCUMENT_MAX_BYTES,
+  ARCHIVE_TYPE,
+  brokenArchive,
+  readArchive,
+} from "./archive.ts";
+import type { ImportOutcome } from "./repository.ts";
+import {
+  archiveImportQuery,
   EXPORT_FORMAT,
   EXPORT_VERSION,
+  type ExportDocument,
   importQuery,
   MAX_REPORTED_ISSUES,
   parseExportDocument,
 } from "./schemas.ts";
 import { createTransferService } from "./service.ts";
+
+/** The archive upload, whose body is a tar (not JSON): app.ts lets it through the JSON body check. */
+export const ARCHIVE_IMPORT_PATH = "/api/import/archive";
+
+/** How large an archive may be: its JSON, one project's quota of files, and room for the tar headers. */
+export const maxArchiveBytes = (projectQuotaBytes: number) =>
+  ARCHIVE_DOCUMENT_MAX_BYTES + projectQuotaBytes + 16 * 1024 * 1024;
 
 const NOT_AN_EXPORT =
   "This file is not a TaskPlatform export. Choose a file made with “Export data” on the Account & data page.";
@@ -63,9 +82,80 @@ function importProblem(document: unknown, issues: readonly z.core.$ZodIssue[]): 
   );
 }
 
+/** Refusals of an import as a 4xx, or its result. */
+function importAnswer(outcome: ImportOutcome, document: ExportDocument) {
+  if (outcome.kind === "missing_id") {
+    const name = document.projects[outcome.index]?.name;
+    throw new ApiError(
+      422,
+      "not_restorable",
+      `“${name}” cannot be restored: this file was exported before restoring was possible and has no project ids. Import it as a copy instead.`,
+    );
+  }
+  if (outcome.kind === "not_owner") {
+    const name = document.projects[outcome.index]?.name;
+    throw new ApiError(
+      403,
+      "not_owner",
+      `“${name}” cannot be restored: it exists and you are not one of its owners. Import the file as a copy instead.`,
+    );
+  }
+  return outcome.result;
+}
+
 export function transferRoutes(deps: Deps, publish: Publish) {
   const transfer = createTransferService(deps, publish);
+  const maxBytes = maxArchiveBytes(deps.config.attachments.projectQuotaBytes);
+  const archiveTooLarge = () =>
+    new ApiError(
+      413,
+      "payload_too_large",
+      `an archive may be at most ${Math.round(maxBytes / 1024 / 1024)} MB (its JSON and one project's quota of files)`,
+      { maxBytes },
+    );
   return new Hono<AppEnv>()
+    .get("/export/archive", async (c) => {
+      const { document, body } = await transfer.exportArchive(c.get("user").id);
+      return new Response(body, {
+        headers: {
+          "Content-Type": ARCHIVE_TYPE,
+          "Content-Disposition": `attachment; filename="taskplatform-export-${document.exportedAt.slice(0, 10)}.tar"`,
+        },
+      });
+    })
+    .post("/import/archive", validate("query", archiveImportQuery), async (c) => {
+      const declared = c.req.header("content-length");
+      if (declared && /^\d+$/.test(declared) && Number(declared) > maxBytes) throw archiveTooLarge();
+      const body = c.req.raw.body;
+      if (!body) throw brokenArchive("it is empty");
+      const entries = readArchive(body, maxBytes, archiveTooLarge);
+      let document: ExportDocument;
+      try {
+        const first = await entries.next();
+        if (first.done) throw brokenArchive("it is empty");
+        const entry = first.value;
+        if (entry.name !== ARCHIVE_DOCUMENT || entry.type !== "file") {
+          throw brokenArchive(`its first entry must be ${ARCHIVE_DOCUMENT}`);
+        }
+        if (entry.size > ARCHIVE_DOCUMENT_MAX_BYTES) {
+          throw new ApiError(
+            413,
+            "payload_too_large",
+            `${ARCHIVE_DOCUMENT} in an archive may be at most ${ARCHIVE_DOCUMENT_MAX_BYTES / 1024 / 1024} MB, as a JSON import`,
+          );
+        }
+        const { value } = decodeJson(await readLimited(entry.body, ARCHIVE_DOCUMENT_MAX_BYTES));
+        const parsed = parseExportDocument(value);
+        if (!parsed.success) throw importProblem(value, parsed.issues);
+        document = parsed.data;
+      } catch (error) {
+        await entries.return(undefined);
+        throw error;
+      }
+      const { mode } = c.req.valid("query");
+      const outcome = await transfer.importArchive(c.get("user").id, document, entries, mode);
+      return c.json(importAnswer(outcome, document), 201);
+    })
     .get("/export", async (c) => {
       const document = await transfer.export(c.get("user").id);
       c.header(
@@ -86,23 +176,7 @@ export function transferRoutes(deps: Deps, publish: Publish) {
         const { mode, dryRun } = c.req.valid("query");
         const document = c.req.valid("json");
         const outcome = await transfer.import(c.get("user").id, document, { mode, dryRun });
-        if (outcome.kind === "missing_id") {
-          const name = document.projects[outcome.index]?.name;
-          throw new ApiError(
-            422,
-            "not_restorable",
-            `“${name}” cannot be restored: this file was exported before restoring was possible and has no project ids. Import it as a copy instead.`,
-          );
-        }
-        if (outcome.kind === "not_owner") {
-          const name = document.projects[outcome.index]?.name;
-          throw new ApiError(
-            403,
-            "not_owner",
-            `“${name}” cannot be restored: it exists and you are not one of its owners. Import the file as a copy instead.`,
-          );
-        }
-        return c.json(outcome.result, dryRun ? 200 : 201);
+        return c.json(importAnswer(outcome, document), dryRun ? 200 : 201);
       },
     );
 }

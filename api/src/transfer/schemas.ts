@@ -5,8 +5,9 @@
 // every task landing in the first column of its status's kind. Tasks of any version may carry
 // `checklist` and `comments` (optional, so files from before them import unchanged), and `archivedAt`
 // and project labels with colours (optional likewise). Version 4 lists each task's `attachments`
-// (metadata only: the bytes are in the backup, scripts/backup.sh); an import reads and checks the list
-// but creates no attachment from it, and a restore leaves a task's attachments as they are. Version 4
+// (metadata only: the bytes are in the backup, scripts/backup.sh, and in the export archive, archive.ts);
+// a JSON import reads and checks the list but creates no attachment from it, and a restore leaves a
+// task's attachments as they are; an archive import creates them with their bytes. Version 4
 // also adds the exporting user's mail preferences (`preferences`, never tokens); optional on import,
 // where they become the importer's (the time zone among them). Version 4 also adds a repeating task's
 // `recurrence` (optional: absent for tasks that do not repeat and in older files).
@@ -74,7 +75,7 @@ export const exportedTask = z.strictObject({
     .strictObject({ rule: ruleSchema, from: recurrenceAnchor, timeZone: timeZoneSchema })
     .nullable()
     .optional(),
-  /** Format 4, absent when none: what was attached (no bytes; an import creates none of them). */
+  /** Format 4, absent when none: what was attached (no bytes; only an archive import creates them). */
   attachments: z
     .array(
       z.strictObject({
@@ -238,6 +239,9 @@ export const importQuery = z.strictObject({
     .default("false")
     .transform((value) => value === "true"),
 });
+
+/** An archive import is never a dry run: a preview sends the archive's JSON to /api/import. */
+export const archiveImportQuery = importQuery.pick({ mode: true });
 
 const taskCounts = z.object({ created: z.int(), updated: z.int(), deleted: z.int() });
 

@@ -45,7 +45,8 @@ export function buildCompiledApi(outfile: string): string {
 
 export async function startApi(options: {
   databaseUrl: string;
-  redisUrl: string;
+  /** Leave out when `env` reaches Redis another way (REDIS_SENTINELS). */
+  redisUrl?: string;
   env?: Record<string, string>;
   port?: number;
   timeoutMs?: number;
@@ -69,7 +70,7 @@ export async function startApi(options: {
       PORT: String(port),
       HOST: "127.0.0.1",
       DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
+      REDIS_URL: options.redisUrl ?? "",
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: "info",
       ...options.env,

@@ -139,6 +139,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   keepalive?: boolean;
   retry?: boolean;
+  /** A successful answer is bytes (an export archive), returned as a Blob. */
+  asBlob?: boolean;
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -207,7 +209,7 @@ async function send(path: string, options: RequestOptions): Promise<{ res: Respo
     if ((cause as Error)?.name === "AbortError") throw cause;
     throw networkError();
   }
-  return { res, body: await readBody(res) };
+  return { res, body: options.asBlob && res.ok ? await res.blob() : await readBody(res) };
 }
 
 /** Request options for a JSON body. */

@@ -3,6 +3,7 @@
 // a week); arrow keys move between days (a grid with one tab stop), Page Up/Down between months. Moves
 // keep the time of day and are announced in a live region. Narrow screens get an agenda list with a
 // "Move to" date field per task. The view and the day are in the URL (?view=week&date=2026-12-15).
+// Days are those of the user's time zone (the account setting), whatever the browser's is.
 import { useNavigate, useSearchParams } from "@solidjs/router";
 import {
   createEffect,
@@ -25,6 +26,7 @@ import { projectsStore } from "../stores/projects";
 import { useSession } from "../stores/session";
 import { errorToast } from "../stores/toast";
 import "./calendar.css";
+import { createPreferencesStore } from "../stores/preferences";
 import {
   addDays,
   addMonths,
@@ -38,8 +40,10 @@ import {
   formatShortDay,
   formatTime,
   formatWeekday,
-  localIso,
+  isDateOnly,
   parseDayKey,
+  startOfDayIn,
+  today as todayIn,
   viewWeeks,
   viewWindow,
 } from "./dates";
@@ -47,9 +51,6 @@ import { createCalendarStore } from "./store";
 
 /** Below this width the grid gives way to an agenda list (a phone at 375 px, a narrow window). */
 const AGENDA_QUERY = "(max-width: 640px)";
-
-/** The task dialog's date-only due dates are stored at noon UTC: those show no time of day. */
-const isDateOnly = (dueAt: string) => dueAt.endsWith("T12:00:00.000Z");
 
 const byDue = (a: Task, b: Task) =>
   (a.dueAt ?? "").localeCompare(b.dueAt ?? "") || a.title.localeCompare(b.title);
@@ -75,20 +76,39 @@ export function ProjectCalendar() {
   );
 }
 
-function CalendarPage(props: {
+interface CalendarProps {
   projectId?: string;
   heading: (title: string) => JSX.Element;
   onOpen: (task: Task) => void;
-}) {
+}
+
+/** The calendar in the user's time zone, once it is known (the browser's if it cannot be read). */
+function CalendarPage(props: CalendarProps) {
+  const { preferences } = createPreferencesStore();
+  const zone = () =>
+    preferences.state === "errored"
+      ? Intl.DateTimeFormat().resolvedOptions().timeZone
+      : preferences.latest?.timeZone;
+  return (
+    <Show when={zone()} keyed fallback={<RowsSkeleton rows={5} />}>
+      {(timeZone) => <ZonedCalendar {...props} zone={timeZone} />}
+    </Show>
+  );
+}
+
+function ZonedCalendar(props: CalendarProps & { zone: string }) {
   const session = useSession();
   const projects = projectsStore();
   const inProject = !!useContext(ProjectContext);
   const [search, setSearch] = useSearchParams<{ view?: string; date?: string; mine?: string }>();
   const view = (): CalendarView => (search.view === "week" ? "week" : "month");
-  const cursor = () => parseDayKey(search.date ?? "") ?? new Date();
+  const cursor = () => parseDayKey(search.date ?? "") ?? (parseDayKey(todayIn(props.zone)) as Date);
   const mine = () => search.mine === "1";
   const weeks = createMemo(() => viewWeeks(view(), cursor()));
-  const store = createCalendarStore(() => session.user()?.id);
+  const store = createCalendarStore(
+    () => session.user()?.id,
+    () => props.zone,
+  );
   const [active, setActive] = createSignal<DayKey>(dayKey(cursor()));
   const [announcement, setAnnouncement] = createSignal("");
   const [dragging, setDragging] = createSignal<string | null>(null);
@@ -103,8 +123,8 @@ function CalendarPage(props: {
   const load = () => {
     const { from, to } = viewWindow(view(), cursor());
     void store.load({
-      from: localIso(from),
-      to: localIso(to),
+      from: startOfDayIn(from, props.zone),
+      to: startOfDayIn(to, props.zone),
       projectId: props.projectId,
       assignedToMe: mine(),
     });
@@ -118,13 +138,13 @@ function CalendarPage(props: {
     const days = weeks()[0] ?? [];
     return formatRange(days[0] ?? cursor(), days[6] ?? cursor());
   };
-  const today = () => dayKey(new Date());
+  const today = () => todayIn(props.zone);
   const days = createMemo(() => weeks().flat().map(dayKey));
   const byDay = createMemo(() => {
     const map = new Map<DayKey, Task[]>();
     for (const task of store.tasks) {
       if (!task.dueAt) continue;
-      const key = dayOf(task.dueAt);
+      const key = dayOf(task.dueAt, props.zone);
       map.set(key, [...(map.get(key) ?? []), task]);
     }
     for (const list of map.values()) list.sort(byDue);
@@ -170,8 +190,8 @@ function CalendarPage(props: {
     focusSoon(day, `.cal-task[data-task-id="${CSS.escape(id)}"]`);
 
   const move = async (task: Task, day: DayKey) => {
-    if (!task.dueAt || dayOf(task.dueAt) === day) return;
-    const from = dayOf(task.dueAt);
+    if (!task.dueAt || dayOf(task.dueAt, props.zone) === day) return;
+    const from = dayOf(task.dueAt, props.zone);
     const name = task.title;
     setAnnouncement(`${name} moved to ${formatDay(parseDayKey(day) as Date)}.`);
     try {
@@ -213,7 +233,7 @@ function CalendarPage(props: {
       return;
     }
     const focusedTask = store.tasks.find((t) => t.id === taskId);
-    const from = focusedTask?.dueAt ? dayOf(focusedTask.dueAt) : active();
+    const from = focusedTask?.dueAt ? dayOf(focusedTask.dueAt, props.zone) : active();
     const next = dayFrom(from, e.key);
     if (!next) return;
     e.preventDefault();
@@ -318,6 +338,7 @@ function CalendarPage(props: {
             days={days()}
             tasksOn={tasksOn}
             today={today()}
+            zone={props.zone}
             period={view() === "month" ? "month" : "week"}
             canEdit={canEdit}
             projectName={inProject ? undefined : projectName}
@@ -410,6 +431,7 @@ function CalendarPage(props: {
                                     >
                                       <TaskLabel
                                         task={task}
+                                        zone={props.zone}
                                         projectName={inProject ? undefined : projectName}
                                       />
                                     </button>
@@ -432,11 +454,11 @@ function CalendarPage(props: {
   );
 }
 
-function TaskLabel(props: { task: Task; projectName?: (task: Task) => string }) {
+function TaskLabel(props: { task: Task; zone: string; projectName?: (task: Task) => string }) {
   return (
     <>
       <Show when={props.task.dueAt && !isDateOnly(props.task.dueAt)}>
-        <span class="cal-time">{formatTime(props.task.dueAt as string)} </span>
+        <span class="cal-time">{formatTime(props.task.dueAt as string, props.zone)} </span>
       </Show>
       <span class="cal-title">{props.task.title}</span>
       <Show when={props.task.status === "done"}>
@@ -454,6 +476,7 @@ function Agenda(props: {
   days: DayKey[];
   tasksOn: (day: DayKey) => Task[];
   today: DayKey;
+  zone: string;
   period: "month" | "week";
   canEdit: (task: Task) => boolean;
   projectName?: (task: Task) => string;
@@ -486,7 +509,7 @@ function Agenda(props: {
                           data-task-id={task.id}
                           onClick={() => props.onOpen(task)}
                         >
-                          <TaskLabel task={task} projectName={props.projectName} />
+                          <TaskLabel task={task} zone={props.zone} projectName={props.projectName} />
                         </button>
                         <Show when={props.canEdit(task)}>
                           <label class="cal-move">

@@ -4,10 +4,11 @@ import {
   addMonths,
   dayKey,
   dayOf,
-  localIso,
   onDay,
   parseDayKey,
+  startOfDayIn,
   startOfWeek,
+  today,
   viewWeeks,
   viewWindow,
 } from "./dates";
@@ -61,38 +62,67 @@ describe("calendar days", () => {
     expect(dayKey(parseDayKey("0042-03-04") as Date)).toBe("0042-03-04");
   });
 
-  test("moving a due date to another day keeps its local time of day", () => {
-    const due = new Date(2026, 11, 15, 14, 30, 5, 250).toISOString();
-    const moved = new Date(onDay(due, "2026-12-18"));
-    expect(dayKey(moved)).toBe("2026-12-18");
-    expect([moved.getHours(), moved.getMinutes(), moved.getSeconds(), moved.getMilliseconds()]).toEqual([
-      14, 30, 5, 250,
-    ]);
-    expect(dayOf(onDay(due, "2027-06-01"))).toBe("2027-06-01");
-    expect(() => onDay(due, "tomorrow")).toThrow(RangeError);
+  test("moving a due date to another day keeps its time of day in the user's zone", () => {
+    const due = "2026-12-15T19:30:05.250Z"; // 14:30:05.250 in New York
+    const moved = onDay(due, "2026-12-18", "America/New_York");
+    expect(moved).toBe("2026-12-18T19:30:05.250Z");
+    expect(dayOf(moved, "America/New_York")).toBe("2026-12-18");
+    // 04:30 on the 16th in Tokyo: 04:30 on the 18th there is 19:30Z on the 17th.
+    expect(onDay(due, "2026-12-18", "Asia/Tokyo")).toBe("2026-12-17T19:30:05.250Z");
+    expect(dayOf(onDay(due, "2027-06-01", "Asia/Tokyo"), "Asia/Tokyo")).toBe("2027-06-01");
+    expect(() => onDay(due, "tomorrow", "UTC")).toThrow(RangeError);
   });
 
-  test("across a DST change (Berlin, 29 March 2026) a day is still a day and the time of day stays", () => {
-    const zone = process.env.TZ;
-    process.env.TZ = "Europe/Berlin";
-    try {
-      const due = new Date(2026, 2, 28, 9, 0).toISOString(); // 08:00Z, winter time
-      const moved = onDay(due, "2026-03-30");
-      expect(moved).toBe("2026-03-30T07:00:00.000Z"); // 09:00 summer time
+  test("a task is on the day it is due in the user's zone, not the browser's", () => {
+    withBrowserZone("America/Los_Angeles", () => {
+      const lateEvening = "2026-12-15T23:30:00Z";
+      expect(dayOf(lateEvening, "UTC")).toBe("2026-12-15");
+      expect(dayOf(lateEvening, "Europe/Berlin")).toBe("2026-12-16");
+      expect(dayOf(lateEvening, "America/Los_Angeles")).toBe("2026-12-15");
+      expect(dayOf(lateEvening, "Pacific/Auckland")).toBe("2026-12-16");
+      // A date-only due date (noon UTC) is its date everywhere, from UTC+14 to UTC−11.
+      expect(dayOf("2026-12-15T12:00:00.000Z", "Pacific/Kiritimati")).toBe("2026-12-15");
+      expect(dayOf("2026-12-15T12:00:00.000Z", "Pacific/Pago_Pago")).toBe("2026-12-15");
+      expect(onDay("2026-12-15T12:00:00.000Z", "2026-12-20", "Pacific/Kiritimati")).toBe(
+        "2026-12-20T12:00:00.000Z",
+      );
+    });
+  });
+
+  test("across a DST change (Berlin, 29 March 2026) in a browser elsewhere: days, windows and times of day hold", () => {
+    withBrowserZone("America/New_York", () => {
+      const zone = "Europe/Berlin";
+      // Around the change's night: 23:59 on the 28th and 00:30 on the 29th, Berlin time.
+      expect(dayOf("2026-03-28T22:59:00Z", zone)).toBe("2026-03-28");
+      expect(dayOf("2026-03-28T23:30:00Z", zone)).toBe("2026-03-29");
+      // 09:00 winter time (08:00Z), moved past the change: 09:00 summer time (07:00Z).
+      expect(onDay("2026-03-28T08:00:00.000Z", "2026-03-30", zone)).toBe("2026-03-30T07:00:00.000Z");
       const { from, to } = viewWindow("week", new Date(2026, 2, 25));
-      expect(localIso(from)).toBe("2026-03-23T00:00:00+01:00");
-      expect(localIso(to)).toBe("2026-03-30T00:00:00+02:00");
-      expect((to.getTime() - from.getTime()) / 3_600_000).toBe(7 * 24 - 1);
-    } finally {
-      if (zone === undefined) delete process.env.TZ;
-      else process.env.TZ = zone;
-    }
+      expect(startOfDayIn(from, zone)).toBe("2026-03-23T00:00:00.000+01:00");
+      expect(startOfDayIn(to, zone)).toBe("2026-03-30T00:00:00.000+02:00");
+      expect((Date.parse(startOfDayIn(to, zone)) - Date.parse(startOfDayIn(from, zone))) / 3_600_000).toBe(
+        7 * 24 - 1,
+      );
+      // New York's own change (8 March) does not move Berlin's days.
+      expect(dayOf("2026-03-08T23:30:00Z", zone)).toBe("2026-03-09");
+    });
   });
 
-  test("localIso is the same instant with the local offset, as the API accepts it", () => {
-    const date = new Date(2026, 11, 1);
-    const iso = localIso(date);
-    expect(iso).toMatch(/^2026-12-01T00:00:00[+-]\d{2}:\d{2}$/);
-    expect(new Date(iso).getTime()).toBe(date.getTime());
+  test("today is the user's today", () => {
+    const now = Date.now();
+    expect(today("Pacific/Kiritimati")).toBe(dayOf(new Date(now).toISOString(), "Pacific/Kiritimati"));
+    expect(today("UTC")).toBe(new Date().toISOString().slice(0, 10));
   });
 });
+
+/** Runs `check` as in a browser whose zone is `zone` (process.env.TZ), then restores it. */
+function withBrowserZone(zone: string, check: () => void) {
+  const before = process.env.TZ;
+  process.env.TZ = zone;
+  try {
+    check();
+  } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
+}

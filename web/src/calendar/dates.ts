@@ -1,7 +1,10 @@
-// Calendar arithmetic in the browser's time zone. Weeks start on Monday (ISO 8601) whatever the
-// locale; names of months and days come from Intl in the browser's language. Days are built with
-// `new Date(y, m, d)`, so a DST change never shifts a day, and a due date moved to another day keeps
-// its wall-clock time.
+// Calendar arithmetic. Weeks start on Monday (ISO 8601) whatever the locale; names of months and
+// days come from Intl in the browser's language. A day shown is a calendar date only, built with
+// `new Date(y, m, d)` (so day arithmetic never meets a DST change); instants are placed on days in
+// the user's time zone (their account setting, which may differ from the browser's), through
+// @date-fns/tz as the API's recurrence does: a task is on the day it is due there, a view's window
+// runs from that zone's midnights, and a due date moved to another day keeps its time of day there.
+import { TZDate } from "@date-fns/tz";
 
 /** A local calendar day, "YYYY-MM-DD". */
 export type DayKey = string;
@@ -56,25 +59,32 @@ export function viewWindow(view: CalendarView, cursor: Date): { from: Date; to: 
   return { from: first, to: addDays(last, 1) };
 }
 
-/** `dueAt` moved to `day`, at the same local time of day. */
-export function onDay(dueAt: string, day: DayKey): string {
-  const time = new Date(dueAt);
+/** The task dialog's date-only due dates are stored at noon UTC: those show no time of day. */
+export const isDateOnly = (dueAt: string) => dueAt.endsWith("T12:00:00.000Z");
+
+/** Where a due date's day is read: a date-only one is a UTC date in every zone. */
+const zoneOf = (dueAt: string, zone: string) => (isDateOnly(dueAt) ? "UTC" : zone);
+
+/** `dueAt` moved to `day`, at the same time of day in `zone` (a date-only one stays date-only). */
+export function onDay(dueAt: string, day: DayKey, userZone: string): string {
+  const zone = zoneOf(dueAt, userZone);
+  const time = new TZDate(dueAt, zone);
   const date = parseDayKey(day);
   if (!date) throw new RangeError(`not a day: ${day}`);
-  date.setHours(time.getHours(), time.getMinutes(), time.getSeconds(), time.getMilliseconds());
-  return date.toISOString();
+  const moved = new TZDate(date.getFullYear(), date.getMonth(), date.getDate(), zone);
+  moved.setHours(time.getHours(), time.getMinutes(), time.getSeconds(), time.getMilliseconds());
+  return new Date(moved.getTime()).toISOString();
 }
 
-/** The local day of an instant. */
-export const dayOf = (iso: string): DayKey => dayKey(new Date(iso));
+/** The day a due date falls on in `zone`. */
+export const dayOf = (dueAt: string, zone: string): DayKey => dayKey(new TZDate(dueAt, zoneOf(dueAt, zone)));
 
-/** An ISO 8601 date-time with the local offset, e.g. 2026-12-01T00:00:00+01:00 (the API's window). */
-export function localIso(date: Date): string {
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? "+" : "-";
-  const abs = Math.abs(offset);
-  return `${dayKey(date)}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
+/** Today in `zone`. */
+export const today = (zone: string): DayKey => dayKey(new TZDate(Date.now(), zone));
+
+/** The instant a day begins in `zone`, with that zone's offset, e.g. 2026-12-01T00:00:00.000+01:00 (the API's window). */
+export const startOfDayIn = (day: Date, zone: string): string =>
+  new TZDate(day.getFullYear(), day.getMonth(), day.getDate(), zone).toISOString();
 
 const formats = {
   month: new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric" }),
@@ -86,14 +96,22 @@ const formats = {
     year: "numeric",
   }),
   shortDay: new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" }),
-  time: new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" }),
 };
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
 
 export const formatMonth = (date: Date) => formats.month.format(date);
 export const formatWeekday = (date: Date) => formats.weekday.format(date);
 /** "Tuesday, 15 December 2026" (in the browser's language and order). */
 export const formatDay = (date: Date) => formats.day.format(date);
 export const formatShortDay = (date: Date) => formats.shortDay.format(date);
-export const formatTime = (iso: string) => formats.time.format(new Date(iso));
+/** The time of day of an instant in `zone`. */
+export function formatTime(iso: string, zone: string): string {
+  let format = timeFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZone: zone });
+    timeFormats.set(zone, format);
+  }
+  return format.format(new Date(iso));
+}
 /** "1 Dec – 7 Dec 2026": a week view's title. */
 export const formatRange = (from: Date, to: Date) => formats.shortDay.formatRange(from, to);

@@ -22,13 +22,17 @@ function setup(items: Task[]) {
   const patches: { id: string; dueAt: unknown; version?: number }[] = [];
   let answer = (id: string, dueAt: string, version?: number): Promise<Task> =>
     Promise.resolve({ ...(items.find((t) => t.id === id) as Task), dueAt, version: (version ?? 0) + 1 });
-  const store = createCalendarStore(() => "me", {
-    due: async () => ({ items, truncated: false }),
-    updateTask: (id, input, version) => {
-      patches.push({ id, dueAt: input.dueAt, version });
-      return answer(id, input.dueAt as string, version);
+  const store = createCalendarStore(
+    () => "me",
+    () => "UTC",
+    {
+      due: async () => ({ items, truncated: false }),
+      updateTask: (id, input, version) => {
+        patches.push({ id, dueAt: input.dueAt, version });
+        return answer(id, input.dueAt as string, version);
+      },
     },
-  });
+  );
   return { store, patches, answerWith: (f: typeof answer) => (answer = f) };
 }
 
@@ -137,10 +141,14 @@ describe("calendar store", () => {
     const first = deferred<{ items: Task[]; truncated: boolean }>();
     const second = deferred<{ items: Task[]; truncated: boolean }>();
     const answers = [first, second];
-    const store = createCalendarStore(() => "me", {
-      due: () => (answers.shift() as typeof first).promise,
-      updateTask: () => Promise.reject(new Error("unused")),
-    });
+    const store = createCalendarStore(
+      () => "me",
+      () => "UTC",
+      {
+        due: () => (answers.shift() as typeof first).promise,
+        updateTask: () => Promise.reject(new Error("unused")),
+      },
+    );
     const a = store.load(DECEMBER);
     const b = store.load({ from: "2027-01-01T00:00:00.000Z", to: "2027-02-01T00:00:00.000Z" });
     second.resolve({ items: [task("january", "2027-01-10T00:00:00.000Z")], truncated: false });

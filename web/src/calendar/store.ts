@@ -26,6 +26,8 @@ export interface CalendarStore {
 export function createCalendarStore(
   /** The signed-in user, for `assignedToMe` on live events. */
   userId: () => string | undefined,
+  /** The user's time zone: a moved task keeps its time of day there. */
+  zone: () => string,
   client: Pick<typeof calendarApi, "due"> & Pick<typeof tasksApi, "updateTask"> = {
     ...calendarApi,
     ...tasksApi,
@@ -107,7 +109,7 @@ export function createCalendarStore(
       const entry = inflight.get(id) ?? { count: 0, server: copy(task), queue: Promise.resolve() };
       inflight.set(id, entry);
       entry.count += 1;
-      const dueAt = onDay(task.dueAt, day);
+      const dueAt = onDay(task.dueAt, day, zone());
       setTasks((t) => t.id === id, { dueAt });
       const request = entry.queue.then(() => client.updateTask(id, { dueAt }, entry.server.version));
       entry.queue = request.catch(() => {});

@@ -172,13 +172,15 @@ export function JsonFileButton(props: {
   label: string;
   disabled: boolean;
   onFile: (file: File | undefined) => void;
+  /** Also offer export archives (.tar). */
+  archives?: boolean;
 }) {
   return (
     <label class="btn file-btn" classList={{ disabled: props.disabled }}>
       {props.label}
       <input
         type="file"
-        accept="application/json,.json"
+        accept={props.archives ? "application/json,.json,application/x-tar,.tar" : "application/json,.json"}
         class="visually-hidden"
         disabled={props.disabled}
         onChange={(e) => {

@@ -148,20 +148,40 @@ export default function Account() {
     }
   };
 
+  /** Saves what the server sent as a file (the browser's download). */
+  const save = (blob: Blob, name: string) => {
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  const today = () => new Date().toISOString().slice(0, 10);
+
   const exportData = async () => {
     try {
       const data = await transfer.exportData();
-      const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = `taskplatform-export-${new Date().toISOString().slice(0, 10)}.json`;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      save(
+        new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }),
+        `taskplatform-export-${today()}.json`,
+      );
     } catch (err) {
       errorToast(err, "Could not export your data");
+    }
+  };
+
+  const [archiving, setArchiving] = createSignal(false);
+  const exportArchive = async () => {
+    setArchiving(true);
+    try {
+      save(await transfer.exportArchive(), `taskplatform-export-${today()}.tar`);
+    } catch (err) {
+      errorToast(err, "Could not export your data with its files");
+    } finally {
+      setArchiving(false);
     }
   };
 
@@ -298,16 +318,21 @@ export default function Account() {
       <section class="panel" aria-labelledby="data-heading">
         <h2 id="data-heading">Export and import</h2>
         <p class="muted">
-          Download all your projects and tasks as JSON, or import such a file. Nothing is imported before you
-          confirm, and an import never adds other people to a project.
+          Download all your projects and tasks as JSON, or with the files attached to them as a .tar archive;
+          import either kind of file. Nothing is imported before you confirm, and an import never adds other
+          people to a project.
         </p>
         <div class="row row-wrap">
           <button type="button" class="btn" onClick={exportData}>
             Export data
           </button>
+          <button type="button" class="btn" disabled={archiving()} onClick={exportArchive}>
+            {archiving() ? "Exporting…" : "Export with files"}
+          </button>
           <JsonFileButton
             label={importing() ? "Reading…" : "Import data"}
             disabled={importing()}
+            archives
             onFile={(file) => void previewImport(file)}
           />
         </div>

@@ -1,7 +1,8 @@
 // End-to-end: attachments in the task dialog, in real Chromium through the real nginx (downloads are
 // sent by nginx after the API's X-Accel-Redirect) and a real API process. An editor on a 375 px phone
 // attaches with the keyboard (the file chooser) and by dropping files on the dialog, downloads and
-// deletes; a viewer sees the new file arrive live, downloads it, and cannot attach or delete.
+// deletes; a viewer sees the new file arrive live, downloads it, and cannot attach or delete. A project
+// moved by "Export with files" and "Import data" into another account keeps its files, byte for byte.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/attachments.suite.ts
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -142,5 +143,47 @@ describe("attachments", () => {
       .setInputFiles({ name: "huge.bin", mimeType: "application/octet-stream", buffer: big });
     await editor.dialog.getByRole("alert").filter({ hasText: "“huge.bin” is larger than 25 MB" }).waitFor();
     expect(await attachment(editor.page, "huge.bin").count()).toBe(0);
+  });
+});
+
+describe("export with files", () => {
+  test("an exported archive imported by someone else brings the project back with its file, byte for byte", async () => {
+    const api = stack().apiUrl;
+    const [eve, fay] = [await signUpByApi(api, "eve"), await signUpByApi(api, "fay")];
+    const moving = await createProject(api, eve, "Moving house");
+    const task = await createTask(api, eve, moving, "Boxes");
+    const bytes = Buffer.from(Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919 + 13) % 256));
+    const uploaded = await fetch(`${api}/api/tasks/${task.body.id}/attachments?name=inventory.bin`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${eve.token}`, "content-type": "application/octet-stream" },
+      body: bytes,
+    });
+    expect(uploaded.status).toBe(201);
+
+    const exporter = await open();
+    await signIn(exporter.page, eve.email, PASSWORD);
+    await exporter.page.goto("/settings");
+    const [archive] = await Promise.all([
+      exporter.page.waitForEvent("download"),
+      exporter.page.getByRole("button", { name: "Export with files" }).click(),
+    ]);
+    expect(archive.suggestedFilename()).toMatch(/^taskplatform-export-.*\.tar$/);
+
+    const importer = await open();
+    await signIn(importer.page, fay.email, PASSWORD);
+    await importer.page.goto("/settings");
+    await importer.page.locator('input[type="file"]').setInputFiles((await archive.path()) as string);
+    await importer.page.getByText("This will create 1 new project with 1 task").waitFor();
+    await importer.page.getByRole("button", { name: "Import as a copy" }).click();
+    await importer.page.getByText("Import finished: created 1 project with 1 task.").waitFor();
+    await importer.page.getByRole("link", { name: /Moving house/ }).click();
+    await card(importer.page, "Boxes").locator("button.card-open").click();
+    const dialog = importer.page.getByRole("dialog");
+    await attachment(importer.page, "inventory.bin").waitFor();
+    const [download] = await Promise.all([
+      importer.page.waitForEvent("download"),
+      dialog.getByRole("link", { name: "inventory.bin" }).click(),
+    ]);
+    expect(readFileSync((await download.path()) as string).equals(bytes)).toBe(true);
   });
 });

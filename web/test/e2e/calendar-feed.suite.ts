@@ -1,13 +1,15 @@
 // End-to-end: Account → Calendar feed in real Chromium against a real API process (PostgreSQL, Redis).
 // By keyboard only: create the URL, copy it, read the feed a calendar app would get (ical.js), narrow
 // it to tasks assigned to me, make a new URL (the old one dies), turn it off; then a 375 px phone, and
-// axe in light and dark.
+// axe in light and dark; the README's screenshot of the section (docs/screenshots/calendar-feed.png with
+// UPDATE_DOCS_SCREENSHOTS=1, else web/screenshots/).
 // Run: bun run --cwd web build && bun test ./web/test/e2e/calendar-feed.suite.ts
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { call, PASSWORD, type User } from "../../../api/test/support/client.ts";
 import { parseEvents } from "../../../api/test/support/ics.ts";
-import { adaAndBobSuite, type newSession, seriousOrWorse, signIn, tabTo } from "./harness";
+import { adaAndBobSuite, docsScreenshotDir, type newSession, seriousOrWorse, signIn, tabTo } from "./harness";
 
 setDefaultTimeout(180_000);
 
@@ -138,4 +140,15 @@ describe("calendar feed", () => {
       expect(await seriousOrWorse(page)).toEqual([]);
     });
   }
+});
+
+test("the README's screenshot: the calendar feed section with a URL", async () => {
+  expect((await call(api(), "DELETE", "/api/me/calendar-feed", { token: people.ada.token })).status).toBe(
+    204,
+  );
+  const { page } = await openSettings(people.ada);
+  await feedSection(page).getByRole("button", { name: "Create feed URL" }).click();
+  await urlField(page).waitFor();
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
+  await feedSection(page).screenshot({ path: join(docsScreenshotDir(), "calendar-feed.png") });
 });

@@ -2,11 +2,11 @@
 // to another day (dueAt checked through the API, the time of day kept), a second browser seeing it
 // live, the keyboard (arrow keys between days, Shift+arrows move a task), rollback when the server
 // refuses, the project's own calendar, a 375 px phone's agenda with its "Move to" field, axe in light
-// and dark. Browsers run in Europe/Berlin, so local days and times differ from UTC's.
+// and dark. The users' time-zone setting is Europe/Berlin while their browsers run in New York: days,
+// times of day and moves follow the setting (neither UTC's nor the browser's days would pass).
 // Run: bun run --cwd web build && bun test ./web/test/e2e/calendar.suite.ts
 // With UPDATE_DOCS_SCREENSHOTS=1 the last test writes docs/screenshots/calendar.png (else web/screenshots/).
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
@@ -17,12 +17,15 @@ import {
   signUp as signUpByApi,
   type User,
 } from "../../../api/test/support/client.ts";
-import { repoRoot, type Session, screenshotDir, seriousOrWorse, signIn, suiteStack, until } from "./harness";
+import { docsScreenshotDir, type Session, seriousOrWorse, signIn, suiteStack, until } from "./harness";
 
 setDefaultTimeout(300_000);
 
 const { stack, open } = suiteStack();
+/** The users' account setting. */
 const ZONE = "Europe/Berlin";
+/** Where their browsers are: 23:30 UTC is 00:30 the next day in Berlin, still 18:30 the same day here. */
+const BROWSER_ZONE = "America/New_York";
 const MONTH = "/calendar?date=2030-12-15";
 
 let ada: User;
@@ -58,7 +61,7 @@ const waitForDay = (page: Page, title: string, key: string) =>
   );
 
 async function signedIn(user: User, options: Parameters<typeof open>[0] = {}): Promise<Session> {
-  const session = await open({ timezoneId: ZONE, ...options });
+  const session = await open({ timezoneId: BROWSER_ZONE, ...options });
   await signIn(session.page, user.email, API_PASSWORD);
   return session;
 }
@@ -73,6 +76,9 @@ beforeAll(async () => {
   launch = await createProject(base, ada, "Launch");
   shared = await createProject(base, bob, "Bob's shared");
   secret = await createProject(base, eve, "Eve's secret");
+  for (const user of [ada, bob]) {
+    expect((await api("PUT", "/api/me/preferences", user, { timeZone: ZONE })).status).toBe(200);
+  }
   await addMember(base, ada, launch, bob, "editor");
   await addMember(base, bob, shared, ada, "viewer");
   // 23:30 UTC on the 9th is 00:30 on the 10th in Berlin: the calendar's day is the viewer's.
@@ -85,13 +91,16 @@ beforeAll(async () => {
 });
 
 describe("month view", () => {
-  test("shows my projects' tasks on their local days, never another user's; the sidebar's and the project's links lead here", async () => {
+  test("shows my projects' tasks on the days of my time zone, never another user's; the sidebar's and the project's links lead here", async () => {
     const { page } = await signedIn(ada);
     await page.getByRole("navigation", { name: "Projects" }).getByRole("link", { name: "Calendar" }).click();
     await page.waitForURL(/\/calendar$/);
     await page.goto(MONTH);
     await page.getByRole("heading", { level: 1, name: "December 2030" }).waitFor();
     await waitForDay(page, "Write the post", "2030-12-10");
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe(BROWSER_ZONE);
+    // Its time of day is Berlin's too (00:30, not New York's 18:30).
+    expect(await chip(page, "Write the post").textContent()).toMatch(/\b(12:30\s?AM|00:30)/);
     await waitForDay(page, "Book the venue", "2030-12-03");
     await waitForDay(page, "Bob's review", "2030-12-11");
     expect(await chip(page, "Bob's review").textContent()).toContain("Bob's shared");
@@ -154,7 +163,7 @@ describe("month view", () => {
     await waitForDay(bobSession.page, "Book the venue", "2030-12-05");
     await adaSession.page.getByRole("status").filter({ hasText: "Book the venue moved to" }).waitFor();
 
-    // Just after midnight local time stays just after midnight on the new day.
+    // Just after midnight in the user's zone stays just after midnight there on the new day.
     await adaSession.page.dragAndDrop(".cal-task:has-text('Write the post')", 'td[data-day="2030-12-12"]');
     await until(
       async () => (await dueAt("Write the post")) === "2030-12-11T23:30:00.000Z",
@@ -278,8 +287,7 @@ describe("phone and accessibility", () => {
   }
 
   test("the README's screenshot", async () => {
-    const dir = process.env.UPDATE_DOCS_SCREENSHOTS ? join(repoRoot, "docs", "screenshots") : screenshotDir;
-    mkdirSync(dir, { recursive: true });
+    const dir = docsScreenshotDir();
     // A fuller month for the picture (the last test: the others never see these).
     for (const [title, due, extra] of [
       ["Kick-off with the agency", "2030-12-02T08:00:00.000Z", { status: "done" }],

@@ -6,7 +6,6 @@
 // The README's screenshots (docs/screenshots/board.png, task-dialog.png) are written by the last test;
 // with UPDATE_DOCS_SCREENSHOTS=1 into docs/screenshots/, otherwise into web/screenshots/ (git-ignored).
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
@@ -21,8 +20,7 @@ import {
 import {
   card,
   createProject,
-  repoRoot,
-  screenshotDir,
+  docsScreenshotDir,
   seriousOrWorse,
   signIn,
   signUp,
@@ -536,8 +534,7 @@ describe("the README's screenshots", () => {
       body: "Works on phones.",
     });
 
-    const dir = process.env.UPDATE_DOCS_SCREENSHOTS ? join(repoRoot, "docs", "screenshots") : screenshotDir;
-    mkdirSync(dir, { recursive: true });
+    const dir = docsScreenshotDir();
     const { page } = await open();
     await signIn(page, jay.email, API_PASSWORD);
     await page.goto(`/projects/${project}`);

@@ -2,7 +2,7 @@
 // (api/test/support/api-process.ts) serving the built SPA through STATIC_DIR, and Debian's Chromium
 // driven by playwright-core (never a downloaded browser).
 import { afterAll, beforeAll, expect } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
@@ -16,6 +16,13 @@ import { generateCert, startNginx } from "../../../proxy/test/harness.ts";
 export const repoRoot = join(import.meta.dir, "..", "..", "..");
 export const distDir = join(repoRoot, "web", "dist");
 export const screenshotDir = join(repoRoot, "web", "screenshots");
+
+/** Where a README screenshot goes: docs/screenshots/ with UPDATE_DOCS_SCREENSHOTS=1, else web/screenshots/. */
+export function docsScreenshotDir(): string {
+  const dir = process.env.UPDATE_DOCS_SCREENSHOTS ? join(repoRoot, "docs", "screenshots") : screenshotDir;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export interface Stack {

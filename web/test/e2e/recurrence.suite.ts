@@ -1,12 +1,14 @@
 // End-to-end: recurring tasks in Chromium. An editor sets a weekly repeat in the task dialog and
 // completes the task; the next occurrence appears live on the other member's board (and the repeat
 // icon on both). Keyboard only; the time zone setting; a 375 px phone sets a monthly repeat and completes
-// a task the same way.
+// a task the same way. The README's screenshot of the Repeat control (docs/screenshots/recurrence.png
+// with UPDATE_DOCS_SCREENSHOTS=1, else web/screenshots/).
 // Run: bun run --cwd web build && bun test ./web/test/e2e/recurrence.suite.ts
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { adaAndBob, call, PASSWORD, type User } from "../../../api/test/support/client.ts";
-import { card, seriousOrWorse, signIn, suiteStack, until, waitForTitles } from "./harness";
+import { card, docsScreenshotDir, seriousOrWorse, signIn, suiteStack, until, waitForTitles } from "./harness";
 
 setDefaultTimeout(300_000);
 
@@ -197,4 +199,23 @@ describe("a 375 px phone", () => {
       recurrence: { rule: "FREQ=MONTHLY;BYMONTHDAY=23;COUNT=11" },
     });
   });
+});
+
+test("the README's screenshot: the Repeat control in the task dialog", async () => {
+  const title = "Water the plants";
+  const { ada, projectId } = await seed("Home", title);
+  const { page } = await open();
+  await onBoard(page, ada, projectId, title);
+  await card(page, title).getByRole("button").click();
+  const dialog = page.getByRole("dialog", { name: "Edit task" });
+  await dialog.getByLabel("Repeats").selectOption("weekly");
+  await dialog.getByRole("checkbox", { name: "Mon" }).check();
+  await dialog.getByRole("checkbox", { name: "Thu" }).check();
+  await dialog.getByLabel("Ends").selectOption("count");
+  await dialog.getByLabel("Times in all").fill("10");
+  const summary = dialog.locator("#task-repeat-summary", { hasText: "every week on Monday, Thursday" });
+  await summary.waitFor();
+  await summary.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
+  await page.screenshot({ path: join(docsScreenshotDir(), "recurrence.png") });
 });

@@ -5,11 +5,10 @@
 // screenshot of the preview: with UPDATE_DOCS_SCREENSHOTS=1 into docs/screenshots/, else web/screenshots/.
 // Run: bun run --cwd web build && bun test ./web/test/e2e/trello.suite.ts
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { PASSWORD, signUp as signUpByApi, type User } from "../../../api/test/support/client.ts";
-import { card, repoRoot, screenshotDir, seriousOrWorse, signIn, suiteStack, tabTo } from "./harness";
+import { card, docsScreenshotDir, repoRoot, seriousOrWorse, signIn, suiteStack, tabTo } from "./harness";
 
 setDefaultTimeout(180_000);
 
@@ -51,8 +50,7 @@ describe("import from Trello", () => {
     expect(await preview(page).locator(".import-labels li").allTextContents()).toHaveLength(7);
     await preview(page).getByText("Chloé Martin (@chloemartin): 2 cards, 1 comment").waitFor();
     expect(await seriousOrWorse(page)).toEqual([]);
-    const dir = process.env.UPDATE_DOCS_SCREENSHOTS ? join(repoRoot, "docs", "screenshots") : screenshotDir;
-    mkdirSync(dir, { recursive: true });
+    const dir = docsScreenshotDir();
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(dir, "trello-import.png"), fullPage: true });
 

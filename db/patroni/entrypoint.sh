@@ -1,0 +1,106 @@
+#!/bin/sh
+# Renders /tmp/patroni.yml from the environment and the secret files, then runs Patroni as PID 1
+# (or, with arguments, runs them: `etcd …` for the etcd services, `patronictl …` for operators).
+#
+#   PATRONI_NAME            this member's name, also its address on the overlay network (pg1, pg2, pg3)
+#   PATRONI_SCOPE           the cluster's name in etcd (default taskplatform)
+#   PATRONI_ETCD3_HOSTS     etcd members, host:port,host:port,… (etcd v3 API)
+#   POSTGRES_USER           the superuser (as in the single-host stack: the API's role); its password is
+#                           POSTGRES_PASSWORD_FILE, the replication role's PATRONI_REPLICATION_PASSWORD_FILE
+#   POSTGRES_DB             created after the first initdb (post-bootstrap.sh)
+#   PGDATA                  the data directory (a volume)
+#   PATRONI_SYNCHRONOUS_MODE  true (default): a commit is acknowledged once a replica has it too
+#   PATRONI_TTL, PATRONI_LOOP_WAIT, PATRONI_RETRY_TIMEOUT  failure detection (default 15, 5, 5 s)
+set -eu
+
+if [ "$#" -gt 0 ]; then
+  exec "$@"
+fi
+
+: "${PATRONI_NAME:?set PATRONI_NAME (this member, e.g. pg1)}"
+: "${PATRONI_ETCD3_HOSTS:?set PATRONI_ETCD3_HOSTS (etcd1:2379,etcd2:2379,etcd3:2379)}"
+: "${POSTGRES_USER:?set POSTGRES_USER}"
+: "${PGDATA:?set PGDATA}"
+case "$PATRONI_NAME" in
+  *[!a-z0-9_-]*) echo "PATRONI_NAME must be a lower-case name, got '$PATRONI_NAME'" >&2; exit 2 ;;
+esac
+
+superuser_file=${POSTGRES_PASSWORD_FILE:-/run/secrets/db_password}
+replication_file=${PATRONI_REPLICATION_PASSWORD_FILE:-/run/secrets/db_replication_password}
+for file in "$superuser_file" "$replication_file"; do
+  [ -r "$file" ] || { echo "cannot read $file (a Swarm secret of the stack)" >&2; exit 2; }
+done
+
+# A secret file's first line as a YAML double-quoted string.
+yaml_secret() {
+  printf '"%s"' "$(head -n 1 "$1" | sed 's/[\\"]/\\&/g')"
+}
+
+bin_dir=$(dirname "$(command -v postgres 2>/dev/null || echo /usr/lib/postgresql/15/bin/postgres)")
+config=${PATRONI_CONFIG:-/tmp/patroni.yml}
+umask 077
+cat >"$config.tmp" <<YAML
+scope: ${PATRONI_SCOPE:-taskplatform}
+name: $PATRONI_NAME
+log:
+  level: ${PATRONI_LOG_LEVEL:-INFO}
+restapi:
+  listen: 0.0.0.0:8008
+  connect_address: $PATRONI_NAME:8008
+etcd3:
+  hosts: $PATRONI_ETCD3_HOSTS
+bootstrap:
+  dcs:
+    # the leader key lives ttl seconds: a lost primary is replaced ~ttl + loop_wait later (at most 20 s
+    # here; Patroni needs loop_wait + 2 * retry_timeout <= ttl). Later changes: patronictl edit-config
+    ttl: ${PATRONI_TTL:-15}
+    loop_wait: ${PATRONI_LOOP_WAIT:-5}
+    retry_timeout: ${PATRONI_RETRY_TIMEOUT:-5}
+    maximum_lag_on_failover: 1048576
+    # an acknowledged commit is on the primary and on the synchronous standby: losing the primary loses
+    # none (with no healthy standby left Patroni turns synchronous replication off rather than block writes)
+    synchronous_mode: ${PATRONI_SYNCHRONOUS_MODE:-true}
+    postgresql:
+      use_pg_rewind: true
+      use_slots: true
+      parameters:
+        password_encryption: scram-sha-256
+        wal_level: replica
+        hot_standby: "on"
+        wal_log_hints: "on"
+        max_wal_senders: 10
+        max_replication_slots: 10
+        wal_keep_size: 512MB
+  initdb:
+    - encoding: UTF8
+    - auth-host: scram-sha-256
+    - auth-local: trust
+  post_bootstrap: /usr/local/bin/patroni-post-bootstrap
+postgresql:
+  listen: 0.0.0.0:5432
+  connect_address: $PATRONI_NAME:5432
+  data_dir: $PGDATA
+  bin_dir: $bin_dir
+  pgpass: /tmp/pgpass
+  authentication:
+    superuser:
+      username: $POSTGRES_USER
+      password: $(yaml_secret "$superuser_file")
+    replication:
+      username: replicator
+      password: $(yaml_secret "$replication_file")
+    rewind:
+      username: $POSTGRES_USER
+      password: $(yaml_secret "$superuser_file")
+  # a new standby copies the primary at once (the default, a spread checkpoint, waits minutes)
+  basebackup:
+    - checkpoint: fast
+  pg_hba:
+    - local all all trust
+    - host replication replicator all scram-sha-256
+    - host all all all scram-sha-256
+  parameters:
+    unix_socket_directories: /run/postgresql
+YAML
+mv "$config.tmp" "$config"
+exec patroni "$config"

@@ -1,0 +1,85 @@
+// db/patroni/entrypoint.sh renders patroni.yml from the environment and the secret files (the image
+// itself is checked by hand with Podman: docs/swarm.md, What is tested). A fake `patroni` on PATH
+// keeps the file it is given; the YAML is read back.
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "../render-stack.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "tp-patroni-entry-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(join(dir, "patroni"), `#!/bin/sh\ncp "$1" "${dir}/given.yml"\n`);
+chmodSync(join(dir, "patroni"), 0o755);
+const superPassword = 'se"cr\\et: #x';
+writeFileSync(join(dir, "db_password"), `${superPassword}\n`);
+writeFileSync(join(dir, "repl"), "replication-pass\n");
+
+function entrypoint(env: Record<string, string>, args: string[] = []) {
+  const proc = Bun.spawnSync(["sh", join(repoRoot, "db/patroni/entrypoint.sh"), ...args], {
+    env: {
+      PATH: `${dir}:/usr/bin:/bin`,
+      PATRONI_CONFIG: join(dir, "patroni.yml"),
+      POSTGRES_PASSWORD_FILE: join(dir, "db_password"),
+      PATRONI_REPLICATION_PASSWORD_FILE: join(dir, "repl"),
+      PATRONI_NAME: "pg2",
+      PATRONI_ETCD3_HOSTS: "etcd1:2379,etcd2:2379,etcd3:2379",
+      POSTGRES_USER: "taskplatform",
+      PGDATA: "/var/lib/postgresql/data/pgdata",
+      ...env,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: proc.exitCode, out: proc.stdout.toString() + proc.stderr.toString() };
+}
+
+describe("db/patroni/entrypoint.sh", () => {
+  test("renders a 0600 patroni.yml: this member, etcd, synchronous mode, passwords from the files", () => {
+    expect(entrypoint({})).toMatchObject({ code: 0 });
+    expect(statSync(join(dir, "patroni.yml")).mode & 0o777).toBe(0o600);
+    type Conf = {
+      name: string;
+      scope: string;
+      etcd3: { hosts: string };
+      restapi: { connect_address: string };
+      bootstrap: {
+        dcs: { synchronous_mode: boolean; ttl: number; loop_wait: number; retry_timeout: number };
+      };
+      postgresql: {
+        connect_address: string;
+        data_dir: string;
+        authentication: Record<string, { username: string; password: string }>;
+        pg_hba: string[];
+      };
+    };
+    const conf = Bun.YAML.parse(readFileSync(join(dir, "given.yml"), "utf8")) as Conf;
+    expect(conf).toMatchObject({
+      name: "pg2",
+      scope: "taskplatform",
+      etcd3: { hosts: "etcd1:2379,etcd2:2379,etcd3:2379" },
+      restapi: { connect_address: "pg2:8008" },
+      bootstrap: { dcs: { synchronous_mode: true, ttl: 15, loop_wait: 5, retry_timeout: 5 } },
+      postgresql: { connect_address: "pg2:5432", data_dir: "/var/lib/postgresql/data/pgdata" },
+    });
+    const { dcs } = conf.bootstrap;
+    expect(dcs.loop_wait + 2 * dcs.retry_timeout).toBeLessThanOrEqual(dcs.ttl); // Patroni's rule
+    expect(conf.postgresql.authentication.superuser).toEqual({
+      username: "taskplatform",
+      password: superPassword,
+    });
+    expect(conf.postgresql.authentication.replication).toEqual({
+      username: "replicator",
+      password: "replication-pass",
+    });
+    expect(conf.postgresql.pg_hba).toContain("host replication replicator all scram-sha-256");
+    expect(conf.postgresql.pg_hba).not.toContain("host all all all trust");
+  });
+
+  test("refuses a missing or hostile member name and a missing secret; runs other commands as given", () => {
+    expect(entrypoint({ PATRONI_NAME: "" }).code).not.toBe(0);
+    expect(entrypoint({ PATRONI_NAME: "pg1\nscope: evil" })).toMatchObject({ code: 2 });
+    expect(entrypoint({ POSTGRES_PASSWORD_FILE: join(dir, "missing") }).code).not.toBe(0);
+    expect(entrypoint({}, ["echo", "etcd here"])).toEqual({ code: 0, out: "etcd here\n" });
+  });
+});
