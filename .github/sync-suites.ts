@@ -34,11 +34,11 @@ export function parseSuites(text: string): Suite[] {
 
 /**
  * Suites that need a Docker engine on the host (not possible inside the Debian job container): the
- * container stack test, and the Podman quick start after it (root on the host; it copies the images the
- * stack test left in Docker).
+ * container stack test, the Podman quick start after it (root on the host; it copies the images the
+ * stack test left in Docker) and the three-node Swarm test (network namespaces, a bridge, three dockerd).
  */
 export function isHostSuite(suite: Suite): boolean {
-  return /scripts\/ci\/(stack-test|podman-quickstart)\.sh/.test(suite.command);
+  return /scripts\/ci\/(stack-test|podman-quickstart|swarm-test)\.sh/.test(suite.command);
 }
 
 /** Each job's last setup step: suites run after it succeeded, and keep running after a failed suite. */
