@@ -5,6 +5,9 @@
 # under a request loop — node2's power cut (every process SIGKILLed), node3's cable pulled — each time
 # measuring requests, failures and the time until the swarm has put the stack back together on the
 # other nodes; each node comes back and rejoins. Always removes the nodes at the end.
+# With --real: the TaskPlatform stack itself (scripts/ci/swarm/lib-stack.sh) instead of the demo stack,
+# the smoke test through a node's proxy, and the power cut of the node holding the PostgreSQL primary
+# under a load of writes and reads.
 # Ends with the line "N passed, N failed".
 # Functions called through trap look unreachable to shellcheck:
 # shellcheck disable=SC2317
@@ -12,8 +15,14 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: scripts/ci/swarm-test.sh [--stack FILE] [--images "REF..."] [--port N] [--path /P] [--keep] [--help]
+Usage: scripts/ci/swarm-test.sh [--real] [--stack FILE] [--images "REF..."] [--port N] [--path /P] [--keep] [--help]
 
+  --real           the TaskPlatform stack rendered from compose.yaml (scripts/swarm/deploy.sh), the smoke
+                   test through node1's proxy, then the node holding the PostgreSQL primary loses its
+                   power under a load through a surviving node's proxy: prints "node loss (nodeN: …):
+                   R requests, A answered 503, F failed otherwise, W acknowledged writes lost, recovered
+                   in S s" and requires F = 0, W = 0, S <= 30 (SWARM_LOSS_WINDOW: seconds of load after
+                   the cut, default 45)
   --stack FILE     the stack file to deploy (default scripts/ci/swarm/demo/stack.yml: a proxy on every
                    node, port 8080 in host mode, in front of three app replicas on an overlay)
   --images "REF…"  images the stack needs, put on every node first (node1 gets them from the cache, the
@@ -44,15 +53,19 @@ source "$HERE/swarm/lib-nodes.sh"
 source "$HERE/lib-standins.sh"
 # shellcheck source=scripts/ci/swarm/lib-images.sh
 source "$HERE/swarm/lib-images.sh"
+# shellcheck source=scripts/ci/swarm/lib-stack.sh
+source "$HERE/swarm/lib-stack.sh"
 
 STACK_FILE=$HERE/swarm/demo/stack.yml
 STACK_IMAGES=""
 PORT=8080
 URL_PATH=/
 KEEP=0
+REAL=0
 DOWN_DONE=0
 while (($#)); do
   case "$1" in
+    --real) REAL=1 ;;
     --stack) STACK_FILE=$2 && shift ;;
     --images) STACK_IMAGES=$2 && shift ;;
     --port) PORT=$2 && shift ;;
@@ -63,7 +76,7 @@ while (($#)); do
   esac
   shift
 done
-STACK=tp
+STACK=$REAL_STACK
 MAX_FAILED_PERCENT=${SWARM_MAX_FAILED_PERCENT:-2}
 CONVERGE_TIMEOUT=${SWARM_CONVERGE_TIMEOUT:-120}
 
@@ -184,6 +197,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   load_stop
+  [[ -z "${REAL_WORK:-}" ]] || rm -rf "$REAL_WORK"
   if ((DOWN_DONE)); then
     :
   elif ((KEEP)); then
@@ -220,6 +234,19 @@ main() {
     exit 1
   fi
 
+  if ((REAL)); then
+    say "the TaskPlatform stack: a copy of the tree, scripts/setup.sh --no-build, the stack rendered"
+    if real_prepare; then
+      pass "setup.sh and render-stack.ts in $REAL_WORK"
+      STACK_IMAGES="$STACK_IMAGES $(real_images | paste -sd ' ')"
+      export SWARM_PROJECT_DIR=$REAL_WORK
+    else
+      fail "setup.sh and render-stack.ts"
+      finish
+      exit 1
+    fi
+  fi
+
   say "images onto the nodes (docker save | docker load)"
   export SWARM_DEMO_IMAGE
   SWARM_DEMO_IMAGE=$(swarm_demo_image)
@@ -236,6 +263,11 @@ main() {
   say "overlay network across the nodes"
   check "an attachable overlay: a task on every node reaches the tasks of every node by name" \
     swarm_overlay_check "$SWARM_DEMO_IMAGE"
+
+  if ((REAL)); then
+    real_main
+    return
+  fi
 
   say "stack $STACK from $STACK_FILE"
   step_started=$SECONDS
@@ -268,7 +300,30 @@ main() {
 
   node_loss power-off 2
   node_loss unplug 3
+  nodes_down_and_finish
+}
 
+# The real stack: deployed by scripts/swarm/deploy.sh, the smoke test, the primary's node lost.
+real_main() {
+  local step_started=$SECONDS n
+  say "stack $STACK: scripts/swarm/deploy.sh --no-build on node1"
+  if real_deploy && wait_for "$CONVERGE_TIMEOUT" stack_converged 0; then
+    pass "every service of the stack runs all its tasks, healthy, after $((SECONDS - step_started)) s"
+  else
+    fail "the stack converges within $CONVERGE_TIMEOUT s" "$(node_docker 1 stack ps --no-trunc -f desired-state=running "$STACK" 2>&1 | grep -v ' Running ' | head -n 20)"
+  fi
+  node_docker 1 stack ps -f desired-state=running --format '{{.Name}} on {{.Node}}' "$STACK" | sort | paste -sd ' '
+  for n in "${SWARM_NODES[@]}"; do
+    check "node$n's proxy answers /api/health" real_smoke_quiet "$n"
+  done
+  say "smoke test through node1's proxy"
+  real_smoke 1
+  real_node_loss
+  nodes_down_and_finish
+}
+
+nodes_down_and_finish() {
+  local answer
   if ((KEEP == 0)); then
     say "nodes down"
     swarm_down
