@@ -34,7 +34,8 @@ Usage: scripts/ci/swarm-test.sh [--real] [--stack FILE] [--images "REF..."] [--p
   --help           this text
 
 Environment: SWARM_FROM_DEFAULT=0 (never read images from the default dockerd), SWARM_MAX_FAILED_PERCENT
-(failed requests allowed during a node loss, default 2), SWARM_CONVERGE_TIMEOUT (seconds, default 120).
+(failed requests allowed during a node loss, default 2), SWARM_CONVERGE_TIMEOUT (seconds, default 120;
+300 with --real).
 Needs root, iproute2, iptables, curl, Debian's docker.io and debootstrap. Never touches the default dockerd.
 USAGE
 }
@@ -78,7 +79,8 @@ while (($#)); do
 done
 STACK=$REAL_STACK
 MAX_FAILED_PERCENT=${SWARM_MAX_FAILED_PERCENT:-2}
-CONVERGE_TIMEOUT=${SWARM_CONVERGE_TIMEOUT:-120}
+# the real stack starts PostgreSQL, etcd and Redis clusters and migrates before the API is healthy
+CONVERGE_TIMEOUT=${SWARM_CONVERGE_TIMEOUT:-$((REAL ? 300 : 120))}
 
 # ---------------------------------------------------------------------------------------------------
 # The request loop: one request at a time, in turn through each target node, one line per request in

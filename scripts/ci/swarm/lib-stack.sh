@@ -8,7 +8,8 @@
 REAL_STACK=tp
 # The test's load comes from one address and one user: above the per-address and per-user defaults,
 # which a real audience spreads over many.
-REAL_ENV=("SWARM_STACK_NAME=$REAL_STACK" SWARM_OVERLAY_ENCRYPTED=false SWARM_ENDPOINT_MODE=dnsrr
+# TP_IMAGE_TAG: a tag no other run builds, so the project's images are built on node1 from this tree.
+REAL_ENV=("SWARM_STACK_NAME=$REAL_STACK" SWARM_OVERLAY_ENCRYPTED=false SWARM_ENDPOINT_MODE=dnsrr TP_IMAGE_TAG=swarm-test
   RATE_LIMIT_IP=1000000 RATE_LIMIT_USER=1000000 PROXY_API_RATE=1000 COMPOSE_PROFILES=)
 # The window the load runs for after the power cut: recovery must fit in it with time to spare.
 REAL_LOSS_WINDOW=${SWARM_LOSS_WINDOW:-45}
@@ -101,7 +102,8 @@ real_roles() {
     if [[ -n "$cid" ]]; then
       # shellcheck disable=SC2016  # expanded inside the container
       role=$(node_docker "$n" exec "$cid" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli role' | head -n 1)
-      roles+=("redis ${role/master/primary}")
+      role=${role/master/primary}
+      roles+=("redis ${role/slave/replica}")
     fi
   done
   apis=$(node_docker "$n" ps -q -f "label=com.docker.swarm.service.name=${REAL_STACK}_api" | wc -l)
