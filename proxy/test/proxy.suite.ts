@@ -262,7 +262,10 @@ describe("entrypoint.sh renders the version-specific part", () => {
       '#!/bin/sh\n[ "$2" = tasks.api ] && printf "10.0.1.7 STREAM tasks.api\\n10.0.1.5 STREAM\\n10.0.1.7 DGRAM\\n"\n',
     );
     chmodSync(join(bin, "getent"), 0o755);
-    const tasks = render("1.22.1", "nameserver 127.0.0.11\n", { ...swarm, PATH: `${bin}:${process.env.PATH}` });
+    const tasks = render("1.22.1", "nameserver 127.0.0.11\n", {
+      ...swarm,
+      PATH: `${bin}:${process.env.PATH}`,
+    });
     rmSync(bin, { recursive: true, force: true });
     expect(tasks).toContain(
       "    server 10.0.1.5:4000 max_fails=3 fail_timeout=10s;\n    server 10.0.1.7:4000 max_fails=3 fail_timeout=10s;\n",

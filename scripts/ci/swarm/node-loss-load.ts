@@ -135,7 +135,9 @@ if (import.meta.main) {
   const [mode, ...args] = process.argv.slice(2);
   const base = option(args, "base");
   if (!base || (mode !== "run" && mode !== "verify")) {
-    console.error("usage: node-loss-load.ts run --base URL --cut-file F [--ready F] --out F | verify --base URL --report F");
+    console.error(
+      "usage: node-loss-load.ts run --base URL --cut-file F [--ready F] --out F | verify --base URL --report F",
+    );
     process.exit(2);
   }
   if (mode === "run") {
