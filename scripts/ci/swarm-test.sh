@@ -34,7 +34,8 @@ Usage: scripts/ci/swarm-test.sh [--real] [--stack FILE] [--images "REF..."] [--p
   --help           this text
 
 Environment: SWARM_FROM_DEFAULT=0 (never read images from the default dockerd), SWARM_MAX_FAILED_PERCENT
-(failed requests allowed during a node loss, default 2), SWARM_CONVERGE_TIMEOUT (seconds, default 120;
+(failed requests allowed during a node loss, default 2), SWARM_LOCK_WAIT (seconds to wait for another run
+to end, default 900), SWARM_CONVERGE_TIMEOUT (seconds, default 120;
 300 with --real).
 Needs root, iproute2, iptables, curl, Debian's docker.io and debootstrap. Never touches the default dockerd.
 USAGE
@@ -218,6 +219,14 @@ main() {
   fi
   if [[ ! -f "$STACK_FILE" ]]; then
     fail "the stack file $STACK_FILE exists"
+    finish
+    exit 1
+  fi
+  # One run at a time on this machine: the nodes, bridge and names are fixed, and a second run's first
+  # step removes whatever it finds (the daemons close this descriptor: lib-nodes.sh, node_start).
+  exec 9>/run/lock/tp-swarm-test.lock
+  if ! flock -w "${SWARM_LOCK_WAIT:-900}" 9; then
+    fail "no other swarm-test.sh holds /run/lock/tp-swarm-test.lock (waited ${SWARM_LOCK_WAIT:-900} s)"
     finish
     exit 1
   fi
