@@ -66,7 +66,7 @@ real_smoke() {
 }
 
 # real_task_container N SERVICE: the id of SERVICE's running container on node N (empty: none).
-real_task_container() { node_docker "$1" ps -q -f "label=com.docker.swarm.service.name=${REAL_STACK}_$2" | head -n 1; }
+real_task_container() { node_docker "$1" ps -q -f "label=com.docker.swarm.service.name=${REAL_STACK}_$2" 2>/dev/null | head -n 1; }
 
 # real_pg_primary_node: the node whose Patroni member is the leader (Patroni's /primary answers 200).
 real_pg_primary_node() {
