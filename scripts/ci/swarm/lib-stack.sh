@@ -114,7 +114,7 @@ real_roles() {
 # real_node_loss: the node holding the PostgreSQL primary loses its power while the load goes through
 # a surviving node's proxy; then the acknowledged writes are read back through the other survivor.
 real_node_loss() {
-  local lost others=() n roles load_pid report cut ready line requests r503 failed lost_writes recovered
+  local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered
   lost=$(real_pg_primary_node) || {
     fail "a Patroni member is the primary"
     return
@@ -128,7 +128,9 @@ real_node_loss() {
   : >"$cut"
   bun "$SWARM_LIB_DIR/node-loss-load.ts" run --base "$(real_base "${others[0]}")" --cut-file "$cut" \
     --ready "$ready" --out "$report" &
-  load_pid=$!
+  # swarm-test.sh's load_stop ends it (SIGTERM: it writes its report), on an abort too
+  # shellcheck disable=SC2034
+  LOAD_PID=$!
   wait_for 60 test -s "$ready" || fail "the load starts within 60 s"
   # a few seconds of load on the whole stack before the cut (a measurement window, not a wait)
   sleep 5
@@ -141,8 +143,11 @@ real_node_loss() {
   fi
   # the measurement window: the load keeps going until REAL_LOSS_WINDOW s after the cut
   sleep "$(awk -v w="$REAL_LOSS_WINDOW" -v c="$(cat "$cut")" -v now="$(date +%s%3N)" 'BEGIN { s = w - (now - c) / 1000; print (s > 0 ? s : 0) }')"
-  kill -TERM "$load_pid"
-  wait "$load_pid" || fail "the load ran to its end"
+  load_stop
+  if [[ ! -s "$report" ]]; then
+    fail "the load wrote its report"
+    return
+  fi
   lost_writes=$(bun "$SWARM_LIB_DIR/node-loss-load.ts" verify --base "$(real_base "${others[1]}")" --report "$report") ||
     lost_writes=unknown
   read -r requests r503 failed recovered < <(bun -e "const r = await Bun.file('$report').json();
