@@ -22,7 +22,8 @@ Usage: scripts/ci/swarm-test.sh [--real] [--stack FILE] [--images "REF..."] [--p
                    power under a load through a surviving node's proxy: prints "node loss (nodeN: …):
                    R requests, A answered 503, F failed otherwise, W acknowledged writes lost, recovered
                    in S s" and requires F = 0, W = 0, S <= 30 (SWARM_LOSS_WINDOW: seconds of load after
-                   the cut, default 45)
+                   the cut, default 45; SWARM_LOSS_NODE=N: the primary is moved to node N first — node1
+                   also holds the Redis primary and, usually, the swarm's leader)
   --stack FILE     the stack file to deploy (default scripts/ci/swarm/demo/stack.yml: a proxy on every
                    node, port 8080 in host mode, in front of three app replicas on an overlay)
   --images "REF…"  images the stack needs, put on every node first (node1 gets them from the cache, the

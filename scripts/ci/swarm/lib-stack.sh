@@ -111,10 +111,27 @@ real_roles() {
   printf '%s, ' "${roles[@]}" | sed 's/, $//'
 }
 
+# real_switchover_to N: Patroni's primary moves to node N's member (patronictl switchover), unless there.
+real_switchover_to() {
+  local n=$1 from cid i candidate
+  from=$(real_pg_primary_node) || return 1
+  ((from == n)) && return 0
+  for i in 1 2 3; do
+    cid=$(real_task_container "$from" "pg$i")
+    [[ -n "$cid" ]] && break
+  done
+  for i in 1 2 3; do [[ -n "$(real_task_container "$n" "pg$i")" ]] && candidate=pg$i; done
+  node_docker "$from" exec "$cid" patronictl -c /tmp/patroni.yml switchover --candidate "$candidate" --force >/dev/null &&
+    wait_for 60 real_pg_primary_among "$n"
+}
+
 # real_node_loss: the node holding the PostgreSQL primary loses its power while the load goes through
 # a surviving node's proxy; then the acknowledged writes are read back through the other survivor.
 real_node_loss() {
   local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered
+  if [[ -n "${SWARM_LOSS_NODE:-}" ]]; then
+    check "the PostgreSQL primary moved to node$SWARM_LOSS_NODE first (patronictl switchover)" real_switchover_to "$SWARM_LOSS_NODE"
+  fi
   lost=$(real_pg_primary_node) || {
     fail "a Patroni member is the primary"
     return
