@@ -15,6 +15,9 @@
 # nginx >= 1.27.3 re-resolves upstream host names (`server api:4000 resolve;`), so `--scale api=N`
 # and restarted replicas with new addresses are picked up without a reload. Older nginx resolves the
 # name once at start (all replicas' addresses): reload the proxy after scaling (scripts/deploy.sh does).
+# Swarm's tasks.<service> (one address per task, which changes when a task moves to another node) in an
+# older nginx: the addresses it resolves to now, looked up again every 5 s, nginx reloaded when they
+# change (TP_TASKS_POLL seconds; no virtual IP needed, which kernels without IPVS cannot give).
 set -eu
 
 runtime_dir=${TP_RUNTIME_DIR:-/tmp/nginx}
@@ -57,6 +60,16 @@ if [ -r "$resolv_conf" ]; then
 fi
 [ -n "$resolvers" ] || resolve=no
 
+# The IPv4 addresses NAME resolves to, sorted; nothing when it does not (yet): Swarm's DNS names a task
+# once it is healthy. getent where there is one, else busybox's nslookup (the Alpine image).
+addresses() {
+  if command -v getent >/dev/null 2>&1; then
+    getent ahostsv4 "$1" | awk '{ print $1 }'
+  else
+    nslookup "$1" 2>/dev/null | awk '/^Name:/ { n = 1 } n && /^Address/ { print $NF }'
+  fi | grep -E '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$' | sort -u || true
+}
+
 # True for an IPv4 address:port.
 is_address() {
   case "$1" in
@@ -66,7 +79,8 @@ is_address() {
 }
 
 mkdir -p "$runtime_dir"
-tmp="$runtime_dir/runtime.conf.tmp"
+# render FILE: the runtime configuration into FILE.
+render() {
 {
   echo "# rendered by taskplatform-proxy-entrypoint for nginx $version (re-resolve: $resolve)"
   if [ "$resolve" = yes ]; then
@@ -80,11 +94,15 @@ tmp="$runtime_dir/runtime.conf.tmp"
     case "$server" in
       *[!A-Za-z0-9.:_-]*) echo "invalid API_UPSTREAM entry '$server'" >&2; exit 2 ;;
     esac
-    # Swarm's tasks.<service> (one address per task) goes stale in an nginx that resolves once: such an
-    # nginx uses the service's virtual IP (<service>), which Swarm keeps pointing at the live tasks.
+    # Swarm's tasks.<service> in an nginx that resolves once: today's addresses (watched below); a
+    # placeholder marked down while there is none (nginx answers 502 instead of refusing to start).
     if [ "$resolve" = no ] && [ "${server#tasks.}" != "$server" ]; then
-      echo "nginx $version cannot re-resolve $server: using the Swarm service address ${server#tasks.}" >&2
-      server=${server#tasks.}
+      found=$(addresses "${server%:*}")
+      [ -n "$found" ] || echo "    server 127.0.0.1:${server##*:} down;"
+      for address in $found; do
+        echo "    server $address:${server##*:} max_fails=3 fail_timeout=10s;"
+      done
+      continue
     fi
     # An address needs no resolving (scripts/upgrade.sh lists the replicas it switches to by address).
     if [ "$resolve" = yes ] && ! is_address "$server"; then
@@ -108,8 +126,21 @@ tmp="$runtime_dir/runtime.conf.tmp"
     [ "$name" = "$public_host" ] || echo "    \"$name\" \$host;"
   done
   echo "}"
-} > "$tmp"
-mv "$tmp" "$runtime_dir/runtime.conf"
+} > "$1.tmp"
+mv "$1.tmp" "$1"
+}
+render "$runtime_dir/runtime.conf"
+
+# An older nginx behind tasks.<service>: re-rendered every TP_TASKS_POLL seconds, reloaded on a change.
+watch_tasks() {
+  while sleep "${TP_TASKS_POLL:-5}"; do
+    render "$runtime_dir/runtime.conf.next" || continue
+    cmp -s "$runtime_dir/runtime.conf.next" "$runtime_dir/runtime.conf" && continue
+    mv "$runtime_dir/runtime.conf.next" "$runtime_dir/runtime.conf"
+    echo "the tasks behind $upstream changed: reloading nginx" >&2
+    "$nginx_bin" -s reload || true
+  done
+}
 
 if [ "${TP_RENDER_ONLY:-0}" = 1 ]; then
   exit 0
@@ -117,4 +148,7 @@ fi
 if [ "$#" -eq 0 ]; then
   set -- "$nginx_bin" -g "daemon off;"
 fi
+case " $upstream" in
+  *" tasks."*) [ "$resolve" = yes ] || watch_tasks & ;;
+esac
 exec "$@"

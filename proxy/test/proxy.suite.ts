@@ -246,14 +246,31 @@ describe("entrypoint.sh renders the version-specific part", () => {
     expect(conf).toMatch(/keepalive_timeout [1-9]s;/);
   });
 
-  test("Swarm's tasks.api: one server per task where nginx re-resolves, the service's virtual IP where not", () => {
+  test("Swarm's tasks.api: one server per task, re-resolved by nginx or (older nginx) by the entrypoint", () => {
     const swarm = { API_UPSTREAM: "tasks.api:4000" };
     expect(render("1.28.0", "nameserver 127.0.0.11\n", swarm)).toContain(
       "server tasks.api:4000 max_fails=3 fail_timeout=10s resolve;",
     );
     const old = render("1.22.1", "nameserver 127.0.0.11\n", swarm);
-    expect(old).toContain("server api:4000 max_fails=3 fail_timeout=10s;");
+    // the name does not resolve here: a placeholder marked down until the entrypoint's watch finds tasks
+    expect(old).toContain("server 127.0.0.1:4000 down;");
     expect(old).not.toContain("tasks.");
+    // where it resolves (a getent answering as Docker's DNS would): one server per task address
+    const bin = mkdtempSync(join(tmpdir(), "tp-getent-"));
+    writeFileSync(
+      join(bin, "getent"),
+      '#!/bin/sh\n[ "$2" = tasks.api ] && printf "10.0.1.7 STREAM tasks.api\\n10.0.1.5 STREAM\\n10.0.1.7 DGRAM\\n"\n',
+    );
+    chmodSync(join(bin, "getent"), 0o755);
+    const tasks = render("1.22.1", "nameserver 127.0.0.11\n", {
+      ...swarm,
+      PATH: `${bin}:${process.env.PATH}`,
+    });
+    rmSync(bin, { recursive: true, force: true });
+    expect(tasks).toContain(
+      "    server 10.0.1.5:4000 max_fails=3 fail_timeout=10s;\n    server 10.0.1.7:4000 max_fails=3 fail_timeout=10s;\n",
+    );
+    expect(tasks).not.toContain(" down;");
   });
 
   test("the per-address API rate is PROXY_API_RATE (default 50/s); anything but a positive number is refused", () => {

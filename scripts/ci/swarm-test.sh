@@ -5,6 +5,9 @@
 # under a request loop — node2's power cut (every process SIGKILLed), node3's cable pulled — each time
 # measuring requests, failures and the time until the swarm has put the stack back together on the
 # other nodes; each node comes back and rejoins. Always removes the nodes at the end.
+# With --real: the TaskPlatform stack itself (scripts/ci/swarm/lib-stack.sh) instead of the demo stack,
+# the smoke test through a node's proxy, and the power cut of the node holding the PostgreSQL primary
+# under a load of writes and reads.
 # Ends with the line "N passed, N failed".
 # Functions called through trap look unreachable to shellcheck:
 # shellcheck disable=SC2317
@@ -12,8 +15,15 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: scripts/ci/swarm-test.sh [--stack FILE] [--images "REF..."] [--port N] [--path /P] [--keep] [--help]
+Usage: scripts/ci/swarm-test.sh [--real] [--stack FILE] [--images "REF..."] [--port N] [--path /P] [--keep] [--help]
 
+  --real           the TaskPlatform stack rendered from compose.yaml (scripts/swarm/deploy.sh), the smoke
+                   test through node1's proxy, then the node holding the PostgreSQL primary loses its
+                   power under a load through a surviving node's proxy: prints "node loss (nodeN: …):
+                   R requests, A answered 503, F failed otherwise, W acknowledged writes lost, recovered
+                   in S s" and requires F = 0, W = 0, S <= 30 (SWARM_LOSS_WINDOW: seconds of load after
+                   the cut, default 45; SWARM_LOSS_NODE=N: the primary is moved to node N first — node1
+                   also holds the Redis primary and, usually, the swarm's leader)
   --stack FILE     the stack file to deploy (default scripts/ci/swarm/demo/stack.yml: a proxy on every
                    node, port 8080 in host mode, in front of three app replicas on an overlay)
   --images "REF…"  images the stack needs, put on every node first (node1 gets them from the cache, the
@@ -25,7 +35,9 @@ Usage: scripts/ci/swarm-test.sh [--stack FILE] [--images "REF..."] [--port N] [-
   --help           this text
 
 Environment: SWARM_FROM_DEFAULT=0 (never read images from the default dockerd), SWARM_MAX_FAILED_PERCENT
-(failed requests allowed during a node loss, default 2), SWARM_CONVERGE_TIMEOUT (seconds, default 120).
+(failed requests allowed during a node loss, default 2), SWARM_LOCK_WAIT (seconds to wait for another run
+to end, default 900), SWARM_CONVERGE_TIMEOUT (seconds, default 120;
+300 with --real).
 Needs root, iproute2, iptables, curl, Debian's docker.io and debootstrap. Never touches the default dockerd.
 USAGE
 }
@@ -44,15 +56,19 @@ source "$HERE/swarm/lib-nodes.sh"
 source "$HERE/lib-standins.sh"
 # shellcheck source=scripts/ci/swarm/lib-images.sh
 source "$HERE/swarm/lib-images.sh"
+# shellcheck source=scripts/ci/swarm/lib-stack.sh
+source "$HERE/swarm/lib-stack.sh"
 
 STACK_FILE=$HERE/swarm/demo/stack.yml
 STACK_IMAGES=""
 PORT=8080
 URL_PATH=/
 KEEP=0
+REAL=0
 DOWN_DONE=0
 while (($#)); do
   case "$1" in
+    --real) REAL=1 ;;
     --stack) STACK_FILE=$2 && shift ;;
     --images) STACK_IMAGES=$2 && shift ;;
     --port) PORT=$2 && shift ;;
@@ -63,9 +79,10 @@ while (($#)); do
   esac
   shift
 done
-STACK=tp
+STACK=$REAL_STACK
 MAX_FAILED_PERCENT=${SWARM_MAX_FAILED_PERCENT:-2}
-CONVERGE_TIMEOUT=${SWARM_CONVERGE_TIMEOUT:-120}
+# the real stack starts PostgreSQL, etcd and Redis clusters and migrates before the API is healthy
+CONVERGE_TIMEOUT=${SWARM_CONVERGE_TIMEOUT:-$((REAL ? 300 : 120))}
 
 # ---------------------------------------------------------------------------------------------------
 # The request loop: one request at a time, in turn through each target node, one line per request in
@@ -184,6 +201,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   load_stop
+  [[ -z "${REAL_WORK:-}" ]] || rm -rf "$REAL_WORK"
   if ((DOWN_DONE)); then
     :
   elif ((KEEP)); then
@@ -205,6 +223,14 @@ main() {
     finish
     exit 1
   fi
+  # One run at a time on this machine: the nodes, bridge and names are fixed, and a second run's first
+  # step removes whatever it finds (the daemons close this descriptor: lib-nodes.sh, node_start).
+  exec 9>/run/lock/tp-swarm-test.lock
+  if ! flock -w "${SWARM_LOCK_WAIT:-900}" 9; then
+    fail "no other swarm-test.sh holds /run/lock/tp-swarm-test.lock (waited ${SWARM_LOCK_WAIT:-900} s)"
+    finish
+    exit 1
+  fi
   trap cleanup EXIT
   trap 'exit 130' INT TERM
   local n answer nodes_seen images step_started
@@ -218,6 +244,19 @@ main() {
     fail "three dockerd in namespaces form a swarm of three Ready managers"
     finish
     exit 1
+  fi
+
+  if ((REAL)); then
+    say "the TaskPlatform stack: a copy of the tree, scripts/setup.sh --no-build, the stack rendered"
+    if real_prepare; then
+      pass "setup.sh and render-stack.ts in $REAL_WORK"
+      STACK_IMAGES="$STACK_IMAGES $(real_images | paste -sd ' ')"
+      export SWARM_PROJECT_DIR=$REAL_WORK
+    else
+      fail "setup.sh and render-stack.ts"
+      finish
+      exit 1
+    fi
   fi
 
   say "images onto the nodes (docker save | docker load)"
@@ -236,6 +275,11 @@ main() {
   say "overlay network across the nodes"
   check "an attachable overlay: a task on every node reaches the tasks of every node by name" \
     swarm_overlay_check "$SWARM_DEMO_IMAGE"
+
+  if ((REAL)); then
+    real_main
+    return
+  fi
 
   say "stack $STACK from $STACK_FILE"
   step_started=$SECONDS
@@ -268,7 +312,30 @@ main() {
 
   node_loss power-off 2
   node_loss unplug 3
+  nodes_down_and_finish
+}
 
+# The real stack: deployed by scripts/swarm/deploy.sh, the smoke test, the primary's node lost.
+real_main() {
+  local step_started=$SECONDS n
+  say "stack $STACK: scripts/swarm/deploy.sh --no-build on node1"
+  if real_deploy && wait_for "$CONVERGE_TIMEOUT" stack_converged 0; then
+    pass "every service of the stack runs all its tasks, healthy, after $((SECONDS - step_started)) s"
+  else
+    fail "the stack converges within $CONVERGE_TIMEOUT s" "$(node_docker 1 stack ps --no-trunc -f desired-state=running "$STACK" 2>&1 | grep -v ' Running ' | head -n 20)"
+  fi
+  node_docker 1 stack ps -f desired-state=running --format '{{.Name}} on {{.Node}}' "$STACK" | sort | paste -sd ' '
+  for n in "${SWARM_NODES[@]}"; do
+    check "node$n's proxy answers /api/health" real_smoke_quiet "$n"
+  done
+  say "smoke test through node1's proxy"
+  real_smoke 1
+  real_node_loss
+  nodes_down_and_finish
+}
+
+nodes_down_and_finish() {
+  local answer
   if ((KEEP == 0)); then
     say "nodes down"
     swarm_down

@@ -39,7 +39,7 @@ interface Account {
   token: string;
 }
 
-async function request(base: string, method: string, path: string, token?: string, body?: unknown) {
+export async function request(base: string, method: string, path: string, token?: string, body?: unknown) {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";

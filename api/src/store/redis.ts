@@ -92,6 +92,9 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
 }
 
+/** No byte back for this long after a command: the connection is dropped and opened again. */
+export const SOCKET_TIMEOUT_MS = 3000;
+
 function connectionOptions(options: RedisStoreOptions): RedisOptions {
   return {
     ...(options.password ? { password: options.password } : {}),
@@ -103,6 +106,10 @@ function connectionOptions(options: RedisStoreOptions): RedisOptions {
     maxRetriesPerRequest: 1,
     connectTimeout: 1000,
     commandTimeout: options.commandTimeoutMs ?? 1000,
+    // A connection that answers nothing for this long after a command is dead: a node that lost its
+    // power sends no reset, and the timed-out commands alone never close it, so the client would keep
+    // talking to the lost primary forever instead of asking the Sentinels again (swarm-test.sh --real).
+    socketTimeout: SOCKET_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   };
 }
@@ -159,6 +166,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   // opened when this instance gets its first SSE client (an idle replica holds one connection, not two).
   const reader = openRedis(options, {
     commandTimeout: undefined,
+    // its XREAD BLOCK waits for data on purpose: the hub blocks 5 s at most (events/hub.ts), so a
+    // reader silent for twice that is on a dead connection
+    socketTimeout: 10_000,
     lazyConnect: true,
     autoResendUnfulfilledCommands: false,
   });

@@ -6,8 +6,10 @@
 #   2. the cache of this harness ($SWARM_CACHE/*.tar, kept across runs: nodes.sh down wipes the nodes);
 #   3. the default dockerd of this machine, read-only (`docker save`), when it answers and has it — unless
 #      SWARM_FROM_DEFAULT=0;
-#   4. built on node1: the harness's demo image (scripts/ci/swarm/demo) or a CI stand-in
-#      (scripts/ci/standins/) for a third-party reference, both on the debootstrap base.
+#   4. built on node1: the harness's demo image (scripts/ci/swarm/demo), a project image
+#      (localhost/taskplatform-*) from its Containerfile in $SWARM_PROJECT_DIR (swarm-test.sh --real), or a CI
+#      stand-in (scripts/ci/standins/) for a third-party reference.
+# Project images are never cached: they change with the tree.
 # The private-registry alternative (Debian's docker-registry) is in docs/swarm.md.
 
 SWARM_DEMO_DIR="$SWARM_LIB_DIR/demo"
@@ -37,7 +39,11 @@ swarm_build_on_node1() {
     swarm_on_node1 standins_build_base
     return
   fi
-  # everything here is built on the base: first that (cached, from the default dockerd or debootstrap)
+  if [[ "$ref" =~ ^localhost/taskplatform-([a-z-]+):(.+)$ ]]; then
+    swarm_build_project_image "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    return
+  fi
+  # everything else here is built on the base: first that (cached, from the default dockerd or debootstrap)
   swarm_image_to_node1 "$STANDINS_BASE" || return 1
   if [[ "$ref" == "$(swarm_demo_image)" ]]; then
     node_docker 1 build -q --build-arg "BASE=$STANDINS_BASE" -t "$ref" "$SWARM_DEMO_DIR" >/dev/null
@@ -59,6 +65,28 @@ swarm_build_on_node1() {
   return "$status"
 }
 
+# swarm_build_project_image NAME TAG: localhost/taskplatform-NAME:TAG built on node1 from the tree in
+# SWARM_PROJECT_DIR (db-ha on top of db, both needing their base images first).
+swarm_build_project_image() {
+  local name=$1 tag=$2 file base args=()
+  case "$name" in
+    db) file=db/Containerfile ;;
+    db-ha)
+      file=db/patroni/Containerfile
+      swarm_image_to_node1 "localhost/taskplatform-db:$tag" || return 1
+      args=(--build-arg "DB_IMAGE=localhost/taskplatform-db:$tag")
+      ;;
+    api | proxy) file=$name/Containerfile ;;
+    *) swarm_log "no Containerfile known for localhost/taskplatform-$name" && return 1 ;;
+  esac
+  [[ -n "${SWARM_PROJECT_DIR:-}" ]] || { swarm_log "SWARM_PROJECT_DIR unset: cannot build localhost/taskplatform-$name" && return 1; }
+  while read -r base; do
+    swarm_image_to_node1 "$base" || return 1
+  done < <(awk '$1 == "FROM" && $2 != "scratch" && $2 !~ /[$]/ { print $2 }' "$SWARM_PROJECT_DIR/$file" | sort -u)
+  swarm_log "localhost/taskplatform-$name:$tag: building on node1 from $file"
+  DOCKER_BUILDKIT=0 node_docker 1 build -q "${args[@]}" -f "$SWARM_PROJECT_DIR/$file" -t "localhost/taskplatform-$name:$tag" "$SWARM_PROJECT_DIR" >/dev/null
+}
+
 # swarm_image_to_node1 REF: makes node1 have REF (sources 1-4 above); built images go to the cache.
 swarm_image_to_node1() {
   local ref=$1 cache
@@ -75,6 +103,7 @@ swarm_image_to_node1() {
   fi
   swarm_log "$ref: building on node1"
   swarm_build_on_node1 "$ref" || return 1
+  [[ "$ref" == localhost/taskplatform-* ]] && return 0
   mkdir -p "$SWARM_CACHE"
   node_docker 1 save -o "$cache.part" "$ref" && mv "$cache.part" "$cache"
 }

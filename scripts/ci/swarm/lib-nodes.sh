@@ -137,7 +137,7 @@ node_start() {
   # ip netns exec: that one mounts a new /sys, hiding the cgroup hierarchies dockerd needs. A private
   # mount namespace: the daemons' mounts never show on the host and vanish with their processes.
   setsid nohup nsenter --net="/run/netns/$(node_ns "$n")" unshare --mount --propagation slave --uts \
-    bash "$SWARM_LIB_DIR/node-daemons.sh" "$n" "$cg" >>"$(node_log "$n")" 2>&1 </dev/null &
+    bash "$SWARM_LIB_DIR/node-daemons.sh" "$n" "$cg" >>"$(node_log "$n")" 2>&1 </dev/null 9>&- &
   disown # not a job of this shell: its power cut is no news to report
   for ((i = 0; i < 120; i++)); do
     node_answers "$n" && return 0

@@ -270,6 +270,12 @@ describe("the Swarm specifics", () => {
     ).toBeUndefined();
   });
 
+  test("every service is reached by DNS round robin (no IPVS needed); SWARM_ENDPOINT_MODE=vip switches", () => {
+    for (const name of Object.keys(s)) expect([name, dep(name).endpoint_mode]).toEqual([name, "dnsrr"]);
+    const vip = renderTo({ SWARM_ENDPOINT_MODE: "vip" }).stack.services;
+    for (const svc of Object.values(vip)) expect((svc.deploy as Dict).endpoint_mode).toBe("vip");
+  });
+
   test("api: replicas spread one per node, start-first updates rolled back on failure", () => {
     expect(dep("api").replicas).toBe(2);
     expect(dep("api").placement?.max_replicas_per_node).toBe(1);
