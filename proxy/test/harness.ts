@@ -31,6 +31,8 @@ export interface NginxOptions {
   attachmentsDir?: string;
   /** PUBLIC_HOSTNAME for the entrypoint (the HTTP→HTTPS redirect target); default localhost. */
   publicHostname?: string;
+  /** The credential endpoints' per-address rate (nginx's tp_auth zone), e.g. "1000r/m"; default the shipped one. */
+  authRate?: string;
 }
 
 /** The shipped configuration with the container's ports and paths replaced by the test's. */
@@ -55,6 +57,7 @@ export function renderConfig(
   ];
   let out = text;
   for (const [from, to] of replacements) out = out.split(from).join(to);
+  if (opts.authRate) out = out.replace(/(zone=tp_auth:\S+ rate=)[^;]+;/, `$1${opts.authRate};`);
   // every error_log (the main one and per-location ones), each keeping its level
   return out.replace(/error_log \/dev\/stderr (\w+);/g, `error_log ${dir}/error.log $1;`);
 }

@@ -44,3 +44,28 @@ test("a change shows at once, saves, and goes back when the server refuses", asy
   expect(server.timeZone).toBe("Europe/Paris");
   expect(store.preferences()).toEqual({ ...saved, timeZone: "Europe/Paris" });
 });
+
+test("two overlapping changes: the first one's late answer does not put its value back", async () => {
+  let server: Preferences = DEFAULTS;
+  const answers: (() => void)[] = [];
+  const client = {
+    get: async () => server,
+    // The server applies each change at once, in order; its answers reach the page when the test says.
+    update: (changes: UpdatePreferences) => {
+      server = withChanges(server, changes);
+      const snapshot = server;
+      return new Promise<Preferences>((resolve) => answers.push(() => resolve(snapshot)));
+    },
+  } as typeof preferencesApi;
+  const store = createRoot(() => createPreferencesStore(client));
+  while (store.preferences.loading || !store.preferences()) await Bun.sleep(1);
+  const first = store.update({ mailDelivery: { assigned: "digest" } });
+  const second = store.update({ mailDelivery: { assigned: "off" } });
+  expect(store.preferences()?.mailDelivery.assigned).toBe("off");
+  answers[0]?.();
+  await first;
+  expect(store.preferences()?.mailDelivery.assigned).toBe("off");
+  answers[1]?.();
+  await second;
+  expect(store.preferences()?.mailDelivery.assigned).toBe("off");
+});

@@ -19,15 +19,21 @@ export function withChanges(preferences: Preferences, changes: UpdatePreferences
 
 export function createPreferencesStore(client = preferencesApi): PreferencesStore {
   const [preferences, { mutate }] = createResource(() => client.get());
+  // Two quick changes (two arrow presses on a select) overlap: the first one's answer, arriving after the
+  // second change was shown, must not put the first value back. Only the latest update's answer (or
+  // rollback) is applied; the server applies them in order, so that answer holds both.
+  let latest = 0;
   return {
     preferences,
     async update(changes) {
+      const sequence = ++latest;
       const before = preferences();
       if (before) mutate(withChanges(before, changes));
       try {
-        mutate(await client.update(changes));
+        const saved = await client.update(changes);
+        if (sequence === latest) mutate(saved);
       } catch (error) {
-        if (before) mutate(before);
+        if (before && sequence === latest) mutate(before);
         throw error;
       }
     },

@@ -111,6 +111,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         certFile: cert.certFile,
         keyFile: cert.keyFile,
         attachmentsDir,
+        // As RATE_LIMIT_AUTH_IP above: every sign-in and page load's refresh counts against nginx's zone.
+        authRate: "1000r/m",
       });
       stoppers.push(() => nginx.stop());
       url = `https://localhost:${nginx.httpsPort}`;
