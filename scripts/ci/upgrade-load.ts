@@ -20,6 +20,11 @@ export interface UpgradeLoadReport {
   non2xx: number;
   statuses: Record<string, number>;
   connectionErrors: number;
+  /**
+   * Requests whose kept-alive connection nginx closed as it reloaded, just as they went out, sent again
+   * once as browsers do on a reused connection (counted, not hidden; connectionErrors counts the rest).
+   */
+  resetsResent: number;
   longestMs: number;
   achievedRps: number;
   seconds: number;
@@ -161,6 +166,7 @@ export async function startUpgradeLoad(options: UpgradeLoadOptions) {
     non2xx: 0,
     statuses: {},
     connectionErrors: 0,
+    resetsResent: 0,
     longestMs: 0,
     achievedRps: 0,
     seconds: 0,
@@ -178,9 +184,15 @@ export async function startUpgradeLoad(options: UpgradeLoadOptions) {
     const started = performance.now();
     try {
       const write = n % 3 === 0;
-      const res = write
-        ? await request(base, "POST", "/api/tasks", account.token, { projectId, title: `load ${n}` })
-        : await request(base, "GET", `/api/tasks?projectId=${projectId}&limit=20`, account.token);
+      const send = () =>
+        write
+          ? request(base, "POST", "/api/tasks", account.token, { projectId, title: `load ${n}` })
+          : request(base, "GET", `/api/tasks?projectId=${projectId}&limit=20`, account.token);
+      const res = await send().catch((error: unknown) => {
+        if ((error as { code?: string }).code !== "ECONNRESET") throw error;
+        report.resetsResent += 1;
+        return send();
+      });
       report.statuses[res.status] = (report.statuses[res.status] ?? 0) + 1;
       if (res.status < 200 || res.status > 299) report.non2xx += 1;
       else if (write) created.add(res.body.id);

@@ -69,7 +69,8 @@ check_load() {
     return
   fi
   echo "  $what under load: $(ci_tool json sent <"$LOAD_REPORT") requests at $(ci_tool json achievedRps <"$LOAD_REPORT" | cut -c1-5)/s," \
-    "longest $(ci_tool json longestMs <"$LOAD_REPORT" | cut -d. -f1) ms, $(ci_tool json reconnects <"$LOAD_REPORT") stream reconnects"
+    "longest $(ci_tool json longestMs <"$LOAD_REPORT" | cut -d. -f1) ms, $(ci_tool json reconnects <"$LOAD_REPORT") stream reconnects," \
+    "$(ci_tool json resetsResent <"$LOAD_REPORT") sent again after nginx's reload closed their kept-alive connection"
   local failed=0
   for field in non2xx connectionErrors missedEvents resyncs; do
     if [[ "$(ci_tool json "$field" <"$LOAD_REPORT")" == 0 ]]; then pass "$what: $field = 0"; else
