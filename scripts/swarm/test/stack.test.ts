@@ -6,7 +6,7 @@
 //    ulimits, volumes, limits, hardening) except where the overlay names a change and says why
 //  - the Swarm specifics: API spread and start-first, proxy global in host mode, one member per node
 //  - docker-compose config, yamllint, promtool (and `docker stack config` where the client has it)
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -25,6 +25,10 @@ import {
 } from "../render-stack.ts";
 
 type Dict = Record<string, unknown>;
+// The official checkers are other programs (docker-compose is Python and compiles its modules on a first
+// run): on a fresh, loaded CI machine one start alone took over the 5 s default.
+setDefaultTimeout(60_000);
+
 const ALL_PROFILES = "grafana,logs,containers,probes";
 const env = parseDotEnv(readFileSync(join(repoRoot, ".env.example"), "utf8"));
 const dirs: string[] = [];
