@@ -54,6 +54,11 @@ engine_start() {
     engine_log "no docker daemon answers and starting one needs root"
     return 1
   fi
+  # A bind mount of the engine's socket made while no engine ran (docker run -v, or a node of the swarm
+  # harness, which shares this file system) leaves an empty directory where dockerd must create it.
+  if [[ -d /var/run/docker.sock ]] && rmdir /var/run/docker.sock 2>/dev/null; then
+    engine_log "removed the empty directory /var/run/docker.sock (a bind mount's leftover)"
+  fi
   engine_log "starting dockerd (storage $driver, cgroupfs), log $log"
   mkdir -p "$(dirname "$log")"
   # setsid + nohup: the daemon outlives this shell (CI reuses it for the whole run)
