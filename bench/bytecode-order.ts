@@ -4,7 +4,7 @@
 // docs/benchmarks.md, third pass). Usage: `bun run bytecode-order` after changing what the API does at
 // start or on its common requests. A profile from an older build still applies; functions it does not
 // know are laid out after it, so a stale one costs memory, not correctness.
-import { copyFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildCompiledApi } from "../api/test/support/api-process.ts";
 import { createDatabase, startPostgres, startRedis, tempDir, waitFor } from "../api/test/support/services.ts";
@@ -69,7 +69,8 @@ try {
   await call("POST", `/api/tasks/${taskId}/move`, accessToken, { status: "done", position: 0 });
   const code = await api.stop();
   if (code !== 0) throw new Error(`the API exited with ${code}`);
-  copyFileSync(profile, target);
+  // Written anew, not copied: the recorder's file is private (0600), the profile is a source file.
+  writeFileSync(target, readFileSync(profile));
   console.log(`wrote ${target}`);
 } finally {
   await redis.stop();
