@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { extract, pack } from "tar-stream";
 import { MAX_BODY_BYTES } from "../src/app.ts";
 import { ARCHIVE_DOCUMENT_MAX_BYTES } from "../src/transfer/archive.ts";
-import { maxArchiveBytes } from "../src/transfer/routes.ts";
+import { maxArchiveBytes } from "../src/transfer/handlers.ts";
 import { openEvents, payload } from "./support/client.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 

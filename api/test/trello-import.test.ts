@@ -1,7 +1,7 @@
 // Import from Trello: the fixture (built to the shape of Trello's "Export as JSON") through the real
 // API on real PostgreSQL and Redis, one test per mapping, then bad files.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { TRELLO_LIMITS } from "../src/trello/schemas.ts";
+import { TRELLO_LIMITS } from "../src/trello/limits.ts";
 import { openEvents, payload, sample, scrape } from "./support/client.ts";
 import { createTestApp, type TestApp, type TestUser } from "./support/harness.ts";
 

@@ -1,7 +1,8 @@
 // The export and import routes as OpenAPI operations, from the schemas they validate with (assembled by ../openapi.ts).
 import type { Operation } from "../http/operation.ts";
 import { ARCHIVE_TYPE } from "./archive.ts";
-import { archiveImportQuery, exportDocument, importQuery, importResult } from "./schemas.ts";
+import { archiveImportQuery, importQuery } from "./query.ts";
+import { exportDocument, importResult } from "./schemas.ts";
 
 export const transferOperations: Operation[] = [
   {

@@ -7,13 +7,8 @@ import type { LabelColor } from "../labels/schemas.ts";
 import { findPreferences, savePreferences } from "../preferences/repository.ts";
 import type { Role } from "../projects/access.ts";
 import { RECURRENCE_JSON, type Task } from "../tasks/repository.ts";
-import {
-  EXPORT_FORMAT,
-  EXPORT_VERSION,
-  type ExportDocument,
-  type ImportMode,
-  type ImportResult,
-} from "./schemas.ts";
+import type { ImportMode } from "./query.ts";
+import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument, type ImportResult } from "./schemas.ts";
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 

@@ -27,6 +27,7 @@ import {
   statusSchema,
   titleSchema,
 } from "../tasks/schemas.ts";
+import { IMPORT_MODES } from "./query.ts";
 
 export const EXPORT_FORMAT = "taskplatform-export";
 export const EXPORT_VERSION = 4;
@@ -228,20 +229,6 @@ export function parseExportDocument(
   const whole = exportDocument.safeParse(input);
   return whole.success ? { success: true, data: whole.data } : { success: false, issues: whole.error.issues };
 }
-
-export const IMPORT_MODES = ["copy", "restore"] as const;
-export type ImportMode = (typeof IMPORT_MODES)[number];
-
-export const importQuery = z.strictObject({
-  mode: z.enum(IMPORT_MODES).default("copy"),
-  dryRun: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((value) => value === "true"),
-});
-
-/** An archive import is never a dry run: a preview sends the archive's JSON to /api/import. */
-export const archiveImportQuery = importQuery.pick({ mode: true });
 
 const taskCounts = z.object({ created: z.int(), updated: z.int(), deleted: z.int() });
 

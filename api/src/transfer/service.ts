@@ -10,8 +10,9 @@ import type { Deps } from "../deps.ts";
 import type { Publish } from "../events/publisher.ts";
 import { ApiError } from "../http/errors.ts";
 import { type ArchiveEntry, brokenArchive, entryAttachmentId, packArchive } from "./archive.ts";
+import type { ImportMode } from "./query.ts";
 import { exportProjects, type ImportOutcome, type WrittenProject, writeImport } from "./repository.ts";
-import type { ExportDocument, ImportMode } from "./schemas.ts";
+import type { ExportDocument } from "./schemas.ts";
 
 /** A file the archive's JSON lists, and where its bytes go. */
 interface PlannedFile {

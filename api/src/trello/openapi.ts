@@ -1,6 +1,7 @@
 // The Trello import as an OpenAPI operation (assembled by ../openapi.ts).
 import type { Operation } from "../http/operation.ts";
-import { trelloBoard, trelloImportQuery, trelloImportResult } from "./schemas.ts";
+import { trelloImportQuery } from "./limits.ts";
+import { trelloBoard, trelloImportResult } from "./schemas.ts";
 
 export const trelloOperations: Operation[] = [
   {

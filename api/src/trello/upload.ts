@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { findBadString, nestsDeeperThan, readLimited } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import { placeOf } from "../http/place.ts";
-import { TRELLO_LIMITS } from "./schemas.ts";
+import { TRELLO_LIMITS } from "./limits.ts";
 
 /** How to get the file, said with every "this is not the right file". */
 export const HOW_TO_EXPORT =
