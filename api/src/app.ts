@@ -2,6 +2,7 @@
 // everything; health answers before rate limits; bodies are checked before any route reads them.
 import { Hono } from "hono";
 import { serveStatic } from "hono/bun";
+import { TrieRouter } from "hono/router/trie-router";
 import { version } from "../package.json" with { type: "json" };
 import { activityRoutes } from "./activity/routes.ts";
 import { attachmentDownloadRoutes, attachmentRoutes, isAttachmentUpload } from "./attachments/routes.ts";
@@ -111,7 +112,9 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/me", calendarFeedRoutes(deps))
     .route("/calendar", calendarRoutes(deps));
 
-  const app = new Hono<AppEnv>()
+  // The routes' patterns are beyond RegExpRouter: the default SmartRouter would try to compile it at the
+  // first request, fail, and then fill a TrieRouter anyway.
+  const app = new Hono<AppEnv>({ router: new TrieRouter() })
     .use(
       provideDeps(deps),
       requestId(),
