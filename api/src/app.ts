@@ -112,8 +112,9 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/me", calendarFeedRoutes(deps))
     .route("/calendar", calendarRoutes(deps));
 
-  // The routes' patterns are beyond RegExpRouter: the default SmartRouter would try to compile it at the
-  // first request, fail, and then fill a TrieRouter anyway.
+  // RegExpRouter cannot hold these routes (POST /notifications/read-all next to /notifications/:id/read):
+  // the default SmartRouter found that out at the first request by trying to build one, then filled a
+  // TrieRouter anyway. Only this app matches; the mounted sub-apps' routers are never built.
   const app = new Hono<AppEnv>({ router: new TrieRouter() })
     .use(
       provideDeps(deps),
