@@ -111,18 +111,38 @@ real_roles() {
   printf '%s, ' "${roles[@]}" | sed 's/, $//'
 }
 
-# real_switchover_to N: Patroni's primary moves to node N's member (patronictl switchover), unless there.
-real_switchover_to() {
-  local n=$1 from cid i candidate
-  from=$(real_pg_primary_node) || return 1
-  ((from == n)) && return 0
+# real_pg_member_cid N: the container of node N's Patroni member (empty: none).
+real_pg_member_cid() {
+  local i cid
   for i in 1 2 3; do
-    cid=$(real_task_container "$from" "pg$i")
-    [[ -n "$cid" ]] && break
+    cid=$(real_task_container "$1" "pg$i")
+    [[ -n "$cid" ]] && echo "$cid" && return 0
   done
-  for i in 1 2 3; do [[ -n "$(real_task_container "$n" "pg$i")" ]] && candidate=pg$i; done
-  node_docker "$from" exec "$cid" patronictl -c /tmp/patroni.yml switchover --candidate "$candidate" --force >/dev/null &&
-    wait_for 60 real_pg_primary_among "$n"
+  return 1
+}
+
+# real_switchover_from N: Patroni's primary on node N hands over to the synchronous standby.
+real_switchover_from() {
+  local cid
+  cid=$(real_pg_member_cid "$1") || return 1
+  node_docker "$1" exec "$cid" patronictl -c /tmp/patroni.yml switchover --force >/dev/null
+}
+
+# real_switchover_to N: Patroni's primary moves to node N's member, unless there. With synchronous_mode
+# Patroni hands over to the synchronous standby only (a --candidate that is not it is refused: the cause
+# of an earlier failed run), so the primary goes round to the standby until it is on node N (one or two
+# switchovers as a rule: a new primary names whichever replica streams first).
+real_switchover_to() {
+  local n=$1 from others _
+  for _ in 1 2 3 4 5; do
+    from=$(real_pg_primary_node) || return 1
+    ((from == n)) && return 0
+    read -r -a others < <(printf '%s\n' "${SWARM_NODES[@]}" | grep -vx "$from" | paste -sd ' ')
+    # the new primary names a synchronous standby a few seconds after it took over
+    wait_for 60 real_switchover_from "$from" || return 1
+    wait_for 60 real_pg_primary_among "${others[@]}" || return 1
+  done
+  return 1
 }
 
 # real_node_loss: the node holding the PostgreSQL primary loses its power while the load goes through
