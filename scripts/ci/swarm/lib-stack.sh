@@ -111,38 +111,75 @@ real_roles() {
   printf '%s, ' "${roles[@]}" | sed 's/, $//'
 }
 
-# real_pg_member_cid N: the container of node N's Patroni member (empty: none).
-real_pg_member_cid() {
-  local i cid
+# real_pg_member N: the name of node N's Patroni member (pg1..3).
+real_pg_member() {
+  local i
   for i in 1 2 3; do
-    cid=$(real_task_container "$1" "pg$i")
-    [[ -n "$cid" ]] && echo "$cid" && return 0
+    [[ -n "$(real_task_container "$1" "pg$i")" ]] && echo "pg$i" && return 0
   done
   return 1
 }
 
-# real_switchover_from N: Patroni's primary on node N hands over to the synchronous standby.
-real_switchover_from() {
-  local cid
-  cid=$(real_pg_member_cid "$1") || return 1
-  node_docker "$1" exec "$cid" patronictl -c /tmp/patroni.yml switchover --force >/dev/null
+# real_patronictl N ARGS…: patronictl in node N's Patroni member.
+real_patronictl() {
+  local n=$1 cid
+  shift
+  cid=$(real_task_container "$n" "$(real_pg_member "$n")") || return 1
+  node_docker "$n" exec "$cid" patronictl -c /tmp/patroni.yml "$@"
 }
+
+# real_pg_role MEMBER: its role in `patronictl list` (Leader, Sync Standby, Replica), asked on the primary's node.
+real_pg_role() {
+  real_patronictl "$(real_pg_primary_node)" list -f json |
+    bun -e "const m = JSON.parse(await Bun.stdin.text()).find((x) => x.Member === '$1'); console.log(m ? m.Role : '')"
+}
+
+real_pg_is_standby() { [[ "$(real_pg_role "$1")" == "Sync Standby" ]]; }
 
 # real_switchover_to N: Patroni's primary moves to node N's member, unless there. With synchronous_mode
-# Patroni hands over to the synchronous standby only (a --candidate that is not it is refused: the cause
-# of an earlier failed run), so the primary goes round to the standby until it is on node N (one or two
-# switchovers as a rule: a new primary names whichever replica streams first).
+# Patroni hands over to the synchronous standby only (a --candidate that is not it is refused: the cause of
+# an earlier failed run), and keeps its standby while that one streams: when N's member is the other
+# replica, the standby's PostgreSQL restarts first (again, until the primary names N's member instead).
 real_switchover_to() {
-  local n=$1 from others _
-  for _ in 1 2 3 4 5; do
-    from=$(real_pg_primary_node) || return 1
-    ((from == n)) && return 0
-    read -r -a others < <(printf '%s\n' "${SWARM_NODES[@]}" | grep -vx "$from" | paste -sd ' ')
-    # the new primary names a synchronous standby a few seconds after it took over
-    wait_for 60 real_switchover_from "$from" || return 1
-    wait_for 60 real_pg_primary_among "${others[@]}" || return 1
+  local n=$1 from member standby _
+  from=$(real_pg_primary_node) || return 1
+  ((from == n)) && return 0
+  member=$(real_pg_member "$n") || return 1
+  # the primary names another standby only if its loop (every 5 s) runs while the restart is under way
+  for _ in 1 2 3 4 5 6; do
+    real_pg_is_standby "$member" && break
+    standby=$(real_patronictl "$from" list -f json |
+      bun -e "console.log(JSON.parse(await Bun.stdin.text()).find((x) => x.Role === 'Sync Standby')?.Member ?? '')")
+    [[ -z "$standby" ]] || real_patronictl "$from" restart taskplatform "$standby" --force >/dev/null || true
+    wait_for 15 real_pg_is_standby "$member" && break
   done
-  return 1
+  # patronictl exits 0 on a refusal too ("Switchover failed, details: 412, …")
+  real_patronictl "$from" switchover --candidate "$member" --force | grep -F 'Successfully switched over' >/dev/null &&
+    wait_for 60 real_pg_primary_among "$n"
+}
+
+# real_api_to N: an API replica on node N, unless there. A forced start-first update of the two replicas
+# (at most one per node) starts its first new task on the only node without one: N. Quick monitor and
+# delay, so the node loss never lands in the update's monitor window (a task lost there rolls back).
+real_api_to() {
+  [[ -n "$(real_task_container "$1" api)" ]] && return 0
+  node_docker 1 service update -q --detach --force --update-delay 0s --update-monitor 5s "${REAL_STACK}_api" >/dev/null &&
+    wait_for 180 real_api_updated "$1"
+}
+real_api_updated() {
+  [[ -n "$(real_task_container "$1" api)" ]] &&
+    [[ "$(node_docker 1 service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "${REAL_STACK}_api")" == completed ]] &&
+    swarm_service_converged 1 "${REAL_STACK}_api"
+}
+
+# real_pg_settled: three Patroni members running, a synchronous standby and no replica lagging (after a
+# switchover the old primary rewinds and rejoins for a while): the state a node loss must find.
+real_pg_settled() {
+  real_patronictl "$(real_pg_primary_node)" list -f json | bun -e '
+    const m = JSON.parse(await Bun.stdin.text());
+    const ok = m.length === 3 && m.every((x) => x.State === "running" && !x["Lag in MB"]) &&
+      m.filter((x) => x.Role === "Leader").length === 1 && m.some((x) => x.Role === "Sync Standby");
+    process.exit(ok ? 0 : 1);'
 }
 
 # real_node_loss: the node holding the PostgreSQL primary loses its power while the load goes through
@@ -151,7 +188,9 @@ real_node_loss() {
   local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered
   if [[ -n "${SWARM_LOSS_NODE:-}" ]]; then
     check "the PostgreSQL primary moved to node$SWARM_LOSS_NODE first (patronictl switchover)" real_switchover_to "$SWARM_LOSS_NODE"
+    check "an API replica on node$SWARM_LOSS_NODE (forced start-first update)" real_api_to "$SWARM_LOSS_NODE"
   fi
+  check "PostgreSQL settled: three members running, a synchronous standby, no lag" wait_for 120 real_pg_settled
   lost=$(real_pg_primary_node) || {
     fail "a Patroni member is the primary"
     return
