@@ -185,7 +185,7 @@ real_pg_settled() {
 # real_node_loss: the node holding the PostgreSQL primary loses its power while the load goes through
 # a surviving node's proxy; then the acknowledged writes are read back through the other survivor.
 real_node_loss() {
-  local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered
+  local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered started_ms in_flight
   if [[ -n "${SWARM_LOSS_NODE:-}" ]]; then
     check "the PostgreSQL primary moved to node$SWARM_LOSS_NODE first (patronictl switchover)" real_switchover_to "$SWARM_LOSS_NODE"
     check "an API replica on node$SWARM_LOSS_NODE (forced start-first update)" real_api_to "$SWARM_LOSS_NODE"
@@ -210,15 +210,18 @@ real_node_loss() {
   wait_for 60 test -s "$ready" || fail "the load starts within 60 s"
   # a few seconds of load on the whole stack before the cut (a measurement window, not a wait)
   sleep 5
-  date +%s%3N >"$cut"
+  # the cut's start and the moment every process of the node is gone: a request the lost node's API was
+  # answering meanwhile dies with it (nginx retries no POST: the write may have happened)
+  started_ms=$(date +%s%3N)
   node_power_off "$lost"
+  echo "$started_ms $(date +%s%3N)" >"$cut"
   if wait_for 60 real_pg_primary_among "${others[@]}"; then
-    pass "a PostgreSQL primary on node$(real_pg_primary_node) after $(($(date +%s%3N) - $(cat "$cut"))) ms"
+    pass "a PostgreSQL primary on node$(real_pg_primary_node) after $(($(date +%s%3N) - started_ms)) ms"
   else
     fail "Patroni elects a primary on a surviving node within 60 s"
   fi
   # the measurement window: the load keeps going until REAL_LOSS_WINDOW s after the cut
-  sleep "$(awk -v w="$REAL_LOSS_WINDOW" -v c="$(cat "$cut")" -v now="$(date +%s%3N)" 'BEGIN { s = w - (now - c) / 1000; print (s > 0 ? s : 0) }')"
+  sleep "$(awk -v w="$REAL_LOSS_WINDOW" -v c="$started_ms" -v now="$(date +%s%3N)" 'BEGIN { s = w - (now - c) / 1000; print (s > 0 ? s : 0) }')"
   load_stop
   if [[ ! -s "$report" ]]; then
     fail "the load wrote its report"
@@ -226,9 +229,9 @@ real_node_loss() {
   fi
   lost_writes=$(bun "$SWARM_LIB_DIR/node-loss-load.ts" verify --base "$(real_base "${others[1]}")" --report "$report") ||
     lost_writes=unknown
-  read -r requests r503 failed recovered < <(bun -e "const r = await Bun.file('$report').json();
-    console.log(r.requests, r.answered503, r.failedOtherwise, r.recoveredSeconds.toFixed(1))")
-  line="node loss (node$lost: $roles): $requests requests, $r503 answered 503, $failed failed otherwise, $lost_writes acknowledged writes lost, recovered in $recovered s"
+  read -r requests r503 failed in_flight recovered < <(bun -e "const r = await Bun.file('$report').json();
+    console.log(r.requests, r.answered503, r.failedOtherwise, r.inFlightFailed, r.recoveredSeconds.toFixed(1))")
+  line="node loss (node$lost: $roles): $requests requests, $r503 answered 503, $failed failed otherwise, $in_flight in flight on the dying node failed, $lost_writes acknowledged writes lost, recovered in $recovered s"
   echo "$line"
   bun -e "const r = await Bun.file('$report').json(); console.log('other statuses', JSON.stringify(r.otherStatuses), 'errors', JSON.stringify(r.errors))"
   SUMMARY+=("$line")
