@@ -326,7 +326,8 @@ real_main() {
   fi
   node_docker 1 stack ps -f desired-state=running --format '{{.Name}} on {{.Node}}' "$STACK" | sort | paste -sd ' '
   for n in "${SWARM_NODES[@]}"; do
-    check "node$n's proxy answers /api/health" real_smoke_quiet "$n"
+    # a proxy looks tasks.api up again every 5 s (proxy/entrypoint.sh): a task just named may take that long
+    check "node$n's proxy answers /api/health" wait_for 30 real_smoke_quiet "$n"
   done
   say "smoke test through node1's proxy"
   real_smoke 1

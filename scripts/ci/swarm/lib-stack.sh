@@ -248,7 +248,7 @@ real_node_loss() {
     fail "node$lost rejoins as a Ready manager within 90 s" "$(node_docker 1 node ls 2>&1)"
   fi
   check "the stack runs everywhere again (node$lost's members rejoin)" wait_for "$CONVERGE_TIMEOUT" stack_converged 0
-  check "…and still answers through node$lost's proxy" real_smoke_quiet "$lost"
+  check "…and still answers through node$lost's proxy" wait_for 30 real_smoke_quiet "$lost"
 }
 
 real_smoke_quiet() { test "$(real_api "$1" GET /api/health)" = 200; }
