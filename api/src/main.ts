@@ -4,14 +4,17 @@
 //   dev          like serve, but embedded PostgreSQL (PGlite) and an in-process store when no URLs are set
 //   migrate      apply migrations and exit (a deploy runs it before starting new replicas)
 //   healthcheck  GET /internal/ready on this host's PORT; exit 0 when ready, else 1 and the reason on
-//                stdout (the engine keeps it as the probe output; for images without a shell)
+//                stdout (the engine keeps it as the probe output; for images without a shell).
+//                `healthcheck --live`: GET /api/health, the process answers, whatever PostgreSQL and
+//                Redis do (the Swarm stack: an orchestrator that kills unready tasks must not kill
+//                every replica while the databases fail over)
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createSql, isDatabaseUnavailable, type Sql } from "./db/client.ts";
 import { MigrationError, migrate, pendingMigrations } from "./db/migrate.ts";
-import { INTERNAL_READY_PATH } from "./health/routes.ts";
+import { INTERNAL_READY_PATH, LIVENESS_PATH } from "./health/routes.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
 import { createRuntime } from "./runtime.ts";
 
@@ -33,18 +36,18 @@ function readConfig(mode: "serve" | "dev"): Config {
 }
 
 /** Where `healthcheck` finds this host's API: loopback when it listens on every address, else HOST. */
-function healthcheckUrl(env: Record<string, string | undefined>): string {
+function healthcheckUrl(env: Record<string, string | undefined>, path: string): string {
   const port = Number(env.PORT || 4000);
   const host = env.HOST?.trim();
   let target = "127.0.0.1";
   if (host && !["0.0.0.0", "::", "[::]"].includes(host))
     target = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `http://${target}:${port}${INTERNAL_READY_PATH}`;
+  return `http://${target}:${port}${path}`;
 }
 
 /** The readiness detail (internal addresses, error strings) goes to the probe output, never to the public. */
-async function healthcheck(): Promise<never> {
-  const url = healthcheckUrl(process.env);
+async function healthcheck(live: boolean): Promise<never> {
+  const url = healthcheckUrl(process.env, live ? LIVENESS_PATH : INTERNAL_READY_PATH);
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
     if (response.ok) process.exit(0);
@@ -203,7 +206,7 @@ async function migrateOnly(): Promise<void> {
 // No top-level await: the compiled binary is built with --bytecode, which needs a module without it
 // (precompiled bytecode saves ~80 ms of parsing at every start; docs/benchmarks.md).
 async function main(command: string): Promise<void> {
-  if (command === "healthcheck") await healthcheck();
+  if (command === "healthcheck") await healthcheck(process.argv[3] === "--live");
   else if (command === "migrate") await migrateOnly();
   else if (command === "serve" || command === "dev") await serve(command);
   else fail(`unknown command "${command}" (serve, dev, migrate, healthcheck)`, EXIT_CONFIG);

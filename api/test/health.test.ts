@@ -91,6 +91,13 @@ describe.skipIf(!postgresBinDir() && !process.env.CI)("readiness with PostgreSQL
       expect(await probe.exited).toBe(1);
       expect(out).toStartWith("not ready (503): postgres: ");
       expect(out).toContain(String(server.port));
+      // …while its liveness mode (the Swarm stack's probe) passes: the process answers
+      const live = Bun.spawn(["bun", API_ENTRY, "healthcheck", "--live"], {
+        env: { PATH: process.env.PATH ?? "", PORT: String(listener.port), HOST: "127.0.0.1" },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(await live.exited).toBe(0);
     } finally {
       listener.stop(true);
     }

@@ -20,10 +20,11 @@ Usage: scripts/ci/swarm-test.sh [--real] [--stack FILE] [--images "REF..."] [--p
   --real           the TaskPlatform stack rendered from compose.yaml (scripts/swarm/deploy.sh), the smoke
                    test through node1's proxy, then the node holding the PostgreSQL primary loses its
                    power under a load through a surviving node's proxy: prints "node loss (nodeN: …):
-                   R requests, A answered 503, F failed otherwise, W acknowledged writes lost, recovered
-                   in S s" and requires F = 0, W = 0, S <= 30 (SWARM_LOSS_WINDOW: seconds of load after
-                   the cut, default 45; SWARM_LOSS_NODE=N: the primary is moved to node N first — node1
-                   also holds the Redis primary and, usually, the swarm's leader)
+                   R requests, A answered 503, F failed otherwise, I in flight on the dying node failed,
+                   W acknowledged writes lost, recovered in S s" and requires F = 0, W = 0, S <= 30 (SWARM_LOSS_WINDOW: seconds of load after
+                   the cut, default 45; SWARM_LOSS_NODE=N: the primary and an API replica are moved to
+                   node N first — node1 also holds the Redis primary and, usually, the swarm's leader:
+                   the CI suite "three-node swarm" loses node1)
   --stack FILE     the stack file to deploy (default scripts/ci/swarm/demo/stack.yml: a proxy on every
                    node, port 8080 in host mode, in front of three app replicas on an overlay)
   --images "REF…"  images the stack needs, put on every node first (node1 gets them from the cache, the
@@ -326,7 +327,8 @@ real_main() {
   fi
   node_docker 1 stack ps -f desired-state=running --format '{{.Name}} on {{.Node}}' "$STACK" | sort | paste -sd ' '
   for n in "${SWARM_NODES[@]}"; do
-    check "node$n's proxy answers /api/health" real_smoke_quiet "$n"
+    # a proxy looks tasks.api up again every 5 s (proxy/entrypoint.sh): a task just named may take that long
+    check "node$n's proxy answers /api/health" wait_for 30 real_smoke_quiet "$n"
   done
   say "smoke test through node1's proxy"
   real_smoke 1

@@ -47,7 +47,7 @@ export interface OverlayService {
 }
 export interface Overlay {
   defaults: { deploy: Dict };
-  networks: { encrypted: string | boolean };
+  networks: { encrypted: string | boolean; internal?: Record<string, Reasoned<boolean>> };
   services: Record<string, OverlayService>;
   added: Record<string, { instances: number; name_pattern: string; why: string; service: Dict }>;
 }
@@ -326,7 +326,7 @@ export function render(input: RenderInput): Rendered {
   for (const [name, def] of Object.entries(compose.networks ?? {})) {
     networks[name] = {
       driver: "overlay",
-      ...(def?.internal ? { internal: true } : {}),
+      ...((overlay.networks.internal?.[name]?.value ?? def?.internal) ? { internal: true } : {}),
       // the monitoring network takes a helper container for an SSH tunnel to Prometheus/Grafana
       ...(name === "monitoring" ? { attachable: true } : {}),
       ...(encrypted ? { driver_opts: { encrypted: "true" } } : {}),

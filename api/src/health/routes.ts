@@ -16,6 +16,7 @@ import type { AppEnv } from "../http/context.ts";
 
 const CHECK_TIMEOUT_MS = 1000;
 
+export const LIVENESS_PATH = "/api/health";
 export const PUBLIC_READY_PATH = "/api/ready";
 export const INTERNAL_READY_PATH = "/internal/ready";
 

@@ -111,27 +111,86 @@ real_roles() {
   printf '%s, ' "${roles[@]}" | sed 's/, $//'
 }
 
-# real_switchover_to N: Patroni's primary moves to node N's member (patronictl switchover), unless there.
+# real_pg_member N: the name of node N's Patroni member (pg1..3).
+real_pg_member() {
+  local i
+  for i in 1 2 3; do
+    [[ -n "$(real_task_container "$1" "pg$i")" ]] && echo "pg$i" && return 0
+  done
+  return 1
+}
+
+# real_patronictl N ARGS…: patronictl in node N's Patroni member.
+real_patronictl() {
+  local n=$1 cid
+  shift
+  cid=$(real_task_container "$n" "$(real_pg_member "$n")") || return 1
+  node_docker "$n" exec "$cid" patronictl -c /tmp/patroni.yml "$@"
+}
+
+# real_pg_role MEMBER: its role in `patronictl list` (Leader, Sync Standby, Replica), asked on the primary's node.
+real_pg_role() {
+  real_patronictl "$(real_pg_primary_node)" list -f json |
+    bun -e "const m = JSON.parse(await Bun.stdin.text()).find((x) => x.Member === '$1'); console.log(m ? m.Role : '')"
+}
+
+real_pg_is_standby() { [[ "$(real_pg_role "$1")" == "Sync Standby" ]]; }
+
+# real_switchover_to N: Patroni's primary moves to node N's member, unless there. With synchronous_mode
+# Patroni hands over to the synchronous standby only (a --candidate that is not it is refused: the cause of
+# an earlier failed run), and keeps its standby while that one streams: when N's member is the other
+# replica, the standby's PostgreSQL restarts first (again, until the primary names N's member instead).
 real_switchover_to() {
-  local n=$1 from cid i candidate
+  local n=$1 from member standby _
   from=$(real_pg_primary_node) || return 1
   ((from == n)) && return 0
-  for i in 1 2 3; do
-    cid=$(real_task_container "$from" "pg$i")
-    [[ -n "$cid" ]] && break
+  member=$(real_pg_member "$n") || return 1
+  # the primary names another standby only if its loop (every 5 s) runs while the restart is under way
+  for _ in 1 2 3 4 5 6; do
+    real_pg_is_standby "$member" && break
+    standby=$(real_patronictl "$from" list -f json |
+      bun -e "console.log(JSON.parse(await Bun.stdin.text()).find((x) => x.Role === 'Sync Standby')?.Member ?? '')")
+    [[ -z "$standby" ]] || real_patronictl "$from" restart taskplatform "$standby" --force >/dev/null || true
+    wait_for 15 real_pg_is_standby "$member" && break
   done
-  for i in 1 2 3; do [[ -n "$(real_task_container "$n" "pg$i")" ]] && candidate=pg$i; done
-  node_docker "$from" exec "$cid" patronictl -c /tmp/patroni.yml switchover --candidate "$candidate" --force >/dev/null &&
+  # patronictl exits 0 on a refusal too ("Switchover failed, details: 412, …")
+  real_patronictl "$from" switchover --candidate "$member" --force | grep -F 'Successfully switched over' >/dev/null &&
     wait_for 60 real_pg_primary_among "$n"
+}
+
+# real_api_to N: an API replica on node N, unless there. A forced start-first update of the two replicas
+# (at most one per node) starts its first new task on the only node without one: N. Quick monitor and
+# delay, so the node loss never lands in the update's monitor window (a task lost there rolls back).
+real_api_to() {
+  [[ -n "$(real_task_container "$1" api)" ]] && return 0
+  node_docker 1 service update -q --detach --force --update-delay 0s --update-monitor 5s "${REAL_STACK}_api" >/dev/null &&
+    wait_for 180 real_api_updated "$1"
+}
+real_api_updated() {
+  [[ -n "$(real_task_container "$1" api)" ]] &&
+    [[ "$(node_docker 1 service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "${REAL_STACK}_api")" == completed ]] &&
+    swarm_service_converged 1 "${REAL_STACK}_api"
+}
+
+# real_pg_settled: three Patroni members running, a synchronous standby and no replica lagging (after a
+# switchover the old primary rewinds and rejoins for a while): the state a node loss must find.
+real_pg_settled() {
+  real_patronictl "$(real_pg_primary_node)" list -f json | bun -e '
+    const m = JSON.parse(await Bun.stdin.text());
+    const ok = m.length === 3 && m.every((x) => x.State === "running" && !x["Lag in MB"]) &&
+      m.filter((x) => x.Role === "Leader").length === 1 && m.some((x) => x.Role === "Sync Standby");
+    process.exit(ok ? 0 : 1);'
 }
 
 # real_node_loss: the node holding the PostgreSQL primary loses its power while the load goes through
 # a surviving node's proxy; then the acknowledged writes are read back through the other survivor.
 real_node_loss() {
-  local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered
+  local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered started_ms in_flight
   if [[ -n "${SWARM_LOSS_NODE:-}" ]]; then
     check "the PostgreSQL primary moved to node$SWARM_LOSS_NODE first (patronictl switchover)" real_switchover_to "$SWARM_LOSS_NODE"
+    check "an API replica on node$SWARM_LOSS_NODE (forced start-first update)" real_api_to "$SWARM_LOSS_NODE"
   fi
+  check "PostgreSQL settled: three members running, a synchronous standby, no lag" wait_for 120 real_pg_settled
   lost=$(real_pg_primary_node) || {
     fail "a Patroni member is the primary"
     return
@@ -151,15 +210,18 @@ real_node_loss() {
   wait_for 60 test -s "$ready" || fail "the load starts within 60 s"
   # a few seconds of load on the whole stack before the cut (a measurement window, not a wait)
   sleep 5
-  date +%s%3N >"$cut"
+  # the cut's start and the moment every process of the node is gone: a request the lost node's API was
+  # answering meanwhile dies with it (nginx retries no POST: the write may have happened)
+  started_ms=$(date +%s%3N)
   node_power_off "$lost"
+  echo "$started_ms $(date +%s%3N)" >"$cut"
   if wait_for 60 real_pg_primary_among "${others[@]}"; then
-    pass "a PostgreSQL primary on node$(real_pg_primary_node) after $(($(date +%s%3N) - $(cat "$cut"))) ms"
+    pass "a PostgreSQL primary on node$(real_pg_primary_node) after $(($(date +%s%3N) - started_ms)) ms"
   else
     fail "Patroni elects a primary on a surviving node within 60 s"
   fi
   # the measurement window: the load keeps going until REAL_LOSS_WINDOW s after the cut
-  sleep "$(awk -v w="$REAL_LOSS_WINDOW" -v c="$(cat "$cut")" -v now="$(date +%s%3N)" 'BEGIN { s = w - (now - c) / 1000; print (s > 0 ? s : 0) }')"
+  sleep "$(awk -v w="$REAL_LOSS_WINDOW" -v c="$started_ms" -v now="$(date +%s%3N)" 'BEGIN { s = w - (now - c) / 1000; print (s > 0 ? s : 0) }')"
   load_stop
   if [[ ! -s "$report" ]]; then
     fail "the load wrote its report"
@@ -167,9 +229,9 @@ real_node_loss() {
   fi
   lost_writes=$(bun "$SWARM_LIB_DIR/node-loss-load.ts" verify --base "$(real_base "${others[1]}")" --report "$report") ||
     lost_writes=unknown
-  read -r requests r503 failed recovered < <(bun -e "const r = await Bun.file('$report').json();
-    console.log(r.requests, r.answered503, r.failedOtherwise, r.recoveredSeconds.toFixed(1))")
-  line="node loss (node$lost: $roles): $requests requests, $r503 answered 503, $failed failed otherwise, $lost_writes acknowledged writes lost, recovered in $recovered s"
+  read -r requests r503 failed in_flight recovered < <(bun -e "const r = await Bun.file('$report').json();
+    console.log(r.requests, r.answered503, r.failedOtherwise, r.inFlightFailed, r.recoveredSeconds.toFixed(1))")
+  line="node loss (node$lost: $roles): $requests requests, $r503 answered 503, $failed failed otherwise, $in_flight in flight on the dying node failed, $lost_writes acknowledged writes lost, recovered in $recovered s"
   echo "$line"
   bun -e "const r = await Bun.file('$report').json(); console.log('other statuses', JSON.stringify(r.otherStatuses), 'errors', JSON.stringify(r.errors))"
   SUMMARY+=("$line")
@@ -186,7 +248,7 @@ real_node_loss() {
     fail "node$lost rejoins as a Ready manager within 90 s" "$(node_docker 1 node ls 2>&1)"
   fi
   check "the stack runs everywhere again (node$lost's members rejoin)" wait_for "$CONVERGE_TIMEOUT" stack_converged 0
-  check "…and still answers through node$lost's proxy" real_smoke_quiet "$lost"
+  check "…and still answers through node$lost's proxy" wait_for 30 real_smoke_quiet "$lost"
 }
 
 real_smoke_quiet() { test "$(real_api "$1" GET /api/health)" = 200; }

@@ -1,9 +1,12 @@
 // The load of the three-node Swarm test's node loss (scripts/ci/swarm-test.sh --real): through one
 // surviving node's proxy, WORKERS loops each creating a task (its acknowledged id recorded) and then
-// listing the project, one request after the other, until SIGTERM. The caller writes the moment of the
-// power cut (epoch ms) into --cut-file; the report counts the requests from then on by outcome and says
-// when the service was back to normal: the end of the last request after the cut that failed or took
-// longer than SLOW_MS. `verify` then checks, through another node, that every acknowledged task exists.
+// listing the project, one request after the other, until SIGTERM. The caller writes the power cut's
+// start and end (epoch ms: every process of the node gone) into --cut-file; the report counts the requests
+// from the start on by outcome and says when the service was back to normal: the end of the last request
+// after the start that failed or took longer than SLOW_MS. A request started before the end may have been
+// in the lost node's API when it died (nginx retries no POST): such failures are counted apart
+// (inFlightFailed); any other answer but 2xx and 503 is failedOtherwise. `verify` then checks, through
+// another node, that every acknowledged task exists.
 //   bun scripts/ci/swarm/node-loss-load.ts run --base https://10.77.0.11 --cut-file F --ready F --out report.json
 //   bun scripts/ci/swarm/node-loss-load.ts verify --base https://10.77.0.13 --report report.json
 import { request } from "../upgrade-load.ts";
@@ -28,6 +31,7 @@ export interface NodeLossReport {
   writes: number;
   answered503: number;
   failedOtherwise: number;
+  inFlightFailed: number;
   otherStatuses: Record<string, number>;
   recoveredSeconds: number;
   acknowledged: string[];
@@ -85,11 +89,13 @@ async function run(base: string, cutFile: string, readyFile: string): Promise<No
   running = false;
   await Promise.all(workers);
 
-  const cutAt = Number((await Bun.file(cutFile).text()).trim());
+  const [cutAt = 0, cutDone = cutAt] = (await Bun.file(cutFile).text()).trim().split(/\s+/).map(Number);
   const after = samples.filter((s) => s.start >= cutAt);
   const bad = (s: Sample) => s.status < 200 || s.status > 299;
+  const failed = (s: Sample) => bad(s) && s.status !== 503;
+  const inFlight = samples.filter((s) => s.start < cutDone && s.end >= cutAt);
   const otherStatuses: Record<string, number> = {};
-  for (const s of after.filter((s) => bad(s) && s.status !== 503 && s.status !== 0))
+  for (const s of after.filter((s) => failed(s) && s.status !== 0))
     otherStatuses[s.status] = (otherStatuses[s.status] ?? 0) + 1;
   const disturbed = after.filter((s) => bad(s) || s.end - s.start > SLOW_MS);
   const lastDisturbed = Math.max(cutAt, ...disturbed.map((s) => s.end));
@@ -100,7 +106,8 @@ async function run(base: string, cutFile: string, readyFile: string): Promise<No
     requests: after.length,
     writes: after.filter((s) => s.write).length,
     answered503: after.filter((s) => s.status === 503).length,
-    failedOtherwise: after.filter((s) => bad(s) && s.status !== 503).length,
+    failedOtherwise: after.filter((s) => s.start >= cutDone && failed(s)).length,
+    inFlightFailed: inFlight.filter(failed).length,
     otherStatuses,
     recoveredSeconds: (lastDisturbed - cutAt) / 1000,
     acknowledged,

@@ -262,12 +262,14 @@ describe("the Swarm specifics", () => {
       rollback_config?: Dict;
     };
 
-  test("format 3.8, external secrets named <stack>_<name>, overlay networks (backend internal)", () => {
+  test("format 3.8, external secrets named <stack>_<name>, overlay networks (backend with a route out for DNS)", () => {
     expect(full.stack.version).toBe("3.8");
     for (const [name, def] of Object.entries(full.stack.secrets))
       expect(def).toEqual({ external: true, name: `taskplatform_${name}` });
     for (const def of Object.values(full.stack.networks)) expect(def.driver).toBe("overlay");
-    expect(full.stack.networks.backend?.internal).toBe(true);
+    // internal in compose; in Swarm, Docker's DNS must answer for the names of lost members (overlay.yaml)
+    expect(full.stack.networks.backend?.internal).toBeUndefined();
+    expect(overlay.networks.internal?.backend?.why).toContain("DNS");
     expect(full.stack.networks.backend?.driver_opts).toEqual({ encrypted: "true" });
     expect(
       renderTo({ SWARM_OVERLAY_ENCRYPTED: "false" }).stack.networks.backend?.driver_opts,
@@ -280,7 +282,7 @@ describe("the Swarm specifics", () => {
     for (const svc of Object.values(vip)) expect((svc.deploy as Dict).endpoint_mode).toBe("vip");
   });
 
-  test("api: replicas spread one per node, start-first updates rolled back on failure", () => {
+  test("api: replicas spread one per node, start-first updates rolled back on failure, liveness probe", () => {
     expect(dep("api").replicas).toBe(2);
     expect(dep("api").placement?.max_replicas_per_node).toBe(1);
     expect(dep("api").placement?.preferences).toEqual([{ spread: "node.id" }]);
@@ -290,7 +292,13 @@ describe("the Swarm specifics", () => {
       parallelism: 1,
     });
     expect(dep("api").rollback_config).toMatchObject({ order: "start-first" });
-    expect(s.api?.healthcheck).toBeDefined();
+    // Swarm kills an unhealthy task: readiness would take every replica away during a database failover
+    expect((s.api?.healthcheck as Dict | undefined)?.test).toEqual([
+      "CMD",
+      "/app/taskplatform-api",
+      "healthcheck",
+      "--live",
+    ]);
     expect((s.api?.environment as Dict | undefined)?.DATABASE_URL).toBe(
       "postgres://taskplatform@pg1:5432,pg2:5432,pg3:5432/taskplatform?target_session_attrs=read-write",
     );
