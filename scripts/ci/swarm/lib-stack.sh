@@ -185,7 +185,7 @@ real_pg_settled() {
 # real_node_loss: the node holding the PostgreSQL primary loses its power while the load goes through
 # a surviving node's proxy; then the acknowledged writes are read back through the other survivor.
 real_node_loss() {
-  local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered started_ms in_flight
+  local lost others=() n roles report cut ready line requests r503 failed lost_writes recovered started_ms in_flight workers
   if [[ -n "${SWARM_LOSS_NODE:-}" ]]; then
     check "the PostgreSQL primary moved to node$SWARM_LOSS_NODE first (patronictl switchover)" real_switchover_to "$SWARM_LOSS_NODE"
     check "an API replica on node$SWARM_LOSS_NODE (forced start-first update)" real_api_to "$SWARM_LOSS_NODE"
@@ -229,13 +229,15 @@ real_node_loss() {
   fi
   lost_writes=$(bun "$SWARM_LIB_DIR/node-loss-load.ts" verify --base "$(real_base "${others[1]}")" --report "$report") ||
     lost_writes=unknown
-  read -r requests r503 failed in_flight recovered < <(bun -e "const r = await Bun.file('$report').json();
-    console.log(r.requests, r.answered503, r.failedOtherwise, r.inFlightFailed, r.recoveredSeconds.toFixed(1))")
+  read -r requests r503 failed in_flight workers recovered < <(bun -e "const r = await Bun.file('$report').json();
+    console.log(r.requests, r.answered503, r.failedOtherwise, r.inFlightFailed, r.workers, r.recoveredSeconds.toFixed(1))")
   line="node loss (node$lost: $roles): $requests requests, $r503 answered 503, $failed failed otherwise, $in_flight in flight on the dying node failed, $lost_writes acknowledged writes lost, recovered in $recovered s"
   echo "$line"
   bun -e "const r = await Bun.file('$report').json(); console.log('other statuses', JSON.stringify(r.otherStatuses), 'errors', JSON.stringify(r.errors))"
   SUMMARY+=("$line")
   check "0 requests failed otherwise than 503 through node${others[0]} ($failed)" test "$failed" -eq 0
+  check "at most one request per load loop failed in flight on the dying node ($in_flight of $workers loops)" \
+    test "$in_flight" -le "$workers"
   check "0 acknowledged writes lost, read back through node${others[1]} ($lost_writes)" test "$lost_writes" = 0
   check "recovered in at most $REAL_MAX_RECOVERY s ($recovered s)" \
     awk -v r="$recovered" -v m="$REAL_MAX_RECOVERY" 'BEGIN { exit !(r <= m) }'

@@ -32,6 +32,8 @@ export interface NodeLossReport {
   answered503: number;
   failedOtherwise: number;
   inFlightFailed: number;
+  /** Load loops: each has at most one request in flight, so at most this many can die with the node. */
+  workers: number;
   otherStatuses: Record<string, number>;
   recoveredSeconds: number;
   acknowledged: string[];
@@ -108,6 +110,7 @@ async function run(base: string, cutFile: string, readyFile: string): Promise<No
     answered503: after.filter((s) => s.status === 503).length,
     failedOtherwise: after.filter((s) => s.start >= cutDone && failed(s)).length,
     inFlightFailed: inFlight.filter(failed).length,
+    workers: WORKERS,
     otherStatuses,
     recoveredSeconds: (lastDisturbed - cutAt) / 1000,
     acknowledged,
