@@ -197,7 +197,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       for (let slot = 0; slot < options.concurrency; slot += 1)
         previous = loop(`slot ${slot}`, options.pollMs, (claimed) => drain(() => running, claimed), previous);
       previous = loop("scheduler", options.schedulerIntervalMs, tick, previous);
-      loop("stats", STATS_INTERVAL_MS, refreshStats, previous);
+      // The scheduler's first tick has just refreshed the gauges: the stats loop's first round waits
+      // its interval instead of running the same query again at once (not after stop(): its wake()
+      // has already gone by).
+      const firstStats = previous.then(() => (running ? pause(STATS_INTERVAL_MS) : undefined));
+      loop("stats", STATS_INTERVAL_MS, refreshStats, firstStats);
     },
     async stop(timeoutMs = 5000) {
       running = false;
