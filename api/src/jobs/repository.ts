@@ -43,10 +43,12 @@ export async function enqueueJob(tx: Queryable, job: NewJob): Promise<boolean> {
  * Claims the next due job for `worker` with a lease of `leaseSeconds`: SKIP LOCKED lets replicas claim
  * side by side, and a job whose lease passed (its replica died) is due again.
  */
+/** Claims the next due job; `skip`: ids not to claim again (a drain runs each job at most once). */
 export async function claimJob(
   sql: Queryable,
   worker: string,
   leaseSeconds: number,
+  skip: readonly string[] = [],
 ): Promise<Job | undefined> {
   const [job] = await sql<Job[]>`
     UPDATE jobs SET attempts = attempts + 1, locked_by = ${worker},
@@ -55,6 +57,7 @@ export async function claimJob(
       SELECT id FROM jobs
       WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= now()
         AND (locked_until IS NULL OR locked_until < now())
+        ${skip.length > 0 ? sql`AND id <> ALL(${skip as string[]}::bigint[])` : sql``}
       ORDER BY run_at, id LIMIT 1
       FOR UPDATE SKIP LOCKED)
     RETURNING id::text, kind, key, payload, attempts, max_attempts, run_at`;

@@ -54,7 +54,7 @@ export interface JobRunner {
   start(): void;
   /** Stops claiming, waits up to `timeoutMs` for running jobs (their lease covers the rest). */
   stop(timeoutMs?: number): Promise<void>;
-  /** Runs due jobs on this caller until none is due; returns how many ran (tests, tools). */
+  /** Runs the due jobs on this caller, each at most once, until none is due; returns how many ran (tests, tools). */
   drain(): Promise<number>;
   /** Runs every schedule once, then refreshes the job gauges. */
   tick(): Promise<void>;
@@ -124,7 +124,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   }
 
   /** Claims and runs jobs until none is due (or `more()` says stop); `claimed` is called after the first claim. */
-  async function drain(more: () => boolean = () => true, claimed?: () => void): Promise<number> {
+  async function drain(more: () => boolean, claimed?: () => void): Promise<number> {
     let count = 0;
     while (more()) {
       const job = await claimJob(sql, workerId, options.leaseSeconds);
@@ -134,6 +134,18 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       await runJob(job);
     }
     return count;
+  }
+
+  /** drain() for tests and tools: each job at most once, so a retry it causes waits for the next call
+   * (with a short backoff it would otherwise run again at once, and a job failing for ever never ends it). */
+  async function drainDue(): Promise<number> {
+    const ran: string[] = [];
+    for (;;) {
+      const job = await claimJob(sql, workerId, options.leaseSeconds, ran);
+      if (!job) return ran.length;
+      ran.push(job.id);
+      await runJob(job);
+    }
   }
 
   async function refreshStats(): Promise<void> {
@@ -215,7 +227,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       ]);
       clearTimeout(timer);
     },
-    drain: () => drain(),
+    drain: drainDue,
     tick,
     wake,
   };
