@@ -21,6 +21,8 @@ const isRoot = process.getuid?.() === 0;
 const asPostgres = isRoot ? ["runuser", "-u", "postgres", "--"] : [];
 
 let ha: Awaited<ReturnType<typeof startPatroni>>;
+/** The cluster bootstrapped from the repository (the last test). */
+let restored: Awaited<ReturnType<typeof startPatroni>> | undefined;
 let certs: string;
 let repoConf: string;
 /** member name → its pgBackRest configuration (client of the repository, server for it) */
@@ -83,50 +85,62 @@ async function serverUp(conf: string, name: string): Promise<void> {
   );
 }
 
+let repoPort = 0;
+/** The repository's directory, on the repository host (the first cluster's temp dir). */
+let repository = "";
+
+/**
+ * A member's pgBackRest configuration (client of the repository; with `tlsPort`, the server the
+ * repository's backups reach) and the PostgreSQL parameters that archive through it.
+ */
+function archiving(member: MemberPlace, tlsPort: number): Record<string, string> {
+  repository ||= join(dirname(member.dir), "repository");
+  certs ||= join(dirname(member.dir), "certs");
+  const conf = join(member.dir, "pgbackrest.conf");
+  memberConf.set(member.name, conf);
+  writeConf(conf, {
+    global: {
+      "repo1-host": "localhost",
+      // the path on the repository host: the client names it in its requests
+      "repo1-path": repository,
+      "repo1-host-port": repoPort,
+      "repo1-host-type": "tls",
+      "repo1-host-ca-file": join(certs, "ca.crt"),
+      "repo1-host-cert-file": join(certs, "member.crt"),
+      "repo1-host-key-file": join(certs, "member.key"),
+      "tls-server-address": "localhost",
+      "tls-server-port": tlsPort,
+      "tls-server-ca-file": join(certs, "ca.crt"),
+      "tls-server-cert-file": join(certs, "member.crt"),
+      "tls-server-key-file": join(certs, "member.key"),
+      "tls-server-auth": `repository=${STANZA}`,
+      "lock-path": join(member.dir, "pgbackrest-lock"),
+      // archive-push compresses on the member
+      "compress-type": "zst",
+      ...logging,
+    },
+    [STANZA]: {
+      "pg1-path": join(member.dir, "data"),
+      "pg1-port": member.pgPort,
+      "pg1-socket-path": member.dir,
+    },
+  });
+  // db/patroni/entrypoint.sh sets the same three when the stack has a repository
+  return {
+    archive_mode: "on",
+    archive_command: `pgbackrest --config=${conf} --stanza=${STANZA} archive-push %p`,
+    archive_timeout: "60s",
+  };
+}
+
 beforeAll(async () => {
-  const repoPort = await freePort();
+  repoPort = await freePort();
   const tlsPorts = [await freePort(), await freePort(), await freePort()];
   const members: MemberPlace[] = [];
-
   ha = await startPatroni({
     parameters: (member) => {
       members.push(member);
-      certs = join(dirname(member.dir), "certs");
-      const conf = join(member.dir, "pgbackrest.conf");
-      memberConf.set(member.name, conf);
-      writeConf(conf, {
-        global: {
-          "repo1-host": "localhost",
-          // the path on the repository host: the client names it in its requests
-          "repo1-path": join(dirname(member.dir), "repository"),
-          "repo1-host-port": repoPort,
-          "repo1-host-type": "tls",
-          "repo1-host-ca-file": join(certs, "ca.crt"),
-          "repo1-host-cert-file": join(certs, "member.crt"),
-          "repo1-host-key-file": join(certs, "member.key"),
-          "tls-server-address": "localhost",
-          "tls-server-port": tlsPorts[members.length - 1] ?? 0,
-          "tls-server-ca-file": join(certs, "ca.crt"),
-          "tls-server-cert-file": join(certs, "member.crt"),
-          "tls-server-key-file": join(certs, "member.key"),
-          "tls-server-auth": `repository=${STANZA}`,
-          "lock-path": join(member.dir, "pgbackrest-lock"),
-          // archive-push compresses on the member
-          "compress-type": "zst",
-          ...logging,
-        },
-        [STANZA]: {
-          "pg1-path": join(member.dir, "data"),
-          "pg1-port": member.pgPort,
-          "pg1-socket-path": member.dir,
-        },
-      });
-      // db/patroni/entrypoint.sh sets the same three when the stack has a repository
-      return {
-        archive_mode: "on",
-        archive_command: `pgbackrest --config=${conf} --stanza=${STANZA} archive-push %p`,
-        archive_timeout: "60s",
-      };
+      return archiving(member, tlsPorts[members.length - 1] ?? 0);
     },
   });
 
@@ -145,13 +159,12 @@ beforeAll(async () => {
   ]);
   if (made.code !== 0) throw new Error(made.err);
   if (isRoot) run(["chown", "-R", "postgres:postgres", certs]);
-  const repo = join(ha.dir, "repository");
-  mkdirSync(repo, { mode: 0o750 });
-  if (isRoot) run(["chown", "postgres:postgres", repo]);
+  mkdirSync(repository, { mode: 0o750 });
+  if (isRoot) run(["chown", "postgres:postgres", repository]);
   repoConf = join(ha.dir, "repository.conf");
   writeConf(repoConf, {
     global: {
-      "repo1-path": repo,
+      "repo1-path": repository,
       "repo1-retention-full": 2,
       "compress-type": "zst",
       "start-fast": "y",
@@ -191,6 +204,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await restored?.stop();
   await ha?.stop();
 });
 
@@ -333,5 +347,61 @@ describe("one repository for the whole cluster", () => {
     // the cluster was on timeline 2 at the target; the restored copy promoted onto a new one
     expect(Number(psql(url, "SELECT timeline_id FROM pg_control_checkpoint()"))).toBeGreaterThan(2);
     psql(url, "INSERT INTO notes VALUES (6, 'the restored copy takes writes')");
+  });
+
+  test("restore the cluster = Patroni bootstraps a new one from the repository at the target; its standby is cloned from it; it archives on", async () => {
+    // docs/runbooks.md, Swarm: point-in-time recovery: the cluster stops, its state in etcd goes (here:
+    // a new etcd), the first member restores as Patroni's bootstrap, the others start empty
+    const ended = (m: PatroniMember) => m.patroni.exitCode !== null || m.patroni.signalCode !== null;
+    for (const member of ha.postgres.members) if (!ended(member)) member.patroni.kill("SIGTERM");
+    await waitFor(
+      async () => ha.postgres.members.every((m) => ended(m) && m.postmasterPid() === undefined),
+      "the old cluster to stop",
+      60_000,
+    );
+    const started = performance.now();
+    restored = await startPatroni({
+      members: 2,
+      parameters: (member) => archiving(member, 0),
+      // db/patroni/entrypoint.sh with BACKUP_RESTORE_TO renders the same method
+      bootstrap: (member) => ({
+        method: "pgbackrest",
+        pgbackrest: {
+          command: `pgbackrest --config=${memberConf.get(member.name)} --stanza=${STANZA} --type=time "--target=${target}" --target-action=promote restore`,
+          keep_existing_recoveryconf: true,
+          no_params: true,
+          // Patroni starts the restored member in recovery with these (recovery.signal) until it promotes
+          recovery_conf: {
+            restore_command: `pgbackrest --config=${memberConf.get(member.name)} --stanza=${STANZA} archive-get %f "%p"`,
+            recovery_target_time: target,
+            recovery_target_action: "promote",
+            recovery_target_timeline: "latest",
+          },
+        },
+      }),
+    });
+    console.log(
+      `cluster backup: a two-member cluster bootstrapped from the repository at the target in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const before = [
+      "1:before the backup",
+      "2:after the backup, first timeline",
+      "3:new timeline",
+      "4:new timeline, just before the target",
+    ];
+    const leader = await restored.postgres.leader();
+    const standby = restored.postgres.members.find((m) => m !== leader) as PatroniMember;
+    expect(notes(restored.postgres.url("postgres"))).toEqual(before);
+    const timeline = (await restored.postgres.view()).find((m) => m.name === leader.name) as unknown as {
+      timeline: number;
+    };
+    expect(timeline.timeline).toBeGreaterThan(2);
+    psql(restored.postgres.url("postgres"), "INSERT INTO notes VALUES (7, 'after the restore')");
+    // synchronous replication: the commit is on the standby too
+    expect(notes(`postgres://postgres@127.0.0.1:${standby.pgPort}/postgres`)).toEqual([
+      ...before,
+      "7:after the restore",
+    ]);
+    pgbackrest(memberConf.get(leader.name) ?? "", "check");
   });
 });

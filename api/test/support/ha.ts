@@ -129,8 +129,12 @@ export interface MemberPlace {
 }
 
 export interface PatroniOptions {
+  /** Members (default 3). */
+  members?: number;
   /** PostgreSQL parameters per member, added to Patroni's local postgresql.parameters. */
   parameters?: (member: MemberPlace) => Record<string, string | number>;
+  /** Added to a member's bootstrap section: a custom bootstrap `method` instead of initdb. */
+  bootstrap?: (member: MemberPlace) => Record<string, unknown>;
 }
 
 function patroniConfig(
@@ -143,7 +147,7 @@ function patroniConfig(
     dir: string;
     bin: string;
   },
-  extra: Record<string, string | number>,
+  extra: { parameters: Record<string, string | number>; bootstrap: Record<string, unknown> },
 ): object {
   return {
     scope: options.scope,
@@ -173,6 +177,7 @@ function patroniConfig(
         "host all all 127.0.0.1/32 trust",
         "host replication replicator 127.0.0.1/32 trust",
       ],
+      ...extra.bootstrap,
     },
     postgresql: {
       listen: `127.0.0.1:${options.pgPort}`,
@@ -185,7 +190,12 @@ function patroniConfig(
         replication: { username: "replicator", password: "replicator" },
       },
       // fsync off: the suite kills processes, never the machine, and the page cache survives that.
-      parameters: { unix_socket_directories: options.dir, fsync: "off", full_page_writes: "off", ...extra },
+      parameters: {
+        unix_socket_directories: options.dir,
+        fsync: "off",
+        full_page_writes: "off",
+        ...extra.parameters,
+      },
     },
     watchdog: { mode: "off" },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
@@ -196,8 +206,8 @@ async function startPatroniCluster(
   dir: string,
   etcd: string,
   options: PatroniOptions = {},
-  size = 3,
 ): Promise<PatroniCluster> {
+  const size = options.members ?? 3;
   const bin = postgresBinDir();
   if (!bin) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql");
   if (!Bun.which("patroni")) throw new Error("patroni not found (apt-get install patroni)");
@@ -210,7 +220,11 @@ async function startPatroniCluster(
     if (isRoot) Bun.spawnSync(["chown", "postgres:postgres", memberDir]);
     const [pgPort, restPort] = [await freePort(), await freePort()];
     const configFile = join(dir, `${name}.yml`);
-    const extra = options.parameters?.({ name, dir: memberDir, pgPort }) ?? {};
+    const place = { name, dir: memberDir, pgPort };
+    const extra = {
+      parameters: options.parameters?.(place) ?? {},
+      bootstrap: options.bootstrap?.(place) ?? {},
+    };
     // JSON is YAML: Patroni reads it as is.
     writeFileSync(
       configFile,
