@@ -15,6 +15,9 @@
 #                           archiving on (archive-push over TLS to it) and runs this member's `pgbackrest
 #                           server` for the backups it takes; certificates in BACKUP_CERTS_DIR
 #                           (default /run/secrets): pgbackrest_ca, pgbackrest_member_crt, pgbackrest_member_key
+#   BACKUP_RESTORE_TO       a time ("2026-12-03 17:00:00+00") or latest: a NEW cluster (none in etcd, empty
+#                           data directory) is bootstrapped by restoring the repository to it, not by initdb
+#                           (docs/runbooks.md, Swarm: point-in-time recovery); ignored once the cluster exists
 set -eu
 
 if [ "$#" -gt 0 ]; then
@@ -65,6 +68,34 @@ if [ -n "${BACKUP_REPOSITORY_HOST:-}" ]; then
   pgbackrest server &
 fi
 
+# Patroni's custom bootstrap: pgBackRest restores the data directory, Patroni starts it in recovery with
+# recovery_conf until PostgreSQL reaches the target and promotes (tested: scripts/test/cluster-backup.suite.ts)
+restore_method=""
+if [ -n "${BACKUP_RESTORE_TO:-}" ]; then
+  [ -n "${BACKUP_REPOSITORY_HOST:-}" ] || { echo "BACKUP_RESTORE_TO needs BACKUP_REPOSITORY_HOST" >&2; exit 2; }
+  stanza=${PGBACKREST_STANZA:-taskplatform}
+  if [ "$BACKUP_RESTORE_TO" = latest ]; then
+    restore_args="--type=default"
+    target_line=""
+  else
+    target=$(date -u -d "$BACKUP_RESTORE_TO" '+%Y-%m-%d %H:%M:%S.%6N+00' 2>/dev/null) ||
+      { echo "BACKUP_RESTORE_TO must be latest or a time such as '2026-12-03 17:00:00+00', got '$BACKUP_RESTORE_TO'" >&2; exit 2; }
+    restore_args="--type=time \"--target=$target\" --target-action=promote"
+    target_line="
+        recovery_target_time: \"$target\""
+  fi
+  restore_method="
+  method: pgbackrest
+  pgbackrest:
+    command: 'pgbackrest --stanza=$stanza $restore_args restore'
+    keep_existing_recoveryconf: true
+    no_params: true
+    recovery_conf:
+        restore_command: 'pgbackrest --stanza=$stanza archive-get %f \"%p\"'
+        recovery_target_action: promote
+        recovery_target_timeline: latest$target_line"
+fi
+
 bin_dir=$(dirname "$(command -v postgres 2>/dev/null || echo /usr/lib/postgresql/15/bin/postgres)")
 config=${PATRONI_CONFIG:-/tmp/patroni.yml}
 umask 077
@@ -104,7 +135,7 @@ bootstrap:
     - encoding: UTF8
     - auth-host: scram-sha-256
     - auth-local: trust
-  post_bootstrap: /usr/local/bin/patroni-post-bootstrap
+  post_bootstrap: /usr/local/bin/patroni-post-bootstrap$restore_method
 postgresql:
   listen: 0.0.0.0:5432
   connect_address: $PATRONI_NAME:5432

@@ -121,6 +121,37 @@ describe("db/patroni/entrypoint.sh", () => {
     expect(missing.out).toContain("pgbackrest_ca");
   });
 
+  test("with BACKUP_RESTORE_TO: a new cluster is bootstrapped by a pgBackRest restore to that time (or latest)", () => {
+    const repo = { BACKUP_REPOSITORY_HOST: "pgbackrest", BACKUP_CERTS_DIR: dir };
+    type Boot = { bootstrap: { method?: string; pgbackrest?: Record<string, unknown> } };
+    const read = () => Bun.YAML.parse(readFileSync(join(dir, "given.yml"), "utf8")) as Boot;
+    expect(entrypoint({ ...repo, BACKUP_RESTORE_TO: "2026-12-03 17:00:00+01" })).toMatchObject({ code: 0 });
+    expect(read().bootstrap).toMatchObject({
+      method: "pgbackrest",
+      pgbackrest: {
+        command:
+          'pgbackrest --stanza=taskplatform --type=time "--target=2026-12-03 16:00:00.000000+00" --target-action=promote restore',
+        keep_existing_recoveryconf: true,
+        no_params: true,
+        recovery_conf: {
+          restore_command: 'pgbackrest --stanza=taskplatform archive-get %f "%p"',
+          recovery_target_time: "2026-12-03 16:00:00.000000+00",
+          recovery_target_action: "promote",
+          recovery_target_timeline: "latest",
+        },
+      },
+    });
+    expect(entrypoint({ ...repo, BACKUP_RESTORE_TO: "latest" })).toMatchObject({ code: 0 });
+    expect(read().bootstrap.pgbackrest).toMatchObject({
+      command: "pgbackrest --stanza=taskplatform --type=default restore",
+      recovery_conf: { recovery_target_timeline: "latest" },
+    });
+    expect(entrypoint({})).toMatchObject({ code: 0 });
+    expect(read().bootstrap.method).toBeUndefined();
+    expect(entrypoint({ ...repo, BACKUP_RESTORE_TO: "soon'; evil" })).toMatchObject({ code: 2 });
+    expect(entrypoint({ BACKUP_RESTORE_TO: "latest" })).toMatchObject({ code: 2 });
+  });
+
   test("refuses a missing or hostile member name and a missing secret; runs other commands as given", () => {
     expect(entrypoint({ PATRONI_NAME: "" }).code).not.toBe(0);
     expect(entrypoint({ PATRONI_NAME: "pg1\nscope: evil" })).toMatchObject({ code: 2 });
