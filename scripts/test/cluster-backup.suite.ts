@@ -4,7 +4,9 @@
 // members (pg1..3-host, each member running its own `pgbackrest server`). A full backup, writes, the
 // primary lost (kill -9 of its Patroni and postmaster: a new timeline), writes on the
 // new primary, `pgbackrest check` from both sides, then a restore to a moment after the failover into a
-// fresh data directory: exactly the rows committed before that moment. Certificates: the script
+// fresh data directory: exactly the rows committed before that moment; and the whole cluster restored as
+// docs/runbooks.md (Swarm: point-in-time recovery) does it: a new cluster bootstrapped by Patroni from the
+// repository at that moment, its standby cloned from it, archiving on. Certificates: the script
 // scripts/setup.sh runs. Processes: api/test/support/ha.ts's etcd + Patroni, no containers.
 // CI: .ci/suites "cluster backup and recovery". Needs the Debian packages patroni, etcd-server,
 // postgresql, pgbackrest.
@@ -77,28 +79,37 @@ function writeConf(file: string, sections: Record<string, Record<string, string 
 }
 
 const logging = { "log-level-console": "warn", "log-level-file": "off" };
-/** Waits until `pgbackrest server` answers on the port its configuration names. */
-async function serverUp(conf: string, name: string): Promise<void> {
-  await waitFor(
-    async () => run([...asPostgres, "pgbackrest", `--config=${conf}`, "server-ping"]).code === 0,
-    `pgbackrest server ${name}`,
-  );
+/** Starts a `pgbackrest server` (as postgres) and waits until it answers on its port. */
+async function serve(conf: string, name: string, port: number): Promise<void> {
+  const args = [`--config=${conf}`, `--tls-server-port=${port}`];
+  const server = ha.launch(`pgbackrest-${name}`, ["pgbackrest", ...args, "server"], { asPostgres: true });
+  await waitFor(async () => {
+    if (server.exitCode !== null) throw new Error(`pgbackrest server ${name} exited:\n${ha.logs(10)}`);
+    return run([...asPostgres, "pgbackrest", ...args, "server-ping"]).code === 0;
+  }, `pgbackrest server ${name}`);
 }
 
 let repoPort = 0;
 /** The repository's directory, on the repository host (the first cluster's temp dir). */
 let repository = "";
+const confOf = (member: MemberPlace) => join(member.dir, "pgbackrest.conf");
 
-/**
- * A member's pgBackRest configuration (client of the repository; with `tlsPort`, the server the
- * repository's backups reach) and the PostgreSQL parameters that archive through it.
- */
-function archiving(member: MemberPlace, tlsPort: number): Record<string, string> {
+/** The PostgreSQL parameters that archive through a member's pgBackRest configuration. */
+function archiving(member: MemberPlace): Record<string, string> {
+  // db/patroni/entrypoint.sh sets the same three when the stack has a repository
+  return {
+    archive_mode: "on",
+    archive_command: `pgbackrest --config=${confOf(member)} --stanza=${STANZA} archive-push %p`,
+    archive_timeout: "60s",
+  };
+}
+
+/** A member's pgBackRest configuration: client of the repository, and the server its backups reach. */
+function memberConfig(member: MemberPlace): void {
   repository ||= join(dirname(member.dir), "repository");
   certs ||= join(dirname(member.dir), "certs");
-  const conf = join(member.dir, "pgbackrest.conf");
-  memberConf.set(member.name, conf);
-  writeConf(conf, {
+  memberConf.set(member.name, confOf(member));
+  writeConf(confOf(member), {
     global: {
       "repo1-host": "localhost",
       // the path on the repository host: the client names it in its requests
@@ -109,7 +120,6 @@ function archiving(member: MemberPlace, tlsPort: number): Record<string, string>
       "repo1-host-cert-file": join(certs, "member.crt"),
       "repo1-host-key-file": join(certs, "member.key"),
       "tls-server-address": "localhost",
-      "tls-server-port": tlsPort,
       "tls-server-ca-file": join(certs, "ca.crt"),
       "tls-server-cert-file": join(certs, "member.crt"),
       "tls-server-key-file": join(certs, "member.key"),
@@ -125,24 +135,23 @@ function archiving(member: MemberPlace, tlsPort: number): Record<string, string>
       "pg1-socket-path": member.dir,
     },
   });
-  // db/patroni/entrypoint.sh sets the same three when the stack has a repository
-  return {
-    archive_mode: "on",
-    archive_command: `pgbackrest --config=${conf} --stanza=${STANZA} archive-push %p`,
-    archive_timeout: "60s",
-  };
 }
 
 beforeAll(async () => {
+  // Archiving fails until the configurations, the servers and the stanza exist: PostgreSQL retries.
+  ha = await startPatroni({ parameters: archiving });
+  const members: MemberPlace[] = ha.postgres.members.map((m) => ({
+    name: m.name,
+    dir: dirname(m.dataDir),
+    pgPort: m.pgPort,
+  }));
+  // ports picked now, not before the cluster's own
   repoPort = await freePort();
-  const tlsPorts = [await freePort(), await freePort(), await freePort()];
-  const members: MemberPlace[] = [];
-  ha = await startPatroni({
-    parameters: (member) => {
-      members.push(member);
-      return archiving(member, tlsPorts[members.length - 1] ?? 0);
-    },
-  });
+  const tlsPorts: number[] = [];
+  for (const member of members) {
+    memberConfig(member);
+    tlsPorts.push(await freePort());
+  }
 
   // Every process runs on this machine: one name for the repository and the members, told apart by port.
   const made = run([
@@ -195,12 +204,8 @@ beforeAll(async () => {
       ),
     ),
   });
-  ha.launch("pgbackrest-repository", ["pgbackrest", `--config=${repoConf}`, "server"], { asPostgres: true });
-  await serverUp(repoConf, "repository");
-  for (const [name, conf] of memberConf) {
-    ha.launch(`pgbackrest-${name}`, ["pgbackrest", `--config=${conf}`, "server"], { asPostgres: true });
-    await serverUp(conf, name);
-  }
+  await serve(repoConf, "repository", repoPort);
+  for (const [i, member] of members.entries()) await serve(confOf(member), member.name, tlsPorts[i] ?? 0);
 });
 
 afterAll(async () => {
@@ -362,17 +367,20 @@ describe("one repository for the whole cluster", () => {
     const started = performance.now();
     restored = await startPatroni({
       members: 2,
-      parameters: (member) => archiving(member, 0),
+      parameters: (member) => {
+        memberConfig(member);
+        return archiving(member);
+      },
       // db/patroni/entrypoint.sh with BACKUP_RESTORE_TO renders the same method
       bootstrap: (member) => ({
         method: "pgbackrest",
         pgbackrest: {
-          command: `pgbackrest --config=${memberConf.get(member.name)} --stanza=${STANZA} --type=time "--target=${target}" --target-action=promote restore`,
+          command: `pgbackrest --config=${confOf(member)} --stanza=${STANZA} --type=time "--target=${target}" --target-action=promote restore`,
           keep_existing_recoveryconf: true,
           no_params: true,
           // Patroni starts the restored member in recovery with these (recovery.signal) until it promotes
           recovery_conf: {
-            restore_command: `pgbackrest --config=${memberConf.get(member.name)} --stanza=${STANZA} archive-get %f "%p"`,
+            restore_command: `pgbackrest --config=${confOf(member)} --stanza=${STANZA} archive-get %f "%p"`,
             recovery_target_time: target,
             recovery_target_action: "promote",
             recovery_target_timeline: "latest",
