@@ -14,7 +14,9 @@ Usage: scripts/setup.sh [options]
   3. generates random secrets into secrets/ (directory 0700): db_password, redis_password,
      jwt_secret, grafana_admin_password; creates secrets/smtp_url without a server (edit it to send mail)
   4. creates the TLS certificate (scripts/generate-ssl.sh: a name-constrained local CA in secrets/ca,
-     the server certificate in secrets/tls)
+     the server certificate in secrets/tls) and the certificates of pgBackRest's TLS connections in the
+     three-node stack (scripts/generate-pgbackrest-certs.sh: secrets/pgbackrest, its CA in
+     secrets/pgbackrest-ca)
   5. builds the images (compose build)
 
 Options:
@@ -110,6 +112,10 @@ fi
 ssl_args=(--out "$secrets/tls" --ca-dir "$secrets/ca" "${hostnames[@]}")
 ((force)) && ssl_args+=(--force)
 "$TP_ROOT/scripts/generate-ssl.sh" "${ssl_args[@]}"
+# pgBackRest's TLS between the three-node stack's members and its repository (docs/swarm.md, Backups)
+pgbackrest_args=()
+((force)) && pgbackrest_args+=(--force)
+"$TP_ROOT/scripts/generate-pgbackrest-certs.sh" "${pgbackrest_args[@]}"
 
 # 5. images
 if ((build)); then

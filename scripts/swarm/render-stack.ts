@@ -22,7 +22,7 @@ export interface ComposeService extends Dict {
   environment?: Record<string, string | number | boolean | null>;
   volumes?: (string | Dict)[];
   tmpfs?: string | string[];
-  secrets?: (string | { source: string; target?: string })[];
+  secrets?: (string | { source: string; target?: string; uid?: string; gid?: string; mode?: number })[];
   ports?: (string | Dict)[];
 }
 export interface Compose {
@@ -43,13 +43,28 @@ export interface OverlayService {
   deploy?: Dict;
   change?: Record<string, Reasoned>;
   environment?: Record<string, Reasoned<string | null>>;
-  secrets_added?: { name: string; why: string }[];
+  secrets_added?: SecretAdded[];
 }
+/** A secret the overlay gives a service; uid/gid/mode where the reader needs them (a private key). */
+export interface SecretAdded {
+  name: string;
+  why: string;
+  uid?: string;
+  gid?: string;
+  mode?: number;
+}
+/** How a service names an added secret in the stack file: long syntax only when it sets an owner or mode. */
+export const secretRef = (s: SecretAdded) =>
+  s.uid === undefined && s.gid === undefined && s.mode === undefined
+    ? s.name
+    : { source: s.name, uid: s.uid, gid: s.gid, mode: s.mode };
 export interface Overlay {
   defaults: { deploy: Dict };
   networks: { encrypted: string | boolean; internal?: Record<string, Reasoned<boolean>> };
   services: Record<string, OverlayService>;
   added: Record<string, { instances: number; name_pattern: string; why: string; service: Dict }>;
+  /** secrets only `added` services use (the others come from compose or a service's secrets_added) */
+  added_secrets?: { name: string; why: string }[];
 }
 
 /** How each compose key becomes Swarm's: carried as is, translated, or dropped (with why). */
@@ -203,7 +218,7 @@ export function render(input: RenderInput): Rendered {
     if (Object.keys(environment).length) out.environment = environment;
     const secretNames = [
       ...((out.secrets as ComposeService["secrets"]) ?? []),
-      ...(ov.secrets_added ?? []).map((s) => s.name),
+      ...(ov.secrets_added ?? []).map(secretRef),
     ];
     if (secretNames.length) out.secrets = secretNames;
     for (const s of secretNames) secrets.add(typeof s === "string" ? s : s.source);
@@ -307,14 +322,19 @@ export function render(input: RenderInput): Rendered {
     for (let i = 1; i <= added.instances; i++) {
       const rendered = added.name_pattern.replaceAll("{i}", String(i));
       const svc = instance(added.service, i);
-      for (const v of (svc.volumes as string[] | undefined) ?? []) {
+      for (const v of (svc.volumes as (string | Dict)[] | undefined) ?? []) {
+        if (typeof v !== "string") {
+          if (v.type !== "tmpfs") throw new Error(`added ${name}: long volume syntax for tmpfs only`);
+          continue;
+        }
         const [source = "", target = ""] = v.split(":");
         if (source.startsWith(".") || source.startsWith("/"))
           throw new Error(`added ${name}: ${v}: named volumes only`);
         (svc.volumes as string[])[(svc.volumes as string[]).indexOf(v)] = `${source}_${i}:${target}`;
         volumes[`${source}_${i}`] = {};
       }
-      for (const s of (svc.secrets as string[] | undefined) ?? []) secrets.add(s);
+      for (const s of (svc.secrets as ComposeService["secrets"]) ?? [])
+        secrets.add(typeof s === "string" ? s : s.source);
       svc.image = fromRegistry(svc.image as string);
       svc.deploy = deepMerge(overlay.defaults.deploy, (svc.deploy as Dict) ?? {});
       services[rendered] = svc;
@@ -336,7 +356,8 @@ export function render(input: RenderInput): Rendered {
   for (const s of [...secrets].sort()) {
     if (
       !compose.secrets?.[s] &&
-      !Object.values(overlay.services).some((o) => o.secrets_added?.some((a) => a.name === s))
+      !Object.values(overlay.services).some((o) => o.secrets_added?.some((a) => a.name === s)) &&
+      !overlay.added_secrets?.some((a) => a.name === s)
     )
       throw new Error(`secret ${s} is neither in compose.yaml nor added by the overlay`);
     secretDefs[s] = { external: true, name: `${stackName}_${s}` };

@@ -15,7 +15,8 @@ read -ra docker <<<"${DOCKER:-docker}"
 stack=${SWARM_STACK_NAME:-taskplatform}
 secrets_dir=${TP_SECRETS_DIR:-$TP_ROOT/secrets}
 
-# secret name = file under secrets/ (compose.yaml's secrets, plus the replication password)
+# secret name = file under secrets/ (compose.yaml's secrets, plus the replication password and the
+# certificates of pgBackRest's TLS connections)
 SECRET_FILES=(
   db_password=db_password
   redis_password=redis_password
@@ -25,6 +26,11 @@ SECRET_FILES=(
   tls_cert=tls/server.crt
   tls_key=tls/server.key
   db_replication_password=db_replication_password
+  pgbackrest_ca=pgbackrest/ca.crt
+  pgbackrest_member_crt=pgbackrest/member.crt
+  pgbackrest_member_key=pgbackrest/member.key
+  pgbackrest_repository_crt=pgbackrest/repository.crt
+  pgbackrest_repository_key=pgbackrest/repository.key
 )
 
 
@@ -37,7 +43,7 @@ fi
 for entry in "${SECRET_FILES[@]}"; do
   name=${entry%%=*}
   file="$secrets_dir/${entry#*=}"
-  [[ -s "$file" ]] || die "$file is missing or empty: run scripts/setup.sh (or generate-ssl.sh for tls/)"
+  [[ -s "$file" ]] || die "$file is missing or empty: run scripts/setup.sh (or generate-ssl.sh for tls/, generate-pgbackrest-certs.sh for pgbackrest/)"
   sum=$(sha256sum "$file" | cut -d' ' -f1)
   if known=$("${docker[@]}" secret inspect --format '{{index .Spec.Labels "org.taskplatform.sha256"}}' "${stack}_$name" 2>/dev/null); then
     if [[ "$known" == "$sum" ]]; then

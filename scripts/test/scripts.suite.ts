@@ -280,6 +280,42 @@ describe("setup.sh", () => {
     expect(res.err).toContain("no container engine");
   });
 
+  test("pgBackRest's certificates for the three-node stack: a private CA (key kept apart), keys 0600, names and CNs", () => {
+    const tls = join(dir, "secrets/pgbackrest");
+    expect(statSync(tls).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "secrets/pgbackrest-ca/ca.key")).mode & 0o777).toBe(0o600);
+    expect(readdirSync(tls).sort()).toEqual([
+      "ca.crt",
+      "member.crt",
+      "member.key",
+      "repository.crt",
+      "repository.key",
+    ]);
+    // pgBackRest refuses a key file others can read
+    for (const key of ["member.key", "repository.key"])
+      expect(statSync(join(tls, key)).mode & 0o777).toBe(0o600);
+    for (const [cert, cn, names] of [
+      ["member", "member", "DNS:pg1, DNS:pg2, DNS:pg3"],
+      ["repository", "repository", "DNS:pgbackrest"],
+    ] as const) {
+      const file = join(tls, `${cert}.crt`);
+      expect(run(["openssl", "verify", "-CAfile", join(tls, "ca.crt"), file]).code).toBe(0);
+      const text = run([
+        "openssl",
+        "x509",
+        "-in",
+        file,
+        "-noout",
+        "-subject",
+        "-ext",
+        "subjectAltName,extendedKeyUsage",
+      ]).out;
+      expect(text).toContain(`CN = ${cn}`);
+      expect(text).toContain(names);
+      expect(text).toContain("TLS Web Server Authentication, TLS Web Client Authentication");
+    }
+  });
+
   test("the CA key is kept out of every directory the proxy's files come from", () => {
     expect(statSync(join(dir, "secrets/ca")).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, "secrets/ca/ca.key")).mode & 0o777).toBe(0o600);
@@ -325,7 +361,7 @@ describe("setup.sh", () => {
   test("a second run keeps every secret and the certificate; --force replaces them but keeps the CA", () => {
     const read = () =>
       Object.fromEntries(
-        ["db_password", "jwt_secret", "tls/server.crt", "tls/ca.crt"].map((n) => [
+        ["db_password", "jwt_secret", "tls/server.crt", "tls/ca.crt", "pgbackrest/member.key"].map((n) => [
           n,
           readFileSync(join(dir, "secrets", n), "utf8"),
         ]),
@@ -343,6 +379,7 @@ describe("setup.sh", () => {
     expect(after.jwt_secret).not.toBe(before.jwt_secret);
     expect(after["tls/server.crt"]).not.toBe(before["tls/server.crt"]);
     expect(after["tls/ca.crt"]).toBe(before["tls/ca.crt"] as string);
+    expect(after["pgbackrest/member.key"]).not.toBe(before["pgbackrest/member.key"]);
     const verify = run([
       "openssl",
       "verify",

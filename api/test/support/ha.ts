@@ -1,6 +1,6 @@
 // Highly available backends as processes on loopback, for the failover suite: one etcd, three PostgreSQL
 // members managed by Patroni (synchronous replication), and a Redis primary with two replicas watched
-// by three Sentinels. Real binaries from Debian's packages (patroni, etcd-server, redis-sentinel); every
+// by three Sentinels; the Patroni part alone for the cluster backup suite. Real binaries from Debian's packages (patroni, etcd-server, redis-sentinel); every
 // process is known by its pid, so the suite can kill exactly one of them and clean up all of them.
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -121,15 +121,34 @@ async function startEtcd(dir: string): Promise<string> {
   return url;
 }
 
-function patroniConfig(options: {
-  scope: string;
+/** A member as its PostgreSQL parameters see it: its name, its directory (data in `dir/data`), its port. */
+export interface MemberPlace {
   name: string;
-  etcd: string;
-  pgPort: number;
-  restPort: number;
   dir: string;
-  bin: string;
-}): object {
+  pgPort: number;
+}
+
+export interface PatroniOptions {
+  /** Members (default 3). */
+  members?: number;
+  /** PostgreSQL parameters per member, added to Patroni's local postgresql.parameters. */
+  parameters?: (member: MemberPlace) => Record<string, string | number>;
+  /** Added to a member's bootstrap section: a custom bootstrap `method` instead of initdb. */
+  bootstrap?: (member: MemberPlace) => Record<string, unknown>;
+}
+
+function patroniConfig(
+  options: {
+    scope: string;
+    name: string;
+    etcd: string;
+    pgPort: number;
+    restPort: number;
+    dir: string;
+    bin: string;
+  },
+  extra: { parameters: Record<string, string | number>; bootstrap: Record<string, unknown> },
+): object {
   return {
     scope: options.scope,
     namespace: "/taskplatform-test/",
@@ -158,6 +177,7 @@ function patroniConfig(options: {
         "host all all 127.0.0.1/32 trust",
         "host replication replicator 127.0.0.1/32 trust",
       ],
+      ...extra.bootstrap,
     },
     postgresql: {
       listen: `127.0.0.1:${options.pgPort}`,
@@ -170,14 +190,24 @@ function patroniConfig(options: {
         replication: { username: "replicator", password: "replicator" },
       },
       // fsync off: the suite kills processes, never the machine, and the page cache survives that.
-      parameters: { unix_socket_directories: options.dir, fsync: "off", full_page_writes: "off" },
+      parameters: {
+        unix_socket_directories: options.dir,
+        fsync: "off",
+        full_page_writes: "off",
+        ...extra.parameters,
+      },
     },
     watchdog: { mode: "off" },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
   };
 }
 
-async function startPatroniCluster(dir: string, etcd: string, size = 3): Promise<PatroniCluster> {
+async function startPatroniCluster(
+  dir: string,
+  etcd: string,
+  options: PatroniOptions = {},
+): Promise<PatroniCluster> {
+  const size = options.members ?? 3;
   const bin = postgresBinDir();
   if (!bin) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql");
   if (!Bun.which("patroni")) throw new Error("patroni not found (apt-get install patroni)");
@@ -190,10 +220,15 @@ async function startPatroniCluster(dir: string, etcd: string, size = 3): Promise
     if (isRoot) Bun.spawnSync(["chown", "postgres:postgres", memberDir]);
     const [pgPort, restPort] = [await freePort(), await freePort()];
     const configFile = join(dir, `${name}.yml`);
+    const place = { name, dir: memberDir, pgPort };
+    const extra = {
+      parameters: options.parameters?.(place) ?? {},
+      bootstrap: options.bootstrap?.(place) ?? {},
+    };
     // JSON is YAML: Patroni reads it as is.
     writeFileSync(
       configFile,
-      JSON.stringify(patroniConfig({ scope, name, etcd, pgPort, restPort, dir: memberDir, bin })),
+      JSON.stringify(patroniConfig({ scope, name, etcd, pgPort, restPort, dir: memberDir, bin }, extra)),
     );
     const dataDir = join(memberDir, "data");
     members.push({
@@ -406,19 +441,21 @@ async function startSentinelRedis(dir: string): Promise<SentinelRedis> {
   return redis;
 }
 
-/**
- * The whole set in one temp dir; stop() ends every process and removes the dir, and a reaper does
- * the same if the test process dies first.
- */
-export async function startHighAvailability(): Promise<{
+interface Processes {
   dir: string;
-  postgres: PatroniCluster;
-  redis: SentinelRedis;
   /** The last lines of every process's log, for a failure message. */
   logs(lines?: number): string;
+  /** Starts another long-running process that stop() ends too (log: `dir/name.log`). */
+  launch(name: string, cmd: string[], options?: { asPostgres?: boolean }): Subprocess;
   stop(): Promise<void>;
-}> {
-  const dir = tempDir("tp-ha-");
+}
+
+/**
+ * Runs `start` in a new temp dir; stop() ends every process launched there and removes the dir, and a
+ * reaper does the same if the test process dies first.
+ */
+async function inTempDir<T>(prefix: string, start: (dir: string) => Promise<T>): Promise<T & Processes> {
+  const dir = tempDir(prefix);
   writeFileSync(join(dir, "pids"), "");
   const reaper = reapWhenGone(
     `for pid in $(cat '${dir}/pids'); do kill -KILL "$pid" 2>/dev/null; done; ` +
@@ -431,16 +468,42 @@ export async function startHighAvailability(): Promise<{
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const etcd = await startEtcd(dir);
-    const [postgres, redis] = await Promise.all([startPatroniCluster(dir, etcd), startSentinelRedis(dir)]);
+    const started = await start(dir);
     const logs = (lines = 15) =>
       readdirSync(dir)
         .filter((entry) => entry.endsWith(".log"))
         .map((entry) => logTail(dir, entry.slice(0, -".log".length), lines))
         .join("\n");
-    return { dir, postgres, redis, logs, stop };
+    return {
+      ...started,
+      dir,
+      logs,
+      launch: (name: string, cmd: string[], options?: { asPostgres?: boolean }) =>
+        launch(dir, name, cmd, options),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** etcd and three Patroni members with synchronous replication, Redis with Sentinels. */
+export function startHighAvailability(): Promise<
+  { postgres: PatroniCluster; redis: SentinelRedis } & Processes
+> {
+  return inTempDir("tp-ha-", async (dir) => {
+    const etcd = await startEtcd(dir);
+    const [postgres, redis] = await Promise.all([startPatroniCluster(dir, etcd), startSentinelRedis(dir)]);
+    return { postgres, redis };
+  });
+}
+
+/** etcd and three Patroni members only, with extra PostgreSQL parameters per member. */
+export function startPatroni(
+  options: PatroniOptions = {},
+): Promise<{ postgres: PatroniCluster } & Processes> {
+  return inTempDir("tp-patroni-", async (dir) => ({
+    postgres: await startPatroniCluster(dir, await startEtcd(dir), options),
+  }));
 }

@@ -41,7 +41,8 @@ let work = "";
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeEach(() => {
   work = mkdtempSync(join(root, "run-"));
-  for (const d of ["bin", "labels", "secrets", "files/tls"]) mkdirSync(join(work, d), { recursive: true });
+  for (const d of ["bin", "labels", "secrets", "files/tls", "files/pgbackrest"])
+    mkdirSync(join(work, d), { recursive: true });
   writeFileSync(join(work, "bin/docker"), FAKE_DOCKER);
   chmodSync(join(work, "bin/docker"), 0o755);
   copyFileSync(join(repoRoot, ".env.example"), join(work, ".env"));
@@ -53,6 +54,9 @@ beforeEach(() => {
     "grafana_admin_password",
     "tls/server.crt",
     "tls/server.key",
+    ...["ca.crt", "member.crt", "member.key", "repository.crt", "repository.key"].map(
+      (f) => `pgbackrest/${f}`,
+    ),
   ])
     writeFileSync(join(work, "files", f), `value of ${f}\n`);
 });
@@ -92,10 +96,11 @@ describe("scripts/swarm/deploy.sh", () => {
       }
       expect(label("id1", "tp.monitoring")).toBe("true");
       expect(existsSync(join(work, "labels/id2/tp.monitoring"))).toBe(false);
-      // eight secrets, the replication password generated next to the others (0600)
+      // thirteen secrets (five of them pgBackRest certificates and keys), the replication password
+      // generated next to the others (0600)
       const replication = join(work, "files/db_replication_password");
       expect(readFileSync(replication, "utf8")).toMatch(/^[0-9a-f]{64}$/);
-      expect(r.calls.filter((c) => c.startsWith("secret create")).length).toBe(8);
+      expect(r.calls.filter((c) => c.startsWith("secret create")).length).toBe(13);
       expect(existsSync(join(work, "secrets/taskplatform_db_replication_password"))).toBe(true);
       expect(r.calls.some((c) => c.startsWith("build"))).toBe(false);
       const stackDeploy = r.calls.find((c) => c.startsWith("stack deploy")) ?? "";

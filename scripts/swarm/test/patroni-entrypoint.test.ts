@@ -14,6 +14,11 @@ chmodSync(join(dir, "patroni"), 0o755);
 const superPassword = 'se"cr\\et: #x';
 writeFileSync(join(dir, "db_password"), `${superPassword}\n`);
 writeFileSync(join(dir, "repl"), "replication-pass\n");
+// a fake pgbackrest: the environment its server would run with
+writeFileSync(join(dir, "pgbackrest"), `#!/bin/sh\nenv | grep ^PGBACKREST_ | sort > "${dir}/server.env"\n`);
+chmodSync(join(dir, "pgbackrest"), 0o755);
+for (const cert of ["pgbackrest_ca", "pgbackrest_member_crt", "pgbackrest_member_key"])
+  writeFileSync(join(dir, cert), "PEM\n");
 
 function entrypoint(env: Record<string, string>, args: string[] = []) {
   const proc = Bun.spawnSync(["sh", join(repoRoot, "db/patroni/entrypoint.sh"), ...args], {
@@ -74,6 +79,77 @@ describe("db/patroni/entrypoint.sh", () => {
     });
     expect(conf.postgresql.pg_hba).toContain("host replication replicator all scram-sha-256");
     expect(conf.postgresql.pg_hba).not.toContain("host all all all trust");
+  });
+
+  test("without a backup repository: no WAL archiving, no pgBackRest server", () => {
+    rmSync(join(dir, "server.env"), { force: true });
+    expect(entrypoint({})).toMatchObject({ code: 0 });
+    const conf = Bun.YAML.parse(readFileSync(join(dir, "given.yml"), "utf8")) as {
+      postgresql: { parameters: Record<string, unknown> };
+    };
+    expect(conf.postgresql.parameters.archive_mode).toBeUndefined();
+    expect(statSync(join(dir, "server.env"), { throwIfNoEntry: false })).toBeUndefined();
+  });
+
+  test("with BACKUP_REPOSITORY_HOST: archive-push to it over TLS, and this member's pgBackRest server", async () => {
+    expect(entrypoint({ BACKUP_REPOSITORY_HOST: "pgbackrest", BACKUP_CERTS_DIR: dir })).toMatchObject({
+      code: 0,
+    });
+    const conf = Bun.YAML.parse(readFileSync(join(dir, "given.yml"), "utf8")) as {
+      postgresql: { parameters: Record<string, unknown> };
+    };
+    expect(conf.postgresql.parameters).toEqual({
+      unix_socket_directories: "/run/postgresql",
+      archive_mode: "on",
+      archive_command: "pgbackrest --stanza=taskplatform archive-push %p",
+      archive_timeout: 60,
+    });
+    // the server runs in the background: wait for its record
+    while (!statSync(join(dir, "server.env"), { throwIfNoEntry: false })?.size) await Bun.sleep(20);
+    const env = readFileSync(join(dir, "server.env"), "utf8");
+    for (const line of [
+      "PGBACKREST_REPO1_HOST=pgbackrest",
+      "PGBACKREST_REPO1_HOST_TYPE=tls",
+      `PGBACKREST_REPO1_HOST_KEY_FILE=${dir}/pgbackrest_member_key`,
+      "PGBACKREST_TLS_SERVER_ADDRESS=*",
+      `PGBACKREST_TLS_SERVER_CERT_FILE=${dir}/pgbackrest_member_crt`,
+      "PGBACKREST_TLS_SERVER_AUTH=repository=taskplatform",
+    ])
+      expect(env).toContain(`${line}\n`);
+    const missing = entrypoint({ BACKUP_REPOSITORY_HOST: "pgbackrest", BACKUP_CERTS_DIR: join(dir, "none") });
+    expect(missing.code).toBe(2);
+    expect(missing.out).toContain("pgbackrest_ca");
+  });
+
+  test("with BACKUP_RESTORE_TO: a new cluster is bootstrapped by a pgBackRest restore to that time (or latest)", () => {
+    const repo = { BACKUP_REPOSITORY_HOST: "pgbackrest", BACKUP_CERTS_DIR: dir };
+    type Boot = { bootstrap: { method?: string; pgbackrest?: Record<string, unknown> } };
+    const read = () => Bun.YAML.parse(readFileSync(join(dir, "given.yml"), "utf8")) as Boot;
+    expect(entrypoint({ ...repo, BACKUP_RESTORE_TO: "2026-12-03 17:00:00+01" })).toMatchObject({ code: 0 });
+    expect(read().bootstrap).toMatchObject({
+      method: "pgbackrest",
+      pgbackrest: {
+        command:
+          'pgbackrest --stanza=taskplatform --type=time "--target=2026-12-03 16:00:00.000000+00" --target-action=promote restore',
+        keep_existing_recoveryconf: true,
+        no_params: true,
+        recovery_conf: {
+          restore_command: 'pgbackrest --stanza=taskplatform archive-get %f "%p"',
+          recovery_target_time: "2026-12-03 16:00:00.000000+00",
+          recovery_target_action: "promote",
+          recovery_target_timeline: "latest",
+        },
+      },
+    });
+    expect(entrypoint({ ...repo, BACKUP_RESTORE_TO: "latest" })).toMatchObject({ code: 0 });
+    expect(read().bootstrap.pgbackrest).toMatchObject({
+      command: "pgbackrest --stanza=taskplatform --type=default restore",
+      recovery_conf: { recovery_target_timeline: "latest" },
+    });
+    expect(entrypoint({})).toMatchObject({ code: 0 });
+    expect(read().bootstrap.method).toBeUndefined();
+    expect(entrypoint({ ...repo, BACKUP_RESTORE_TO: "soon'; evil" })).toMatchObject({ code: 2 });
+    expect(entrypoint({ BACKUP_RESTORE_TO: "latest" })).toMatchObject({ code: 2 });
   });
 
   test("refuses a missing or hostile member name and a missing secret; runs other commands as given", () => {

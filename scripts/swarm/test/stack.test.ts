@@ -19,6 +19,7 @@ import {
   loadInput,
   render,
   repoRoot,
+  secretRef,
   TRANSLATED_KEYS,
   writeStack,
   yaml11Safe,
@@ -116,7 +117,7 @@ function drift(name: string, svc: ComposeService, out: Dict, i?: number, dir = f
   }
   eq("environment", want, out.environment ?? {});
 
-  eq("secrets", [...(svc.secrets ?? []), ...(ov.secrets_added ?? []).map((s) => s.name)], out.secrets ?? []);
+  eq("secrets", [...(svc.secrets ?? []), ...(ov.secrets_added ?? []).map(secretRef)], out.secrets ?? []);
 
   // volumes: named → one per member; absolute binds as they are; repository files → configs (same bytes)
   const mounts = (out.volumes as (string | Dict)[] | undefined) ?? [];
@@ -348,6 +349,25 @@ describe("the Swarm specifics", () => {
     for (const name of ["node-exporter", "alloy", "cadvisor"]) expect(dep(name).mode).toBe("global");
     for (const name of ["prometheus", "alertmanager", "grafana", "loki"])
       expect(dep(name).placement?.constraints).toEqual(["node.labels.tp.monitoring == true"]);
+  });
+
+  test("one pgBackRest repository (tp.monitoring node, its volume) that every member archives to over TLS", () => {
+    const repository = s.pgbackrest ?? {};
+    expect(dep("pgbackrest").placement?.constraints).toEqual(["node.labels.tp.monitoring == true"]);
+    expect(repository.volumes).toContain("pgbackrest_repo_1:/var/lib/pgbackrest");
+    expect(repository.command).toEqual(["pgbackrest-repository"]);
+    const key = { uid: "0", gid: "999", mode: 0o440 };
+    expect(repository.secrets).toContainEqual({ source: "pgbackrest_repository_key", ...key });
+    for (const i of [1, 2, 3]) {
+      const member = s[`pg${i}`] ?? {};
+      expect((member.environment as Dict).BACKUP_REPOSITORY_HOST).toBe("pgbackrest");
+      expect(member.secrets).toContainEqual({ source: "pgbackrest_member_key", ...key });
+      // no repository of its own: one per node would split the archive
+      expect((member.volumes as unknown[]).some((v) => String(v).includes("pgbackrest"))).toBe(false);
+      expect(repository.environment as Dict).toHaveProperty(`PGBACKREST_PG${i}_USER`, env.POSTGRES_USER);
+    }
+    const conf = readFileSync(join(repoRoot, "db/patroni/pgbackrest-repository.conf"), "utf8");
+    for (const i of [1, 2, 3]) expect(conf).toContain(`pg${i}-host=pg${i}\n`);
   });
 
   test("every service: restart policy, rollback on a failed update, limits", () => {
