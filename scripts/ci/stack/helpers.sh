@@ -26,6 +26,28 @@ services_of_config() { compose config 2>/dev/null | ci_tool services; }
 # The ids of the project's containers (docker ps options: -a, --no-trunc, …).
 project_containers() { "$DOCKER" ps -q "$@" --filter "label=com.docker.compose.project=$PROJECT"; }
 
+# docker-compose down (options in "$@"), its output in $DOWN_LOG. Docker 20.10 sometimes still counts the
+# endpoint of a container it has just removed, and the network's removal fails with "has active endpoints":
+# then the endpoints still listed are disconnected by force, and down runs again until the
+# networks go (30 s). DOWN_RETRIED=1 when that was needed.
+compose_down() {
+  DOWN_RETRIED=0
+  compose down "$@" >"$DOWN_LOG" 2>&1 && return 0
+  grep -q 'has active endpoints' "$DOWN_LOG" || return 1
+  # shellcheck disable=SC2034  # read by the step that called
+  DOWN_RETRIED=1
+  wait_until 30 2 compose_down_again "$@"
+}
+compose_down_again() {
+  local net endpoint
+  for net in $("$DOCKER" network ls -q --filter "label=com.docker.compose.project=$PROJECT"); do
+    for endpoint in $("$DOCKER" network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$net" 2>/dev/null); do
+      "$DOCKER" network disconnect -f "$net" "$endpoint" >>"$DOWN_LOG" 2>&1 || true
+    done
+  done
+  compose down "$@" >>"$DOWN_LOG" 2>&1
+}
+
 # One running container of a service.
 cid() { project_containers --filter "label=com.docker.compose.service=$1" | head -n 1; }
 
