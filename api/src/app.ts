@@ -20,7 +20,7 @@ import { createHealthRoutes } from "./health/routes.ts";
 import { authenticate, requireAuth, userLimit } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { clientIp } from "./http/client-ip.ts";
-import { type AppEnv, provideDeps } from "./http/context.ts";
+import type { AppEnv } from "./http/context.ts";
 import { errorBody, toErrorResponse } from "./http/errors.ts";
 import { noStore } from "./http/no-store.ts";
 import { observe } from "./http/observe.ts";
@@ -79,7 +79,7 @@ export function createApp(deps: Deps & { hub: EventHub }) {
     .route("/auth", authRoutes(deps, publish))
     .route("/events", eventRoutes(deps, hub));
 
-  const signedIn = requireAuth({ secret: config.jwtSecret, metrics });
+  const signedIn = requireAuth({ secret: config.jwtSecret, metrics, store });
   // "/x/*" also matches "/x" itself in Hono: listing both would run it twice.
   for (const path of [
     "/projects/*",
@@ -117,7 +117,6 @@ export function createApp(deps: Deps & { hub: EventHub }) {
   // TrieRouter anyway. Only this app matches; the mounted sub-apps' routers are never built.
   const app = new Hono<AppEnv>({ router: new TrieRouter() })
     .use(
-      provideDeps(deps),
       requestId(),
       clientIp({ trustedProxies: config.trustedProxies }),
       observe({ log, metrics, redactPath: redactFeedPath }),

@@ -52,7 +52,7 @@ export function authRoutes(deps: Deps, publish: Publish) {
     accessTtlSeconds: config.accessTokenTtlSeconds,
     rotationKey: config.jwtSecret,
   });
-  const auth = requireAuth({ secret: config.jwtSecret, metrics });
+  const auth = requireAuth({ secret: config.jwtSecret, metrics, store });
   const {
     max: maxFailures,
     accountMax: accountMaxFailures,

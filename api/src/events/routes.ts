@@ -27,7 +27,7 @@ const SSE_HEADERS = {
 export function eventRoutes(deps: Deps, hub: EventHub) {
   const { sql, store, config, metrics, log } = deps;
   const tickets = createTickets(store);
-  const auth = requireAuth({ secret: config.jwtSecret, metrics });
+  const auth = requireAuth({ secret: config.jwtSecret, metrics, store });
   // A slot outlives a few missed heartbeats, no more: a replica that died frees its users' slots.
   const slotTtlSeconds = 3 * config.sseHeartbeatSeconds + 5;
   const limits = createStreamLimits({

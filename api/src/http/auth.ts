@@ -8,8 +8,8 @@
 // The session check rides on the rate limits' store round trip instead of costing one of its own:
 // userLimit() is the per-user limit, counted only while the session has no ended marker, and it signs
 // the request in ("user") once the store said so. requireAuth() refuses with 401 where a user is
-// required; for a request that was not signed in it reads the token again, with its own session check
-// (the store comes from the context: "deps", set first by createApp), to say why.
+// required; for a request that was not signed in it reads the token again, with its own session check,
+// to say why.
 import type { Context, MiddlewareHandler } from "hono";
 import { endedSessionKey, sessionEnded } from "../auth/sessions.ts";
 import { createAccessVerifier, InvalidTokenError } from "../auth/tokens.ts";
@@ -88,13 +88,15 @@ const REFUSALS: Record<Exclude<Outcome, "ok">, string> = {
   ended_session: "this session has ended; sign in again",
 };
 
-export function requireAuth(options: TokenOptions & { metrics: Metrics }): MiddlewareHandler<AppEnv> {
+export function requireAuth(
+  options: TokenOptions & { metrics: Metrics; store: Store },
+): MiddlewareHandler<AppEnv> {
   const verify = tokenVerifier(options);
   const read = async (c: Context<AppEnv>): Promise<Outcome> => {
     if (c.get("user")) return "ok";
     const token = await verify(c);
     if (typeof token === "string") return token;
-    if (await hasEnded(c.get("deps").store, token.sessionId)) return "ended_session";
+    if (await hasEnded(options.store, token.sessionId)) return "ended_session";
     c.set("user", token);
     return "ok";
   };
