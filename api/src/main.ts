@@ -161,7 +161,11 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
     maxRequestBodySize: config.attachments.maxBytes + 1024 * 1024,
   });
   runtime.watchDatabase();
-  if (config.jobs.enabled) runtime.jobs.start();
+  // The job runner's first round comes one poll interval after listen, as every later one does: not
+  // beside the first readiness checks, which a starting replica should answer first.
+  const jobsStart = config.jobs.enabled
+    ? setTimeout(() => runtime.jobs.start(), config.jobs.pollMs)
+    : undefined;
   log.info("listening", { url: `http://${config.host}:${server.port}`, mode, backends });
   if (mode === "dev") {
     process.stdout.write(
@@ -179,6 +183,7 @@ async function serve(mode: "serve" | "dev"): Promise<void> {
     // SSE responses never end by themselves: end them first, or server.stop() waits out the grace.
     hub.close();
     // No new job starts; a running one finishes (or its lease hands it to another replica).
+    clearTimeout(jobsStart);
     const jobsStopped = runtime.jobs.stop();
     const force = setTimeout(() => server.stop(true), SHUTDOWN_GRACE_MS);
     await server.stop();

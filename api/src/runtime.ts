@@ -49,7 +49,7 @@ export interface Runtime {
   mailer: Mailer;
   /** Attachment bytes: a directory or an S3 bucket (attachments/storage.ts). */
   blobs: BlobStore;
-  /** Background jobs and the scheduler: not running until jobs.start() (main.ts, after listen). */
+  /** Background jobs and the scheduler: not running until jobs.start() (main.ts, a poll interval after listen). */
   jobs: JobRunner;
   /** One line per backend chosen, for the start-up log and the dev banner. */
   backends: string[];

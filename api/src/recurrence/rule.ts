@@ -7,7 +7,18 @@
 // and the result becomes an instant in the zone again. So a weekly 09:00 Europe/Paris task stays
 // 09:00 in Paris across the DST changes (its UTC time moves by an hour).
 import { TZDate } from "@date-fns/tz";
-import { Frequency, type Options, RRule } from "rrule";
+import type { Options } from "rrule";
+
+// rrule (and its tslib) cost ~10 ms of CPU at every start, for a task that repeats: loaded by the first
+// rule parsed instead. require(), not import(): parseRule stays synchronous (zod refinements call it).
+let rruleModule: typeof import("rrule") | undefined;
+const rrule = () => (rruleModule ??= require("rrule") as typeof import("rrule"));
+
+/** rrule's own serialisation of the options, without the `RRULE:` prefix. */
+function ruleText(options: Partial<Options>): string {
+  const { RRule } = rrule();
+  return RRule.optionsToString(options).replace(/^RRULE:/, "");
+}
 
 export const RECURRENCE_ANCHORS = ["due", "completion"] as const;
 export type RecurrenceAnchor = (typeof RECURRENCE_ANCHORS)[number];
@@ -75,6 +86,7 @@ function optionProblem(options: Partial<Options>): string | undefined {
   if (!between(bymonth, 1, 12)) return "BYMONTH takes months from 1 to 12";
   if (!between(bysetpos, -5, 5)) return "BYSETPOS takes positions from 1 to 5 (or -5 to -1)";
   const ordinal = [byweekday ?? []].flat().some((day) => typeof day === "object" && day?.n);
+  const { Frequency } = rrule();
   if (ordinal && options.freq !== Frequency.MONTHLY && options.freq !== Frequency.YEARLY)
     return "weekdays with a number (1MO, -1FR) need FREQ=MONTHLY or FREQ=YEARLY";
   return undefined;
@@ -111,7 +123,7 @@ export function parseRule(text: string): { rule: string; options: Partial<Option
   }
   let options: Partial<Options>;
   try {
-    options = RRule.parseString(value);
+    options = rrule().RRule.parseString(value);
   } catch (error) {
     return { error: `is not a valid RRULE: ${(error as Error).message}` };
   }
@@ -121,7 +133,7 @@ export function parseRule(text: string): { rule: string; options: Partial<Option
   const reference = new Date(Date.UTC(2001, 0, 1, 9));
   if (!iterate({ ...options, interval: 1, count: null, until: null }, reference, reference))
     return { error: "never repeats: its parts exclude every date" };
-  return { rule: RRule.optionsToString(options).replace(/^RRULE:/, ""), options };
+  return { rule: ruleText(options), options };
 }
 
 /** The wall-clock time of `instant` in `timeZone`, as a floating Date (UTC fields = local fields). */
@@ -161,7 +173,7 @@ function iterate(options: Partial<Options>, start: Date, after: Date): Date | nu
   const horizon = new Date(start);
   horizon.setUTCFullYear(horizon.getUTCFullYear() + HORIZON_YEARS);
   const until = options.until && options.until < horizon ? options.until : horizon;
-  return new RRule({ ...options, dtstart: start, until, count: null }).after(after, false);
+  return new (rrule().RRule)({ ...options, dtstart: start, until, count: null }).after(after, false);
 }
 
 /**
@@ -190,6 +202,6 @@ export function nextOccurrence(
   const count = options.count != null ? options.count - 1 : null;
   return {
     dueAt: fromFloating(next, timeZone),
-    rule: RRule.optionsToString({ ...options, count }).replace(/^RRULE:/, ""),
+    rule: ruleText({ ...options, count }),
   };
 }
