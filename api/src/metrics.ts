@@ -4,6 +4,7 @@
 // The four classes come from prom-client's lib/ one by one: its index also loads the default metrics,
 // the cluster aggregator and the Pushgateway client, and through them @opentelemetry/api (80 modules
 // of 88, none used here) at every start.
+/// <reference path="./prom-client-lib.d.ts" />
 import Counter from "prom-client/lib/counter";
 import Gauge from "prom-client/lib/gauge";
 import Histogram from "prom-client/lib/histogram";

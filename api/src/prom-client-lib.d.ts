@@ -1,18 +1,15 @@
 // prom-client's classes, imported one by one from lib/ (metrics.ts says why): the same classes and
-// types its index exports.
+// types its index exports. The files that import them reference this file, so that the web project's
+// typecheck (the web imports API modules) finds it too.
 declare module "prom-client/lib/counter" {
-  import { Counter } from "prom-client";
-  export default Counter;
+  export { Counter as default } from "prom-client";
 }
 declare module "prom-client/lib/gauge" {
-  import { Gauge } from "prom-client";
-  export default Gauge;
+  export { Gauge as default } from "prom-client";
 }
 declare module "prom-client/lib/histogram" {
-  import { Histogram } from "prom-client";
-  export default Histogram;
+  export { Histogram as default } from "prom-client";
 }
 declare module "prom-client/lib/registry" {
-  import { Registry } from "prom-client";
-  export default Registry;
+  export { Registry as default } from "prom-client";
 }

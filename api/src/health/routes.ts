@@ -10,6 +10,7 @@
 // Operators also get the detail without asking: a log line when a dependency goes down (with the error)
 // and when it is back, and the gauge readiness_check_up{check} (1 up, 0 down) after every check.
 import { Hono } from "hono";
+/// <reference path="../prom-client-lib.d.ts" />
 import Gauge from "prom-client/lib/gauge";
 import type { Deps } from "../deps.ts";
 import type { AppEnv } from "../http/context.ts";
