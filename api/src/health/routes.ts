@@ -9,8 +9,8 @@
 //                        own port only (the `healthcheck` subcommand, the monitoring network).
 // Operators also get the detail without asking: a log line when a dependency goes down (with the error)
 // and when it is back, and the gauge readiness_check_up{check} (1 up, 0 down) after every check.
-import { Hono } from "hono";
 /// <reference path="../prom-client-lib.d.ts" />
+import { Hono } from "hono";
 import Gauge from "prom-client/lib/gauge";
 import type { Deps } from "../deps.ts";
 import type { AppEnv } from "../http/context.ts";

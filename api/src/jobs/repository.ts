@@ -41,9 +41,9 @@ export async function enqueueJob(tx: Queryable, job: NewJob): Promise<boolean> {
 
 /**
  * Claims the next due job for `worker` with a lease of `leaseSeconds`: SKIP LOCKED lets replicas claim
- * side by side, and a job whose lease passed (its replica died) is due again.
+ * side by side, and a job whose lease passed (its replica died) is due again. `skip`: ids not to claim
+ * again (a drain runs each job at most once).
  */
-/** Claims the next due job; `skip`: ids not to claim again (a drain runs each job at most once). */
 export async function claimJob(
   sql: Queryable,
   worker: string,
