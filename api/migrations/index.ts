@@ -15,6 +15,7 @@ import mailPreferencesDigests from "./0012_mail_preferences_digests.sql" with { 
 import recurrence from "./0013_recurrence.sql" with { type: "text" };
 import calendarFeeds from "./0014_calendar_feeds.sql" with { type: "text" };
 import attachments from "./0015_attachments.sql" with { type: "text" };
+import apiTimestampInlined from "./0016_api_timestamp_inlined.sql" with { type: "text" };
 
 export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0001_init", sql: init },
@@ -32,4 +33,5 @@ export const migrations: ReadonlyArray<{ version: string; sql: string }> = [
   { version: "0013_recurrence", sql: recurrence },
   { version: "0014_calendar_feeds", sql: calendarFeeds },
   { version: "0015_attachments", sql: attachments },
+  { version: "0016_api_timestamp_inlined", sql: apiTimestampInlined },
 ];

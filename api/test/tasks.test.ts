@@ -660,6 +660,17 @@ describe("cache", () => {
   });
 });
 
+describe("list JSON cost", () => {
+  test("api_timestamp() is inlined into the list's query, not called once per timestamp (migration 0016)", async () => {
+    const rows = await t.sql.unsafe(
+      "EXPLAIN (VERBOSE, COSTS OFF) SELECT api_timestamp(created_at) FROM tasks",
+    );
+    const plan = rows.map((row) => String(Object.values(row)[0])).join("\n");
+    expect(plan).toContain("to_char(");
+    expect(plan).not.toContain("api_timestamp(");
+  });
+});
+
 describe("search plan", () => {
   test("on a large table the list's search query runs on the project search index (EXPLAIN)", async () => {
     const big = await t.createProject(owner, "Big");

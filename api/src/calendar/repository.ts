@@ -14,7 +14,7 @@ export async function calendarJson(db: Queryable, userId: string, query: Calenda
   // One project (an archived one too: its members may look); all of them: the ones in use.
   if (query.projectId) conditions.push(db`t.project_id = ${query.projectId}`);
   else conditions.push(db`p.archived_at IS NULL`);
-  if (query.assignedToMe === "true") conditions.push(db`t.assignee_id = ${userId}`);
+  if (query.assignedToMe) conditions.push(db`t.assignee_id = ${userId}`);
   const where = conditions.reduce((all, condition) => db`${all} AND ${condition}`);
   const rows = await db<{ json: string }[]>`
     SELECT ${db.unsafe(TASK_JSON)} AS json

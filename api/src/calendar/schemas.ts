@@ -1,5 +1,6 @@
 // The calendar: tasks due in a window of time, across the caller's projects or in one of them.
 import { z } from "zod";
+import { queryFlag } from "../http/query-flag.ts";
 import { isoDate, taskSchema } from "../tasks/schemas.ts";
 
 /** A month view with its leading and trailing weeks is 42 days; two months fit, a year does not. */
@@ -18,7 +19,7 @@ export const calendarQuery = z
     /** Only this project's tasks (members; others get 404). Without it: every project of the caller. */
     projectId: z.uuid().optional(),
     /** true: only tasks assigned to the caller. */
-    assignedToMe: z.enum(["true", "false"]).default("false"),
+    assignedToMe: queryFlag(),
   })
   .refine((query) => Date.parse(query.to) > Date.parse(query.from), {
     message: "must be after from",

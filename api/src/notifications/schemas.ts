@@ -1,6 +1,7 @@
 // The in-app inbox: what happened to or for a user, newest first, each unread until they read it.
 // Shared type-only with the web (web/src/api/types.ts).
 import { z } from "zod";
+import { queryFlag } from "../http/query-flag.ts";
 
 export const NOTIFICATION_KINDS = [
   "assigned",
@@ -46,10 +47,7 @@ export const notificationQuery = z.strictObject({
   cursor: notificationId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
   /** "true": unread ones only. */
-  unread: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((value) => value === "true"),
+  unread: queryFlag(),
 });
 
 export const notificationParam = z.object({ id: notificationId });

@@ -1,6 +1,7 @@
 // What the import route checks before the import's own code (the board's schema, the mapping, the
 // service: loaded with the first file, routes.ts) is there: the limits and the query.
 import { z } from "zod";
+import { queryFlag } from "../http/query-flag.ts";
 
 /** The limits of an import (README, "Import from Trello"). */
 export const TRELLO_LIMITS = {
@@ -23,8 +24,5 @@ export const TRELLO_LIMITS = {
 } as const;
 
 export const trelloImportQuery = z.strictObject({
-  dryRun: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((value) => value === "true"),
+  dryRun: queryFlag(),
 });
