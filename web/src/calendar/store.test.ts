@@ -137,6 +137,60 @@ describe("calendar store", () => {
     expect(store.tasks.map((t) => t.id)).toEqual(["mine"]);
   });
 
+  test("a load's answer computed before a move settled, arriving after it and its live event, does not undo it", async () => {
+    const january = { from: "2027-01-01T00:00:00.000Z", to: "2027-02-01T00:00:00.000Z" };
+    const december = deferred<{ items: Task[]; truncated: boolean }>();
+    const stale = deferred<{ items: Task[]; truncated: boolean }>();
+    const loads = [december, stale];
+    const store = createCalendarStore(
+      () => "me",
+      () => "UTC",
+      {
+        due: () => (loads.shift() as typeof december).promise,
+        updateTask: (id, input, version) =>
+          Promise.resolve(task(id, input.dueAt as string, { version: (version ?? 0) + 1 })),
+      },
+    );
+    const first = store.load(DECEMBER);
+    december.resolve({ items: [task("a", "2027-01-01T12:00:00.000Z", { version: 3 })], truncated: false });
+    await first;
+    // Shift+ArrowDown on 1 January: the task moves a week on and the view follows it into January.
+    const moved = store.moveToDay("a", "2027-01-08");
+    const following = store.load(january);
+    const result = await moved;
+    store.apply(event("task.updated", result));
+    stale.resolve({ items: [task("a", "2027-01-01T12:00:00.000Z", { version: 3 })], truncated: false });
+    await following;
+    expect(store.tasks.map((t) => [t.dueAt, t.version])).toEqual([["2027-01-08T12:00:00.000Z", 4]]);
+  });
+
+  test("a task deleted or moved out of the window while a load was under way stays out", async () => {
+    const answer = deferred<{ items: Task[]; truncated: boolean }>();
+    const store = createCalendarStore(
+      () => "me",
+      () => "UTC",
+      { due: () => answer.promise, updateTask: () => Promise.reject(new Error("unused")) },
+    );
+    const loaded = store.load(DECEMBER);
+    store.apply({
+      type: "task.deleted",
+      projectId: "p1",
+      actorId: "u9",
+      task: task("gone", "2026-12-02T00:00:00.000Z"),
+    } as LiveEvent);
+    store.apply(event("task.updated", task("left", "2027-03-01T00:00:00.000Z", { version: 2 })));
+    answer.resolve({
+      items: [
+        task("gone", "2026-12-02T00:00:00.000Z"),
+        task("left", "2026-12-03T00:00:00.000Z"),
+        task("kept", "2026-12-04T00:00:00.000Z"),
+      ],
+      truncated: false,
+    });
+    await loaded;
+    expect(store.tasks.map((t) => t.id)).toEqual(["kept"]);
+  });
+
   test("of two loads, the newer one wins even if the older answers last", async () => {
     const first = deferred<{ items: Task[]; truncated: boolean }>();
     const second = deferred<{ items: Task[]; truncated: boolean }>();

@@ -39,6 +39,16 @@ export function createCalendarStore(
   const [truncated, setTruncated] = createSignal(false);
   let current: CalendarWindow | undefined;
   let loading: AbortController | undefined;
+  /**
+   * What the server sent while a load was under way (null: deleted). The load's answer may have been
+   * computed before: a move that settled, or a live event that came, before the answer arrived.
+   */
+  let sinceLoad: Map<string, Task | null> | undefined;
+  const note = (id: string, task: Task | null) => {
+    const seen = sinceLoad?.get(id);
+    if (sinceLoad && (task === null || !seen || seen.version < task.version))
+      sinceLoad.set(id, task && copy(task));
+  };
   /** Tasks with moves of ours under way: their count, the server's newest copy, the request queue. */
   const inflight = new Map<string, { count: number; server: Task; queue: Promise<unknown> }>();
   const copy = (task: Task): Task => ({ ...task, labels: [...task.labels] });
@@ -54,7 +64,8 @@ export function createCalendarStore(
     );
   };
   /** The server's copy, unless ours is newer; out of the window it leaves the view. */
-  const put = (task: Task) =>
+  const put = (task: Task) => {
+    note(task.id, task);
     setTasks(
       produce((list) => {
         const index = list.findIndex((t) => t.id === task.id);
@@ -66,13 +77,17 @@ export function createCalendarStore(
         else list.push({ ...task });
       }),
     );
+  };
   /** A copy from the server: held back while our moves of the task are under way. */
   const receive = (task: Task) => {
     const entry = inflight.get(task.id);
     if (!entry) return put(task);
     if (task.version >= entry.server.version) entry.server = copy(task);
   };
-  const drop = (id: string) => setTasks((list) => list.filter((t) => t.id !== id));
+  const drop = (id: string) => {
+    note(id, null);
+    setTasks((list) => list.filter((t) => t.id !== id));
+  };
 
   const store: CalendarStore = {
     tasks,
@@ -84,12 +99,23 @@ export function createCalendarStore(
       loading?.abort();
       const mine = new AbortController();
       loading = mine;
+      const seen = new Map<string, Task | null>();
+      sinceLoad = seen;
       if (state() === "error") setState("loading");
       try {
         const answer = await client.due(window, mine.signal);
         if (loading !== mine) return;
+        sinceLoad = undefined;
+        // The answer's copy unless a newer one came while it was on its way.
+        const newest = new Map(answer.items.map((task) => [task.id, task]));
+        for (const [id, task] of seen) {
+          const answered = newest.get(id);
+          if (answered && task && answered.version >= task.version) continue;
+          if (task && shows(task)) newest.set(id, task);
+          else newest.delete(id);
+        }
         // A task being moved keeps its optimistic copy (the answer may predate the move).
-        const items = answer.items.filter((task) => !inflight.has(task.id));
+        const items = [...newest.values()].filter((task) => !inflight.has(task.id));
         for (const id of inflight.keys()) {
           const shown = tasks.find((t) => t.id === id);
           if (shown && shows(shown)) items.push(copy(shown));
@@ -99,6 +125,7 @@ export function createCalendarStore(
         setState("ready");
       } catch (e) {
         if (loading !== mine) return;
+        sinceLoad = undefined;
         setError(e);
         setState("error");
       }
