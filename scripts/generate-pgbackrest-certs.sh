@@ -7,6 +7,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/lib/certs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/certs.sh"
 
 CA_DAYS=3650
 DAYS=825
@@ -61,23 +63,17 @@ chmod 0700 "$out" "$ca_dir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-  -keyout "$tmp/ca.key" -out "$tmp/ca.crt" -days "$CA_DAYS" -sha256 \
-  -subj "/O=TaskPlatform/CN=TaskPlatform pgBackRest CA $(date -u +%Y-%m-%dT%H%M%SZ)" \
-  -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
-  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+cert_new_ca "$tmp/ca.key" "$tmp/ca.crt" "$CA_DAYS" "TaskPlatform pgBackRest CA"
 
 # leaf CN NAME…: a certificate for server and client use with the names as DNS SANs.
 leaf() {
   local cn=$1 san
   shift
   san=$(printf 'DNS:%s,' "$@")
-  openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-    -keyout "$tmp/$cn.key" -out "$tmp/$cn.csr" -subj "/O=TaskPlatform/CN=$cn" 2>/dev/null
+  cert_new_request "$tmp/$cn.key" "$tmp/$cn.csr" "$cn"
   printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
     "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=${san%,}" >"$tmp/$cn.ext"
-  openssl x509 -req -in "$tmp/$cn.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial \
-    -CAserial "$tmp/ca.srl" -out "$tmp/$cn.crt" -days "$DAYS" -sha256 -extfile "$tmp/$cn.ext" 2>/dev/null
+  cert_sign "$tmp" "$tmp/ca.srl" "$tmp/$cn.csr" "$tmp/$cn.ext" "$DAYS" "$tmp/$cn.crt"
 }
 leaf repository "$repository"
 leaf member "${members[@]}"

@@ -14,6 +14,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/lib/certs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/certs.sh"
 
 CA_DAYS=730
 MAX_DAYS=397
@@ -153,8 +155,7 @@ for name in "${names[@]}"; do
 done
 cn=${PUBLIC_HOSTNAME:-localhost}
 
-openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-  -keyout "$tmp/server.key" -out "$tmp/server.csr" -subj "/O=TaskPlatform/CN=$cn" 2>/dev/null
+cert_new_request "$tmp/server.key" "$tmp/server.csr" "$cn"
 cat >"$tmp/ext.cnf" <<EXT
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
@@ -163,12 +164,8 @@ subjectAltName=$san
 EXT
 
 new_ca() {
-  openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-    -keyout "$tmp/ca.key" -out "$tmp/ca.crt" -days "$CA_DAYS" -sha256 \
-    -subj "/O=TaskPlatform/CN=TaskPlatform local CA $(date -u +%Y-%m-%dT%H%M%SZ)" \
-    -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -addext "nameConstraints=critical,$permitted" 2>/dev/null
+  cert_new_ca "$tmp/ca.key" "$tmp/ca.crt" "$CA_DAYS" "TaskPlatform local CA" \
+    -addext "nameConstraints=critical,$permitted"
   chmod 0600 "$tmp/ca.key"
   mv "$tmp/ca.key" "$ca_dir/ca.key"
   mv "$tmp/ca.crt" "$ca_dir/ca.crt"
@@ -180,9 +177,7 @@ sign() {
   ca_end=$(date -u -d "$(openssl x509 -in "$ca_dir/ca.crt" -noout -enddate | cut -d= -f2)" +%s)
   ca_left=$(((ca_end - $(date -u +%s)) / 86400 - 1))
   ((ca_left < leaf_days)) && leaf_days=$ca_left
-  openssl x509 -req -in "$tmp/server.csr" -CA "$ca_dir/ca.crt" -CAkey "$ca_dir/ca.key" \
-    -CAserial "$tmp/ca.srl" -CAcreateserial -out "$tmp/server.crt" -days "$leaf_days" -sha256 \
-    -extfile "$tmp/ext.cnf" 2>/dev/null
+  cert_sign "$ca_dir" "$tmp/ca.srl" "$tmp/server.csr" "$tmp/ext.cnf" "$leaf_days" "$tmp/server.crt"
   signed_days=$leaf_days
 }
 
