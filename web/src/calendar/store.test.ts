@@ -178,12 +178,13 @@ describe("calendar store", () => {
       actorId: "u9",
       task: task("gone", "2026-12-02T00:00:00.000Z"),
     } as LiveEvent);
+    // Versions spelt out: other suites' Solid stores may have written to the shared fixture's.
     store.apply(event("task.updated", task("left", "2027-03-01T00:00:00.000Z", { version: 2 })));
     answer.resolve({
       items: [
-        task("gone", "2026-12-02T00:00:00.000Z"),
-        task("left", "2026-12-03T00:00:00.000Z"),
-        task("kept", "2026-12-04T00:00:00.000Z"),
+        task("gone", "2026-12-02T00:00:00.000Z", { version: 1 }),
+        task("left", "2026-12-03T00:00:00.000Z", { version: 1 }),
+        task("kept", "2026-12-04T00:00:00.000Z", { version: 1 }),
       ],
       truncated: false,
     });
