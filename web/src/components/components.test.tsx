@@ -187,8 +187,9 @@ describe("Board", () => {
 
   async function renderBoard(role: Project["role"]) {
     const moves: unknown[] = [];
+    // Copies: the board's store writes moves into the objects it is given, and the fixture is shared.
     const items = [
-      baseTask,
+      { ...baseTask, labels: [...baseTask.labels] },
       { ...baseTask, id: "t2", title: "Write docs", position: 2048, assigneeId: null },
       { ...baseTask, id: "t3", title: "Celebrate", status: "done" as const, columnId: "c3", position: 1024 },
     ];
