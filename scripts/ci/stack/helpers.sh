@@ -27,11 +27,15 @@ services_of_config() { compose config 2>/dev/null | ci_tool services; }
 project_containers() { "$DOCKER" ps -q "$@" --filter "label=com.docker.compose.project=$PROJECT"; }
 
 # docker-compose down (options in "$@"), its output in $DOWN_LOG. Docker 20.10 sometimes still counts the
-# endpoint of a container it has just removed, and the network's removal fails with "has active endpoints":
-# then the endpoints still listed are disconnected by force, and down runs again until the
-# networks go (30 s). DOWN_RETRIED=1 when that was needed.
+# endpoint of a container it has just removed, and the network's removal fails with "has active endpoints"
+# (a CI run of 4b08181's fix: still there 30 s later, the network listing no container). Then every
+# endpoint is disconnected by force, by name: those the network lists, and those named after the project's
+# containers as they were before down (for a container that no longer exists, `disconnect -f` deletes the
+# endpoint of that name: the engine's own way out of a stale one); down runs again until the networks go
+# (30 s). DOWN_RETRIED=1 when that was needed.
 compose_down() {
   DOWN_RETRIED=0
+  DOWN_NAMES=$("$DOCKER" ps -a --format '{{.Names}}' --filter "label=com.docker.compose.project=$PROJECT")
   compose down "$@" >"$DOWN_LOG" 2>&1 && return 0
   grep -q 'has active endpoints' "$DOWN_LOG" || return 1
   # shellcheck disable=SC2034  # read by the step that called
@@ -41,7 +45,7 @@ compose_down() {
 compose_down_again() {
   local net endpoint
   for net in $("$DOCKER" network ls -q --filter "label=com.docker.compose.project=$PROJECT"); do
-    for endpoint in $("$DOCKER" network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$net" 2>/dev/null); do
+    for endpoint in $("$DOCKER" network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$net" 2>/dev/null) $DOWN_NAMES; do
       "$DOCKER" network disconnect -f "$net" "$endpoint" >>"$DOWN_LOG" 2>&1 || true
     done
   done
