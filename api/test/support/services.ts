@@ -53,11 +53,26 @@ function controls(server: {
   };
 }
 
+/** Ports handed out by this process: a random pick never repeats one a service has not bound yet. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on loopback, below the kernel's ephemeral range (32768–60999): a port from that range
+ * (what binding port 0 gives) can be taken as the local port of any outgoing connection before the
+ * service it was picked for binds it. A Patroni REST API in CI failed so ("Address already in use").
+ */
 export async function freePort(): Promise<number> {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
+  for (let attempt = 1; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    try {
+      Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
+      handedOut.add(port);
+      return port;
+    } catch (error) {
+      if (attempt >= 200) throw error;
+    }
+  }
 }
 
 export function postgresBinDir(): string | undefined {
